@@ -1,0 +1,186 @@
+"""What a rule sees while it runs: the tree, the source, the settings, and syntax helpers."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Iterator
+
+from tree_sitter import Node, Tree
+
+from checks.config import Settings
+from checks.model import Finding, Fix, RelatedLocation, Span
+from checks.rules.base import Rule
+from checks.source import SourceText
+
+FUNCTION_KINDS = frozenset({"function_item", "closure_expression"})
+TEST_ATTRIBUTES = frozenset({"test", "tokio::test", "async_std::test", "rstest", "test_case", "proptest"})
+
+
+def node_text(node: Node) -> str:
+    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+
+
+def attributes_of(item: Node) -> Iterator[Node]:
+    """The ``attribute_item`` siblings directly before an item (outer attributes)."""
+    sibling = item.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        if sibling.type == "attribute_item":
+            yield sibling
+        sibling = sibling.prev_named_sibling
+
+
+def attribute_texts(item: Node) -> list[str]:
+    texts = []
+    for attribute_item in attributes_of(item):
+        attribute = next((c for c in attribute_item.named_children if c.type == "attribute"), None)
+        if attribute is not None:
+            texts.append(node_text(attribute))
+    return texts
+
+
+def is_cfg_test(attribute: str) -> bool:
+    compact = attribute.replace(" ", "")
+    return compact.startswith("cfg(") and "test" in compact and "not(test)" not in compact
+
+
+def is_test_attribute(attribute: str) -> bool:
+    head = attribute.split("(", 1)[0].strip()
+    return head in TEST_ATTRIBUTES or head.endswith("::test")
+
+
+def is_test_path(path: PurePath | None) -> bool:
+    if path is None:
+        return False
+    parts = path.parts[:-1]
+    return any(part in ("tests", "benches") for part in parts) or path.name.endswith("_test.rs") or path.name == "tests.rs"
+
+
+class AnalysisContext:
+    """Per-file state shared by all rules during one analysis."""
+
+    def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None):
+        self.source = source
+        self.tree = tree
+        self.root = tree.root_node
+        self.settings = settings
+        self.vocabulary = settings.vocabulary
+        self.path = path
+        self.is_test_file = is_test_path(path)
+        self._test_item_cache: dict[int, bool] = {}
+        self._rule: Rule | None = None
+        # Filled by the engine before meta rules run.
+        self.suppressions = None
+
+    # -- reporting -------------------------------------------------------------------
+    def bind_rule(self, rule: Rule) -> None:
+        self._rule = rule
+
+    def finding(
+        self,
+        node: Node | Span,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        related: tuple[RelatedLocation, ...] | list[RelatedLocation] = (),
+        notes: tuple[str, ...] = (),
+        rule: Rule | None = None,
+    ) -> Finding:
+        rule = rule or self._rule
+        assert rule is not None, "finding() outside a rule"
+        span = node if isinstance(node, Span) else Span.of(node)
+        return Finding(
+            code=rule.code,
+            name=rule.name,
+            message=message,
+            span=span,
+            severity=self.settings.severities.get(rule.code, rule.default_severity),
+            fix=fix,
+            related=tuple(related),
+            notes=notes,
+        )
+
+    def related(self, node: Node, message: str) -> RelatedLocation:
+        return RelatedLocation(Span.of(node), message)
+
+    # -- syntax helpers ----------------------------------------------------------------
+    @staticmethod
+    def text(node: Node) -> str:
+        return node_text(node)
+
+    @staticmethod
+    def enclosing(node: Node, kinds: frozenset[str] | set[str] | tuple[str, ...]) -> Node | None:
+        current = node.parent
+        while current is not None:
+            if current.type in kinds:
+                return current
+            current = current.parent
+        return None
+
+    def enclosing_function(self, node: Node) -> Node | None:
+        return self.enclosing(node, ("function_item",))
+
+    def enclosing_impl(self, node: Node) -> Node | None:
+        return self.enclosing(node, ("impl_item",))
+
+    def is_test_code(self, node: Node) -> bool:
+        """Inside a ``#[cfg(test)]`` item, a ``#[test]`` function, or a file under ``tests/``."""
+        if self.is_test_file:
+            return True
+        current = node
+        while current is not None:
+            if current.type in ("function_item", "mod_item", "impl_item", "struct_item", "static_item", "const_item", "macro_invocation", "enum_item", "trait_item"):
+                cached = self._test_item_cache.get(current.id)
+                if cached is None:
+                    attributes = attribute_texts(current)
+                    cached = any(is_cfg_test(a) or is_test_attribute(a) for a in attributes)
+                    self._test_item_cache[current.id] = cached
+                if cached:
+                    return True
+            current = current.parent
+        return False
+
+    def should_skip(self, node: Node) -> bool:
+        """True when findings at ``node`` are not reported under the test-code setting."""
+        return not self.settings.lint_tests and self.is_test_code(node)
+
+    def path_segments(self, node: Node) -> list[str]:
+        """``std::env::var`` → [std, env, var]; ``x.y`` → [x, y]; a plain identifier → [it]."""
+        if node.type in ("identifier", "field_identifier", "type_identifier", "self", "super", "crate"):
+            return [node_text(node)]
+        if node.type == "scoped_identifier":
+            segments: list[str] = []
+            path = node.child_by_field_name("path")
+            if path is not None:
+                segments.extend(self.path_segments(path))
+            name = node.child_by_field_name("name")
+            if name is not None:
+                segments.append(node_text(name))
+            return segments
+        if node.type == "field_expression":
+            value = node.child_by_field_name("value")
+            field_node = node.child_by_field_name("field")
+            head = self.path_segments(value) if value is not None else []
+            return head + ([node_text(field_node)] if field_node is not None else [])
+        if node.type == "generic_function":
+            function = node.child_by_field_name("function")
+            return self.path_segments(function) if function is not None else []
+        return [node_text(node)]
+
+    def callee_name(self, call: Node) -> str | None:
+        """Last path segment of a call's function: ``a.b.get_secret(..)`` → ``get_secret``."""
+        function = call.child_by_field_name("function")
+        if function is None:
+            return None
+        segments = self.path_segments(function)
+        return segments[-1] if segments else None
+
+    def call_receiver(self, call: Node) -> Node | None:
+        """The receiver of a method call (``x`` in ``x.get(k)``), else None."""
+        function = call.child_by_field_name("function")
+        if function is not None and function.type == "field_expression":
+            return function.child_by_field_name("value")
+        return None
+
+    def call_arguments(self, call: Node) -> list[Node]:
+        arguments = call.child_by_field_name("arguments")
+        return list(arguments.named_children) if arguments is not None else []

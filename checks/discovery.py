@@ -1,0 +1,103 @@
+"""Which files a batch run reads: ``.rs`` files under the given paths, minus ignores.
+
+Honours ``.gitignore`` files (root and nested) and the config's exclude globs; never follows
+directory symlinks, so symlink loops cannot trap the walk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
+    ignore_file = directory / ".gitignore"
+    if not ignore_file.is_file():
+        return None
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+
+
+def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True) -> Discovery:
+    """Expand ``paths`` into Rust files. Paths given explicitly are always read, even when
+    ignored, as ruff does; missing paths are errors."""
+    found = Discovery()
+    exclude_spec = _exclude_spec(exclude)
+    seen: set[Path] = set()
+    for given in paths:
+        if given.is_file():
+            _add(found, seen, given)
+            continue
+        if not given.exists():
+            reason = "broken symlink" if given.is_symlink() else "no such file or directory"
+            found.errors.append((given, reason))
+            continue
+        _walk(given, exclude_spec, respect_gitignore, found, seen)
+    return found
+
+
+def _add(found: Discovery, seen: set[Path], path: Path) -> None:
+    key = path.absolute()
+    if key not in seen:
+        seen.add(key)
+        found.files.append(path)
+
+
+def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, found: Discovery, seen: set[Path]) -> None:
+    ignore_stack: list[tuple[Path, pathspec.PathSpec]] = []
+    if respect_gitignore:
+        for ancestor in reversed([root, *root.absolute().parents]):
+            spec = _gitignore_spec(ancestor)
+            if spec is not None:
+                ignore_stack.append((ancestor.absolute(), spec))
+
+    def ignored(path: Path, is_dir: bool) -> bool:
+        relative = path.relative_to(root).as_posix() + ("/" if is_dir else "")
+        if exclude_spec.match_file(relative):
+            return True
+        absolute = path.absolute()
+        for base, spec in ignore_stack:
+            try:
+                inner = absolute.relative_to(base).as_posix() + ("/" if is_dir else "")
+            except ValueError:
+                continue
+            if spec.match_file(inner):
+                return True
+        return False
+
+    def on_error(error: OSError) -> None:
+        found.errors.append((Path(error.filename or root), error.strerror or str(error)))
+
+    for directory, dirnames, filenames in os.walk(root, onerror=on_error):
+        current = Path(directory)
+        if respect_gitignore and current != root:
+            spec = _gitignore_spec(current)
+            if spec is not None:
+                ignore_stack.append((current.absolute(), spec))
+        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(current / d, True))
+        for name in sorted(filenames):
+            if not name.endswith(".rs"):
+                continue
+            path = current / name
+            if ignored(path, False):
+                continue
+            if path.is_symlink() and not path.exists():
+                found.errors.append((path, "broken symlink"))
+                continue
+            _add(found, seen, path)

@@ -1,0 +1,150 @@
+"""The analysis pipeline: parse → run rules → drop test code → apply suppressions → meta rules.
+
+Both adapters (the CLI and the language server) call ``analyze``; nothing here knows about
+LSP or terminals.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+
+from tree_sitter import Node, Tree
+
+from checks.config import Settings
+from checks.context import AnalysisContext
+from checks.model import Finding, Span
+from checks.parsing import parse
+from checks.rules import all_rules
+from checks.source import SourceText
+from checks.suppressions import SuppressionIndex, collect_suppressions
+
+MAX_SYNTAX_ERRORS_REPORTED = 20
+
+
+@dataclass
+class RuleFailure:
+    code: str
+    error: str
+    detail: str
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one analysis of one file produced."""
+
+    source: SourceText
+    tree: Tree
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    syntax_errors: list[Span] = field(default_factory=list)
+    rule_failures: list[RuleFailure] = field(default_factory=list)
+    suppressions: SuppressionIndex | None = None
+
+
+def analyze(
+    data: bytes,
+    settings: Settings,
+    path: PurePath | None = None,
+    tree: Tree | None = None,
+) -> AnalysisResult:
+    """Lint Rust source bytes. ``tree`` may be passed when the caller already parsed ``data``
+    (the server keeps an incrementally edited tree per document)."""
+    source = SourceText(data)
+    if tree is None:
+        tree = parse(data)
+    ctx = AnalysisContext(source, tree, settings, path)
+    result = AnalysisResult(source, tree)
+    raw: list[Finding] = []
+    meta_rules = []
+    for rule in all_rules():
+        if rule.code not in settings.enabled_codes:
+            continue
+        if rule.is_meta:
+            meta_rules.append(rule)
+            continue
+        raw.extend(_run_rule(rule, ctx, result))
+
+    suppressions = collect_suppressions(tree.root_node, data)
+    for suppression in suppressions.suppressions:
+        suppression.in_test_code = ctx.is_test_code(suppression.node)
+    ctx.suppressions = suppressions
+    result.suppressions = suppressions
+    _partition(raw, suppressions, result)
+
+    meta_findings: list[Finding] = []
+    for rule in meta_rules:
+        meta_findings.extend(_run_rule(rule, ctx, result))
+    _partition(meta_findings, suppressions, result)
+
+    result.findings.sort(key=lambda f: (f.span.start_byte, f.code))
+    result.suppressed.sort(key=lambda f: (f.span.start_byte, f.code))
+    if tree.root_node.has_error:
+        result.syntax_errors = _syntax_errors(tree.root_node)
+    return result
+
+
+def _partition(findings: list[Finding], suppressions: SuppressionIndex, result: AnalysisResult) -> None:
+    seen: set[tuple[str, int, int]] = set()
+    for finding in findings:
+        identity = (finding.code, finding.span.start_byte, finding.span.end_byte)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        info = suppressions.apply(finding)
+        if info is None:
+            result.findings.append(finding)
+        else:
+            result.suppressed.append(replace(finding, suppression=info))
+
+
+def _run_rule(rule, ctx: AnalysisContext, result: AnalysisResult) -> list[Finding]:
+    ctx.bind_rule(rule)
+    try:
+        findings = list(rule.check(ctx))
+    except Exception as error:  # a broken rule must not take the other rules down
+        result.rule_failures.append(RuleFailure(rule.code, f"{type(error).__name__}: {error}", traceback.format_exc()))
+        return []
+    if ctx.settings.lint_tests or rule.is_meta:
+        return findings
+    return [f for f in findings if not _in_test_code(ctx, f)]
+
+
+def _in_test_code(ctx: AnalysisContext, finding: Finding) -> bool:
+    if ctx.is_test_file:
+        return True
+    node = ctx.root.descendant_for_byte_range(finding.span.start_byte, finding.span.start_byte)
+    return node is not None and ctx.is_test_code(node)
+
+
+def _syntax_errors(root: Node) -> list[Span]:
+    spans: list[Span] = []
+    stack = [root]
+    while stack and len(spans) < MAX_SYNTAX_ERRORS_REPORTED:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error or node.is_missing:
+            spans.append(Span.of(node))
+            continue
+        stack.extend(reversed(node.children))
+    return spans
+
+
+class FileSkipped(Exception):
+    """A file that was not analysed, with the reason to show the user."""
+
+
+def read_rust_file(path: Path, max_size: int) -> bytes:
+    """Read a file for analysis, refusing what is not Rust text worth parsing.
+
+    Raises ``OSError`` when unreadable, ``FileSkipped`` when too large or binary.
+    """
+    size = path.stat().st_size
+    if size > max_size:
+        raise FileSkipped(f"skipped: {size} bytes is over max-file-size ({max_size} bytes)")
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise FileSkipped("skipped: binary file (contains NUL bytes)")
+    return data

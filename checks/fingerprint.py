@@ -1,0 +1,66 @@
+"""Stable finding identities that survive unrelated edits which shift lines.
+
+A fingerprint is rule code + the path of the enclosing items (``mod store > impl
+FlowEngine > fn new``) + the finding's source text with whitespace folded; an occurrence
+counter separates identical findings in the same item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from tree_sitter import Node, Tree
+
+from checks.model import Finding
+
+_ITEM_LABELS = {
+    "function_item": "fn",
+    "impl_item": "impl",
+    "mod_item": "mod",
+    "struct_item": "struct",
+    "enum_item": "enum",
+    "trait_item": "trait",
+    "static_item": "static",
+    "const_item": "const",
+    "macro_invocation": "macro",
+}
+_WHITESPACE = re.compile(rb"\s+")
+
+
+def enclosing_item_path(tree: Tree, start_byte: int) -> str:
+    node: Node | None = tree.root_node.descendant_for_byte_range(start_byte, start_byte)
+    labels: list[str] = []
+    while node is not None:
+        label = _ITEM_LABELS.get(node.type)
+        if label is not None:
+            labels.append(f"{label} {_item_name(node)}".strip())
+        node = node.parent
+    return " > ".join(reversed(labels))
+
+
+def _item_name(node: Node) -> str:
+    if node.type == "impl_item":
+        trait = node.child_by_field_name("trait")
+        type_node = node.child_by_field_name("type")
+        type_text = type_node.text.decode(errors="replace") if type_node is not None else ""
+        return f"{trait.text.decode(errors='replace')} for {type_text}" if trait is not None else type_text
+    if node.type == "macro_invocation":
+        macro = node.child_by_field_name("macro")
+        return macro.text.decode(errors="replace") if macro is not None else ""
+    name = node.child_by_field_name("name")
+    return name.text.decode(errors="replace") if name is not None else ""
+
+
+def fingerprints(tree: Tree, data: bytes, findings: list[Finding]) -> list[str]:
+    """One fingerprint per finding, in order."""
+    counts: dict[str, int] = {}
+    result = []
+    for finding in findings:
+        snippet = _WHITESPACE.sub(b" ", data[finding.span.start_byte : finding.span.end_byte]).strip()
+        base = f"{finding.code}|{enclosing_item_path(tree, finding.span.start_byte)}|".encode() + snippet
+        digest = hashlib.sha256(base).hexdigest()[:24]
+        occurrence = counts.get(digest, 0)
+        counts[digest] = occurrence + 1
+        result.append(f"{digest}:{occurrence}")
+    return result

@@ -1,0 +1,383 @@
+"""Key composition: what a key expression is built from, followed back through the function.
+
+Rules ask "is this secret name / cache key / state key scoped by tenant and pack?". The
+answer comes from tracing the expression back through ``let`` bindings (and later
+``push_str``/assignments to the same variable), ``format!`` and other macros, references,
+``.as_str()``/``.clone()``/``.to_string()``-style conversions, concatenation, struct
+literals and calls, collecting the identifiers, fields, parameter types and helper calls it
+is made of. Scope evidence is any of those that the configured vocabulary recognises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, node_text
+from checks.vocabulary import Vocabulary
+
+PASSTHROUGH_METHODS = frozenset({
+    "as_str", "as_ref", "as_bytes", "as_deref", "clone", "cloned", "to_string", "to_owned",
+    "into", "borrow", "deref", "unwrap", "expect", "unwrap_or_default", "to_lowercase",
+    "to_uppercase", "to_ascii_lowercase", "trim", "as_slice", "join", "concat", "iter",
+    "to_vec", "into_owned", "unwrap_or", "unwrap_or_else", "ok", "copied", "as_path",
+    "display", "to_str", "to_string_lossy",
+})
+APPENDING_METHODS = frozenset({"push_str", "push", "extend", "insert_str"})
+MAX_DEPTH = 14
+_INLINE_ARG = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[:}])")
+
+
+@dataclass(frozen=True)
+class KeyPart:
+    """One ingredient of a key: an identifier, field path, parameter, literal or call."""
+
+    text: str
+    kind: str  # identifier | field | parameter | literal | helper | call | struct-field | type
+    node: Node
+    type_text: str = ""
+
+    def words_source(self) -> str:
+        return f"{self.text} {self.type_text}" if self.type_text else self.text
+
+
+@dataclass
+class KeyComposition:
+    """The traced ingredients of a key expression and the places it was composed."""
+
+    expression: Node
+    parts: list[KeyPart] = field(default_factory=list)
+    composed_at: list[Node] = field(default_factory=list)
+
+    def _matching(self, predicate) -> KeyPart | None:
+        for part in self.parts:
+            if part.kind == "literal":
+                continue
+            if predicate(part):
+                return part
+        return None
+
+    def tenant_evidence(self, vocabulary: Vocabulary) -> KeyPart | None:
+        return self._matching(lambda p: p.kind == "helper" or vocabulary.tenant.match(p.words_source()) is not None)
+
+    def pack_evidence(self, vocabulary: Vocabulary) -> KeyPart | None:
+        return self._matching(lambda p: p.kind == "helper" or vocabulary.pack.match(p.words_source()) is not None)
+
+    def scope_evidence(self, vocabulary: Vocabulary) -> KeyPart | None:
+        return self.tenant_evidence(vocabulary) or self.pack_evidence(vocabulary)
+
+    def per_pack_ids(self, vocabulary: Vocabulary) -> list[KeyPart]:
+        return [p for p in self.parts if p.kind != "literal" and p.kind != "helper" and vocabulary.per_pack.match(p.words_source())]
+
+    def parameters(self) -> list[KeyPart]:
+        return [p for p in self.parts if p.kind == "parameter"]
+
+    def is_only_literals(self) -> bool:
+        return bool(self.parts) and all(p.kind == "literal" for p in self.parts)
+
+    def describe(self) -> str:
+        """``[flow_id, session]``: the non-literal ingredients, in order, de-duplicated."""
+        seen: list[str] = []
+        for part in self.parts:
+            if part.kind == "literal":
+                continue
+            label = part.text
+            if label not in seen:
+                seen.append(label)
+        return "[" + ", ".join(seen) + "]"
+
+
+class FunctionScope:
+    """Bindings of one function body, indexed once: ``let`` names and parameters."""
+
+    def __init__(self, function: Node | None):
+        self.function = function
+        self.lets: dict[str, list[Node]] = {}
+        self.appends: dict[str, list[Node]] = {}
+        self.parameters: dict[str, tuple[Node, str]] = {}
+        if function is None:
+            return
+        self._index_parameters(function)
+        body = function.child_by_field_name("body")
+        if body is not None:
+            self._index_body(body)
+
+    def _index_parameters(self, function: Node) -> None:
+        parameters = function.child_by_field_name("parameters")
+        if parameters is None:
+            return
+        for parameter in parameters.named_children:
+            if parameter.type == "parameter":
+                pattern = parameter.child_by_field_name("pattern")
+                type_node = parameter.child_by_field_name("type")
+                name = _pattern_name(pattern)
+                if name:
+                    self.parameters[name] = (parameter, node_text(type_node) if type_node is not None else "")
+            elif parameter.type == "identifier":
+                self.parameters[node_text(parameter)] = (parameter, "")
+
+    def _index_body(self, body: Node) -> None:
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            kind = node.type
+            if kind == "let_declaration":
+                name = _pattern_name(node.child_by_field_name("pattern"))
+                if name:
+                    self.lets.setdefault(name, []).append(node)
+            elif kind == "assignment_expression" or kind == "compound_assignment_expr":
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    self.appends.setdefault(node_text(left), []).append(node)
+            elif kind == "call_expression":
+                function = node.child_by_field_name("function")
+                if function is not None and function.type == "field_expression":
+                    method = function.child_by_field_name("field")
+                    receiver = function.child_by_field_name("value")
+                    if method is not None and receiver is not None and receiver.type == "identifier" and node_text(method) in APPENDING_METHODS:
+                        self.appends.setdefault(node_text(receiver), []).append(node)
+            if kind in ("function_item",) and node is not body:
+                continue
+            stack.extend(node.named_children)
+
+    def binding_before(self, name: str, use: Node) -> Node | None:
+        """The latest ``let name`` that ends before ``use`` and whose block encloses it."""
+        best = None
+        for declaration in self.lets.get(name, ()):
+            if declaration.end_byte <= use.start_byte and _block_encloses(declaration, use):
+                if best is None or declaration.start_byte > best.start_byte:
+                    best = declaration
+        return best
+
+    def updates_between(self, name: str, start: int, end: int) -> list[Node]:
+        return [n for n in self.appends.get(name, ()) if start <= n.start_byte and n.end_byte <= end]
+
+
+def _block_encloses(declaration: Node, use: Node) -> bool:
+    block = declaration.parent
+    return block is not None and block.start_byte <= use.start_byte and use.end_byte <= block.end_byte
+
+
+def _pattern_name(pattern: Node | None) -> str | None:
+    if pattern is None:
+        return None
+    if pattern.type == "identifier":
+        return node_text(pattern)
+    if pattern.type in ("mut_pattern", "ref_pattern"):
+        inner = pattern.named_children[-1] if pattern.named_children else None
+        return _pattern_name(inner)
+    return None
+
+
+class KeyTracer:
+    """Traces key expressions within one file; caches function indexes."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.ctx = ctx
+        self._scopes: dict[int, FunctionScope] = {}
+
+    def scope_of(self, node: Node) -> FunctionScope:
+        function = self.ctx.enclosing(node, ("function_item",))
+        key = function.id if function is not None else -1
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = FunctionScope(function)
+            self._scopes[key] = scope
+        return scope
+
+    def trace(self, expression: Node) -> KeyComposition:
+        composition = KeyComposition(expression)
+        self._trace(expression, composition, self.scope_of(expression), 0, set())
+        return composition
+
+    def _trace(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        if depth > MAX_DEPTH or node.id in visiting:
+            return
+        visiting.add(node.id)
+        kind = node.type
+        if kind == "identifier":
+            self._trace_identifier(node, node_text(node), out, scope, depth, visiting)
+        elif kind == "self":
+            out.parts.append(KeyPart("self", "identifier", node))
+        elif kind in ("string_literal", "raw_string_literal", "char_literal", "integer_literal"):
+            out.parts.append(KeyPart(node_text(node), "literal", node))
+        elif kind == "field_expression":
+            self._trace_field(node, out, scope, depth, visiting)
+        elif kind == "call_expression":
+            self._trace_call(node, out, scope, depth, visiting)
+        elif kind == "macro_invocation":
+            self._trace_macro(node, out, scope, depth, visiting)
+        elif kind == "scoped_identifier":
+            out.parts.append(KeyPart(node_text(node), "identifier", node))
+        elif kind == "struct_expression":
+            self._trace_struct(node, out, scope, depth, visiting)
+        elif kind in ("closure_expression",):
+            return
+        else:
+            for child in node.named_children:
+                if child.type not in ("line_comment", "block_comment", "type_arguments"):
+                    self._trace(child, out, scope, depth + 1, visiting)
+
+    def _trace_identifier(self, node: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        binding = scope.binding_before(name, node)
+        if binding is not None:
+            out.composed_at.append(binding)
+            type_node = binding.child_by_field_name("type")
+            value = binding.child_by_field_name("value")
+            if type_node is not None:
+                out.parts.append(KeyPart(name, "identifier", node, node_text(type_node)))
+            if value is not None:
+                before = len(out.parts)
+                self._trace(value, out, scope, depth + 1, visiting)
+                if len(out.parts) == before:
+                    out.parts.append(KeyPart(name, "identifier", node))
+            for update in scope.updates_between(name, binding.end_byte, node.start_byte):
+                out.composed_at.append(update)
+                self._trace_update(update, name, out, scope, depth, visiting)
+            return
+        parameter = scope.parameters.get(name)
+        if parameter is not None:
+            out.parts.append(KeyPart(name, "parameter", parameter[0], parameter[1]))
+            return
+        out.parts.append(KeyPart(name, "identifier", node))
+
+    def _trace_update(self, update: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        if update.type == "call_expression":
+            for argument in self.ctx.call_arguments(update):
+                self._trace(argument, out, scope, depth + 1, visiting)
+        else:
+            right = update.child_by_field_name("right")
+            if right is not None:
+                self._trace(right, out, scope, depth + 1, visiting)
+
+    def _trace_field(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        segments = self.ctx.path_segments(node)
+        root = segments[0] if segments else ""
+        type_text = ""
+        parameter = scope.parameters.get(root)
+        if parameter is not None:
+            type_text = parameter[1]
+        out.parts.append(KeyPart(".".join(segments), "field", node, type_text))
+        value = node.child_by_field_name("value")
+        if value is not None and value.type not in ("identifier", "self", "field_expression"):
+            self._trace(value, out, scope, depth + 1, visiting)
+        elif value is not None and value.type == "identifier" and parameter is None:
+            binding = scope.binding_before(root, node)
+            if binding is not None and binding.child_by_field_name("value") is not None:
+                out.composed_at.append(binding)
+                self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
+
+    def _trace_call(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        name = self.ctx.callee_name(node) or ""
+        receiver = self.ctx.call_receiver(node)
+        vocabulary = self.ctx.vocabulary
+        if vocabulary.is_helper(name):
+            out.parts.append(KeyPart(name, "helper", node))
+            return
+        if receiver is not None and name in PASSTHROUGH_METHODS:
+            self._trace(receiver, out, scope, depth + 1, visiting)
+            for argument in self.ctx.call_arguments(node):
+                self._trace(argument, out, scope, depth + 1, visiting)
+            return
+        out.parts.append(KeyPart(name, "call", node))
+        if receiver is not None:
+            self._trace(receiver, out, scope, depth + 1, visiting)
+        for argument in self.ctx.call_arguments(node):
+            self._trace(argument, out, scope, depth + 1, visiting)
+
+    def _trace_struct(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        name_node = node.child_by_field_name("name")
+        if name_node is not None:
+            out.parts.append(KeyPart(node_text(name_node), "type", name_node))
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        for initializer in body.named_children:
+            if initializer.type == "field_initializer":
+                field_name = initializer.child_by_field_name("field")
+                value = initializer.child_by_field_name("value")
+                if field_name is not None:
+                    out.parts.append(KeyPart(node_text(field_name), "struct-field", field_name))
+                if value is not None:
+                    self._trace(value, out, scope, depth + 1, visiting)
+            elif initializer.type == "shorthand_field_initializer":
+                for child in initializer.named_children:
+                    self._trace(child, out, scope, depth + 1, visiting)
+            elif initializer.type == "base_field_initializer":
+                for child in initializer.named_children:
+                    self._trace(child, out, scope, depth + 1, visiting)
+
+    def _trace_macro(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+        out.composed_at.append(node)
+        token_tree = next((c for c in node.named_children if c.type == "token_tree"), None)
+        if token_tree is None:
+            return
+        for token_path in _token_paths(token_tree):
+            first = token_path[0]
+            if first.type in ("string_literal", "raw_string_literal"):
+                literal_text = node_text(first)
+                out.parts.append(KeyPart(literal_text, "literal", first))
+                for inline in _INLINE_ARG.findall(literal_text):
+                    self._trace_identifier(first, inline, out, scope, depth + 1, visiting)
+                continue
+            if len(token_path) == 1:
+                if first.type == "identifier":
+                    self._trace_identifier(first, node_text(first), out, scope, depth + 1, visiting)
+                continue
+            dotted = ".".join(node_text(t) for t in token_path)
+            if vocabulary_helper_call(self.ctx.vocabulary, token_path):
+                out.parts.append(KeyPart(node_text(token_path[-1]), "helper", first))
+                continue
+            root = node_text(first)
+            parameter = scope.parameters.get(root)
+            out.parts.append(KeyPart(dotted, "field", first, parameter[1] if parameter else ""))
+            if parameter is None and first.type == "identifier":
+                binding = scope.binding_before(root, first)
+                if binding is not None and binding.child_by_field_name("value") is not None:
+                    out.composed_at.append(binding)
+                    self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
+
+
+def vocabulary_helper_call(vocabulary: Vocabulary, token_path: list[Node]) -> bool:
+    return any(node_text(t) in vocabulary.helpers for t in token_path)
+
+
+def _token_paths(token_tree: Node) -> list[list[Node]]:
+    """Group a macro's flat tokens into paths: ``ctx . tenant . id`` → one path of 3 nodes.
+
+    ``::`` joins too (``Self::KEY``); nested token trees (call arguments) are flattened in.
+    """
+    paths: list[list[Node]] = []
+    current: list[Node] = []
+    joiner_pending = False
+    for token in _flat_tokens(token_tree):
+        kind = token.type
+        if kind in ("identifier", "self", "field_identifier", "integer_literal") and (joiner_pending or not current):
+            if not current or joiner_pending:
+                current.append(token)
+                joiner_pending = False
+                continue
+        if kind in (".", "::") and current:
+            joiner_pending = True
+            continue
+        if current:
+            paths.append(current)
+            current = []
+        joiner_pending = False
+        if kind in ("identifier", "self"):
+            current = [token]
+        elif kind in ("string_literal", "raw_string_literal"):
+            paths.append([token])
+    if current:
+        paths.append(current)
+    return paths
+
+
+def _flat_tokens(token_tree: Node):
+    for child in token_tree.children:
+        if child.type == "token_tree":
+            yield from _flat_tokens(child)
+        else:
+            yield child

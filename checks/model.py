@@ -1,0 +1,98 @@
+"""The engine's result types: findings, their spans, fixes and related locations.
+
+These are plain frozen dataclasses because the hot path creates them per finding; the
+validated, serialisable form used at process boundaries lives in ``checks.records``.
+Positions are 0-based lines and *byte* columns, exactly as tree-sitter reports them; the
+adapters convert them to UTF-16 (LSP) or 1-based character columns (CLI) via
+``checks.source.SourceText``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+
+
+class Applicability(str, Enum):
+    """How far a fix may be trusted (ruff's model)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+class FixAvailability(str, Enum):
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start_byte: int
+    end_byte: int
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+    @classmethod
+    def of(cls, node) -> "Span":
+        start, end = node.start_point, node.end_point
+        return cls(node.start_byte, node.end_byte, start[0], start[1], end[0], end[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``source[start_byte:end_byte]`` with ``replacement`` (UTF-8 text)."""
+
+    start_byte: int
+    end_byte: int
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionInfo:
+    """Why a finding is not reported: the suppression comment that matched it."""
+
+    kind: str  # "inline" or "file"
+    reason: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    span: Span
+    severity: Severity
+    fix: Fix | None = None
+    related: tuple[RelatedLocation, ...] = ()
+    suppression: SuppressionInfo | None = None
+    # Facts a rule wants an editor to display, e.g. a key's composition for inlay hints.
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def is_suppressed(self) -> bool:
+        return self.suppression is not None

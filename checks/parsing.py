@@ -1,0 +1,39 @@
+"""The one place that knows which tree-sitter grammar isolint uses."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_rust
+
+RUST = tree_sitter.Language(tree_sitter_rust.language())
+
+
+def new_parser() -> tree_sitter.Parser:
+    """A fresh parser; parsers are not thread-safe, so each worker or document owns one."""
+    return tree_sitter.Parser(RUST)
+
+
+_shared_parser = new_parser()
+
+
+def parse(data: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
+    """Parse Rust bytes, reusing ``old_tree`` (already ``edit``-ed) for an incremental parse."""
+    if old_tree is None:
+        return _shared_parser.parse(data)
+    return _shared_parser.parse(data, old_tree)
+
+
+@lru_cache(maxsize=None)
+def query(source: str) -> tree_sitter.Query:
+    """Compile a tree-sitter query once per process."""
+    return tree_sitter.Query(RUST, source)
+
+
+def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    return tree_sitter.QueryCursor(query(query_source)).captures(node)
+
+
+def matches(query_source: str, node: tree_sitter.Node):
+    return tree_sitter.QueryCursor(query(query_source)).matches(node)

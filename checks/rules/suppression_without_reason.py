@@ -1,0 +1,37 @@
+"""ISO001 suppression-without-reason."""
+
+from __future__ import annotations
+
+from checks.model import FixAvailability, Severity
+from checks.rules.base import Rule
+
+
+def check(ctx):
+    for suppression in ctx.suppressions.suppressions:
+        if suppression.reason is None:
+            codes = ", ".join(c.text for c in suppression.codes)
+            yield ctx.finding(
+                suppression.node,
+                f"suppression of {codes} gives no reason; add `reason: <why this is safe>`",
+            )
+
+
+RULE = Rule(
+    code="ISO001",
+    name="suppression-without-reason",
+    summary="An isolint suppression comment that does not say why the code is safe.",
+    rationale=(
+        "A suppression silences an isolation finding for everyone who reads the code later. "
+        "Without a reason, reviewers cannot tell an audited exception (a dev-only backend, a "
+        "key that is scoped by its caller) from a leak that someone wanted to go away. Like "
+        "clippy's `#[expect(lint, reason = \"…\")]`, isolint asks for the why in the comment."
+    ),
+    bad_example='let key = name; // isolint: allow(ISO101)\n',
+    good_example='let key = name; // isolint: allow(ISO101) reason: caller passes a key from scoped_key()\n',
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message="suppression of {codes} gives no reason",
+    is_meta=True,
+)

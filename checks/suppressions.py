@@ -1,0 +1,131 @@
+"""Suppression comments: ``// isolint: allow(CODE|name, …) reason: why``.
+
+An inline suppression covers findings that start on its own line (trailing comment) or on
+the line below (a comment on a line of its own). ``// isolint: allow-file(…) reason: …``
+before the first item of a file covers the whole file. Each records whether it was used,
+so unused ones can be reported (ruff's RUF100, clippy's unfulfilled ``#[expect]``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from checks.model import Finding, Span, SuppressionInfo
+from checks.parsing import captures
+from checks.rules import rule_by_code_or_name
+
+MARKER = re.compile(r"^//[/!]?\s*isolint\s*:", re.IGNORECASE)
+DIRECTIVE = re.compile(
+    r"^//[/!]?\s*isolint\s*:\s*(?P<kind>allow-file|allow)\s*\((?P<codes>[^)]*)\)\s*(?:reason\s*:\s*(?P<reason>.*?))?\s*$"
+)
+COMMENT_QUERY = "(line_comment) @comment"
+
+
+@dataclass
+class SuppressionCode:
+    text: str
+    code: str | None  # resolved rule code, None when the text names no rule
+    used: bool = False
+
+
+@dataclass
+class Suppression:
+    node: Node
+    kind: str  # "inline" | "file"
+    codes: list[SuppressionCode]
+    reason: str | None
+    covered_until: int  # last line it covers: its own for a trailing comment, else the next code line
+    in_test_code: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0]
+
+    @property
+    def span(self) -> Span:
+        return Span.of(self.node)
+
+    def covers_line(self, line: int) -> bool:
+        if self.kind == "file":
+            return True
+        return self.line <= line <= self.covered_until
+
+
+@dataclass
+class MalformedSuppression:
+    node: Node
+    problem: str
+
+
+@dataclass
+class SuppressionIndex:
+    suppressions: list[Suppression] = field(default_factory=list)
+    malformed: list[MalformedSuppression] = field(default_factory=list)
+
+    def apply(self, finding: Finding) -> SuppressionInfo | None:
+        """Mark and return the suppression that covers ``finding``, if any."""
+        for suppression in self.suppressions:
+            if not suppression.covers_line(finding.span.start_line):
+                continue
+            for entry in suppression.codes:
+                if entry.code == finding.code:
+                    entry.used = True
+                    return SuppressionInfo(suppression.kind, suppression.reason, suppression.line)
+        return None
+
+
+def collect_suppressions(root: Node, data: bytes) -> SuppressionIndex:
+    index = SuppressionIndex()
+    if b"isolint" not in data:
+        return index
+    first_item_line = _first_item_line(root)
+    for comment in captures(COMMENT_QUERY, root).get("comment", ()):
+        text = comment.text.decode("utf-8", errors="replace").strip()
+        if not MARKER.match(text):
+            continue
+        match = DIRECTIVE.match(text)
+        if match is None:
+            index.malformed.append(MalformedSuppression(comment, "expected `// isolint: allow(CODE, …) reason: …`"))
+            continue
+        kind = "file" if match.group("kind") == "allow-file" else "inline"
+        if kind == "file" and comment.start_point[0] > first_item_line:
+            index.malformed.append(MalformedSuppression(comment, "`allow-file` must come before the first item of the file"))
+            continue
+        codes = []
+        for raw in (c.strip() for c in match.group("codes").split(",")):
+            if not raw:
+                continue
+            rule = rule_by_code_or_name(raw)
+            codes.append(SuppressionCode(raw, rule.code if rule else None))
+        if not codes:
+            index.malformed.append(MalformedSuppression(comment, "names no rule"))
+            continue
+        reason = (match.group("reason") or "").strip() or None
+        index.suppressions.append(Suppression(comment, kind, codes, reason, _covered_until(comment, data)))
+    return index
+
+
+def _covered_until(comment: Node, data: bytes) -> int:
+    """A trailing comment covers its own line; one alone on its line covers down to the next
+    code line, past other comments and attributes, so stacked suppressions and
+    ``#[derive]`` lines between comment and item do not break it."""
+    line = comment.start_point[0]
+    line_start = data.rfind(b"\n", 0, comment.start_byte) + 1
+    if data[line_start : comment.start_byte].strip() not in (b"", b"\xef\xbb\xbf"):
+        return line
+    following = comment.next_sibling
+    while following is not None and following.type in ("line_comment", "attribute_item"):
+        following = following.next_sibling
+    if following is None or following.start_point[0] <= line:
+        return line + 1
+    return following.start_point[0]
+
+
+def _first_item_line(root: Node) -> int:
+    for child in root.named_children:
+        if child.type not in ("line_comment", "block_comment", "attribute_item", "inner_attribute_item"):
+            return child.start_point[0]
+    return 1 << 30

@@ -1,0 +1,3 @@
+from isolint.cli import main
+
+raise SystemExit(main())

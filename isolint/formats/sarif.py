@@ -1,0 +1,94 @@
+"""SARIF 2.1.0 for code-scanning tools; suppressed findings carry their justification."""
+
+from __future__ import annotations
+
+import json
+
+from checks.batch import BatchReport
+from checks.records import finding_records
+from checks.rules import all_rules
+from isolint import __version__
+from isolint.formats import display_path
+from isolint.ruledocs import rule_markdown
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+
+
+def _region(range_record) -> dict:
+    return {
+        "startLine": range_record.start.line,
+        "startColumn": range_record.start.column,
+        "endLine": range_record.end.line,
+        "endColumn": range_record.end.column,
+        "byteOffset": range_record.start.byte,
+        "byteLength": range_record.end.byte - range_record.start.byte,
+    }
+
+
+def _rule_descriptor(rule) -> dict:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.rationale},
+        "helpUri": rule.doc_url(),
+        "help": {"text": rule.summary, "markdown": rule_markdown(rule)},
+        "defaultConfiguration": {"level": LEVELS[rule.default_severity.value]},
+        "properties": {"tags": ["security", "tenant-isolation", rule.family]},
+    }
+
+
+def render(report: BatchReport) -> str:
+    rules = list(all_rules())
+    rule_index = {rule.code: i for i, rule in enumerate(rules)}
+    results = []
+    for file_report in report.files:
+        path = display_path(file_report.path)
+        for record in finding_records(file_report.result, path, include_suppressed=True):
+            location = {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(record.range)}}
+            result = {
+                "ruleId": record.code,
+                "ruleIndex": rule_index[record.code],
+                "level": LEVELS[record.severity],
+                "message": {"text": record.message},
+                "locations": [location],
+                "partialFingerprints": {"isolint/v1": record.fingerprint},
+            }
+            if record.related:
+                result["relatedLocations"] = [
+                    {"id": i, "physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(r.range)}, "message": {"text": r.message}}
+                    for i, r in enumerate(record.related)
+                ]
+            if record.fix is not None:
+                result["fixes"] = [{
+                    "description": {"text": record.fix.title},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": path},
+                        "replacements": [
+                            {"deletedRegion": _region(edit.range), "insertedContent": {"text": edit.content}}
+                            for edit in record.fix.edits
+                        ],
+                    }],
+                }]
+            if record.suppression is not None:
+                suppression = {"kind": "inSource", "status": "accepted"}
+                if record.suppression.reason:
+                    suppression["justification"] = record.suppression.reason
+                result["suppressions"] = [suppression]
+            results.append(result)
+    document = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "isolint",
+                "version": __version__,
+                "informationUri": "https://github.com/isolint/isolint",
+                "rules": [_rule_descriptor(rule) for rule in rules],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

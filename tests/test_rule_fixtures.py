@@ -1,0 +1,66 @@
+"""Every fixture under tests/fixtures/rules: findings exactly as annotated, and fixes as in
+the ``.fixed`` file beside it (all fixes, safe and unsafe, applied once)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from checks.config import DEFAULT_CONFIG, parse_config_text
+from checks.engine import analyze
+from checks.fixes import apply_fixes
+from tests.annotations import expected_findings
+
+FIXTURE_DIR = Path(__file__).parent / "fixtures" / "rules"
+FIXTURES = sorted(FIXTURE_DIR.glob("*.rs"))
+
+
+def _settings_for(fixture: Path):
+    config_file = fixture.with_suffix(".toml")
+    if config_file.exists():
+        return parse_config_text(config_file, config_file.read_text()).settings
+    return DEFAULT_CONFIG.settings
+
+
+def _describe(counter: Counter) -> str:
+    return ", ".join(f"line {line}: {code}" + (f" x{n}" if n > 1 else "") for (line, code), n in sorted(counter.items())) or "none"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_fixture_findings(fixture: Path):
+    data = fixture.read_bytes()
+    result = analyze(data, _settings_for(fixture), fixture)
+    assert not result.rule_failures, result.rule_failures[0].detail
+    actual = Counter((f.span.start_line + 1, f.code) for f in result.findings)
+    expected = expected_findings(data.decode("utf-8", errors="replace"))
+    missing = expected - actual
+    unexpected = actual - expected
+    messages = {(f.span.start_line + 1, f.code): f.message for f in result.findings}
+    assert not missing and not unexpected, (
+        f"\nmissing:    {_describe(missing)}\nunexpected: {_describe(unexpected)}\n"
+        + "\n".join(f"  {line}: {code}: {messages[(line, code)]}" for line, code in sorted(unexpected))
+    )
+
+
+FIXED = [f for f in FIXTURES if f.with_suffix(".fixed").exists()]
+
+
+@pytest.mark.parametrize("fixture", FIXED, ids=[f.stem for f in FIXED])
+def test_fixture_fixes(fixture: Path):
+    data = fixture.read_bytes()
+    settings = _settings_for(fixture)
+    result = analyze(data, settings, fixture)
+    outcome = apply_fixes(data, result.findings, unsafe=True)
+    assert outcome.data.decode() == fixture.with_suffix(".fixed").read_text()
+    again = apply_fixes(outcome.data, analyze(outcome.data, settings, fixture).findings, unsafe=True)
+    assert again.data == outcome.data, "fixes are not idempotent"
+
+
+def test_every_rule_has_a_fixture():
+    from checks.rules import all_rules
+
+    covered = {f.stem.split("_")[0] for f in FIXTURES}
+    missing = [r.code for r in all_rules() if r.code not in covered]
+    assert not missing, f"rules without a fixture file: {missing}"
