@@ -1,0 +1,225 @@
+"""ISO401 shared-mutable-singleton."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.model import FixAvailability, Severity
+from checks.rules.base import Rule
+from checks.statics import StaticSlot, declared_slots, slot_uses
+from checks.vocabulary import words_of
+
+# Wrappers that only say *how* a static is initialised or shared; what it holds is inside.
+_WRAPPERS = re.compile(r"\b(?:[A-Za-z_][A-Za-z0-9_]*::)*(?:OnceCell|OnceLock|OnceBox|LazyLock|LazyCell|Lazy|Arc|Rc|Box|Option)\b")
+# (words in the held type, what it is, why sharing it across tenants hurts)
+_CLIENT_KINDS = (
+    (("http", "client"), "HTTP client", "connection pools, cookies, default headers and auth set up for one tenant are used for every other"),
+    (("reqwest", "client"), "HTTP client", "connection pools, cookies, default headers and auth set up for one tenant are used for every other"),
+    (("hyper", "client"), "HTTP client", "connection pools, cookies, default headers and auth set up for one tenant are used for every other"),
+    (("agent",), "HTTP agent", "connection pools, cookies and default headers set up for one tenant are used for every other"),
+    (("pool",), "connection pool", "pooled connections carry session state (credentials, `SET ROLE`, search path, prepared statements) from one tenant's request into the next tenant's"),
+    (("connection",), "connection", "one connection and its session state (credentials, transactions, subscriptions) serves every tenant"),
+    (("sender",), "channel sender", "messages from every tenant meet in one queue, and one receiver decides whose they are"),
+    (("client",), "client", "its credentials, endpoints and connection state belong to whoever configured it, yet every tenant uses it"),
+)
+_COLLECTIONS = {
+    ("hash", "map"): "`HashMap`", ("b", "tree", "map"): "`BTreeMap`", ("dash", "map"): "`DashMap`",
+    ("index", "map"): "`IndexMap`", ("hash", "set"): "`HashSet`", ("b", "tree", "set"): "`BTreeSet`",
+    ("lru", "cache"): "LRU cache", ("cache",): "cache", ("registry",): "registry", ("vec",): "`Vec`",
+    ("vec", "deque"): "`VecDeque`",
+}
+_LOCKS = {("mutex",): "Mutex", ("rw", "lock"): "RwLock", ("ref", "cell"): "RefCell", ("unsafe", "cell"): "UnsafeCell", ("arc", "swap"): "ArcSwap"}
+# Process-wide by design and holding no tenant's data: init guards, compiled patterns,
+# metrics instruments, configuration read once at startup.
+_QUIET_HOLDERS = (
+    ("once",), ("regex",), ("regex", "set"), ("semaphore",), ("notify",), ("counter",), ("histogram",),
+    ("gauge",), ("meter",), ("config",), ("options",), ("settings",), ("schema",), ("filter",),
+)
+_SCALARS = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "bool", "f32", "f64", "char"})
+_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
+_PER_REQUEST_WORDS = frozenset({"flow", "request", "req", "session", "invocation"})
+MAX_RELATED_SITES = 5
+
+
+@dataclass(frozen=True)
+class SharedHolding:
+    """What a static shares across tenants, in words for the message."""
+
+    what: str
+    consequence: str
+
+
+def _has_run(words: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return any(words[i : i + size] == needle for i in range(len(words) - size + 1))
+
+
+def _first_run(words: tuple[str, ...], needles):
+    return next((needle for needle in needles if _has_run(words, needle)), None)
+
+
+def _held_words(slot: StaticSlot) -> tuple[str, ...]:
+    """Words of the held type with initialisation wrappers removed (``Lazy<Mutex<X>>`` → mutex, x)."""
+    declared = slot.type_text or slot.init_text.split("(", 1)[0]
+    return words_of(_WRAPPERS.sub(" ", declared))
+
+
+def _tenant_typed(ctx, slot: StaticSlot) -> str | None:
+    """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
+    which in a type name nearly always means the process environment (``EnvFilter``)."""
+    vocabulary = ctx.vocabulary
+    for token in re.split(r"[^A-Za-z0-9_]+", slot.type_text):
+        found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
+        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+            return token
+    return None
+
+
+def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
+    """What ``slot`` shares across tenants, or None when it holds nothing tenant-specific."""
+    if slot.storage == "task-local":
+        return None  # only settable through `.scope()`, which restores it: ISO301 judges writes
+    held = _held_words(slot)
+    lock = _first_run(held, _LOCKS)
+    collection = _first_run(held, [c for c in _COLLECTIONS if not (slot.is_per_thread and c == ("vec",))])
+    if lock is not None and slot.type_text.replace(" ", "").endswith("<()>"):
+        return None  # a bare lock that serialises work but holds no data
+    if lock is None and collection is None and _first_run(held, _QUIET_HOLDERS) is not None:
+        return None
+    for needle, what, consequence in _CLIENT_KINDS:
+        if _has_run(held, needle) and _first_run(held, _QUIET_HOLDERS) is None:
+            return SharedHolding(what, consequence)
+    mutable = lock is not None or slot.is_per_thread or slot.storage == "static-mut"
+    tenant_type = _tenant_typed(ctx, slot)
+    if collection is not None and tenant_type is not None:
+        return None  # keyed or partitioned by tenant: the map itself separates tenants
+    if collection is not None and (mutable or collection == ("dash", "map")):
+        guard = f" behind a `{_LOCKS[lock]}`" if lock is not None else ""
+        return SharedHolding(
+            f"{_COLLECTIONS[collection]}{guard}",
+            "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants",
+        )
+    if tenant_type is not None:
+        return SharedHolding(f"`{tenant_type}`", "the tenant that writes it last decides what every other tenant reads")
+    if slot.is_per_thread:
+        return None  # scratch buffers and per-thread counters
+    scalar = bool(held) and (held[0] in _SCALARS or held[0].startswith("atomic"))
+    if scalar:
+        if _names_per_request_state(ctx, slot.name) and (slot.storage == "static-mut" or held[0].startswith("atomic")):
+            return SharedHolding("value", "the value one tenant's request stores is what the next tenant's request reads")
+        return None  # counters, flags and ids that carry no tenant's data
+    if slot.storage == "static-mut":
+        return SharedHolding("mutable global", "every tenant's request reads and writes the same value, without even a lock")
+    if lock is not None:
+        return SharedHolding(f"`{_LOCKS[lock]}`-guarded value", "whatever one tenant's request stores there is visible to every other tenant's")
+    return None
+
+
+def _names_per_request_state(ctx, name: str) -> bool:
+    vocabulary = ctx.vocabulary
+    words = set(words_of(name))
+    return bool(vocabulary.tenant.match(name) or vocabulary.pack.match(name) or vocabulary.per_pack.match(name) or words & {"current", "active", "last"} or words & _PER_REQUEST_WORDS)
+
+
+def _per_tenant_function(ctx, function: Node) -> Node | None:
+    """The parameter that makes ``function`` per-tenant code (tenant/pack/flow/request), if any."""
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        return None
+    vocabulary = ctx.vocabulary
+    for parameter in parameters.named_children:
+        if parameter.type != "parameter":
+            continue
+        text = ctx.text(parameter)
+        if vocabulary.tenant.match(text) or vocabulary.pack.match(text) or vocabulary.per_pack.match(text) or set(words_of(text)) & _PER_REQUEST_WORDS:
+            return parameter
+    return None
+
+
+def _per_tenant_sites(ctx, uses: list[Node]):
+    seen_functions: set[int] = set()
+    for use in uses:
+        function = ctx.enclosing_function(use)
+        if function is None or function.id in seen_functions:
+            continue
+        parameter = _per_tenant_function(ctx, function)
+        if parameter is None:
+            continue
+        seen_functions.add(function.id)
+        name_node = function.child_by_field_name("name")
+        function_name = ctx.text(name_node) if name_node is not None else "?"
+        yield ctx.related(use, f"reached from per-tenant code: `fn {function_name}` takes `{ctx.text(parameter)}`")
+        if len(seen_functions) >= MAX_RELATED_SITES:
+            return
+
+
+def _scope_phrase(slot: StaticSlot) -> str:
+    if slot.is_per_thread:
+        return "every tenant served on the same thread"
+    return "all tenants in the process"
+
+
+def check(ctx):
+    slots = declared_slots(ctx)
+    candidates = [(slot, holding) for slot in slots if (holding := _holding(ctx, slot)) is not None]
+    if not candidates:
+        return
+    uses = slot_uses(ctx, [slot for slot, _ in candidates])
+    for slot, holding in candidates:
+        related = list(_per_tenant_sites(ctx, uses.get(slot.name, [])))
+        kind = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}.get(slot.storage, "static")
+        message = (
+            f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
+            f"{holding.consequence}; hold it per tenant (in the tenant's runtime state, or a map keyed by tenant and pack)"
+        )
+        yield ctx.finding(slot.name_node, message, related=related)
+
+
+RULE = Rule(
+    code="ISO401",
+    name="shared-mutable-singleton",
+    summary="A process-wide (or thread-wide) static holding mutable state, a cache, or a client/connection shared by every tenant.",
+    rationale=(
+        "A multi-tenant host serves many tenants' packs from one process. A `static` behind "
+        "`Lazy`/`LazyLock`/`OnceLock`/`OnceCell`/`lazy_static!`, a `static mut`, or a "
+        "`thread_local!` exists once per process (or per worker thread) no matter how many tenants "
+        "use it. When it holds a cache, a map, lock-guarded state or a client/connection, one "
+        "tenant's entries, cookies, default headers, credentials or session state are served to "
+        "the next tenant, and a pack that writes to it changes behaviour for every other pack. "
+        "Thread-locals are no better: an async runtime or worker pool runs many tenants' work "
+        "on the same thread. Immutable data (compiled regexes, schemas, constant tables, a map "
+        "built once and never mutated), `Once` guards, and metrics instruments (counters, "
+        "histograms, atomics counting events) stay quiet: they hold no tenant's data. Atomics "
+        "are reported only when their name says they hold per-request state "
+        "(`CURRENT_TENANT_ID`, `ACTIVE_FLOW`)."
+    ),
+    bad_example=(
+        "static HTTP: Lazy<reqwest::Client> = Lazy::new(reqwest::Client::new);\n"
+        "static FLOW_CACHE: Lazy<Mutex<HashMap<String, Flow>>> = Lazy::new(Default::default);\n"
+        "\n"
+        "async fn call_api(tenant: &TenantCtx, url: &str) -> reqwest::Result<String> {\n"
+        "    HTTP.get(url).bearer_auth(&tenant.token).send().await?.text().await\n"
+        "}\n"
+    ),
+    good_example=(
+        "static ID_PATTERN: Lazy<Regex> = Lazy::new(|| Regex::new(\"^[a-z0-9-]+$\").unwrap());\n"
+        "\n"
+        "struct TenantRuntime {\n"
+        "    http: reqwest::Client,\n"
+        "    flow_cache: Mutex<HashMap<String, Flow>>,\n"
+        "}\n"
+        "\n"
+        "async fn call_api(runtime: &TenantRuntime, url: &str) -> reqwest::Result<String> {\n"
+        "    runtime.http.get(url).send().await?.text().await\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",
+    options=("scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
+)

@@ -1,0 +1,155 @@
+"""Process-wide and thread-wide state declared in a file: ``static`` items and the
+``thread_local!`` / ``task_local!`` / ``lazy_static!`` macros that declare statics.
+
+tree-sitter parses macro bodies as flat token trees, so the macro forms are split here into
+one ``StaticSlot`` per ``static NAME: TYPE = INIT;`` declaration, with the same fields as a
+plain ``static`` item. Rules about ambient tenant context (ISO301) and shared singletons
+(ISO401) both start from this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, node_text
+from checks.parsing import captures
+
+SLOT_DECLARING_MACROS = {
+    "thread_local": "thread-local",
+    "task_local": "task-local",
+    "lazy_static": "lazy-static",
+}
+_DECLARATIONS_QUERY = """
+(static_item) @static
+(macro_invocation) @macro
+"""
+
+
+@dataclass(frozen=True)
+class StaticSlot:
+    """One declared static: its name, declared type and initializer as source text.
+
+    ``storage`` is ``static``, ``static-mut``, ``thread-local``, ``task-local`` or
+    ``lazy-static``; ``declaration`` is the ``static_item`` or the macro invocation.
+    """
+
+    name: str
+    name_node: Node
+    type_text: str
+    init_text: str
+    storage: str
+    declaration: Node
+
+    @property
+    def is_per_thread(self) -> bool:
+        return self.storage in ("thread-local", "task-local")
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.type_text}" if self.type_text else self.name
+
+
+def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
+    """Every static declared anywhere in the file, in source order."""
+    found = captures(_DECLARATIONS_QUERY, ctx.root)
+    slots: list[StaticSlot] = []
+    for item in found.get("static", ()):
+        slot = _slot_from_static_item(ctx, item)
+        if slot is not None:
+            slots.append(slot)
+    for macro in found.get("macro", ()):
+        storage = _declaring_macro_storage(macro)
+        if storage is not None:
+            slots.extend(_slots_from_macro(ctx, macro, storage))
+    slots.sort(key=lambda s: s.name_node.start_byte)
+    return slots
+
+
+def _slot_from_static_item(ctx: AnalysisContext, item: Node) -> StaticSlot | None:
+    name = item.child_by_field_name("name")
+    if name is None:
+        return None
+    type_node = item.child_by_field_name("type")
+    value = item.child_by_field_name("value")
+    is_mut = any(child.type == "mutable_specifier" for child in item.children)
+    return StaticSlot(
+        name=node_text(name),
+        name_node=name,
+        type_text=node_text(type_node) if type_node is not None else "",
+        init_text=node_text(value) if value is not None else "",
+        storage="static-mut" if is_mut else "static",
+        declaration=item,
+    )
+
+
+def _declaring_macro_storage(macro: Node) -> str | None:
+    macro_name = macro.child_by_field_name("macro")
+    if macro_name is None:
+        return None
+    last_segment = node_text(macro_name).rsplit("::", 1)[-1].strip()
+    return SLOT_DECLARING_MACROS.get(last_segment)
+
+
+def _slots_from_macro(ctx: AnalysisContext, macro: Node, storage: str) -> list[StaticSlot]:
+    """Split ``static [ref] NAME: TYPE [= INIT];`` runs out of the macro's flat tokens."""
+    token_tree = next((c for c in macro.children if c.type == "token_tree"), None)
+    if token_tree is None:
+        return []
+    data = ctx.source.data
+    slots: list[StaticSlot] = []
+    statement: list[Node] = []
+    for token in token_tree.children[1:-1]:
+        if token.type == ";":
+            slot = _slot_from_tokens(data, statement, storage, macro)
+            if slot is not None:
+                slots.append(slot)
+            statement = []
+        else:
+            statement.append(token)
+    slot = _slot_from_tokens(data, statement, storage, macro)
+    if slot is not None:
+        slots.append(slot)
+    return slots
+
+
+def _slot_from_tokens(data: bytes, tokens: list[Node], storage: str, macro: Node) -> StaticSlot | None:
+    kinds = [t.type for t in tokens]
+    if "static" not in kinds:
+        return None
+    index = kinds.index("static") + 1
+    while index < len(tokens) and node_text(tokens[index]) in ("ref", "mut"):
+        index += 1
+    if index >= len(tokens) or tokens[index].type != "identifier":
+        return None
+    name = tokens[index]
+    colon = next((i for i in range(index + 1, len(tokens)) if tokens[i].type == ":"), None)
+    equals = next((i for i in range(index + 1, len(tokens)) if tokens[i].type == "="), None)
+    type_text = ""
+    if colon is not None:
+        type_end = tokens[equals - 1].end_byte if equals is not None else tokens[-1].end_byte
+        type_text = data[tokens[colon + 1].start_byte : type_end].decode("utf-8", "replace") if colon + 1 < len(tokens) else ""
+    init_text = ""
+    if equals is not None and equals + 1 < len(tokens):
+        init_text = data[tokens[equals + 1].start_byte : tokens[-1].end_byte].decode("utf-8", "replace")
+    return StaticSlot(node_text(name), name, type_text.strip(), init_text.strip(), storage, macro)
+
+
+def slot_uses(ctx: AnalysisContext, slots: list[StaticSlot]) -> dict[str, list[Node]]:
+    """Identifier nodes naming each slot outside its own declaration, in source order."""
+    by_name = {slot.name: slot for slot in slots}
+    uses: dict[str, list[Node]] = {name: [] for name in by_name}
+    if not by_name:
+        return uses
+    for identifier in captures("(identifier) @id", ctx.root).get("id", ()):
+        name = node_text(identifier)
+        slot = by_name.get(name)
+        if slot is None:
+            continue
+        declaration = slot.declaration
+        if declaration.start_byte <= identifier.start_byte and identifier.end_byte <= declaration.end_byte:
+            continue
+        uses[name].append(identifier)
+    for nodes in uses.values():
+        nodes.sort(key=lambda n: n.start_byte)
+    return uses
