@@ -65,6 +65,8 @@ class Vocabulary:
         self.pack = WordSet(pack)
         self.per_pack = WordSet(per_pack)
         self.helpers = frozenset(helpers)
+        # Configured order matters: a fix wraps keys in the first helper the user listed.
+        self.helpers_in_order = tuple(dict.fromkeys(helpers))
 
     def is_scope(self, identifier: str) -> bool:
         return identifier in self.tenant or identifier in self.pack
