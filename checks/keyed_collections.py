@@ -1,0 +1,348 @@
+"""Keyed collections in Rust source: which declared types are maps, sets or sequences, what
+they are keyed by, and which declaration a receiver such as ``self.flows.write().await``
+refers to.
+
+The ISO2xx rules share this: a map keyed by a bare flow id, a struct used as a map key, and
+a collection de-duplicated by flow id are all questions about the same declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, node_text
+from checks.parsing import matches
+from checks.vocabulary import Vocabulary, words_of
+
+MAP_TYPES = frozenset({
+    "HashMap", "BTreeMap", "DashMap", "IndexMap", "FxHashMap", "AHashMap", "LruCache", "Cache",
+    "SegmentedCache", "TimedCache", "SizedCache", "TimedSizedCache", "LinkedHashMap", "SkipMap",
+    "HashTrieMap", "BiHashMap", "ConcurrentHashMap", "FlurryHashMap",
+})
+SET_TYPES = frozenset({"HashSet", "BTreeSet", "IndexSet", "DashSet", "FxHashSet", "AHashSet", "SkipSet"})
+SEQUENCE_TYPES = frozenset({"Vec", "VecDeque", "SmallVec", "LinkedList"})
+# Types that hold one value and add sharing, locking or laziness around it.
+WRAPPER_TYPES = frozenset({
+    "Arc", "Rc", "Box", "RwLock", "Mutex", "RefCell", "Cell", "Option", "OnceCell", "OnceLock",
+    "Lazy", "LazyLock", "ArcSwap", "ArcSwapOption", "Weak", "ReentrantMutex", "CachePadded",
+})
+STRING_TYPES = frozenset({
+    "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
+    "CompactStr", "Name",
+})
+INTEGER_TYPES = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"})
+# Methods between a receiver and its collection: lock guards, references, conversions.
+RECEIVER_PASSTHROUGH = frozenset({
+    "read", "write", "lock", "borrow", "borrow_mut", "unwrap", "expect", "as_ref", "as_mut",
+    "load", "lock_owned", "read_owned", "write_owned", "blocking_read", "blocking_write",
+    "blocking_lock", "try_read", "try_write", "try_lock", "deref", "deref_mut", "get_or_init",
+    "iter", "iter_mut", "into_iter", "values", "values_mut", "keys", "lock_arc", "read_arc",
+    "write_arc", "upgradable_read", "force",
+})
+# Words that make a struct a host-wide collection of packs even when its name says "pack".
+COLLECTIVE_WORDS = frozenset({
+    "registry", "manager", "host", "store", "index", "catalog", "catalogue", "cache", "repository",
+    "service", "loader", "router", "dispatcher", "pool", "packs", "server", "engine", "runner",
+    "supervisor", "scheduler", "executor", "controller", "broker", "directory", "map", "table",
+})
+
+_STRUCT_QUERY = """
+(struct_item name: (type_identifier) @name) @struct
+"""
+_STATIC_QUERY = """
+(static_item name: (identifier) @name type: (_) @type) @static
+"""
+
+
+@dataclass(frozen=True)
+class CollectionType:
+    """The collection inside a declared type, after locks and smart pointers are peeled off."""
+
+    kind: str  # map | set | sequence
+    node: Node
+    name: str
+    key: Node | None
+    element: Node | None
+
+
+@dataclass
+class CollectionDeclaration:
+    """A struct field, static or ``let`` whose type is (or wraps) a keyed collection."""
+
+    name: str
+    name_node: Node
+    origin: str  # field | static | let
+    collection: CollectionType | None
+    owner: Node | None = None  # the struct of a field, the function of a let
+    aliases: list[Node] = field(default_factory=list)
+
+
+def type_name(type_node: Node | None) -> str:
+    """The last path segment of a type: ``std::sync::Arc<..>`` → ``Arc``, ``&str`` → ``str``."""
+    if type_node is None:
+        return ""
+    kind = type_node.type
+    if kind in ("type_identifier", "primitive_type", "identifier"):
+        return node_text(type_node)
+    if kind == "scoped_type_identifier":
+        return type_name(type_node.child_by_field_name("name"))
+    if kind == "generic_type":
+        return type_name(type_node.child_by_field_name("type"))
+    if kind == "reference_type":
+        return type_name(type_node.child_by_field_name("type"))
+    return ""
+
+
+def type_arguments(type_node: Node) -> list[Node]:
+    arguments = type_node.child_by_field_name("type_arguments")
+    if arguments is None:
+        return []
+    return [c for c in arguments.named_children if c.type not in ("lifetime", "line_comment", "block_comment")]
+
+
+def strip_reference(type_node: Node | None) -> Node | None:
+    while type_node is not None and type_node.type == "reference_type":
+        type_node = type_node.child_by_field_name("type")
+    return type_node
+
+
+def collection_of(type_node: Node | None, depth: int = 0) -> CollectionType | None:
+    """The map/set/sequence a declared type holds, looking through wrappers such as
+    ``Arc<RwLock<Option<..>>>``; None when the type is not a collection."""
+    type_node = strip_reference(type_node)
+    if type_node is None or depth > 8 or type_node.type != "generic_type":
+        return None
+    name = type_name(type_node)
+    arguments = type_arguments(type_node)
+    if not arguments:
+        return None
+    if name in MAP_TYPES and len(arguments) >= 2:
+        return CollectionType("map", type_node, name, arguments[0], arguments[1])
+    if name in SET_TYPES:
+        return CollectionType("set", type_node, name, arguments[0], arguments[0])
+    if name in SEQUENCE_TYPES:
+        return CollectionType("sequence", type_node, name, None, arguments[0])
+    if name in WRAPPER_TYPES:
+        return collection_of(arguments[0], depth + 1)
+    return None
+
+
+def collection_of_constructor(value: Node | None) -> CollectionType | None:
+    """``HashMap::new()``, ``LruCache::new(n)``, ``Vec::with_capacity(n)`` without annotations:
+    the kind is known, the key type is not."""
+    if value is None or value.type != "call_expression":
+        return None
+    function = value.child_by_field_name("function")
+    if function is None or function.type not in ("scoped_identifier", "generic_function"):
+        return None
+    if function.type == "generic_function":
+        function = function.child_by_field_name("function")
+        if function is None or function.type != "scoped_identifier":
+            return None
+    path = function.child_by_field_name("path")
+    name = type_name(path) if path is not None else ""
+    if path is not None and path.type == "scoped_identifier":
+        name = node_text(path.child_by_field_name("name")) if path.child_by_field_name("name") else ""
+    if name in MAP_TYPES:
+        return CollectionType("map", value, name, None, None)
+    if name in SET_TYPES:
+        return CollectionType("set", value, name, None, None)
+    if name in SEQUENCE_TYPES:
+        return CollectionType("sequence", value, name, None, None)
+    return None
+
+
+def is_bare_id_type(type_node: Node | None, vocabulary: Vocabulary) -> bool:
+    """A key type that says nothing about the pack: strings, integers, ``Uuid``, ``FlowId``,
+    ``Arc<str>``. Tuples, key structs and pack-scoped id types are not bare."""
+    type_node = strip_reference(type_node)
+    if type_node is None:
+        return False
+    name = type_name(type_node)
+    if type_node.type == "generic_type":
+        arguments = type_arguments(type_node)
+        return name in ("Arc", "Rc", "Box", "Cow") and bool(arguments) and is_bare_id_type(arguments[-1], vocabulary)
+    if type_node.type not in ("type_identifier", "primitive_type", "scoped_type_identifier"):
+        return False
+    if vocabulary.pack.match(name) or vocabulary.tenant.match(name):
+        return False
+    if name in STRING_TYPES or name in INTEGER_TYPES:
+        return True
+    return vocabulary.per_pack.match(name) is not None
+
+
+def declared_type_text(type_node: Node | None) -> str:
+    return " ".join(node_text(type_node).split()) if type_node is not None else ""
+
+
+def struct_fields(struct: Node) -> list[tuple[str, Node, Node | None]]:
+    """(name, name node, type node) for each field; tuple-struct fields are named ``0``, ``1``…"""
+    body = struct.child_by_field_name("body")
+    if body is None:
+        return []
+    fields: list[tuple[str, Node, Node | None]] = []
+    if body.type == "field_declaration_list":
+        for declaration in body.named_children:
+            if declaration.type == "field_declaration":
+                name = declaration.child_by_field_name("name")
+                if name is not None:
+                    fields.append((node_text(name), name, declaration.child_by_field_name("type")))
+    elif body.type == "ordered_field_declaration_list":
+        position = 0
+        for child in body.named_children:
+            if child.type in ("attribute_item", "visibility_modifier", "line_comment", "block_comment"):
+                continue
+            fields.append((str(position), child, child))
+            position += 1
+    return fields
+
+
+def holds_single_pack(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
+    """A field, parameter or binding that names one pack (``pack_id: PackId``, ``pack: &Pack``),
+    not a collection of packs."""
+    if collection_of(type_node) is not None:
+        return False
+    return vocabulary.pack.match(name) is not None or vocabulary.pack.match(type_name(type_node)) is not None
+
+
+def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
+    """A struct that exists once per pack: it holds a single pack id (``pack_id: PackId``), or
+    its name says pack without saying it is a host-wide registry of packs."""
+    name_node = struct.child_by_field_name("name")
+    name = node_text(name_node) if name_node is not None else ""
+    for field_name, _, field_type in struct_fields(struct):
+        if field_name.isdigit():
+            field_name = ""
+        if holds_single_pack(field_name, field_type, vocabulary):
+            return True
+    words = set(words_of(name))
+    return vocabulary.pack.match(name) is not None and not words & COLLECTIVE_WORDS
+
+
+class FileCollections:
+    """Every struct, impl and collection declaration of one file, indexed once."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.ctx = ctx
+        self.structs: dict[str, list[Node]] = {}
+        for _, found in matches(_STRUCT_QUERY, ctx.root):
+            struct, name = found["struct"][0], found["name"][0]
+            self.structs.setdefault(node_text(name), []).append(struct)
+        self.fields: dict[str, list[CollectionDeclaration]] = {}
+        for structs in self.structs.values():
+            for struct in structs:
+                for field_name, name_node, field_type in struct_fields(struct):
+                    collection = collection_of(field_type)
+                    if collection is not None and not field_name.isdigit():
+                        self.fields.setdefault(field_name, []).append(
+                            CollectionDeclaration(field_name, name_node, "field", collection, struct))
+        self.statics: dict[str, CollectionDeclaration] = {}
+        for _, found in matches(_STATIC_QUERY, ctx.root):
+            static, name, static_type = found["static"][0], found["name"][0], found["type"][0]
+            collection = collection_of(static_type)
+            if collection is not None:
+                self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, static)
+        self._lets: dict[int, CollectionDeclaration | None] = {}
+        self._parameters: dict[int, CollectionDeclaration] = {}
+
+    def impl_type_name(self, node: Node) -> str | None:
+        impl = self.ctx.enclosing_impl(node)
+        if impl is None:
+            return None
+        return type_name(impl.child_by_field_name("type")) or None
+
+    def struct_named(self, name: str | None) -> Node | None:
+        candidates = self.structs.get(name or "", [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def let_declaration(self, let: Node) -> CollectionDeclaration | None:
+        """The collection a ``let`` declares (annotated or built with ``Type::new()``)."""
+        cached = self._lets.get(let.id)
+        if cached is not None or let.id in self._lets:
+            return cached
+        pattern = let.child_by_field_name("pattern")
+        name = _binding_identifier(pattern)
+        declaration = None
+        if name is not None:
+            collection = collection_of(let.child_by_field_name("type")) or collection_of_constructor(let.child_by_field_name("value"))
+            if collection is not None:
+                declaration = CollectionDeclaration(node_text(name), name, "let", collection, self.ctx.enclosing_function(let))
+        self._lets[let.id] = declaration
+        return declaration
+
+    def _parameter_declaration(self, parameter: tuple[Node, str] | None) -> CollectionDeclaration | None:
+        if parameter is None or parameter[0].type != "parameter":
+            return None
+        node = parameter[0]
+        cached = self._parameters.get(node.id)
+        if cached is None:
+            name = _binding_identifier(node.child_by_field_name("pattern"))
+            collection = collection_of(node.child_by_field_name("type"))
+            if name is None or collection is None:
+                return None
+            cached = CollectionDeclaration(node_text(name), name, "parameter", collection, self.ctx.enclosing_function(node))
+            self._parameters[node.id] = cached
+        return cached
+
+    def resolve(self, receiver: Node, tracer) -> list[CollectionDeclaration]:
+        """The declarations ``receiver`` may refer to: ``self.flows.write().await`` → field
+        ``flows``; ``CACHE.lock().unwrap()`` → static ``CACHE``; a guard bound with
+        ``let g = self.flows.lock()`` → field ``flows``."""
+        return self._resolve(receiver, tracer, 0)
+
+    def _resolve(self, receiver: Node, tracer, depth: int) -> list[CollectionDeclaration]:
+        node = _peel(receiver)
+        if node is None or depth > 4:
+            return []
+        if node.type == "field_expression":
+            field_node = node.child_by_field_name("field")
+            candidates = self.fields.get(node_text(field_node) if field_node is not None else "", [])
+            value = node.child_by_field_name("value")
+            if len(candidates) > 1 and value is not None and value.type == "self":
+                impl_name = self.impl_type_name(node)
+                own = [c for c in candidates if c.owner is not None and node_text(c.owner.child_by_field_name("name")) == impl_name]
+                return own or candidates
+            return candidates
+        if node.type in ("identifier", "scoped_identifier"):
+            name = node_text(node) if node.type == "identifier" else node_text(node.child_by_field_name("name"))
+            if node.type == "identifier":
+                binding = tracer.scope_of(node).binding_before(name, node)
+                if binding is not None:
+                    declaration = self.let_declaration(binding)
+                    if declaration is not None:
+                        return [declaration]
+                    value = binding.child_by_field_name("value")
+                    return self._resolve(value, tracer, depth + 1) if value is not None else []
+                parameter = self._parameter_declaration(tracer.scope_of(node).parameters.get(name))
+                if parameter is not None:
+                    return [parameter]
+            static = self.statics.get(name)
+            return [static] if static is not None else []
+        return []
+
+
+def _peel(node: Node | None) -> Node | None:
+    """Strip guards, awaits, ``?``, references and parentheses from a receiver expression."""
+    while node is not None:
+        kind = node.type
+        if kind in ("await_expression", "try_expression", "reference_expression", "parenthesized_expression", "unary_expression"):
+            node = node.named_children[0] if node.named_children else None
+        elif kind == "call_expression":
+            function = node.child_by_field_name("function")
+            if function is None or function.type != "field_expression":
+                return None
+            method = function.child_by_field_name("field")
+            if method is None or node_text(method) not in RECEIVER_PASSTHROUGH:
+                return None
+            node = function.child_by_field_name("value")
+        else:
+            return node
+    return None
+
+
+def _binding_identifier(pattern: Node | None) -> Node | None:
+    while pattern is not None and pattern.type in ("mut_pattern", "ref_pattern"):
+        pattern = pattern.named_children[-1] if pattern.named_children else None
+    return pattern if pattern is not None and pattern.type == "identifier" else None

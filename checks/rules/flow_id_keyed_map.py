@@ -1,0 +1,313 @@
+"""ISO201 flow-id-keyed-map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.context import node_text
+from checks.keyed_collections import (
+    CollectionDeclaration,
+    FileCollections,
+    declared_type_text,
+    holds_single_pack,
+    is_bare_id_type,
+    is_per_pack_struct,
+    struct_fields,
+    type_name,
+)
+from checks.keyflow import KeyComposition, KeyTracer
+from checks.model import FixAvailability, Severity
+from checks.parsing import matches
+from checks.rules.base import Rule
+
+# Methods whose first argument is the key the collection is filled or read with.
+KEYED_METHODS = frozenset({
+    "insert", "entry", "get", "get_mut", "remove", "contains_key", "contains", "peek", "peek_mut",
+    "put", "get_or_insert", "get_or_insert_with", "get_or_insert_mut", "get_with",
+    "try_get_with", "optionally_get_with", "invalidate", "swap_remove", "shift_remove",
+    "remove_entry", "get_key_value", "try_insert", "pop", "promote", "demote",
+})
+WRITING_METHODS = frozenset({"insert", "entry", "put", "get_or_insert", "get_or_insert_with", "get_or_insert_mut", "get_with", "try_get_with", "optionally_get_with", "try_insert"})
+# Methods that find or de-duplicate elements through a closure comparing an id.
+COMPARING_METHODS = frozenset({
+    "retain", "retain_mut", "find", "position", "rposition", "any", "dedup_by_key", "dedup_by",
+    "find_map", "filter", "binary_search_by_key", "extract_if", "drain_filter",
+})
+ORIGIN_LABELS = {"field": "field", "static": "static", "let": "local", "parameter": "parameter"}
+
+_METHOD_CALLS = """
+(call_expression
+  function: (field_expression value: (_) @receiver field: (field_identifier) @method)
+  arguments: (arguments) @arguments) @call
+"""
+_INDEXING = """
+(index_expression . (_) @receiver . (_) @index) @indexing
+"""
+
+
+@dataclass(frozen=True)
+class KeyedUse:
+    """One place a collection is filled, read or searched, and with what key."""
+
+    declaration: CollectionDeclaration
+    site: Node
+    key_text: str
+    verb: str
+    composition: KeyComposition | None
+    scoped: bool
+
+
+def _function_name(ctx, node: Node) -> str:
+    function = ctx.enclosing_function(node)
+    name = function.child_by_field_name("name") if function is not None else None
+    return node_text(name) if name is not None else "<top level>"
+
+
+def _keyed_use(ctx, tracer, declaration, call, method, key) -> KeyedUse | None:
+    vocabulary = ctx.vocabulary
+    is_sequence = declaration.collection is not None and declaration.collection.kind == "sequence"
+    if is_sequence and method != "contains":
+        return None
+    composition = tracer.trace(key)
+    if composition.pack_evidence(vocabulary) is not None:
+        return KeyedUse(declaration, call, node_text(key), "", composition, True)
+    per_pack = composition.per_pack_ids(vocabulary)
+    key_type = declaration.collection.key if declaration.collection else None
+    typed_per_pack = key_type is not None and vocabulary.per_pack.match(type_name(key_type)) is not None
+    if not per_pack and not typed_per_pack:
+        return None
+    verb = "filled" if method in WRITING_METHODS else "looked up"
+    if method == "contains":
+        verb = "de-duplicated"
+    return KeyedUse(declaration, call, node_text(key), verb, composition, False)
+
+
+def _closure_parameters(closure: Node) -> list[str]:
+    parameters = closure.child_by_field_name("parameters")
+    names: list[str] = []
+    if parameters is None:
+        return names
+    for parameter in parameters.named_children:
+        pattern = parameter.child_by_field_name("pattern") if parameter.type == "parameter" else parameter
+        while pattern is not None and pattern.type in ("reference_pattern", "ref_pattern", "mut_pattern", "tuple_pattern"):
+            inner = [c for c in pattern.named_children if c.type == "identifier"]
+            pattern = inner[-1] if inner else (pattern.named_children[-1] if pattern.named_children else None)
+        if pattern is not None and pattern.type == "identifier":
+            names.append(node_text(pattern))
+    return names
+
+
+def _compared_sides(body: Node) -> list[Node]:
+    """The operands of ``==``/``!=`` in a closure body (or the body itself for ``*_by_key``)."""
+    sides: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is not None and node_text(operator) in ("==", "!="):
+                sides.extend(c for c in (node.child_by_field_name("left"), node.child_by_field_name("right")) if c is not None)
+                continue
+        if node.type == "closure_expression":
+            continue
+        stack.extend(node.named_children)
+    return sides
+
+
+def _element_label(declaration: CollectionDeclaration) -> str:
+    collection = declaration.collection
+    return type_name(collection.element) if collection is not None and collection.element is not None else ""
+
+
+def _comparing_use(ctx, tracer, declaration, call, method, closure) -> KeyedUse | None:
+    vocabulary = ctx.vocabulary
+    body = closure.child_by_field_name("body")
+    if body is None or vocabulary.pack.match(node_text(body)) is not None:
+        return None
+    parameters = set(_closure_parameters(closure))
+    element = _element_label(declaration)
+    sides = [body] if method.endswith("_by_key") else _compared_sides(body)
+    for side in sides:
+        text = node_text(side).lstrip("*&")
+        root, _, rest = text.partition(".")
+        typed_text = f"{element}.{rest}" if root in parameters and element and rest else text
+        if vocabulary.per_pack.match(typed_text) or vocabulary.per_pack.match(text):
+            return KeyedUse(declaration, call, text, "compared", None, False)
+        composition = tracer.trace(side)
+        if composition.per_pack_ids(vocabulary) and not any(p.text in parameters for p in composition.per_pack_ids(vocabulary)):
+            return KeyedUse(declaration, call, text, "compared", composition, False)
+    return None
+
+
+def _uses(ctx, tracer, collections: FileCollections):
+    for _, found in matches(_METHOD_CALLS, ctx.root):
+        method = node_text(found["method"][0])
+        if method not in KEYED_METHODS and method not in COMPARING_METHODS:
+            continue
+        arguments = [a for a in found["arguments"][0].named_children if a.type not in ("line_comment", "block_comment")]
+        if not arguments:
+            continue
+        call = found["call"][0]
+        for declaration in collections.resolve(found["receiver"][0], tracer):
+            if method in COMPARING_METHODS and arguments[0].type == "closure_expression":
+                use = _comparing_use(ctx, tracer, declaration, call, method, arguments[0])
+            elif method in KEYED_METHODS:
+                use = _keyed_use(ctx, tracer, declaration, call, method, arguments[0])
+            else:
+                use = None
+            if use is not None:
+                yield use
+    for _, found in matches(_INDEXING, ctx.root):
+        indexing = found["indexing"][0]
+        for declaration in collections.resolve(found["receiver"][0], tracer):
+            if declaration.collection is not None and declaration.collection.kind == "map":
+                use = _keyed_use(ctx, tracer, declaration, indexing, "get", found["index"][0])
+                if use is not None:
+                    yield use
+
+
+def _key_struct_has_pack(collections: FileCollections, key_type: Node, vocabulary) -> bool:
+    """``FlowId`` may be a struct of this file that already carries the pack."""
+    for struct in collections.structs.get(type_name(key_type), []):
+        if any(holds_single_pack(name, field_type, vocabulary) for name, _, field_type in struct_fields(struct)):
+            return True
+    return False
+
+
+def _keyed_by_bare_id(ctx, collections, declaration: CollectionDeclaration) -> bool:
+    collection = declaration.collection
+    if collection is None:
+        return False
+    if collection.kind == "sequence" or collection.key is None:
+        return True
+    return is_bare_id_type(collection.key, ctx.vocabulary) and not _key_struct_has_pack(collections, collection.key, ctx.vocabulary)
+
+
+def _per_pack_by_construction(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
+    vocabulary = ctx.vocabulary
+    if declaration.origin == "field":
+        return declaration.owner is not None and is_per_pack_struct(declaration.owner, vocabulary)
+    if declaration.origin == "static":
+        return False
+    function = declaration.owner
+    if function is None:
+        return False
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type == "parameter":
+            pattern = parameter.child_by_field_name("pattern")
+            if holds_single_pack(node_text(pattern) if pattern is not None else "", parameter.child_by_field_name("type"), vocabulary):
+                return True
+    owner = collections.struct_named(collections.impl_type_name(function))
+    return owner is not None and is_per_pack_struct(owner, vocabulary)
+
+
+def _declaration_type_text(declaration: CollectionDeclaration) -> str:
+    collection = declaration.collection
+    if collection is None:
+        return ""
+    if collection.kind == "sequence":
+        return declared_type_text(collection.node)
+    return declared_type_text(collection.key) if collection.key is not None else collection.name
+
+
+def _message(ctx, declaration: CollectionDeclaration, unscoped: list[KeyedUse]) -> str:
+    first = unscoped[0]
+    where = f"`fn {_function_name(ctx, first.site)}`"
+    origin = ORIGIN_LABELS[declaration.origin]
+    if first.verb == "compared":
+        what = f"searched or de-duplicated by comparing `{first.key_text}` alone (in {where})"
+    else:
+        what = f"{first.verb} with `{first.key_text}` alone (in {where})"
+    more = f" and {len(unscoped) - 1} more place(s)" if len(unscoped) > 1 else ""
+    collection = declaration.collection
+    keyed = f"keyed by `{_declaration_type_text(declaration)}`" if collection and collection.kind != "sequence" and collection.key is not None else f"a `{_declaration_type_text(declaration)}`"
+    return (
+        f"{origin} `{declaration.name}` is {keyed} and {what}{more}, with no pack id: two packs that "
+        "ship a flow with the same id overwrite or read each other's entry"
+    )
+
+
+def check(ctx):
+    collections = FileCollections(ctx)
+    tracer = KeyTracer(ctx)
+    by_declaration: dict[int, tuple[CollectionDeclaration, list[KeyedUse]]] = {}
+    for use in _uses(ctx, tracer, collections):
+        entry = by_declaration.setdefault(use.declaration.name_node.id, (use.declaration, []))
+        entry[1].append(use)
+    declarations = [d for ds in collections.fields.values() for d in ds] + list(collections.statics.values())
+    for declaration in declarations:
+        by_declaration.setdefault(declaration.name_node.id, (declaration, []))
+    for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
+        if any(use.scoped for use in uses):
+            continue
+        if not _keyed_by_bare_id(ctx, collections, declaration) or _per_pack_by_construction(ctx, collections, declaration):
+            continue
+        unscoped = [use for use in uses if not use.scoped]
+        key_type = declaration.collection.key if declaration.collection else None
+        typed_per_pack = key_type is not None and ctx.vocabulary.per_pack.match(type_name(key_type)) is not None
+        if not unscoped and not typed_per_pack:
+            continue
+        related = [ctx.related(use.site, f"{use.verb} with `{use.key_text}` here") for use in unscoped]
+        notes = ()
+        composition = next((use.composition for use in unscoped if use.composition is not None), None)
+        if composition is not None:
+            notes = (composition.describe() + " — no pack_id",)
+        if unscoped:
+            message = _message(ctx, declaration, unscoped)
+        else:
+            message = (
+                f"{ORIGIN_LABELS[declaration.origin]} `{declaration.name}` is keyed by `{_declaration_type_text(declaration)}` alone, with no pack id: "
+                "two packs that ship a flow with the same id overwrite or read each other's entry"
+            )
+        yield ctx.finding(declaration.name_node, message, related=related, notes=notes)
+
+
+RULE = Rule(
+    code="ISO201",
+    name="flow-id-keyed-map",
+    summary="A map, cache or list shared by all packs that is keyed or de-duplicated by a flow id alone.",
+    rationale=(
+        "Flow ids (and node or component ids) are only unique inside one pack. A host that "
+        "loads many tenants' packs into one process and registers, caches or de-duplicates "
+        "flows in one `HashMap<String, Flow>` by flow id lets the second pack that ships a "
+        "`main` flow silently replace the first: tenant A's requests then run tenant B's flow "
+        "with tenant B's configuration, or a cached compiled component is served to the wrong "
+        "pack. Key host-wide collections by `(pack_id, flow_id)` (or keep one map per pack)."
+    ),
+    bad_example=(
+        "struct FlowRegistry {\n"
+        "    flows: RwLock<HashMap<String, Flow>>,\n"
+        "}\n\n"
+        "impl FlowRegistry {\n"
+        "    fn register(&self, flow: Flow) {\n"
+        "        self.flows.write().unwrap().insert(flow.flow_id.clone(), flow);\n"
+        "    }\n"
+        "}\n"
+    ),
+    good_example=(
+        "struct FlowRegistry {\n"
+        "    flows: RwLock<HashMap<(PackId, FlowId), Flow>>,\n"
+        "}\n\n"
+        "impl FlowRegistry {\n"
+        "    fn register(&self, flow: Flow) {\n"
+        "        let key = (flow.pack_id.clone(), flow.flow_id.clone());\n"
+        "        self.flows.write().unwrap().insert(key, flow);\n"
+        "    }\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message=(
+        "field `{name}` is keyed by `{key type}` and filled with `{key}` alone (in `fn {function}`), "
+        "with no pack id: two packs that ship a flow with the same id overwrite or read each other's entry"
+    ),
+    options=(
+        "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.per-pack-identifiers",
+        "scope.extend-per-pack-identifiers", "scope.helpers", "scope.extend-helpers", "lint-tests",
+    ),
+)
