@@ -1,19 +1,82 @@
-"""Lint many files: discovery, per-file config, reading, analysis. Used by the CLI."""
+"""Lint many files: discovery, per-file config, reading, cached or parallel analysis, fixes.
+
+Used by the CLI. What crosses a process or cache boundary is a ``FileOutcome``: findings
+with their fingerprints, but no tree, which neither pickles nor is needed once the
+fingerprints are computed. The source is re-read (it is needed for the cache key anyway).
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
-from checks.config import ConfigError, ConfigResolver
+from checks.config import ConfigError, ConfigResolver, Settings
 from checks.discovery import discover
-from checks.engine import AnalysisResult, FileSkipped, analyze, read_rust_file
+from checks.engine import FileSkipped, analyze, read_rust_file
+from checks.fingerprint import fingerprints
+from checks.fixes import eligible, fix_until_settled
+from checks.model import Finding
+from checks.source import SourceText
+
+if TYPE_CHECKING:
+    from checks.cache import ResultCache
+
+# Below this much uncached input, forking workers costs more than it saves (bench/).
+PARALLEL_MIN_BYTES = 512 * 1024
+
+
+@dataclass
+class FileOutcome:
+    """One file's analysis in a picklable form (cache entries, worker results)."""
+
+    findings: list[Finding]
+    fingerprints: list[str]
+    suppressed: list[Finding]
+    suppressed_fingerprints: list[str]
+    first_syntax_error: tuple[int, int] | None  # 0-based line, byte column
+    rule_failures: list[tuple[str, str]]  # rule code, error
+
+
+def analyse_file(data: bytes, settings: Settings, path: Path) -> FileOutcome:
+    result = analyze(data, settings, path)
+    prints = fingerprints(result.tree, data, result.findings + result.suppressed)
+    split = len(result.findings)
+    first_error = result.syntax_errors[0] if result.syntax_errors else None
+    return FileOutcome(
+        findings=result.findings,
+        fingerprints=prints[:split],
+        suppressed=result.suppressed,
+        suppressed_fingerprints=prints[split:],
+        first_syntax_error=(first_error.start_line, first_error.start_col) if first_error else None,
+        rule_failures=[(failure.code, failure.error) for failure in result.rule_failures],
+    )
 
 
 @dataclass
 class FileReport:
     path: Path
-    result: AnalysisResult
+    source: SourceText
+    settings: Settings
+    findings: list[Finding]
+    fingerprints: list[str]
+    suppressed: list[Finding]
+    suppressed_fingerprints: list[str]
+
+    @classmethod
+    def of(cls, path: Path, data: bytes, settings: Settings, outcome: FileOutcome) -> "FileReport":
+        return cls(path, SourceText(data), settings, list(outcome.findings), list(outcome.fingerprints),
+                   list(outcome.suppressed), list(outcome.suppressed_fingerprints))
+
+
+@dataclass
+class FixedFile:
+    path: Path
+    original: bytes
+    fixed: bytes
+    applied: list[Finding]
+    written: bool
 
 
 @dataclass
@@ -21,43 +84,157 @@ class BatchReport:
     files: list[FileReport] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)  # could not read / config
     notices: list[tuple[Path, str]] = field(default_factory=list)  # skipped, syntax errors
+    analysed: int = 0  # files run through the engine in this run
+    from_cache: int = 0
+    fixed: list[FixedFile] = field(default_factory=list)
 
     @property
     def finding_count(self) -> int:
-        return sum(len(f.result.findings) for f in self.files)
+        return sum(len(f.findings) for f in self.files)
 
 
-def lint_paths(paths: list[Path], resolver: ConfigResolver) -> BatchReport:
+@dataclass
+class BatchOptions:
+    jobs: int | None = None  # None: the cores, used only when the input is large enough
+    cache: ResultCache | None = None
+    progress: Callable[[int, int], None] | None = None  # (files done, files total)
+
+
+@dataclass
+class _PendingFile:
+    path: Path
+    data: bytes
+    settings: Settings
+    cache_key: bytes | None
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOptions | None = None) -> BatchReport:
+    """Lint every Rust file under ``paths``; reports keep the discovery order."""
+    options = options or BatchOptions()
     report = BatchReport()
     root_config = resolver.config_for(paths[0] if paths else Path("."))
     settings = root_config.settings
     discovered = discover(paths, settings.exclude, settings.respect_gitignore)
     report.errors.extend(discovered.errors)
-    for path in discovered.files:
-        lint_one(path, resolver, report)
+
+    pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]
+    outcomes: dict[int, FileOutcome] = {}
+    to_analyse: list[int] = []
+    for index, item in enumerate(pending):
+        cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
+        if cached is not None:
+            outcomes[index] = cached
+        else:
+            to_analyse.append(index)
+    report.from_cache = len(outcomes)
+    report.analysed = len(to_analyse)
+    total = len(pending)
+    if options.progress is not None and outcomes:
+        options.progress(len(outcomes), total)
+
+    fresh = _analyse(pending, to_analyse, options, lambda done: options.progress and options.progress(len(outcomes) + done, total))
+    for index, outcome in fresh.items():
+        outcomes[index] = outcome
+        if options.cache is not None:
+            options.cache.put(pending[index].path, pending[index].cache_key, outcome)
+
+    for index, item in enumerate(pending):
+        _add_file(report, item, outcomes[index])
     return report
 
 
-def lint_one(path: Path, resolver: ConfigResolver, report: BatchReport) -> None:
+def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:
     try:
         settings = resolver.config_for(path).settings
     except ConfigError as error:
         report.errors.append((error.path, f"{error.detail}" + (f" (line {error.line})" if error.line else "")))
-        return
+        return None
     try:
         data = read_rust_file(path, settings.max_file_size)
     except FileSkipped as skipped:
         report.notices.append((path, str(skipped)))
-        return
+        return None
     except OSError as error:
         report.errors.append((path, f"cannot read: {error.strerror or error}"))
-        return
-    result = analyze(data, settings, path)
-    for failure in result.rule_failures:
-        report.errors.append((path, f"internal error in rule {failure.code}: {failure.error}"))
-    if result.syntax_errors:
-        first = result.syntax_errors[0]
-        report.notices.append((path, f"{first.start_line + 1}:{result.source.char_column(first.start_line, first.start_col)}: syntax error; the rest of the file was still checked"))
-    if not result.source.is_valid_utf8:
-        report.notices.append((path, "file is not valid UTF-8; undecodable bytes shown as U+FFFD"))
-    report.files.append(FileReport(path, result))
+        return None
+    key = None
+    if cache is not None:
+        from checks.cache import entry_key
+
+        key = entry_key(data, settings)
+    return _PendingFile(path, data, settings, key)
+
+
+def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None]) -> dict[int, FileOutcome]:
+    jobs = options.jobs if options.jobs is not None else available_cores()
+    uncached_bytes = sum(len(pending[i].data) for i in indices)
+    large_enough = options.jobs is not None or uncached_bytes >= PARALLEL_MIN_BYTES
+    if jobs > 1 and len(indices) > 1 and large_enough:
+        from checks.parallel import analyse_in_workers
+
+        work = [(pending[i].path, pending[i].data, pending[i].settings) for i in indices]
+        results = analyse_in_workers(work, min(jobs, len(indices)), on_done)
+        return dict(zip(indices, results))
+    outcomes = {}
+    for done, index in enumerate(indices, start=1):
+        item = pending[index]
+        outcomes[index] = analyse_file(item.data, item.settings, item.path)
+        on_done(done)
+    return outcomes
+
+
+def _add_file(report: BatchReport, item: _PendingFile, outcome: FileOutcome) -> None:
+    file_report = FileReport.of(item.path, item.data, item.settings, outcome)
+    for code, error in outcome.rule_failures:
+        report.errors.append((item.path, f"internal error in rule {code}: {error}"))
+    if outcome.first_syntax_error is not None:
+        line, byte_col = outcome.first_syntax_error
+        column = file_report.source.char_column(line, byte_col)
+        report.notices.append((item.path, f"{line + 1}:{column}: syntax error; the rest of the file was still checked"))
+    if not file_report.source.is_valid_utf8:
+        report.notices.append((item.path, "file is not valid UTF-8; undecodable bytes shown as U+FFFD"))
+    report.files.append(file_report)
+
+
+def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache | None = None) -> None:
+    """Apply eligible fixes to every file of ``report`` until they settle; replace each file's
+    findings with those that remain. With ``write``, files are replaced atomically, and a file
+    that changed on disk since it was read is left alone (with a notice)."""
+    from checks.safe_write import FileChangedSinceRead, replace_contents
+
+    for index, file_report in enumerate(report.files):
+        if not any(eligible(f.fix, unsafe) for f in file_report.findings):
+            continue
+        latest: list[FileOutcome] = []
+
+        def reanalyse(data: bytes, file_report: FileReport = file_report) -> list[Finding]:
+            latest.append(analyse_file(data, file_report.settings, file_report.path))
+            return latest[-1].findings
+
+        settled = fix_until_settled(file_report.source.data, file_report.findings, reanalyse, unsafe)
+        if not settled.changed:
+            continue
+        written = False
+        if write:
+            try:
+                replace_contents(file_report.path, settled.data, expected=settled.original)
+                written = True
+            except FileChangedSinceRead:
+                report.notices.append((file_report.path, "changed since it was read; not fixed"))
+                continue
+            except OSError as error:
+                report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))
+                continue
+            if cache is not None:
+                from checks.cache import entry_key
+
+                cache.put(file_report.path, entry_key(settled.data, file_report.settings), latest[-1])
+        report.fixed.append(FixedFile(file_report.path, settled.original, settled.data, settled.applied, written))
+        report.files[index] = FileReport.of(file_report.path, settled.data, file_report.settings, latest[-1])

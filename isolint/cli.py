@@ -1,22 +1,23 @@
 """``isolint``: ``check`` (batch lint), ``rule`` (docs), ``server`` (the language server).
 
 Exit codes of ``check``: 0 no findings, 1 findings, 2 usage, config or I/O error.
+Everything beyond argument parsing is imported when used, so ``check`` on one file pays
+for the engine only, never for the language server.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from isolint import __version__
+from isolint.formats import FORMATS
+from isolint.progress import ProgressBar
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-
-FORMATS = ("text", "json", "sarif")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-file", "-o", type=Path, help="write the report to this file instead of stdout")
     check.add_argument("--statistics", action="store_true", help="print finding counts per rule")
     check.add_argument("--lint-tests", action="store_true", default=None, help="also report findings in test code")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary, no warnings")
+    check.add_argument("--verbose", "-v", action="store_true", help="also say how many files were analysed and how many came from the cache")
+    fixing = check.add_argument_group("fixes")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
+    fixing.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    fixing.add_argument("--show-fixes", action="store_true", help="list the fixes applied (with --fix) and those available")
+    adoption = check.add_argument_group("baselines")
+    adoption.add_argument("--write-baseline", type=Path, metavar="FILE", help="record the current findings in FILE and exit 0")
+    adoption.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE")
+    speed = check.add_argument_group("speed")
+    speed.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes (default: the cores, used only when the input is large)")
+    speed.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    speed.add_argument("--cache-dir", type=Path, default=Path(".isolint_cache"), help="result cache folder (default: .isolint_cache)")
 
     rule = commands.add_parser("rule", help="explain a rule, or list all rules")
     rule.add_argument("rule", nargs="?", help="a rule code (ISO101) or name (unscoped-secret-lookup)")
@@ -50,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     server = commands.add_parser("server", help="run the language server on stdio")
     server.add_argument("--log-level", default=None, help="stderr log level (debug, info, warning, error)")
     return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _selector_list(value: str) -> list[str]:
@@ -90,61 +116,130 @@ def _overrides(args) -> dict:
 
 
 def run_check(args) -> int:
-    from checks.batch import lint_paths
+    from checks.batch import BatchOptions, fix_files, lint_paths
     from checks.config import ConfigError, ConfigResolver
 
     if args.config is not None and not args.config.is_file():
-        print(f"isolint: error: {args.config}: config file not found", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(f"{args.config}: config file not found")
+    if args.fix and args.diff:
+        return _error("--fix and --diff exclude each other: --diff shows what --fix would do")
+    baseline_entries = None
+    if args.baseline is not None:
+        from checks.baseline import BaselineError, load_baseline
+
+        try:
+            baseline_entries = load_baseline(args.baseline)
+        except BaselineError as error:
+            return _error(str(error))
+
+    cache = None if args.no_cache else _open_cache(args.cache_dir)
+    progress = ProgressBar.for_stderr(enabled=not args.quiet)
     resolver = ConfigResolver(explicit=args.config, overrides=_overrides(args))
     try:
-        report = lint_paths(list(args.paths), resolver)
+        report = lint_paths(list(args.paths), resolver, BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update))
     except ConfigError as error:
-        print(f"isolint: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return _error(str(error))
+    finally:
+        progress.finish()
+    if args.fix or args.diff:
+        fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache)
+    if cache is not None:
+        problem = cache.save()
+        if problem and not args.quiet:
+            print(f"isolint: warning: {problem}", file=sys.stderr)
+    if args.verbose:
+        print(f"isolint: {report.analysed} files analysed, {report.from_cache} from cache", file=sys.stderr)
 
-    for path, notice in report.notices:
-        print(f"isolint: warning: {path}: {notice}", file=sys.stderr)
+    if args.write_baseline is not None:
+        return _write_baseline(args.write_baseline, report)
+    if baseline_entries is not None:
+        from checks.baseline import apply_baseline
+
+        _print_baseline_outcome(apply_baseline(report, baseline_entries, args.baseline), args.baseline, args.quiet)
+
+    if not args.quiet:
+        for path, notice in report.notices:
+            print(f"isolint: warning: {path}: {notice}", file=sys.stderr)
     for path, problem in report.errors:
         print(f"isolint: error: {path}: {problem}", file=sys.stderr)
 
-    rendered = _render(report, args.format)
-    if args.statistics and args.format == "text":
-        rendered += _statistics(report)
-    if args.output_file is not None:
-        try:
-            args.output_file.write_text(rendered, encoding="utf-8")
-        except OSError as error:
-            print(f"isolint: error: {args.output_file}: cannot write: {error.strerror or error}", file=sys.stderr)
-            return EXIT_ERROR
+    if args.diff:
+        from isolint.formats import diff
+
+        rendered = diff.render(report.fixed)
     else:
-        sys.stdout.write(rendered)
-    if args.statistics and args.format != "text":
+        from isolint.formats import render
+
+        rendered = render(report, args.format, show_fixes=args.show_fixes, quiet=args.quiet)
+        if args.statistics and args.format == "text":
+            rendered += _statistics(report)
+    if not _emit(rendered, args.output_file):
+        return EXIT_ERROR
+    if args.statistics and args.format != "text" and not args.diff:
         sys.stderr.write(_statistics(report))
 
     if report.errors:
         return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
     return EXIT_FINDINGS if report.finding_count else EXIT_CLEAN
 
 
-def _render(report, output_format: str) -> str:
-    if output_format == "json":
-        from isolint.formats import json_format
+def _error(message: str) -> int:
+    print(f"isolint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
-        return json_format.render(report)
-    if output_format == "sarif":
-        from isolint.formats import sarif
 
-        return sarif.render(report)
-    from isolint.formats import text
+def _emit(rendered: str, output_file: Path | None) -> bool:
+    if output_file is None:
+        sys.stdout.write(rendered)
+        return True
+    try:
+        output_file.write_text(rendered, encoding="utf-8")
+    except OSError as error:
+        _error(f"{output_file}: cannot write: {error.strerror or error}")
+        return False
+    return True
 
-    return text.render(report)
+
+def _open_cache(directory: Path):
+    from checks.cache import ResultCache, engine_signature
+
+    return ResultCache(directory, engine_signature(__version__))
+
+
+def _write_baseline(baseline_file: Path, report) -> int:
+    from checks.baseline import write_baseline
+
+    for path, problem in report.errors:
+        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+    try:
+        count = write_baseline(baseline_file, report)
+    except OSError as error:
+        return _error(f"{baseline_file}: cannot write baseline: {error.strerror or error}")
+    print(f"isolint: recorded {count} finding{'s' if count != 1 else ''} in {baseline_file}", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_CLEAN
+
+
+def _print_baseline_outcome(outcome, baseline_file: Path, quiet: bool) -> None:
+    if quiet:
+        return
+    if outcome.matched:
+        print(f"isolint: {outcome.matched} known finding{'s' if outcome.matched != 1 else ''} hidden by baseline {baseline_file}", file=sys.stderr)
+    if outcome.fixed:
+        count = len(outcome.fixed)
+        print(f"isolint: {count} baseline entr{'ies' if count != 1 else 'y'} no longer found (fixed); "
+              f"rerun with --write-baseline {baseline_file} to drop them:", file=sys.stderr)
+        for entry in outcome.fixed:
+            print(f"  fixed: {entry.path}:{entry.line}: {entry.code}: {entry.message}", file=sys.stderr)
 
 
 def _statistics(report) -> str:
     counts: dict[tuple[str, str], list[int]] = {}
     for file_report in report.files:
-        for finding in file_report.result.findings:
+        for finding in file_report.findings:
             entry = counts.setdefault((finding.code, finding.name), [0, 0])
             entry[0] += 1
             entry[1] += finding.fix is not None
@@ -153,6 +248,8 @@ def _statistics(report) -> str:
 
 
 def run_rule(args) -> int:
+    import json
+
     from checks.rules import all_rules, rule_by_code_or_name
     from isolint.ruledocs import rule_dict, rule_markdown
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+FORMATS = ("text", "json", "json-lines", "sarif", "github")
+
 
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it, with forward slashes."""
@@ -15,3 +17,36 @@ def display_path(path: Path) -> str:
     if relative.startswith(".."):
         relative = str(path)
     return Path(relative).as_posix()
+
+
+def finding_records(file_report, include_suppressed: bool = False) -> list:
+    """The serialised records (``checks.records.FindingRecord``) of one file's findings."""
+    from checks.records import to_record
+
+    path = display_path(file_report.path)
+    pairs = list(zip(file_report.findings, file_report.fingerprints))
+    if include_suppressed:
+        pairs += list(zip(file_report.suppressed, file_report.suppressed_fingerprints))
+    return [to_record(finding, file_report.source, path, fingerprint) for finding, fingerprint in pairs]
+
+
+def render(report, output_format: str, show_fixes: bool = False, quiet: bool = False) -> str:
+    if output_format == "json":
+        from isolint.formats import json_format
+
+        return json_format.render(report)
+    if output_format == "json-lines":
+        from isolint.formats import json_lines
+
+        return json_lines.render(report)
+    if output_format == "sarif":
+        from isolint.formats import sarif
+
+        return sarif.render(report)
+    if output_format == "github":
+        from isolint.formats import github
+
+        return github.render(report)
+    from isolint.formats import text
+
+    return text.render(report, show_fixes=show_fixes, quiet=quiet)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from checks.batch import BatchReport
-from checks.records import finding_records
 from checks.rules import all_rules
 from isolint import __version__
-from isolint.formats import display_path
+from isolint.formats import display_path, finding_records
 from isolint.ruledocs import rule_markdown
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -39,13 +38,26 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
+def _invocation(report: BatchReport) -> dict:
+    """Files that could not be read or configured are tool notifications: code scanning then
+    shows that the run was incomplete instead of silently reporting fewer results."""
+    notifications = [
+        {"level": "error", "message": {"text": problem}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": display_path(path)}}}]}
+        for path, problem in report.errors
+    ]
+    invocation = {"executionSuccessful": not report.errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
 def render(report: BatchReport) -> str:
     rules = list(all_rules())
     rule_index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
     for file_report in report.files:
         path = display_path(file_report.path)
-        for record in finding_records(file_report.result, path, include_suppressed=True):
+        for record in finding_records(file_report, include_suppressed=True):
             location = {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(record.range)}}
             result = {
                 "ruleId": record.code,
@@ -87,6 +99,7 @@ def render(report: BatchReport) -> str:
                 "informationUri": "https://github.com/isolint/isolint",
                 "rules": [_rule_descriptor(rule) for rule in rules],
             }},
+            "invocations": [_invocation(report)],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 from checks.batch import BatchReport
 from checks.model import Finding
@@ -44,20 +45,58 @@ def render_finding(finding: Finding, source: SourceText, path: str, show_fix: bo
     return "\n".join(lines)
 
 
-def render(report: BatchReport, show_fixes: bool = True) -> str:
+def render(report: BatchReport, show_fixes: bool = False, quiet: bool = False) -> str:
+    """Findings as rustc prints diagnostics; unless ``quiet``, a closing summary. With
+    ``show_fixes``, the fixes applied (``--fix``) or available are listed per file."""
     blocks = []
     fixable = 0
     for file_report in report.files:
         path = display_path(file_report.path)
-        for finding in file_report.result.findings:
-            blocks.append(render_finding(finding, file_report.result.source, path, show_fixes))
+        for finding in file_report.findings:
+            blocks.append(render_finding(finding, file_report.source, path))
             fixable += finding.fix is not None
+    if show_fixes:
+        blocks.extend(_fix_listing(report))
+    if not quiet:
+        blocks.append(_summary(report, fixable))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def _summary(report: BatchReport, fixable: int) -> str:
     total = report.finding_count
+    fixed = sum(len(f.applied) for f in report.fixed if f.written)
+    lines = []
+    if fixed:
+        lines.append(f"Fixed {_plural(fixed, 'finding')} in {_plural(sum(f.written for f in report.fixed), 'file')}.")
     if total:
-        summary = f"Found {total} finding{'s' if total != 1 else ''} in {len(report.files)} file{'s' if len(report.files) != 1 else ''}"
+        summary = f"Found {_plural(total, 'finding')} in {_plural(len(report.files), 'file')}"
         if fixable:
-            summary += f" ({fixable} with a fix)"
-        blocks.append(summary + ".")
+            summary += f" ({fixable} with a fix"
+            summary += "; run with --fix to apply the safe ones)" if not report.fixed else ")"
+        lines.append(summary + ".")
     else:
-        blocks.append(f"All checks passed ({len(report.files)} file{'s' if len(report.files) != 1 else ''}).")
-    return "\n\n".join(blocks) + "\n"
+        lines.append(f"All checks passed ({_plural(len(report.files), 'file')}).")
+    return "\n".join(lines)
+
+
+def _fix_listing(report: BatchReport) -> list[str]:
+    blocks = []
+    applied = [f for f in report.fixed if f.written]
+    if applied:
+        lines = [f"Fixed {_plural(sum(len(f.applied) for f in applied), 'finding')}:"]
+        for fixed in applied:
+            lines.append(f"- {display_path(fixed.path)}:")
+            counts = Counter((finding.code, finding.name, finding.fix.title) for finding in fixed.applied)
+            lines.extend(f"    {count} \u00d7 {code} ({name}): {title}" for (code, name, title), count in sorted(counts.items()))
+        blocks.append("\n".join(lines))
+    available = [(display_path(f.path), finding) for f in report.files for finding in f.findings if finding.fix is not None]
+    if available:
+        lines = [f"{_plural(len(available), 'fix')} available:"]
+        for path, finding in available:
+            lines.append(f"- {path}:{finding.span.start_line + 1}: {finding.code}: {finding.fix.title} ({finding.fix.applicability.value})")
+        blocks.append("\n".join(lines))
+    return blocks

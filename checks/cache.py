@@ -1,0 +1,105 @@
+"""The batch result cache (``.isolint_cache/``): per-file analysis outcomes keyed by content.
+
+An entry is valid when the file's bytes, the file's effective settings and the engine that
+produced it are all unchanged, so editing one file re-analyses one file, and changing the
+config, isolint or any rule re-analyses everything it affects. The engine signature covers
+the version plus every module of the ``checks`` package (size and modification time), so an
+editable install whose rules change never serves stale results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checks.batch import FileOutcome
+    from checks.config import Settings
+
+CACHE_DIR_NAME = ".isolint_cache"
+_FORMAT = 1
+_CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
+
+
+def engine_signature(version: str) -> str:
+    """Identifies the code that analyses files: isolint's version and its engine modules."""
+    digest = hashlib.blake2b(f"{_FORMAT}|{version}".encode(), digest_size=16)
+    package_root = Path(__file__).parent
+    for directory, dirnames, filenames in os.walk(package_root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(directory, name))
+                digest.update(f"{directory}/{name}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def entry_key(data: bytes, settings: Settings) -> bytes:
+    digest = hashlib.blake2b(data, digest_size=20)
+    digest.update(b"\0")
+    digest.update(settings.fingerprint.encode())
+    return digest.digest()
+
+
+class ResultCache:
+    """One pickle file per engine signature, mapping absolute paths to (key, outcome)."""
+
+    def __init__(self, directory: Path, signature: str):
+        self.directory = directory
+        self.file = directory / f"results-{signature}.pickle"
+        self._entries: dict[str, tuple[bytes, FileOutcome]] = self._load()
+        self._dirty = False
+
+    def _load(self) -> dict:
+        try:
+            with open(self.file, "rb") as stream:
+                entries = pickle.load(stream)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+            return {}  # a missing or damaged cache only costs a full analysis
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, path: Path, key: bytes) -> FileOutcome | None:
+        entry = self._entries.get(str(path.absolute()))
+        if entry is None or entry[0] != key:
+            return None
+        return entry[1]
+
+    def put(self, path: Path, key: bytes, outcome: FileOutcome) -> None:
+        self._entries[str(path.absolute())] = (key, outcome)
+        self._dirty = True
+
+    def save(self) -> str | None:
+        """Write the cache atomically; return a problem description instead of raising."""
+        if not self._dirty:
+            return None
+        try:
+            self._prepare_directory()
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(self._entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.file)
+            self._remove_other_signatures()
+        except OSError as error:
+            return f"{self.directory}: cannot write cache: {error.strerror or error}"
+        self._dirty = False
+        return None
+
+    def _prepare_directory(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tag = self.directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_bytes(_CACHEDIR_TAG)
+            (self.directory / ".gitignore").write_text("*\n")
+
+    def _remove_other_signatures(self) -> None:
+        """Results of another engine can never be valid again; do not let them pile up."""
+        for stale in self.directory.glob("results-*.pickle"):
+            if stale != self.file:
+                try:
+                    stale.unlink()
+                except OSError:
+                    pass
