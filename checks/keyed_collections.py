@@ -221,6 +221,34 @@ def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
     return vocabulary.pack.match(name) is not None and not words & COLLECTIVE_WORDS
 
 
+def entity_nouns(vocabulary: Vocabulary) -> frozenset[str]:
+    """The things per-pack ids name: ``flow_id`` → ``flow``, ``node_id`` → ``node``."""
+    return frozenset(words_of(entry)[0] for entry in vocabulary.per_pack.entries if words_of(entry))
+
+
+def names_one_entity(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
+    """A parameter or binding holding one flow, node or component (``flow: &FlowDef``)."""
+    if collection_of(type_node) is not None:
+        return False
+    words = set(words_of(name)) | set(words_of(type_name(type_node)))
+    return bool(words & entity_nouns(vocabulary)) and vocabulary.per_pack.match(name) is None
+
+
+def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
+    """One flow, node or component (``struct Flow { id: FlowId, nodes: HashMap<..> }``): the
+    collections it holds are already inside one pack's flow."""
+    name_node = struct.child_by_field_name("name")
+    name_words = set(words_of(node_text(name_node) if name_node is not None else ""))
+    if not name_words & entity_nouns(vocabulary) or name_words & COLLECTIVE_WORDS:
+        return False
+    for field_name, _, field_type in struct_fields(struct):
+        if collection_of(field_type) is not None:
+            continue
+        if field_name == "id" or vocabulary.per_pack.match(field_name):
+            return True
+    return False
+
+
 class FileCollections:
     """Every struct, impl and collection declaration of one file, indexed once."""
 

@@ -13,7 +13,9 @@ from checks.keyed_collections import (
     declared_type_text,
     holds_single_pack,
     is_bare_id_type,
+    is_per_entity_struct,
     is_per_pack_struct,
+    names_one_entity,
     struct_fields,
     type_name,
 )
@@ -188,7 +190,8 @@ def _keyed_by_bare_id(ctx, collections, declaration: CollectionDeclaration) -> b
 def _per_pack_by_construction(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
     vocabulary = ctx.vocabulary
     if declaration.origin == "field":
-        return declaration.owner is not None and is_per_pack_struct(declaration.owner, vocabulary)
+        owner = declaration.owner
+        return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
     if declaration.origin == "static":
         return False
     function = declaration.owner
@@ -198,10 +201,12 @@ def _per_pack_by_construction(ctx, collections: FileCollections, declaration: Co
     for parameter in parameters.named_children if parameters is not None else ():
         if parameter.type == "parameter":
             pattern = parameter.child_by_field_name("pattern")
-            if holds_single_pack(node_text(pattern) if pattern is not None else "", parameter.child_by_field_name("type"), vocabulary):
+            name = node_text(pattern) if pattern is not None else ""
+            parameter_type = parameter.child_by_field_name("type")
+            if holds_single_pack(name, parameter_type, vocabulary) or names_one_entity(name, parameter_type, vocabulary):
                 return True
     owner = collections.struct_named(collections.impl_type_name(function))
-    return owner is not None and is_per_pack_struct(owner, vocabulary)
+    return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
 
 
 def _declaration_type_text(declaration: CollectionDeclaration) -> str:
