@@ -1,0 +1,82 @@
+"""The effective engine settings for each file: the CLI's discovery (``ConfigResolver``)
+plus the editor's overrides, with the last good config kept when a file breaks.
+
+A broken config is never silently replaced by defaults: the error is remembered (the
+server shows it as a diagnostic on the config file and a message), and files under it keep
+the config that last loaded from that file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE_NAMES = frozenset({"isolint.toml", ".isolint.toml", "Cargo.toml"})
+
+
+def is_config_file(path: Path) -> bool:
+    return path.name in CONFIG_FILE_NAMES
+
+
+class ProjectConfiguration:
+    """Settings per file; ``reload()`` after config files or editor options change."""
+
+    def __init__(self, overrides: dict | None = None):
+        self._overrides = overrides or {}
+        # Without overrides: the resolver yields each file's own config, so the last good
+        # one can be combined with whatever editor overrides are current.
+        self._resolver = ConfigResolver()
+        self._last_good: dict[Path, IsolintConfig] = {}
+        self._effective: dict[Path | None, Settings] = {}
+        # Config files that failed to load, with their error; cleared when they load again.
+        self.errors: dict[Path, ConfigError] = {}
+        # Bumped on every reload so cached analyses and result ids can tell they are stale.
+        self.generation = 0
+
+    @staticmethod
+    def validate_overrides(overrides: dict) -> None:
+        """Raise ``ValueError`` when editor overrides name unknown rules or bad values."""
+        try:
+            IsolintConfig.model_validate(overrides)
+        except ValidationError as error:
+            first = error.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"invalid isolint setting `{key}`: {first['msg']}") from error
+
+    def reload(self, overrides: dict | None = None) -> None:
+        if overrides is not None:
+            self._overrides = overrides
+        self._resolver = ConfigResolver()
+        self._effective.clear()
+        self.errors.clear()
+        self.generation += 1
+
+    def settings_for(self, path: Path | None) -> Settings:
+        if path is None:
+            return self._settings(None, DEFAULT_CONFIG)
+        try:
+            source = self._resolver.source_for(path)
+            config = self._resolver.config_for(path)
+        except ConfigError as error:
+            if error.path not in self.errors:
+                log.error("config error: %s; keeping the last good config", error)
+            self.errors[error.path] = error
+            return self._settings(error.path, self._last_good.get(error.path, DEFAULT_CONFIG))
+        if source is None:
+            return self._settings(None, config)
+        self._last_good[source.path] = config
+        return self._settings(source.path, config)
+
+    def _settings(self, config_path: Path | None, config: IsolintConfig) -> Settings:
+        settings = self._effective.get(config_path)
+        if settings is None:
+            if self._overrides:
+                config = IsolintConfig.model_validate({**config.model_dump(), **self._overrides})
+            settings = self._effective[config_path] = config.settings
+        return settings

@@ -1,0 +1,410 @@
+"""The isolint language server: document sync, diagnostics (pull or push), code actions,
+hover, inlay hints, configuration and the workspace scan, over the ``checks`` engine.
+
+State lives on ``IsolintLanguageServer``; ``register_features`` binds LSP methods to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from isolint import __version__
+from lsp_server import code_actions, logs
+from lsp_server.configuration import ProjectConfiguration, is_config_file
+from lsp_server.diagnostics import config_error_diagnostic, read_config_text
+from lsp_server.documents import DocumentStore, OpenDocument, TextChange
+from lsp_server.hover import hover_at
+from lsp_server.inlay_hints import inlay_hints_in
+from lsp_server.linting import Analysis, DocumentLinter
+from lsp_server.options import EditorOptions
+from lsp_server.positions import byte_offset_at, encoding_name
+from lsp_server.protocol import IsolintProtocol
+from lsp_server.workspace_files import WorkspaceFiles
+
+log = logging.getLogger(__name__)
+
+CONFIG_SECTION = "isolint"
+WATCHED_GLOBS = ("**/*.rs", "**/isolint.toml", "**/.isolint.toml", "**/Cargo.toml")
+SCAN_PROGRESS_EVERY = 10
+
+
+def uri_path(uri: str) -> Path | None:
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else None
+
+
+class IsolintLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("isolint", __version__, protocol_cls=IsolintProtocol)
+        self.options = EditorOptions()
+        self.configuration = ProjectConfiguration()
+        self.documents = DocumentStore()
+        self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis)
+        self.disk_files = WorkspaceFiles(self.configuration)
+        self._reported_config_errors: dict[Path, str] = {}
+        self._scan_task: asyncio.Task | None = None
+
+    # -- capabilities ------------------------------------------------------------------
+    def encoding(self) -> str:
+        return encoding_name(self.workspace.position_encoding)
+
+    @property
+    def pull_mode(self) -> bool:
+        """Clients that can pull diagnostics get them only by pulling, never pushed too."""
+        text_document = self.client_capabilities.text_document
+        return text_document is not None and text_document.diagnostic is not None
+
+    def _supports(self, *path: str) -> bool:
+        node = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    # -- options and configuration ------------------------------------------------------
+    def apply_options(self, changes: dict | None, *, source: str) -> bool:
+        """Merge editor settings; invalid ones are reported and the previous kept."""
+        if not changes:
+            return False
+        try:
+            options = self.options.merged(changes)
+            ProjectConfiguration.validate_overrides(options.config_overrides())
+        except ValueError as error:  # pydantic's ValidationError is a ValueError
+            message = f"isolint: ignoring invalid {source}: {error}"
+            log.error(message)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+            return False
+        overrides_changed = options.config_overrides() != self.options.config_overrides()
+        self.options = options
+        self.linter.debounce_seconds = options.debounce_ms / 1000
+        if options.log_level is not None:
+            logs.set_level(options.log_level)
+        if overrides_changed:
+            self.configuration.reload(options.config_overrides())
+        return overrides_changed
+
+    async def fetch_workspace_configuration(self) -> bool:
+        if not self._supports("workspace", "configuration"):
+            return False
+        try:
+            values = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)])
+            )
+        except Exception as error:
+            log.warning("workspace/configuration failed: %s", error)
+            return False
+        value = values[0] if values else None
+        return self.apply_options(value if isinstance(value, dict) else None, source="workspace configuration")
+
+    def config_changed(self) -> None:
+        """Config files or settings changed: re-lint open documents and known disk files."""
+        for document in self.documents:
+            self.linter.schedule(document, delay=0)
+        for entry in self.disk_files:
+            path = uri_path(entry.uri)
+            if path is not None:
+                self._analyse_disk_file(path)
+        self._report_config_errors()
+        if self.pull_mode and self._supports("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    def _report_config_errors(self) -> None:
+        """Show each new config error once, as a message and a diagnostic on its file."""
+        errors = self.configuration.errors
+        for path, error in errors.items():
+            if self._reported_config_errors.get(path) == str(error):
+                continue
+            self._reported_config_errors[path] = str(error)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"isolint: {error}"))
+            if not self.pull_mode:
+                self._publish(path.as_uri(), [config_error_diagnostic(error, read_config_text(path))], None)
+        for path in [p for p in self._reported_config_errors if p not in errors]:
+            del self._reported_config_errors[path]
+            if not self.pull_mode:
+                self._publish(path.as_uri(), [], None)
+
+    def config_diagnostics(self, uri: str) -> list[types.Diagnostic] | None:
+        path = uri_path(uri)
+        error = self.configuration.errors.get(path) if path is not None else None
+        if error is None:
+            return None
+        return [config_error_diagnostic(error, read_config_text(error.path))]
+
+    # -- documents -----------------------------------------------------------------------
+    def document_or_error(self, uri: str) -> OpenDocument:
+        document = self.documents.get(uri)
+        if document is None:
+            raise JsonRpcInvalidParams(f"isolint: document {uri} is not open")
+        return document
+
+    def _after_analysis(self, document: OpenDocument, analysis: Analysis) -> None:
+        self._report_config_errors()
+        if self.pull_mode:
+            return
+        if self.documents.get(document.uri) is document and document.version == analysis.version:
+            self._publish(document.uri, analysis.diagnostics, analysis.version)
+        else:
+            log.debug("not publishing %s v%s: document moved on", document.uri, analysis.version)
+
+    def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    # -- files on disk ------------------------------------------------------------------
+    def _analyse_disk_file(self, path: Path) -> None:
+        entry = self.disk_files.analyse(path, self.encoding())
+        if self.pull_mode:
+            return
+        uri = path.as_uri()
+        if uri not in self.documents:
+            self._publish(uri, entry.diagnostics if entry else [], None)
+
+    async def scan_workspace(self) -> None:
+        folders = [Path(p) for p in (to_fs_path(f.uri) for f in self.workspace.folders.values()) if p]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
+        files = self.disk_files.rust_files(folders)
+        token = None
+        if self._supports("window", "work_done_progress"):
+            token = f"isolint-scan-{uuid.uuid4()}"
+            try:
+                await self.work_done_progress.create_async(token)
+            except Exception as error:
+                log.warning("client refused progress token: %s", error)
+                token = None
+        if token is not None:
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="isolint: scanning workspace", percentage=0, cancellable=False))
+        for index, path in enumerate(files, start=1):
+            if path.as_uri() not in self.documents:
+                self._analyse_disk_file(path)
+            if token is not None and (index % SCAN_PROGRESS_EVERY == 0 or index == len(files)):
+                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{index}/{len(files)} files", percentage=index * 100 // len(files)))
+            await asyncio.sleep(0)  # let edits and requests in between files
+        if token is not None:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(files)} files analysed"))
+        log.info("workspace scan: %d Rust files analysed", len(files))
+        self._report_config_errors()
+        if self.pull_mode and self._supports("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    def files_changed(self, changes: list[types.FileEvent]) -> None:
+        config_touched = False
+        for change in changes:
+            path = uri_path(change.uri)
+            if path is None:
+                continue
+            if is_config_file(path):
+                config_touched = True
+            elif path.suffix == ".rs" and change.uri not in self.documents:
+                if change.type == types.FileChangeType.Deleted:
+                    self.disk_files.forget(change.uri)
+                    if not self.pull_mode:
+                        self._publish(change.uri, [], None)
+                else:
+                    self._analyse_disk_file(path)
+        if config_touched:
+            log.info("config file changed on disk; reloading")
+            self.configuration.reload()
+            self.config_changed()
+
+    def report_server_error(self, error: Exception, source) -> None:
+        # Errors are logged (and reach the client as log messages); a popup per bad
+        # notification would drown the user.
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def register_features(server: IsolintLanguageServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        options = params.initialization_options
+        server.apply_options(options if isinstance(options, dict) else None, source="initializationOptions")
+        logs.attach_client(server)
+        log.info("isolint %s: position encoding %s, %s diagnostics", __version__, server.encoding(), "pull" if server.pull_mode else "push")
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        if server._supports("workspace", "did_change_watched_files", "dynamic_registration"):
+            watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
+            registration = types.Registration(
+                id="isolint-watched-files",
+                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+            )
+            try:
+                await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+            except Exception as error:
+                log.warning("could not register file watchers: %s", error)
+        if await server.fetch_workspace_configuration():
+            server.config_changed()
+        if server.options.workspace_scan:
+            server._scan_task = asyncio.ensure_future(server.scan_workspace())
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        if server._scan_task is not None:
+            server._scan_task.cancel()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        document = server.documents.open(item.uri, uri_path(item.uri), item.version, item.text)
+        server.linter.forget(item.uri)
+        server.linter.schedule(document, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        document = server.documents.get(params.text_document.uri)
+        if document is None:
+            log.warning("change for %s, which is not open; ignored", params.text_document.uri)
+            return
+        encoding = server.encoding()
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                start, end = change.range.start, change.range.end
+                document.apply(TextChange(change.text, (start.line, start.character), (end.line, end.character)), encoding)
+            else:
+                document.apply(TextChange(change.text), encoding)
+        document.version = params.text_document.version
+        server.linter.schedule(document)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if server.documents.close(uri) is None:
+            log.warning("close for %s, which is not open; ignored", uri)
+            return
+        server.linter.forget(uri)
+        path = uri_path(uri)
+        on_disk = server.disk_files.get(uri) is not None
+        if on_disk and path is not None:
+            server._analyse_disk_file(path)  # the saved file's findings replace the buffer's
+        elif not server.pull_mode:
+            server._publish(uri, [], None)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="isolint", inter_file_dependencies=False, workspace_diagnostics=True),
+    )
+    async def document_diagnostic(params: types.DocumentDiagnosticParams):
+        uri = params.text_document.uri
+        document = server.documents.get(uri)
+        if document is None:
+            config_diagnostics = server.config_diagnostics(uri)
+            if config_diagnostics is not None:
+                return types.RelatedFullDocumentDiagnosticReport(items=config_diagnostics)
+            entry = server.disk_files.get(uri)
+            if entry is None:
+                raise JsonRpcInvalidParams(f"isolint: document {uri} is not open")
+            return _report(entry.result_id, entry.diagnostics, params.previous_result_id)
+        analysis = await server.linter.current(document)
+        return _report(analysis.result_id, analysis.diagnostics, params.previous_result_id)
+
+    @server.feature(types.WORKSPACE_DIAGNOSTIC)
+    async def workspace_diagnostic(params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
+        previous = {item.uri: item.value for item in params.previous_result_ids}
+        items: list = []
+        for document in server.documents:
+            analysis = server.linter.analysis_now(document)
+            items.append(_workspace_item(document.uri, document.version, analysis.result_id, analysis.diagnostics, previous))
+        for entry in server.disk_files:
+            if entry.uri not in server.documents:
+                items.append(_workspace_item(entry.uri, None, entry.result_id, entry.diagnostics, previous))
+        for path, error in server.configuration.errors.items():
+            items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=path.as_uri(), version=None, items=server.config_diagnostics(path.as_uri()) or []))
+        return types.WorkspaceDiagnosticReport(items=items)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND], resolve_provider=True),
+    )
+    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        document = server.document_or_error(uri)
+        only = params.context.only
+        actions = code_actions.actions_for_diagnostics(uri, document, params.context.diagnostics, only)
+        if only and code_actions.kind_requested(only, code_actions.FIX_ALL_KIND):
+            if server._supports("text_document", "code_action", "resolve_support"):
+                actions.append(types.CodeAction(title="isolint: fix all safe fixes", kind=code_actions.FIX_ALL_KIND, data={"uri": uri, "version": document.version}))
+            else:
+                fix_all = code_actions.fix_all(uri, document, server.linter.analysis_now(document), server.encoding())
+                if fix_all is not None:
+                    actions.append(fix_all)
+        return actions
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri, version = data.get("uri"), data.get("version")
+        if action.kind != code_actions.FIX_ALL_KIND or not isinstance(uri, str):
+            return action
+        document = server.document_or_error(uri)
+        if version != document.version:
+            raise JsonRpcInvalidParams("isolint: the document changed since this action was offered")
+        resolved = code_actions.fix_all(uri, document, server.linter.analysis_now(document), server.encoding())
+        action.edit = resolved.edit if resolved is not None else code_actions.versioned_edit(uri, document.version, [])
+        return action
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(params: types.HoverParams) -> types.Hover | None:
+        document = server.document_or_error(params.text_document.uri)
+        analysis = server.linter.analysis_now(document)
+        offset = byte_offset_at(analysis.result.source, params.position, server.encoding())
+        return hover_at(analysis, offset, server.encoding())
+
+    @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+    def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
+        document = server.document_or_error(params.text_document.uri)
+        if not server.options.inlay_hints:
+            return []
+        analysis = server.linter.analysis_now(document)
+        source = analysis.result.source
+        start = byte_offset_at(source, params.range.start, server.encoding())
+        end = byte_offset_at(source, params.range.end, server.encoding())
+        return inlay_hints_in(analysis, start, end, server.encoding())
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        settings = params.settings.get(CONFIG_SECTION) if isinstance(params.settings, dict) else None
+        if isinstance(settings, dict):
+            changed = server.apply_options(settings, source="settings")
+        else:
+            changed = await server.fetch_workspace_configuration()
+        if changed:
+            server.config_changed()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        server.files_changed(params.changes)
+
+
+def _report(result_id: str, diagnostics: list[types.Diagnostic], previous_result_id: str | None):
+    if previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=diagnostics, result_id=result_id)
+
+
+def _workspace_item(uri: str, version: int | None, result_id: str, diagnostics: list[types.Diagnostic], previous: dict[str, str]):
+    if previous.get(uri) == result_id:
+        return types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=version, result_id=result_id)
+    return types.WorkspaceFullDocumentDiagnosticReport(uri=uri, version=version, items=diagnostics, result_id=result_id)
+
+
+def build_server() -> IsolintLanguageServer:
+    server = IsolintLanguageServer()
+    register_features(server)
+    return server
+
+
+def run_stdio(log_level: str | None = None) -> int:
+    """Serve LSP on stdin/stdout until the client sends ``exit``."""
+    logs.configure_stderr(log_level)
+    build_server().start_io()
+    return 0

@@ -1,0 +1,76 @@
+"""Rust files on disk that are not open in the editor: the workspace scan and re-scans of
+files changed on disk. Their diagnostics are served through ``workspace/diagnostic`` or
+published, like open documents'."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from checks.discovery import discover
+from checks.engine import FileSkipped, analyze, read_rust_file
+from lsp_server.configuration import ProjectConfiguration
+from lsp_server.diagnostics import diagnostics_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileDiagnostics:
+    uri: str
+    generation: int
+    # Distinguishes successive analyses of a file whose content changed on disk.
+    revision: int
+    diagnostics: list[types.Diagnostic]
+
+    @property
+    def result_id(self) -> str:
+        return f"disk:{self.revision}:{self.generation}"
+
+
+class WorkspaceFiles:
+    def __init__(self, configuration: ProjectConfiguration):
+        self._configuration = configuration
+        self._files: dict[str, FileDiagnostics] = {}
+        self._revision = 0
+
+    def rust_files(self, folders: list[Path]) -> list[Path]:
+        files: list[Path] = []
+        for folder in folders:
+            settings = self._configuration.settings_for(folder / "lib.rs")
+            found = discover([folder], settings.exclude, settings.respect_gitignore)
+            for path, problem in found.errors:
+                log.warning("workspace scan: %s: %s", path, problem)
+            files.extend(found.files)
+        return files
+
+    def analyse(self, path: Path, encoding: str) -> FileDiagnostics | None:
+        """Analyse a file from disk; None (and forgotten) when it cannot or should not be read."""
+        uri = from_fs_path(str(path)) or path.as_uri()
+        settings = self._configuration.settings_for(path)
+        try:
+            data = read_rust_file(path, settings.max_file_size)
+        except (OSError, FileSkipped) as problem:
+            log.info("not analysing %s: %s", path, problem)
+            self._files.pop(uri, None)
+            return None
+        result = analyze(data, settings, path)
+        for failure in result.rule_failures:
+            log.error("rule %s failed on %s: %s\n%s", failure.code, path, failure.error, failure.detail)
+        self._revision += 1
+        entry = FileDiagnostics(uri, self._configuration.generation, self._revision, diagnostics_for(result, encoding, uri, None))
+        self._files[uri] = entry
+        return entry
+
+    def forget(self, uri: str) -> FileDiagnostics | None:
+        return self._files.pop(uri, None)
+
+    def get(self, uri: str) -> FileDiagnostics | None:
+        return self._files.get(uri)
+
+    def __iter__(self):
+        return iter(list(self._files.values()))
