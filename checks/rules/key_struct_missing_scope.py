@@ -1,0 +1,155 @@
+"""ISO203 key-struct-missing-scope."""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from checks.context import attribute_texts, node_text
+from checks.keyed_collections import MAP_TYPES, SET_TYPES, struct_fields, type_arguments, type_name
+from checks.model import FixAvailability, Severity
+from checks.parsing import matches
+from checks.rules.base import Rule
+from checks.vocabulary import words_of
+
+_HASH_DERIVE = re.compile(r"^derive\s*\(.*\bHash\b", re.S)
+# Last words of struct names that say "I am an identifier", for structs that derive Hash but
+# are not seen as a map key in this file.
+KEY_NOUNS = frozenset({
+    "key", "id", "ref", "scope", "handle", "address", "locator", "coordinates", "coord",
+    "identity", "ident", "selector", "slot", "name", "path", "fingerprint",
+})
+# Keys of these stores live in backends shared by every tenant (session/state/resume stores,
+# caches), so a pack id alone is not enough: two tenants may install the same pack.
+SHARED_STORE_WORDS = frozenset({"session", "state", "resume", "cache", "checkpoint", "snapshot"})
+MAX_FIELDS_OF_IMPLICIT_KEY = 3
+
+_STRUCTS = """
+(struct_item name: (type_identifier) @name) @struct
+"""
+_KEYED_TYPES = """
+(generic_type type: [(type_identifier) (scoped_type_identifier)] @collection type_arguments: (type_arguments)) @generic
+"""
+_HASH_IMPLS = """
+(impl_item trait: [(type_identifier) (scoped_type_identifier)] @trait type: (_) @type)
+"""
+
+
+def _key_type_uses(ctx) -> dict[str, list[Node]]:
+    """Struct name → the map/set types in this file that use it as their key."""
+    uses: dict[str, list[Node]] = {}
+    for _, found in matches(_KEYED_TYPES, ctx.root):
+        generic = found["generic"][0]
+        if type_name(found["collection"][0]) not in MAP_TYPES | SET_TYPES:
+            continue
+        arguments = type_arguments(generic)
+        if arguments:
+            uses.setdefault(type_name(arguments[0]), []).append(generic)
+    return uses
+
+
+def _manual_hash_impls(ctx) -> set[str]:
+    return {
+        type_name(found["type"][0])
+        for _, found in matches(_HASH_IMPLS, ctx.root)
+        if type_name(found["trait"][0]) == "Hash"
+    }
+
+
+def _looks_like_key(name: str, field_count: int) -> bool:
+    words = words_of(name)
+    return bool(words) and (words[-1] in KEY_NOUNS or field_count <= MAX_FIELDS_OF_IMPLICIT_KEY)
+
+
+def _field_label(name: str, type_node: Node | None) -> str:
+    type_text = node_text(type_node) if type_node is not None else ""
+    return f"`{type_text}` (field {name})" if name.isdigit() else f"`{name}`"
+
+
+def _scope_fields(ctx, struct: Node):
+    vocabulary = ctx.vocabulary
+    per_pack, pack, tenant = [], [], []
+    for name, name_node, type_node in struct_fields(struct):
+        words_source = f"{'' if name.isdigit() else name} {type_name(type_node)}"
+        if vocabulary.pack.match(words_source):
+            pack.append((name, name_node, type_node))
+        elif vocabulary.per_pack.match(words_source):
+            per_pack.append((name, name_node, type_node))
+        if vocabulary.tenant.match(words_source):
+            tenant.append((name, name_node, type_node))
+    return per_pack, pack, tenant
+
+
+def check(ctx):
+    key_uses = _key_type_uses(ctx)
+    hashed_by_hand = _manual_hash_impls(ctx)
+    for _, found in matches(_STRUCTS, ctx.root):
+        struct, name_node = found["struct"][0], found["name"][0]
+        name = node_text(name_node)
+        fields = struct_fields(struct)
+        uses = key_uses.get(name, [])
+        derives_hash = any(_HASH_DERIVE.match(a) for a in attribute_texts(struct)) or name in hashed_by_hand
+        if not uses and not (derives_hash and _looks_like_key(name, len(fields))):
+            continue
+        per_pack, pack, tenant = _scope_fields(ctx, struct)
+        if not per_pack:
+            continue
+        how = f"used as the key of `{' '.join(node_text(uses[0]).split())}`" if uses else "derives `Hash`, so it is meant as a key"
+        flow_field = _field_label(per_pack[0][0], per_pack[0][2])
+        related = [ctx.related(use, f"`{name}` used as a key here") for use in uses]
+        if not pack:
+            related.append(ctx.related(per_pack[0][1], "per-pack id without its pack"))
+            tenant_note = "" if tenant else " (nor a tenant)"
+            message = (
+                f"key struct `{name}` ({how}) holds {flow_field} but no pack id{tenant_note}: flow, node "
+                "and component ids are unique only inside one pack, so two packs' entries collide on the same key"
+            )
+            yield ctx.finding(name_node, message, related=related, notes=(f"[{', '.join(f[0] for f in per_pack)}] — no pack_id",))
+        elif not tenant and set(words_of(name)) & SHARED_STORE_WORDS:
+            related.append(ctx.related(pack[0][1], "pack id without its tenant"))
+            message = (
+                f"key struct `{name}` ({how}) holds {flow_field} and {_field_label(pack[0][0], pack[0][2])} but no "
+                "tenant: session/state/cache keys live in stores shared by all tenants, and two tenants may install the same pack"
+            )
+            yield ctx.finding(name_node, message, related=related, notes=(f"[{', '.join(f[0] for f in pack + per_pack)}] — no tenant",))
+
+
+RULE = Rule(
+    code="ISO203",
+    name="key-struct-missing-scope",
+    summary="A struct used as a map or cache key that holds a flow id but no pack id (or, for session/state keys, no tenant).",
+    rationale=(
+        "A key struct is the identity of an entry: whatever it leaves out is shared. A "
+        "`FlowKey { flow_id }` in a host that loads many packs makes every pack's `main` flow "
+        "the same entry, so one tenant's compiled flow, cached output or session state is "
+        "handed to another. Session, state and cache keys are stored in backends shared by all "
+        "tenants, and two tenants may install the same pack, so those keys need the tenant too."
+    ),
+    bad_example=(
+        "#[derive(Clone, PartialEq, Eq, Hash)]\n"
+        "pub struct SessionKey {\n"
+        "    pub flow_id: String,\n"
+        "    pub session_id: String,\n"
+        "}\n"
+    ),
+    good_example=(
+        "#[derive(Clone, PartialEq, Eq, Hash)]\n"
+        "pub struct SessionKey {\n"
+        "    pub tenant_id: TenantId,\n"
+        "    pub pack_id: PackId,\n"
+        "    pub flow_id: String,\n"
+        "    pub session_id: String,\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message="key struct `{name}` ({how it is a key}) holds `{flow id field}` but no pack id",
+    options=(
+        "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.tenant-identifiers",
+        "scope.extend-tenant-identifiers", "scope.per-pack-identifiers",
+        "scope.extend-per-pack-identifiers", "lint-tests",
+    ),
+)
