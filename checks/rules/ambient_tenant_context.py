@@ -1,0 +1,325 @@
+"""ISO301 ambient-tenant-context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.keyflow import KeyComposition, KeyTracer
+from checks.model import FixAvailability, Severity
+from checks.parsing import captures
+from checks.rules.base import Rule
+from checks.statics import StaticSlot, declared_slots, slot_uses
+from checks.vocabulary import words_of
+
+# Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
+_STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})
+# Methods whose closure receives the slot's contents (`LocalKey::with`, `with_borrow_mut`).
+_ACCESS_METHODS = frozenset({"with", "with_borrow_mut", "try_with"})
+# Task-local `scope`/`sync_scope` restore the previous value when the future or closure ends:
+# the context cannot outlive the tenant's work, which is the safe form.
+_SCOPED_FORMS = frozenset({"scope", "sync_scope"})
+_SETTER_ACTIONS = frozenset({"set", "push", "enter", "install"})
+_AMBIENT_WORDS = frozenset({"current", "global", "ambient"})
+_SUBJECT_WORDS = frozenset({"tenant", "flow", "pack", "ctx", "context"})
+_CONTEXT_ONLY_WORDS = frozenset({"ctx", "context"})
+_CLEARING_VALUE = re.compile(r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$")
+_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
+MAX_ALIAS_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class AmbientWrite:
+    """A store of ``value`` into ``slot`` at ``node`` (an assignment or a storing call)."""
+
+    node: Node
+    value: Node | None
+    slot: StaticSlot
+
+
+def _same(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and a.id == b.id
+
+
+def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
+    """Walk up a method chain starting at ``node``: the outermost expression it is part of,
+    and the ``(method, call)`` steps on the way (``X.lock().unwrap()`` → lock, unwrap)."""
+    steps: list[tuple[str, Node]] = []
+    current = node
+    while (parent := current.parent) is not None:
+        kind = parent.type
+        if kind == "field_expression" and _same(parent.child_by_field_name("value"), current):
+            call = parent.parent
+            method = parent.child_by_field_name("field")
+            if call is not None and call.type == "call_expression" and _same(call.child_by_field_name("function"), parent) and method is not None:
+                steps.append((method.text.decode("utf-8", "replace"), call))
+                current = call
+                continue
+            current = parent
+            continue
+        if kind in ("try_expression", "await_expression", "parenthesized_expression", "reference_expression", "unary_expression"):
+            current = parent
+            continue
+        break
+    return current, steps
+
+
+class AmbientWriteFinder:
+    """Finds the stores into declared statics, following `with` closures and lock guards."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.writes: list[AmbientWrite] = []
+        self._seen: set[int] = set()
+
+    def from_use(self, use: Node, slot: StaticSlot, depth: int = 0) -> None:
+        top, steps = _climb(use)
+        for method, call in steps:
+            if method in _SCOPED_FORMS:
+                return
+            if method in _STORING_METHODS:
+                self._storing_call(call, method, slot)
+                return
+            if method in _ACCESS_METHODS:
+                self._through_closure(call, slot, depth)
+                return
+        parent = top.parent
+        if parent is None:
+            return
+        if parent.type in ("assignment_expression", "compound_assignment_expr") and _same(parent.child_by_field_name("left"), top):
+            self._record(parent, parent.child_by_field_name("right"), slot)
+        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and steps:
+            self._through_guard(parent, slot, depth)
+
+    def _record(self, node: Node, value: Node | None, slot: StaticSlot) -> None:
+        if node.id not in self._seen:
+            self._seen.add(node.id)
+            self.writes.append(AmbientWrite(node, value, slot))
+
+    def _storing_call(self, call: Node, method: str, slot: StaticSlot) -> None:
+        arguments = self.ctx.call_arguments(call)
+        if not arguments:
+            return
+        if method == "insert" and len(arguments) != 1:
+            return  # a map insert, not `Option::insert`: keyed storage, judged by ISO2xx rules
+        if method == "push" and not _slot_names_scope(self.ctx, slot):
+            return  # pushing onto a plain Vec is a collection, not a context stack
+        value = arguments[0]
+        if value.type == "closure_expression":
+            value = value.child_by_field_name("body")
+        self._record(call, value, slot)
+
+    def _through_closure(self, call: Node, slot: StaticSlot, depth: int) -> None:
+        arguments = self.ctx.call_arguments(call)
+        if not arguments or arguments[0].type != "closure_expression" or depth >= MAX_ALIAS_DEPTH:
+            return
+        closure = arguments[0]
+        parameters = closure.child_by_field_name("parameters")
+        body = closure.child_by_field_name("body")
+        names = {self.ctx.text(p) for p in (parameters.named_children if parameters is not None else ()) if p.type == "identifier"}
+        names |= {self.ctx.text(p.named_children[-1]) for p in (parameters.named_children if parameters is not None else ()) if p.type == "parameter" and p.named_children}
+        if body is None or not names:
+            return
+        for identifier in _identifiers(body):
+            if self.ctx.text(identifier) in names:
+                self.from_use(identifier, slot, depth + 1)
+
+    def _through_guard(self, declaration: Node, slot: StaticSlot, depth: int) -> None:
+        pattern = declaration.child_by_field_name("pattern")
+        while pattern is not None and pattern.type in ("mut_pattern", "ref_pattern") and pattern.named_children:
+            pattern = pattern.named_children[-1]
+        block = declaration.parent
+        if pattern is None or pattern.type != "identifier" or block is None or depth >= MAX_ALIAS_DEPTH:
+            return
+        name = self.ctx.text(pattern)
+        for identifier in _identifiers(block):
+            if identifier.start_byte > declaration.end_byte and self.ctx.text(identifier) == name:
+                self.from_use(identifier, slot, depth + 1)
+
+
+def _identifiers(node: Node) -> list[Node]:
+    return list(captures("(identifier) @id", node).get("id", ()))
+
+
+def _scope_word(ctx, text: str) -> str | None:
+    """A tenant, pack or flow word in ``text``; ``env`` alone in a *slot* name or type nearly
+    always means the process environment, so it does not count there."""
+    vocabulary = ctx.vocabulary
+    found = vocabulary.tenant.match(text) or vocabulary.pack.match(text) or vocabulary.per_pack.match(text)
+    if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+        return found
+    return "flow" if "flow" in words_of(text) else None
+
+
+def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
+    return _scope_word(ctx, slot.name) is not None or _scope_word(ctx, slot.type_text) is not None
+
+
+def _value_evidence(ctx, composition: KeyComposition) -> str | None:
+    """The ingredient of a written value that makes it tenant/pack/flow context."""
+    vocabulary = ctx.vocabulary
+    part = composition.scope_evidence(vocabulary)
+    if part is None:
+        per_pack = composition.per_pack_ids(vocabulary)
+        part = per_pack[0] if per_pack else None
+    if part is None:
+        part = next((p for p in composition.parts if p.kind != "literal" and "flow" in words_of(p.words_source())), None)
+    if part is None:
+        return None
+    return f"{part.text}: {part.type_text}" if part.type_text else part.text
+
+
+def _is_clearing(ctx, value: Node | None) -> bool:
+    return value is None or bool(_CLEARING_VALUE.match(ctx.text(value).strip()))
+
+
+def _slot_writes(ctx) -> list[AmbientWrite]:
+    slots = declared_slots(ctx)
+    if not slots:
+        return []
+    finder = AmbientWriteFinder(ctx)
+    uses = slot_uses(ctx, slots)
+    for slot in slots:
+        for use in uses.get(slot.name, ()):
+            finder.from_use(use, slot)
+    return finder.writes
+
+
+def _slot_write_findings(ctx, tracer: KeyTracer):
+    for write in _slot_writes(ctx):
+        if _is_clearing(ctx, write.value):
+            continue
+        slot = write.slot
+        composition = tracer.trace(write.value)
+        evidence = _value_evidence(ctx, composition)
+        if evidence is not None:
+            why = f"the value carries `{evidence}`"
+        elif _slot_names_scope(ctx, slot):
+            why = f"`{slot.describe()}` holds tenant/flow context"
+        else:
+            continue
+        value_text = _short(ctx.text(write.value))
+        if slot.is_per_thread:
+            where = f"{'task' if slot.storage == 'task-local' else 'thread'}-local `{slot.name}`"
+            consequence = (
+                "whatever runs next on this thread — another tenant's request, a task the runtime moved here, "
+                "a span exporter — reads this tenant's context unless every path resets it"
+            )
+            repair = f"pass the context explicitly, or use a scoped form that restores it (`task_local!` + `{slot.name}.scope(ctx, fut)`)"
+        else:
+            where = f"process-global `{slot.name}`"
+            consequence = "every tenant served by this process reads whichever tenant wrote last"
+            repair = "pass the context explicitly instead of storing it in a static"
+        related = [ctx.related(slot.name_node, f"`{slot.name}` declared here")]
+        if composition.composed_at:
+            related.append(ctx.related(composition.composed_at[0], "written value composed here"))
+        yield ctx.finding(
+            write.node,
+            f"tenant context `{value_text}` is written into {where} ({why}): {consequence}; {repair}",
+            related=related,
+            notes=(composition.describe() + " — ambient tenant context",),
+        )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _setter_kind(ctx, name: str) -> str | None:
+    """``"named"`` when the setter's name says tenant/flow/pack, ``"context"`` when it only
+    says ctx/context (then the argument must carry tenant data), else None."""
+    if name in ctx.settings.extra_telemetry_setters:
+        return "configured"
+    words = set(words_of(name))
+    if not (words & _SETTER_ACTIONS and words & _AMBIENT_WORDS):
+        return None
+    subjects = words & _SUBJECT_WORDS
+    if ctx.vocabulary.tenant.match(name) or ctx.vocabulary.pack.match(name):
+        subjects.add("tenant")
+    if not subjects:
+        return None
+    return "context" if subjects <= _CONTEXT_ONLY_WORDS else "named"
+
+
+def _setter_findings(ctx, tracer: KeyTracer):
+    configured_paths = ctx.settings.extra_telemetry_setters
+    for call in captures("(call_expression) @call", ctx.root).get("call", ()):
+        function = call.child_by_field_name("function")
+        if function is None:
+            continue
+        name = ctx.callee_name(call) or ""
+        kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, name)
+        if kind is None:
+            continue
+        arguments = ctx.call_arguments(call)
+        if not arguments or all(_is_clearing(ctx, argument) for argument in arguments):
+            continue
+        compositions = [tracer.trace(argument) for argument in arguments]
+        evidence = next((e for e in (_value_evidence(ctx, c) for c in compositions) if e is not None), None)
+        if kind == "context" and evidence is None:
+            continue
+        why = f"its argument carries `{evidence}`" if evidence is not None else f"`{name}` sets tenant context by name"
+        if kind == "configured":
+            why = f"`{name}` is a configured telemetry setter (`telemetry.extra-setters`)" + (f" and its argument carries `{evidence}`" if evidence else "")
+        related = [ctx.related(c.composed_at[0], "context composed here") for c in compositions if c.composed_at][:1]
+        yield ctx.finding(
+            function,
+            f"`{name}` pushes tenant context into ambient process/thread state ({why}): code that runs later on this "
+            "thread or in this process — another tenant's request, a background task, a log or span exporter — sees this "
+            "tenant's context; pass the context explicitly or enter it with a scope that restores the previous value",
+            related=related,
+            notes=tuple(c.describe() + " — ambient tenant context" for c in compositions[:1]),
+        )
+
+
+def check(ctx):
+    tracer = KeyTracer(ctx)
+    yield from _slot_write_findings(ctx, tracer)
+    yield from _setter_findings(ctx, tracer)
+
+
+RULE = Rule(
+    code="ISO301",
+    name="ambient-tenant-context",
+    summary="Tenant or flow context written into ambient state: a `thread_local!`, a process-global static, or a `set_current_tenant`-style setter.",
+    rationale=(
+        "A host that runs many tenants' flows in one process must know, at every log line, "
+        "span, metric and secret lookup, whose work it is doing. Storing that in ambient state "
+        "— a `thread_local!` written with `*cell.borrow_mut() = Some(tenant)`, a static "
+        "`Mutex<Option<TenantCtx>>`, a `set_current_tenant_ctx(..)` setter — makes the answer "
+        "depend on what ran before on the same thread or in the same process. Async runtimes "
+        "move tasks between threads and interleave tenants on one thread, so the next tenant's "
+        "request, a spawned task or a telemetry exporter reads the previous tenant's context, "
+        "and a missed reset on an error path tags one tenant's data with another's identity. "
+        "Pass the context explicitly, record it as span attributes, or use a scoped form that "
+        "restores the previous value (`task_local!` with `SLOT.scope(ctx, fut)`), which stays quiet."
+    ),
+    bad_example=(
+        "thread_local! {\n"
+        "    static CURRENT_TENANT: RefCell<Option<TenantCtx>> = RefCell::new(None);\n"
+        "}\n"
+        "\n"
+        "fn run_flow(tenant: &TenantCtx, flow: &Flow) -> Result<Output> {\n"
+        "    CURRENT_TENANT.with(|c| *c.borrow_mut() = Some(tenant.clone()));\n"
+        "    flow.execute()\n"
+        "}\n"
+    ),
+    good_example=(
+        "tokio::task_local! {\n"
+        "    static CURRENT_TENANT: TenantCtx;\n"
+        "}\n"
+        "\n"
+        "async fn run_flow(tenant: &TenantCtx, flow: &Flow) -> Result<Output> {\n"
+        "    CURRENT_TENANT.scope(tenant.clone(), flow.execute()).await\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
+    options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
+)
