@@ -84,7 +84,6 @@ local function run()
   result.client_name = client.name
   result.root_dir = client.root_dir
   result.server_name = client.server_info and client.server_info.name
-  result.initialization_options = client.config.init_options
 
   wait_for('first diagnostics', function()
     if spec.expect_any_diagnostic then
@@ -111,6 +110,10 @@ local function run()
       for _, action in ipairs(response.result or {}) do
         table.insert(result.action_titles, action.title)
       end
+    end
+
+    if not vim.tbl_contains(result.action_titles, fix.title) then
+      error('no code action titled ' .. fix.title, 0)
     end
 
     result.stage = 'apply quick fix'

@@ -26,16 +26,49 @@ EXAMPLE_CRATE = REPO_ROOT / "examples" / "tenant-host"
 WAIT_MS = 20_000
 WATCHDOG_MS = 45_000
 PROCESS_TIMEOUT_S = 60
+ERROR, WARNING = 1, 2  # vim.diagnostic.severity
+
+FLOW_REGISTRIES = """\
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+pub struct Flow {
+    pub id: String,
+    pub pack_id: String,
+}
+
+pub struct FlowRegistry {
+    flows: Arc<RwLock<HashMap<String, Flow>>>,
+}
+
+impl FlowRegistry {
+    pub fn register(&self, flow: Flow) {
+        self.flows.write().unwrap().insert(flow.id.clone(), flow);
+    }
+}
+
+pub struct ScopedFlowRegistry {
+    flows: Arc<RwLock<HashMap<(String, String), Flow>>>,
+}
+
+impl ScopedFlowRegistry {
+    pub fn register(&self, flow: Flow) {
+        self.flows.write().unwrap().insert((flow.pack_id.clone(), flow.id.clone()), flow);
+    }
+}
+"""
+FLOW_ID_KEYED_LINE = 9  # 0-based: `flows: Arc<RwLock<HashMap<String, Flow>>>` of FlowRegistry
 
 CRATE_WITH_STALE_SUPPRESSION = """\
 use std::collections::HashMap;
 
 pub fn greeting(names: &HashMap<String, String>, user: &str) -> String {
-    // isolint: allow(ISO101) reason: the secret lookup that was here moved to the vault module
+    // isolint: allow(ISO401) reason: the shared cache that was here moved into the tenant context
     let name = names.get(user).cloned().unwrap_or_default();
     format!("hello {name}")
 }
 """
+STALE_SUPPRESSION_LINE = 3
 CRATE_AFTER_FIX = """\
 use std::collections::HashMap;
 
@@ -114,23 +147,49 @@ def editor_findings(diagnostics: list[dict]) -> set[tuple[str, int]]:
     return {(d["code"], d["lnum"]) for d in diagnostics}
 
 
-def test_quick_fix_removes_stale_suppression_and_its_diagnostic(nvim, tmp_path):
-    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
-    stale_line = 3
+def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(nvim, tmp_path):
+    lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
 
     result = run_neovim(
         nvim, tmp_path, lib,
         expect_any_diagnostic=True,
-        fix={"code": "ISO002", "lnum": stale_line, "title": "Remove unused suppression"},
+        fix={"code": "ISO201", "lnum": FLOW_ID_KEYED_LINE, "title": "Allow ISO201 here"},
+    )
+
+    # Only the registry keyed by flow id alone; the (pack_id, flow_id) one is fine.
+    assert editor_findings(result["diagnostics"]) == {("ISO201", FLOW_ID_KEYED_LINE)}
+    assert editor_findings(result["diagnostics"]) == cli_findings(lib)
+    lines_after = result["text_after_fix"].splitlines()
+    assert lines_after[FLOW_ID_KEYED_LINE].strip().startswith("// isolint: allow(ISO201) reason:")
+    assert lines_after[FLOW_ID_KEYED_LINE + 1:] == FLOW_REGISTRIES.splitlines()[FLOW_ID_KEYED_LINE:]
+    assert result["diagnostics_after_fix"] == []
+
+
+def test_quick_fix_removes_stale_suppression_and_its_diagnostic(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    stale_line = STALE_SUPPRESSION_LINE
+
+    result = run_neovim(
+        nvim, tmp_path, lib,
+        expect_any_diagnostic=True,
+        fix={"code": "ISO002", "lnum": stale_line, "title": "Remove unused suppression (ISO002)"},
     )
 
     assert result["filetype"] == "rust"
     assert result["root_dir"] == str(tmp_path / "greeter"), "Cargo.toml marks the root"
     assert editor_findings(result["diagnostics"]) == {("ISO002", stale_line)}
     assert editor_findings(result["diagnostics"]) == cli_findings(lib)
-    assert "Remove unused suppression" in result["action_titles"]
+    assert "Remove unused suppression (ISO002)" in result["action_titles"]
     assert result["text_after_fix"] == CRATE_AFTER_FIX
     assert result["diagnostics_after_fix"] == []
+
+
+def test_findings_have_the_rule_default_severity(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+
+    result = run_neovim(nvim, tmp_path, lib, expect_any_diagnostic=True)
+
+    assert [(d["code"], d["severity"]) for d in result["diagnostics"]] == [("ISO002", WARNING)]
 
 
 def test_clean_file_gets_an_empty_report(nvim, tmp_path):
@@ -145,10 +204,9 @@ def test_clean_file_gets_an_empty_report(nvim, tmp_path):
 def test_settings_reach_the_server_and_change_its_findings(nvim, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
 
-    result = run_neovim(nvim, tmp_path, lib, settings={"ignore": ["ISO002"]})
+    result = run_neovim(nvim, tmp_path, lib, expect_any_diagnostic=True, settings={"severity": {"ISO002": "error"}})
 
-    assert result["initialization_options"] == {"ignore": ["ISO002"]}
-    assert result["diagnostics"] == []
+    assert [(d["code"], d["severity"]) for d in result["diagnostics"]] == [("ISO002", ERROR)]
 
 
 @pytest.mark.skipif(not EXAMPLE_CRATE.is_dir(), reason="examples/tenant-host has not landed")

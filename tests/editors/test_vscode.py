@@ -1,0 +1,169 @@
+"""Real VS Code (code-server) in headless Chromium with the packaged isolint extension.
+
+The extension is packaged with `vsce` and installed into a throwaway code-server; the
+Playwright driver (`vscode_driver.js`) opens a Rust file, waits for the squiggle, reads the
+Problems panel, applies the quick fix with Ctrl+. and Enter, saves, and waits for the
+problem to clear. The file on disk after the save is the text the fix produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.editors.conftest import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
+from tests.editors.test_neovim import CRATE_AFTER_FIX, CRATE_WITH_STALE_SUPPRESSION, make_crate
+
+CODE_SERVER_VERSION = "4.100.3"
+PLAYWRIGHT_CORE_VERSION = "1.55.0"
+EXTENSION_DIR = REPO_ROOT / "editors" / "vscode"
+DRIVER = Path(__file__).with_name("vscode_driver.js")
+SCREENSHOT = REPO_ROOT / "docs" / "images" / "vscode-quickfix.png"
+WAIT_MS = 30_000
+WATCHDOG_MS = 50_000
+PROCESS_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 30
+
+# Everything that would phone home, nag or gate the workspace is off: the test must see only
+# VS Code and the extension.
+USER_SETTINGS = {
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": False,
+    "extensions.autoUpdate": False,
+    "security.workspace.trust.enabled": False,
+    "chat.disableAIFeatures": True,
+    "chat.commandCenter.enabled": False,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": False,
+    "workbench.enableExperiments": False,
+    "git.enabled": False,
+    "files.autoSave": "off",
+}
+
+
+@pytest.fixture(scope="module")
+def vscode_tools() -> dict[str, Path]:
+    tools = {
+        "code_server": tool_path(
+            "CODE_SERVER", [EDITORS_CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"]
+        ),
+        "playwright_core": tool_path(
+            "PLAYWRIGHT_CORE", [EDITORS_CACHE / f"playwright-core-{PLAYWRIGHT_CORE_VERSION}" / "node_modules" / "playwright-core"]
+        ),
+        "chromium": tool_path("CHROMIUM", [], on_path="chromium"),
+        "npm": tool_path("NPM", [], on_path="npm"),
+    }
+    for name, path in tools.items():
+        if path is None:
+            missing_tool(name.replace("_", "-"))
+    return tools
+
+
+@pytest.fixture(scope="module")
+def vsix(vscode_tools, tmp_path_factory) -> Path:
+    """The extension packaged by `vsce` exactly as a release is."""
+    if not (EXTENSION_DIR / "node_modules" / ".bin" / "vsce").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXTENSION_DIR, check=True, capture_output=True)
+    out = tmp_path_factory.mktemp("vsix") / "isolint.vsix"
+    subprocess.run(["npx", "vsce", "package", "--out", str(out)], cwd=EXTENSION_DIR, check=True, capture_output=True)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def code_server(vscode_tools, vsix, tmp_path):
+    """A code-server with only the isolint extension, in throwaway dirs; yields its URL."""
+    home = tmp_path / "vscode-home"
+    user_data, extensions = home / "user-data", home / "extensions"
+    (user_data / "User").mkdir(parents=True)
+    (user_data / "User" / "settings.json").write_text(json.dumps({**USER_SETTINGS, "isolint.path": isolint_server_command()[0]}))
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
+    binary = str(vscode_tools["code_server"])
+    dirs = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
+    subprocess.run([binary, *dirs, "--install-extension", str(vsix)], env=env, check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S)
+
+    port = free_port()
+    log = (home / "code-server.log").open("w")
+    server = subprocess.Popen(
+        [binary, *dirs, "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry",
+         "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def wait_until_serving(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"code-server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("code-server did not start serving")
+
+
+def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, **spec) -> dict:
+    spec_file, result_file = tmp_path / "spec.json", tmp_path / "result.json"
+    spec_file.write_text(json.dumps({
+        "playwrightCore": str(vscode_tools["playwright_core"]),
+        "chromium": str(vscode_tools["chromium"]),
+        "url": url,
+        "folder": str(folder),
+        "file": file,
+        "waitMs": WAIT_MS,
+        "watchdogMs": WATCHDOG_MS,
+        "failureScreenshot": str(tmp_path / "failure.png"),
+        **spec,
+    }))
+    process = subprocess.run(
+        ["node", str(DRIVER), str(spec_file), str(result_file)], capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S
+    )
+    assert result_file.exists(), f"the driver wrote no result (exit {process.returncode}):\n{process.stderr}"
+    result = json.loads(result_file.read_text())
+    assert "error" not in result, f"{result['error']}\n(screenshot: {tmp_path / 'failure.png'})\n{process.stderr}"
+    return result
+
+
+def test_quick_fix_in_vscode_removes_stale_suppression(vscode_tools, code_server, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    problem = "unused suppression: no ISO401 finding here"
+    screenshot = tmp_path / "quickfix.png"
+
+    result = run_vscode(
+        vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        squiggle="warning",
+        screenshot=str(screenshot),
+        fix={"code": "ISO002", "line": 4, "title": "Remove unused suppression (ISO002)", "problemText": problem},
+    )
+
+    assert any(problem in row and "ISO002" in row for row in result["problems"]), result["problems"]
+    assert result["found_action"], result.get("menu_actions")
+    assert lib.read_text() == CRATE_AFTER_FIX
+    assert not any(problem in row for row in result["problems_after_fix"])
+    if os.environ.get("ISOLINT_UPDATE_SCREENSHOT"):
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, SCREENSHOT)

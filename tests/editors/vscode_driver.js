@@ -1,0 +1,159 @@
+'use strict';
+// Drives real VS Code (code-server) in headless Chromium through Playwright, as a user would:
+// open a Rust file, wait for isolint's squiggle, read the Problems panel, open the quick-fix
+// menu with Ctrl+. and accept the wanted fix with the keyboard (an overlay swallows mouse
+// clicks), save, and wait for the problem to leave the panel. Observations go to a JSON file
+// for the pytest side to judge. Usage: node vscode_driver.js SPEC.json RESULT.json
+
+const fs = require('fs');
+
+const [specPath, resultPath] = process.argv.slice(2);
+const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
+const { chromium } = require(spec.playwrightCore);
+
+const result = { stage: 'start' };
+let page;
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+async function problemsPanelRows(page) {
+  return page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
+    rows.map((row) => row.getAttribute('aria-label') || row.textContent)
+  );
+}
+
+async function waitForCondition(stage, condition) {
+  result.stage = stage;
+  const deadline = Date.now() + spec.waitMs;
+  for (;;) {
+    const value = await condition();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${stage}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(page, relativePath) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor();
+  await page.keyboard.press('Enter');
+  const fileName = relativePath.split('/').pop();
+  await page.locator('.tab.active', { hasText: fileName }).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
+async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+}
+
+/** Move the focus in the open quick-fix menu onto the action with this title; false if absent. */
+async function focusAction(page, title) {
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  const count = await rows.count();
+  result.menu_actions = await rows.evaluateAll((elements) => elements.map((e) => e.textContent.trim()));
+  for (let step = 0; step < count; step++) {
+    const focused = await page.locator('.action-widget .monaco-list-row.action.focused').textContent();
+    if (focused.trim() === title) {
+      return true;
+    }
+    await page.keyboard.press('ArrowDown');
+  }
+  return false;
+}
+
+async function run() {
+  const browser = await chromium.launch({ executablePath: spec.chromium, args: CHROMIUM_FLAGS });
+  try {
+    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    result.stage = 'load workbench';
+    await page.goto(`${spec.url}/?folder=${encodeURIComponent(spec.folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: spec.waitMs });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: spec.waitMs });
+
+    result.stage = 'open file';
+    await openFile(page, spec.file);
+
+    const squiggle = `.monaco-editor .squiggly-${spec.squiggle}`;
+    await waitForCondition('squiggle', async () => (await page.locator(squiggle).count()) > 0);
+
+    result.stage = 'problems panel';
+    await runCommand(page, 'View: Focus Problems');
+    result.problems = await waitForCondition('problems', async () => {
+      const rows = await problemsPanelRows(page);
+      return rows.some((row) => row.includes(spec.fix.code)) ? rows : null;
+    });
+
+    result.stage = 'quick fix menu';
+    await page.locator('.monaco-editor textarea').first().focus();
+    await goToLine(page, spec.fix.line);
+    await page.keyboard.press('Control+.');
+    await page.locator('.action-widget .monaco-list-row.action').first().waitFor({ timeout: spec.waitMs });
+    result.found_action = await focusAction(page, spec.fix.title);
+    if (spec.screenshot) {
+      await page.screenshot({ path: spec.screenshot });
+    }
+    if (!result.found_action) {
+      return;
+    }
+    await page.keyboard.press('Enter');
+    await page.locator('.action-widget').waitFor({ state: 'hidden' });
+
+    result.stage = 'save';
+    await page.keyboard.press('Control+S');
+    await waitForCondition('saved', async () => (await page.locator('.tab.active.dirty').count()) === 0);
+
+    result.problems_after_fix = await waitForCondition('problem to clear', async () => {
+      const rows = await problemsPanelRows(page);
+      return rows.some((row) => row.includes(spec.fix.problemText)) ? null : rows;
+    });
+    result.stage = 'done';
+  } catch (error) {
+    // What the workbench showed when it went wrong is the fastest way to see why.
+    await page?.screenshot({ path: spec.failureScreenshot }).catch(() => undefined);
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  result.error = `watchdog fired during stage ${result.stage}`;
+  fs.writeFileSync(resultPath, JSON.stringify(result));
+  process.exit(3);
+}, spec.watchdogMs);
+
+run()
+  .catch((error) => {
+    result.error = `${error.stack || error}`;
+  })
+  .finally(() => {
+    clearTimeout(watchdog);
+    fs.writeFileSync(resultPath, JSON.stringify(result));
+    process.exit(result.error ? 2 : 0);
+  });
