@@ -37,7 +37,7 @@ def line_ending_of(data: bytes) -> str:
 
 
 def _encoded(replacement: str, line_ending: str) -> bytes:
-    if line_ending != "\n" and "\n" in replacement:
+    if "\n" in replacement:
         replacement = replacement.replace("\r\n", "\n").replace("\n", line_ending)
     return replacement.encode("utf-8", errors="surrogateescape")
 

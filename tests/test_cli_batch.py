@@ -1,0 +1,343 @@
+"""CI-grade `isolint check`, through the installed entry point: output formats, exit codes,
+fixes on CRLF/BOM files, --diff, baselines, the result cache and parallel workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ISOLINT = shutil.which("isolint", path=str(Path(sys.executable).parent)) or shutil.which("isolint")
+
+# A realistic host module: one shared singleton (ISO401) and one flow-id keyed registry
+# (ISO201), with a safe look-alike of each beside them.
+HOST = """\
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+static FLOW_CACHE: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+static SCHEMA_VERSION: &str = "v3";
+
+pub struct FlowEngine {
+    flows: HashMap<String, String>,
+}
+
+impl FlowEngine {
+    pub fn register(&mut self, flow_id: String, body: String) {
+        self.flows.insert(flow_id, body);
+    }
+}
+
+pub struct ScopedEngine {
+    flows: HashMap<(String, String), String>,
+}
+
+impl ScopedEngine {
+    pub fn register(&mut self, pack_id: String, flow_id: String, body: String) {
+        self.flows.insert((pack_id, flow_id), body);
+    }
+}
+"""
+
+CLEAN = """\
+pub fn add(left: u64, right: u64) -> u64 {
+    left + right
+}
+"""
+
+# An ISO002 finding with a safe fix: a suppression on a line that has nothing to suppress.
+STALE_SUPPRESSION = "let x = 1; // isolint: allow(ISO401) reason: was a static once"
+
+
+def isolint(*args: str | Path, cwd: Path, text: bool = True) -> subprocess.CompletedProcess:
+    """Run the installed console script; ``text=False`` keeps output bytes (CRLF) exact."""
+    assert ISOLINT, "the isolint console script is not installed"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    return subprocess.run([ISOLINT, *map(str, args)], cwd=cwd, capture_output=True, text=text, env=env, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "host.rs").write_text(HOST)
+    (tmp_path / "src" / "lib.rs").write_text(CLEAN)
+    return tmp_path
+
+
+def _json(result: subprocess.CompletedProcess):
+    return json.loads(result.stdout)
+
+
+# --- formats and exit codes -------------------------------------------------------------
+
+def test_text_reports_findings_and_exits_one(project: Path):
+    result = isolint("check", "--no-cache", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert "warning[ISO401]: shared-mutable-singleton" in result.stdout
+    assert "--> src/host.rs:4:8" in result.stdout
+    assert "--> src/host.rs:8:5" in result.stdout
+    assert "SCHEMA_VERSION" not in result.stdout
+    assert "Found 2 findings in 2 files." in result.stdout
+
+
+def test_clean_code_exits_zero(project: Path):
+    result = isolint("check", "--no-cache", "src/lib.rs", cwd=project)
+    assert result.returncode == 0
+    assert result.stdout == "All checks passed (1 file).\n"
+
+
+def test_exit_zero_and_quiet(project: Path):
+    result = isolint("check", "--no-cache", "--exit-zero", "--quiet", cwd=project)
+    assert result.returncode == 0
+    assert "ISO401" in result.stdout
+    assert "Found" not in result.stdout and "passed" not in result.stdout
+
+
+def test_missing_path_is_an_error_naming_it(project: Path):
+    result = isolint("check", "--no-cache", "src/nope.rs", cwd=project)
+    assert result.returncode == 2
+    assert "src/nope.rs: no such file or directory" in result.stderr
+
+
+def test_json_lines_is_one_record_per_line(project: Path):
+    result = isolint("check", "--no-cache", "--format", "json-lines", cwd=project)
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["code"], r["path"], r["range"]["start"]["line"]) for r in records] == [
+        ("ISO401", "src/host.rs", 4),
+        ("ISO201", "src/host.rs", 8),
+    ]
+    assert records == _json(isolint("check", "--no-cache", "--format", "json", cwd=project))
+
+
+def test_github_annotations(project: Path):
+    result = isolint("check", "--no-cache", "--format", "github", cwd=project)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    pattern = re.compile(r"^::(error|warning|notice) file=([^,]+),line=(\d+),endLine=(\d+),col=(\d+),endColumn=(\d+),title=(ISO\d{3}) ([a-z-]+)::(.+)$")
+    parsed = [pattern.match(line) for line in lines]
+    assert all(parsed), lines
+    assert [(m.group(1), m.group(2), m.group(3), m.group(5), m.group(7)) for m in parsed] == [
+        ("warning", "src/host.rs", "4", "8", "ISO401"),
+        ("warning", "src/host.rs", "8", "5", "ISO201"),
+    ]
+
+
+def test_github_escapes_property_and_message_separators(tmp_path: Path):
+    # A comma or colon in the path would otherwise start a new property; a newline in the
+    # message (the fix help) would end the command.
+    odd = tmp_path / "tenant,a:b.rs"
+    odd.write_text(f"fn f() {{\n    {STALE_SUPPRESSION}\n}}\n")
+    result = isolint("check", "--no-cache", "--format", "github", odd.name, cwd=tmp_path)
+    assert result.returncode == 1
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("::warning file=tenant%2Ca%3Ab.rs,line=2,")
+    assert "%0Ahelp: Remove unused suppression (safe fix)" in line
+
+
+def test_sarif_validates_and_carries_suppression_justification(project: Path):
+    jsonschema = pytest.importorskip("jsonschema")
+    host = project / "src" / "host.rs"
+    host.write_text(HOST.replace(
+        "static FLOW_CACHE",
+        "// isolint: allow(ISO401) reason: filled once at startup from the host manifest\nstatic FLOW_CACHE",
+    ))
+    result = isolint("check", "--no-cache", "--format", "sarif", cwd=project)
+    assert result.returncode == 1
+    document = _json(result)
+    schema = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(document, schema)
+    run = document["runs"][0]
+    descriptor = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "ISO401")
+    assert descriptor["help"]["markdown"].startswith("# shared-mutable-singleton (ISO401)")
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert [r["ruleId"] for r in suppressed] == ["ISO401"]
+    assert suppressed[0]["suppressions"][0]["justification"] == "filled once at startup from the host manifest"
+    assert all(r["partialFingerprints"]["isolint/v1"] for r in run["results"])
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+
+def test_statistics(project: Path):
+    result = isolint("check", "--no-cache", "--statistics", "--quiet", cwd=project)
+    assert result.stdout.splitlines()[-2:] == ["    1  ISO201  flow-id-keyed-map", "    1  ISO401  shared-mutable-singleton"]
+
+
+# --- fixes --------------------------------------------------------------------------------
+
+def _stale(eol: str, bom: bool = False) -> bytes:
+    text = eol.join(["fn handler() {", f"    {STALE_SUPPRESSION}", "    // isolint: allow(ISO401) reason: nothing below", "    let y = 2;", "}", ""])
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+def _fixed(eol: str, bom: bool = False) -> bytes:
+    text = eol.join(["fn handler() {", "    let x = 1;", "    let y = 2;", "}", ""])
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+@pytest.mark.parametrize("eol,bom", [("\n", False), ("\r\n", False), ("\r\n", True), ("\n", True)], ids=["lf", "crlf", "crlf-bom", "lf-bom"])
+def test_fix_round_trip_keeps_line_endings_and_bom(tmp_path: Path, eol: str, bom: bool):
+    target = tmp_path / "handler.rs"
+    target.write_bytes(_stale(eol, bom))
+    result = isolint("check", "--no-cache", "--fix", "--show-fixes", "handler.rs", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert target.read_bytes() == _fixed(eol, bom)
+    assert "2 × ISO002 (unused-suppression): Remove unused suppression" in result.stdout
+    assert "Fixed 2 findings in 1 file." in result.stdout
+    again = isolint("check", "--no-cache", "--fix", "handler.rs", cwd=tmp_path)
+    assert again.returncode == 0
+    assert target.read_bytes() == _fixed(eol, bom)
+    assert "Fixed" not in again.stdout
+
+
+def test_fix_keeps_permissions_and_leaves_no_temporary_files(tmp_path: Path):
+    target = tmp_path / "handler.rs"
+    target.write_bytes(_stale("\n"))
+    target.chmod(0o640)
+    assert isolint("check", "--no-cache", "--fix", cwd=tmp_path).returncode == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handler.rs"]
+
+
+def test_diff_prints_changes_and_writes_nothing(tmp_path: Path):
+    target = tmp_path / "handler.rs"
+    target.write_bytes(_stale("\r\n"))
+    before = target.stat().st_mtime_ns
+    result = isolint("check", "--no-cache", "--diff", cwd=tmp_path, text=False)
+    assert result.returncode == 1
+    assert target.read_bytes() == _stale("\r\n") and target.stat().st_mtime_ns == before
+    assert result.stdout.startswith(b"--- a/handler.rs\n+++ b/handler.rs\n@@ -1,5 +1,4 @@\n")
+    assert f"-    {STALE_SUPPRESSION}\r\n-    // isolint: allow(ISO401) reason: nothing below\r\n+    let x = 1;\r\n".encode() in result.stdout
+    target.write_bytes(_fixed("\r\n"))
+    clean = isolint("check", "--no-cache", "--diff", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path):
+    result = isolint("check", "--fix", "--diff", cwd=tmp_path)
+    assert result.returncode == 2 and "--fix and --diff" in result.stderr
+
+
+def test_unfixable_findings_remain_after_fix(project: Path):
+    (project / "src" / "lib.rs").write_text(f"fn f() {{\n    {STALE_SUPPRESSION}\n}}\n")
+    result = isolint("check", "--no-cache", "--fix", cwd=project)
+    assert result.returncode == 1
+    assert "Fixed 1 finding in 1 file." in result.stdout
+    assert "Found 2 findings in 2 files." in result.stdout
+    assert (project / "src" / "lib.rs").read_text() == "fn f() {\n    let x = 1;\n}\n"
+
+
+# --- baselines ----------------------------------------------------------------------------
+
+def test_baseline_survives_line_shifts_and_reports_only_new_findings(project: Path):
+    written = isolint("check", "--no-cache", "--write-baseline", "isolint-baseline.json", cwd=project)
+    assert written.returncode == 0, written.stderr
+    assert "recorded 2 findings in isolint-baseline.json" in written.stderr
+    baseline = json.loads((project / "isolint-baseline.json").read_text())
+    assert {e["path"] for e in baseline["findings"]} == {"src/host.rs"}
+
+    host = project / "src" / "host.rs"
+    shifted = HOST.replace("use std::collections::HashMap;\n", "//! Tenant flow host.\n\nuse std::collections::HashMap;\nuse std::fmt;\n\n")
+    host.write_text(shifted)
+    quiet = isolint("check", "--no-cache", "--baseline", "isolint-baseline.json", cwd=project)
+    assert quiet.returncode == 0, quiet.stdout
+    assert "2 known findings hidden" in quiet.stderr
+
+    host.write_text(shifted + "\nstatic CLIENTS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();\n")
+    new = isolint("check", "--no-cache", "--baseline", "isolint-baseline.json", "--format", "json", cwd=project)
+    assert new.returncode == 1
+    assert [(r["code"], r["message"].split("`")[1].split(":")[0]) for r in _json(new)] == [("ISO401", "CLIENTS")]
+
+
+def test_baseline_reports_entries_that_no_longer_match_as_fixed(project: Path):
+    assert isolint("check", "--no-cache", "--write-baseline", "base.json", cwd=project).returncode == 0
+    host = project / "src" / "host.rs"
+    host.write_text(HOST.replace("static FLOW_CACHE: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();\n", ""))
+    result = isolint("check", "--no-cache", "--baseline", "base.json", cwd=project)
+    assert result.returncode == 0
+    assert "1 baseline entry no longer found (fixed)" in result.stderr
+    assert re.search(r"fixed: src/host.rs:4: ISO401: `FLOW_CACHE", result.stderr)
+
+
+def test_baseline_paths_are_relative_to_the_baseline_file(project: Path):
+    assert isolint("check", "--no-cache", "--write-baseline", "base.json", cwd=project).returncode == 0
+    from_src = isolint("check", "--no-cache", "--baseline", "../base.json", ".", cwd=project / "src")
+    assert from_src.returncode == 0, from_src.stdout + from_src.stderr
+    assert "no longer found" not in from_src.stderr
+
+
+def test_bad_baseline_is_an_error_naming_the_file(project: Path):
+    (project / "base.json").write_text("{\n  \"findings\": [\n")
+    result = isolint("check", "--no-cache", "--baseline", "base.json", cwd=project)
+    assert result.returncode == 2
+    assert "base.json:3: not valid JSON" in result.stderr
+
+
+# --- cache and parallel workers -----------------------------------------------------------
+
+def _counts(result: subprocess.CompletedProcess) -> tuple[int, int]:
+    match = re.search(r"isolint: (\d+) files analysed, (\d+) from cache", result.stderr)
+    assert match, result.stderr
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_cache_hits_and_invalidation(project: Path):
+    for index in range(3):
+        (project / "src" / f"module_{index}.rs").write_text(CLEAN.replace("add", f"add_{index}"))
+    first = isolint("check", "-v", cwd=project)
+    assert _counts(first) == (5, 0)
+    assert (project / ".isolint_cache" / "CACHEDIR.TAG").is_file()
+    warm = isolint("check", "-v", cwd=project)
+    assert _counts(warm) == (0, 5)
+    assert warm.stdout == first.stdout and warm.returncode == first.returncode == 1
+
+    (project / "src" / "module_1.rs").write_text(CLEAN.replace("add", "sum"))
+    assert _counts(isolint("check", "-v", cwd=project)) == (1, 4)
+
+    (project / "isolint.toml").write_text('ignore = ["ISO401"]\n')
+    after_config = isolint("check", "-v", cwd=project)
+    assert _counts(after_config) == (5, 0)
+    assert "ISO401" not in after_config.stdout and "ISO201" in after_config.stdout
+    assert _counts(isolint("check", "-v", "--select", "ISO2", cwd=project)) == (5, 0)
+
+
+def test_no_cache_writes_no_cache(project: Path):
+    result = isolint("check", "-v", "--no-cache", cwd=project)
+    assert _counts(result) == (2, 0)
+    assert not (project / ".isolint_cache").exists()
+
+
+def test_fix_updates_the_cache(tmp_path: Path):
+    (tmp_path / "handler.rs").write_bytes(_stale("\n"))
+    assert isolint("check", "--fix", cwd=tmp_path).returncode == 0
+    assert _counts(isolint("check", "-v", cwd=tmp_path)) == (0, 1)
+
+
+def test_parallel_output_is_identical_to_serial(project: Path):
+    for index in range(12):
+        body = HOST.replace("FLOW_CACHE", f"FLOW_CACHE_{index}") if index % 3 == 0 else CLEAN.replace("add", f"add_{index}")
+        (project / "src" / f"tenant_{index:02}.rs").write_text(body)
+    serial = isolint("check", "--no-cache", "-v", "--jobs", "1", "--format", "json", cwd=project)
+    parallel = isolint("check", "--no-cache", "-v", "--jobs", "2", "--format", "json", cwd=project)
+    assert serial.returncode == parallel.returncode == 1
+    assert _counts(parallel) == (14, 0)
+    assert len(_json(serial)) == 10
+    assert parallel.stdout == serial.stdout
+
+
+def test_jobs_must_be_positive(project: Path):
+    result = isolint("check", "--jobs", "0", cwd=project)
+    assert result.returncode == 2 and "must be at least 1" in result.stderr
+
+
+def test_no_progress_output_when_piped(project: Path):
+    result = isolint("check", "--no-cache", cwd=project)
+    assert "\r" not in result.stderr and "files]" not in result.stderr
