@@ -1,0 +1,620 @@
+"""ISO101 unscoped-secret-lookup: a secret is read with a key that carries no tenant scope.
+
+Candidates come from one compiled query over method and function calls; each is judged by
+what reads the secret (a secret-read function, a read on a secrets store, ``env::var``) and by
+what its key is composed of (``KeyTracer``). The layer that *implements* a secrets API and
+merely forwards its own parameter is left alone: its callers choose the key and are judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, node_text
+from checks.keyflow import KeyComposition, KeyTracer
+from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
+from checks.parsing import matches
+from checks.rules.base import Rule
+from checks.vocabulary import WordSet, words_of
+
+SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
+READ_VERBS = frozenset({"get", "read", "fetch", "load", "resolve", "lookup", "retrieve", "require"})
+# A secret-named function with one of these words returns or changes something other than a
+# secret's value for a key (`put_secret`, `secret_uri`, `get_secrets_manager`, `list_secrets`).
+NOT_A_SECRET_READ = frozenset({
+    "put", "set", "write", "delete", "remove", "store", "seal", "rotate", "insert", "update",
+    "create", "save", "list", "exists", "has", "contains", "uri", "url", "path", "name",
+    "names", "spec", "specs", "requirement", "requirements", "ref", "refs", "metadata", "meta",
+    "keys", "ids", "count", "len", "schema", "version", "versions", "config", "manager",
+    "backend", "provider", "client", "handle", "scope", "policy", "redact", "mask",
+})
+STORE_NOUNS = frozenset({
+    "store", "manager", "backend", "provider", "vault", "client", "resolver", "core", "cache",
+    "repo", "repository", "source", "service", "map", "registry", "broker", "handle", "api",
+})
+STANDALONE_STORE_WORDS = frozenset({"vault", "keyring", "keychain"})
+# Methods that read one value for a key once the receiver is known to be a secrets store.
+STORE_READ_METHODS = frozenset({
+    "get", "get_text", "get_json", "get_bytes", "get_string", "get_str", "get_value",
+    "get_opt", "get_optional", "try_get", "read", "read_text", "read_json", "read_bytes",
+    "read_string", "read_value", "fetch", "fetch_text", "fetch_value", "load", "resolve",
+    "lookup", "retrieve",
+})
+# Zero-argument accessors between a store and the read: `SECRETS.read().await.get(k)`.
+ACCESSOR_METHODS = frozenset({
+    "read", "write", "lock", "try_read", "try_lock", "blocking_read", "blocking_lock", "borrow",
+    "borrow_mut", "as_ref", "as_deref", "clone", "deref", "load", "load_full", "get",
+    "get_or_init", "get_ref", "instance", "global", "unwrap", "expect",
+})
+# Roots whose `.secrets` describe secrets (requirements, schemas), not hold their values.
+DESCRIPTIVE_ROOTS = frozenset({
+    "manifest", "spec", "schema", "descriptor", "definition", "requirements", "template",
+    "metadata", "doc", "docs", "example", "examples",
+})
+BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
+ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
+ENV_READERS = frozenset({"var", "var_os"})
+SECRET_NAME_WORDS = frozenset({
+    "key", "token", "secret", "secrets", "password", "passwd", "pwd", "passphrase",
+    "credential", "credentials", "apikey",
+})
+# `TOKEN_URL`, `SECRET_NAME`, `KEY_PATH` name where a secret lives, not the secret itself.
+NOT_SECRET_VALUE_WORDS = frozenset({
+    "path", "file", "dir", "url", "uri", "endpoint", "host", "port", "region", "ttl", "timeout",
+    "expiry", "header", "name", "format", "prefix", "len", "length", "size",
+})
+
+CALL_QUERY = """
+(call_expression function: (identifier) @callee) @call
+(call_expression function: (scoped_identifier name: (identifier) @callee)) @call
+(call_expression function: (field_expression field: (field_identifier) @callee)) @call
+(call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call
+"""
+STRUCT_QUERY = "(struct_item name: (type_identifier) @name body: (field_declaration_list) @fields)"
+STATIC_QUERY = """
+(static_item name: (identifier) @name type: (_) @type)
+(const_item name: (identifier) @name type: (_) @type)
+"""
+
+
+def is_secret_read_name(name: str) -> bool:
+    """`get_secret`, `read_secret_bytes`, `secrets_get`, `fetch_secret_value` — not `put_secret`."""
+    words = set(words_of(name))
+    return bool(words & SECRET_NOUNS) and bool(words & READ_VERBS) and not words & NOT_A_SECRET_READ
+
+
+def is_secret_store_text(text: str) -> bool:
+    """A name or type that denotes a secrets store: `secrets`, `SecretsManager`, `vault`."""
+    words = words_of(text)
+    word_set = set(words)
+    if word_set & STANDALONE_STORE_WORDS:
+        return True
+    if not word_set & SECRET_NOUNS:
+        return False
+    return bool(word_set & STORE_NOUNS) or words[-1] in ("secrets", "credentials", "creds")
+
+
+def is_secret_env_name(name: str) -> bool:
+    """`OPENAI_API_KEY`, `DB_PASSWORD` — not `RUST_LOG`, `PORT` or `TOKEN_URL`."""
+    words = set(words_of(name))
+    return bool(words & SECRET_NAME_WORDS) and not words & NOT_SECRET_VALUE_WORDS
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """Something in reach of a lookup that says which tenant (or pack, or flow) is served."""
+
+    label: str
+    node: Node
+    kind: str  # tenant | pack | per-pack
+    fix_argument: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretLookup:
+    """One call that reads a secret, with the expression that names the secret."""
+
+    call: Node
+    key: Node
+    api: str
+    kind: str  # function | store | env
+    receiver: Node | None = None
+
+
+class FileIndex:
+    """Declarations in the file that lookups are judged against: structs and statics."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.struct_fields: dict[str, list[tuple[str, str, Node]]] = {}
+        for _, found in matches(STRUCT_QUERY, ctx.root):
+            name, fields = found["name"][0], found["fields"][0]
+            entries = self.struct_fields.setdefault(node_text(name), [])
+            for declaration in fields.named_children:
+                if declaration.type == "field_declaration":
+                    field_name = declaration.child_by_field_name("name")
+                    field_type = declaration.child_by_field_name("type")
+                    if field_name is not None:
+                        entries.append((node_text(field_name), node_text(field_type) if field_type is not None else "", declaration))
+        self.static_types: dict[str, str] = {}
+        for _, found in matches(STATIC_QUERY, ctx.root):
+            self.static_types[node_text(found["name"][0])] = node_text(found["type"][0])
+
+    def field_type(self, struct_name: str, field_name: str) -> tuple[str, Node] | None:
+        for name, type_text, declaration in self.struct_fields.get(struct_name, ()):
+            if name == field_name:
+                return type_text, declaration
+        return None
+
+    def struct_has_scope(self, type_text: str, vocabulary) -> bool:
+        """A key type declared here with a tenant or pack field (`struct SecretKey { tenant, .. }`)."""
+        for word_run in _type_names(type_text):
+            for name, field_type, _ in self.struct_fields.get(word_run, ()):
+                if vocabulary.is_scope(f"{name} {field_type}"):
+                    return True
+        return False
+
+
+def _type_names(type_text: str) -> list[str]:
+    names, current = [], ""
+    for char in type_text + " ":
+        if char.isalnum() or char == "_":
+            current += char
+        else:
+            if current[:1].isupper():
+                names.append(current)
+            current = ""
+    return names
+
+
+def impl_type_name(impl: Node | None) -> str:
+    if impl is None:
+        return ""
+    type_node = impl.child_by_field_name("type")
+    while type_node is not None and type_node.type in ("generic_type", "scoped_type_identifier"):
+        type_node = type_node.child_by_field_name("type") or type_node.child_by_field_name("name")
+    return node_text(type_node) if type_node is not None else ""
+
+
+def impl_trait_text(impl: Node | None) -> str:
+    trait = impl.child_by_field_name("trait") if impl is not None else None
+    return node_text(trait) if trait is not None else ""
+
+
+def function_name(function: Node | None) -> str:
+    name = function.child_by_field_name("name") if function is not None else None
+    return node_text(name) if name is not None else ""
+
+
+def has_self_parameter(function: Node | None) -> bool:
+    parameters = function.child_by_field_name("parameters") if function is not None else None
+    return parameters is not None and any(c.type == "self_parameter" for c in parameters.named_children)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class SecretLookupCheck:
+    """ISO101 over one file."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.ctx = ctx
+        self.vocabulary = ctx.vocabulary
+        self.tracer = KeyTracer(ctx)
+        self.index = FileIndex(ctx)
+        settings = ctx.settings
+        self.extra_apis = settings.extra_secret_apis
+        self.extra_receivers = WordSet(tuple(settings.extra_secret_receivers))
+        self.startup_functions = settings.startup_functions
+
+    # -- finding lookups --------------------------------------------------------------
+    def lookups(self):
+        seen: set[int] = set()
+        for _, found in matches(CALL_QUERY, self.ctx.root):
+            call = found["call"][0]
+            if call.id in seen or call.has_error:
+                continue
+            seen.add(call.id)
+            lookup = self._classify(call, node_text(found["callee"][0]))
+            if lookup is not None:
+                yield lookup
+
+    def _classify(self, call: Node, callee: str) -> SecretLookup | None:
+        ctx = self.ctx
+        arguments = ctx.call_arguments(call)
+        receiver = ctx.call_receiver(call)
+        function = call.child_by_field_name("function")
+        if callee in ENV_READERS and function is not None and function.type == "scoped_identifier":
+            segments = ctx.path_segments(function)
+            if len(segments) >= 2 and segments[-2] in ENV_MODULES and arguments:
+                return SecretLookup(call, arguments[0], "::".join(segments[-2:]), "env")
+            return None
+        if is_secret_read_name(callee) or callee in self.extra_apis:
+            key = self._key_argument(arguments) if arguments else self._builder_key(call)
+            if key is None:
+                return None
+            return SecretLookup(call, key, callee, "function", receiver)
+        if receiver is not None and callee in STORE_READ_METHODS and arguments:
+            store = self._strip_accessors(receiver)
+            if self._is_secret_store(store, call):
+                key = arguments[0]
+                if key.type == "integer_literal":
+                    return None
+                return SecretLookup(call, key, callee, "store", store)
+        return None
+
+    def _key_argument(self, arguments: list[Node]) -> Node:
+        """The argument that names the secret: a string, or one called key/name/path/id."""
+        for argument in arguments:
+            text = node_text(argument)
+            if '"' in text or set(words_of(text)) & {"key", "name", "path", "id", "uri", "secret"}:
+                return argument
+        return arguments[-1]
+
+    def _builder_key(self, call: Node) -> Node | None:
+        """`client.get_secret_value().secret_id(name).send()` → `name`."""
+        node = call
+        while node.parent is not None and node.parent.type == "field_expression" and node.parent.parent is not None and node.parent.parent.type == "call_expression":
+            outer = node.parent.parent
+            method = node.parent.child_by_field_name("field")
+            arguments = self.ctx.call_arguments(outer)
+            if method is not None and node_text(method) in BUILDER_KEY_METHODS and arguments:
+                return arguments[0]
+            node = outer
+        return None
+
+    def _strip_accessors(self, receiver: Node) -> Node:
+        node = receiver
+        while True:
+            if node.type in ("await_expression", "try_expression", "parenthesized_expression", "reference_expression", "unary_expression"):
+                inner = node.named_children[0] if node.named_children else None
+                if inner is None:
+                    return node
+                node = inner
+                continue
+            if node.type == "call_expression":
+                name = self.ctx.callee_name(node) or ""
+                inner = self.ctx.call_receiver(node)
+                arguments = self.ctx.call_arguments(node)
+                if inner is not None and name in ACCESSOR_METHODS and (not arguments or name in ("expect", "unwrap")):
+                    node = inner
+                    continue
+            return node
+
+    def _is_secret_store(self, store: Node, call: Node) -> bool:
+        segments = self.ctx.path_segments(store) if store.type in ("identifier", "field_expression", "scoped_identifier", "self") else []
+        if segments and set(words_of(" ".join(segments[:-1]))) & DESCRIPTIVE_ROOTS:
+            return False
+        for text in self._store_identity(store, call):
+            if text and (is_secret_store_text(text) or self.extra_receivers.match(text)):
+                return True
+        return False
+
+    def _store_identity(self, store: Node, call: Node):
+        """Names and visible types of a receiver: its own name, then what it was declared as."""
+        ctx = self.ctx
+        if store.type == "identifier":
+            name = node_text(store)
+            yield name
+            scope = self.tracer.scope_of(call)
+            parameter = scope.parameters.get(name)
+            if parameter is not None:
+                yield parameter[1]
+            binding = scope.binding_before(name, store)
+            if binding is not None:
+                for field in ("type", "value"):
+                    part = binding.child_by_field_name(field)
+                    if part is not None:
+                        yield " ".join(_type_names(node_text(part)))
+            closure_type = self._closure_parameter_type(store, name)
+            if closure_type:
+                yield closure_type
+            yield self.index.static_types.get(name, "")
+        elif store.type == "field_expression":
+            field = store.child_by_field_name("field")
+            value = store.child_by_field_name("value")
+            field_name = node_text(field) if field is not None else ""
+            yield field_name
+            owner = self._owner_type(value, call)
+            if owner:
+                declared = self.index.field_type(owner, field_name)
+                if declared is not None:
+                    yield declared[0]
+        elif store.type == "call_expression":
+            yield ctx.callee_name(store) or ""
+            function = store.child_by_field_name("function")
+            if function is not None and function.type == "scoped_identifier":
+                yield " ".join(ctx.path_segments(function)[:-1])
+        elif store.type == "scoped_identifier":
+            segments = ctx.path_segments(store)
+            yield segments[-1] if segments else ""
+            yield self.index.static_types.get(segments[-1] if segments else "", "")
+
+    def _owner_type(self, value: Node | None, call: Node) -> str:
+        """The struct type of `self` (from the impl) or of a typed parameter."""
+        if value is None:
+            return ""
+        if value.type == "self":
+            return impl_type_name(self.ctx.enclosing_impl(call))
+        if value.type == "identifier":
+            parameter = self.tracer.scope_of(call).parameters.get(node_text(value))
+            if parameter is not None:
+                names = _type_names(parameter[1])
+                return names[-1] if names else ""
+        return ""
+
+    def _closure_parameter_type(self, use: Node, name: str) -> str:
+        closure = self.ctx.enclosing(use, ("closure_expression",))
+        while closure is not None:
+            parameters = closure.child_by_field_name("parameters")
+            for parameter in parameters.named_children if parameters is not None else ():
+                if parameter.type == "parameter":
+                    pattern = parameter.child_by_field_name("pattern")
+                    type_node = parameter.child_by_field_name("type")
+                    if pattern is not None and node_text(pattern) == name and type_node is not None:
+                        return node_text(type_node)
+            closure = self.ctx.enclosing(closure, ("closure_expression",))
+        return ""
+
+    # -- judging ------------------------------------------------------------------------
+    def findings(self):
+        for lookup in self.lookups():
+            finding = self._judge(lookup)
+            if finding is not None:
+                yield finding
+
+    def _judge(self, lookup: SecretLookup):
+        ctx = self.ctx
+        composition = self.tracer.trace(lookup.key)
+        if self._is_scoped(composition):
+            return None
+        if lookup.kind != "env" and self._receiver_is_scoped(lookup):
+            return None
+        function = ctx.enclosing_function(lookup.call)
+        fixed_name = self._is_fixed_name(composition)
+        tenant_context = self.tenant_context(lookup.call)
+        if lookup.kind == "env" and not self._env_name_is_secret(lookup, composition, function):
+            return None
+        if fixed_name:
+            if tenant_context is None or function_name(function) in self.startup_functions:
+                return None
+        elif self._is_secret_api_layer(function, composition):
+            return None
+        elif lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
+            return None
+        return self._finding(lookup, composition, function, tenant_context, fixed_name)
+
+    def _is_scoped(self, composition: KeyComposition) -> bool:
+        if composition.scope_evidence(self.vocabulary) is not None:
+            return True
+        return any(part.type_text and self.index.struct_has_scope(part.type_text, self.vocabulary) for part in composition.parts)
+
+    def _receiver_is_scoped(self, lookup: SecretLookup) -> bool:
+        """`tenant_secrets.get(k)`, `ctx.secrets().get(k)`, `store.for_tenant(&t).get(k)`."""
+        receiver = self.ctx.call_receiver(lookup.call)
+        if receiver is None:
+            return False
+        return self._is_scoped(self.tracer.trace(receiver))
+
+    def _is_fixed_name(self, composition: KeyComposition) -> bool:
+        """Literals and constants only: every caller, hence every tenant, gets the same name."""
+        for part in composition.parts:
+            if part.kind == "literal":
+                continue
+            last = part.text.split("::")[-1].split(".")[-1]
+            if part.kind in ("identifier", "field") and last.isupper():
+                continue
+            return False
+        return True
+
+    def _env_name_is_secret(self, lookup: SecretLookup, composition: KeyComposition, function: Node | None) -> bool:
+        texts = [part.text.strip('"') for part in composition.parts]
+        if any(is_secret_env_name(text) for text in texts):
+            return True
+        return not self._is_fixed_name(composition) and is_secret_read_name(function_name(function))
+
+    def _is_secret_api_layer(self, function: Node | None, composition: KeyComposition) -> bool:
+        """The function implements a secrets read and forwards its caller's key unchanged."""
+        if function is None or not composition.parameters():
+            return False
+        name = function_name(function)
+        if is_secret_read_name(name) or name in self.extra_apis:
+            return True
+        impl = self.ctx.enclosing_impl(function)
+        impl_text = f"{impl_trait_text(impl)} {impl_type_name(impl)}"
+        return name in STORE_READ_METHODS and impl is not None and is_secret_store_text(impl_text)
+
+    def _store_owned_by_scoped_self(self, lookup: SecretLookup) -> bool:
+        """`self.secrets` is a plain map owned by a struct that itself names its tenant or pack."""
+        store = lookup.receiver
+        if store is None or store.type != "field_expression":
+            return False
+        value = store.child_by_field_name("value")
+        if value is None or value.type != "self":
+            return False
+        owner = impl_type_name(self.ctx.enclosing_impl(lookup.call))
+        field = store.child_by_field_name("field")
+        declared = self.index.field_type(owner, node_text(field)) if field is not None else None
+        if declared is None or any(w in declared[0] for w in ("Arc<", "Rc<", "&", "dyn ", "Box<")):
+            return False
+        return any(self.vocabulary.is_scope(f"{name} {type_text}") for name, type_text, _ in self.index.struct_fields.get(owner, ()))
+
+    # -- tenant context in reach ------------------------------------------------------------
+    def tenant_context(self, call: Node) -> TenantContext | None:
+        """The best scope the enclosing code could have used: tenant, else pack, else flow."""
+        candidates = list(self._contexts_in_reach(call))
+        for kind in ("tenant", "pack", "per-pack"):
+            for candidate in candidates:
+                if candidate.kind == kind:
+                    return candidate
+        return None
+
+    def _contexts_in_reach(self, call: Node):
+        ctx = self.ctx
+        scope = self.tracer.scope_of(call)
+        function = scope.function
+        for name, (parameter, type_text) in scope.parameters.items():
+            fix_argument = name if type_text.startswith("&") else f"&{name}"
+            yield from self._context(f"`{name}: {type_text}`" if type_text else f"`{name}`", f"{name} {type_text}", parameter, fix_argument)
+        if has_self_parameter(function):
+            owner = impl_type_name(ctx.enclosing_impl(function))
+            for name, type_text, declaration in self.index.struct_fields.get(owner, ()):
+                yield from self._context(f"`self.{name}: {type_text}`", f"{name} {type_text}", declaration, f"&self.{name}")
+        closure = ctx.enclosing(call, ("closure_expression",))
+        while closure is not None:
+            parameters = closure.child_by_field_name("parameters")
+            for parameter in parameters.named_children if parameters is not None else ():
+                text = node_text(parameter)
+                name = text.split(":")[0].strip()
+                yield from self._context(f"`{text}`", text, parameter, f"&{name}" if name.isidentifier() else None)
+            closure = ctx.enclosing(closure, ("closure_expression",))
+        for name, declarations in scope.lets.items():
+            for declaration in declarations:
+                if declaration.end_byte <= call.start_byte:
+                    yield from self._context(f"`{name}`", name, declaration, f"&{name}")
+
+    def _context(self, label: str, words: str, node: Node, fix_argument: str | None):
+        vocabulary = self.vocabulary
+        if vocabulary.tenant.match(words):
+            yield TenantContext(label, node, "tenant", fix_argument)
+        elif vocabulary.pack.match(words):
+            yield TenantContext(label, node, "pack")
+        elif vocabulary.per_pack.match(words):
+            yield TenantContext(label, node, "per-pack")
+
+    # -- reporting -----------------------------------------------------------------------
+    def _finding(self, lookup: SecretLookup, composition: KeyComposition, function: Node | None, tenant_context: TenantContext | None, fixed_name: bool):
+        ctx = self.ctx
+        where = f"`fn {function_name(function)}`" if function is not None else "this item"
+        if lookup.kind == "env":
+            message = (
+                f"secret `{_short(node_text(lookup.key)).strip(chr(34))}` is read from the process environment "
+                f"by `{lookup.api}`: {self._why(composition, where, tenant_context, fixed_name, env=True)}"
+            )
+        else:
+            on = f" on `{_short(node_text(lookup.receiver), 32)}`" if lookup.kind == "store" and lookup.receiver is not None else ""
+            message = (
+                f"secret key `{_short(node_text(lookup.key))}` reaches `{lookup.api}`{on} with no tenant scope: "
+                f"{self._why(composition, where, tenant_context, fixed_name, env=False)}"
+            )
+        related = [ctx.related(node, "key composed here") for node in composition.composed_at[:2]]
+        related += [ctx.related(part.node, "key arrives here as a parameter") for part in composition.parameters()[:1]]
+        if tenant_context is not None:
+            related.append(ctx.related(tenant_context.node, f"{tenant_context.kind} context in reach here"))
+        ingredients = composition.describe()
+        if ingredients == "[]":
+            ingredients = f"[{_short(node_text(lookup.key), 32)}]"
+        return ctx.finding(
+            lookup.key,
+            message,
+            fix=self._fix(lookup, tenant_context),
+            related=related,
+            notes=(f"{ingredients} — no tenant, no pack_id",),
+        )
+
+    def _why(self, composition: KeyComposition, where: str, tenant_context: TenantContext | None, fixed_name: bool, env: bool) -> str:
+        head = self._key_origin(composition, where, fixed_name)
+        if tenant_context is not None and tenant_context.kind == "per-pack":
+            tail = f"and {where} runs per flow ({tenant_context.label} is in reach)"
+        elif tenant_context is not None:
+            tail = f"and {tenant_context.label} is in reach but not used" + ("" if env else " in the key")
+        else:
+            tail = f"and nothing in {where} adds {self._scope_words()}"
+        consequence = "every tenant gets the host's one value" if env else "every tenant reads the same secret"
+        if env and fixed_name:
+            return f"{where} serves a tenant ({tenant_context.label} is in reach), yet {consequence}"
+        return f"{head}, {tail}: {consequence}"
+
+    @staticmethod
+    def _key_origin(composition: KeyComposition, where: str, fixed_name: bool) -> str:
+        if fixed_name:
+            return "it is a fixed name"
+        parameters = composition.parameters()
+        ingredients = [p for p in composition.parts if p.kind not in ("literal", "call")] or [p for p in composition.parts if p.kind != "literal"]
+        names = ", ".join(dict.fromkeys(f"`{p.text}`" for p in ingredients))
+        if parameters and len(parameters) == len(ingredients):
+            return f"{names} is a parameter of {where}" if len(parameters) == 1 else f"it is built from parameters {names} of {where}"
+        return f"it is built from {names}"
+
+    def _scope_words(self) -> str:
+        picked: list[str] = []
+        for entry in self.vocabulary.tenant.entries:
+            if "_" not in entry and not any(entry.startswith(p) for p in picked):
+                picked.append(entry)
+        picked = picked[:3]
+        pack = next((e for e in self.vocabulary.pack.entries if "_" not in e), None)
+        if pack:
+            picked.append(pack)
+        return ", ".join(picked[:-1]) + f" or {picked[-1]}" if len(picked) > 1 else (picked[0] if picked else "scope")
+
+    def _fix(self, lookup: SecretLookup, tenant_context: TenantContext | None) -> Fix | None:
+        helpers = self.vocabulary.helpers_in_order
+        if lookup.kind == "env" or tenant_context is None or tenant_context.fix_argument is None or not helpers:
+            return None
+        helper = helpers[0]
+        key_text = node_text(lookup.key)
+        replacement = f"&{helper}({tenant_context.fix_argument}, {key_text})"
+        return Fix(
+            f"Scope the key with `{helper}({tenant_context.fix_argument}, …)`",
+            (Edit(lookup.key.start_byte, lookup.key.end_byte, replacement),),
+            Applicability.UNSAFE,
+        )
+
+
+def check(ctx: AnalysisContext):
+    yield from SecretLookupCheck(ctx).findings()
+
+
+RULE = Rule(
+    code="ISO101",
+    name="unscoped-secret-lookup",
+    summary=(
+        "A secret is read (a `get_secret`-style call, a read on a secrets store or vault, or "
+        "`env::var` of a secret-looking name in per-tenant code) with a key that carries no "
+        "tenant scope."
+    ),
+    rationale=(
+        "A multi-tenant host loads many tenants' packs into one process and serves all of them "
+        "from one secrets backend. When the key of a lookup is a bare name such as `\"db_password\"` "
+        "or a name handed in by a flow, every tenant resolves the same entry: tenant B's flow "
+        "receives tenant A's database password or API token, and a pack can read any secret it "
+        "can name. The key must carry the tenant (and environment, team or pack) it is read for, "
+        "or go through a scoping helper that adds it. Reading a secret such as `OPENAI_API_KEY` "
+        "from the process environment in code that serves a tenant is the same leak: the host's "
+        "one value is used for every tenant."
+    ),
+    bad_example=(
+        "async fn connect(&self, ctx: &TenantCtx) -> Result<Db> {\n"
+        "    let password = self.secrets.get_secret(\"db_password\").await?;\n"
+        "    Db::connect(&ctx.db_url, &password).await\n"
+        "}\n"
+    ),
+    good_example=(
+        "async fn connect(&self, ctx: &TenantCtx) -> Result<Db> {\n"
+        "    let password = self.secrets.get_secret(&scoped_key(ctx, \"db_password\")).await?;\n"
+        "    Db::connect(&ctx.db_url, &password).await\n"
+        "}\n"
+    ),
+    default_severity=Severity.ERROR,
+    fix_availability=FixAvailability.SOMETIMES,
+    fix_safety=Applicability.UNSAFE,
+    check=check,
+    message="secret key `{key}` reaches `{api}` with no tenant scope: {why}",
+    fix_title="Scope the key with `{helper}({tenant context}, …)`",
+    options=(
+        "scope.tenant-identifiers",
+        "scope.extend-tenant-identifiers",
+        "scope.pack-identifiers",
+        "scope.extend-pack-identifiers",
+        "scope.per-pack-identifiers",
+        "scope.helpers",
+        "scope.extend-helpers",
+        "secrets.extra-apis",
+        "secrets.extra-receivers",
+        "telemetry.startup-functions",
+        "lint-tests",
+    ),
+)
