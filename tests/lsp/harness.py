@@ -29,6 +29,7 @@ class RecordingClient(LanguageClient):
     """pytest-lsp's client that also keeps every publishDiagnostics, with its version."""
 
     published: list[Published]
+    registrations: list[types.Registration]
 
 
 def _record_publish(client: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
@@ -36,11 +37,17 @@ def _record_publish(client: RecordingClient, params: types.PublishDiagnosticsPar
     client.published.append(Published(params.uri, params.version, list(params.diagnostics)))
 
 
+def _record_registration(client: RecordingClient, params: types.RegistrationParams) -> None:
+    client.registrations.extend(params.registrations)
+
+
 def make_client() -> RecordingClient:
     client = RecordingClient(converter_factory=default_converter)
     client.published = []
+    client.registrations = []
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_publish
+    features[types.CLIENT_REGISTER_CAPABILITY] = _record_registration
     register_lsp_features(client, features)
     return client
 

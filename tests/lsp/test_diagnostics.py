@@ -9,6 +9,7 @@ from lsprotocol import types
 from checks.config import DEFAULT_CONFIG
 from checks.engine import analyze
 from tests.lsp.harness import CLIENTS, change_document, diagnostics_for, edit, is_pull, open_document, start_session, stop_session
+from tests.lsp.samples import REGISTRY
 
 UNREASONED = """fn lookup(store: &SecretStore) -> String {
     // isolint: allow(ISO002)
@@ -54,3 +55,58 @@ async def test_change_then_close(session):
             await diagnostics_for(client, uri)
     else:
         assert await diagnostics_for(client, uri, None) == []
+
+
+async def test_related_information_points_at_the_fill_site(session):
+    client, _, root = session
+    uri = open_document(client, root / "registry.rs", REGISTRY)
+    diagnostics = await diagnostics_for(client, uri, 1)
+    keyed = next(d for d in diagnostics if d.code == "ISO201")
+    assert keyed.range.start == types.Position(4, 4)
+    assert keyed.related_information and keyed.related_information[0].location.uri == uri
+    assert keyed.related_information[0].location.range.start == types.Position(9, 8)
+    assert "flow.id" in keyed.related_information[0].message
+
+
+async def test_severity_comes_from_the_config_file(session):
+    client, _, root = session
+    (root / "isolint.toml").write_text('[severity]\nISO201 = "error"\n')
+    uri = open_document(client, root / "registry.rs", REGISTRY)
+    keyed = next(d for d in await diagnostics_for(client, uri, 1) if d.code == "ISO201")
+    assert keyed.severity == types.DiagnosticSeverity.Error
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+async def test_pull_mode_never_pushes_and_push_mode_carries_versions(tmp_path, kind):
+    client, result = await start_session(tmp_path, kind)
+    try:
+        uri = open_document(client, tmp_path / "lib.rs", UNREASONED)
+        await diagnostics_for(client, uri, 1)
+        change_document(client, uri, 2, [edit((2, 0), (2, 0), "    let b = 2;\n")])
+        await diagnostics_for(client, uri, 2)
+        if is_pull(client):
+            assert result.capabilities.diagnostic_provider is not None
+            assert not [p for p in client.published if p.uri == uri]
+        else:
+            assert {p.version for p in client.published if p.uri == uri} <= {1, 2}
+            assert client.published[-1].version == 2
+    finally:
+        await stop_session(client)
+
+
+async def test_pull_answers_unchanged_for_the_same_result_id(tmp_path):
+    client, _ = await start_session(tmp_path, "neovim")
+    try:
+        uri = open_document(client, tmp_path / "lib.rs", UNREASONED)
+        params = types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        first = await client.text_document_diagnostic_async(params)
+        assert first.kind == "full" and first.result_id
+        params.previous_result_id = first.result_id
+        second = await client.text_document_diagnostic_async(params)
+        assert second.kind == "unchanged" and second.result_id == first.result_id
+        change_document(client, uri, 2, [edit((0, 0), (0, 0), "// header\n")])
+        third = await client.text_document_diagnostic_async(params)
+        assert third.kind == "full" and third.result_id != first.result_id
+        assert [d.range.start.line for d in third.items] == [d.range.start.line + 1 for d in first.items]
+    finally:
+        await stop_session(client)
