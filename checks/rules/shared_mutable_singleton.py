@@ -102,7 +102,7 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
             f"{_COLLECTIONS[collection]}{guard}",
             "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants",
         )
-    if tenant_type is not None:
+    if tenant_type is not None and not slot.is_per_thread:  # per-thread tenant slots are ISO301's ambient context
         return SharedHolding(f"`{tenant_type}`", "the tenant that writes it last decides what every other tenant reads")
     if slot.is_per_thread:
         return None  # scratch buffers and per-thread counters
