@@ -1,0 +1,296 @@
+"""ISO102 process-env-secret-backend: a secrets backend that reads the process environment
+is built or selected where nothing limits it to development or tests.
+
+Candidates come from compiled queries (paths such as `EnvSecretsManager::new` or
+`SecretsBackend::Env`, struct literals, unit-struct values, `#[default]` enum variants); the
+Python side resolves `Self`, skips a type's own constructors, and looks for a visible guard
+between the construction and the item it lives in.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, attribute_texts, node_text
+from checks.model import FixAvailability, Severity
+from checks.parsing import matches
+from checks.rules.base import Rule
+from checks.rules.unscoped_secret_lookup import SECRET_NOUNS, function_name, impl_type_name
+from checks.vocabulary import words_of
+
+ENV_WORDS = frozenset({"env", "environment", "dotenv", "envvar", "envvars"})
+BACKEND_WORDS = frozenset({"backend", "provider", "store", "manager", "source", "loader", "resolver"})
+ENV_VARIANTS = frozenset({"Env", "Environment", "EnvVar", "EnvVars", "ProcessEnv", "Dotenv", "DotEnv"})
+FROM_ENV_CONSTRUCTORS = frozenset({"from_env", "from_environment", "from_env_vars", "from_process_env"})
+# Words that, in a cfg attribute, a condition, a match arm or an item name, limit code to
+# development and tests.
+GUARD_WORDS = frozenset({
+    "test", "tests", "testing", "debug", "dev", "development", "local", "localdev", "insecure",
+    "mock", "mocks", "fake", "sandbox", "demo", "e2e", "fixture", "fixtures", "example", "examples",
+})
+PRODUCTION_WORDS = frozenset({"prod", "production", "release"})
+OPT_IN_WORDS = frozenset({"allow", "allows", "enable", "enabled", "permit", "permits"})
+BAIL_OUT = ("return", "panic!", "bail!", "unreachable!", "Err(", "exit(", "unimplemented!", "todo!")
+ASSERTION_MACROS = frozenset({"assert", "ensure", "debug_assert"})
+
+PATH_QUERY = """
+((scoped_identifier path: (_) @type name: (identifier) @member) @site
+  (#match? @type "(Env|Environment|Dotenv|Secret|Credential|Self)"))
+"""
+VALUE_QUERY = """
+((struct_expression name: (type_identifier) @type) @site (#match? @type "(Env|Environment|Dotenv)"))
+((arguments (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
+((let_declaration value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
+((field_initializer value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
+"""
+DEFAULT_VARIANT_QUERY = """
+((enum_item name: (type_identifier) @enum body: (enum_variant_list (enum_variant name: (identifier) @variant)))
+  (#match? @enum "(Secret|Credential)"))
+"""
+
+
+def _words(text: str) -> set[str]:
+    return set(words_of(text))
+
+
+def is_env_secrets_type(name: str) -> bool:
+    """`EnvSecretsManager`, `SecretsFromEnv`, `DotenvSecretStore`."""
+    words = _words(name)
+    return bool(words & ENV_WORDS) and bool(words & SECRET_NOUNS)
+
+
+def is_env_backend_type(name: str) -> bool:
+    """`EnvBackend`, `EnvProvider`: env-backed, secret-ness decided by the code around it."""
+    words = _words(name)
+    return bool(words & ENV_WORDS) and bool(words & BACKEND_WORDS)
+
+
+def is_secrets_type(name: str) -> bool:
+    return bool(_words(name) & SECRET_NOUNS)
+
+
+class EnvBackendCheck:
+    """ISO102 over one file."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.ctx = ctx
+        self.extra_backends = ctx.settings.extra_env_backends
+        self.declarations = {
+            node_text(found["name"][0]): found["item"][0]
+            for _, found in matches("[(struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name)] @item", ctx.root)
+        }
+
+    def findings(self):
+        seen: set[int] = set()
+        for site, type_name, description in self._candidates():
+            if site.id in seen or site.has_error:
+                continue
+            seen.add(site.id)
+            if self._is_declaration_or_pattern(site) or self._guard(site):
+                continue
+            yield self._finding(site, type_name, description)
+
+    def _candidates(self):
+        ctx = self.ctx
+        for _, found in matches(PATH_QUERY, ctx.root):
+            site, type_node, member = found["site"][0], found["type"][0], found["member"][0]
+            type_name, description = self._judge_path(site, type_node, node_text(member))
+            if description:
+                yield site, type_name, description
+        for _, found in matches(VALUE_QUERY, ctx.root):
+            type_name = node_text(found["type"][0])
+            site = found["site"][0]
+            if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
+                yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment"
+        for _, found in matches(DEFAULT_VARIANT_QUERY, ctx.root):
+            variant = found["variant"][0]
+            if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(variant.parent)):
+                yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`"
+
+    def _judge_path(self, site: Node, type_node: Node, member: str) -> tuple[str, str | None]:
+        segments = self.ctx.path_segments(type_node)
+        type_name = segments[-1] if segments else ""
+        if type_name == "Self":
+            type_name = impl_type_name(self.ctx.enclosing_impl(site))
+        shown = node_text(site)
+        if self._is_env_backend(type_name, site):
+            if self._inside_own_impl(site, type_name):
+                return type_name, None
+            return type_name, f"`{shown}` builds a secrets backend that reads the process environment"
+        if not is_secrets_type(type_name):
+            return type_name, None
+        if member in FROM_ENV_CONSTRUCTORS and not self._inside_own_impl(site, type_name):
+            return type_name, f"`{shown}` builds a secrets backend from the process environment"
+        if member in ENV_VARIANTS and not self._is_comparison(site):
+            return type_name, f"`{shown}` selects the process environment as the secrets backend"
+        return type_name, None
+
+    def _is_env_backend(self, type_name: str, site: Node) -> bool:
+        if type_name in self.extra_backends or is_env_secrets_type(type_name):
+            return True
+        return is_env_backend_type(type_name) and self._in_secret_context(site)
+
+    def _in_secret_context(self, site: Node) -> bool:
+        """`EnvBackend` is a secrets backend when the statement or function around it says so."""
+        statement = site
+        while statement.parent is not None and statement.parent.type not in ("block", "source_file", "declaration_list"):
+            statement = statement.parent
+        statement_words = _words(node_text(statement)) if statement.type != "function_item" else set()
+        function = self.ctx.enclosing_function(site)
+        return bool((statement_words | _words(function_name(function))) & (SECRET_NOUNS | {"vault"}))
+
+    def _inside_own_impl(self, site: Node, type_name: str) -> bool:
+        """A type's own constructors (`impl EnvSecrets { fn new() -> Self { EnvSecrets {..} } }`)."""
+        return impl_type_name(self.ctx.enclosing_impl(site)) == type_name
+
+    @staticmethod
+    def _is_comparison(site: Node) -> bool:
+        parent = site.parent
+        return parent is not None and parent.type == "binary_expression"
+
+    def _is_declaration_or_pattern(self, site: Node) -> bool:
+        current = site.parent
+        while current is not None:
+            if current.type in ("use_declaration", "match_pattern", "tuple_struct_pattern", "struct_pattern", "macro_definition", "attribute_item"):
+                return True
+            if current.type in ("function_item", "block", "source_file"):
+                return False
+            current = current.parent
+        return False
+
+    # -- guards ---------------------------------------------------------------------
+    def _guard(self, site: Node) -> bool:
+        """A visible dev/test guard between the construction and its enclosing items."""
+        child, current = site, site.parent
+        while current is not None:
+            if self._attributes_guard(current) or self._branch_guard(current, child):
+                return True
+            if current.type in ("function_item", "mod_item") and _words(function_name(current)) & GUARD_WORDS:
+                return True
+            if current.type == "block" and self._earlier_statement_guards(current, child):
+                return True
+            child, current = current, current.parent
+        return False
+
+    def _attributes_guard(self, item: Node) -> bool:
+        texts = attribute_texts(item)
+        if item.type == "match_arm":
+            texts += [node_text(c)[2:-1] for c in item.named_children if c.type == "attribute_item"]
+        return any(_is_guarding_cfg(text) for text in texts)
+
+    def _branch_guard(self, node: Node, child: Node) -> bool:
+        if node.type == "if_expression":
+            condition = node.child_by_field_name("condition")
+            consequence = node.child_by_field_name("consequence")
+            alternative = node.child_by_field_name("alternative")
+            if condition is None:
+                return False
+            in_consequence = consequence is not None and consequence.id == child.id
+            in_alternative = alternative is not None and alternative.id == child.id
+            dev_when_true = _condition_means_dev(node_text(condition))
+            if dev_when_true is None:
+                return False
+            return (in_consequence and dev_when_true) or (in_alternative and not dev_when_true)
+        if node.type == "match_arm":
+            pattern = node.child_by_field_name("pattern")
+            return pattern is not None and _condition_means_dev(node_text(pattern)) is True
+        return False
+
+    def _earlier_statement_guards(self, block: Node, child: Node) -> bool:
+        """`if !config.dev_mode { bail!(..) }` or `assert!(cfg!(test))` before the construction."""
+        for statement in block.named_children:
+            if statement.start_byte >= child.start_byte:
+                return False
+            expression = statement.named_children[0] if statement.type == "expression_statement" and statement.named_children else statement
+            if expression.type == "if_expression":
+                condition = expression.child_by_field_name("condition")
+                consequence = expression.child_by_field_name("consequence")
+                if condition is None or consequence is None:
+                    continue
+                dev_when_true = _condition_means_dev(node_text(condition))
+                if dev_when_true is False and any(marker in node_text(consequence) for marker in BAIL_OUT):
+                    return True
+            elif expression.type == "macro_invocation":
+                name = expression.child_by_field_name("macro")
+                if name is not None and node_text(name) in ASSERTION_MACROS and _condition_means_dev(node_text(expression)[len(node_text(name)) + 1 :]):
+                    return True
+        return False
+
+    def _finding(self, site: Node, type_name: str, description: str):
+        related = []
+        declaration = self.declarations.get(type_name)
+        if declaration is not None:
+            label = "secrets backend choices declared here" if declaration.type == "enum_item" else "env-backed secrets type declared here"
+            related.append(self.ctx.related(declaration, label))
+        message = (
+            f"{description}, outside test code and with no dev/test guard in sight: every tenant "
+            "reads the same process-wide secrets (one `OPENAI_API_KEY` for all, and any pack can "
+            "ask for the host's own credentials)"
+        )
+        return self.ctx.finding(site, message, related=related)
+
+
+def _is_guarding_cfg(attribute: str) -> bool:
+    compact = attribute.replace(" ", "")
+    if not compact.startswith("cfg"):
+        return False
+    words = _words(compact)
+    if "not(" in compact:
+        return bool(words & PRODUCTION_WORDS)
+    return bool(words & GUARD_WORDS)
+
+
+def _condition_means_dev(text: str) -> bool | None:
+    """True when the condition holds only in dev/test, False when it holds only outside dev/test
+    (`!cfg!(test)`, `profile == Prod`), None when it says nothing about either."""
+    words = _words(text)
+    compact = text.replace(" ", "")
+    negated = compact.startswith("!") or "!=" in compact
+    if words & GUARD_WORDS or (words & OPT_IN_WORDS and words & ENV_WORDS):
+        return not negated
+    if words & PRODUCTION_WORDS:
+        return negated
+    return None
+
+
+def check(ctx: AnalysisContext):
+    yield from EnvBackendCheck(ctx).findings()
+
+
+RULE = Rule(
+    code="ISO102",
+    name="process-env-secret-backend",
+    summary=(
+        "A secrets backend that reads the process environment (`EnvSecretsManager::new()`, "
+        "`SecretsBackend::Env`, `SecretStore::from_env()`, a `#[default]` env variant) is built "
+        "or selected outside test code and without a visible dev/test guard."
+    ),
+    rationale=(
+        "Environment variables belong to the host process, not to a tenant. A pack host that "
+        "resolves secrets from `std::env` gives every tenant's flows the same values: one "
+        "`OPENAI_API_KEY` billed to whoever set it, one database password for all, and any pack "
+        "that asks for `AWS_SECRET_ACCESS_KEY` gets the host's own credentials. Env-backed "
+        "secrets are a development convenience; keep them behind `#[cfg(debug_assertions)]`, a "
+        "`dev` feature, `if cfg!(test)` or an explicit dev-profile check, and use a tenant-aware "
+        "store in production."
+    ),
+    bad_example=(
+        "pub fn secrets_backend(config: &HostConfig) -> Arc<dyn SecretsManager> {\n"
+        "    Arc::new(EnvSecretsManager::new())\n"
+        "}\n"
+    ),
+    good_example=(
+        "pub fn secrets_backend(config: &HostConfig) -> Arc<dyn SecretsManager> {\n"
+        "    if config.profile == Profile::Dev {\n"
+        "        return Arc::new(EnvSecretsManager::new());\n"
+        "    }\n"
+        "    Arc::new(VaultSecrets::connect(&config.vault))\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    message="`{construction}` builds a secrets backend that reads the process environment, outside test code and with no dev/test guard in sight: every tenant reads the same process-wide secrets",
+    options=("secrets.extra-env-backends", "lint-tests"),
+)
