@@ -1,0 +1,345 @@
+"""ISO202 unscoped-derived-key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from checks.context import node_text
+from checks.keyed_collections import collection_of, type_name
+from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
+from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
+from checks.parsing import matches
+from checks.rules.base import Rule
+from checks.vocabulary import words_of
+
+# Receivers whose words say the key goes to storage that outlives one request and is shared
+# by every tenant of the process (or of the deployment).
+SHARED_STORE_WORDS = frozenset({
+    "store", "stores", "cache", "caches", "state", "states", "session", "sessions", "kv",
+    "redis", "db", "database", "storage", "persistence", "bucket", "memcache", "memcached",
+    "etcd", "consul", "checkpoint", "checkpoints", "snapshot", "snapshots", "blob", "blobs",
+})
+STORE_METHODS = frozenset({
+    "get", "set", "put", "insert", "remove", "delete", "del", "load", "save", "store", "fetch",
+    "read", "write", "get_state", "set_state", "put_state", "load_state", "save_state",
+    "hget", "hset", "hdel", "exists", "expire", "entry", "contains_key", "update", "upsert",
+    "arg", "get_session", "set_session", "put_session", "resume", "checkpoint", "get_with",
+    "take", "get_json", "set_json", "put_json", "get_bytes", "put_bytes", "set_ex", "get_del",
+    "get_or_insert_with", "invalidate", "compare_and_swap",
+})
+KEY_WORDS = frozenset({"key", "keys"})
+# Names with "key" that are cryptographic or credential keys, not storage keys.
+NOT_STORAGE_KEY_WORDS = frozenset({"api", "secret", "private", "public", "signing", "encryption", "crypto", "access", "ssh", "license", "idempotency"})
+KIND_WORDS = ("session", "state", "resume", "cache", "checkpoint", "snapshot")
+ID_WORDS = frozenset({"id", "ref", "name", "key", "slug"})
+_INDEXED_ARGUMENT = re.compile(r"\{\d")
+_INLINE_ARGUMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*[:}]")
+_SEPARATORS = ":/|.#-_"
+
+_DERIVATIONS = """
+[
+  (macro_invocation macro: (identifier) @macro (#eq? @macro "format")) @derived
+  (call_expression
+    function: (field_expression value: [(array_expression) (macro_invocation)] field: (field_identifier) @method)
+    (#match? @method "^(join|concat)$")) @derived
+  (binary_expression operator: "+" right: [(string_literal) (reference_expression) (call_expression)]) @derived
+]
+"""
+_CALLS = """
+(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments) @arguments) @call
+"""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a derived key goes: a store call (shared or tenant-local), or nothing known."""
+
+    shared: bool
+    certain: bool
+    site: Node | None
+    label: str
+
+
+def _is_storage_key_name(name: str) -> bool:
+    words = set(words_of(name))
+    return bool(words & KEY_WORDS) and not words & NOT_STORAGE_KEY_WORDS
+
+
+def _climb(node: Node) -> Node:
+    """From a key expression up through ``&``, parentheses and ``.as_str()``-style calls."""
+    while node.parent is not None:
+        parent = node.parent
+        if parent.type in ("reference_expression", "parenthesized_expression", "try_expression"):
+            node = parent
+            continue
+        if parent.type == "field_expression" and parent.parent is not None and parent.parent.type == "call_expression":
+            method = parent.child_by_field_name("field")
+            if method is not None and node_text(method) in PASSTHROUGH_METHODS:
+                node = parent.parent
+                continue
+        return node
+    return node
+
+
+def _first_argument_of(node: Node) -> Node | None:
+    """The call whose first argument ``node`` is, if any."""
+    parent = node.parent
+    if parent is None or parent.type != "arguments":
+        return None
+    arguments = [c for c in parent.named_children if c.type not in ("line_comment", "block_comment")]
+    if not arguments or arguments[0].id != node.id:
+        return None
+    return parent.parent if parent.parent is not None and parent.parent.type == "call_expression" else None
+
+
+def _store_call(ctx, collections_statics: set[str], call: Node) -> Destination | None:
+    function = call.child_by_field_name("function")
+    if function is None or function.type != "field_expression":
+        return None
+    method = function.child_by_field_name("field")
+    receiver = function.child_by_field_name("value")
+    if method is None or receiver is None or node_text(method) not in STORE_METHODS:
+        return None
+    receiver_text = node_text(receiver)
+    words = set(words_of(receiver_text))
+    root = ctx.path_segments(receiver)[0] if receiver.type in ("identifier", "field_expression", "scoped_identifier") else ""
+    label = " ".join(receiver_text.split())
+    if ctx.vocabulary.tenant.match(receiver_text):
+        return Destination(False, True, call, label)
+    if words & SHARED_STORE_WORDS or root in collections_statics or (root.isupper() and len(root) > 1):
+        return Destination(True, True, call, label)
+    return Destination(False, True, call, label)
+
+
+def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
+    uses: list[Node] = []
+    stack = [function]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node.start_byte >= after and node_text(node) == name:
+            uses.append(node)
+        stack.extend(node.named_children)
+    return uses
+
+
+def _destination(ctx, statics: set[str], derived: Node) -> tuple[str, Destination] | None:
+    """The storage-key name and destination of a derived string, or None when it is not a key
+    (a log line, an error message, a path or URL)."""
+    top = _climb(derived)
+    call = _first_argument_of(top)
+    if call is not None:
+        destination = _store_call(ctx, statics, call)
+        if destination is not None and (destination.shared or ctx.vocabulary.tenant.match(destination.label)):
+            return "", destination
+        return None
+    parent = top.parent
+    if parent is None:
+        return None
+    if parent.type == "let_declaration":
+        pattern = parent.child_by_field_name("pattern")
+        name = node_text(pattern).removeprefix("mut ").strip() if pattern is not None else ""
+        function = ctx.enclosing_function(parent)
+        sinks = []
+        if function is not None and name:
+            for use in _uses_in_function(ctx, function, name, parent.end_byte):
+                use_call = _first_argument_of(_climb(use))
+                destination = _store_call(ctx, statics, use_call) if use_call is not None else None
+                if destination is not None:
+                    sinks.append(destination)
+        shared = [d for d in sinks if d.shared]
+        if shared:
+            return f"`{name}`", shared[0]
+        if not _is_storage_key_name(name):
+            return None
+        if sinks:
+            return f"`{name}`", sinks[0]
+        return f"`{name}`", Destination(True, False, None, "")
+    if parent.type == "field_initializer":
+        field = parent.child_by_field_name("field")
+        name = node_text(field) if field is not None else ""
+        return (f"in field `{name}`", Destination(True, False, None, "")) if _is_storage_key_name(name) else None
+    function = _returned_from(ctx, top)
+    if function is not None:
+        name_node = function.child_by_field_name("name")
+        name = node_text(name_node) if name_node is not None else ""
+        return (f"returned by `fn {name}`", Destination(True, False, None, "")) if _is_storage_key_name(name) else None
+    return None
+
+
+def _returned_from(ctx, node: Node) -> Node | None:
+    """The function ``node`` is the result of (tail expression or ``return``), if any."""
+    parent = node.parent
+    if parent is not None and parent.type == "return_expression":
+        return ctx.enclosing_function(parent)
+    statements = [c for c in parent.named_children if c.type not in ("line_comment", "block_comment")] if parent is not None else []
+    if parent is not None and parent.type == "block" and statements and statements[-1].id == node.id:
+        function = parent.parent
+        if function is not None and function.type == "function_item":
+            return function
+    return None
+
+
+def _kind(subject: str, destination: Destination) -> str:
+    words = set(words_of(subject)) | set(words_of(destination.label))
+    for kind in KIND_WORDS:
+        if kind in words or f"{kind}s" in words:
+            return f"{kind} key"
+    return "key"
+
+
+def _pack_id_in_reach(ctx, tracer, derived: Node) -> str | None:
+    """An expression naming the pack id that the code around the key already has."""
+    vocabulary = ctx.vocabulary
+    scope = tracer.scope_of(derived)
+
+    def is_pack_id(name: str, type_text: str) -> bool:
+        name_words = words_of(name)
+        type_words = words_of(type_text)
+        if not vocabulary.pack.match(name) or not name_words:
+            return False
+        return name_words[-1] in ID_WORDS or (bool(type_words) and type_words[-1] in ID_WORDS)
+
+    for name, (parameter, type_text) in scope.parameters.items():
+        if is_pack_id(name, type_text) and collection_of(parameter.child_by_field_name("type") if parameter.type == "parameter" else None) is None:
+            return name
+    for name in scope.lets:
+        if is_pack_id(name, "") and scope.binding_before(name, derived) is not None:
+            return name
+    if "self" in scope.parameters or _has_self_parameter(scope.function):
+        impl = ctx.enclosing_impl(derived)
+        owner = type_name(impl.child_by_field_name("type")) if impl is not None else ""
+        for _, found in matches(f'(struct_item name: (type_identifier) @name (#eq? @name "{owner}") body: (field_declaration_list (field_declaration name: (field_identifier) @field type: (_) @type)))', ctx.root) if owner.isidentifier() else ():
+            for field_node, type_node in zip(found["field"], found["type"]):
+                if is_pack_id(node_text(field_node), node_text(type_node)):
+                    return f"self.{node_text(field_node)}"
+    return None
+
+
+def _has_self_parameter(function: Node | None) -> bool:
+    parameters = function.child_by_field_name("parameters") if function is not None else None
+    return parameters is not None and any(p.type == "self_parameter" for p in parameters.named_children)
+
+
+def _prepend_pack_fix(ctx, derived: Node, pack_expression: str) -> Fix | None:
+    """Put the pack id first in a ``format!`` key: exact edits inside the macro's token tree."""
+    if derived.type != "macro_invocation":
+        return None
+    token_tree = next((c for c in derived.named_children if c.type == "token_tree"), None)
+    if token_tree is None or token_tree.child_count < 2:
+        return None
+    literal = token_tree.children[1]
+    if literal.type not in ("string_literal", "raw_string_literal"):
+        return None
+    text = node_text(literal)
+    content = text[text.index('"') + 1 : text.rindex('"')] if text.count('"') >= 2 else ""
+    if _INDEXED_ARGUMENT.search(content):
+        return None
+    close = content.find("}")
+    separator = content[close + 1] if 0 <= close < len(content) - 1 and content[close + 1] in _SEPARATORS else ":"
+    opening_quote = literal.start_byte + len(text[: text.index('"') + 1].encode())
+    if _INLINE_ARGUMENT.search(content) and pack_expression.isidentifier():
+        edits = (Edit(opening_quote, opening_quote, "{" + pack_expression + "}" + separator),)
+    else:
+        edits = (
+            Edit(opening_quote, opening_quote, "{}" + separator),
+            Edit(literal.end_byte, literal.end_byte, f", {pack_expression}"),
+        )
+    return Fix(f"Prefix the key with `{pack_expression}`", edits, Applicability.UNSAFE)
+
+
+def _message(kind: str, subject: str, composition: KeyComposition, missing: list[str], destination: Destination, ctx) -> str:
+    ingredients = ", ".join(dict.fromkeys(f"`{p.text}`" for p in composition.per_pack_ids(ctx.vocabulary)))
+    lacking = " and no ".join(missing)
+    where = f", and goes to `{destination.label}`" if destination.certain else ""
+    shared = f"`{destination.label}` is shared by every tenant" if destination.certain else "nothing shows the store it goes to is per tenant"
+    if missing == ["pack id"]:
+        why = "flow, node and component ids repeat across packs, so two packs' flows read and overwrite the same entry"
+    elif missing == ["tenant"]:
+        why = f"{shared}, and two tenants may install the same pack"
+    else:
+        why = f"flow, node and component ids repeat across packs and {shared}, so other packs' and tenants' flows read and overwrite the same entry"
+    return f"{kind} {subject + ' ' if subject else ''}is built from {ingredients} with no {lacking}{where}: {why}"
+
+
+def check(ctx):
+    tracer = KeyTracer(ctx)
+    vocabulary = ctx.vocabulary
+    statics = {node_text(n) for n in _static_names(ctx)}
+    reported: set[int] = set()
+    for _, found in matches(_DERIVATIONS, ctx.root):
+        derived = found["derived"][0]
+        while derived.type == "binary_expression" and derived.parent is not None and derived.parent.type == "binary_expression":
+            derived = derived.parent
+        if derived.id in reported:
+            continue
+        target = _destination(ctx, statics, derived)
+        if target is None:
+            continue
+        subject, destination = target
+        composition = tracer.trace(derived)
+        if not composition.per_pack_ids(vocabulary):
+            continue
+        missing = []
+        if composition.pack_evidence(vocabulary) is None:
+            missing.append("pack id")
+        if destination.shared and composition.tenant_evidence(vocabulary) is None:
+            missing.append("tenant")
+        if not missing:
+            continue
+        reported.add(derived.id)
+        related = [ctx.related(n, "key composed here") for n in composition.composed_at if n.id != derived.id and n.type == "let_declaration"]
+        if destination.site is not None:
+            related.append(ctx.related(destination.site, f"used as a key of `{destination.label}` here"))
+        fix = None
+        if "pack id" in missing:
+            pack_expression = _pack_id_in_reach(ctx, tracer, derived)
+            if pack_expression is not None:
+                fix = _prepend_pack_fix(ctx, derived, pack_expression)
+        notes = (composition.describe() + " — no " + ", no ".join("pack_id" if m == "pack id" else m for m in missing),)
+        yield ctx.finding(derived, _message(_kind(subject, destination), subject, composition, missing, destination, ctx), fix=fix, related=related, notes=notes)
+
+
+def _static_names(ctx) -> list[Node]:
+    found = matches("(static_item name: (identifier) @name)", ctx.root)
+    return [n for _, captured in found for n in captured["name"]]
+
+
+RULE = Rule(
+    code="ISO202",
+    name="unscoped-derived-key",
+    summary="A state, session, resume or cache key built from a flow id without the pack id (or, for shared stores, the tenant).",
+    rationale=(
+        "Keys derived with `format!(\"{flow_id}:{session}\")` name an entry by ids that are only "
+        "unique inside one pack. In a host that runs many tenants' packs, a second pack with a "
+        "flow of the same id resumes the first pack's session, reads its cached output or "
+        "overwrites its state. Session and state stores (Redis, a KV store, a shared cache) are "
+        "shared by every tenant, and two tenants may install the same pack, so keys that go "
+        "there need the tenant as well as the pack."
+    ),
+    bad_example=(
+        "async fn save(store: &StateStore, flow_id: &str, session: &str, state: &State) {\n"
+        "    let key = format!(\"{flow_id}:{session}\");\n"
+        "    store.put(&key, state).await;\n"
+        "}\n"
+    ),
+    good_example=(
+        "async fn save(store: &StateStore, tenant: &TenantCtx, pack_id: &str, flow_id: &str, session: &str, state: &State) {\n"
+        "    let key = format!(\"{}:{pack_id}:{flow_id}:{session}\", tenant.id);\n"
+        "    store.put(&key, state).await;\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.SOMETIMES,
+    fix_safety=Applicability.UNSAFE,
+    check=check,
+    message="{kind} `{name}` is built from `{flow id}` with no pack id (and no tenant): {why}",
+    fix_title="Prefix the key with `{pack id in reach}`",
+    options=(
+        "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.tenant-identifiers",
+        "scope.extend-tenant-identifiers", "scope.per-pack-identifiers",
+        "scope.extend-per-pack-identifiers", "scope.helpers", "scope.extend-helpers", "lint-tests",
+    ),
+)
