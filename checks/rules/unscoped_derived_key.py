@@ -37,7 +37,6 @@ KIND_WORDS = ("session", "state", "resume", "cache", "checkpoint", "snapshot")
 ID_WORDS = frozenset({"id", "ref", "name", "key", "slug"})
 _INDEXED_ARGUMENT = re.compile(r"\{\d")
 _INLINE_ARGUMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*[:}]")
-_SEPARATORS = ":/|.#-_"
 
 _DERIVATIONS = """
 [
@@ -61,6 +60,7 @@ class Destination:
     certain: bool
     site: Node | None
     label: str
+    tenant_local: bool = False
 
 
 def _is_storage_key_name(name: str) -> bool:
@@ -107,11 +107,17 @@ def _store_call(ctx, collections_statics: set[str], call: Node) -> Destination |
     words = set(words_of(receiver_text))
     root = ctx.path_segments(receiver)[0] if receiver.type in ("identifier", "field_expression", "scoped_identifier") else ""
     label = " ".join(receiver_text.split())
-    if ctx.vocabulary.tenant.match(receiver_text):
-        return Destination(False, True, call, label)
+    if ctx.vocabulary.tenant.match(receiver_text) or (root == "self" and _in_tenant_impl(ctx, call)):
+        return Destination(False, True, call, label, tenant_local=True)
     if words & SHARED_STORE_WORDS or root in collections_statics or (root.isupper() and len(root) > 1):
         return Destination(True, True, call, label)
     return Destination(False, True, call, label)
+
+
+def _in_tenant_impl(ctx, node: Node) -> bool:
+    """Inside ``impl TenantRuntime``: ``self``'s stores belong to one tenant."""
+    impl = ctx.enclosing_impl(node)
+    return impl is not None and ctx.vocabulary.tenant.match(type_name(impl.child_by_field_name("type"))) is not None
 
 
 def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
@@ -132,7 +138,7 @@ def _destination(ctx, statics: set[str], derived: Node) -> tuple[str, Destinatio
     call = _first_argument_of(top)
     if call is not None:
         destination = _store_call(ctx, statics, call)
-        if destination is not None and (destination.shared or ctx.vocabulary.tenant.match(destination.label)):
+        if destination is not None and (destination.shared or destination.tenant_local):
             return "", destination
         return None
     parent = top.parent
@@ -223,6 +229,16 @@ def _has_self_parameter(function: Node | None) -> bool:
     return parameters is not None and any(p.type == "self_parameter" for p in parameters.named_children)
 
 
+def _separator_of(content: str) -> str:
+    """The key's own separator (``/`` in ``resume/{flow}``), preferring unambiguous ones."""
+    outside = re.sub(r"\{[^}]*\}", "", content)
+    for candidates in (":/|#", ".-"):
+        found = next((c for c in outside if c in candidates), None)
+        if found is not None:
+            return found
+    return ":"
+
+
 def _prepend_pack_fix(ctx, derived: Node, pack_expression: str) -> Fix | None:
     """Put the pack id first in a ``format!`` key: exact edits inside the macro's token tree."""
     if derived.type != "macro_invocation":
@@ -237,8 +253,7 @@ def _prepend_pack_fix(ctx, derived: Node, pack_expression: str) -> Fix | None:
     content = text[text.index('"') + 1 : text.rindex('"')] if text.count('"') >= 2 else ""
     if _INDEXED_ARGUMENT.search(content):
         return None
-    close = content.find("}")
-    separator = content[close + 1] if 0 <= close < len(content) - 1 and content[close + 1] in _SEPARATORS else ":"
+    separator = _separator_of(content)
     opening_quote = literal.start_byte + len(text[: text.index('"') + 1].encode())
     if _INLINE_ARGUMENT.search(content) and pack_expression.isidentifier():
         edits = (Edit(opening_quote, opening_quote, "{" + pack_expression + "}" + separator),)
