@@ -20,6 +20,7 @@ from checks.rules.base import Rule
 from checks.vocabulary import WordSet, words_of
 
 SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
+SINGULAR_SECRET_NOUNS = frozenset({"secret", "credential"})
 READ_VERBS = frozenset({"get", "read", "fetch", "load", "resolve", "lookup", "retrieve", "require"})
 # A secret-named function with one of these words returns or changes something other than a
 # secret's value for a key (`put_secret`, `secret_uri`, `get_secrets_manager`, `list_secrets`).
@@ -80,9 +81,13 @@ STATIC_QUERY = """
 
 
 def is_secret_read_name(name: str) -> bool:
-    """`get_secret`, `read_secret_bytes`, `secrets_get`, `fetch_secret_value` — not `put_secret`."""
-    words = set(words_of(name))
-    return bool(words & SECRET_NOUNS) and bool(words & READ_VERBS) and not words & NOT_A_SECRET_READ
+    """`get_secret`, `read_secret_bytes`, `secrets_get`, `fetch_credential` — not `put_secret`,
+    and not `load_secrets(path)`, which loads a whole set rather than one secret by key."""
+    ordered = words_of(name)
+    words = set(ordered)
+    if not words & READ_VERBS or words & NOT_A_SECRET_READ:
+        return False
+    return bool(words & SINGULAR_SECRET_NOUNS) or (bool(ordered) and ordered[0] in SECRET_NOUNS)
 
 
 def is_secret_store_text(text: str) -> bool:
@@ -369,7 +374,7 @@ class SecretLookupCheck:
     def _judge(self, lookup: SecretLookup):
         ctx = self.ctx
         composition = self.tracer.trace(lookup.key)
-        if self._is_scoped(composition):
+        if self._is_scoped(composition) or self._other_argument_is_scoped(lookup):
             return None
         if lookup.kind != "env" and self._receiver_is_scoped(lookup):
             return None
@@ -391,6 +396,13 @@ class SecretLookupCheck:
         if composition.scope_evidence(self.vocabulary) is not None:
             return True
         return any(part.type_text and self.index.struct_has_scope(part.type_text, self.vocabulary) for part in composition.parts)
+
+    def _other_argument_is_scoped(self, lookup: SecretLookup) -> bool:
+        """`get_provider_secret(&core, &tenant, "nats")`: the scope travels beside the name."""
+        if lookup.kind == "env":
+            return False
+        arguments = self.ctx.call_arguments(lookup.call)
+        return any(self._is_scoped(self.tracer.trace(a)) for a in arguments if a.id != lookup.key.id)
 
     def _receiver_is_scoped(self, lookup: SecretLookup) -> bool:
         """`tenant_secrets.get(k)`, `ctx.secrets().get(k)`, `store.for_tenant(&t).get(k)`."""
@@ -490,8 +502,9 @@ class SecretLookupCheck:
         ctx = self.ctx
         where = f"`fn {function_name(function)}`" if function is not None else "this item"
         if lookup.kind == "env":
+            named = f"secret `{_short(node_text(lookup.key)).strip(chr(34))}`" if fixed_name else f"a secret named by `{_short(node_text(lookup.key))}`"
             message = (
-                f"secret `{_short(node_text(lookup.key)).strip(chr(34))}` is read from the process environment "
+                f"{named} is read from the process environment "
                 f"by `{lookup.api}`: {self._why(composition, where, tenant_context, fixed_name, env=True)}"
             )
         else:
@@ -524,6 +537,8 @@ class SecretLookupCheck:
         else:
             tail = f"and nothing in {where} adds {self._scope_words()}"
         consequence = "every tenant gets the host's one value" if env else "every tenant reads the same secret"
+        if env and fixed_name and tenant_context.kind == "per-pack":
+            return f"{where} runs per flow ({tenant_context.label} is in reach), yet {consequence}"
         if env and fixed_name:
             return f"{where} serves a tenant ({tenant_context.label} is in reach), yet {consequence}"
         return f"{head}, {tail}: {consequence}"
