@@ -158,17 +158,15 @@ def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
 
 
 def _value_evidence(ctx, composition: KeyComposition) -> str | None:
-    """The ingredient of a written value that makes it tenant/pack/flow context."""
-    vocabulary = ctx.vocabulary
-    part = composition.scope_evidence(vocabulary)
-    if part is None:
-        per_pack = composition.per_pack_ids(vocabulary)
-        part = per_pack[0] if per_pack else None
-    if part is None:
-        part = next((p for p in composition.parts if p.kind != "literal" and "flow" in words_of(p.words_source())), None)
-    if part is None:
-        return None
-    return f"{part.text}: {part.type_text}" if part.type_text else part.text
+    """The ingredient of a written value that makes it tenant/pack/flow context: a scoping
+    helper call, or a name or type with a scope word (``env`` alone does not count: startup
+    code stores the deployment environment in globals routinely)."""
+    for part in composition.parts:
+        if part.kind == "literal":
+            continue
+        if part.kind == "helper" or _scope_word(ctx, part.words_source()) is not None:
+            return f"{part.text}: {part.type_text}" if part.type_text else part.text
+    return None
 
 
 def _is_clearing(ctx, value: Node | None) -> bool:
@@ -201,13 +199,20 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
         else:
             continue
         value_text = _short(ctx.text(write.value))
-        if slot.is_per_thread:
-            where = f"{'task' if slot.storage == 'task-local' else 'thread'}-local `{slot.name}`"
+        if slot.storage == "task-local":
+            where = f"task-local `{slot.name}`"
+            consequence = (
+                "whatever runs later in this task — the next tenant's message in a long-lived worker task, "
+                "a span exporter — reads this tenant's context unless every path resets it"
+            )
+            repair = f"enter the context with `{slot.name}.scope(ctx, fut)`, which restores the previous value when the work ends"
+        elif slot.is_per_thread:
+            where = f"thread-local `{slot.name}`"
             consequence = (
                 "whatever runs next on this thread — another tenant's request, a task the runtime moved here, "
                 "a span exporter — reads this tenant's context unless every path resets it"
             )
-            repair = f"pass the context explicitly, or use a scoped form that restores it (`task_local!` + `{slot.name}.scope(ctx, fut)`)"
+            repair = "pass the context explicitly, or use a scoped form that restores it (`task_local!` with `SLOT.scope(ctx, fut)`)"
         else:
             where = f"process-global `{slot.name}`"
             consequence = "every tenant served by this process reads whichever tenant wrote last"

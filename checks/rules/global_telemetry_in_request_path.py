@@ -34,7 +34,8 @@ _TELEMETRY_ENV_PREFIXES = ("OTEL_", "RUST_LOG")
 _ONCE_GUARDS = frozenset({"call_once", "call_once_force", "get_or_init", "get_or_try_init", "get_or_insert_with", "force"})
 _LAZY_TYPES = frozenset({"Lazy", "LazyLock", "LazyCell", "Once", "OnceLock", "OnceCell"})
 _CONSTRUCTORS = frozenset({"new", "build", "builder", "default", "with_config", "from_config"})
-_REQUEST_WORDS = frozenset({"flow", "request", "req", "ctx", "context", "session", "invocation"})
+_REQUEST_WORDS = frozenset({"flow", "request", "req", "ctx", "session", "invocation"})
+_APPLICATION_WORDS = frozenset({"app", "application", "cli", "args", "config", "settings", "builder", "global"})
 _HANDLER_FIRST_WORDS = frozenset({"handle", "handler", "execute", "on", "serve", "dispatch", "invoke", "process"})
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 
@@ -149,7 +150,13 @@ def _tenant_parameter(ctx, function: Node) -> Node | None:
 
 
 def _request_parameter(ctx, function: Node) -> Node | None:
-    return next((p for p in _parameters(function) if set(words_of(ctx.text(p))) & _REQUEST_WORDS), None)
+    """A parameter that is a request, flow, session or invocation (``ctx`` too, unless its type
+    says it is the application's own context: ``ctx: &AppContext`` in a CLI's ``run``)."""
+    for parameter in _parameters(function):
+        words = set(words_of(ctx.text(parameter)))
+        if words & _REQUEST_WORDS and not words & _APPLICATION_WORDS:
+            return parameter
+    return None
 
 
 def _is_startup(ctx, function: Node) -> bool:

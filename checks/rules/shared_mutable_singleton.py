@@ -31,6 +31,7 @@ _COLLECTIONS = {
     ("lru", "cache"): "LRU cache", ("cache",): "cache", ("registry",): "registry", ("vec",): "`Vec`",
     ("vec", "deque"): "`VecDeque`",
 }
+_LOCK_OF_UNIT = re.compile(r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>")
 _LOCKS = {("mutex",): "Mutex", ("rw", "lock"): "RwLock", ("ref", "cell"): "RefCell", ("unsafe", "cell"): "UnsafeCell", ("arc", "swap"): "ArcSwap"}
 # Process-wide by design and holding no tenant's data: init guards, compiled patterns,
 # metrics instruments, configuration read once at startup.
@@ -85,7 +86,7 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
     held = _held_words(slot)
     lock = _first_run(held, _LOCKS)
     collection = _first_run(held, [c for c in _COLLECTIONS if not (slot.is_per_thread and c == ("vec",))])
-    if lock is not None and slot.type_text.replace(" ", "").endswith("<()>"):
+    if lock is not None and _LOCK_OF_UNIT.search(slot.type_text):
         return None  # a bare lock that serialises work but holds no data
     if lock is None and collection is None and _first_run(held, _QUIET_HOLDERS) is not None:
         return None
