@@ -72,7 +72,8 @@ node_prefix() { dirname "$(dirname "$(readlink -f "$(command -v node)")")"; }
 install_code_server() {
     local dir="$CACHE_ROOT/code-server-$CODE_SERVER_VERSION"
     local binary="$dir/node_modules/.bin/code-server"
-    if [[ ! -x "$binary" ]] || ! "$binary" --version >/dev/null 2>&1; then
+    # The ripgrep binary is the last thing code-server's postinstall puts in place.
+    if [[ ! -x "$binary" || ! -x "$dir/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg" ]]; then
         apt_install_missing ripgrep libkrb5-dev pkg-config build-essential python3
         seed_ripgrep_cache
         log "installing code-server $CODE_SERVER_VERSION from npm into $dir (a few minutes)"

@@ -24,7 +24,7 @@ const CHROMIUM_FLAGS = [
 
 async function problemsPanelRows(page) {
   return page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
-    rows.map((row) => row.getAttribute('aria-label') || row.textContent)
+    rows.map((row) => row.textContent)
   );
 }
 

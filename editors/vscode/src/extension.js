@@ -4,7 +4,7 @@
 // settings plumbing, three commands, and fix-all on save.
 
 const vscode = require('vscode');
-const { LanguageClient, TransportKind } = require('vscode-languageclient/node');
+const { LanguageClient } = require('vscode-languageclient/node');
 const { RESTART_KEYS, serverCommand, serverOptions } = require('./settings');
 
 const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('isolint');
@@ -18,7 +18,9 @@ function section() {
 
 function createClient() {
   const { command, args } = serverCommand(section());
-  const executable = { command, args, transport: TransportKind.stdio };
+  // No `transport`: vscode-languageclient would append `--stdio`, which `isolint server`
+  // does not take; a plain executable already talks over stdin/stdout.
+  const executable = { command, args };
   return new LanguageClient(
     'isolint',
     'isolint',
