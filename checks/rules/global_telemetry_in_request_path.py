@@ -36,7 +36,7 @@ _LAZY_TYPES = frozenset({"Lazy", "LazyLock", "LazyCell", "Once", "OnceLock", "On
 _CONSTRUCTORS = frozenset({"new", "build", "builder", "default", "with_config", "from_config"})
 _REQUEST_WORDS = frozenset({"flow", "request", "req", "ctx", "session", "invocation"})
 _APPLICATION_WORDS = frozenset({"app", "application", "cli", "args", "config", "settings", "builder", "global"})
-_HANDLER_FIRST_WORDS = frozenset({"handle", "handler", "execute", "on", "serve", "dispatch", "invoke", "process"})
+_HANDLER_FIRST_WORDS = frozenset({"handle", "handler", "execute", "on", "serve", "dispatch", "invoke"})
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 
 
@@ -165,6 +165,8 @@ def _is_startup(ctx, function: Node) -> bool:
     startup = ctx.settings.startup_functions
     if name in startup or (words and words[0] in startup):
         return True
+    if len(words) > 1 and words[0] == "on" and words[1] in startup:
+        return True  # `on_start`, `on_init`: lifecycle hooks that run once
     return name in _CONSTRUCTORS and ctx.enclosing_impl(function) is not None
 
 

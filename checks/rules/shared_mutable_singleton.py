@@ -31,6 +31,8 @@ _COLLECTIONS = {
     ("lru", "cache"): "LRU cache", ("cache",): "cache", ("registry",): "registry", ("vec",): "`Vec`",
     ("vec", "deque"): "`VecDeque`",
 }
+# Per-thread vectors and deques are scratch and ring buffers far more often than state.
+_PER_THREAD_BUFFERS = frozenset({("vec",), ("vec", "deque")})
 _LOCK_OF_UNIT = re.compile(r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>")
 _LOCKS = {("mutex",): "Mutex", ("rw", "lock"): "RwLock", ("ref", "cell"): "RefCell", ("unsafe", "cell"): "UnsafeCell", ("arc", "swap"): "ArcSwap"}
 # Process-wide by design and holding no tenant's data: init guards, compiled patterns,
@@ -85,7 +87,7 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
         return None  # only settable through `.scope()`, which restores it: ISO301 judges writes
     held = _held_words(slot)
     lock = _first_run(held, _LOCKS)
-    collection = _first_run(held, [c for c in _COLLECTIONS if not (slot.is_per_thread and c == ("vec",))])
+    collection = _first_run(held, [c for c in _COLLECTIONS if not (slot.is_per_thread and c in _PER_THREAD_BUFFERS)])
     if lock is not None and _LOCK_OF_UNIT.search(slot.type_text):
         return None  # a bare lock that serialises work but holds no data
     if lock is None and collection is None and _first_run(held, _QUIET_HOLDERS) is not None:
