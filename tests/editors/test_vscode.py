@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from tests.editors.conftest import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
-from tests.editors.test_neovim import CRATE_AFTER_FIX, CRATE_WITH_STALE_SUPPRESSION, make_crate
+from tests.editors.test_neovim import (
+    CRATE_AFTER_FIX,
+    CRATE_WITH_STALE_SUPPRESSION,
+    FLOW_ID_KEYED_LINE,
+    FLOW_REGISTRIES,
+    STALE_SUPPRESSION_LINE,
+    make_crate,
+)
 
 CODE_SERVER_VERSION = "4.100.3"
 PLAYWRIGHT_CORE_VERSION = "1.55.0"
@@ -84,10 +91,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def code_server(vscode_tools, vsix, tmp_path):
+@pytest.fixture(scope="module")
+def code_server(vscode_tools, vsix, tmp_path_factory):
     """A code-server with only the isolint extension, in throwaway dirs; yields its URL."""
-    home = tmp_path / "vscode-home"
+    home = tmp_path_factory.mktemp("vscode-home")
     user_data, extensions = home / "user-data", home / "extensions"
     (user_data / "User").mkdir(parents=True)
     (user_data / "User" / "settings.json").write_text(json.dumps({**USER_SETTINGS, "isolint.path": isolint_server_command()[0]}))
@@ -148,22 +155,42 @@ def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, 
     return result
 
 
+def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools, code_server, tmp_path):
+    lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
+    line = FLOW_ID_KEYED_LINE + 1
+    screenshot = tmp_path / "quickfix.png"
+
+    result = run_vscode(
+        vscode_tools, code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
+        squiggle="warning",
+        screenshot=str(screenshot),
+        fix={"code": "ISO201", "line": line, "title": "Allow ISO201 here", "problemText": "is keyed by `String`"},
+    )
+
+    flagged = [row for row in result["problems"] if "ISO201" in row]
+    assert len(flagged) == 1 and f"[Ln {line}, Col 5]" in flagged[0], result["problems"]
+    assert "no pack id" in flagged[0]
+    assert result["found_action"], result.get("menu_actions")
+    lines_after = lib.read_text().splitlines()
+    assert lines_after[FLOW_ID_KEYED_LINE].strip().startswith("// isolint: allow(ISO201) reason:")
+    assert lines_after[FLOW_ID_KEYED_LINE + 1:] == FLOW_REGISTRIES.splitlines()[FLOW_ID_KEYED_LINE:]
+    assert not any("ISO201" in row for row in result["problems_after_fix"])
+    if os.environ.get("ISOLINT_UPDATE_SCREENSHOT"):
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, SCREENSHOT)
+
+
 def test_quick_fix_in_vscode_removes_stale_suppression(vscode_tools, code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
     problem = "unused suppression: no ISO401 finding here"
-    screenshot = tmp_path / "quickfix.png"
 
     result = run_vscode(
         vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
         squiggle="warning",
-        screenshot=str(screenshot),
-        fix={"code": "ISO002", "line": 4, "title": "Remove unused suppression (ISO002)", "problemText": problem},
+        fix={"code": "ISO002", "line": STALE_SUPPRESSION_LINE + 1, "title": "Remove unused suppression (ISO002)", "problemText": problem},
     )
 
     assert any(problem in row and "ISO002" in row for row in result["problems"]), result["problems"]
     assert result["found_action"], result.get("menu_actions")
     assert lib.read_text() == CRATE_AFTER_FIX
     assert not any(problem in row for row in result["problems_after_fix"])
-    if os.environ.get("ISOLINT_UPDATE_SCREENSHOT"):
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshot, SCREENSHOT)
