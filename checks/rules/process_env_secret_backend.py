@@ -9,6 +9,8 @@ between the construction and the item it lives in.
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, attribute_texts, node_text
@@ -28,6 +30,7 @@ GUARD_WORDS = frozenset({
     "test", "tests", "testing", "debug", "dev", "development", "local", "localdev", "insecure",
     "mock", "mocks", "fake", "sandbox", "demo", "e2e", "fixture", "fixtures", "example", "examples",
 })
+TEST_WORDS = frozenset({"test", "tests", "testing"})
 PRODUCTION_WORDS = frozenset({"prod", "production", "release"})
 OPT_IN_WORDS = frozenset({"allow", "allows", "enable", "enabled", "permit", "permits"})
 BAIL_OUT = ("return", "panic!", "bail!", "unreachable!", "Err(", "exit(", "unimplemented!", "todo!")
@@ -35,13 +38,13 @@ ASSERTION_MACROS = frozenset({"assert", "ensure", "debug_assert"})
 
 PATH_QUERY = """
 ((scoped_identifier path: (_) @type name: (identifier) @member) @site
-  (#match? @type "(Env|Environment|Dotenv|Secret|Credential|Self)"))
+  (#match? @type "(Env|Environment|Dotenv|Secret|Credential|Self{extra})"))
 """
 VALUE_QUERY = """
-((struct_expression name: (type_identifier) @type) @site (#match? @type "(Env|Environment|Dotenv)"))
-((arguments (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
-((let_declaration value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
-((field_initializer value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv)"))
+((struct_expression name: (type_identifier) @type) @site (#match? @type "(Env|Environment|Dotenv{extra})"))
+((arguments (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
+((let_declaration value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
+((field_initializer value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
 """
 DEFAULT_VARIANT_QUERY = """
 ((enum_item name: (type_identifier) @enum body: (enum_variant_list (enum_variant name: (identifier) @variant)))
@@ -75,6 +78,12 @@ class EnvBackendCheck:
     def __init__(self, ctx: AnalysisContext):
         self.ctx = ctx
         self.extra_backends = ctx.settings.extra_env_backends
+        # With lint-tests on, test code is reported like any other: `test` stops being a guard.
+        self.guard_words = GUARD_WORDS - TEST_WORDS if ctx.settings.lint_tests else GUARD_WORDS
+        extra = "".join(f"|{re.escape(name)}" for name in sorted(self.extra_backends))
+        extra = extra.replace("\\", "\\\\")
+        self.path_query = PATH_QUERY.replace("{extra}", extra)
+        self.value_query = VALUE_QUERY.replace("{extra}", extra)
         self.declarations = {
             node_text(found["name"][0]): found["item"][0]
             for _, found in matches("[(struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name)] @item", ctx.root)
@@ -92,12 +101,12 @@ class EnvBackendCheck:
 
     def _candidates(self):
         ctx = self.ctx
-        for _, found in matches(PATH_QUERY, ctx.root):
+        for _, found in matches(self.path_query, ctx.root):
             site, type_node, member = found["site"][0], found["type"][0], found["member"][0]
             type_name, description = self._judge_path(site, type_node, node_text(member))
             if description:
                 yield site, type_name, description
-        for _, found in matches(VALUE_QUERY, ctx.root):
+        for _, found in matches(self.value_query, ctx.root):
             type_name = node_text(found["type"][0])
             site = found["site"][0]
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
@@ -165,7 +174,7 @@ class EnvBackendCheck:
         while current is not None:
             if self._attributes_guard(current) or self._branch_guard(current, child):
                 return True
-            if current.type in ("function_item", "mod_item") and _words(function_name(current)) & GUARD_WORDS:
+            if current.type in ("function_item", "mod_item") and _words(function_name(current)) & (GUARD_WORDS - TEST_WORDS):
                 return True
             if current.type == "block" and self._earlier_statement_guards(current, child):
                 return True
@@ -176,7 +185,7 @@ class EnvBackendCheck:
         texts = attribute_texts(item)
         if item.type == "match_arm":
             texts += [node_text(c)[2:-1] for c in item.named_children if c.type == "attribute_item"]
-        return any(_is_guarding_cfg(text) for text in texts)
+        return any(_is_guarding_cfg(text, self.guard_words) for text in texts)
 
     def _branch_guard(self, node: Node, child: Node) -> bool:
         if node.type == "if_expression":
@@ -187,13 +196,13 @@ class EnvBackendCheck:
                 return False
             in_consequence = consequence is not None and consequence.id == child.id
             in_alternative = alternative is not None and alternative.id == child.id
-            dev_when_true = _condition_means_dev(node_text(condition))
+            dev_when_true = _condition_means_dev(node_text(condition), self.guard_words)
             if dev_when_true is None:
                 return False
             return (in_consequence and dev_when_true) or (in_alternative and not dev_when_true)
         if node.type == "match_arm":
             pattern = node.child_by_field_name("pattern")
-            return pattern is not None and _condition_means_dev(node_text(pattern)) is True
+            return pattern is not None and _condition_means_dev(node_text(pattern), self.guard_words) is True
         return False
 
     def _earlier_statement_guards(self, block: Node, child: Node) -> bool:
@@ -207,12 +216,12 @@ class EnvBackendCheck:
                 consequence = expression.child_by_field_name("consequence")
                 if condition is None or consequence is None:
                     continue
-                dev_when_true = _condition_means_dev(node_text(condition))
+                dev_when_true = _condition_means_dev(node_text(condition), self.guard_words)
                 if dev_when_true is False and any(marker in node_text(consequence) for marker in BAIL_OUT):
                     return True
             elif expression.type == "macro_invocation":
                 name = expression.child_by_field_name("macro")
-                if name is not None and node_text(name) in ASSERTION_MACROS and _condition_means_dev(node_text(expression)[len(node_text(name)) + 1 :]):
+                if name is not None and node_text(name) in ASSERTION_MACROS and _condition_means_dev(node_text(expression)[len(node_text(name)) + 1 :], self.guard_words):
                     return True
         return False
 
@@ -223,30 +232,30 @@ class EnvBackendCheck:
             label = "secrets backend choices declared here" if declaration.type == "enum_item" else "env-backed secrets type declared here"
             related.append(self.ctx.related(declaration, label))
         message = (
-            f"{description}, outside test code and with no dev/test guard in sight: every tenant "
+            f"{description}, with no dev/test guard in sight: every tenant "
             "reads the same process-wide secrets (one `OPENAI_API_KEY` for all, and any pack can "
             "ask for the host's own credentials)"
         )
         return self.ctx.finding(site, message, related=related)
 
 
-def _is_guarding_cfg(attribute: str) -> bool:
+def _is_guarding_cfg(attribute: str, guard_words: frozenset[str]) -> bool:
     compact = attribute.replace(" ", "")
     if not compact.startswith("cfg"):
         return False
     words = _words(compact)
     if "not(" in compact:
         return bool(words & PRODUCTION_WORDS)
-    return bool(words & GUARD_WORDS)
+    return bool(words & guard_words)
 
 
-def _condition_means_dev(text: str) -> bool | None:
+def _condition_means_dev(text: str, guard_words: frozenset[str]) -> bool | None:
     """True when the condition holds only in dev/test, False when it holds only outside dev/test
     (`!cfg!(test)`, `profile == Prod`), None when it says nothing about either."""
     words = _words(text)
     compact = text.replace(" ", "")
     negated = compact.startswith("!") or "!=" in compact
-    if words & GUARD_WORDS or (words & OPT_IN_WORDS and words & ENV_WORDS):
+    if words & guard_words or (words & OPT_IN_WORDS and words & ENV_WORDS):
         return not negated
     if words & PRODUCTION_WORDS:
         return negated
@@ -291,6 +300,6 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
-    message="`{construction}` builds a secrets backend that reads the process environment, outside test code and with no dev/test guard in sight: every tenant reads the same process-wide secrets",
+    message="`{construction}` builds a secrets backend that reads the process environment, with no dev/test guard in sight: every tenant reads the same process-wide secrets",
     options=("secrets.extra-env-backends", "lint-tests"),
 )

@@ -54,6 +54,9 @@ DESCRIPTIVE_ROOTS = frozenset({
     "manifest", "spec", "schema", "descriptor", "definition", "requirements", "template",
     "metadata", "doc", "docs", "example", "examples",
 })
+KEY_ARGUMENT_WORDS = frozenset({"key", "name", "path", "id", "uri", "secret"})
+# Calls that only wrap their arguments: `String::from("db")` is as fixed as `"db"`.
+WRAPPING_CALLS = frozenset({"from", "new", "to_string", "to_owned", "into", "from_static", "format", "concat"})
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
 ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
 ENV_READERS = frozenset({"var", "var_os"})
@@ -197,6 +200,12 @@ def has_self_parameter(function: Node | None) -> bool:
     return parameters is not None and any(c.type == "self_parameter" for c in parameters.named_children)
 
 
+def _ingredients(composition: KeyComposition) -> list:
+    """The parts worth naming: not literals, and not calls that only wrap other parts."""
+    meaningful = [p for p in composition.parts if p.kind != "literal" and not (p.kind == "call" and p.text in WRAPPING_CALLS)]
+    return [p for p in meaningful if p.kind != "call"] or meaningful
+
+
 def _short(text: str, limit: int = 48) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -252,10 +261,12 @@ class SecretLookupCheck:
         return None
 
     def _key_argument(self, arguments: list[Node]) -> Node:
-        """The argument that names the secret: a string, or one called key/name/path/id."""
+        """The argument that names the secret: one called key/name/path/id, else a string."""
         for argument in arguments:
-            text = node_text(argument)
-            if '"' in text or set(words_of(text)) & {"key", "name", "path", "id", "uri", "secret"}:
+            if argument.type not in ("string_literal", "raw_string_literal") and set(words_of(node_text(argument))) & KEY_ARGUMENT_WORDS:
+                return argument
+        for argument in arguments:
+            if '"' in node_text(argument):
                 return argument
         return arguments[-1]
 
@@ -414,7 +425,7 @@ class SecretLookupCheck:
     def _is_fixed_name(self, composition: KeyComposition) -> bool:
         """Literals and constants only: every caller, hence every tenant, gets the same name."""
         for part in composition.parts:
-            if part.kind == "literal":
+            if part.kind == "literal" or (part.kind == "call" and part.text in WRAPPING_CALLS):
                 continue
             last = part.text.split("::")[-1].split(".")[-1]
             if part.kind in ("identifier", "field") and last.isupper():
@@ -517,7 +528,7 @@ class SecretLookupCheck:
         related += [ctx.related(part.node, "key arrives here as a parameter") for part in composition.parameters()[:1]]
         if tenant_context is not None:
             related.append(ctx.related(tenant_context.node, f"{tenant_context.kind} context in reach here"))
-        ingredients = composition.describe()
+        ingredients = "[" + ", ".join(dict.fromkeys(p.text for p in _ingredients(composition))) + "]"
         if ingredients == "[]":
             ingredients = f"[{_short(node_text(lookup.key), 32)}]"
         return ctx.finding(
@@ -548,8 +559,8 @@ class SecretLookupCheck:
         if fixed_name:
             return "it is a fixed name"
         parameters = composition.parameters()
-        ingredients = [p for p in composition.parts if p.kind not in ("literal", "call")] or [p for p in composition.parts if p.kind != "literal"]
-        names = ", ".join(dict.fromkeys(f"`{p.text}`" for p in ingredients))
+        ingredients = _ingredients(composition)
+        names = ", ".join(f"`{text}`" for text in dict.fromkeys(p.text for p in ingredients))
         if parameters and len(parameters) == len(ingredients):
             return f"{names} is a parameter of {where}" if len(parameters) == 1 else f"it is built from parameters {names} of {where}"
         return f"it is built from {names}"
