@@ -7,6 +7,8 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_rust
 
+from checks.query_batch import RootQueryBatch
+
 RUST = tree_sitter.Language(tree_sitter_rust.language())
 
 
@@ -31,9 +33,16 @@ def query(source: str) -> tree_sitter.Query:
     return tree_sitter.Query(RUST, source)
 
 
+_whole_file_queries = RootQueryBatch(RUST, query)
+
+
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    if node.parent is None:  # whole-file queries of all rules share one tree walk
+        return _whole_file_queries.captures(query_source, node)
     return tree_sitter.QueryCursor(query(query_source)).captures(node)
 
 
 def matches(query_source: str, node: tree_sitter.Node):
+    if node.parent is None:
+        return _whole_file_queries.matches(query_source, node)
     return tree_sitter.QueryCursor(query(query_source)).matches(node)

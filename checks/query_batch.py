@@ -1,0 +1,108 @@
+"""One tree walk for all rules' whole-file queries (ast-grep's combined rules, in spirit).
+
+Every rule finds candidates with its own query over the whole file; run separately, each
+query walks the whole tree, and the walks cost several times the parse. Here the queries
+that recur over files are compiled into one query with many patterns, run once per tree,
+and each caller gets exactly the matches of its own patterns, in the order its own query
+would have produced them. Queries seen once (built from a file's text) stay separate, so
+the combined query stays small and is rebuilt only while the rule set is warming up.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import tree_sitter
+
+# A query joins the combined one after recurring on this many different trees.
+_RECURRENCE_TO_BATCH = 2
+_MAX_BATCHED_SOURCES = 96
+
+Match = tuple[int, dict[str, list[tree_sitter.Node]]]
+
+
+class _Combined:
+    """The batched sources, their combined query, and which patterns belong to which."""
+
+    def __init__(self, language: tree_sitter.Language, sources: list[str], pattern_counts: list[int]):
+        self.sources = sources
+        self.query = tree_sitter.Query(language, "\n".join(sources))
+        self.ranges: dict[str, tuple[int, int]] = {}
+        self.owner_of_pattern: list[tuple[str, int]] = []
+        first = 0
+        for source, count in zip(sources, pattern_counts):
+            self.ranges[source] = (first, first + count)
+            self.owner_of_pattern.extend((source, first) for _ in range(count))
+            first += count
+
+    def split(self, root: tree_sitter.Node) -> dict[str, list[Match]]:
+        per_source: dict[str, list[Match]] = {}
+        owners = self.owner_of_pattern
+        for pattern, captured in tree_sitter.QueryCursor(self.query).matches(root):
+            source, first = owners[pattern]
+            per_source.setdefault(source, []).append((pattern - first, captured))
+        return per_source
+
+
+class RootQueryBatch:
+    def __init__(self, language: tree_sitter.Language, compile_query: Callable[[str], tree_sitter.Query]):
+        self._language = language
+        self._compile = compile_query
+        self._lock = threading.Lock()
+        self._seen_on: dict[str, int] = {}  # source -> on how many trees it ran
+        self._last_tree_of: dict[str, int] = {}
+        self._combined: _Combined | None = None
+        self._local = threading.local()  # per thread: the root last run, and its matches
+
+    def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
+        found = self._batched_matches(source, root)
+        if found is None:
+            return tree_sitter.QueryCursor(self._compile(source)).matches(root)
+        return found
+
+    def captures(self, source: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+        found = self._batched_matches(source, root)
+        if found is None:
+            return tree_sitter.QueryCursor(self._compile(source)).captures(root)
+        by_name: dict[str, list[tree_sitter.Node]] = {}
+        for _, captured in found:
+            for name, nodes in captured.items():
+                by_name.setdefault(name, []).extend(nodes)
+        for nodes in by_name.values():
+            nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
+        return by_name
+
+    def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
+        combined = self._combined
+        if combined is None or source not in combined.ranges:
+            self._note_use(source, root)
+            return None
+        # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
+        memo = getattr(self._local, "memo", None)
+        if memo is None or memo[0] is not combined or memo[1] != root:
+            memo = (combined, root, combined.split(root))
+            self._local.memo = memo
+        return memo[2].get(source, [])
+
+    def _note_use(self, source: str, root: tree_sitter.Node) -> None:
+        if self._last_tree_of.get(source) == root.id:
+            return
+        self._last_tree_of[source] = root.id
+        self._seen_on[source] = self._seen_on.get(source, 0) + 1
+        batched = self._combined.sources if self._combined else []
+        if self._seen_on[source] >= _RECURRENCE_TO_BATCH and len(batched) < _MAX_BATCHED_SOURCES:
+            self._add(source)
+
+    def _add(self, source: str) -> None:
+        with self._lock:
+            batched = self._combined.sources if self._combined else []
+            if source in batched or self._compile(source).pattern_count == 0:
+                return
+            sources = batched + [source]
+            try:
+                combined = _Combined(self._language, sources, [self._compile(s).pattern_count for s in sources])
+            except (tree_sitter.QueryError, ValueError):
+                return  # a source that does not combine cleanly keeps running alone
+            if combined.query.pattern_count == sum(end - first for first, end in combined.ranges.values()):
+                self._combined = combined
