@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from checks.context import node_text
 from checks.keyed_collections import (
+    COLLECTIVE_WORDS,
     CollectionDeclaration,
     FileCollections,
     declared_type_text,
+    entity_nouns,
     holds_single_pack,
     is_bare_id_type,
     is_per_entity_struct,
@@ -21,6 +24,7 @@ from checks.keyed_collections import (
 )
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
+from checks.vocabulary import words_of
 from checks.parsing import matches
 from checks.rules.base import Rule
 
@@ -37,6 +41,11 @@ COMPARING_METHODS = frozenset({
     "retain", "retain_mut", "find", "position", "rposition", "any", "dedup_by_key", "dedup_by",
     "find_map", "filter", "binary_search_by_key", "extract_if", "drain_filter",
 })
+# What a pack ships directly. Nodes and steps live inside one flow, so a local collection of
+# them is usually one flow's graph; flows and components collide across packs.
+PACK_LEVEL_ENTITIES = frozenset({"flow", "component"})
+_PACK_LOOP = re.compile(r"\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*", re.IGNORECASE)
+
 ORIGIN_LABELS = {"field": "field", "static": "static", "let": "local", "parameter": "parameter"}
 
 _METHOD_CALLS = """
@@ -59,12 +68,20 @@ class KeyedUse:
     verb: str
     composition: KeyComposition | None
     scoped: bool
+    entity: str = ""
 
 
 def _function_name(ctx, node: Node) -> str:
     function = ctx.enclosing_function(node)
     name = function.child_by_field_name("name") if function is not None else None
     return node_text(name) if name is not None else "<top level>"
+
+
+def _entity(vocabulary, text: str) -> str:
+    """``flow.flow_id`` → ``flow``: which per-pack thing an id names."""
+    entry = vocabulary.per_pack.match(text)
+    words = words_of(entry) if entry else ()
+    return words[0] if words else ""
 
 
 def _keyed_use(ctx, tracer, declaration, call, method, key) -> KeyedUse | None:
@@ -83,7 +100,8 @@ def _keyed_use(ctx, tracer, declaration, call, method, key) -> KeyedUse | None:
     verb = "filled" if method in WRITING_METHODS else "looked up"
     if method == "contains":
         verb = "de-duplicated"
-    return KeyedUse(declaration, call, node_text(key), verb, composition, False)
+    entity = _entity(vocabulary, per_pack[0].words_source()) if per_pack else _entity(vocabulary, type_name(key_type))
+    return KeyedUse(declaration, call, node_text(key), verb, composition, False, entity)
 
 
 def _closure_parameters(closure: Node) -> list[str]:
@@ -136,10 +154,11 @@ def _comparing_use(ctx, tracer, declaration, call, method, closure) -> KeyedUse 
         root, _, rest = text.partition(".")
         typed_text = f"{element}.{rest}" if root in parameters and element and rest else text
         if vocabulary.per_pack.match(typed_text) or vocabulary.per_pack.match(text):
-            return KeyedUse(declaration, call, text, "compared", None, False)
+            return KeyedUse(declaration, call, text, "compared", None, False, _entity(vocabulary, typed_text) or _entity(vocabulary, text))
         composition = tracer.trace(side)
-        if composition.per_pack_ids(vocabulary) and not any(p.text in parameters for p in composition.per_pack_ids(vocabulary)):
-            return KeyedUse(declaration, call, text, "compared", composition, False)
+        per_pack = composition.per_pack_ids(vocabulary)
+        if per_pack and not any(p.text in parameters for p in per_pack):
+            return KeyedUse(declaration, call, text, "compared", composition, False, _entity(vocabulary, per_pack[0].words_source()))
     return None
 
 
@@ -187,16 +206,38 @@ def _keyed_by_bare_id(ctx, collections, declaration: CollectionDeclaration) -> b
     return is_bare_id_type(collection.key, ctx.vocabulary) and not _key_struct_has_pack(collections, collection.key, ctx.vocabulary)
 
 
-def _per_pack_by_construction(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
+def _nested_in_owner(ctx, owner, uses: list[KeyedUse]) -> bool:
+    """``struct FlowExecution { node_outputs: HashMap<String, _> }``: node ids inside one flow."""
+    name_node = owner.child_by_field_name("name")
+    owner_words = set(words_of(node_text(name_node) if name_node is not None else ""))
+    if owner_words & COLLECTIVE_WORDS or not owner_words & entity_nouns(ctx.vocabulary):
+        return False
+    entities = {use.entity for use in uses}
+    return bool(entities) and not entities & PACK_LEVEL_ENTITIES and not entities & owner_words
+
+
+def _aggregates_packs(function: Node | None) -> bool:
+    """The function walks many packs (``for pack in …``, ``packs``): its local maps mix them."""
+    if function is None:
+        return False
+    text = node_text(function)
+    return "packs" in words_of(text) or _PACK_LOOP.search(text) is not None
+
+
+def _per_pack_by_construction(ctx, collections: FileCollections, declaration: CollectionDeclaration, uses: list[KeyedUse]) -> bool:
     vocabulary = ctx.vocabulary
     if declaration.origin == "field":
         owner = declaration.owner
-        return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
+        return owner is not None and (
+            is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary) or _nested_in_owner(ctx, owner, uses)
+        )
     if declaration.origin == "static":
         return False
     function = declaration.owner
     if function is None:
         return False
+    if not _aggregates_packs(function) and not any(use.entity in PACK_LEVEL_ENTITIES for use in uses):
+        return True
     parameters = function.child_by_field_name("parameters")
     for parameter in parameters.named_children if parameters is not None else ():
         if parameter.type == "parameter":
@@ -248,7 +289,7 @@ def check(ctx):
     for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
         if any(use.scoped for use in uses):
             continue
-        if not _keyed_by_bare_id(ctx, collections, declaration) or _per_pack_by_construction(ctx, collections, declaration):
+        if not _keyed_by_bare_id(ctx, collections, declaration) or _per_pack_by_construction(ctx, collections, declaration, uses):
             continue
         unscoped = [use for use in uses if not use.scoped]
         key_type = declaration.collection.key if declaration.collection else None
