@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.model import FixAvailability, Severity
+from checks.parsing import captures
 from checks.rules.base import Rule
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
@@ -27,10 +28,12 @@ _CLIENT_KINDS = (
 )
 _COLLECTIONS = {
     ("hash", "map"): "`HashMap`", ("b", "tree", "map"): "`BTreeMap`", ("dash", "map"): "`DashMap`",
-    ("index", "map"): "`IndexMap`", ("hash", "set"): "`HashSet`", ("b", "tree", "set"): "`BTreeSet`",
+    ("dash", "set"): "`DashSet`", ("index", "map"): "`IndexMap`", ("hash", "set"): "`HashSet`", ("b", "tree", "set"): "`BTreeSet`",
     ("lru", "cache"): "LRU cache", ("cache",): "cache", ("registry",): "registry", ("vec",): "`Vec`",
     ("vec", "deque"): "`VecDeque`",
 }
+# Collections that mutate through `&self` (sharded locks inside), so no outer lock is needed.
+_CONCURRENT_COLLECTIONS = frozenset({("dash", "map"), ("dash", "set"), ("cache",)})
 # Per-thread vectors and deques are scratch and ring buffers far more often than state.
 _PER_THREAD_BUFFERS = frozenset({("vec",), ("vec", "deque")})
 _LOCK_OF_UNIT = re.compile(r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>")
@@ -99,7 +102,7 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
     tenant_type = _tenant_typed(ctx, slot)
     if collection is not None and tenant_type is not None:
         return None  # keyed or partitioned by tenant: the map itself separates tenants
-    if collection is not None and (mutable or collection == ("dash", "map")):
+    if collection is not None and (mutable or collection in _CONCURRENT_COLLECTIONS):
         guard = f" behind a `{_LOCKS[lock]}`" if lock is not None else ""
         return SharedHolding(
             f"{_COLLECTIONS[collection]}{guard}",
@@ -159,6 +162,26 @@ def _per_tenant_sites(ctx, uses: list[Node]):
             return
 
 
+def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
+    """Calls of accessor functions that wrap a function-local static
+    (``fn jobs() -> &'static Mutex<..> { static JOBS: OnceLock<..> = ..; JOBS.get_or_init(..) }``):
+    the callers are where per-tenant code reaches the static."""
+    accessors: dict[str, str] = {}
+    for slot in slots:
+        function = ctx.enclosing_function(slot.declaration)
+        name = function.child_by_field_name("name") if function is not None else None
+        if name is not None:
+            accessors[ctx.text(name)] = slot.name
+    calls: dict[str, list[Node]] = {}
+    if not accessors:
+        return calls
+    for call in captures("(call_expression) @call", ctx.root).get("call", ()):
+        slot_name = accessors.get(ctx.callee_name(call) or "")
+        if slot_name is not None:
+            calls.setdefault(slot_name, []).append(call)
+    return calls
+
+
 def _scope_phrase(slot: StaticSlot) -> str:
     if slot.is_per_thread:
         return "every tenant served on the same thread"
@@ -171,8 +194,10 @@ def check(ctx):
     if not candidates:
         return
     uses = slot_uses(ctx, [slot for slot, _ in candidates])
+    accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
     for slot, holding in candidates:
-        related = list(_per_tenant_sites(ctx, uses.get(slot.name, [])))
+        reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
+        related = list(_per_tenant_sites(ctx, reaching))
         kind = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}.get(slot.storage, "static")
         message = (
             f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
@@ -195,7 +220,10 @@ RULE = Rule(
         "Thread-locals are no better: an async runtime or worker pool runs many tenants' work "
         "on the same thread. Immutable data (compiled regexes, schemas, constant tables, a map "
         "built once and never mutated), `Once` guards, and metrics instruments (counters, "
-        "histograms, atomics counting events) stay quiet: they hold no tenant's data. Atomics "
+        "histograms, atomics counting events) stay quiet: they hold no tenant's data. So do maps "
+        "whose key or value type is tenant-scoped (`HashMap<TenantId, TenantRuntime>`: the map "
+        "itself separates tenants), and thread-local tenant slots, which ISO301 reports where "
+        "they are written. Atomics "
         "are reported only when their name says they hold per-request state "
         "(`CURRENT_TENANT_ID`, `ACTIVE_FLOW`)."
     ),
