@@ -48,7 +48,7 @@ COLLECTIVE_WORDS = frozenset({
     "supervisor", "scheduler", "executor", "controller", "broker", "directory", "map", "table",
 })
 
-_STRUCT_QUERY = """
+STRUCT_QUERY = """
 (struct_item name: (type_identifier) @name) @struct
 """
 _STATIC_QUERY = """
@@ -255,7 +255,7 @@ class FileCollections:
     def __init__(self, ctx: AnalysisContext):
         self.ctx = ctx
         self.structs: dict[str, list[Node]] = {}
-        for _, found in matches(_STRUCT_QUERY, ctx.root):
+        for _, found in matches(STRUCT_QUERY, ctx.root):
             struct, name = found["struct"][0], found["name"][0]
             self.structs.setdefault(node_text(name), []).append(struct)
         self.fields: dict[str, list[CollectionDeclaration]] = {}

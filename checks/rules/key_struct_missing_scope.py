@@ -7,7 +7,7 @@ import re
 from tree_sitter import Node
 
 from checks.context import attribute_texts, node_text
-from checks.keyed_collections import MAP_TYPES, SET_TYPES, struct_fields, type_arguments, type_name
+from checks.keyed_collections import MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule
@@ -25,9 +25,6 @@ KEY_NOUNS = frozenset({
 SHARED_STORE_WORDS = frozenset({"session", "state", "resume", "cache", "checkpoint", "snapshot"})
 MAX_FIELDS_OF_IMPLICIT_KEY = 3
 
-_STRUCTS = """
-(struct_item name: (type_identifier) @name) @struct
-"""
 _KEYED_TYPES = """
 (generic_type type: [(type_identifier) (scoped_type_identifier)] @collection type_arguments: (type_arguments)) @generic
 """
@@ -84,7 +81,7 @@ def _scope_fields(ctx, struct: Node):
 def check(ctx):
     key_uses = _key_type_uses(ctx)
     hashed_by_hand = _manual_hash_impls(ctx)
-    for _, found in matches(_STRUCTS, ctx.root):
+    for _, found in matches(STRUCT_QUERY, ctx.root):
         struct, name_node = found["struct"][0], found["name"][0]
         name = node_text(name_node)
         fields = struct_fields(struct)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.context import node_text
-from checks.keyed_collections import collection_of, type_name
+from checks.keyed_collections import STRUCT_QUERY, collection_of, struct_fields, type_name
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
@@ -217,10 +217,12 @@ def _pack_id_in_reach(ctx, tracer, derived: Node) -> str | None:
     if "self" in scope.parameters or _has_self_parameter(scope.function):
         impl = ctx.enclosing_impl(derived)
         owner = type_name(impl.child_by_field_name("type")) if impl is not None else ""
-        for _, found in matches(f'(struct_item name: (type_identifier) @name (#eq? @name "{owner}") body: (field_declaration_list (field_declaration name: (field_identifier) @field type: (_) @type)))', ctx.root) if owner.isidentifier() else ():
-            for field_node, type_node in zip(found["field"], found["type"]):
-                if is_pack_id(node_text(field_node), node_text(type_node)):
-                    return f"self.{node_text(field_node)}"
+        for _, found in matches(STRUCT_QUERY, ctx.root):
+            if node_text(found["name"][0]) != owner:
+                continue
+            for field_name, _, field_type in struct_fields(found["struct"][0]):
+                if not field_name.isdigit() and is_pack_id(field_name, node_text(field_type) if field_type is not None else ""):
+                    return f"self.{field_name}"
     return None
 
 
