@@ -27,6 +27,7 @@ _SUBJECT_WORDS = frozenset({"tenant", "flow", "pack", "ctx", "context"})
 _CONTEXT_ONLY_WORDS = frozenset({"ctx", "context"})
 _CLEARING_VALUE = re.compile(r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$")
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
+_COLLECTION_WORDS = frozenset({"map", "set", "vec", "deque", "cache", "list", "queue", "heap"})
 MAX_ALIAS_DEPTH = 3
 
 
@@ -102,8 +103,8 @@ class AmbientWriteFinder:
         arguments = self.ctx.call_arguments(call)
         if not arguments:
             return
-        if method == "insert" and len(arguments) != 1:
-            return  # a map insert, not `Option::insert`: keyed storage, judged by ISO2xx rules
+        if method == "insert" and (len(arguments) != 1 or _holds_collection(slot)):
+            return  # a map or set insert, not `Option::insert`: keyed storage, judged by ISO2xx rules
         if method == "push" and not _slot_names_scope(self.ctx, slot):
             return  # pushing onto a plain Vec is a collection, not a context stack
         value = arguments[0]
@@ -153,6 +154,10 @@ def _scope_word(ctx, text: str) -> str | None:
     return "flow" if "flow" in words_of(text) else None
 
 
+def _holds_collection(slot: StaticSlot) -> bool:
+    return bool(set(words_of(slot.type_text)) & _COLLECTION_WORDS)
+
+
 def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
     return _scope_word(ctx, slot.name) is not None or _scope_word(ctx, slot.type_text) is not None
 
@@ -185,9 +190,46 @@ def _slot_writes(ctx) -> list[AmbientWrite]:
     return finder.writes
 
 
+def _drop_function(ctx, node: Node) -> Node | None:
+    """The ``fn drop`` of an ``impl Drop for …`` that encloses ``node``, if any."""
+    function = ctx.enclosing_function(node)
+    implementation = ctx.enclosing_impl(node) if function is not None else None
+    if implementation is None or ctx.text(function.child_by_field_name("name") or function) != "drop":
+        return None
+    trait = implementation.child_by_field_name("trait")
+    return function if trait is not None and ctx.text(trait).rsplit("::", 1)[-1] == "Drop" else None
+
+
+def _runs_async(ctx, node: Node) -> bool:
+    if ctx.enclosing(node, ("async_block",)) is not None:
+        return True
+    function = ctx.enclosing_function(node)
+    if function is None:
+        return False
+    modifiers = next((c for c in function.children if c.type == "function_modifiers"), None)
+    return modifiers is not None and "async" in ctx.text(modifiers)
+
+
+def _guarded_writes(ctx, writes: list[AmbientWrite]) -> set[int]:
+    """Writes that a guard undoes: the restore inside ``Drop::drop`` itself, and, in
+    synchronous code, the writes to a slot that some ``Drop`` impl in the file restores
+    (the RAII form of a scope). Across an ``.await`` a guard does not help: other tasks run
+    on the thread while it is alive, so async writes stay reported."""
+    restored = {w.slot.name for w in writes if _drop_function(ctx, w.node) is not None}
+    guarded: set[int] = set()
+    for write in writes:
+        if _drop_function(ctx, write.node) is not None:
+            guarded.add(write.node.id)
+        elif write.slot.name in restored and not _runs_async(ctx, write.node):
+            guarded.add(write.node.id)
+    return guarded
+
+
 def _slot_write_findings(ctx, tracer: KeyTracer):
-    for write in _slot_writes(ctx):
-        if _is_clearing(ctx, write.value):
+    writes = _slot_writes(ctx)
+    guarded = _guarded_writes(ctx, writes)
+    for write in writes:
+        if write.node.id in guarded or _is_clearing(ctx, write.value):
             continue
         slot = write.slot
         composition = tracer.trace(write.value)
