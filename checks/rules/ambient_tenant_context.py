@@ -25,6 +25,9 @@ _SETTER_ACTIONS = frozenset({"set", "push", "enter", "install"})
 _AMBIENT_WORDS = frozenset({"current", "global", "ambient"})
 _SUBJECT_WORDS = frozenset({"tenant", "flow", "pack", "ctx", "context"})
 _CONTEXT_ONLY_WORDS = frozenset({"ctx", "context"})
+_HOLDER_WORDS = frozenset({"context", "ctx", "holder", "current", "local", "ambient"})
+_HOLDER_SETTERS = frozenset({"set", "enter", "push", "install", "replace", "set_current", "attach"})
+_GUARD_WORDS = frozenset({"guard", "scope", "entered", "enter", "reset", "restore"})
 _CLEARING_VALUE = re.compile(r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$")
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _COLLECTION_WORDS = frozenset({"map", "set", "vec", "deque", "cache", "list", "queue", "heap"})
@@ -275,11 +278,16 @@ def _short(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _setter_kind(ctx, name: str) -> str | None:
-    """``"named"`` when the setter's name says tenant/flow/pack, ``"context"`` when it only
-    says ctx/context (then the argument must carry tenant data), else None."""
+def _setter_kind(ctx, segments: list[str]) -> str | None:
+    """How a call's path says it sets ambient context: ``"configured"`` (listed in
+    ``telemetry.extra-setters``), ``"named"`` (``set_current_tenant_ctx``, or
+    ``TenantContext::set`` on a tenant-context holder type), ``"context"`` (only says
+    ctx/context, so the argument must carry tenant data), else None."""
+    name = segments[-1] if segments else ""
     if name in ctx.settings.extra_telemetry_setters:
         return "configured"
+    if len(segments) > 1 and _is_context_holder_type(ctx, segments[-2]) and name in _HOLDER_SETTERS:
+        return "named"
     words = set(words_of(name))
     if not (words & _SETTER_ACTIONS and words & _AMBIENT_WORDS):
         return None
@@ -291,15 +299,38 @@ def _setter_kind(ctx, name: str) -> str | None:
     return "context" if subjects <= _CONTEXT_ONLY_WORDS else "named"
 
 
+def _is_context_holder_type(ctx, segment: str) -> bool:
+    """``TenantContext``, ``CurrentTenant``, ``FlowCtxHolder``: a type named for tenant/flow
+    scope and for holding the current one."""
+    if not segment[:1].isupper() or segment.isupper():
+        return False
+    words = set(words_of(segment))
+    return _scope_word(ctx, segment) is not None and bool(words & _HOLDER_WORDS)
+
+
+def _binds_guard(call: Node) -> bool:
+    """``let _guard = enter_current_tenant(t);``: the setter returns a guard that restores the
+    previous context when it goes out of scope, the RAII form of a scope."""
+    parent = call.parent
+    while parent is not None and parent.type in ("try_expression", "await_expression"):
+        parent = parent.parent
+    if parent is None or parent.type != "let_declaration":
+        return False
+    pattern = parent.child_by_field_name("pattern")
+    words = set(words_of(pattern.text.decode("utf-8", "replace"))) if pattern is not None else set()
+    return bool(words & _GUARD_WORDS)
+
+
 def _setter_findings(ctx, tracer: KeyTracer):
     configured_paths = ctx.settings.extra_telemetry_setters
     for call in captures("(call_expression) @call", ctx.root).get("call", ()):
         function = call.child_by_field_name("function")
         if function is None:
             continue
-        name = ctx.callee_name(call) or ""
-        kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, name)
-        if kind is None:
+        segments = ctx.path_segments(function)
+        name = segments[-1] if segments else ""
+        kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, segments)
+        if kind is None or _binds_guard(call):
             continue
         arguments = ctx.call_arguments(call)
         if not arguments or all(_is_clearing(ctx, argument) for argument in arguments):
@@ -342,7 +373,12 @@ RULE = Rule(
         "request, a spawned task or a telemetry exporter reads the previous tenant's context, "
         "and a missed reset on an error path tags one tenant's data with another's identity. "
         "Pass the context explicitly, record it as span attributes, or use a scoped form that "
-        "restores the previous value (`task_local!` with `SLOT.scope(ctx, fut)`), which stays quiet."
+        "restores the previous value (`task_local!` with `SLOT.scope(ctx, fut)`, or in synchronous "
+        "code a guard whose `Drop` restores it, `let _guard = enter_current_tenant(t)`), which stays "
+        "quiet. Setters are recognised by name (set/push/enter/install + current/global/ambient + "
+        "tenant/flow/pack/ctx), as `TenantContext::set(..)` on a tenant-context holder type, and "
+        "from `telemetry.extra-setters`; slots are the `thread_local!`/`task_local!`/`static` "
+        "items declared in the same file."
     ),
     bad_example=(
         "thread_local! {\n"
