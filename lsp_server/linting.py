@@ -50,6 +50,19 @@ class DocumentLinter:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._waiters: dict[str, list[asyncio.Future]] = {}
         self.debounce_seconds = 0.075
+        # Until the editor's settings have arrived, analyses wait rather than show findings
+        # under the wrong config for a moment.
+        self._paused = False
+        self._held: dict[str, OpenDocument] = {}
+
+    def pause(self) -> None:
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+        held, self._held = self._held, {}
+        for document in held.values():
+            self.schedule(document, delay=0)
 
     def is_current(self, document: OpenDocument) -> bool:
         analysis = self._analyses.get(document.uri)
@@ -58,6 +71,9 @@ class DocumentLinter:
     def schedule(self, document: OpenDocument, delay: float | None = None) -> None:
         """Analyse ``document`` after the debounce delay, replacing any pending run."""
         self._cancel_timer(document.uri)
+        if self._paused:
+            self._held[document.uri] = document
+            return
         loop = asyncio.get_running_loop()
         delay = self.debounce_seconds if delay is None else delay
         self._timers[document.uri] = loop.call_later(delay, self._run_scheduled, document)
@@ -90,7 +106,7 @@ class DocumentLinter:
         Waits through further edits, so a pull never answers for a stale version.
         """
         while not self.is_current(document):
-            if document.uri not in self._timers:
+            if document.uri not in self._timers and document.uri not in self._held:
                 return self.analysis_now(document)
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(document.uri, []).append(waiter)
@@ -102,6 +118,7 @@ class DocumentLinter:
 
     def forget(self, uri: str) -> None:
         self._cancel_timer(uri)
+        self._held.pop(uri, None)
         self._analyses.pop(uri, None)
         for waiter in self._waiters.pop(uri, ()):
             waiter.cancel()

@@ -45,6 +45,8 @@ class IsolintLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("isolint", __version__, protocol_cls=IsolintProtocol)
         self.options = EditorOptions()
+        # initializationOptions; each workspace/configuration answer is layered on these.
+        self._initial_options = EditorOptions()
         self.configuration = ProjectConfiguration()
         self.documents = DocumentStore()
         self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis)
@@ -72,11 +74,12 @@ class IsolintLanguageServer(LanguageServer):
 
     # -- options and configuration ------------------------------------------------------
     def apply_options(self, changes: dict | None, *, source: str) -> bool:
-        """Merge editor settings; invalid ones are reported and the previous kept."""
-        if not changes:
+        """Layer editor settings on the initializationOptions; invalid ones are reported
+        and the previous options kept."""
+        if changes is None:
             return False
         try:
-            options = self.options.merged(changes)
+            options = self._initial_options.merged(changes)
             ProjectConfiguration.validate_overrides(options.config_overrides())
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             message = f"isolint: ignoring invalid {source}: {error}"
@@ -226,7 +229,10 @@ def register_features(server: IsolintLanguageServer) -> None:
     def initialize(params: types.InitializeParams) -> None:
         options = params.initialization_options
         server.apply_options(options if isinstance(options, dict) else None, source="initializationOptions")
+        server._initial_options = server.options
         logs.attach_client(server)
+        if server._supports("workspace", "configuration"):
+            server.linter.pause()  # until initialized has fetched the editor's settings
         log.info("isolint %s: position encoding %s, %s diagnostics", __version__, server.encoding(), "pull" if server.pull_mode else "push")
 
     @server.feature(types.INITIALIZED)
@@ -242,8 +248,11 @@ def register_features(server: IsolintLanguageServer) -> None:
                 await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
             except Exception as error:
                 log.warning("could not register file watchers: %s", error)
-        if await server.fetch_workspace_configuration():
-            server.config_changed()
+        try:
+            if await server.fetch_workspace_configuration():
+                server.config_changed()
+        finally:
+            server.linter.resume()
         if server.options.workspace_scan:
             server._scan_task = asyncio.ensure_future(server.scan_workspace())
 

@@ -108,6 +108,16 @@ async def wait_until(client: LanguageClient, condition: Callable[[], Any], what:
     return value
 
 
+async def wait_until_async(condition: Callable[[], Any], what: Callable[[], str]) -> None:
+    """Like ``wait_until`` for a condition that has to ask the server (e.g. a pull)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what()}")
+        await asyncio.sleep(0.02)
+
+
 async def diagnostics_for(client: RecordingClient, uri: str, version: int | None = None) -> list[types.Diagnostic]:
     """The document's diagnostics as the client would see them: pulled in pull mode, else
     the last push for ``version`` (any version when None)."""
