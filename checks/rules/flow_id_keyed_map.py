@@ -41,8 +41,8 @@ COMPARING_METHODS = frozenset({
     "retain", "retain_mut", "find", "position", "rposition", "any", "dedup_by_key", "dedup_by",
     "find_map", "filter", "binary_search_by_key", "extract_if", "drain_filter",
 })
-# What a pack ships directly. Nodes and steps live inside one flow, so a local collection of
-# them is usually one flow's graph; flows and components collide across packs.
+# What a pack ships directly. Nodes and steps live inside one flow, so a flow's struct may
+# key them by id; flows and components collide across packs.
 PACK_LEVEL_ENTITIES = frozenset({"flow", "component"})
 _PACK_LOOP = re.compile(r"\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*", re.IGNORECASE)
 
@@ -162,6 +162,30 @@ def _comparing_use(ctx, tracer, declaration, call, method, closure) -> KeyedUse 
     return None
 
 
+def _reached_through_pack(ctx, tracer, receiver: Node) -> bool:
+    """``self.packs.get(pack_id)?.flows`` or ``runtime.flows`` with ``runtime`` looked up by
+    pack: the collection used there belongs to one pack, so the use says nothing about a
+    host-wide field of the same name."""
+    node = receiver
+    while node.type in ("field_expression", "call_expression", "await_expression", "try_expression", "reference_expression", "parenthesized_expression"):
+        inner = node.child_by_field_name("value") if node.type == "field_expression" else (
+            node.child_by_field_name("function") if node.type == "call_expression" else (node.named_children[0] if node.named_children else None))
+        if inner is None:
+            break
+        node = inner
+    texts = [node_text(receiver)]
+    if node.type == "identifier":
+        scope = tracer.scope_of(node)
+        binding = scope.binding_before(node_text(node), node)
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None:
+            texts.append(node_text(value))
+        parameter = scope.parameters.get(node_text(node))
+        if parameter is not None:
+            texts.append(parameter[1])
+    return any(ctx.vocabulary.pack.match(text) for text in texts)
+
+
 def _uses(ctx, tracer, collections: FileCollections):
     for _, found in matches(_METHOD_CALLS, ctx.root):
         method = node_text(found["method"][0])
@@ -171,7 +195,10 @@ def _uses(ctx, tracer, collections: FileCollections):
         if not arguments:
             continue
         call = found["call"][0]
-        for declaration in collections.resolve(found["receiver"][0], tracer):
+        receiver = found["receiver"][0]
+        if _reached_through_pack(ctx, tracer, receiver):
+            continue
+        for declaration in collections.resolve(receiver, tracer):
             if method in COMPARING_METHODS and arguments[0].type == "closure_expression":
                 use = _comparing_use(ctx, tracer, declaration, call, method, arguments[0])
             elif method in KEYED_METHODS:
@@ -236,7 +263,9 @@ def _per_pack_by_construction(ctx, collections: FileCollections, declaration: Co
     function = declaration.owner
     if function is None:
         return False
-    if not _aggregates_packs(function) and not any(use.entity in PACK_LEVEL_ENTITIES for use in uses):
+    # A local or parameter collection only mixes packs when the function walks several
+    # packs; otherwise it is one pack's or one flow's (validating a manifest, a graph).
+    if not _aggregates_packs(function):
         return True
     parameters = function.child_by_field_name("parameters")
     for parameter in parameters.named_children if parameters is not None else ():
