@@ -32,7 +32,8 @@ GUARD_WORDS = frozenset({
 })
 TEST_WORDS = frozenset({"test", "tests", "testing"})
 PRODUCTION_WORDS = frozenset({"prod", "production", "release"})
-OPT_IN_WORDS = frozenset({"allow", "allows", "enable", "enabled", "permit", "permits"})
+OPT_IN_WORDS = frozenset({"allow", "allows", "allowed", "enable", "enabled", "permit", "permits", "permitted"})
+GUARD_CALL_WORDS = OPT_IN_WORDS | {"ensure", "require", "assert", "guard", "only"}
 BAIL_OUT = ("return", "panic!", "bail!", "unreachable!", "Err(", "exit(", "unimplemented!", "todo!")
 ASSERTION_MACROS = frozenset({"assert", "ensure", "debug_assert"})
 
@@ -91,11 +92,20 @@ class EnvBackendCheck:
 
     def findings(self):
         seen: set[int] = set()
-        for site, type_name, description in self._candidates():
-            if site.id in seen or site.has_error:
+        unguarded: list[tuple[Node, str, str, bool]] = []
+        guarded_construction = False
+        for site, type_name, description, is_selection in self._candidates():
+            if site.id in seen or site.has_error or self._is_declaration_or_pattern(site):
                 continue
             seen.add(site.id)
-            if self._is_declaration_or_pattern(site) or self._guard(site):
+            if self._guard(site):
+                guarded_construction = guarded_construction or not is_selection
+                continue
+            unguarded.append((site, type_name, description, is_selection))
+        # Selecting `Env` is harmless when every construction it can lead to here is guarded.
+        only_guarded_constructions = guarded_construction and all(selection for *_, selection in unguarded)
+        for site, type_name, description, is_selection in unguarded:
+            if is_selection and only_guarded_constructions:
                 continue
             yield self._finding(site, type_name, description)
 
@@ -105,16 +115,16 @@ class EnvBackendCheck:
             site, type_node, member = found["site"][0], found["type"][0], found["member"][0]
             type_name, description = self._judge_path(site, type_node, node_text(member))
             if description:
-                yield site, type_name, description
+                yield site, type_name, description, node_text(member) in ENV_VARIANTS
         for _, found in matches(self.value_query, ctx.root):
             type_name = node_text(found["type"][0])
             site = found["site"][0]
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
-                yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment"
+                yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment", False
         for _, found in matches(DEFAULT_VARIANT_QUERY, ctx.root):
             variant = found["variant"][0]
             if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(variant.parent)):
-                yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`"
+                yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`", True
 
     def _judge_path(self, site: Node, type_node: Node, member: str) -> tuple[str, str | None]:
         segments = self.ctx.path_segments(type_node)
@@ -219,11 +229,22 @@ class EnvBackendCheck:
                 dev_when_true = _condition_means_dev(node_text(condition), self.guard_words)
                 if dev_when_true is False and any(marker in node_text(consequence) for marker in BAIL_OUT):
                     return True
+            elif self._is_guard_call(expression):
+                return True
             elif expression.type == "macro_invocation":
                 name = expression.child_by_field_name("macro")
                 if name is not None and node_text(name) in ASSERTION_MACROS and _condition_means_dev(node_text(expression)[len(node_text(name)) + 1 :], self.guard_words):
                     return True
         return False
+
+    def _is_guard_call(self, expression: Node) -> bool:
+        """`ensure_env_secrets_allowed()?;`, `require_dev_profile(&config)?;`."""
+        while expression.type in ("try_expression", "await_expression") and expression.named_children:
+            expression = expression.named_children[0]
+        if expression.type != "call_expression":
+            return False
+        words = _words(self.ctx.callee_name(expression) or "")
+        return bool(words & GUARD_CALL_WORDS) and bool(words & (ENV_WORDS | self.guard_words))
 
     def _finding(self, site: Node, type_name: str, description: str):
         related = []
