@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.context import node_text
-from checks.keyed_collections import STRUCT_QUERY, collection_of, struct_fields, type_name
+from checks.keyed_collections import STRUCT_QUERY, FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
@@ -61,6 +61,8 @@ class Destination:
     site: Node | None
     label: str
     tenant_local: bool = False
+    # ``self.cache`` of a struct that exists once per pack: its keys need no pack id.
+    pack_local: bool = False
 
 
 def _is_storage_key_name(name: str) -> bool:
@@ -95,7 +97,7 @@ def _first_argument_of(node: Node) -> Node | None:
     return parent.parent if parent.parent is not None and parent.parent.type == "call_expression" else None
 
 
-def _store_call(ctx, collections_statics: set[str], call: Node) -> Destination | None:
+def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | None:
     function = call.child_by_field_name("function")
     if function is None or function.type != "field_expression":
         return None
@@ -105,13 +107,42 @@ def _store_call(ctx, collections_statics: set[str], call: Node) -> Destination |
         return None
     receiver_text = node_text(receiver)
     words = set(words_of(receiver_text))
-    root = ctx.path_segments(receiver)[0] if receiver.type in ("identifier", "field_expression", "scoped_identifier") else ""
+    root = _chain_root(receiver)
     label = " ".join(receiver_text.split())
+    if root == "self" and _owned_by_one_pack(ctx, collections, receiver):
+        return Destination(False, True, call, label, tenant_local=True, pack_local=True)
     if ctx.vocabulary.tenant.match(receiver_text) or (root == "self" and _in_tenant_impl(ctx, call)):
         return Destination(False, True, call, label, tenant_local=True)
-    if words & SHARED_STORE_WORDS or root in collections_statics or (root.isupper() and len(root) > 1):
+    if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1):
         return Destination(True, True, call, label)
     return Destination(False, True, call, label)
+
+
+def _chain_root(node: Node) -> str:
+    """``self`` in ``self.cache.lock().unwrap()``; ``CACHE`` in ``CACHE.get()``."""
+    while node.type in ("field_expression", "call_expression", "await_expression", "try_expression", "reference_expression", "parenthesized_expression"):
+        if node.type == "field_expression":
+            inner = node.child_by_field_name("value")
+        elif node.type == "call_expression":
+            inner = node.child_by_field_name("function")
+        else:
+            inner = node.named_children[0] if node.named_children else None
+        if inner is None:
+            return ""
+        node = inner
+    if node.type == "scoped_identifier":
+        name = node.child_by_field_name("name")
+        return node_text(name) if name is not None else ""
+    return node_text(node) if node.type in ("identifier", "self") else ""
+
+
+def _owned_by_one_pack(ctx, collections: FileCollections, receiver: Node) -> bool:
+    """``self.cache`` where ``self`` is a per-pack struct and ``cache`` a collection it owns
+    (not an injected ``Arc<dyn StateStore>``, which is shared however it is reached)."""
+    declarations = collections.resolve(receiver, None)
+    return bool(declarations) and all(
+        d.owner is not None and is_per_pack_struct(d.owner, ctx.vocabulary) for d in declarations
+    )
 
 
 def _in_tenant_impl(ctx, node: Node) -> bool:
@@ -131,13 +162,15 @@ def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
     return uses
 
 
-def _destination(ctx, statics: set[str], derived: Node) -> tuple[str, Destination] | None:
+def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination] | None:
     """The storage-key name and destination of a derived string, or None when it is not a key
     (a log line, an error message, a path or URL)."""
     top = _climb(derived)
     call = _first_argument_of(top)
     if call is not None:
-        destination = _store_call(ctx, statics, call)
+        destination = _store_call(ctx, collections, call)
+        if destination is not None and destination.pack_local:
+            return None
         if destination is not None and (destination.shared or destination.tenant_local):
             return "", destination
         return None
@@ -152,9 +185,11 @@ def _destination(ctx, statics: set[str], derived: Node) -> tuple[str, Destinatio
         if function is not None and name:
             for use in _uses_in_function(ctx, function, name, parent.end_byte):
                 use_call = _first_argument_of(_climb(use))
-                destination = _store_call(ctx, statics, use_call) if use_call is not None else None
+                destination = _store_call(ctx, collections, use_call) if use_call is not None else None
                 if destination is not None:
                     sinks.append(destination)
+        if sinks and all(d.pack_local for d in sinks):
+            return None
         shared = [d for d in sinks if d.shared]
         if shared:
             return f"`{name}`", shared[0]
@@ -284,7 +319,7 @@ def _message(kind: str, subject: str, composition: KeyComposition, missing: list
 def check(ctx):
     tracer = KeyTracer(ctx)
     vocabulary = ctx.vocabulary
-    statics = {node_text(n) for n in _static_names(ctx)}
+    collections = FileCollections(ctx)
     reported: set[int] = set()
     for _, found in matches(_DERIVATIONS, ctx.root):
         derived = found["derived"][0]
@@ -292,7 +327,7 @@ def check(ctx):
             derived = derived.parent
         if derived.id in reported:
             continue
-        target = _destination(ctx, statics, derived)
+        target = _destination(ctx, collections, derived)
         if target is None:
             continue
         subject, destination = target
@@ -317,11 +352,6 @@ def check(ctx):
                 fix = _prepend_pack_fix(ctx, derived, pack_expression)
         notes = (composition.describe() + " — no " + ", no ".join("pack_id" if m == "pack id" else m for m in missing),)
         yield ctx.finding(derived, _message(_kind(subject, destination), subject, composition, missing, destination, ctx), fix=fix, related=related, notes=notes)
-
-
-def _static_names(ctx) -> list[Node]:
-    found = matches("(static_item name: (identifier) @name)", ctx.root)
-    return [n for _, captured in found for n in captured["name"]]
 
 
 RULE = Rule(
