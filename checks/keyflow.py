@@ -160,6 +160,36 @@ def _block_encloses(declaration: Node, use: Node) -> bool:
     return block is not None and block.start_byte <= use.start_byte and use.end_byte <= block.end_byte
 
 
+def _iteration_source(use: Node, name: str) -> Node | None:
+    """What a loop or closure variable is drawn from: `uris` in `for uri in &uris { .. }` or
+    in `uris.iter().map(|uri| ..)`, so a key built from it is traced to where it came from."""
+    current = use.parent
+    while current is not None and current.type != "function_item":
+        if current.type == "for_expression":
+            body = current.child_by_field_name("body")
+            if body is not None and body.start_byte <= use.start_byte and _binds(current.child_by_field_name("pattern"), name):
+                return current.child_by_field_name("value")
+        elif current.type == "closure_expression":
+            if _binds(current.child_by_field_name("parameters"), name):
+                call = current.parent.parent if current.parent is not None and current.parent.type == "arguments" else None
+                function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+                return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
+        current = current.parent
+    return None
+
+
+def _binds(pattern: Node | None, name: str) -> bool:
+    if pattern is None:
+        return False
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node_text(node) == name:
+            return True
+        stack.extend(c for c in node.named_children if c.type not in ("type_identifier", "reference_type", "generic_type", "scoped_type_identifier"))
+    return False
+
+
 def _pattern_name(pattern: Node | None) -> str | None:
     if pattern is None:
         return None
@@ -242,6 +272,10 @@ class KeyTracer:
             out.parts.append(KeyPart(name, "parameter", parameter[0], parameter[1]))
             return
         out.parts.append(KeyPart(name, "identifier", node))
+        source = _iteration_source(node, name)
+        if source is not None:
+            out.composed_at.append(source)
+            self._trace(source, out, scope, depth + 1, visiting)
 
     def _trace_update(self, update: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
         if update.type == "call_expression":
