@@ -46,6 +46,7 @@ VALUE_QUERY = """
 ((arguments (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
 ((let_declaration value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
 ((field_initializer value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
+((scoped_identifier name: (identifier) @type) @site (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
 """
 DEFAULT_VARIANT_QUERY = """
 ((enum_item name: (type_identifier) @enum body: (enum_variant_list (enum_variant name: (identifier) @variant)))
@@ -119,6 +120,8 @@ class EnvBackendCheck:
         for _, found in matches(self.value_query, ctx.root):
             type_name = node_text(found["type"][0])
             site = found["site"][0]
+            if site.type == "scoped_identifier" and site.parent is not None and site.parent.type == "scoped_identifier":
+                continue  # `crate::EnvSecrets::new`: judged as a path with its member
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
                 yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment", False
         for _, found in matches(DEFAULT_VARIANT_QUERY, ctx.root):

@@ -8,6 +8,7 @@ merely forwards its own parameter is left alone: its callers choose the key and 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -34,6 +35,7 @@ NOT_A_SECRET_READ = frozenset({
 STORE_NOUNS = frozenset({
     "store", "manager", "backend", "provider", "vault", "client", "resolver", "core", "cache",
     "repo", "repository", "source", "service", "map", "registry", "broker", "handle", "api",
+    "host",
 })
 STANDALONE_STORE_WORDS = frozenset({"vault", "keyring", "keychain"})
 # Methods that read one value for a key once the receiver is known to be a secrets store.
@@ -207,7 +209,7 @@ def _ingredients(composition: KeyComposition) -> list:
 
 
 def _short(text: str, limit: int = 48) -> str:
-    flat = " ".join(text.split())
+    flat = re.sub(r"\s+(?=[.?])", "", " ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -397,7 +399,9 @@ class SecretLookupCheck:
         if fixed_name:
             if tenant_context is None or function_name(function) in self.startup_functions:
                 return None
-        elif self._is_secret_api_layer(function, composition):
+        elif self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
+            # A decorator or backend over the secrets API: its callers choose the key. With a
+            # tenant in reach it is a boundary (a component's `secrets::Host::get`) and is judged.
             return None
         elif lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
             return None
