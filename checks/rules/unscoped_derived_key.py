@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.context import node_text
-from checks.keyed_collections import STRUCT_QUERY, FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
+from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
@@ -231,7 +231,7 @@ def _kind(subject: str, destination: Destination) -> str:
     return "key"
 
 
-def _pack_id_in_reach(ctx, tracer, derived: Node) -> str | None:
+def _pack_id_in_reach(ctx, tracer, collections: FileCollections, derived: Node) -> str | None:
     """An expression naming the pack id that the code around the key already has."""
     vocabulary = ctx.vocabulary
     scope = tracer.scope_of(derived)
@@ -252,10 +252,8 @@ def _pack_id_in_reach(ctx, tracer, derived: Node) -> str | None:
     if "self" in scope.parameters or _has_self_parameter(scope.function):
         impl = ctx.enclosing_impl(derived)
         owner = type_name(impl.child_by_field_name("type")) if impl is not None else ""
-        for _, found in matches(STRUCT_QUERY, ctx.root):
-            if node_text(found["name"][0]) != owner:
-                continue
-            for field_name, _, field_type in struct_fields(found["struct"][0]):
+        for struct in collections.structs.get(owner, []):
+            for field_name, _, field_type in struct_fields(struct):
                 if not field_name.isdigit() and is_pack_id(field_name, node_text(field_type) if field_type is not None else ""):
                     return f"self.{field_name}"
     return None
@@ -347,7 +345,7 @@ def check(ctx):
             related.append(ctx.related(destination.site, f"used as a key of `{destination.label}` here"))
         fix = None
         if "pack id" in missing:
-            pack_expression = _pack_id_in_reach(ctx, tracer, derived)
+            pack_expression = _pack_id_in_reach(ctx, tracer, collections, derived)
             if pack_expression is not None:
                 fix = _prepend_pack_fix(ctx, derived, pack_expression)
         notes = (composition.describe() + " — no " + ", no ".join("pack_id" if m == "pack id" else m for m in missing),)
