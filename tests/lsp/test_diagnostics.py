@@ -54,7 +54,7 @@ async def test_change_then_close(session):
         with pytest.raises(Exception, match="not open"):
             await diagnostics_for(client, uri)
     else:
-        assert await diagnostics_for(client, uri, None) == []
+        assert list(await diagnostics_for(client, uri, None)) == []
 
 
 async def test_related_information_points_at_the_fill_site(session):
