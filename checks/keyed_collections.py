@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
-from checks.parsing import matches
+from checks.parsing import matches, new_parser
 from checks.vocabulary import Vocabulary, words_of
 
 MAP_TYPES = frozenset({
@@ -51,6 +51,10 @@ COLLECTIVE_WORDS = frozenset({
 STRUCT_QUERY = """
 (struct_item name: (type_identifier) @name) @struct
 """
+_STATIC_MACRO_QUERY = """
+(macro_invocation macro: [(identifier) (scoped_identifier)] @macro (token_tree) @body (#match? @macro "(^|::)(lazy_static|thread_local)$"))
+"""
+THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut", "set", "take", "replace"})
 _STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type) @static
 """
@@ -272,6 +276,11 @@ class FileCollections:
             collection = collection_of(static_type)
             if collection is not None:
                 self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, static)
+        for _, found in matches(_STATIC_MACRO_QUERY, ctx.root):
+            for name, type_node in _macro_statics(found["body"][0]):
+                collection = collection_of(type_node)
+                if collection is not None:
+                    self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, found["body"][0].parent)
         self._lets: dict[int, CollectionDeclaration | None] = {}
         self._parameters: dict[int, CollectionDeclaration] = {}
 
@@ -346,9 +355,61 @@ class FileCollections:
                 parameter = self._parameter_declaration(tracer.scope_of(node).parameters.get(name))
                 if parameter is not None:
                     return [parameter]
+                accessed = _thread_local_access(node, name)
+                if accessed is not None:
+                    return self._resolve(accessed, tracer, depth + 1)
             static = self.statics.get(name)
             return [static] if static is not None else []
         return []
+
+
+def _macro_statics(token_tree: Node):
+    """``static ref NAME: Type = …;`` items of a ``lazy_static!``/``thread_local!`` body: the
+    name token, and the type re-parsed on its own (macro bodies are flat tokens)."""
+    tokens = token_tree.children
+    for index, token in enumerate(tokens):
+        if token.type != "static":
+            continue
+        following = tokens[index + 1 : index + 4]
+        name = next((t for t in following if t.type == "identifier" and node_text(t) != "ref"), None)
+        colon = next((t for t in following if t.type == ":"), None)
+        if name is None or colon is None:
+            continue
+        equals = next((t for t in tokens[index:] if t.type == "="), None)
+        if equals is None:
+            continue
+        type_text = token_tree.text[colon.end_byte - token_tree.start_byte : equals.start_byte - token_tree.start_byte]
+        alias = parse_type_alias(type_text)
+        if alias is not None:
+            yield name, alias
+
+
+def parse_type_alias(type_text: bytes) -> Node | None:
+    """Parse a type written inside a macro into a type node of its own small tree."""
+    tree = new_parser().parse(b"type T = " + type_text + b";")
+    item = tree.root_node.named_children[0] if tree.root_node.named_children else None
+    if item is None or item.type != "type_item" or item.has_error:
+        return None
+    return item.child_by_field_name("type")
+
+
+def _thread_local_access(identifier: Node, name: str) -> Node | None:
+    """``CACHE.with(|cache| cache.borrow_mut().insert(..))``: ``cache`` is ``CACHE``'s value."""
+    current = identifier.parent
+    while current is not None and current.type != "function_item":
+        if current.type == "closure_expression":
+            parameters = current.child_by_field_name("parameters")
+            names = [node_text(p.child_by_field_name("pattern") or p) for p in parameters.named_children] if parameters is not None else []
+            if name in names:
+                arguments = current.parent
+                call = arguments.parent if arguments is not None and arguments.type == "arguments" else None
+                function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+                method = function.child_by_field_name("field") if function is not None and function.type == "field_expression" else None
+                if method is not None and node_text(method) in THREAD_LOCAL_ACCESSORS:
+                    return function.child_by_field_name("value")
+                return None
+        current = current.parent
+    return None
 
 
 def _peel(node: Node | None) -> Node | None:
