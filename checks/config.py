@@ -13,9 +13,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from checks.model import Severity
 from checks.vocabulary import Vocabulary
@@ -37,6 +37,18 @@ DEFAULT_SCOPING_HELPERS = (
 )
 
 SeverityName = Literal["error", "warning", "info", "hint"]
+
+
+def _known_selector(selector: str) -> str:
+    from checks.rules import rules_matching_selector
+
+    if not rules_matching_selector(selector):
+        raise ValueError(f"unknown rule code or name {selector!r}")
+    return selector
+
+
+# Validated one by one, so an error names the exact entry (and a severity table's exact key).
+RuleSelector = Annotated[str, AfterValidator(_known_selector)]
 
 
 class _Strict(BaseModel):
@@ -80,10 +92,10 @@ class IsolintConfig(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
 
-    select: tuple[str, ...] = ("ALL",)
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, SeverityName] = Field(default_factory=dict)
+    select: tuple[RuleSelector, ...] = ("ALL",)
+    extend_select: tuple[RuleSelector, ...] = ()
+    ignore: tuple[RuleSelector, ...] = ()
+    severity: dict[RuleSelector, SeverityName] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ("target/", ".git/", "node_modules/")
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
@@ -92,26 +104,6 @@ class IsolintConfig(_Strict):
     scope: ScopeOptions = ScopeOptions()
     secrets: SecretOptions = SecretOptions()
     telemetry: TelemetryOptions = TelemetryOptions()
-
-    @field_validator("select", "extend_select", "ignore")
-    @classmethod
-    def _known_selectors(cls, selectors: tuple[str, ...]) -> tuple[str, ...]:
-        from checks.rules import rules_matching_selector
-
-        for selector in selectors:
-            if not rules_matching_selector(selector):
-                raise ValueError(f"unknown rule code or name {selector!r}")
-        return selectors
-
-    @field_validator("severity")
-    @classmethod
-    def _known_rules(cls, table: dict[str, str]) -> dict[str, str]:
-        from checks.rules import rules_matching_selector
-
-        for selector in table:
-            if not rules_matching_selector(selector):
-                raise ValueError(f"unknown rule code or name {selector!r}")
-        return table
 
     @cached_property
     def settings(self) -> "Settings":
@@ -260,13 +252,14 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
         return IsolintConfig.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        key_path = [str(p) for p in first["loc"] if not isinstance(p, int)]
+        # pydantic marks a failing dict key with a trailing "[key]" location entry.
+        key_path = [str(p) for p in first["loc"] if not isinstance(p, int) and p != "[key]"]
         key = ".".join(key_path) or "<root>"
         kind = first["type"]
         if kind == "extra_forbidden":
             message = f"unknown option `{key}`"
         else:
-            message = f"invalid value for `{key}`: {first['msg']}"
+            message = f"invalid value for `{key}`: {first['msg'].removeprefix('Value error, ')}"
         line = _line_of_key(text, key_path[-1] if key_path else "")
         raise ConfigError(path, message, line=line, key=key) from error
 

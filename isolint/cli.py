@@ -105,7 +105,12 @@ def main(argv: list[str] | None = None) -> int:
 def _overrides(args) -> dict:
     overrides: dict = {}
     if args.select is not None:
+        # `--select` replaces the config's whole selection, its ignores included (as in
+        # ruff): asking for ISO101 on the command line must not be silently undone by a
+        # config that ignores it. `--ignore` given alongside still applies.
         overrides["select"] = tuple(args.select)
+        overrides["extend_select"] = ()
+        overrides["ignore"] = ()
     if args.extend_select is not None:
         overrides["extend_select"] = tuple(args.extend_select)
     if args.ignore is not None:
