@@ -25,7 +25,6 @@ from tests.editors.test_neovim import (
     CRATE_WITH_STALE_SUPPRESSION,
     FLOW_ID_KEYED_LINE,
     FLOW_REGISTRIES,
-    STALE_SUPPRESSION_LINE,
     make_crate,
 )
 
@@ -164,7 +163,8 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
         vscode_tools, code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
         squiggle="warning",
         screenshot=str(screenshot),
-        fix={"code": "ISO201", "line": line, "title": "Allow ISO201 here", "problemText": "is keyed by `String`"},
+        problem={"code": "ISO201", "text": "is keyed by `String`"},
+        quickFix={"line": line, "column": 5, "title": "Allow ISO201 here"},
     )
 
     flagged = [row for row in result["problems"] if "ISO201" in row]
@@ -174,23 +174,24 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
     lines_after = lib.read_text().splitlines()
     assert lines_after[FLOW_ID_KEYED_LINE].strip().startswith("// isolint: allow(ISO201) reason:")
     assert lines_after[FLOW_ID_KEYED_LINE + 1:] == FLOW_REGISTRIES.splitlines()[FLOW_ID_KEYED_LINE:]
-    assert not any("ISO201" in row for row in result["problems_after_fix"])
+    assert not any("ISO201" in row for row in result["problems_after_save"])
     if os.environ.get("ISOLINT_UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, SCREENSHOT)
 
 
-def test_quick_fix_in_vscode_removes_stale_suppression(vscode_tools, code_server, tmp_path):
+def test_fix_all_on_save_applies_safe_fixes(vscode_tools, code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    (tmp_path / "greeter" / ".vscode").mkdir()
+    (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.fixAllOnSave": True}))
     problem = "unused suppression: no ISO401 finding here"
 
     result = run_vscode(
         vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
         squiggle="warning",
-        fix={"code": "ISO002", "line": STALE_SUPPRESSION_LINE + 1, "title": "Remove unused suppression (ISO002)", "problemText": problem},
+        problem={"code": "ISO002", "text": problem},
     )
 
-    assert any(problem in row and "ISO002" in row for row in result["problems"]), result["problems"]
-    assert result["found_action"], result.get("menu_actions")
+    assert any(problem in row for row in result["problems"]), result["problems"]
     assert lib.read_text() == CRATE_AFTER_FIX
-    assert not any(problem in row for row in result["problems_after_fix"])
+    assert not any(problem in row for row in result["problems_after_save"])
