@@ -47,8 +47,11 @@ _DERIVATIONS = """
   (binary_expression operator: "+" right: [(string_literal) (reference_expression) (call_expression)]) @derived
 ]
 """
-_CALLS = """
-(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments) @arguments) @call
+_APPENDS = """
+[
+  (call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method) (#eq? @method "push_str"))
+  (compound_assignment_expr left: (identifier) @target operator: "+=")
+]
 """
 
 
@@ -162,9 +165,9 @@ def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
     return uses
 
 
-def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination] | None:
-    """The storage-key name and destination of a derived string, or None when it is not a key
-    (a log line, an error message, a path or URL)."""
+def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination, Node] | None:
+    """How to name a derived string, where it goes, and the expression to trace it at (a later
+    use of its ``let``); None when it is not a storage key (a log line, an error, a path)."""
     top = _climb(derived)
     call = _first_argument_of(top)
     if call is not None:
@@ -172,7 +175,7 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         if destination is not None and destination.pack_local:
             return None
         if destination is not None and (destination.shared or destination.tenant_local):
-            return "", destination
+            return "", destination, derived
         return None
     parent = top.parent
     if parent is None:
@@ -181,32 +184,34 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         pattern = parent.child_by_field_name("pattern")
         name = node_text(pattern).removeprefix("mut ").strip() if pattern is not None else ""
         function = ctx.enclosing_function(parent)
-        sinks = []
-        if function is not None and name:
-            for use in _uses_in_function(ctx, function, name, parent.end_byte):
-                use_call = _first_argument_of(_climb(use))
-                destination = _store_call(ctx, collections, use_call) if use_call is not None else None
-                if destination is not None:
-                    sinks.append(destination)
-        if sinks and all(d.pack_local for d in sinks):
+        sinks: list[tuple[Destination, Node]] = []
+        uses = _uses_in_function(ctx, function, name, parent.end_byte) if function is not None and name else []
+        for use in uses:
+            use_call = _first_argument_of(_climb(use))
+            destination = _store_call(ctx, collections, use_call) if use_call is not None else None
+            if destination is not None:
+                sinks.append((destination, use))
+        if sinks and all(d.pack_local for d, _ in sinks):
             return None
-        shared = [d for d in sinks if d.shared]
+        # Trace the key where it is used, so `push_str`/`+=` after the `let` count too.
+        shared = [(d, use) for d, use in sinks if d.shared]
         if shared:
-            return f"`{name}`", shared[0]
+            return f"`{name}`", shared[0][0], shared[0][1]
         if not _is_storage_key_name(name):
             return None
         if sinks:
-            return f"`{name}`", sinks[0]
-        return f"`{name}`", Destination(True, False, None, "")
+            return f"`{name}`", sinks[0][0], sinks[0][1]
+        last_use = max(uses, key=lambda n: n.start_byte) if uses else derived
+        return f"`{name}`", Destination(True, False, None, ""), last_use
     if parent.type == "field_initializer":
         field = parent.child_by_field_name("field")
         name = node_text(field) if field is not None else ""
-        return (f"in field `{name}`", Destination(True, False, None, "")) if _is_storage_key_name(name) else None
+        return (f"in field `{name}`", Destination(True, False, None, ""), derived) if _is_storage_key_name(name) else None
     function = _returned_from(ctx, top)
     if function is not None:
         name_node = function.child_by_field_name("name")
         name = node_text(name_node) if name_node is not None else ""
-        return (f"returned by `fn {name}`", Destination(True, False, None, "")) if _is_storage_key_name(name) else None
+        return (f"returned by `fn {name}`", Destination(True, False, None, ""), derived) if _is_storage_key_name(name) else None
     return None
 
 
@@ -314,22 +319,49 @@ def _message(kind: str, subject: str, composition: KeyComposition, missing: list
     return f"{kind} {subject + ' ' if subject else ''}is built from {ingredients} with no {lacking}{where}: {why}"
 
 
+def _derived_strings(ctx, tracer):
+    """``format!``, ``[..].join``, ``a + ":" + b``, and ``let`` strings grown by ``push_str``/``+=``."""
+    seen: set[int] = set()
+    for _, found in matches(_DERIVATIONS, ctx.root):
+        derived = found["derived"][0]
+        while derived.type == "binary_expression" and derived.parent is not None and derived.parent.type == "binary_expression":
+            derived = derived.parent
+        if derived.id not in seen:
+            seen.add(derived.id)
+            yield derived
+    for _, found in matches(_APPENDS, ctx.root):
+        target = found["target"][0]
+        binding = tracer.scope_of(target).binding_before(node_text(target), target)
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None and value.id not in seen and not _is_derivation(value):
+            seen.add(value.id)
+            yield value
+
+
+def _is_derivation(node: Node) -> bool:
+    if node.type == "macro_invocation":
+        macro = node.child_by_field_name("macro")
+        return macro is not None and node_text(macro) == "format"
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        method = function.child_by_field_name("field") if function is not None and function.type == "field_expression" else None
+        return method is not None and node_text(method) in ("join", "concat")
+    return node.type == "binary_expression"
+
+
 def check(ctx):
     tracer = KeyTracer(ctx)
     vocabulary = ctx.vocabulary
     collections = FileCollections(ctx)
     reported: set[int] = set()
-    for _, found in matches(_DERIVATIONS, ctx.root):
-        derived = found["derived"][0]
-        while derived.type == "binary_expression" and derived.parent is not None and derived.parent.type == "binary_expression":
-            derived = derived.parent
+    for derived in _derived_strings(ctx, tracer):
         if derived.id in reported:
             continue
         target = _destination(ctx, collections, derived)
         if target is None:
             continue
-        subject, destination = target
-        composition = tracer.trace(derived)
+        subject, destination, traced = target
+        composition = tracer.trace(traced)
         if not composition.per_pack_ids(vocabulary):
             continue
         missing = []
