@@ -186,11 +186,18 @@ def _slot_writes(ctx) -> list[AmbientWrite]:
     if not slots:
         return []
     finder = AmbientWriteFinder(ctx)
-    uses = slot_uses(ctx, slots)
-    for slot in slots:
-        for use in uses.get(slot.name, ()):
-            finder.from_use(use, slot)
+    for name, uses in slot_uses(ctx, slots).items():
+        same_named = [slot for slot in slots if slot.name == name]
+        for use in uses:
+            finder.from_use(use, _declaration_for(use, same_named))
     return finder.writes
+
+
+def _declaration_for(use: Node, same_named: list[StaticSlot]) -> StaticSlot:
+    """The declaration a use refers to when several statics share a name (function-local
+    statics): the latest one declared before the use, else the first."""
+    before = [slot for slot in same_named if slot.name_node.start_byte < use.start_byte]
+    return before[-1] if before else same_named[0]
 
 
 def _drop_function(ctx, node: Node) -> Node | None:

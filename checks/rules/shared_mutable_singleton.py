@@ -195,9 +195,12 @@ def check(ctx):
         return
     uses = slot_uses(ctx, [slot for slot, _ in candidates])
     accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
+    related_by_name: dict[str, list] = {}
     for slot, holding in candidates:
-        reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
-        related = list(_per_tenant_sites(ctx, reaching))
+        related = related_by_name.get(slot.name)
+        if related is None:
+            reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
+            related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching))
         kind = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}.get(slot.storage, "static")
         message = (
             f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
