@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -72,12 +73,15 @@ NOT_SECRET_VALUE_WORDS = frozenset({
     "expiry", "header", "name", "format", "prefix", "len", "length", "size",
 })
 
+# `{names}` and `{methods}` are filled per config (extra APIs); the predicates keep the
+# candidate set small so most calls never reach Python.
 CALL_QUERY = """
-(call_expression function: (identifier) @callee) @call
-(call_expression function: (scoped_identifier name: (identifier) @callee)) @call
-(call_expression function: (field_expression field: (field_identifier) @callee)) @call
-(call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call
+((call_expression function: (identifier) @callee) @call (#match? @callee "{names}"))
+((call_expression function: (scoped_identifier name: (identifier) @callee)) @call (#match? @callee "{names}"))
+((call_expression function: (field_expression field: (field_identifier) @callee)) @call (#match? @callee "{methods}"))
+((call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call (#match? @callee "{methods}"))
 """
+SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|^var$|^var_os$"
 STRUCT_QUERY = "(struct_item name: (type_identifier) @name body: (field_declaration_list) @fields)"
 STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type)
@@ -220,16 +224,23 @@ class SecretLookupCheck:
         self.ctx = ctx
         self.vocabulary = ctx.vocabulary
         self.tracer = KeyTracer(ctx)
-        self.index = FileIndex(ctx)
         settings = ctx.settings
         self.extra_apis = settings.extra_secret_apis
         self.extra_receivers = WordSet(tuple(settings.extra_secret_receivers))
         self.startup_functions = settings.startup_functions
+        names = SECRET_NAME_PATTERN + "".join(f"|^{re.escape(api)}$" for api in sorted(self.extra_apis))
+        methods = names + "|^(" + "|".join(sorted(STORE_READ_METHODS)) + ")$"
+        self.call_query = CALL_QUERY.replace("{names}", names.replace("\\", "\\\\")).replace("{methods}", methods.replace("\\", "\\\\"))
+
+    @cached_property
+    def index(self) -> FileIndex:
+        """Built on the first lookup that needs it: most files read no secret at all."""
+        return FileIndex(self.ctx)
 
     # -- finding lookups --------------------------------------------------------------
     def lookups(self):
         seen: set[int] = set()
-        for _, found in matches(CALL_QUERY, self.ctx.root):
+        for _, found in matches(self.call_query, self.ctx.root):
             call = found["call"][0]
             if call.id in seen or call.has_error:
                 continue
