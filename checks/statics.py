@@ -55,7 +55,7 @@ def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
     found = captures(_DECLARATIONS_QUERY, ctx.root)
     slots: list[StaticSlot] = []
     for item in found.get("static", ()):
-        slot = _slot_from_static_item(ctx, item)
+        slot = _slot_from_static_item(item)
         if slot is not None:
             slots.append(slot)
     for macro in found.get("macro", ()):
@@ -66,7 +66,7 @@ def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
     return slots
 
 
-def _slot_from_static_item(ctx: AnalysisContext, item: Node) -> StaticSlot | None:
+def _slot_from_static_item(item: Node) -> StaticSlot | None:
     name = item.child_by_field_name("name")
     if name is None:
         return None
