@@ -41,7 +41,7 @@ def _key_type_uses(ctx) -> dict[str, list[Node]]:
         if type_name(found["collection"][0]) not in MAP_TYPES | SET_TYPES:
             continue
         arguments = type_arguments(generic)
-        if arguments:
+        if arguments and not ctx.should_skip(generic):
             uses.setdefault(type_name(arguments[0]), []).append(generic)
     return uses
 
