@@ -44,7 +44,7 @@ STORE_READ_METHODS = frozenset({
     "get", "get_text", "get_json", "get_bytes", "get_string", "get_str", "get_value",
     "get_opt", "get_optional", "try_get", "read", "read_text", "read_json", "read_bytes",
     "read_string", "read_value", "fetch", "fetch_text", "fetch_value", "load", "resolve",
-    "lookup", "retrieve",
+    "lookup", "retrieve", "get_by_key", "get_by_name", "get_by_path", "read_by_key",
 })
 # Zero-argument accessors between a store and the read: `SECRETS.read().await.get(k)`.
 ACCESSOR_METHODS = frozenset({
@@ -511,8 +511,19 @@ class SecretLookupCheck:
             closure = ctx.enclosing(closure, ("closure_expression",))
         for name, declarations in scope.lets.items():
             for declaration in declarations:
-                if declaration.end_byte <= call.start_byte:
+                if declaration.end_byte <= call.start_byte and self._is_request_data(declaration):
                     yield from self._context(f"`{name}`", name, declaration, f"&{name}")
+
+    def _is_request_data(self, declaration: Node) -> bool:
+        """`let tenant = req.tenant()` is the tenant being served; `let tenant_id =
+        env::var("TENANT_ID")` (an Azure AD tenant, say) is host configuration."""
+        value = declaration.child_by_field_name("value")
+        if value is None:
+            return False
+        parts = self.tracer.trace(value).parts
+        if any(p.kind == "call" and p.text in ENV_READERS for p in parts):
+            return False
+        return any(p.kind == "parameter" or (p.kind == "field" and p.text.startswith("self.")) for p in parts)
 
     def _context(self, label: str, words: str, node: Node, fix_argument: str | None):
         vocabulary = self.vocabulary
