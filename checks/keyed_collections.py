@@ -8,7 +8,7 @@ a collection de-duplicated by flow id are all questions about the same declarati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -30,7 +30,7 @@ WRAPPER_TYPES = frozenset({
 })
 STRING_TYPES = frozenset({
     "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
-    "CompactStr", "Name",
+    "CompactStr",
 })
 INTEGER_TYPES = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"})
 # Methods between a receiver and its collection: lock guards, references, conversions.
@@ -79,8 +79,7 @@ class CollectionDeclaration:
     name_node: Node
     origin: str  # field | static | let
     collection: CollectionType | None
-    owner: Node | None = None  # the struct of a field, the function of a let
-    aliases: list[Node] = field(default_factory=list)
+    owner: Node | None = None  # the struct of a field, the function of a let or parameter
 
 
 def type_name(type_node: Node | None) -> str:
