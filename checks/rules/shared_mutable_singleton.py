@@ -36,6 +36,7 @@ _COLLECTIONS = {
 _CONCURRENT_COLLECTIONS = frozenset({("dash", "map"), ("dash", "set"), ("cache",)})
 # Per-thread vectors and deques are scratch and ring buffers far more often than state.
 _PER_THREAD_BUFFERS = frozenset({("vec",), ("vec", "deque")})
+_SIGNAL_SENDER = re.compile(r"Sender\s*<\s*(?:\(\s*\)|bool|[ui](?:8|16|32|64|size))\s*>")
 _LOCK_OF_UNIT = re.compile(r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>")
 _LOCKS = {("mutex",): "Mutex", ("rw", "lock"): "RwLock", ("ref", "cell"): "RefCell", ("unsafe", "cell"): "UnsafeCell", ("arc", "swap"): "ArcSwap"}
 # Process-wide by design and holding no tenant's data: init guards, compiled patterns,
@@ -97,6 +98,8 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
         return None
     for needle, what, consequence in _CLIENT_KINDS:
         if _has_run(held, needle) and _first_run(held, _QUIET_HOLDERS) is None:
+            if needle == ("sender",) and _SIGNAL_SENDER.search(slot.type_text):
+                return None  # a shutdown/reload signal carries no tenant's data
             return SharedHolding(what, consequence)
     mutable = lock is not None or slot.is_per_thread or slot.storage == "static-mut"
     tenant_type = _tenant_typed(ctx, slot)
