@@ -60,6 +60,11 @@ DESCRIPTIVE_ROOTS = frozenset({
 KEY_ARGUMENT_WORDS = frozenset({"key", "name", "path", "id", "uri", "secret"})
 # Calls that only wrap their arguments: `String::from("db")` is as fixed as `"db"`.
 WRAPPING_CALLS = frozenset({"from", "new", "to_string", "to_owned", "into", "from_static", "format", "concat"})
+# Names of things that hold every tenant rather than identify one.
+ALL_TENANTS_WORDS = frozenset({
+    "tenants", "registry", "directory", "catalog", "pool", "list", "all", "repo", "repository",
+    "store", "stores", "manager", "managers", "index", "map",
+})
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
 ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
 ENV_READERS = frozenset({"var", "var_os"})
@@ -509,6 +514,14 @@ class SecretLookupCheck:
                 name = text.split(":")[0].strip()
                 yield from self._context(f"`{text}`", text, parameter, f"&{name}" if name.isidentifier() else None)
             closure = ctx.enclosing(closure, ("closure_expression",))
+        loop = ctx.enclosing(call, ("for_expression",))
+        while loop is not None:
+            pattern = loop.child_by_field_name("pattern")
+            body = loop.child_by_field_name("body")
+            if pattern is not None and body is not None and body.start_byte <= call.start_byte:
+                name = node_text(pattern)
+                yield from self._context(f"`{name}`", name, pattern, f"&{name}" if name.isidentifier() else None)
+            loop = ctx.enclosing(loop, ("for_expression",))
         for name, declarations in scope.lets.items():
             for declaration in declarations:
                 if declaration.end_byte <= call.start_byte and self._is_request_data(declaration):
@@ -527,6 +540,8 @@ class SecretLookupCheck:
 
     def _context(self, label: str, words: str, node: Node, fix_argument: str | None):
         vocabulary = self.vocabulary
+        if set(words_of(words)) & ALL_TENANTS_WORDS:
+            return  # `tenants: &TenantRegistry` holds every tenant, not the one being served
         if vocabulary.tenant.match(words):
             yield TenantContext(label, node, "tenant", fix_argument)
         elif vocabulary.pack.match(words):
