@@ -299,10 +299,12 @@ def _message(ctx, declaration: CollectionDeclaration, unscoped: list[KeyedUse]) 
     more = f" and {len(unscoped) - 1} more place(s)" if len(unscoped) > 1 else ""
     collection = declaration.collection
     keyed = f"keyed by `{_declaration_type_text(declaration)}`" if collection and collection.kind != "sequence" and collection.key is not None else f"a `{_declaration_type_text(declaration)}`"
-    return (
-        f"{origin} `{declaration.name}` is {keyed} and {what}{more}, with no pack id: two packs that "
-        "ship a flow with the same id overwrite or read each other's entry"
-    )
+    return f"{origin} `{declaration.name}` is {keyed} and {what}{more}, with no pack id: {_collision(first.entity)}"
+
+
+def _collision(entity: str) -> str:
+    """Why a key without the pack collides, in terms of what the id names."""
+    return f"two packs that ship a {entity or 'flow'} with the same id overwrite or read each other's entry"
 
 
 def check(ctx):
@@ -335,9 +337,10 @@ def check(ctx):
         if unscoped:
             message = _message(ctx, declaration, unscoped)
         else:
+            entity = _entity(ctx.vocabulary, type_name(key_type))
             message = (
-                f"{ORIGIN_LABELS[declaration.origin]} `{declaration.name}` is keyed by `{_declaration_type_text(declaration)}` alone, with no pack id: "
-                "two packs that ship a flow with the same id overwrite or read each other's entry"
+                f"{ORIGIN_LABELS[declaration.origin]} `{declaration.name}` is keyed by "
+                f"`{_declaration_type_text(declaration)}` alone, with no pack id: {_collision(entity)}"
             )
         yield ctx.finding(declaration.name_node, message, related=related, notes=notes)
 
