@@ -69,8 +69,11 @@ class RootQueryBatch:
         for _, captured in found:
             for name, nodes in captured.items():
                 by_name.setdefault(name, []).extend(nodes)
-        for nodes in by_name.values():
-            nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
+        single = self._compile(source)
+        if single.pattern_count > 1 or single.capture_count > 1:
+            # Matches of one single-capture pattern already come in capture order.
+            for nodes in by_name.values():
+                nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
         return by_name
 
     def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
