@@ -21,7 +21,8 @@ from checks.rules.unscoped_secret_lookup import SECRET_NOUNS, function_name, imp
 from checks.vocabulary import words_of
 
 ENV_WORDS = frozenset({"env", "environment", "dotenv", "envvar", "envvars"})
-BACKEND_WORDS = frozenset({"backend", "provider", "store", "manager", "source", "loader", "resolver"})
+BACKEND_WORDS = frozenset({"backend", "provider", "store", "manager", "source", "loader", "resolver", "core"})
+SETTINGS_WORDS = frozenset({"config", "configuration", "settings", "options", "opts", "params"})
 ENV_VARIANTS = frozenset({"Env", "Environment", "EnvVar", "EnvVars", "ProcessEnv", "Dotenv", "DotEnv"})
 FROM_ENV_CONSTRUCTORS = frozenset({"from_env", "from_environment", "from_env_vars", "from_process_env"})
 # Words that, in a cfg attribute, a condition, a match arm or an item name, limit code to
@@ -70,8 +71,11 @@ def is_env_backend_type(name: str) -> bool:
     return bool(words & ENV_WORDS) and bool(words & BACKEND_WORDS)
 
 
-def is_secrets_type(name: str) -> bool:
-    return bool(_words(name) & SECRET_NOUNS)
+def is_secrets_backend_type(name: str) -> bool:
+    """`SecretsManager`, `SecretsBackend`, `SecretSource` — not `SecretsConfig` or `VaultClient`,
+    whose `from_env()` reads connection settings rather than the secrets themselves."""
+    words = _words(name)
+    return bool(words & SECRET_NOUNS) and bool(words & BACKEND_WORDS) and not words & SETTINGS_WORDS
 
 
 class EnvBackendCheck:
@@ -139,7 +143,7 @@ class EnvBackendCheck:
             if self._inside_own_impl(site, type_name):
                 return type_name, None
             return type_name, f"`{shown}` builds a secrets backend that reads the process environment"
-        if not is_secrets_type(type_name):
+        if not is_secrets_backend_type(type_name):
             return type_name, None
         if member in FROM_ENV_CONSTRUCTORS and not self._inside_own_impl(site, type_name):
             return type_name, f"`{shown}` builds a secrets backend from the process environment"
