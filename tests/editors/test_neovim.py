@@ -209,14 +209,32 @@ def test_settings_reach_the_server_and_change_its_findings(nvim, tmp_path):
     assert [(d["code"], d["severity"]) for d in result["diagnostics"]] == [("ISO002", ERROR)]
 
 
-@pytest.mark.skipif(not EXAMPLE_CRATE.is_dir(), reason="examples/tenant-host has not landed")
-def test_example_crate_findings_match_isolint_check(nvim, tmp_path):
-    sources = sorted((EXAMPLE_CRATE / "src").rglob("*.rs"))
-    expected_per_file = {source: cli_findings(source) for source in sources}
-    source = max(expected_per_file, key=lambda s: len(expected_per_file[s]))
-    assert expected_per_file[source], "the example crate should show isolation findings"
+def expect_markers(source: Path) -> set[tuple[str, int]]:
+    """(code, 0-based line) of the example crate's `// expect: CODE …` markers in ``source``."""
+    expected = set()
+    for lnum, line in enumerate(source.read_text().splitlines()):
+        if "// expect:" in line:
+            expected.update((code, lnum) for code in line.split("// expect:", 1)[1].split())
+    return expected
 
-    result = run_neovim(nvim, tmp_path, source, expect_any_diagnostic=True)
 
-    assert result["root_dir"] == str(EXAMPLE_CRATE), "isolint.toml marks the root"
-    assert editor_findings(result["diagnostics"]) == expected_per_file[source]
+def test_example_crate_flow_registries_in_neovim(nvim, tmp_path):
+    flows = EXAMPLE_CRATE / "src" / "flows.rs"
+    expected = expect_markers(flows)
+    assert expected and {code for code, _ in expected} == {"ISO201"}
+    first_line = min(lnum for _, lnum in expected)
+    original = flows.read_text()
+
+    result = run_neovim(
+        nvim, tmp_path, flows,
+        expect_any_diagnostic=True,
+        fix={"code": "ISO201", "lnum": first_line, "title": "Allow ISO201 here"},
+    )
+
+    assert result["root_dir"] == str(EXAMPLE_CRATE)
+    assert editor_findings(result["diagnostics"]) == expected == cli_findings(flows)
+    lines_after = result["text_after_fix"].splitlines()
+    assert lines_after[first_line].strip().startswith("// isolint: allow(ISO201) reason:")
+    # The allowed finding is gone; the others stay, one line further down.
+    assert editor_findings(result["diagnostics_after_fix"]) == {("ISO201", lnum + 1) for _, lnum in expected if lnum != first_line}
+    assert flows.read_text() == original, "the quick fix edits the buffer, not the file"

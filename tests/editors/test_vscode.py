@@ -156,12 +156,16 @@ def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, 
 
 def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools, code_server, tmp_path):
     lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
+    # An error squiggle proves the workspace's isolint settings reached the server: ISO201
+    # is a warning by default.
+    (tmp_path / "registry" / ".vscode").mkdir()
+    (tmp_path / "registry" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.severity": {"ISO201": "error"}}))
     line = FLOW_ID_KEYED_LINE + 1
     screenshot = tmp_path / "quickfix.png"
 
     result = run_vscode(
         vscode_tools, code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
-        squiggle="warning",
+        squiggle="error",
         screenshot=str(screenshot),
         problem={"code": "ISO201", "text": "is keyed by `String`"},
         quickFix={"line": line, "column": 5, "title": "Allow ISO201 here"},
