@@ -203,14 +203,16 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
     """Evidence from call sites in this file: called with tenant data, or from a handler."""
     name = _function_name(function)
     for call in callers.by_name.get(name, ()):
+        caller = ctx.enclosing_function(call)
+        if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
+            continue
+        if _is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
+            continue  # `main` passing a tenant's settings once is still startup
         for argument in ctx.call_arguments(call):
             composition = tracer.trace(argument)
             part = next((p for p in composition.parts if p.kind != "literal" and _scope_in(ctx, p.words_source())), None)
             if part is not None:
                 return PerRequestEvidence(f"`fn {name}` is called with `{part.text}`", call, "called with tenant data here")
-        caller = ctx.enclosing_function(call)
-        if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
-            continue
         caller_evidence = _own_evidence(ctx, caller)
         if caller_evidence is not None:
             return PerRequestEvidence(
