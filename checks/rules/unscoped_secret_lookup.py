@@ -57,6 +57,7 @@ DESCRIPTIVE_ROOTS = frozenset({
     "manifest", "spec", "schema", "descriptor", "definition", "requirements", "template",
     "metadata", "doc", "docs", "example", "examples",
 })
+INTEGER_TYPES = frozenset({"usize", "u8", "u16", "u32", "u64", "isize", "i32", "i64"})
 KEY_ARGUMENT_WORDS = frozenset({"key", "name", "path", "id", "uri", "secret"})
 # Calls that only wrap their arguments: `String::from("db")` is as fixed as `"db"`.
 WRAPPING_CALLS = frozenset({"from", "new", "to_string", "to_owned", "into", "from_static", "format", "concat"})
@@ -211,6 +212,11 @@ def has_self_parameter(function: Node | None) -> bool:
     return parameters is not None and any(c.type == "self_parameter" for c in parameters.named_children)
 
 
+def _is_sequence_type(type_text: str) -> bool:
+    compact = type_text.replace(" ", "").lstrip("&")
+    return compact.startswith(("Vec<", "[", "VecDeque<", "SmallVec<")) or "<Vec<" in compact
+
+
 def _ingredients(composition: KeyComposition) -> list:
     """The parts worth naming: not literals, and not calls that only wrap other parts."""
     meaningful = [p for p in composition.parts if p.kind != "literal" and not (p.kind == "call" and p.text in WRAPPING_CALLS)]
@@ -273,10 +279,17 @@ class SecretLookupCheck:
             store = self._strip_accessors(receiver)
             if self._is_secret_store(store, call):
                 key = arguments[0]
-                if key.type == "integer_literal":
+                if key.type == "integer_literal" or self._is_index(key, call):
                     return None
                 return SecretLookup(call, key, callee, "store", store)
         return None
+
+    def _is_index(self, key: Node, call: Node) -> bool:
+        """`secrets.get(i)` with `i: usize`: a position, not a secret's name."""
+        if key.type != "identifier":
+            return False
+        parameter = self.tracer.scope_of(call).parameters.get(node_text(key))
+        return parameter is not None and parameter[1].lstrip("&") in INTEGER_TYPES
 
     def _key_argument(self, arguments: list[Node]) -> Node:
         """The argument that names the secret: one called key/name/path/id, else a string."""
@@ -322,10 +335,10 @@ class SecretLookupCheck:
         segments = self.ctx.path_segments(store) if store.type in ("identifier", "field_expression", "scoped_identifier", "self") else []
         if segments and set(words_of(" ".join(segments[:-1]))) & DESCRIPTIVE_ROOTS:
             return False
-        for text in self._store_identity(store, call):
-            if text and (is_secret_store_text(text) or self.extra_receivers.match(text)):
-                return True
-        return False
+        identity = [text for text in self._store_identity(store, call) if text]
+        if any(_is_sequence_type(text) for text in identity):
+            return False  # `self.secrets.get(i)` on a `Vec<SecretSpec>` indexes, it does not look up
+        return any(is_secret_store_text(text) or self.extra_receivers.match(text) for text in identity)
 
     def _store_identity(self, store: Node, call: Node):
         """Names and visible types of a receiver: its own name, then what it was declared as."""
