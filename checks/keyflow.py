@@ -27,7 +27,7 @@ PASSTHROUGH_METHODS = frozenset({
 })
 APPENDING_METHODS = frozenset({"push_str", "push", "extend", "insert_str"})
 MAX_DEPTH = 14
-_INLINE_ARG = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[:}])")
+_INLINE_ARG = re.compile(r"\{([^\W\d]\w*)(?:[:}])")
 
 
 @dataclass(frozen=True)
