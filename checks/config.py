@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from checks.model import Severity
 from checks.vocabulary import Vocabulary
@@ -98,9 +98,10 @@ class IsolintConfig(_Strict):
     severity: dict[RuleSelector, SeverityName] = Field(default_factory=dict)
     exclude: tuple[str, ...] = ("target/", ".git/", "node_modules/")
     extend_exclude: tuple[str, ...] = ()
-    respect_gitignore: bool = True
-    lint_tests: bool = False
-    max_file_size: int = Field(default=10_000_000, gt=0)
+    # Strict: TOML has real booleans and integers, so `"yes"` or `1.5` is a mistake to report.
+    respect_gitignore: StrictBool = True
+    lint_tests: StrictBool = False
+    max_file_size: StrictInt = Field(default=10_000_000, gt=0)
     scope: ScopeOptions = ScopeOptions()
     secrets: SecretOptions = SecretOptions()
     telemetry: TelemetryOptions = TelemetryOptions()

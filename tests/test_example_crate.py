@@ -61,7 +61,7 @@ def _describe(counter: Counter, messages: dict) -> str:
 
 @pytest.fixture(scope="module")
 def json_report() -> tuple[subprocess.CompletedProcess, list[dict]]:
-    completed = run_isolint("check", "examples/tenant-host", "--format", "json")
+    completed = run_isolint("check", "--no-cache", "examples/tenant-host", "--format", "json")
     return completed, json.loads(completed.stdout)
 
 
@@ -110,7 +110,7 @@ def test_config_of_the_example_applies(json_report):
 def test_audited_singleton_is_suppressed_with_its_reason():
     if "ISO401" not in {rule.code for rule in all_rules()}:
         pytest.skip("ISO401 not registered yet")
-    completed = run_isolint("check", "examples/tenant-host", "--format", "sarif")
+    completed = run_isolint("check", "--no-cache", "examples/tenant-host", "--format", "sarif")
     results = json.loads(completed.stdout)["runs"][0]["results"]
     suppressed = [r for r in results if r.get("suppressions")]
     located = {
