@@ -69,6 +69,7 @@ ALL_TENANTS_WORDS = frozenset({
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
 ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
 ENV_READERS = frozenset({"var", "var_os"})
+ENV_VAR_IMPORT = re.compile(rb"use\s+(?:std::)?env::(?:\{[^}]*\bvar(?:_os)?\b|var(?:_os)?\b)")
 SECRET_NAME_WORDS = frozenset({
     "key", "token", "secret", "secrets", "password", "passwd", "pwd", "passphrase",
     "credential", "credentials", "apikey",
@@ -248,6 +249,11 @@ class SecretLookupCheck:
         """Built on the first lookup that needs it: most files read no secret at all."""
         return FileIndex(self.ctx)
 
+    @cached_property
+    def imports_env_var(self) -> bool:
+        """`use std::env::var;` makes a bare `var("API_KEY")` an environment read."""
+        return ENV_VAR_IMPORT.search(self.ctx.source.data) is not None
+
     # -- finding lookups --------------------------------------------------------------
     def lookups(self):
         seen: set[int] = set()
@@ -265,10 +271,13 @@ class SecretLookupCheck:
         arguments = ctx.call_arguments(call)
         receiver = ctx.call_receiver(call)
         function = call.child_by_field_name("function")
-        if callee in ENV_READERS and function is not None and function.type == "scoped_identifier":
-            segments = ctx.path_segments(function)
-            if len(segments) >= 2 and segments[-2] in ENV_MODULES and arguments:
-                return SecretLookup(call, arguments[0], "::".join(segments[-2:]), "env")
+        if callee in ENV_READERS and function is not None and arguments:
+            if function.type == "scoped_identifier":
+                segments = ctx.path_segments(function)
+                if len(segments) >= 2 and segments[-2] in ENV_MODULES:
+                    return SecretLookup(call, arguments[0], "::".join(segments[-2:]), "env")
+            elif function.type == "identifier" and self.imports_env_var:
+                return SecretLookup(call, arguments[0], f"env::{callee}", "env")
             return None
         if is_secret_read_name(callee) or callee in self.extra_apis:
             key = self._key_argument(arguments) if arguments else self._builder_key(call)
