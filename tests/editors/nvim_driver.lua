@@ -103,7 +103,9 @@ local function run()
 
     result.stage = 'list code actions'
     local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
-    params.context = { diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = fix.lnum })), triggerKind = 1 }
+    -- fix.only narrows to a kind (source.fixAll.isolint), as a fix-all mapping would.
+    local only = fix.only and { fix.only } or nil
+    params.context = { diagnostics = vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = fix.lnum })), only = only, triggerKind = 1 }
     local responses = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, spec.wait_ms) or {}
     result.action_titles = {}
     for _, response in pairs(responses) do
@@ -112,17 +114,23 @@ local function run()
       end
     end
 
-    if not vim.tbl_contains(result.action_titles, fix.title) then
-      error('no code action titled ' .. fix.title, 0)
+    local function wanted(action)
+      if fix.title then
+        return action.title == fix.title
+      end
+      return action.kind == fix.only
+    end
+
+    local offered = false
+    for _, response in pairs(responses) do
+      offered = offered or vim.iter(response.result or {}):any(wanted)
+    end
+    if not offered then
+      error('the server offered no wanted code action: ' .. vim.inspect(fix), 0)
     end
 
     result.stage = 'apply quick fix'
-    vim.lsp.buf.code_action({
-      apply = true,
-      filter = function(action)
-        return action.title == fix.title
-      end,
-    })
+    vim.lsp.buf.code_action({ apply = true, context = { only = only }, filter = wanted })
     wait_for('quick fix edit', function()
       return vim.b[bufnr].changedtick ~= tick_before
     end)

@@ -184,6 +184,19 @@ def test_quick_fix_removes_stale_suppression_and_its_diagnostic(nvim, tmp_path):
     assert result["diagnostics_after_fix"] == []
 
 
+def test_fix_all_code_action_applies_safe_fixes(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+
+    result = run_neovim(
+        nvim, tmp_path, lib,
+        expect_any_diagnostic=True,
+        fix={"code": "ISO002", "lnum": STALE_SUPPRESSION_LINE, "only": "source.fixAll.isolint"},
+    )
+
+    assert result["text_after_fix"] == CRATE_AFTER_FIX
+    assert result["diagnostics_after_fix"] == []
+
+
 def test_findings_have_the_rule_default_severity(nvim, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
 
