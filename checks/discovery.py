@@ -6,6 +6,7 @@ directory symlinks, so symlink loops cannot trap the walk.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +46,21 @@ def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: boo
             _add(found, seen, given)
             continue
         if not given.exists():
-            reason = "broken symlink" if given.is_symlink() else "no such file or directory"
+            reason = _dangling_link_problem(given) if given.is_symlink() else "no such file or directory"
             found.errors.append((given, reason))
             continue
         _walk(given, exclude_spec, respect_gitignore, found, seen)
     return found
+
+
+def _dangling_link_problem(path: Path) -> str:
+    """Why a symlink leads nowhere: a loop of links, or a target that does not exist."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symlink loop"
+    return "broken symlink"
 
 
 def _add(found: Discovery, seen: set[Path], path: Path) -> None:
@@ -98,6 +109,6 @@ def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, 
             if ignored(path, False):
                 continue
             if path.is_symlink() and not path.exists():
-                found.errors.append((path, "broken symlink"))
+                found.errors.append((path, _dangling_link_problem(path)))
                 continue
             _add(found, seen, path)

@@ -507,8 +507,18 @@ def test_symlink_loop_is_reported_and_the_run_goes_on(tmp_path):
     write(tmp_path / "src" / "lib.rs", UNSCOPED_LOOKUP)
     completed, records = check_json(tmp_path)
     assert located(records) == [("src/lib.rs", 2, 24, "ISO101")]
-    assert "a.rs" in completed.stderr and "b.rs" in completed.stderr
+    assert "a.rs: symlink loop" in completed.stderr and "b.rs: symlink loop" in completed.stderr
     assert "again" not in completed.stderr  # a directory link is not followed, so no loop
+    assert completed.returncode == 2
+
+
+def test_symlink_loop_given_on_the_command_line(tmp_path):
+    (tmp_path / "a.rs").symlink_to("b.rs")
+    (tmp_path / "b.rs").symlink_to("a.rs")
+    write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
+    completed, records = check_json(tmp_path, "a.rs", "lib.rs")
+    assert located(records) == [("lib.rs", 2, 24, "ISO101")]
+    assert "a.rs: symlink loop" in completed.stderr
     assert completed.returncode == 2
 
 
