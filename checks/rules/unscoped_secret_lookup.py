@@ -388,6 +388,16 @@ class SecretLookupCheck:
             segments = ctx.path_segments(store)
             yield segments[-1] if segments else ""
             yield self.index.static_types.get(segments[-1] if segments else "", "")
+        elif store.type == "self":
+            # `self.get(k)` inside a secrets store's own impl or trait (a default method).
+            impl = ctx.enclosing_impl(call)
+            if impl is not None:
+                yield f"{impl_trait_text(impl)} {impl_type_name(impl)}"
+            trait = ctx.enclosing(call, ("trait_item",))
+            for field in ("name", "bounds"):
+                part = trait.child_by_field_name(field) if trait is not None else None
+                if part is not None:
+                    yield node_text(part)
 
     def _owner_type(self, value: Node | None, call: Node) -> str:
         """The struct type of `self` (from the impl) or of a typed parameter."""
@@ -589,6 +599,9 @@ class SecretLookupCheck:
             )
         related = [ctx.related(node, "key composed here") for node in composition.composed_at[:2]]
         related += [ctx.related(part.node, "key arrives here as a parameter") for part in composition.parameters()[:1]]
+        store_declaration = self._store_declaration(lookup)
+        if store_declaration is not None:
+            related.append(ctx.related(store_declaration, "secrets store shared by every tenant declared here"))
         if tenant_context is not None:
             related.append(ctx.related(tenant_context.node, f"{tenant_context.kind} context in reach here"))
         ingredients = "[" + ", ".join(dict.fromkeys(p.text for p in _ingredients(composition))) + "]"
@@ -601,6 +614,17 @@ class SecretLookupCheck:
             related=related,
             notes=(f"{ingredients} — no tenant, no pack_id",),
         )
+
+    def _store_declaration(self, lookup: SecretLookup) -> Node | None:
+        """The struct field a `self.<store>` lookup reads through."""
+        store = lookup.receiver
+        if lookup.kind != "store" or store is None or store.type != "field_expression":
+            return None
+        value, field = store.child_by_field_name("value"), store.child_by_field_name("field")
+        if value is None or value.type != "self" or field is None:
+            return None
+        declared = self.index.field_type(impl_type_name(self.ctx.enclosing_impl(lookup.call)), node_text(field))
+        return declared[1] if declared is not None else None
 
     def _why(self, composition: KeyComposition, where: str, tenant_context: TenantContext | None, fixed_name: bool, env: bool) -> str:
         head = self._key_origin(composition, where, fixed_name)
