@@ -1,7 +1,10 @@
-"""``python -m lsp_server``: the language server on stdio."""
+"""``python -m lsp_server [--log-level LEVEL]``: the language server on stdio."""
 
+import argparse
 import sys
 
 from lsp_server.server import run_stdio
 
-sys.exit(run_stdio())
+parser = argparse.ArgumentParser(prog="python -m lsp_server", description="isolint language server (stdio)")
+parser.add_argument("--log-level", default=None, help="stderr log level (debug, info, warning, error)")
+sys.exit(run_stdio(log_level=parser.parse_args().log_level))

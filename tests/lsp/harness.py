@@ -4,6 +4,7 @@ recorded capabilities of VS Code or Neovim, and helpers to wait for what it rece
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,7 @@ async def start_session(
     client = make_client()
     if configuration is not None:
         client.set_configuration(configuration, section="isolint")
-    await client.start_io(sys.executable, "-m", "lsp_server", "--log-level", "info")
+    await client.start_io(sys.executable, "-m", "lsp_server", "--log-level", os.environ.get("ISOLINT_TEST_LOG_LEVEL", "info"))
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps or capabilities(kind),
