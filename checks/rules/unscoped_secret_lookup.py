@@ -218,6 +218,14 @@ def _is_sequence_type(type_text: str) -> bool:
     return compact.startswith(("Vec<", "[", "VecDeque<", "SmallVec<")) or "<Vec<" in compact
 
 
+def _extractor_binding(pattern: Node | None) -> str | None:
+    """`&tenant` for an extractor pattern such as `CurrentTenant(tenant): CurrentTenant`."""
+    if pattern is None or pattern.type != "tuple_struct_pattern":
+        return None
+    bound = [c for c in pattern.named_children[1:] if c.type == "identifier"]
+    return f"&{node_text(bound[0])}" if len(bound) == 1 else None
+
+
 def _ingredients(composition: KeyComposition) -> list:
     """The parts worth naming: not literals, and not calls that only wrap other parts."""
     meaningful = [p for p in composition.parts if p.kind != "literal" and not (p.kind == "call" and p.text in WRAPPING_CALLS)]
@@ -531,9 +539,19 @@ class SecretLookupCheck:
         ctx = self.ctx
         scope = self.tracer.scope_of(call)
         function = scope.function
-        for name, (parameter, type_text) in scope.parameters.items():
-            fix_argument = name if type_text.startswith("&") else f"&{name}"
-            yield from self._context(f"`{name}: {type_text}`" if type_text else f"`{name}`", f"{name} {type_text}", parameter, fix_argument)
+        parameters = function.child_by_field_name("parameters") if function is not None else None
+        for parameter in parameters.named_children if parameters is not None else ():
+            if parameter.type != "parameter":
+                continue
+            pattern = parameter.child_by_field_name("pattern")
+            type_node = parameter.child_by_field_name("type")
+            type_text = node_text(type_node) if type_node is not None else ""
+            if pattern is not None and pattern.type == "identifier":
+                name = node_text(pattern)
+                fix_argument = name if type_text.startswith("&") else f"&{name}"
+            else:
+                fix_argument = _extractor_binding(pattern)
+            yield from self._context(f"`{_short(node_text(parameter), 40)}`", node_text(parameter), parameter, fix_argument)
         if has_self_parameter(function):
             owner = impl_type_name(ctx.enclosing_impl(function))
             for name, type_text, declaration in self.index.struct_fields.get(owner, ()):
