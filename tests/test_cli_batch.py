@@ -341,3 +341,26 @@ def test_jobs_must_be_positive(project: Path):
 def test_no_progress_output_when_piped(project: Path):
     result = isolint("check", "--no-cache", cwd=project)
     assert "\r" not in result.stderr and "files]" not in result.stderr
+
+
+BILLING = """\
+pub async fn charge(ctx: &TenantCtx, store: &dyn SecretStore, amount: u64) -> Result<(), Error> {
+    let stripe = store.get_secret("stripe/secret_key").await?;
+    bill(&stripe, amount).await
+}
+"""
+
+
+def test_unsafe_fixes_apply_only_when_asked(tmp_path: Path):
+    billing = tmp_path / "billing.rs"
+    billing.write_text(BILLING)
+    safe_only = isolint("check", "--no-cache", "--fix", cwd=tmp_path)
+    assert safe_only.returncode == 1
+    assert billing.read_text() == BILLING
+    assert "Found 1 finding in 1 file. (1 more with --fix --unsafe-fixes)" in safe_only.stdout
+    preview = isolint("check", "--no-cache", "--diff", "--unsafe-fixes", cwd=tmp_path)
+    assert preview.returncode == 1 and billing.read_text() == BILLING
+    assert '+    let stripe = store.get_secret(&scoped_key(ctx, "stripe/secret_key")).await?;\n' in preview.stdout
+    applied = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout
+    assert billing.read_text() == BILLING.replace('get_secret("stripe/secret_key")', 'get_secret(&scoped_key(ctx, "stripe/secret_key"))')

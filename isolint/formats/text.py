@@ -6,7 +6,7 @@ import unicodedata
 from collections import Counter
 
 from checks.batch import BatchReport
-from checks.model import Finding
+from checks.model import Applicability, Finding
 from checks.source import SourceText
 from isolint.formats import display_path
 
@@ -49,16 +49,14 @@ def render(report: BatchReport, show_fixes: bool = False, quiet: bool = False) -
     """Findings as rustc prints diagnostics; unless ``quiet``, a closing summary. With
     ``show_fixes``, the fixes applied (``--fix``) or available are listed per file."""
     blocks = []
-    fixable = 0
     for file_report in report.files:
         path = display_path(file_report.path)
         for finding in file_report.findings:
             blocks.append(render_finding(finding, file_report.source, path))
-            fixable += finding.fix is not None
     if show_fixes:
         blocks.extend(_fix_listing(report))
     if not quiet:
-        blocks.append(_summary(report, fixable))
+        blocks.append(_summary(report))
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
@@ -66,20 +64,26 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
-def _summary(report: BatchReport, fixable: int) -> str:
+def _summary(report: BatchReport) -> str:
     total = report.finding_count
-    fixed = sum(len(f.applied) for f in report.fixed if f.written)
+    written = [f for f in report.fixed if f.written]
     lines = []
-    if fixed:
-        lines.append(f"Fixed {_plural(fixed, 'finding')} in {_plural(sum(f.written for f in report.fixed), 'file')}.")
-    if total:
-        summary = f"Found {_plural(total, 'finding')} in {_plural(len(report.files), 'file')}"
-        if fixable:
-            summary += f" ({fixable} with a fix"
-            summary += "; run with --fix to apply the safe ones)" if not report.fixed else ")"
-        lines.append(summary + ".")
-    else:
+    if written:
+        lines.append(f"Fixed {_plural(sum(len(f.applied) for f in written), 'finding')} in {_plural(len(written), 'file')}.")
+    if not total:
         lines.append(f"All checks passed ({_plural(len(report.files), 'file')}).")
+        return "\n".join(lines)
+    summary = f"Found {_plural(total, 'finding')} in {_plural(len(report.files), 'file')}."
+    safe = sum(1 for f in report.files for finding in f.findings if finding.fix is not None and finding.fix.applicability is Applicability.SAFE)
+    unsafe = sum(1 for f in report.files for finding in f.findings if finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE)
+    hints = []
+    if safe:
+        hints.append(f"{safe} fixable with --fix")
+    if unsafe:
+        hints.append(f"{unsafe} more with --fix --unsafe-fixes")
+    if hints:
+        summary += f" ({'; '.join(hints)})"
+    lines.append(summary)
     return "\n".join(lines)
 
 
