@@ -452,14 +452,15 @@ class SecretLookupCheck:
         tenant_context = self.tenant_context(lookup.call)
         if lookup.kind == "env" and not self._env_name_is_secret(lookup, composition, function):
             return None
-        if fixed_name:
-            if tenant_context is None or function_name(function) in self.startup_functions:
-                return None
-        elif self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
+        if tenant_context is None and (fixed_name or function_name(function) in self.startup_functions):
+            # Host-level code: a fixed name with no tenant in reach, or startup (`main`) reading
+            # the host's own secrets.
+            return None
+        if not fixed_name and self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
             # A decorator or backend over the secrets API: its callers choose the key. With a
             # tenant in reach it is a boundary (a component's `secrets::Host::get`) and is judged.
             return None
-        elif lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
+        if lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
             return None
         return self._finding(lookup, composition, function, tenant_context, fixed_name)
 
