@@ -168,12 +168,14 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
         squiggle="error",
         screenshot=str(screenshot),
         problem={"code": "ISO201", "text": "is keyed by `String`"},
-        quickFix={"line": line, "column": 5, "title": "Allow ISO201 here"},
+        quickFix={"line": line, "column": 5, "lineText": "HashMap<String, Flow>", "title": "Allow ISO201 here"},
     )
 
     flagged = [row for row in result["problems"] if "ISO201" in row]
     assert len(flagged) == 1 and f"[Ln {line}, Col 5]" in flagged[0], result["problems"]
     assert "no pack id" in flagged[0]
+    assert "no pack_id" in result["finding_line_text"], "the inlay hint on the key"
+    assert "flow-id-keyed-map" in result["hover_text"], "the rule's docs on hover"
     assert result["found_action"], result.get("menu_actions")
     lines_after = lib.read_text().splitlines()
     assert lines_after[FLOW_ID_KEYED_LINE].strip().startswith("// isolint: allow(ISO201) reason:")

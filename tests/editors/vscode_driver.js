@@ -112,8 +112,19 @@ async function run() {
     await page.locator('.monaco-editor textarea').first().focus();
 
     if (spec.quickFix) {
-      enterStage('quick fix menu');
       await goTo(page, spec.quickFix.line, spec.quickFix.column);
+      // Inlay hints are injected text in the rendered line; hover is Ctrl+K Ctrl+I at the cursor.
+      const renderedLine = await page.locator('.monaco-editor .view-line', { hasText: spec.quickFix.lineText }).first().textContent();
+      result.finding_line_text = renderedLine.replace(/\u00a0/g, ' '); // the editor renders spaces as NBSP
+      enterStage('hover');
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const hover = page.locator('.monaco-hover .hover-contents, .monaco-hover .rendered-markdown').first();
+      await hover.waitFor({ timeout: spec.waitMs });
+      result.hover_text = await hover.textContent();
+      await page.keyboard.press('Escape');
+
+      enterStage('quick fix menu');
       await page.keyboard.press('Control+.');
       await page.locator('.action-widget .monaco-list-row.action').first().waitFor({ timeout: spec.waitMs });
       result.found_action = await focusAction(page, spec.quickFix.title);
