@@ -66,6 +66,8 @@ ALL_TENANTS_WORDS = frozenset({
     "tenants", "registry", "directory", "catalog", "pool", "list", "all", "repo", "repository",
     "store", "stores", "manager", "managers", "index", "map",
 })
+# A key drawn from one of these is an issued handle, not a name composed here.
+REFERENCE_WORDS = frozenset({"ref", "reference", "locator", "handle", "uri", "urn", "arn"})
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
 ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
 ENV_READERS = frozenset({"var", "var_os"})
@@ -456,6 +458,8 @@ class SecretLookupCheck:
             # Host-level code: a fixed name with no tenant in reach, or startup (`main`) reading
             # the host's own secrets.
             return None
+        if self._is_stored_reference(composition):
+            return None
         if not fixed_name and self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
             # A decorator or backend over the secrets API: its callers choose the key. With a
             # tenant in reach it is a boundary (a component's `secrets::Host::get`) and is judged.
@@ -482,6 +486,14 @@ class SecretLookupCheck:
         if receiver is None:
             return False
         return self._is_scoped(self.tracer.trace(receiver))
+
+    @staticmethod
+    def _is_stored_reference(composition: KeyComposition) -> bool:
+        """`state.secrets.read(&slot.reference)`: an opaque reference loaded from config or a
+        row was qualified where it was issued; only names a function composes are judged."""
+        key = composition.expression
+        direct = [p for p in _ingredients(composition) if key.start_byte <= p.node.start_byte < key.end_byte]
+        return bool(direct) and all(set(words_of(p.text.split(".")[-1])) & REFERENCE_WORDS for p in direct)
 
     def _is_fixed_name(self, composition: KeyComposition) -> bool:
         """Literals and constants only: every caller, hence every tenant, gets the same name."""
