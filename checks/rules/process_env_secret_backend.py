@@ -191,7 +191,7 @@ class EnvBackendCheck:
         while current is not None:
             if self._attributes_guard(current) or self._branch_guard(current, child):
                 return True
-            if current.type in ("function_item", "mod_item") and _words(function_name(current)) & (GUARD_WORDS - TEST_WORDS):
+            if current.type in ("function_item", "mod_item") and _words(function_name(current)) & self.guard_words:
                 return True
             if current.type == "block" and self._earlier_statement_guards(current, child):
                 return True
