@@ -261,13 +261,41 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
             message = f"unknown option `{key}`"
         else:
             message = f"invalid value for `{key}`: {first['msg'].removeprefix('Value error, ')}"
-        line = _line_of_key(text, key_path[-1] if key_path else "")
+        line = _line_of_key(text, table, key_path)
         raise ConfigError(path, message, line=line, key=key) from error
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    if not key:
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+
+
+def _toml_path(dotted: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip('"').strip("'") for part in dotted.split("."))
+
+
+def _line_of_key(text: str, table: tuple[str, ...], key_path: list[str]) -> int | None:
+    """The line that sets ``key_path`` inside ``table``: looked for in its own section first
+    (``[scope]`` then ``helpers = …``, or a dotted ``scope.helpers = …``), so a key name used
+    in two tables is found in the right one; else the first line that mentions the key."""
+    if not key_path:
         return None
+    *parents, leaf = key_path
+    section = table + tuple(parents)
+    current: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE_HEADER.match(line)
+        if header is not None:
+            current = _toml_path(header.group(1))
+            if current == section + (leaf,):
+                return number
+            continue
+        if current == section[: len(current)]:
+            dotted = ".".join(section[len(current) :] + (leaf,))
+            if re.match(rf'\s*("?){re.escape(dotted)}\1\s*=', line):
+                return number
+    return _first_mention(text, leaf)
+
+
+def _first_mention(text: str, key: str) -> int | None:
     pattern = re.compile(rf'^\s*(\[\s*)?("?){re.escape(key)}\2\s*(=|\])|[{{,]\s*("?){re.escape(key)}\4\s*=')
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.search(line) or re.search(rf'\.{re.escape(key)}\s*\]', line):

@@ -146,6 +146,18 @@ def test_cargo_table_errors_point_into_cargo_toml():
     assert str(error) == "Cargo.toml:6: unknown option `selekt`"
 
 
+def test_error_line_is_found_in_the_keys_own_table():
+    error = config_error('[secrets]\nextra-apis = ["fetch_credential"]\n\n[telemetry]\nextra-apis = ["install"]\n')
+    assert (error.key, error.line) == ("telemetry.extra-apis", 5)
+
+
+def test_error_line_of_dotted_keys_and_nested_cargo_tables():
+    assert config_error('lint-tests = true\nscope.helpers = "scoped_key"\n').line == 2
+    cargo = '[package]\nname = "h"\n\n[package.metadata.isolint.scope]\nhelpers = 3\n'
+    error = config_error(cargo, "Cargo.toml", ("package", "metadata", "isolint"))
+    assert (error.key, error.line) == ("scope.helpers", 5)
+
+
 def test_isolint_key_that_is_not_a_table():
     error = config_error('[package.metadata]\nisolint = "strict"\n', "Cargo.toml", ("package", "metadata", "isolint"))
     assert "must be a table" in str(error)
