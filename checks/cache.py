@@ -9,12 +9,15 @@ editable install whose rules change never serves stale results.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import os
 import pickle
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from checks.model import Edit, Finding, Fix, RelatedLocation, Span, SuppressionInfo
 
 if TYPE_CHECKING:
     from checks.batch import FileOutcome
@@ -23,6 +26,17 @@ if TYPE_CHECKING:
 CACHE_DIR_NAME = ".isolint_cache"
 _FORMAT = 1
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
+
+
+def _by_fields(instance):
+    """Pickle a slotted dataclass as its constructor call: loading a warm cache then costs a
+    plain ``__init__`` per finding instead of the generic dataclass ``__setstate__``."""
+    cls = type(instance)
+    return cls, tuple(getattr(instance, name) for name in cls.__slots__)
+
+
+for _model_class in (Span, Edit, Fix, RelatedLocation, SuppressionInfo, Finding):
+    copyreg.pickle(_model_class, _by_fields)
 
 
 def engine_signature(version: str) -> str:
@@ -72,10 +86,15 @@ class ResultCache:
         self._entries[str(path.absolute())] = (key, outcome)
         self._dirty = True
 
+    def _drop_deleted_files(self) -> None:
+        for path in [p for p in self._entries if not os.path.exists(p)]:
+            del self._entries[path]
+
     def save(self) -> str | None:
         """Write the cache atomically; return a problem description instead of raising."""
         if not self._dirty:
             return None
+        self._drop_deleted_files()
         try:
             self._prepare_directory()
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")

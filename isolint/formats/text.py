@@ -14,15 +14,18 @@ LEVEL_LABELS = {"error": "error", "warning": "warning", "info": "info", "hint": 
 
 
 def _display_width(text: str) -> int:
+    if text.isascii():  # the common case, and far cheaper than a Unicode lookup per char
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
 
 
 def render_finding(finding: Finding, source: SourceText, path: str, show_fix: bool = True) -> str:
     span = finding.span
     line_no = span.start_line + 1
-    column = source.char_column(span.start_line, span.start_col)
+    prefix_bytes = source.line_prefix_bytes(span.start_line, span.start_col)
+    column = span.start_col + 1 if prefix_bytes.isascii() else source.char_column(span.start_line, span.start_col)
     line_text = source.line_text(span.start_line).expandtabs(4)
-    prefix = source.line_prefix_bytes(span.start_line, span.start_col).decode("utf-8", errors="replace").lstrip("\ufeff").expandtabs(4)
+    prefix = prefix_bytes.decode("utf-8", errors="replace").lstrip("\ufeff").expandtabs(4)
     if span.end_line == span.start_line:
         underlined = source.data[span.start_byte : span.end_byte].decode("utf-8", errors="replace")
     else:
