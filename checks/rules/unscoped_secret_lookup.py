@@ -220,6 +220,22 @@ def _is_sequence_type(type_text: str) -> bool:
     return compact.startswith(("Vec<", "[", "VecDeque<", "SmallVec<")) or "<Vec<" in compact
 
 
+def _generic_bounds(function: Node | None, type_text: str):
+    """`SecretProvider` for `provider: &P` in `fn f<P: SecretProvider>(..)` or `where P: ..`."""
+    if function is None:
+        return
+    names = set(_type_names(type_text))
+    declared = function.child_by_field_name("type_parameters")
+    for parameter in declared.named_children if declared is not None else ():
+        if parameter.named_children and node_text(parameter.named_children[0]) in names:
+            yield node_text(parameter)
+    where = next((c for c in function.named_children if c.type == "where_clause"), None)
+    for predicate in where.named_children if where is not None else ():
+        left = predicate.child_by_field_name("left")
+        if left is not None and node_text(left) in names:
+            yield node_text(predicate)
+
+
 def _extractor_binding(pattern: Node | None) -> str | None:
     """`&tenant` for an extractor pattern such as `CurrentTenant(tenant): CurrentTenant`."""
     if pattern is None or pattern.type != "tuple_struct_pattern":
@@ -369,6 +385,7 @@ class SecretLookupCheck:
             parameter = scope.parameters.get(name)
             if parameter is not None:
                 yield parameter[1]
+                yield from _generic_bounds(scope.function, parameter[1])
             binding = scope.binding_before(name, store)
             if binding is not None:
                 for field in ("type", "value"):
