@@ -174,14 +174,19 @@ class EnvBackendCheck:
         parent = site.parent
         return parent is not None and parent.type == "binary_expression"
 
-    def _is_declaration_or_pattern(self, site: Node) -> bool:
-        current = site.parent
+    @staticmethod
+    def _is_declaration_or_pattern(site: Node) -> bool:
+        """`use …::EnvSecrets`, `SecretsBackend::Env => …`, `if let SecretsBackend::Env = b`."""
+        child, current = site, site.parent
         while current is not None:
             if current.type in ("use_declaration", "match_pattern", "tuple_struct_pattern", "struct_pattern", "macro_definition", "attribute_item"):
                 return True
+            if current.type in ("let_condition", "let_declaration"):
+                pattern = current.child_by_field_name("pattern")
+                return pattern is not None and pattern.id == child.id
             if current.type in ("function_item", "block", "source_file"):
                 return False
-            current = current.parent
+            child, current = current, current.parent
         return False
 
     # -- guards ---------------------------------------------------------------------
