@@ -530,15 +530,22 @@ class SecretLookupCheck:
         return not self._is_fixed_name(composition) and is_secret_read_name(function_name(function))
 
     def _is_secret_api_layer(self, function: Node | None, composition: KeyComposition) -> bool:
-        """The function implements a secrets read and forwards its caller's key unchanged."""
+        """The function implements a secrets read and forwards its caller's key unchanged: a
+        free `get_secret(name)` helper, or a read method of a secrets store's own impl (a cache
+        or decorator). `HostState::get_secret(key)` is not one: the host is where keys from
+        pack code arrive, so it is judged like any caller."""
         if function is None or not composition.parameters():
             return False
         name = function_name(function)
-        if is_secret_read_name(name) or name in self.extra_apis:
-            return True
-        impl = self.ctx.enclosing_impl(function)
-        impl_text = f"{impl_trait_text(impl)} {impl_type_name(impl)}"
-        return name in STORE_READ_METHODS and impl is not None and is_secret_store_text(impl_text)
+        is_secret_read = is_secret_read_name(name) or name in self.extra_apis
+        owner = self.ctx.enclosing(function, ("impl_item", "trait_item"))
+        if owner is None:
+            return is_secret_read
+        if owner.type == "impl_item":
+            owner_text = f"{impl_trait_text(owner)} {impl_type_name(owner)}"
+        else:
+            owner_text = " ".join(node_text(p) for p in (owner.child_by_field_name("name"), owner.child_by_field_name("bounds")) if p is not None)
+        return (is_secret_read or name in STORE_READ_METHODS) and is_secret_store_text(owner_text)
 
     def _store_owned_by_scoped_self(self, lookup: SecretLookup) -> bool:
         """`self.secrets` is a plain map owned by a struct that itself names its tenant or pack."""
