@@ -156,16 +156,24 @@ def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, 
 
 def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools, code_server, tmp_path):
     lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
-    # An error squiggle proves the workspace's isolint settings reached the server: ISO201
-    # is a warning by default.
-    (tmp_path / "registry" / ".vscode").mkdir()
-    (tmp_path / "registry" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.severity": {"ISO201": "error"}}))
+    settings_file = tmp_path / "registry" / ".vscode" / "settings.json"
+    settings_file.parent.mkdir()
+    settings_file.write_text(json.dumps({"isolint.severity": {"ISO201": "error"}}))
     line = FLOW_ID_KEYED_LINE + 1
     screenshot = tmp_path / "quickfix.png"
 
     result = run_vscode(
         vscode_tools, code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
+        # ISO201 is a warning by default. Error at start: the workspace settings reached the
+        # server's initializationOptions; removing them must restore the default, and adding
+        # them back must reach the running server.
         squiggle="error",
+        workspaceSettings=str(settings_file),
+        settingsChanges=[
+            {"settings": None, "squiggle": "warning"},
+            {"settings": {"isolint.severity": {"ISO201": "error"}}, "squiggle": "error"},
+            {"settings": None, "squiggle": "warning"},
+        ],
         screenshot=str(screenshot),
         problem={"code": "ISO201", "text": "is keyed by `String`"},
         quickFix={"line": line, "column": 5, "lineText": "HashMap<String, Flow>", "title": "Allow ISO201 here"},

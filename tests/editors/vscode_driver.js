@@ -6,6 +6,7 @@
 // for the pytest side to judge. Usage: node vscode_driver.js SPEC.json RESULT.json
 
 const fs = require('fs');
+const path = require('path');
 
 const [specPath, resultPath] = process.argv.slice(2);
 const spec = JSON.parse(fs.readFileSync(specPath, 'utf8'));
@@ -110,6 +111,21 @@ async function run() {
       return rows.some((row) => row.includes(spec.problem.code)) ? rows : null;
     });
     await page.locator('.monaco-editor textarea').first().focus();
+
+    // Each settings change is written to the workspace's settings file (or the file removed)
+    // and must turn the finding's squiggle into the given severity while the file stays open.
+    result.squiggles_after_settings = [];
+    for (const change of spec.settingsChanges || []) {
+      if (change.settings === null) {
+        fs.rmSync(spec.workspaceSettings, { force: true });
+      } else {
+        fs.mkdirSync(path.dirname(spec.workspaceSettings), { recursive: true });
+        fs.writeFileSync(spec.workspaceSettings, JSON.stringify(change.settings));
+      }
+      const squiggleNow = `.monaco-editor .squiggly-${change.squiggle}`;
+      await waitForCondition(`${change.squiggle} squiggle after settings change`, async () => (await page.locator(squiggleNow).count()) > 0);
+      result.squiggles_after_settings.push(change.squiggle);
+    }
 
     if (spec.quickFix) {
       await goTo(page, spec.quickFix.line, spec.quickFix.column);

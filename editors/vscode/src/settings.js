@@ -20,14 +20,16 @@ const SERVER_OPTION_KEYS = [
 // Changing one of these needs a new server process, not just new options.
 const RESTART_KEYS = ['path', 'interpreter', 'serverArgs'];
 
-/** The server's options from an isolint configuration section; unset (null) ones are left out. */
+/**
+ * The server's options from an isolint configuration section. Unset rule options stay in as
+ * null: the server merges what it is sent, so a setting the user removed must be sent as
+ * null to fall back to the config file again.
+ */
 function serverOptions(section) {
   const options = {};
   for (const key of SERVER_OPTION_KEYS) {
     const value = section.get(key);
-    if (value !== null && value !== undefined) {
-      options[key] = value;
-    }
+    options[key] = value === undefined ? null : value;
   }
   return options;
 }
