@@ -10,8 +10,10 @@ import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Discovery:
 
 
 def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
+    import pathspec
+
     ignore_file = directory / ".gitignore"
     if not ignore_file.is_file():
         return None
@@ -32,6 +36,8 @@ def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
 
 
 def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    import pathspec  # only folder walks need it; `isolint check one.rs` does not pay for it
+
     return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
 
 
@@ -39,7 +45,7 @@ def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: boo
     """Expand ``paths`` into Rust files. Paths given explicitly are always read, even when
     ignored, as ruff does; missing paths are errors."""
     found = Discovery()
-    exclude_spec = _exclude_spec(exclude)
+    exclude_spec = None
     seen: set[Path] = set()
     for given in paths:
         if given.is_file():
@@ -49,6 +55,8 @@ def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: boo
             reason = _dangling_link_problem(given) if given.is_symlink() else "no such file or directory"
             found.errors.append((given, reason))
             continue
+        if exclude_spec is None:
+            exclude_spec = _exclude_spec(exclude)
         _walk(given, exclude_spec, respect_gitignore, found, seen)
     return found
 
