@@ -1,15 +1,18 @@
 """Per-document analysis: debounce while typing, one analysis per (version, config), and a
 result id per analysis for pull diagnostics.
 
-Analysis runs on the event loop thread: tree-sitter parsers are not thread-safe and the
-engine is pure Python, so a worker thread would only add races, not speed. The debounce
-keeps typing bursts to one analysis.
+Debounced analyses run on one worker thread, so the event loop keeps answering hovers,
+code actions and further edits while a large file is analysed. The worker gets the bytes
+and a *copy* of the tree: the loop goes on editing the document's own tree in place.
+An analysis that finishes after the document moved on is kept for what it is (a stale
+version) and never published as current.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,8 +41,8 @@ class Analysis:
 class DocumentLinter:
     """Schedules and caches analyses of open documents.
 
-    ``on_analysed`` is called after each analysis of the document's current version (the
-    server publishes from it in push mode).
+    ``on_analysed`` is called after each analysis that is still current when it finishes
+    (the server publishes from it in push mode).
     """
 
     def __init__(self, configuration: ProjectConfiguration, encoding: Callable[[], str], on_analysed: Callable[[OpenDocument, Analysis], None]):
@@ -47,8 +50,13 @@ class DocumentLinter:
         self._encoding = encoding
         self._on_analysed = on_analysed
         self._analyses: dict[str, Analysis] = {}
+        # The open document each URI's analyses belong to: a run that finishes after its
+        # document was closed (or reopened) must not land on the new one.
+        self._owners: dict[str, OpenDocument] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._running: dict[str, asyncio.Task] = {}
         self._waiters: dict[str, list[asyncio.Future]] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isolint-analysis")
         self.debounce_seconds = 0.075
         # Until the editor's settings have arrived, analyses wait rather than show findings
         # under the wrong config for a moment.
@@ -71,34 +79,70 @@ class DocumentLinter:
     def schedule(self, document: OpenDocument, delay: float | None = None) -> None:
         """Analyse ``document`` after the debounce delay, replacing any pending run."""
         self._cancel_timer(document.uri)
+        self._owners[document.uri] = document
         if self._paused:
             self._held[document.uri] = document
             return
         loop = asyncio.get_running_loop()
         delay = self.debounce_seconds if delay is None else delay
-        self._timers[document.uri] = loop.call_later(delay, self._run_scheduled, document)
+        self._timers[document.uri] = loop.call_later(delay, self._start, document)
 
-    def _run_scheduled(self, document: OpenDocument) -> None:
+    def _start(self, document: OpenDocument) -> None:
         self._timers.pop(document.uri, None)
-        self.analysis_now(document)
+        if document.uri in self._running:
+            # One analysis per document at a time; the finishing one reschedules.
+            return
+        self._running[document.uri] = asyncio.ensure_future(self._analyse_in_worker(document))
+
+    async def _analyse_in_worker(self, document: OpenDocument) -> None:
+        version, generation = document.version, self._configuration.generation
+        try:
+            settings = self._configuration.settings_for(document.path)
+            data, tree = document.data, document.tree.copy()
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self._worker, analyze, data, settings, document.path, tree)
+            self._store(document, version, generation, result)
+        except Exception as error:
+            log.exception("analysis of %s v%s failed", document.uri, version)
+            self._release_waiters(document.uri, error)
+        finally:
+            self._running.pop(document.uri, None)
+        if self._owners.get(document.uri) is document and not self.is_current(document) and document.uri not in self._timers:
+            self.schedule(document, delay=0)
 
     def analysis_now(self, document: OpenDocument) -> Analysis:
-        """The analysis of the document's current version, computed now if needed."""
+        """The analysis of the document's current version, computed here and now if needed
+        (requests such as hover and fix-all must answer for the text the client sees)."""
         if self.is_current(document):
             return self._analyses[document.uri]
-        self._cancel_timer(document.uri)
+        self._owners[document.uri] = document
+        version, generation = document.version, self._configuration.generation
         settings = self._configuration.settings_for(document.path)
         result = analyze(document.data, settings, document.path, document.tree)
+        return self._store(document, version, generation, result)
+
+    def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult) -> Analysis:
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, document.uri, failure.error, failure.detail)
-        diagnostics = diagnostics_for(result, self._encoding(), document.uri, document.version)
-        analysis = Analysis(document.version, self._configuration.generation, result, diagnostics)
-        self._analyses[document.uri] = analysis
-        self._on_analysed(document, analysis)
-        for waiter in self._waiters.pop(document.uri, ()):
-            if not waiter.done():
-                waiter.set_result(None)
+        diagnostics = diagnostics_for(result, self._encoding(), document.uri, version)
+        analysis = Analysis(version, generation, result, diagnostics)
+        owned = self._owners.get(document.uri) is document
+        if owned and document.version == version and generation == self._configuration.generation:
+            self._analyses[document.uri] = analysis
+            self._on_analysed(document, analysis)
+        else:
+            log.debug("analysis of %s v%s finished after the document moved on", document.uri, version)
+        self._release_waiters(document.uri)
         return analysis
+
+    def _release_waiters(self, uri: str, error: Exception | None = None) -> None:
+        for waiter in self._waiters.pop(uri, ()):
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
 
     async def current(self, document: OpenDocument) -> Analysis:
         """Wait for the scheduled analysis of the document's latest version.
@@ -106,7 +150,8 @@ class DocumentLinter:
         Waits through further edits, so a pull never answers for a stale version.
         """
         while not self.is_current(document):
-            if document.uri not in self._timers and document.uri not in self._held:
+            pending = document.uri in self._timers or document.uri in self._held or document.uri in self._running
+            if not pending:
                 return self.analysis_now(document)
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(document.uri, []).append(waiter)
@@ -118,6 +163,7 @@ class DocumentLinter:
 
     def forget(self, uri: str) -> None:
         self._cancel_timer(uri)
+        self._owners.pop(uri, None)
         self._held.pop(uri, None)
         self._analyses.pop(uri, None)
         for waiter in self._waiters.pop(uri, ()):

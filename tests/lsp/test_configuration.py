@@ -83,8 +83,8 @@ async def test_broken_config_is_reported_and_the_last_good_one_kept(session):
     else:
         diagnostics = await diagnostics_for(client, config.as_uri())
     (diagnostic,) = diagnostics
-    # ConfigError names the bad key, `severity`: its table header is line 3 (0-based 2).
-    assert diagnostic.range.start.line == 2 and "ISO999" in diagnostic.message
+    # On the bad key's line: `ISO999 = "error"` is line 4 (0-based 3).
+    assert diagnostic.range.start.line == 3 and "ISO999" in diagnostic.message
     # Fixing the file clears the config diagnostic and applies the new config.
     config.write_text("")
     notify_changed(client, config)
