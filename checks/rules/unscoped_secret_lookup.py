@@ -468,14 +468,14 @@ class SecretLookupCheck:
             return None
         function = ctx.enclosing_function(lookup.call)
         fixed_name = self._is_fixed_name(composition)
-        tenant_context = self.tenant_context(lookup.call)
         if lookup.kind == "env" and not self._env_name_is_secret(lookup, composition, function):
             return None
+        if self._is_stored_reference(composition):
+            return None
+        tenant_context = self.tenant_context(lookup.call)
         if tenant_context is None and (fixed_name or function_name(function) in self.startup_functions):
             # Host-level code: a fixed name with no tenant in reach, or startup (`main`) reading
             # the host's own secrets.
-            return None
-        if self._is_stored_reference(composition):
             return None
         if not fixed_name and self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
             # A decorator or backend over the secrets API: its callers choose the key. With a
