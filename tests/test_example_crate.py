@@ -1,5 +1,7 @@
 """The example crate through the installed CLI: isolint reports exactly the lines marked
 ``// expect: CODE`` in examples/tenant-host, and nothing on the safe look-alikes beside them.
+``// expect^: CODE`` marks the line above (one ``^`` per line), for statements that rustfmt
+spreads over several lines.
 
 Only codes of rules in the registry are compared, so the test tightens by itself as rules
 land; a marker naming an unregistered code is checked once its rule exists.
@@ -22,7 +24,7 @@ from checks.rules import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "tenant-host"
-EXPECT_MARKER = re.compile(r"//\s*expect:\s*(?P<codes>ISO\d{3}(?:\s*,\s*ISO\d{3})*)\s*$")
+EXPECT_MARKER = re.compile(r"//\s*expect(?P<up>\^*):\s*(?P<codes>ISO\d{3}(?:\s*,\s*ISO\d{3})*)\s*$")
 
 
 def isolint_executable() -> str:
@@ -46,9 +48,10 @@ def expected_findings(registered: set[str]) -> Counter:
             match = EXPECT_MARKER.search(line)
             if match is None:
                 continue
+            target = number - len(match.group("up"))
             for code in re.split(r"\s*,\s*", match.group("codes")):
                 if code in registered:
-                    expected[(relative, number, code)] += 1
+                    expected[(relative, target, code)] += 1
     return expected
 
 

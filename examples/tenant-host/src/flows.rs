@@ -14,7 +14,10 @@ pub struct FlowRegistry {
 
 impl FlowRegistry {
     pub fn register(&self, flow: Flow) {
-        self.flows.write().unwrap().insert(flow.flow_id.clone(), flow);
+        self.flows
+            .write()
+            .unwrap()
+            .insert(flow.flow_id.clone(), flow);
     }
 
     pub fn lookup(&self, flow_id: &str) -> Option<Flow> {
@@ -31,7 +34,10 @@ pub struct FlowKey {
 
 impl FlowKey {
     pub fn of(flow: &Flow) -> Self {
-        FlowKey { pack_id: flow.pack_id.clone(), flow_id: flow.flow_id.clone() }
+        FlowKey {
+            pack_id: flow.pack_id.clone(),
+            flow_id: flow.flow_id.clone(),
+        }
     }
 }
 
@@ -48,7 +54,10 @@ impl PackFlowRegistry {
     }
 
     pub fn lookup(&self, pack_id: &str, flow_id: &str) -> Option<Flow> {
-        let key = FlowKey { pack_id: pack_id.to_string(), flow_id: flow_id.to_string() };
+        let key = FlowKey {
+            pack_id: pack_id.to_string(),
+            flow_id: flow_id.to_string(),
+        };
         self.flows.read().unwrap().get(&key).cloned()
     }
 }
@@ -62,7 +71,10 @@ pub struct ComponentCache {
 impl ComponentCache {
     pub fn get_or_compile(&self, node_id: &str, compile: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
         let mut compiled = self.compiled.lock().unwrap();
-        compiled.entry(node_id.to_string()).or_insert_with(compile).clone()
+        compiled
+            .entry(node_id.to_string())
+            .or_insert_with(compile)
+            .clone()
     }
 }
 
@@ -73,9 +85,17 @@ pub struct PackComponentCache {
 }
 
 impl PackComponentCache {
-    pub fn get_or_compile(&self, pack_id: &str, node_id: &str, compile: impl FnOnce() -> Vec<u8>) -> Vec<u8> {
+    pub fn get_or_compile(
+        &self,
+        pack_id: &str,
+        node_id: &str,
+        compile: impl FnOnce() -> Vec<u8>,
+    ) -> Vec<u8> {
         let mut compiled = self.compiled.lock().unwrap();
-        compiled.entry((pack_id.to_string(), node_id.to_string())).or_insert_with(compile).clone()
+        compiled
+            .entry((pack_id.to_string(), node_id.to_string()))
+            .or_insert_with(compile)
+            .clone()
     }
 }
 
@@ -104,7 +124,8 @@ pub struct InstalledFlows {
 impl InstalledFlows {
     /// Replacing "the same flow" by flow id drops another pack's flow of that name.
     pub fn install(&mut self, incoming: Flow) {
-        self.flows.retain(|existing| existing.flow_id != incoming.flow_id);
+        self.flows
+            .retain(|existing| existing.flow_id != incoming.flow_id);
         self.flows.push(incoming);
     }
 
@@ -122,12 +143,16 @@ pub struct InstalledPackFlows {
 
 impl InstalledPackFlows {
     pub fn install(&mut self, incoming: Flow) {
-        self.flows.retain(|existing| !(existing.pack_id == incoming.pack_id && existing.flow_id == incoming.flow_id));
+        self.flows.retain(|existing| {
+            !(existing.pack_id == incoming.pack_id && existing.flow_id == incoming.flow_id)
+        });
         self.flows.push(incoming);
     }
 
     pub fn find(&self, pack_id: &str, flow_id: &str) -> Option<&Flow> {
-        self.flows.iter().find(|flow| flow.pack_id == pack_id && flow.flow_id == flow_id)
+        self.flows
+            .iter()
+            .find(|flow| flow.pack_id == pack_id && flow.flow_id == flow_id)
     }
 
     pub fn len(&self) -> usize {

@@ -38,12 +38,21 @@ impl Host {
         }
     }
 
-    pub fn install(&mut self, pack: Pack) {
+    pub fn install(&mut self, pack: Pack) -> Result<(), String> {
+        let duplicates = pack.duplicate_flow_ids();
+        if !duplicates.is_empty() {
+            return Err(format!(
+                "pack {} ships flow ids more than once: {}",
+                pack.pack_id,
+                duplicates.join(", ")
+            ));
+        }
         for flow in &pack.flows {
             self.registry.register(flow.clone());
             self.installed.install(flow.clone());
         }
         self.packs.install(pack);
+        Ok(())
     }
 
     /// Per-request path: everything tenant-specific is derived from `request.tenant`.
@@ -52,14 +61,23 @@ impl Host {
             count_status(404);
             return "404".to_string();
         };
-        let owner_matches = self.packs.get(&flow.pack_id).map(|pack| pack.owner == request.tenant);
+        let owner_matches = self
+            .packs
+            .get(&flow.pack_id)
+            .map(|pack| pack.owner == request.tenant);
         if owner_matches != Some(true) {
             count_status(403);
             return "403".to_string();
         }
         let api_key = payment_api_key_for(self.secrets.as_ref(), &request.tenant, "stripe_api_key");
-        let key = scoped_state_key(&request.tenant, &flow.pack_id, &flow.flow_id, &request.session);
-        self.states.save(key, flow.entry_component.clone().into_bytes());
+        let key = scoped_state_key(
+            &request.tenant,
+            &flow.pack_id,
+            &flow.flow_id,
+            &request.session,
+        );
+        self.states
+            .save(key, flow.entry_component.clone().into_bytes());
         let client = self.clients.for_tenant(&request.tenant.tenant_id);
         let fetched = client.get(&format!("https://api.example.com/{}", flow.flow_id));
         count_status(200);
@@ -67,7 +85,11 @@ impl Host {
             "{} ({}, key {}) {}",
             record_event(&request.tenant, &flow.flow_id, "completed"),
             content_type("json"),
-            if api_key.is_some() { "present" } else { "missing" },
+            if api_key.is_some() {
+                "present"
+            } else {
+                "missing"
+            },
             fetched
         )
     }
@@ -75,6 +97,7 @@ impl Host {
     /// A debugging aid that ended up on the request path: the exporter's resource attributes
     /// are process-wide, so every tenant's spans get the last caller's tenant id.
     pub fn tag_exporter(&self, request: &Request) {
-        env::set_var("OTEL_RESOURCE_ATTRIBUTES", format!("tenant.id={}", request.tenant.tenant_id)); // expect: ISO302
+        let attributes = format!("tenant.id={}", request.tenant.tenant_id);
+        env::set_var("OTEL_RESOURCE_ATTRIBUTES", attributes); // expect: ISO302
     }
 }

@@ -1,7 +1,8 @@
 //! tenant-host: runs several tenants' packs of flows in one process.
 //!
 //! This crate is the isolint example. Lines ending in an `expect:` comment are isolation
-//! risks isolint reports; the functions beside them do the same job safely.
+//! risks isolint reports (`expect^:` marks the line above); the functions beside them do
+//! the same job safely.
 
 pub mod flows;
 pub mod host;

@@ -13,7 +13,9 @@ pub struct TracerProvider {
 
 impl TracerProvider {
     pub fn for_service(service_name: &str) -> Self {
-        TracerProvider { service_name: service_name.to_string() }
+        TracerProvider {
+            service_name: service_name.to_string(),
+        }
     }
 }
 

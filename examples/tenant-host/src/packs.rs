@@ -1,5 +1,7 @@
 //! Packs are bundles of flows that one tenant installs; flow ids are only unique per pack.
 
+use std::collections::HashSet;
+
 use crate::tenancy::TenantCtx;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +28,21 @@ impl Pack {
                 entry_component: format!("{pack_id}/{flow_id}.wasm"),
             })
             .collect();
-        Pack { pack_id: pack_id.to_string(), owner, flows }
+        Pack {
+            pack_id: pack_id.to_string(),
+            owner,
+            flows,
+        }
+    }
+
+    /// Flow ids repeated inside this one pack. Within a pack the flow id alone is the
+    /// right key: uniqueness is only promised per pack.
+    pub fn duplicate_flow_ids(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.flows
+            .iter()
+            .map(|flow| flow.flow_id.as_str())
+            .filter(|flow_id| !seen.insert(*flow_id))
+            .collect()
     }
 }

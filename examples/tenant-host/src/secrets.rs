@@ -82,7 +82,11 @@ pub fn payment_api_key(secrets: &dyn SecretsBackend, name: &str) -> Option<Strin
 }
 
 /// The same lookup routed through the scoping helper.
-pub fn payment_api_key_for(secrets: &dyn SecretsBackend, tenant: &TenantCtx, name: &str) -> Option<String> {
+pub fn payment_api_key_for(
+    secrets: &dyn SecretsBackend,
+    tenant: &TenantCtx,
+    name: &str,
+) -> Option<String> {
     let key = scoped_key(tenant, name);
     secrets.get_secret(&key)
 }
@@ -120,7 +124,10 @@ pub fn host_admin_token() -> Option<String> {
 
 /// Not a secret: the listen port is host configuration.
 pub fn listen_port() -> u16 {
-    env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(8080)
+    env::var("PORT")
+        .ok()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(8080)
 }
 
 /// A secret store with its own read API, as many vault clients have.
@@ -147,8 +154,15 @@ pub fn oauth_client_secret(secret_store: &SecretStore, provider: &str) -> Option
     secret_store.read(&format!("oauth/{provider}/client_secret")) // expect: ISO101
 }
 
-pub fn oauth_client_secret_for(secret_store: &SecretStore, tenant: &TenantCtx, provider: &str) -> Option<String> {
-    secret_store.read(&tenant_scope_key(tenant, &format!("oauth/{provider}/client_secret")))
+pub fn oauth_client_secret_for(
+    secret_store: &SecretStore,
+    tenant: &TenantCtx,
+    provider: &str,
+) -> Option<String> {
+    secret_store.read(&tenant_scope_key(
+        tenant,
+        &format!("oauth/{provider}/client_secret"),
+    ))
 }
 
 pub fn smtp_credential(secret_store: &SecretStore, name: &str) -> Option<String> {
@@ -167,7 +181,11 @@ mod tests {
     // Test code reads fixed names from a throwaway backend; not reported by default.
     #[test]
     fn vault_returns_stored_entries() {
-        let vault = VaultSecrets::connect("http://127.0.0.1:8200").with_entry("stripe_api_key", "sk_test");
-        assert_eq!(vault.get_secret("stripe_api_key").as_deref(), Some("sk_test"));
+        let vault =
+            VaultSecrets::connect("http://127.0.0.1:8200").with_entry("stripe_api_key", "sk_test");
+        assert_eq!(
+            vault.get_secret("stripe_api_key").as_deref(),
+            Some("sk_test")
+        );
     }
 }

@@ -37,12 +37,16 @@ pub fn resume_key(flow: &Flow, session_hint: &str) -> String {
 }
 
 pub fn scoped_resume_key(tenant: &TenantCtx, flow: &Flow, session_hint: &str) -> String {
-    format!("{}/{}/{}:{}", tenant.tenant_id, flow.pack_id, flow.flow_id, session_hint)
+    format!(
+        "{}/{}/{}:{}",
+        tenant.tenant_id, flow.pack_id, flow.flow_id, session_hint
+    )
 }
 
 /// A key type for paused sessions that forgets which pack (and tenant) the flow came from.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
-pub struct SessionKey { // expect: ISO203
+pub struct SessionKey {
+    // expect^: ISO203
     pub flow_id: String,
     pub session_id: String,
 }
@@ -71,11 +75,20 @@ pub struct SessionTable {
 
 impl SessionTable {
     pub fn pause(&mut self, flow: &Flow, session_id: &str, state: Vec<u8>) {
-        let key = SessionKey { flow_id: flow.flow_id.clone(), session_id: session_id.to_string() };
+        let key = SessionKey {
+            flow_id: flow.flow_id.clone(),
+            session_id: session_id.to_string(),
+        };
         self.paused.insert(key, state);
     }
 
-    pub fn pause_scoped(&mut self, tenant: &TenantCtx, flow: &Flow, session_id: &str, state: Vec<u8>) {
+    pub fn pause_scoped(
+        &mut self,
+        tenant: &TenantCtx,
+        flow: &Flow,
+        session_id: &str,
+        state: Vec<u8>,
+    ) {
         let key = ScopedSessionKey {
             tenant: tenant.clone(),
             pack_id: flow.pack_id.clone(),

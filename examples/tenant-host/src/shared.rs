@@ -12,16 +12,25 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new() -> Self {
-        HttpClient { default_headers: Mutex::new(Vec::new()), idle_connections: Mutex::new(Vec::new()) }
+        HttpClient {
+            default_headers: Mutex::new(Vec::new()),
+            idle_connections: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn set_default_header(&self, name: &str, value: &str) {
-        self.default_headers.lock().unwrap().push((name.to_string(), value.to_string()));
+        self.default_headers
+            .lock()
+            .unwrap()
+            .push((name.to_string(), value.to_string()));
     }
 
     pub fn get(&self, url: &str) -> String {
         self.idle_connections.lock().unwrap().push(url.to_string());
-        format!("GET {url} with {} default headers", self.default_headers.lock().unwrap().len())
+        format!(
+            "GET {url} with {} default headers",
+            self.default_headers.lock().unwrap().len()
+        )
     }
 }
 
@@ -33,11 +42,15 @@ pub fn http() -> &'static HttpClient {
 }
 
 /// Responses cached by URL for the whole process.
-static RESPONSE_CACHE: LazyLock<Mutex<HashMap<String, String>>> = LazyLock::new(|| Mutex::new(HashMap::new())); // expect: ISO401
+static RESPONSE_CACHE: LazyLock<Mutex<HashMap<String, String>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new())); // expect^: ISO401
 
 pub fn cached_get(url: &str) -> String {
     let mut cache = RESPONSE_CACHE.lock().unwrap();
-    cache.entry(url.to_string()).or_insert_with(|| http().get(url)).clone()
+    cache
+        .entry(url.to_string())
+        .or_insert_with(|| http().get(url))
+        .clone()
 }
 
 /// Immutable lookup tables: built once, never written, no tenant data.
@@ -47,7 +60,10 @@ static CONTENT_TYPES: LazyLock<HashMap<&'static str, &'static str>> =
 static RESERVED_FLOW_IDS: [&str; 3] = ["_init", "_health", "_admin"];
 
 pub fn content_type(extension: &str) -> &'static str {
-    CONTENT_TYPES.get(extension).copied().unwrap_or("application/octet-stream")
+    CONTENT_TYPES
+        .get(extension)
+        .copied()
+        .unwrap_or("application/octet-stream")
 }
 
 pub fn is_reserved(flow_id: &str) -> bool {
@@ -71,6 +87,8 @@ pub struct TenantClients {
 
 impl TenantClients {
     pub fn for_tenant(&mut self, tenant_id: &str) -> &HttpClient {
-        self.by_tenant.entry(tenant_id.to_string()).or_insert_with(HttpClient::new)
+        self.by_tenant
+            .entry(tenant_id.to_string())
+            .or_insert_with(HttpClient::new)
     }
 }

@@ -18,7 +18,8 @@ thread_local! {
 pub fn init_telemetry(service_name: &str) {
     env::set_var("OTEL_SERVICE_NAME", service_name);
     global::set_tracer_provider(TracerProvider::for_service(service_name));
-    tracing::subscriber::set_global_default(Subscriber { json: true }).expect("telemetry installed twice");
+    tracing::subscriber::set_global_default(Subscriber { json: true })
+        .expect("telemetry installed twice");
 }
 
 /// Tenant context pushed into a thread slot: a pooled worker that skips this call, or an
@@ -36,7 +37,10 @@ pub fn record_event(ctx: &TenantCtx, flow_id: &str, event: &str) -> String {
     LINE_BUFFER.with(|buffer| {
         let mut line = buffer.borrow_mut();
         line.clear();
-        line.push_str(&format!("tenant={} flow={} event={}", ctx.tenant_id, flow_id, event));
+        line.push_str(&format!(
+            "tenant={} flow={} event={}",
+            ctx.tenant_id, flow_id, event
+        ));
         line.clone()
     })
 }

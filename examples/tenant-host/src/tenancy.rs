@@ -9,7 +9,10 @@ pub struct TenantCtx {
 
 impl TenantCtx {
     pub fn new(tenant_id: &str, env: &str) -> Self {
-        TenantCtx { tenant_id: tenant_id.to_string(), env: env.to_string() }
+        TenantCtx {
+            tenant_id: tenant_id.to_string(),
+            env: env.to_string(),
+        }
     }
 }
 
