@@ -135,3 +135,12 @@ def test_example_is_valid_rust(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert "warning" not in completed.stderr, completed.stderr
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None or shutil.which("rustfmt") is None, reason="cargo fmt is not installed")
+def test_example_is_rustfmt_clean():
+    completed = subprocess.run(
+        ["cargo", "fmt", "--check", "--manifest-path", str(EXAMPLE / "Cargo.toml")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
