@@ -152,6 +152,9 @@ async function run() {
       }
       await page.keyboard.press('Enter');
       await page.locator('.action-widget').waitFor({ state: 'hidden' });
+      // The edit may need a codeAction/resolve round trip: saving before it lands would
+      // write the old text.
+      await waitForCondition('quick fix edit', async () => (await page.locator('.tab.active.dirty').count()) > 0);
     }
 
     // Saving writes the fixed text to disk for the test to read, and runs fix-all on save
