@@ -71,11 +71,12 @@ async def start_session(
     init_options: dict | None = None,
     configuration: dict | None = None,
     caps: types.ClientCapabilities | None = None,
+    command: tuple[str, ...] = (sys.executable, "-m", "lsp_server"),
 ) -> tuple[RecordingClient, types.InitializeResult]:
     client = make_client()
     if configuration is not None:
         client.set_configuration(configuration, section="isolint")
-    await client.start_io(sys.executable, "-m", "lsp_server", "--log-level", os.environ.get("ISOLINT_TEST_LOG_LEVEL", "info"))
+    await client.start_io(*command, "--log-level", os.environ.get("ISOLINT_TEST_LOG_LEVEL", "info"))
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps or capabilities(kind),

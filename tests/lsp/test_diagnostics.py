@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from lsprotocol import types
 
@@ -108,5 +111,44 @@ async def test_pull_answers_unchanged_for_the_same_result_id(tmp_path):
         third = await client.text_document_diagnostic_async(params)
         assert third.kind == "full" and third.result_id != first.result_id
         assert [d.range.start.line for d in third.items] == [d.range.start.line + 1 for d in first.items]
+    finally:
+        await stop_session(client)
+
+
+async def test_isolint_server_entry_point_logs_to_the_client(tmp_path):
+    executable = Path(sys.executable).parent / "isolint"
+    client, result = await start_session(tmp_path, "visual-studio-code", command=(str(executable), "server"))
+    try:
+        assert result.server_info.name == "isolint"
+        uri = open_document(client, tmp_path / "lib.rs", UNREASONED)
+        assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO001"]
+        assert any("position encoding utf-16" in m.message for m in client.log_messages)
+    finally:
+        await stop_session(client)
+
+
+async def test_rapid_edits_publish_only_what_each_version_really_has(tmp_path):
+    client, _ = await start_session(tmp_path, "visual-studio-code", init_options={"debounceMs": 0})
+    try:
+        text = REGISTRY
+        uri = open_document(client, tmp_path / "registry.rs", text)
+        texts = {1: text}
+        for version in range(2, 30):
+            # Alternately break and restore the suppression-free file: add a reasonless
+            # suppression above line 4, then remove it again.
+            if version % 2 == 0:
+                change = edit((4, 0), (4, 0), "    // isolint: allow(ISO201)\n")
+                text = text.replace("    flows:", "    // isolint: allow(ISO201)\n    flows:", 1)
+            else:
+                change = edit((4, 0), (5, 0), "")
+                text = text.replace("    // isolint: allow(ISO201)\n", "", 1)
+            change_document(client, uri, version, [change])
+            texts[version] = text
+        await diagnostics_for(client, uri, 29)
+        versions = [p.version for p in client.published if p.uri == uri]
+        assert versions == sorted(versions) and versions[-1] == 29
+        for item in (p for p in client.published if p.uri == uri):
+            findings = analyze(texts[item.version].encode(), DEFAULT_CONFIG.settings, tmp_path / "registry.rs").findings
+            assert [(d.code, d.range.start.line) for d in item.diagnostics] == [(f.code, f.span.start_line) for f in findings]
     finally:
         await stop_session(client)
