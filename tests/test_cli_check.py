@@ -151,6 +151,14 @@ def test_columns_are_exact_after_non_ascii_text(tmp_path):
     assert (region["startLine"], region["startColumn"], region["endColumn"]) == (2, 39, 43)
 
 
+def test_tab_indentation_keeps_the_caret_under_the_span(tmp_path):
+    write(tmp_path / "lib.rs", UNSCOPED_LOOKUP.replace("    secrets", "\tsecrets"))
+    lines = isolint(tmp_path, "check", "--no-cache", "lib.rs").stdout.splitlines()
+    assert lines[1] == " --> lib.rs:2:21"  # the tab is one character
+    assert lines[3] == "2 |     secrets.get_secret(name)"  # shown with 4-column tab stops
+    assert lines[4] == "  |" + " " * (1 + 4 + 19) + "^^^^"
+
+
 # -- json and sarif ----------------------------------------------------------------------
 
 def test_json_records(tmp_path):
