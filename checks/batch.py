@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # Below this much uncached input, forking workers costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 512 * 1024
+# Files a parallel run analyses before forking: a query becomes part of the combined query
+# once it has run on two trees (checks.query_batch), and a third file's run rebuilds it.
+WARM_UP_FILES = 3
 
 
 @dataclass
@@ -176,17 +179,22 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
     jobs = options.jobs if options.jobs is not None else available_cores()
     uncached_bytes = sum(len(pending[i].data) for i in indices)
     large_enough = options.jobs is not None or uncached_bytes >= PARALLEL_MIN_BYTES
-    if jobs > 1 and len(indices) > 1 and large_enough:
-        from checks.parallel import analyse_in_workers
-
-        work = [(pending[i].path, pending[i].data, pending[i].settings) for i in indices]
-        results = analyse_in_workers(work, min(jobs, len(indices)), on_done)
-        return dict(zip(indices, results))
+    parallel = jobs > 1 and len(indices) > WARM_UP_FILES + 1 and large_enough
     outcomes = {}
-    for done, index in enumerate(indices, start=1):
+    # In parallel runs the first files are analysed here before forking, so every worker
+    # inherits compiled queries (and the combined query) instead of building its own.
+    serial = indices[:WARM_UP_FILES] if parallel else indices
+    for done, index in enumerate(serial, start=1):
         item = pending[index]
         outcomes[index] = analyse_file(item.data, item.settings, item.path)
         on_done(done)
+    if parallel:
+        from checks.parallel import analyse_in_workers
+
+        rest = indices[WARM_UP_FILES:]
+        work = [(pending[i].path, pending[i].data, pending[i].settings) for i in rest]
+        results = analyse_in_workers(work, min(jobs, len(rest)), lambda done: on_done(WARM_UP_FILES + done))
+        outcomes.update(zip(rest, results))
     return outcomes
 
 

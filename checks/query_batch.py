@@ -53,6 +53,7 @@ class RootQueryBatch:
         self._seen_on: dict[str, int] = {}  # source -> on how many trees it ran
         self._last_tree_of: dict[str, int] = {}
         self._combined: _Combined | None = None
+        self._pending: list[str] = []  # recurring sources waiting for the next rebuild
         self._local = threading.local()  # per thread: the root last run, and its matches
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
@@ -77,6 +78,10 @@ class RootQueryBatch:
         return by_name
 
     def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
+        if root.id != getattr(self._local, "root_id", None):
+            self._local.root_id = root.id
+            if self._pending:
+                self._rebuild()  # between trees, so one file never sees two versions
         combined = self._combined
         if combined is None or source not in combined.ranges:
             self._note_use(source, root)
@@ -93,19 +98,29 @@ class RootQueryBatch:
             return
         self._last_tree_of[source] = root.id
         self._seen_on[source] = self._seen_on.get(source, 0) + 1
-        batched = self._combined.sources if self._combined else []
-        if self._seen_on[source] >= _RECURRENCE_TO_BATCH and len(batched) < _MAX_BATCHED_SOURCES:
-            self._add(source)
+        if self._seen_on[source] == _RECURRENCE_TO_BATCH and self._compile(source).pattern_count:
+            self._pending.append(source)
 
-    def _add(self, source: str) -> None:
+    def _rebuild(self) -> None:
+        """Compile the batched sources plus the pending ones into one query; a source that
+        breaks the combination keeps running alone."""
         with self._lock:
             batched = self._combined.sources if self._combined else []
-            if source in batched or self._compile(source).pattern_count == 0:
-                return
-            sources = batched + [source]
-            try:
-                combined = _Combined(self._language, sources, [self._compile(s).pattern_count for s in sources])
-            except (tree_sitter.QueryError, ValueError):
-                return  # a source that does not combine cleanly keeps running alone
-            if combined.query.pattern_count == sum(end - first for first, end in combined.ranges.values()):
+            pending = [s for s in self._pending if s not in batched][: max(0, _MAX_BATCHED_SOURCES - len(batched))]
+            self._pending = []
+            combined = self._combine(batched + pending)
+            if combined is None:
+                for source in pending:
+                    combined = self._combine(batched + [source]) or combined
+                    batched = combined.sources if combined else batched
+            if combined is not None:
                 self._combined = combined
+
+    def _combine(self, sources: list[str]) -> _Combined | None:
+        try:
+            combined = _Combined(self._language, sources, [self._compile(s).pattern_count for s in sources])
+        except (tree_sitter.QueryError, ValueError):
+            return None
+        if combined.query.pattern_count != len(combined.owner_of_pattern):
+            return None
+        return combined
