@@ -364,3 +364,19 @@ def test_unsafe_fixes_apply_only_when_asked(tmp_path: Path):
     applied = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=tmp_path)
     assert applied.returncode == 0, applied.stdout
     assert billing.read_text() == BILLING.replace('get_secret("stripe/secret_key")', 'get_secret(&scoped_key(ctx, "stripe/secret_key"))')
+
+
+def test_fix_keeps_undecodable_bytes_exact(tmp_path: Path):
+    target = tmp_path / "legacy.rs"
+    target.write_bytes(b'fn a() {\n    let s = "\xff\xfe"; // isolint: allow(ISO401) reason: x\n}\n')
+    result = isolint("check", "--no-cache", "--fix", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert target.read_bytes() == b'fn a() {\n    let s = "\xff\xfe";\n}\n'
+
+
+def test_unwritable_cache_is_a_warning_not_a_failure(project: Path):
+    (project / "blocker").write_text("a file where the cache folder should go")
+    result = isolint("check", "--cache-dir", "blocker/cache", "src/lib.rs", cwd=project)
+    assert result.returncode == 0
+    assert "blocker/cache: cannot write cache" in result.stderr
+    assert result.stdout == "All checks passed (1 file).\n"
