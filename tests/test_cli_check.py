@@ -181,7 +181,11 @@ def test_json_records(tmp_path):
 def sarif_validator():
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["id"].endswith("/sarif-schema-2.1.0.json")
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    # Every format jsonschema knows (uri and uri-reference need rfc3986-validator), not only
+    # draft 4's: SARIF's artifact locations are `uri-reference`s.
+    checker = jsonschema.FormatChecker()
+    assert {"uri", "uri-reference"} <= set(checker.checkers), "install the test extras (rfc3986-validator)"
+    return jsonschema.Draft4Validator(schema, format_checker=checker)
 
 
 def test_sarif_validates_against_the_official_schema(tmp_path, sarif_validator):
@@ -217,6 +221,22 @@ def test_sarif_validates_against_the_official_schema(tmp_path, sarif_validator):
     assert audited["suppressions"] == [
         {"kind": "inSource", "status": "accepted", "justification": "callers pass keys built by scoped_key"}
     ]
+
+
+def test_sarif_uris_of_awkward_file_names(tmp_path, sarif_validator):
+    write(tmp_path / "src" / "my file.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "src" / "café.rs", UNSCOPED_LOOKUP)
+    outside = tmp_path / "elsewhere"
+    write(outside / "lib.rs", UNSCOPED_LOOKUP)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "src").symlink_to(tmp_path / "src", target_is_directory=True)
+    completed = isolint(project, "check", "--no-cache", "--format", "sarif", "src/my file.rs", "src/café.rs", str(outside))
+    document = json.loads(completed.stdout)
+    errors = list(sarif_validator.iter_errors(document))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"])
+    assert uris == sorted(["src/my%20file.rs", "src/caf%C3%A9.rs", (outside / "lib.rs").as_uri()])
 
 
 def test_sarif_of_a_clean_run_validates(tmp_path, sarif_validator):

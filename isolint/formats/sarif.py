@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from urllib.parse import quote
 
 from checks.batch import BatchReport
 from checks.rules import all_rules
@@ -38,11 +40,18 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
+def _artifact_uri(path: Path) -> str:
+    """The file as a URI reference: relative paths percent-encoded (spaces, non-ASCII), paths
+    outside the working directory as ``file:`` URIs, as code-scanning consumers expect."""
+    shown = Path(display_path(path))
+    return shown.as_uri() if shown.is_absolute() else quote(shown.as_posix())
+
+
 def _invocation(report: BatchReport) -> dict:
     """Files that could not be read or configured are tool notifications: code scanning then
     shows that the run was incomplete instead of silently reporting fewer results."""
     notifications = [
-        {"level": "error", "message": {"text": problem}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": display_path(path)}}}]}
+        {"level": "error", "message": {"text": problem}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(path)}}}]}
         for path, problem in report.errors
     ]
     invocation = {"executionSuccessful": not report.errors}
@@ -56,7 +65,7 @@ def render(report: BatchReport) -> str:
     rule_index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
     for file_report in report.files:
-        path = display_path(file_report.path)
+        path = _artifact_uri(file_report.path)
         for record in finding_records(file_report, include_suppressed=True):
             location = {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(record.range)}}
             result = {
