@@ -138,11 +138,13 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
             to_analyse.append(index)
     report.from_cache = len(outcomes)
     report.analysed = len(to_analyse)
-    total = len(pending)
-    if options.progress is not None and outcomes:
-        options.progress(len(outcomes), total)
 
-    fresh = _analyse(pending, to_analyse, options, lambda done: options.progress and options.progress(len(outcomes) + done, total))
+    def analysed_so_far(done: int) -> None:
+        if options.progress is not None:
+            options.progress(report.from_cache + done, len(pending))
+
+    analysed_so_far(0)
+    fresh = _analyse(pending, to_analyse, options, analysed_so_far)
     for index, outcome in fresh.items():
         outcomes[index] = outcome
         if options.cache is not None:
