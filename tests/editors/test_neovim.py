@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.editors.conftest import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
+from tests.editors.crates import (
+    CLEAN_CRATE,
+    CRATE_AFTER_FIX,
+    CRATE_WITH_STALE_SUPPRESSION,
+    FLOW_ID_KEYED_LINE,
+    FLOW_REGISTRIES,
+    STALE_SUPPRESSION_LINE,
+    make_crate,
+)
+from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
 
 NEOVIM_VERSION = "0.11.4"
 DRIVER = Path(__file__).with_name("nvim_driver.lua")
@@ -27,62 +36,6 @@ WAIT_MS = 20_000
 WATCHDOG_MS = 45_000
 PROCESS_TIMEOUT_S = 60
 ERROR, WARNING = 1, 2  # vim.diagnostic.severity
-
-FLOW_REGISTRIES = """\
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-pub struct Flow {
-    pub id: String,
-    pub pack_id: String,
-}
-
-pub struct FlowRegistry {
-    flows: Arc<RwLock<HashMap<String, Flow>>>,
-}
-
-impl FlowRegistry {
-    pub fn register(&self, flow: Flow) {
-        self.flows.write().unwrap().insert(flow.id.clone(), flow);
-    }
-}
-
-pub struct ScopedFlowRegistry {
-    flows: Arc<RwLock<HashMap<(String, String), Flow>>>,
-}
-
-impl ScopedFlowRegistry {
-    pub fn register(&self, flow: Flow) {
-        self.flows.write().unwrap().insert((flow.pack_id.clone(), flow.id.clone()), flow);
-    }
-}
-"""
-FLOW_ID_KEYED_LINE = 9  # 0-based: `flows: Arc<RwLock<HashMap<String, Flow>>>` of FlowRegistry
-
-CRATE_WITH_STALE_SUPPRESSION = """\
-use std::collections::HashMap;
-
-pub fn greeting(names: &HashMap<String, String>, user: &str) -> String {
-    // isolint: allow(ISO401) reason: the shared cache that was here moved into the tenant context
-    let name = names.get(user).cloned().unwrap_or_default();
-    format!("hello {name}")
-}
-"""
-STALE_SUPPRESSION_LINE = 3
-CRATE_AFTER_FIX = """\
-use std::collections::HashMap;
-
-pub fn greeting(names: &HashMap<String, String>, user: &str) -> String {
-    let name = names.get(user).cloned().unwrap_or_default();
-    format!("hello {name}")
-}
-"""
-CLEAN_CRATE = """\
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
-"""
-
 
 @pytest.fixture(scope="module")
 def nvim() -> Path:
@@ -96,14 +49,6 @@ def nvim() -> Path:
     version = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=True).stdout
     assert f"NVIM v{NEOVIM_VERSION}" in version, version.splitlines()[0]
     return path
-
-
-def make_crate(root: Path, lib_rs: str) -> Path:
-    (root / "src").mkdir(parents=True)
-    (root / "Cargo.toml").write_text('[package]\nname = "greeter"\nversion = "0.1.0"\nedition = "2021"\n')
-    lib = root / "src" / "lib.rs"
-    lib.write_text(lib_rs)
-    return lib
 
 
 def run_neovim(nvim: Path, tmp_path: Path, file: Path, **spec) -> dict:

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.editors.conftest import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
-from tests.editors.test_neovim import (
+from tests.editors.crates import (
     CRATE_AFTER_FIX,
     CRATE_WITH_STALE_SUPPRESSION,
     FLOW_ID_KEYED_LINE,
     FLOW_REGISTRIES,
     make_crate,
 )
+from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
 
 CODE_SERVER_VERSION = "4.100.3"
 PLAYWRIGHT_CORE_VERSION = "1.55.0"

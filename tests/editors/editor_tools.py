@@ -1,4 +1,4 @@
-"""Finding the real editors for the editor tests.
+"""Finding the real editors and the isolint server for the editor tests.
 
 `scripts/editors/install.sh` installs them into a cache outside the clone and prints
 `NAME=path` lines; `scripts/editors/ci.sh` exports those as environment variables. Outside
@@ -33,7 +33,8 @@ def missing_tool(what: str) -> None:
 def tool_path(env_var: str, cached: list[Path], on_path: str | None = None) -> Path | None:
     """The tool named by ``env_var``, else the first existing cached path, else one on PATH."""
     if os.environ.get(env_var):
-        return Path(os.environ[env_var])
+        named = Path(os.environ[env_var])
+        return named if named.exists() else None
     for candidate in cached:
         if candidate.exists():
             return candidate
