@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings
+from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings, discover_config_file
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ class ProjectConfiguration:
         self._effective: dict[Path | None, Settings] = {}
         # Config files that failed to load, with their error; cleared when they load again.
         self.errors: dict[Path, ConfigError] = {}
+        # Modification times of the config files read, to notice edits made while the
+        # client sends no file-watch events (not every client can register watchers).
+        self._mtimes: dict[Path, int | None] = {}
         # Bumped on every reload so cached analyses and result ids can tell they are stale.
         self.generation = 0
 
@@ -54,6 +57,7 @@ class ProjectConfiguration:
             self._overrides = overrides
         self._resolver = ConfigResolver()
         self._effective.clear()
+        self._mtimes.clear()
         self.errors.clear()
         self.generation += 1
 
@@ -67,11 +71,33 @@ class ProjectConfiguration:
             if error.path not in self.errors:
                 log.error("config error: %s; keeping the last good config", error)
             self.errors[error.path] = error
+            self._mtimes[error.path] = _mtime(error.path)
             return self._settings(error.path, self._last_good.get(error.path, DEFAULT_CONFIG))
         if source is None:
             return self._settings(None, config)
         self._last_good[source.path] = config
+        self._mtimes.setdefault(source.path, _mtime(source.path))
         return self._settings(source.path, config)
+
+    def changed_on_disk(self, linted: list[Path]) -> bool:
+        """True when a config file read since the last reload was edited or removed, or
+        discovery for one of the ``linted`` files would now find another one."""
+        if any(_mtime(path) != mtime for path, mtime in self._mtimes.items()):
+            return True
+        for path in linted:
+            try:
+                found = discover_config_file(path)
+            except ConfigError:
+                return True
+            try:
+                known = self._resolver.source_for(path)
+            except ConfigError as error:
+                known_path = error.path
+            else:
+                known_path = known.path if known is not None else None
+            if (found.path if found is not None else None) != known_path:
+                return True
+        return False
 
     def _settings(self, config_path: Path | None, config: IsolintConfig) -> Settings:
         settings = self._effective.get(config_path)
@@ -80,3 +106,10 @@ class ProjectConfiguration:
                 config = IsolintConfig.model_validate({**config.model_dump(), **self._overrides})
             settings = self._effective[config_path] = config.settings
         return settings
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None

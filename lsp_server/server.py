@@ -52,7 +52,7 @@ class IsolintLanguageServer(LanguageServer):
         self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis)
         self.disk_files = WorkspaceFiles(self.configuration)
         self._reported_config_errors: dict[Path, str] = {}
-        self._scan_task: asyncio.Task | None = None
+        self.scan_task: asyncio.Task | None = None
 
     # -- capabilities ------------------------------------------------------------------
     def encoding(self) -> str:
@@ -64,7 +64,7 @@ class IsolintLanguageServer(LanguageServer):
         text_document = self.client_capabilities.text_document
         return text_document is not None and text_document.diagnostic is not None
 
-    def _supports(self, *path: str) -> bool:
+    def supports(self, *path: str) -> bool:
         node = self.client_capabilities
         for name in path:
             node = getattr(node, name, None)
@@ -73,6 +73,10 @@ class IsolintLanguageServer(LanguageServer):
         return bool(node)
 
     # -- options and configuration ------------------------------------------------------
+    def apply_initialization_options(self, options: dict | None) -> None:
+        self.apply_options(options, source="initializationOptions")
+        self._initial_options = self.options
+
     def apply_options(self, changes: dict | None, *, source: str) -> bool:
         """Layer editor settings on the initializationOptions; invalid ones are reported
         and the previous options kept."""
@@ -96,7 +100,7 @@ class IsolintLanguageServer(LanguageServer):
         return overrides_changed
 
     async def fetch_workspace_configuration(self) -> bool:
-        if not self._supports("workspace", "configuration"):
+        if not self.supports("workspace", "configuration"):
             return False
         try:
             values = await self.workspace_configuration_async(
@@ -115,10 +119,18 @@ class IsolintLanguageServer(LanguageServer):
         for entry in self.disk_files:
             path = uri_path(entry.uri)
             if path is not None:
-                self._analyse_disk_file(path)
+                self.analyse_disk_file(path)
         self._report_config_errors()
-        if self.pull_mode and self._supports("workspace", "diagnostics", "refresh_support"):
+        if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
             self.workspace_diagnostic_refresh(None)
+
+    def reload_if_config_edited(self) -> None:
+        """Clients that cannot watch files still open and save documents: check then."""
+        linted = [d.path for d in self.documents if d.path is not None]
+        if self.configuration.changed_on_disk(linted):
+            log.info("a config file changed on disk; reloading")
+            self.configuration.reload()
+            self.config_changed()
 
     def _report_config_errors(self) -> None:
         """Show each new config error once, as a message and a diagnostic on its file."""
@@ -129,11 +141,11 @@ class IsolintLanguageServer(LanguageServer):
             self._reported_config_errors[path] = str(error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"isolint: {error}"))
             if not self.pull_mode:
-                self._publish(path.as_uri(), [config_error_diagnostic(error, read_config_text(path))], None)
+                self.publish(path.as_uri(), [config_error_diagnostic(error, read_config_text(path))], None)
         for path in [p for p in self._reported_config_errors if p not in errors]:
             del self._reported_config_errors[path]
             if not self.pull_mode:
-                self._publish(path.as_uri(), [], None)
+                self.publish(path.as_uri(), [], None)
 
     def config_diagnostics(self, uri: str) -> list[types.Diagnostic] | None:
         path = uri_path(uri)
@@ -154,21 +166,21 @@ class IsolintLanguageServer(LanguageServer):
         if self.pull_mode:
             return
         if self.documents.get(document.uri) is document and document.version == analysis.version:
-            self._publish(document.uri, analysis.diagnostics, analysis.version)
+            self.publish(document.uri, analysis.diagnostics, analysis.version)
         else:
             log.debug("not publishing %s v%s: document moved on", document.uri, analysis.version)
 
-    def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
+    def publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
     # -- files on disk ------------------------------------------------------------------
-    def _analyse_disk_file(self, path: Path) -> None:
+    def analyse_disk_file(self, path: Path) -> None:
         entry = self.disk_files.analyse(path, self.encoding())
         if self.pull_mode:
             return
         uri = path.as_uri()
         if uri not in self.documents:
-            self._publish(uri, entry.diagnostics if entry else [], None)
+            self.publish(uri, entry.diagnostics if entry else [], None)
 
     async def scan_workspace(self) -> None:
         folders = [Path(p) for p in (to_fs_path(f.uri) for f in self.workspace.folders.values()) if p]
@@ -176,7 +188,7 @@ class IsolintLanguageServer(LanguageServer):
             folders = [Path(self.workspace.root_path)]
         files = self.disk_files.rust_files(folders)
         token = None
-        if self._supports("window", "work_done_progress"):
+        if self.supports("window", "work_done_progress"):
             token = f"isolint-scan-{uuid.uuid4()}"
             try:
                 await self.work_done_progress.create_async(token)
@@ -187,7 +199,7 @@ class IsolintLanguageServer(LanguageServer):
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="isolint: scanning workspace", percentage=0, cancellable=False))
         for index, path in enumerate(files, start=1):
             if path.as_uri() not in self.documents:
-                self._analyse_disk_file(path)
+                self.analyse_disk_file(path)
             if token is not None and (index % SCAN_PROGRESS_EVERY == 0 or index == len(files)):
                 self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{index}/{len(files)} files", percentage=index * 100 // len(files)))
             await asyncio.sleep(0)  # let edits and requests in between files
@@ -195,7 +207,7 @@ class IsolintLanguageServer(LanguageServer):
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(files)} files analysed"))
         log.info("workspace scan: %d Rust files analysed", len(files))
         self._report_config_errors()
-        if self.pull_mode and self._supports("workspace", "diagnostics", "refresh_support"):
+        if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
             self.workspace_diagnostic_refresh(None)
 
     def files_changed(self, changes: list[types.FileEvent]) -> None:
@@ -210,9 +222,9 @@ class IsolintLanguageServer(LanguageServer):
                 if change.type == types.FileChangeType.Deleted:
                     self.disk_files.forget(change.uri)
                     if not self.pull_mode:
-                        self._publish(change.uri, [], None)
+                        self.publish(change.uri, [], None)
                 else:
-                    self._analyse_disk_file(path)
+                    self.analyse_disk_file(path)
         if config_touched:
             log.info("config file changed on disk; reloading")
             self.configuration.reload()
@@ -228,16 +240,15 @@ def register_features(server: IsolintLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         options = params.initialization_options
-        server.apply_options(options if isinstance(options, dict) else None, source="initializationOptions")
-        server._initial_options = server.options
+        server.apply_initialization_options(options if isinstance(options, dict) else None)
         logs.attach_client(server)
-        if server._supports("workspace", "configuration"):
+        if server.supports("workspace", "configuration"):
             server.linter.pause()  # until initialized has fetched the editor's settings
         log.info("isolint %s: position encoding %s, %s diagnostics", __version__, server.encoding(), "pull" if server.pull_mode else "push")
 
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
-        if server._supports("workspace", "did_change_watched_files", "dynamic_registration"):
+        if server.supports("workspace", "did_change_watched_files", "dynamic_registration"):
             watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
             registration = types.Registration(
                 id="isolint-watched-files",
@@ -254,16 +265,17 @@ def register_features(server: IsolintLanguageServer) -> None:
         finally:
             server.linter.resume()
         if server.options.workspace_scan:
-            server._scan_task = asyncio.ensure_future(server.scan_workspace())
+            server.scan_task = asyncio.ensure_future(server.scan_workspace())
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:
-        if server._scan_task is not None:
-            server._scan_task.cancel()
+        if server.scan_task is not None:
+            server.scan_task.cancel()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
+        server.reload_if_config_edited()
         document = server.documents.open(item.uri, uri_path(item.uri), item.version, item.text)
         server.linter.forget(item.uri)
         server.linter.schedule(document, delay=0)
@@ -284,6 +296,10 @@ def register_features(server: IsolintLanguageServer) -> None:
         document.version = params.text_document.version
         server.linter.schedule(document)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        server.reload_if_config_edited()
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
@@ -294,9 +310,9 @@ def register_features(server: IsolintLanguageServer) -> None:
         path = uri_path(uri)
         on_disk = server.disk_files.get(uri) is not None
         if on_disk and path is not None:
-            server._analyse_disk_file(path)  # the saved file's findings replace the buffer's
+            server.analyse_disk_file(path)  # the saved file's findings replace the buffer's
         elif not server.pull_mode:
-            server._publish(uri, [], None)
+            server.publish(uri, [], None)
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -340,7 +356,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         only = params.context.only
         actions = code_actions.actions_for_diagnostics(uri, document, params.context.diagnostics, only)
         if only and code_actions.kind_requested(only, code_actions.FIX_ALL_KIND):
-            if server._supports("text_document", "code_action", "resolve_support"):
+            if server.supports("text_document", "code_action", "resolve_support"):
                 actions.append(types.CodeAction(title="isolint: fix all safe fixes", kind=code_actions.FIX_ALL_KIND, data={"uri": uri, "version": document.version}))
             else:
                 fix_all = code_actions.fix_all(uri, document, server.linter.analysis_now(document), server.encoding())

@@ -124,3 +124,15 @@ async def test_invalid_editor_setting_is_shown_not_applied(tmp_path):
         assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO001", "ISO002"]
     finally:
         await stop_session(client)
+
+
+async def test_config_edits_are_noticed_on_save_without_file_watchers(tmp_path):
+    client, _ = await start_session(tmp_path, "neovim")  # Neovim cannot register watchers
+    try:
+        uri = open_document(client, tmp_path / "lookup.rs", UNREASONED)
+        assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO001", "ISO002"]
+        (tmp_path / "isolint.toml").write_text('ignore = ["ISO002"]\n')
+        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO001"]
+    finally:
+        await stop_session(client)

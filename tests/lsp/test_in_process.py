@@ -17,7 +17,6 @@ from checks.model import FixAvailability, Severity
 from checks.parsing import parse
 from checks.rules import all_rules
 from checks.rules.base import Rule
-from checks.source import SourceText
 from lsp_server.configuration import ProjectConfiguration
 from lsp_server.diagnostics import diagnostics_for
 from lsp_server.documents import DocumentStore, TextChange
