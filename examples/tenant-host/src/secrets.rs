@@ -144,7 +144,7 @@ impl SecretStore {
         self.backend.get_secret(path)
     }
 
-    pub fn fetch_credential(&self, name: &str) -> Option<String> {
+    pub fn resolve_binding(&self, name: &str) -> Option<String> {
         self.backend.get_secret(name)
     }
 }
@@ -166,12 +166,12 @@ pub fn oauth_client_secret_for(
 }
 
 pub fn smtp_credential(secret_store: &SecretStore, name: &str) -> Option<String> {
-    secret_store.fetch_credential(name) // expect: ISO101
+    secret_store.resolve_binding(name) // expect: ISO101
 }
 
 pub fn smtp_credential_for(secret_store: &SecretStore, tenant: &TenantCtx) -> Option<String> {
     let name = scoped_key(tenant, "smtp");
-    secret_store.fetch_credential(&name)
+    secret_store.resolve_binding(&name)
 }
 
 #[cfg(test)]
