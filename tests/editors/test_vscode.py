@@ -1,9 +1,11 @@
 """Real VS Code (code-server) in headless Chromium with the packaged isolint extension.
 
-The extension is packaged with `vsce` and installed into a throwaway code-server; the
-Playwright driver (`vscode_driver.js`) opens a Rust file, waits for the squiggle, reads the
-Problems panel, applies the quick fix with Ctrl+. and Enter, saves, and waits for the
-problem to clear. The file on disk after the save is the text the fix produced.
+The extension is packaged with `vsce` and installed into a throwaway code-server that all
+tests share; each test opens its own crate. The Playwright driver (`vscode_driver.js`) opens
+a Rust file, waits for the squiggle, reads the Problems panel, the inlay hint and the hover,
+changes workspace settings, applies a quick fix with Ctrl+. and Enter or runs a command,
+saves, and waits for the problem to clear. The file on disk after the save is the text the
+fixes produced.
 """
 
 from __future__ import annotations
@@ -207,5 +209,20 @@ def test_fix_all_on_save_applies_safe_fixes(vscode_tools, code_server, tmp_path)
     )
 
     assert any(problem in row for row in result["problems"]), result["problems"]
+    assert lib.read_text() == CRATE_AFTER_FIX
+    assert not any(problem in row for row in result["problems_after_save"])
+
+
+def test_fix_all_command_applies_safe_fixes(vscode_tools, code_server, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    problem = "unused suppression: no ISO401 finding here"
+
+    result = run_vscode(
+        vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        squiggle="warning",
+        problem={"code": "ISO002", "text": problem},
+        command="isolint: Fix All in File",
+    )
+
     assert lib.read_text() == CRATE_AFTER_FIX
     assert not any(problem in row for row in result["problems_after_save"])

@@ -52,6 +52,15 @@ async function waitForCondition(stage, condition) {
   }
 }
 
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 async function openFile(page, relativePath) {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
@@ -155,6 +164,12 @@ async function run() {
       // The edit may need a codeAction/resolve round trip: saving before it lands would
       // write the old text.
       await waitForCondition('quick fix edit', async () => (await page.locator('.tab.active.dirty').count()) > 0);
+    }
+
+    if (spec.command) {
+      enterStage('command');
+      await runCommand(page, spec.command);
+      await waitForCondition('command edit', async () => (await page.locator('.tab.active.dirty').count()) > 0);
     }
 
     // Saving writes the fixed text to disk for the test to read, and runs fix-all on save
