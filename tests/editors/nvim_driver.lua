@@ -65,7 +65,7 @@ local function run()
   end
   vim.lsp.enable('isolint')
 
-  -- Count diagnostic updates per buffer so "no findings" can be told apart from "not yet".
+  -- Count diagnostic updates so that "no findings" can be told apart from "not reported yet".
   local diagnostic_updates = 0
   vim.api.nvim_create_autocmd('DiagnosticChanged', {
     callback = function()
