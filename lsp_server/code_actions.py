@@ -109,7 +109,17 @@ def fix_all(uri: str, document: OpenDocument, analysis: Analysis, encoding: str)
     )
 
 
-def actions_for_diagnostics(uri: str, document: OpenDocument, diagnostics: list[types.Diagnostic], only: list[str] | None) -> list[types.CodeAction]:
+def diagnostic_data(diagnostic: types.Diagnostic, analysis: Analysis | None) -> DiagnosticData | None:
+    """The validated data of one of our diagnostics. Clients that do not send ``data``
+    back get it from the analysis the diagnostic came from, matched by code and range."""
+    data = DiagnosticData.from_client(diagnostic.data)
+    if data is not None or analysis is None:
+        return data
+    match = next((d for d in analysis.diagnostics if d.code == diagnostic.code and d.range == diagnostic.range), None)
+    return DiagnosticData.from_client(match.data) if match is not None else None
+
+
+def actions_for_diagnostics(uri: str, document: OpenDocument, diagnostics: list[types.Diagnostic], only: list[str] | None, analysis: Analysis | None) -> list[types.CodeAction]:
     if not kind_requested(only, types.CodeActionKind.QuickFix):
         return []
     actions: list[types.CodeAction] = []
@@ -117,7 +127,7 @@ def actions_for_diagnostics(uri: str, document: OpenDocument, diagnostics: list[
     for diagnostic in diagnostics:
         if diagnostic.source != SOURCE:
             continue
-        data = DiagnosticData.from_client(diagnostic.data)
+        data = diagnostic_data(diagnostic, analysis)
         if data is None or data.version != document.version:
             continue  # not ours, or computed for text the document no longer has
         fix = quick_fix(uri, diagnostic, data)

@@ -56,7 +56,7 @@ class DocumentLinter:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Task] = {}
         self._waiters: dict[str, list[asyncio.Future]] = {}
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isolint-analysis")
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isolint-analysis")
         self.debounce_seconds = 0.075
         # Until the editor's settings have arrived, analyses wait rather than show findings
         # under the wrong config for a moment.
@@ -100,7 +100,7 @@ class DocumentLinter:
             settings = self._configuration.settings_for(document.path)
             data, tree = document.data, document.tree.copy()
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._worker, analyze, data, settings, document.path, tree)
+            result = await loop.run_in_executor(self.worker, analyze, data, settings, document.path, tree)
             self._store(document, version, generation, result)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)

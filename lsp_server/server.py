@@ -53,6 +53,7 @@ class IsolintLanguageServer(LanguageServer):
         self.disk_files = WorkspaceFiles(self.configuration)
         self._reported_config_errors: dict[Path, str] = {}
         self.scan_task: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
 
     # -- capabilities ------------------------------------------------------------------
     def encoding(self) -> str:
@@ -116,13 +117,28 @@ class IsolintLanguageServer(LanguageServer):
         """Config files or settings changed: re-lint open documents and known disk files."""
         for document in self.documents:
             self.linter.schedule(document, delay=0)
-        for entry in self.disk_files:
+        self._report_config_errors()
+        self.spawn(self._reanalyse_disk_files())
+
+    async def _reanalyse_disk_files(self) -> None:
+        for entry in list(self.disk_files):
             path = uri_path(entry.uri)
             if path is not None:
-                self.analyse_disk_file(path)
-        self._report_config_errors()
+                await self.analyse_disk_file(path)
         if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
             self.workspace_diagnostic_refresh(None)
+
+    def spawn(self, work) -> asyncio.Task:
+        """Run ``work`` in the background, holding a reference and logging its failure."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def _background_done(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
 
     def reload_if_config_edited(self) -> None:
         """Clients that cannot watch files still open and save documents: check then."""
@@ -174,8 +190,8 @@ class IsolintLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
     # -- files on disk ------------------------------------------------------------------
-    def analyse_disk_file(self, path: Path) -> None:
-        entry = self.disk_files.analyse(path, self.encoding())
+    async def analyse_disk_file(self, path: Path) -> None:
+        entry = await self.disk_files.analyse(path, self.encoding(), self.linter.worker)
         if self.pull_mode:
             return
         uri = path.as_uri()
@@ -199,10 +215,9 @@ class IsolintLanguageServer(LanguageServer):
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="isolint: scanning workspace", percentage=0, cancellable=False))
         for index, path in enumerate(files, start=1):
             if path.as_uri() not in self.documents:
-                self.analyse_disk_file(path)
+                await self.analyse_disk_file(path)
             if token is not None and (index % SCAN_PROGRESS_EVERY == 0 or index == len(files)):
                 self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{index}/{len(files)} files", percentage=index * 100 // len(files)))
-            await asyncio.sleep(0)  # let edits and requests in between files
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(files)} files analysed"))
         log.info("workspace scan: %d Rust files analysed", len(files))
@@ -224,7 +239,7 @@ class IsolintLanguageServer(LanguageServer):
                     if not self.pull_mode:
                         self.publish(change.uri, [], None)
                 else:
-                    self.analyse_disk_file(path)
+                    self.spawn(self.analyse_disk_file(path))
         if config_touched:
             log.info("config file changed on disk; reloading")
             self.configuration.reload()
@@ -265,7 +280,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         finally:
             server.linter.resume()
         if server.options.workspace_scan:
-            server.scan_task = asyncio.ensure_future(server.scan_workspace())
+            server.scan_task = server.spawn(server.scan_workspace())
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:
@@ -310,7 +325,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         path = uri_path(uri)
         on_disk = server.disk_files.get(uri) is not None
         if on_disk and path is not None:
-            server.analyse_disk_file(path)  # the saved file's findings replace the buffer's
+            server.spawn(server.analyse_disk_file(path))  # the saved file's findings replace the buffer's
         elif not server.pull_mode:
             server.publish(uri, [], None)
 
@@ -354,7 +369,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         uri = params.text_document.uri
         document = server.document_or_error(uri)
         only = params.context.only
-        actions = code_actions.actions_for_diagnostics(uri, document, params.context.diagnostics, only)
+        actions = code_actions.actions_for_diagnostics(uri, document, params.context.diagnostics, only, server.linter.cached(uri))
         if only and code_actions.kind_requested(only, code_actions.FIX_ALL_KIND):
             if server.supports("text_document", "code_action", "resolve_support"):
                 actions.append(types.CodeAction(title="isolint: fix all safe fixes", kind=code_actions.FIX_ALL_KIND, data={"uri": uri, "version": document.version}))

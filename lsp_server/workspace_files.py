@@ -4,7 +4,9 @@ published, like open documents'."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,21 +50,23 @@ class WorkspaceFiles:
             files.extend(found.files)
         return files
 
-    def analyse(self, path: Path, encoding: str) -> FileDiagnostics | None:
-        """Analyse a file from disk; None (and forgotten) when it cannot or should not be read."""
+    async def analyse(self, path: Path, encoding: str, worker: Executor) -> FileDiagnostics | None:
+        """Analyse a file from disk on ``worker``; None (and forgotten) when it cannot or
+        should not be read."""
         uri = from_fs_path(str(path)) or path.as_uri()
         settings = self._configuration.settings_for(path)
+        generation = self._configuration.generation
         try:
             data = read_rust_file(path, settings.max_file_size)
         except (OSError, FileSkipped) as problem:
             log.info("not analysing %s: %s", path, problem)
             self._files.pop(uri, None)
             return None
-        result = analyze(data, settings, path)
+        result = await asyncio.get_running_loop().run_in_executor(worker, analyze, data, settings, path)
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, path, failure.error, failure.detail)
         self._revision += 1
-        entry = FileDiagnostics(uri, self._configuration.generation, self._revision, diagnostics_for(result, encoding, uri, None))
+        entry = FileDiagnostics(uri, generation, self._revision, diagnostics_for(result, encoding, uri, None))
         self._files[uri] = entry
         return entry
 

@@ -125,3 +125,14 @@ async def test_actions_for_a_stale_diagnostic_are_not_offered(session):
     unused = [d for d in await diagnostics_for(client, uri, 1) if d.code == "ISO002"]
     change_document(client, uri, 2, [types.TextDocumentContentChangeWholeDocument(text="// moved on\n" + STALE_SUPPRESSIONS)])
     assert list(await actions_for(client, uri, unused)) == []
+
+
+async def test_diagnostics_sent_back_without_data_still_get_their_fix(session):
+    client, root = session
+    uri = open_document(client, root / "lookup.rs", STALE_SUPPRESSIONS)
+    unused = [d for d in await diagnostics_for(client, uri, 1) if d.code == "ISO002"]
+    unused[0].data = None  # a client without codeAction.dataSupport
+    fix = next(a for a in await actions_for(client, uri, unused) if a.title.startswith("Remove unused suppression"))
+    assert apply_text_edits(STALE_SUPPRESSIONS, edits_of(fix, uri, 1), encoding_of(client)) == STALE_SUPPRESSIONS_FIXED
+    unused[0].data = {"version": "not a number", "first_line": []}  # garbage is not trusted either
+    assert [a.title for a in await actions_for(client, uri, unused)][0].startswith("Remove unused suppression")
