@@ -35,6 +35,33 @@ impl ScopedFlowRegistry {
 """
 FLOW_ID_KEYED_LINE = 9  # 0-based: `flows: Arc<RwLock<HashMap<String, Flow>>>` of FlowRegistry
 
+SECRET_LOOKUPS = """\
+pub struct TenantCtx {
+    pub id: String,
+}
+
+pub trait SecretStore {
+    fn get_secret(&self, name: &str) -> Option<String>;
+}
+
+pub fn scoped_key(tenant: &TenantCtx, name: &str) -> String {
+    format!("{}/{}", tenant.id, name)
+}
+
+pub fn stripe_key(ctx: &TenantCtx, store: &dyn SecretStore) -> Option<String> {
+    store.get_secret("stripe/secret_key")
+}
+
+pub fn scoped_stripe_key(ctx: &TenantCtx, store: &dyn SecretStore) -> Option<String> {
+    store.get_secret(&scoped_key(ctx, "stripe/secret_key"))
+}
+"""
+UNSCOPED_LOOKUP_LINE = 13  # 0-based: `store.get_secret("stripe/secret_key")` in stripe_key
+SECRET_LOOKUPS_SCOPED = SECRET_LOOKUPS.replace(
+    'store.get_secret("stripe/secret_key")\n}\n\npub fn scoped',
+    'store.get_secret(&scoped_key(ctx, "stripe/secret_key"))\n}\n\npub fn scoped',
+)
+
 CRATE_WITH_STALE_SUPPRESSION = """\
 use std::collections::HashMap;
 

@@ -22,7 +22,10 @@ from tests.editors.crates import (
     CRATE_WITH_STALE_SUPPRESSION,
     FLOW_ID_KEYED_LINE,
     FLOW_REGISTRIES,
+    SECRET_LOOKUPS,
+    SECRET_LOOKUPS_SCOPED,
     STALE_SUPPRESSION_LINE,
+    UNSCOPED_LOOKUP_LINE,
     make_crate,
 )
 from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
@@ -107,6 +110,23 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(nvim, tmp_pa
     lines_after = result["text_after_fix"].splitlines()
     assert lines_after[FLOW_ID_KEYED_LINE].strip().startswith("// isolint: allow(ISO201) reason:")
     assert lines_after[FLOW_ID_KEYED_LINE + 1:] == FLOW_REGISTRIES.splitlines()[FLOW_ID_KEYED_LINE:]
+    assert result["diagnostics_after_fix"] == []
+
+
+def test_unscoped_secret_lookup_is_scoped_by_quick_fix(nvim, tmp_path):
+    lib = make_crate(tmp_path / "billing", SECRET_LOOKUPS)
+    title = "Scope the key with `scoped_key(ctx, …)` (ISO101)"
+
+    result = run_neovim(
+        nvim, tmp_path, lib,
+        expect_any_diagnostic=True,
+        fix={"code": "ISO101", "lnum": UNSCOPED_LOOKUP_LINE, "title": title},
+    )
+
+    # The lookup through scoped_key() is not flagged, before or after the fix.
+    assert [(d["code"], d["lnum"], d["severity"]) for d in result["diagnostics"]] == [("ISO101", UNSCOPED_LOOKUP_LINE, ERROR)]
+    assert editor_findings(result["diagnostics"]) == cli_findings(lib)
+    assert result["text_after_fix"] == SECRET_LOOKUPS_SCOPED
     assert result["diagnostics_after_fix"] == []
 
 
