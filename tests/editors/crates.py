@@ -94,3 +94,10 @@ def make_crate(root: Path, lib_rs: str) -> Path:
     lib = root / "src" / "lib.rs"
     lib.write_text(lib_rs)
     return lib
+
+
+# A safe fix (the stale suppression) beside an unsafe one (the unscoped lookup): fix-all must
+# apply only the first.
+MIXED_FIXES = CRATE_WITH_STALE_SUPPRESSION + "\n" + SECRET_LOOKUPS
+MIXED_FIXES_AFTER_FIX_ALL = CRATE_AFTER_FIX + "\n" + SECRET_LOOKUPS
+MIXED_UNSCOPED_LOOKUP_LINE_AFTER_FIX_ALL = len(CRATE_AFTER_FIX.splitlines()) + 1 + UNSCOPED_LOOKUP_LINE

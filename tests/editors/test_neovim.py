@@ -22,6 +22,9 @@ from tests.editors.crates import (
     CRATE_WITH_STALE_SUPPRESSION,
     FLOW_ID_KEYED_LINE,
     FLOW_REGISTRIES,
+    MIXED_FIXES,
+    MIXED_FIXES_AFTER_FIX_ALL,
+    MIXED_UNSCOPED_LOOKUP_LINE_AFTER_FIX_ALL,
     SECRET_LOOKUPS,
     SECRET_LOOKUPS_SCOPED,
     STALE_SUPPRESSION_LINE,
@@ -149,8 +152,8 @@ def test_quick_fix_removes_stale_suppression_and_its_diagnostic(nvim, tmp_path):
     assert result["diagnostics_after_fix"] == []
 
 
-def test_fix_all_code_action_applies_safe_fixes(nvim, tmp_path):
-    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+def test_fix_all_code_action_applies_only_safe_fixes(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", MIXED_FIXES)
 
     result = run_neovim(
         nvim, tmp_path, lib,
@@ -158,8 +161,9 @@ def test_fix_all_code_action_applies_safe_fixes(nvim, tmp_path):
         fix={"code": "ISO002", "lnum": STALE_SUPPRESSION_LINE, "only": "source.fixAll.isolint"},
     )
 
-    assert result["text_after_fix"] == CRATE_AFTER_FIX
-    assert result["diagnostics_after_fix"] == []
+    assert {code for code, _ in editor_findings(result["diagnostics"])} == {"ISO002", "ISO101"}
+    assert result["text_after_fix"] == MIXED_FIXES_AFTER_FIX_ALL
+    assert editor_findings(result["diagnostics_after_fix"]) == {("ISO101", MIXED_UNSCOPED_LOOKUP_LINE_AFTER_FIX_ALL)}
 
 
 def test_findings_have_the_rule_default_severity(nvim, tmp_path):

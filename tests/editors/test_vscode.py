@@ -26,6 +26,8 @@ from tests.editors.crates import (
     CRATE_WITH_STALE_SUPPRESSION,
     FLOW_ID_KEYED_LINE,
     FLOW_REGISTRIES,
+    MIXED_FIXES,
+    MIXED_FIXES_AFTER_FIX_ALL,
     make_crate,
 )
 from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
@@ -196,8 +198,8 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
         shutil.copyfile(screenshot, SCREENSHOT)
 
 
-def test_fix_all_on_save_applies_safe_fixes(vscode_tools, code_server, tmp_path):
-    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+def test_fix_all_on_save_applies_only_safe_fixes(vscode_tools, code_server, tmp_path):
+    lib = make_crate(tmp_path / "greeter", MIXED_FIXES)
     (tmp_path / "greeter" / ".vscode").mkdir()
     (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.fixAllOnSave": True}))
     problem = "unused suppression: no ISO401 finding here"
@@ -209,8 +211,9 @@ def test_fix_all_on_save_applies_safe_fixes(vscode_tools, code_server, tmp_path)
     )
 
     assert any(problem in row for row in result["problems"]), result["problems"]
-    assert lib.read_text() == CRATE_AFTER_FIX
+    assert lib.read_text() == MIXED_FIXES_AFTER_FIX_ALL
     assert not any(problem in row for row in result["problems_after_save"])
+    assert any("ISO101" in row for row in result["problems_after_save"]), "the unsafe fix is not applied on save"
 
 
 def test_fix_all_command_applies_safe_fixes(vscode_tools, code_server, tmp_path):
