@@ -6,7 +6,7 @@ import unicodedata
 from collections import Counter
 
 from checks.batch import BatchReport
-from checks.model import Applicability, Finding
+from checks.model import Applicability, Finding, Span
 from checks.source import SourceText
 from isolint.formats import display_path
 
@@ -19,30 +19,50 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
 
 
+def _first_line(data: bytes, span: Span) -> tuple[bytes, bytes]:
+    """The bytes before ``span`` on its first line, and that whole line without its line
+    break; found from the span alone, so rendering never builds a file's line index."""
+    line_start = span.start_byte - span.start_col
+    line_end = data.find(b"\n", span.start_byte)
+    line = data[line_start : len(data) if line_end == -1 else line_end]
+    return data[line_start : span.start_byte], line[:-1] if line.endswith(b"\r") else line
+
+
+def _column(prefix: bytes, line: int) -> int:
+    """1-based column in Unicode scalar values, as rustc prints it (the BOM is not text)."""
+    if prefix.isascii():
+        return len(prefix) + 1
+    text = prefix.decode("utf-8", errors="surrogateescape")
+    return len(text.removeprefix("\ufeff") if line == 0 else text) + 1
+
+
 def render_finding(finding: Finding, source: SourceText, path: str, show_fix: bool = True) -> str:
     span = finding.span
+    data = source.data
     line_no = span.start_line + 1
-    prefix_bytes = source.line_prefix_bytes(span.start_line, span.start_col)
-    column = span.start_col + 1 if prefix_bytes.isascii() else source.char_column(span.start_line, span.start_col)
-    line_text = source.line_text(span.start_line).expandtabs(4)
+    prefix_bytes, line_bytes = _first_line(data, span)
+    line_text = line_bytes.decode("utf-8", errors="replace")
+    if span.start_line == 0:
+        line_text = line_text.removeprefix("\ufeff")
+    line_text = line_text.expandtabs(4)
     prefix = prefix_bytes.decode("utf-8", errors="replace").lstrip("\ufeff").expandtabs(4)
     if span.end_line == span.start_line:
-        underlined = source.data[span.start_byte : span.end_byte].decode("utf-8", errors="replace")
+        underlined = data[span.start_byte : span.end_byte].decode("utf-8", errors="replace")
     else:
         underlined = line_text[len(prefix):]
     caret_count = max(1, _display_width(underlined.rstrip()))
     gutter = " " * len(str(line_no))
     lines = [
         f"{LEVEL_LABELS[finding.severity.value]}[{finding.code}]: {finding.name}: {finding.message}",
-        f"{gutter}--> {path}:{line_no}:{column}",
+        f"{gutter}--> {path}:{line_no}:{_column(prefix_bytes, span.start_line)}",
         f"{gutter} |",
         f"{line_no} | {line_text}",
         f"{gutter} | {' ' * _display_width(prefix)}{'^' * caret_count}",
     ]
     for related in finding.related:
-        related_line = related.span.start_line + 1
-        related_col = source.char_column(related.span.start_line, related.span.start_col)
-        lines.append(f"{gutter} = note: {path}:{related_line}:{related_col}: {related.message}")
+        related_prefix, _ = _first_line(data, related.span)
+        related_col = _column(related_prefix, related.span.start_line)
+        lines.append(f"{gutter} = note: {path}:{related.span.start_line + 1}:{related_col}: {related.message}")
     if show_fix and finding.fix is not None:
         lines.append(f"{gutter} = help: {finding.fix.title} ({finding.fix.applicability.value} fix)")
     return "\n".join(lines)
