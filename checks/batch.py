@@ -181,7 +181,7 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
     jobs = options.jobs if options.jobs is not None else available_cores()
     uncached_bytes = sum(len(pending[i].data) for i in indices)
     large_enough = options.jobs is not None or uncached_bytes >= PARALLEL_MIN_BYTES
-    parallel = jobs > 1 and len(indices) > WARM_UP_FILES + 1 and large_enough
+    parallel = jobs > 1 and len(indices) > WARM_UP_FILES + 1 and large_enough and _can_fork()
     outcomes = {}
     # In parallel runs the first files are analysed here before forking, so every worker
     # inherits compiled queries (and the combined query) instead of building its own.
@@ -198,6 +198,13 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
         results = analyse_in_workers(work, min(jobs, len(rest)), lambda done: on_done(WARM_UP_FILES + done))
         outcomes.update(zip(rest, results))
     return outcomes
+
+
+def _can_fork() -> bool:
+    """Workers inherit their work by fork (checks.parallel); without it, stay serial."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _add_file(report: BatchReport, item: _PendingFile, outcome: FileOutcome) -> None:
