@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -218,6 +219,12 @@ def test_fix_all_on_save_applies_only_safe_fixes(vscode_tools, code_server, tmp_
 
 def test_fix_all_command_applies_safe_fixes(vscode_tools, code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    # The server started through the interpreter with extra args instead of `isolint.path`:
+    # with a wrong command line it would exit and no squiggle would ever show.
+    (tmp_path / "greeter" / ".vscode").mkdir()
+    (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(
+        json.dumps({"isolint.interpreter": sys.executable, "isolint.serverArgs": ["--log-level", "debug"]})
+    )
     problem = "unused suppression: no ISO401 finding here"
 
     result = run_vscode(

@@ -12,7 +12,7 @@
 ---@type vim.lsp.Config
 return {
   -- `isolint` must be on PATH (pip install isolint); to run it from a given Python
-  -- environment use { '/path/to/python', '-m', 'lsp_server' } instead.
+  -- environment use { '/path/to/python', '-m', 'isolint', 'server' } instead.
   cmd = { 'isolint', 'server' },
   filetypes = { 'rust' },
   -- The nearest isolint.toml wins over Cargo.toml so that a workspace member with its own

@@ -3,8 +3,8 @@
 // settings are the server's own options (sent as initializationOptions and served to its
 // workspace/configuration requests). Kept free of the `vscode` module so it reads alone.
 
-// Settings the server validates strictly (lsp_server/options.py); every other isolint.*
-// setting belongs to the extension and must not reach the server.
+// The server's own options (lsp_server/options.py); every other isolint.* setting belongs to
+// the extension and is kept from the server.
 const SERVER_OPTION_KEYS = [
   'select',
   'extendSelect',
@@ -39,7 +39,8 @@ function serverCommand(section) {
   const extraArgs = section.get('serverArgs') || [];
   const interpreter = section.get('interpreter');
   if (interpreter) {
-    return { command: interpreter, args: ['-m', 'lsp_server', ...extraArgs] };
+    // `-m isolint server` rather than `-m lsp_server`: the CLI entry honours the extra args.
+    return { command: interpreter, args: ['-m', 'isolint', 'server', ...extraArgs] };
   }
   return { command: section.get('path') || 'isolint', args: ['server', ...extraArgs] };
 }
