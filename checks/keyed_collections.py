@@ -220,13 +220,23 @@ def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
             field_name = ""
         if holds_single_pack(field_name, field_type, vocabulary):
             return True
-    words = set(words_of(name))
-    return vocabulary.pack.match(name) is not None and not words & COLLECTIVE_WORDS
+    return vocabulary.pack.match(name) is not None and not names_collection(name, vocabulary)
 
 
 def entity_nouns(vocabulary: Vocabulary) -> frozenset[str]:
     """The things per-pack ids name: ``flow_id`` → ``flow``, ``node_id`` → ``node``."""
     return frozenset(words_of(entry)[0] for entry in vocabulary.per_pack.entries if words_of(entry))
+
+
+def names_collection(name: str, vocabulary: Vocabulary) -> bool:
+    """A type name that says it holds many packs or flows (``FlowRegistry``, ``PackManager``,
+    ``FlowHost``). The last word is the head noun: a ``HostFlow`` or ``EnginePack`` is one flow
+    or one pack as the host or engine sees it, not a collection of them."""
+    words = words_of(name)
+    if not set(words) & COLLECTIVE_WORDS:
+        return False
+    pack_nouns = {words_of(entry)[0] for entry in vocabulary.pack.entries if words_of(entry)}
+    return words[-1] not in entity_nouns(vocabulary) | pack_nouns
 
 
 def names_one_entity(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
@@ -241,8 +251,8 @@ def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
     """One flow, node or component (``struct Flow { id: FlowId, nodes: HashMap<..> }``): the
     collections it holds are already inside one pack's flow."""
     name_node = struct.child_by_field_name("name")
-    name_words = set(words_of(node_text(name_node) if name_node is not None else ""))
-    if not name_words & entity_nouns(vocabulary) or name_words & COLLECTIVE_WORDS:
+    name = node_text(name_node) if name_node is not None else ""
+    if not set(words_of(name)) & entity_nouns(vocabulary) or names_collection(name, vocabulary):
         return False
     for field_name, _, field_type in struct_fields(struct):
         if collection_of(field_type) is not None:

@@ -9,7 +9,6 @@ from tree_sitter import Node
 
 from checks.context import node_text
 from checks.keyed_collections import (
-    COLLECTIVE_WORDS,
     CollectionDeclaration,
     FileCollections,
     declared_type_text,
@@ -18,6 +17,7 @@ from checks.keyed_collections import (
     is_bare_id_type,
     is_per_entity_struct,
     is_per_pack_struct,
+    names_collection,
     names_one_entity,
     struct_fields,
     type_name,
@@ -236,8 +236,9 @@ def _keyed_by_bare_id(ctx, collections, declaration: CollectionDeclaration) -> b
 def _nested_in_owner(ctx, owner, uses: list[KeyedUse]) -> bool:
     """``struct FlowExecution { node_outputs: HashMap<String, _> }``: node ids inside one flow."""
     name_node = owner.child_by_field_name("name")
-    owner_words = set(words_of(node_text(name_node) if name_node is not None else ""))
-    if owner_words & COLLECTIVE_WORDS or not owner_words & entity_nouns(ctx.vocabulary):
+    owner_name = node_text(name_node) if name_node is not None else ""
+    owner_words = set(words_of(owner_name))
+    if names_collection(owner_name, ctx.vocabulary) or not owner_words & entity_nouns(ctx.vocabulary):
         return False
     entities = {use.entity for use in uses}
     return bool(entities) and not entities & PACK_LEVEL_ENTITIES and not entities & owner_words
