@@ -45,6 +45,12 @@ _QUIET_HOLDERS = (
     ("once",), ("regex",), ("regex", "set"), ("semaphore",), ("notify",), ("counter",), ("histogram",),
     ("gauge",), ("meter",), ("config",), ("options",), ("settings",), ("schema",), ("filter",),
 )
+# Values a keyed collection may hold without holding tenant data: metrics instruments and
+# compiled patterns, looked up by name (``HashMap<String, Histogram<f64>>``); the tenant is an
+# attribute passed when a value is recorded, not something stored in the instrument.
+_INSTRUMENT_NOUNS = frozenset({"counter", "histogram", "gauge", "meter", "tracer", "regex"})
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEYED_COLLECTION_OPEN = re.compile(r"\b(?:HashMap|BTreeMap|DashMap|IndexMap|LruCache|FxHashMap|AHashMap)\s*<")
 _SCALARS = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "bool", "f32", "f64", "char"})
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _PER_REQUEST_WORDS = frozenset({"flow", "request", "req", "session", "invocation"})
@@ -74,6 +80,45 @@ def _held_words(slot: StaticSlot) -> tuple[str, ...]:
     return words_of(_WRAPPERS.sub(" ", declared))
 
 
+def _type_heads(text: str) -> list[str]:
+    """The last word of each type named in ``text`` (``reqwest::Client`` → client,
+    ``OnceCell<ClientMode>`` → cell, mode): what each type *is*, as opposed to what it is for."""
+    heads = []
+    for token in _TYPE_NAME.findall(_WRAPPERS.sub(" ", text)):
+        words = words_of(token)
+        if token[:1].isupper() and words:
+            heads.append(words[-1])
+    return heads
+
+
+def _generic_arguments(text: str, open_at: int) -> list[str]:
+    """The top-level arguments of the generic list whose ``<`` is at ``open_at``."""
+    depth, start, arguments = 0, open_at + 1, []
+    for index in range(open_at, len(text)):
+        char = text[index]
+        if char in "<([":
+            depth += 1
+        elif char in ">)]":
+            depth -= 1
+            if depth == 0:
+                arguments.append(text[start:index])
+                return [a.strip() for a in arguments]
+        elif char == "," and depth == 1:
+            arguments.append(text[start:index])
+            start = index + 1
+    return []
+
+
+def _holds_instruments(slot: StaticSlot) -> bool:
+    """A keyed collection whose values are metrics instruments or compiled patterns."""
+    found = _KEYED_COLLECTION_OPEN.search(slot.type_text)
+    if found is None:
+        return False
+    arguments = _generic_arguments(slot.type_text, found.end() - 1)
+    heads = _type_heads(arguments[-1]) if len(arguments) >= 2 else []
+    return bool(heads) and heads[0] in _INSTRUMENT_NOUNS
+
+
 def _tenant_typed(ctx, slot: StaticSlot) -> str | None:
     """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
     which in a type name nearly always means the process environment (``EnvFilter``)."""
@@ -96,8 +141,13 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
         return None  # a bare lock that serialises work but holds no data
     if lock is None and collection is None and _first_run(held, _QUIET_HOLDERS) is not None:
         return None
+    if collection is not None and _holds_instruments(slot):
+        return None
+    # A client is a type whose name ends in the client word (`reqwest::Client`, `PgPool`);
+    # `ClientMode` or `PoolConfig` only describe one.
+    heads = set(_type_heads(slot.type_text or slot.init_text.split("(", 1)[0]))
     for needle, what, consequence in _CLIENT_KINDS:
-        if _has_run(held, needle) and _first_run(held, _QUIET_HOLDERS) is None:
+        if _has_run(held, needle) and needle[-1] in heads and _first_run(held, _QUIET_HOLDERS) is None:
             if needle == ("sender",) and _SIGNAL_SENDER.search(slot.type_text):
                 return None  # a shutdown/reload signal carries no tenant's data
             return SharedHolding(what, consequence)
