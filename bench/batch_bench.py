@@ -139,6 +139,11 @@ def run(corpus: Path, rounds: int) -> None:
     for name, value in ratios.items():
         verdict = "met" if value <= TARGETS[name] else "MISSED"
         print(f"{name:<34}{value:>10.2f}{TARGETS[name]:>9.1f}x  {verdict}")
+    # On a shared machine wall times follow the neighbours' load; CPU times do not.
+    print(f"{'cold / ast-grep CPU':<34}{medians['isolint cold'][1] / medians['ast-grep scan'][1]:>10.2f}")
+    print(f"{'warm / ast-grep CPU':<34}{medians['isolint warm'][1] / medians['ast-grep scan'][1]:>10.2f}")
+    print(f"{'small file / parse-only CPU':<34}{medians['isolint small file'][1] / medians['parse-only process'][1]:>10.2f}")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
 
 
 def main() -> None:
