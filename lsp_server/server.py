@@ -92,7 +92,10 @@ class IsolintLanguageServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
             return False
         overrides_changed = options.config_overrides() != self.options.config_overrides()
+        hints_toggled = options.inlay_hints != self.options.inlay_hints
         self.options = options
+        if hints_toggled and self.supports("workspace", "inlay_hint", "refresh_support"):
+            self.workspace_inlay_hint_refresh(None)
         self.linter.debounce_seconds = options.debounce_ms / 1000
         if options.log_level is not None:
             logs.set_level(options.log_level)
@@ -352,7 +355,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         previous = {item.uri: item.value for item in params.previous_result_ids}
         items: list = []
         for document in server.documents:
-            analysis = server.linter.analysis_now(document)
+            analysis = await server.linter.current(document)
             items.append(_workspace_item(document.uri, document.version, analysis.result_id, analysis.diagnostics, previous))
         for entry in server.disk_files:
             if entry.uri not in server.documents:
@@ -365,7 +368,7 @@ def register_features(server: IsolintLanguageServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND], resolve_provider=True),
     )
-    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         document = server.document_or_error(uri)
         only = params.context.only
@@ -374,13 +377,13 @@ def register_features(server: IsolintLanguageServer) -> None:
             if server.supports("text_document", "code_action", "resolve_support"):
                 actions.append(types.CodeAction(title="isolint: fix all safe fixes", kind=code_actions.FIX_ALL_KIND, data={"uri": uri, "version": document.version}))
             else:
-                fix_all = code_actions.fix_all(uri, document, server.linter.analysis_now(document), server.encoding())
+                fix_all = code_actions.fix_all(uri, document, await server.linter.current(document), server.encoding())
                 if fix_all is not None:
                     actions.append(fix_all)
         return actions
 
     @server.feature(types.CODE_ACTION_RESOLVE)
-    def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
+    async def resolve_code_action(action: types.CodeAction) -> types.CodeAction:
         data = action.data if isinstance(action.data, dict) else {}
         uri, version = data.get("uri"), data.get("version")
         if action.kind != code_actions.FIX_ALL_KIND or not isinstance(uri, str):
@@ -388,23 +391,23 @@ def register_features(server: IsolintLanguageServer) -> None:
         document = server.document_or_error(uri)
         if version != document.version:
             raise JsonRpcInvalidParams("isolint: the document changed since this action was offered")
-        resolved = code_actions.fix_all(uri, document, server.linter.analysis_now(document), server.encoding())
+        resolved = code_actions.fix_all(uri, document, await server.linter.current(document), server.encoding())
         action.edit = resolved.edit if resolved is not None else code_actions.versioned_edit(uri, document.version, [])
         return action
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(params: types.HoverParams) -> types.Hover | None:
+    async def hover(params: types.HoverParams) -> types.Hover | None:
         document = server.document_or_error(params.text_document.uri)
-        analysis = server.linter.analysis_now(document)
+        analysis = await server.linter.current(document)  # the debounced run, not a second one
         offset = byte_offset_at(analysis.result.source, params.position, server.encoding())
         return hover_at(analysis, offset, server.encoding())
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-    def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
+    async def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
         document = server.document_or_error(params.text_document.uri)
         if not server.options.inlay_hints:
             return []
-        analysis = server.linter.analysis_now(document)
+        analysis = await server.linter.current(document)
         source = analysis.result.source
         start = byte_offset_at(source, params.range.start, server.encoding())
         end = byte_offset_at(source, params.range.end, server.encoding())
