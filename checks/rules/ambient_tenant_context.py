@@ -21,6 +21,10 @@ _ACCESS_METHODS = frozenset({"with", "with_borrow_mut", "try_with"})
 # Task-local `scope`/`sync_scope` restore the previous value when the future or closure ends:
 # the context cannot outlive the tenant's work, which is the safe form.
 _SCOPED_FORMS = frozenset({"scope", "sync_scope"})
+# Lazy initialisers run their closure once for the whole process (the first caller wins), so
+# only a value with a tenant/flow ingredient makes such a write context; a slot named for
+# what it measures (`FLOW_RUNS: OnceLock<Counter<u64>>`) is not context by its name alone.
+_LAZY_INITIALISERS = frozenset({"get_or_init", "get_or_try_init", "get_or_insert_with"})
 _SETTER_ACTIONS = frozenset({"set", "push", "enter", "install"})
 _AMBIENT_WORDS = frozenset({"current", "global", "ambient"})
 _SUBJECT_WORDS = frozenset({"tenant", "flow", "pack", "ctx", "context"})
@@ -41,6 +45,7 @@ class AmbientWrite:
     node: Node
     value: Node | None
     slot: StaticSlot
+    method: str = ""
 
 
 def _same(a: Node | None, b: Node | None) -> bool:
@@ -97,10 +102,10 @@ class AmbientWriteFinder:
         elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and steps:
             self._through_guard(parent, slot, depth)
 
-    def _record(self, node: Node, value: Node | None, slot: StaticSlot) -> None:
+    def _record(self, node: Node, value: Node | None, slot: StaticSlot, method: str = "") -> None:
         if node.id not in self._seen:
             self._seen.add(node.id)
-            self.writes.append(AmbientWrite(node, value, slot))
+            self.writes.append(AmbientWrite(node, value, slot, method))
 
     def _storing_call(self, call: Node, method: str, slot: StaticSlot) -> None:
         arguments = self.ctx.call_arguments(call)
@@ -113,7 +118,7 @@ class AmbientWriteFinder:
         value = arguments[0]
         if value.type == "closure_expression":
             value = value.child_by_field_name("body")
-        self._record(call, value, slot)
+        self._record(call, value, slot, method)
 
     def _through_closure(self, call: Node, slot: StaticSlot, depth: int) -> None:
         arguments = self.ctx.call_arguments(call)
@@ -246,7 +251,7 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
         evidence = _value_evidence(ctx, composition)
         if evidence is not None:
             why = f"the value carries `{evidence}`"
-        elif _slot_names_scope(ctx, slot):
+        elif _slot_names_scope(ctx, slot) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.describe()}` holds tenant/flow context"
         else:
             continue
@@ -328,6 +333,21 @@ def _binds_guard(call: Node) -> bool:
     return bool(words & _GUARD_WORDS)
 
 
+def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]) -> bool:
+    """``fn set_current_tenant_ctx(ctx: TenantCtx) { inner::set_current_telemetry_ctx(ctx.into()) }``:
+    a setter that passes its own parameter on to another setter. Its name makes it a setter by
+    the same rule, so each call of it is reported where the caller's tenant goes in; reporting
+    the forwarding line as well would say the same thing twice."""
+    function = ctx.enclosing_function(call)
+    name = function.child_by_field_name("name") if function is not None else None
+    if name is None:
+        return False
+    own = ctx.text(name)
+    if own not in ctx.settings.extra_telemetry_setters and _setter_kind(ctx, [own]) != "named":
+        return False
+    return any(composition.parameters() for composition in compositions)
+
+
 def _setter_findings(ctx, tracer: KeyTracer):
     configured_paths = ctx.settings.extra_telemetry_setters
     for call in captures("(call_expression) @call", ctx.root).get("call", ()):
@@ -343,6 +363,8 @@ def _setter_findings(ctx, tracer: KeyTracer):
         if not arguments or all(_is_clearing(ctx, argument) for argument in arguments):
             continue
         compositions = [tracer.trace(argument) for argument in arguments]
+        if _forwards_own_parameters(ctx, call, compositions):
+            continue
         evidence = next((e for e in (_value_evidence(ctx, c) for c in compositions) if e is not None), None)
         if kind == "context" and evidence is None:
             continue
@@ -385,7 +407,9 @@ RULE = Rule(
         "quiet. Setters are recognised by name (set/push/enter/install + current/global/ambient + "
         "tenant/flow/pack/ctx), as `TenantContext::set(..)` on a tenant-context holder type, and "
         "from `telemetry.extra-setters`; slots are the `thread_local!`/`task_local!`/`static` "
-        "items declared in the same file."
+        "items declared in the same file. A lazy initialiser (`SLOT.get_or_init(..)`) runs once "
+        "per process and is judged by what it stores, not by the static's name; a setter that "
+        "only passes its own parameter on to another setter is reported where it is called."
     ),
     bad_example=(
         "thread_local! {\n"
