@@ -345,7 +345,17 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
     own = ctx.text(name)
     if own not in ctx.settings.extra_telemetry_setters and _setter_kind(ctx, [own]) != "named":
         return False
-    return any(composition.parameters() for composition in compositions)
+    parameters = function.child_by_field_name("parameters")
+    names = {
+        ctx.text(pattern)
+        for parameter in (parameters.named_children if parameters is not None else ())
+        if parameter.type == "parameter" and (pattern := parameter.child_by_field_name("pattern")) is not None
+    }
+    return any(
+        part.kind == "parameter" or (part.kind == "field" and part.text.split(".", 1)[0] in names)
+        for composition in compositions
+        for part in composition.parts
+    )
 
 
 def _setter_findings(ctx, tracer: KeyTracer):
