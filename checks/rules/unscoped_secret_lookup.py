@@ -66,6 +66,9 @@ ALL_TENANTS_WORDS = frozenset({
     "tenants", "registry", "directory", "catalog", "pool", "list", "all", "repo", "repository",
     "store", "stores", "manager", "managers", "index", "map",
 })
+# Receivers named for a test double: a mock layer's canned secrets are fixtures, not a store
+# tenants share (`if let Some(mock) = &self.mocks { mock.secrets_lookup(key) }`).
+TEST_DOUBLE_WORDS = frozenset({"mock", "mocks", "fake", "fakes", "stub", "stubs", "dummy"})
 # A key drawn from one of these is an issued handle, not a name composed here.
 REFERENCE_WORDS = frozenset({"ref", "reference", "locator", "handle", "uri", "urn", "arn"})
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
@@ -304,6 +307,8 @@ class SecretLookupCheck:
                     return SecretLookup(call, arguments[0], "::".join(segments[-2:]), "env")
             elif function.type == "identifier" and self.imports_env_var:
                 return SecretLookup(call, arguments[0], f"env::{callee}", "env")
+            return None
+        if receiver is not None and set(words_of(node_text(self._strip_accessors(receiver)))) & TEST_DOUBLE_WORDS:
             return None
         if is_secret_read_name(callee) or callee in self.extra_apis:
             key = self._key_argument(arguments) if arguments else self._builder_key(call)
