@@ -1,6 +1,7 @@
 """Language server latency: didChange → publishDiagnostics for one-character edits in a
-500-line and a 7,000-line Rust file (p50/p95), beside the full parse and full analysis
-time of the same file; and process start → first diagnostics for an opened file.
+500-line and a 7,000-line Rust file (p50/p95), beside the median full parse and full
+analysis time of the same file (in process, no server); and process start → first
+diagnostics for an opened file.
 
 Run: ``python bench/lsp_bench.py [--edits N] [--starts N]``. Prints figures; asserts nothing.
 The server runs as a real subprocess over stdio JSON-RPC, debounce 0 so the figure is
@@ -185,15 +186,26 @@ async def start_to_first_diagnostics(root: Path, starts: int) -> list[float]:
     return timings
 
 
-def in_process_times(text: str, repeats: int = 5) -> tuple[float, float]:
+def in_process_times(text: str, repeats: int = 7) -> tuple[float, float]:
+    """Medians of a full parse and a full analysis (no server) of the same file."""
     from checks.config import DEFAULT_CONFIG
     from checks.engine import analyze
     from checks.parsing import parse
 
     data = text.encode()
-    parse_ms = min(_timed(lambda: parse(data)) for _ in range(repeats))
-    analyze_ms = min(_timed(lambda: analyze(data, DEFAULT_CONFIG.settings, None)) for _ in range(repeats))
+    parse_ms = statistics.median(_timed(lambda: parse(data)) for _ in range(repeats))
+    analyze_ms = statistics.median(_timed(lambda: analyze(data, DEFAULT_CONFIG.settings, None)) for _ in range(repeats))
     return parse_ms, analyze_ms
+
+
+def import_time(repeats: int) -> float:
+    """Median wall time of a Python process that only imports the server (and the engine)."""
+    import subprocess
+
+    code = "import lsp_server.server, checks.rules; checks.rules.all_rules()"
+    return statistics.median(
+        _timed(lambda: subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)) for _ in range(repeats)
+    )
 
 
 def _timed(action) -> float:
@@ -226,6 +238,7 @@ async def main() -> None:
             )
         starts = await start_to_first_diagnostics(root, args.starts)
         print(f"server start → first diagnostics (500-line file, {args.starts} starts): median {statistics.median(starts):.0f} ms, min {min(starts):.0f} ms, max {max(starts):.0f} ms")
+        print(f"  of which Python start + imports (pygls, lsprotocol, engine, rules): median {import_time(args.starts):.0f} ms")
 
 
 if __name__ == "__main__":
