@@ -84,6 +84,12 @@ NOT_SECRET_VALUE_WORDS = frozenset({
     "path", "file", "dir", "url", "uri", "endpoint", "host", "port", "region", "ttl", "timeout",
     "expiry", "header", "name", "format", "prefix", "len", "length", "size",
 })
+# The last word of a setting about secrets (`SECRETS_BACKEND`, `SECRET_STORE_MODE`,
+# `SECRETS_CACHE_MAX_ENTRIES`). Only the last word counts: `BACKEND_API_KEY` is a secret.
+SETTING_HEAD_WORDS = frozenset({
+    "backend", "backends", "provider", "providers", "mode", "kind", "type", "enabled",
+    "disabled", "dev", "root", "secs", "seconds", "ms", "entries", "capacity", "version",
+})
 
 # `{names}` and `{methods}` are filled per config (extra APIs); the predicates keep the
 # candidate set small so most calls never reach Python.
@@ -123,9 +129,13 @@ def is_secret_store_text(text: str) -> bool:
 
 
 def is_secret_env_name(name: str) -> bool:
-    """`OPENAI_API_KEY`, `DB_PASSWORD` — not `RUST_LOG`, `PORT` or `TOKEN_URL`."""
-    words = set(words_of(name))
-    return bool(words & SECRET_NAME_WORDS) and not words & NOT_SECRET_VALUE_WORDS
+    """`OPENAI_API_KEY`, `DB_PASSWORD` — not `RUST_LOG`, `PORT`, `TOKEN_URL`, or
+    `APP_SECRETS_BACKEND`, whose last word says it configures secrets rather than holds one."""
+    ordered = words_of(name)
+    words = set(ordered)
+    if not words & SECRET_NAME_WORDS or words & NOT_SECRET_VALUE_WORDS:
+        return False
+    return ordered[-1] not in SETTING_HEAD_WORDS
 
 
 @dataclass(frozen=True)
