@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.rules.base import Rule
+from checks.source import UTF8_BOM
 
 
 def _removal(ctx, suppression) -> Edit:
-    """Delete the whole comment line when it stands alone, else just the trailing comment."""
+    """Delete the whole comment line when it stands alone, else just the trailing comment.
+
+    tree-sitter counts a CRLF line's ``\r`` as part of the comment and a BOM as text before
+    it; neither may be deleted, or the fix would change the file's line endings or encoding.
+    """
     data = ctx.source.data
     start, end = suppression.node.start_byte, suppression.node.end_byte
+    if data[end - 1 : end] == b"\r":
+        end -= 1
     line_start = data.rfind(b"\n", 0, start) + 1
+    if line_start == 0 and data.startswith(UTF8_BOM):
+        line_start = len(UTF8_BOM)
     if data[line_start:start].strip() == b"":
         line_end = data.find(b"\n", end)
         return Edit(line_start, len(data) if line_end == -1 else line_end + 1, "")
