@@ -27,6 +27,7 @@ from lsp_server.linting import Analysis, DocumentLinter
 from lsp_server.options import EditorOptions
 from lsp_server.positions import byte_offset_at, encoding_name
 from lsp_server.protocol import IsolintProtocol
+from lsp_server.uris import path_uri, uri_path
 from lsp_server.workspace_files import WorkspaceFiles
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ log = logging.getLogger(__name__)
 CONFIG_SECTION = "isolint"
 WATCHED_GLOBS = ("**/*.rs", "**/isolint.toml", "**/.isolint.toml", "**/Cargo.toml")
 SCAN_PROGRESS_EVERY = 10
-
-
-def uri_path(uri: str) -> Path | None:
-    path = to_fs_path(uri) if uri.startswith("file:") else None
-    return Path(path) if path else None
 
 
 class IsolintLanguageServer(LanguageServer):
@@ -160,11 +156,11 @@ class IsolintLanguageServer(LanguageServer):
             self._reported_config_errors[path] = str(error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"isolint: {error}"))
             if not self.pull_mode:
-                self.publish(path.as_uri(), [config_error_diagnostic(error, read_config_text(path))], None)
+                self.publish(path_uri(path), [config_error_diagnostic(error, read_config_text(path))], None)
         for path in [p for p in self._reported_config_errors if p not in errors]:
             del self._reported_config_errors[path]
             if not self.pull_mode:
-                self.publish(path.as_uri(), [], None)
+                self.publish(path_uri(path), [], None)
 
     def config_diagnostics(self, uri: str) -> list[types.Diagnostic] | None:
         path = uri_path(uri)
@@ -197,7 +193,7 @@ class IsolintLanguageServer(LanguageServer):
         entry = await self.disk_files.analyse(path, self.encoding(), self.linter.worker)
         if self.pull_mode:
             return
-        uri = path.as_uri()
+        uri = path_uri(path)
         if uri not in self.documents:
             self.publish(uri, entry.diagnostics if entry else [], None)
 
@@ -217,7 +213,7 @@ class IsolintLanguageServer(LanguageServer):
         if token is not None:
             self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="isolint: scanning workspace", percentage=0, cancellable=False))
         for index, path in enumerate(files, start=1):
-            if path.as_uri() not in self.documents:
+            if path_uri(path) not in self.documents:
                 await self.analyse_disk_file(path)
             if token is not None and (index % SCAN_PROGRESS_EVERY == 0 or index == len(files)):
                 self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{index}/{len(files)} files", percentage=index * 100 // len(files)))
@@ -361,7 +357,7 @@ def register_features(server: IsolintLanguageServer) -> None:
             if entry.uri not in server.documents:
                 items.append(_workspace_item(entry.uri, None, entry.result_id, entry.diagnostics, previous))
         for path, error in server.configuration.errors.items():
-            items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=path.as_uri(), version=None, items=server.config_diagnostics(path.as_uri()) or []))
+            items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=path_uri(path), version=None, items=server.config_diagnostics(path_uri(path)) or []))
         return types.WorkspaceDiagnosticReport(items=items)
 
     @server.feature(

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
 
 from checks.discovery import discover
 from checks.engine import FileSkipped, analyze, read_rust_file
 from lsp_server.configuration import ProjectConfiguration
 from lsp_server.diagnostics import diagnostics_for
+from lsp_server.uris import path_uri
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class WorkspaceFiles:
     async def analyse(self, path: Path, encoding: str, worker: Executor) -> FileDiagnostics | None:
         """Analyse a file from disk on ``worker``; None (and forgotten) when it cannot or
         should not be read."""
-        uri = from_fs_path(str(path)) or path.as_uri()
+        uri = path_uri(path)
         settings = self._configuration.settings_for(path)
         generation = self._configuration.generation
         try:
