@@ -136,3 +136,18 @@ async def test_diagnostics_sent_back_without_data_still_get_their_fix(session):
     assert apply_text_edits(STALE_SUPPRESSIONS, edits_of(fix, uri, 1), encoding_of(client)) == STALE_SUPPRESSIONS_FIXED
     unused[0].data = {"version": "not a number", "first_line": []}  # garbage is not trusted either
     assert [a.title for a in await actions_for(client, uri, unused)][0].startswith("Remove unused suppression")
+
+
+async def test_crlf_documents_keep_their_line_endings(session):
+    client, root = session
+    text = REGISTRY.replace("\n", "\r\n")
+    uri = open_document(client, root / "registry.rs", text)
+    keyed = [d for d in await diagnostics_for(client, uri, 1) if d.code == "ISO201"]
+    assert keyed[0].range.start == types.Position(4, 4)
+    assert keyed[0].related_information[0].location.range.start == types.Position(9, 8)
+    allow = next(a for a in await actions_for(client, uri, keyed) if a.title == "Allow ISO201 here")
+    fixed = apply_text_edits(text, edits_of(allow, uri, 1), encoding_of(client))
+    assert "\r\n    // isolint: allow(ISO201) reason: <why>\r\n    flows:" in fixed
+    assert "\n" not in fixed.replace("\r\n", "")
+    change_document(client, uri, 2, [types.TextDocumentContentChangeWholeDocument(text=fixed)])
+    assert await diagnostics_for(client, uri, 2) == []
