@@ -31,6 +31,7 @@ STORE_METHODS = frozenset({
     "get_or_insert_with", "invalidate", "compare_and_swap",
 })
 KEY_WORDS = frozenset({"key", "keys"})
+KEY_CONSTRUCTORS = frozenset({"from", "new", "from_string"})
 # Names with "key" that are cryptographic or credential keys, not storage keys.
 NOT_STORAGE_KEY_WORDS = frozenset({"api", "secret", "private", "public", "signing", "encryption", "crypto", "access", "ssh", "license", "idempotency"})
 KIND_WORDS = ("session", "state", "resume", "cache", "checkpoint", "snapshot")
@@ -165,11 +166,28 @@ def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
     return uses
 
 
+def _key_constructor(call: Node | None) -> bool:
+    """``StateKey::from(format!(..))``, ``SessionKey::new(..)``, ``String::from(..)``: a call that
+    only wraps the string into a key type, so where the key goes is where the call's value goes."""
+    function = call.child_by_field_name("function") if call is not None else None
+    if function is None or function.type != "scoped_identifier":
+        return False
+    path = function.child_by_field_name("path")
+    name = function.child_by_field_name("name")
+    if path is None or name is None or node_text(name) not in KEY_CONSTRUCTORS:
+        return False
+    type_text = node_text(path).rsplit("::", 1)[-1]
+    return type_text == "String" or _is_storage_key_name(type_text)
+
+
 def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination, Node] | None:
     """How to name a derived string, where it goes, and the expression to trace it at (a later
     use of its ``let``); None when it is not a storage key (a log line, an error, a path)."""
     top = _climb(derived)
     call = _first_argument_of(top)
+    while _key_constructor(call):
+        top = _climb(call)
+        call = _first_argument_of(top)
     if call is not None:
         destination = _store_call(ctx, collections, call)
         if destination is not None and destination.pack_local:
