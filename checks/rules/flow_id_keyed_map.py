@@ -234,14 +234,18 @@ def _keyed_by_bare_id(ctx, collections, declaration: CollectionDeclaration) -> b
 
 
 def _nested_in_owner(ctx, owner, uses: list[KeyedUse]) -> bool:
-    """``struct FlowExecution { node_outputs: HashMap<String, _> }``: node ids inside one flow."""
+    """``struct FlowExecution { node_outputs: HashMap<String, _> }``: node ids inside one flow.
+
+    Node and step ids repeat across the flows of a single pack, so a struct keeping them by id
+    alone is one flow's (or one execution's) state unless its name says it collects many
+    (``NodeCache``, ``Dispatcher``): a host-wide map of them would already break with one pack."""
     name_node = owner.child_by_field_name("name")
     owner_name = node_text(name_node) if name_node is not None else ""
     owner_words = set(words_of(owner_name))
-    if names_collection(owner_name, ctx.vocabulary) or not owner_words & entity_nouns(ctx.vocabulary):
-        return False
     entities = {use.entity for use in uses}
-    return bool(entities) and not entities & PACK_LEVEL_ENTITIES and not entities & owner_words
+    if names_collection(owner_name, ctx.vocabulary) or not entities or entities & PACK_LEVEL_ENTITIES:
+        return False
+    return not entities & owner_words
 
 
 def _aggregates_packs(function: Node | None) -> bool:
