@@ -122,8 +122,7 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     """Lint every Rust file under ``paths``; reports keep the discovery order."""
     options = options or BatchOptions()
     report = BatchReport()
-    root_config = resolver.config_for(paths[0] if paths else Path("."))
-    settings = root_config.settings
+    settings = resolver.settings_for(paths[0] if paths else Path("."))
     discovered = discover(paths, settings.exclude, settings.respect_gitignore)
     report.errors.extend(discovered.errors)
 
@@ -157,7 +156,7 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 
 def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:
     try:
-        settings = resolver.config_for(path).settings
+        settings = resolver.settings_for(path)
     except ConfigError as error:
         report.errors.append((error.path, f"{error.detail}" + (f" (line {error.line})" if error.line else "")))
         return None

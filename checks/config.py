@@ -8,17 +8,19 @@ name the file, the line and the key; nothing is silently ignored.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from typing import TYPE_CHECKING, Literal
 
 from checks.model import Severity
 from checks.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from checks.config_schema import IsolintConfig
 
 CONFIG_FILE_NAMES = ("isolint.toml", ".isolint.toml")
 CARGO_TABLES = (("package", "metadata", "isolint"), ("workspace", "metadata", "isolint"))
@@ -36,79 +38,24 @@ DEFAULT_SCOPING_HELPERS = (
     "tenant_scoped", "scope_key", "with_tenant", "namespaced_key",
 )
 
+DEFAULT_STARTUP_FUNCTIONS = ("main", "init", "setup", "install", "bootstrap", "start")
+DEFAULT_SELECT = ("ALL",)
+DEFAULT_EXCLUDE = ("target/", ".git/", "node_modules/")
+DEFAULT_MAX_FILE_SIZE = 10_000_000
+
 SeverityName = Literal["error", "warning", "info", "hint"]
 
-
-def _known_selector(selector: str) -> str:
-    from checks.rules import rules_matching_selector
-
-    if not rules_matching_selector(selector):
-        raise ValueError(f"unknown rule code or name {selector!r}")
-    return selector
+# The schema lives in checks.config_schema and costs a pydantic import; these names are
+# served from it on first use, so a run without a config file never loads it.
+_SCHEMA_NAMES = frozenset({"IsolintConfig", "ScopeOptions", "SecretOptions", "TelemetryOptions", "DEFAULT_CONFIG", "RuleSelector"})
 
 
-# Validated one by one, so an error names the exact entry (and a severity table's exact key).
-RuleSelector = Annotated[str, AfterValidator(_known_selector)]
+def __getattr__(name: str):
+    if name in _SCHEMA_NAMES:
+        from checks import config_schema
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class ScopeOptions(_Strict):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
-
-    tenant_identifiers: tuple[str, ...] = DEFAULT_TENANT_WORDS
-    extend_tenant_identifiers: tuple[str, ...] = ()
-    pack_identifiers: tuple[str, ...] = DEFAULT_PACK_WORDS
-    extend_pack_identifiers: tuple[str, ...] = ()
-    per_pack_identifiers: tuple[str, ...] = DEFAULT_PER_PACK_IDS
-    extend_per_pack_identifiers: tuple[str, ...] = ()
-    helpers: tuple[str, ...] = DEFAULT_SCOPING_HELPERS
-    extend_helpers: tuple[str, ...] = ()
-
-
-class SecretOptions(_Strict):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
-
-    extra_apis: tuple[str, ...] = ()
-    extra_receivers: tuple[str, ...] = ()
-    extra_env_backends: tuple[str, ...] = ()
-
-
-class TelemetryOptions(_Strict):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
-
-    extra_setters: tuple[str, ...] = ()
-    startup_functions: tuple[str, ...] = ("main", "init", "setup", "install", "bootstrap", "start")
-
-
-class IsolintConfig(_Strict):
-    """The whole of a config file's isolint table."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
-
-    select: tuple[RuleSelector, ...] = ("ALL",)
-    extend_select: tuple[RuleSelector, ...] = ()
-    ignore: tuple[RuleSelector, ...] = ()
-    severity: dict[RuleSelector, SeverityName] = Field(default_factory=dict)
-    exclude: tuple[str, ...] = ("target/", ".git/", "node_modules/")
-    extend_exclude: tuple[str, ...] = ()
-    # Strict: TOML has real booleans and integers, so `"yes"` or `1.5` is a mistake to report.
-    respect_gitignore: StrictBool = True
-    lint_tests: StrictBool = False
-    max_file_size: StrictInt = Field(default=10_000_000, gt=0)
-    scope: ScopeOptions = ScopeOptions()
-    secrets: SecretOptions = SecretOptions()
-    telemetry: TelemetryOptions = TelemetryOptions()
-
-    @cached_property
-    def settings(self) -> "Settings":
-        return Settings.from_config(self)
+        return getattr(config_schema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -131,6 +78,12 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
+        return cls.from_options(config, config.model_dump_json())
+
+    @classmethod
+    def from_options(cls, config, fingerprint: str) -> "Settings":
+        """Resolve options given as attributes in the schema's shape (a validated
+        ``IsolintConfig``, or the defaults without pydantic)."""
         from checks.rules import all_rules, rules_matching_selector
 
         enabled: set[str] = set()
@@ -162,11 +115,40 @@ class Settings:
             startup_functions=frozenset(config.telemetry.startup_functions),
             exclude=config.exclude + config.extend_exclude,
             respect_gitignore=config.respect_gitignore,
-            fingerprint=config.model_dump_json(),
+            fingerprint=fingerprint,
         )
 
 
-DEFAULT_CONFIG = IsolintConfig()
+class _Options:
+    """Attribute access over a plain dict of options, in the schema's shape."""
+
+    def __init__(self, values: dict):
+        for name, value in values.items():
+            setattr(self, name, _Options(value) if isinstance(value, dict) and name != "severity" else value)
+
+
+# The schema's defaults in its field order: `default_settings()` must equal
+# `IsolintConfig().settings`, fingerprint included, so the cache serves either (tests check).
+_DEFAULT_OPTIONS = {
+    "select": DEFAULT_SELECT, "extend_select": (), "ignore": (), "severity": {},
+    "exclude": DEFAULT_EXCLUDE, "extend_exclude": (), "respect_gitignore": True,
+    "lint_tests": False, "max_file_size": DEFAULT_MAX_FILE_SIZE,
+    "scope": {
+        "tenant_identifiers": DEFAULT_TENANT_WORDS, "extend_tenant_identifiers": (),
+        "pack_identifiers": DEFAULT_PACK_WORDS, "extend_pack_identifiers": (),
+        "per_pack_identifiers": DEFAULT_PER_PACK_IDS, "extend_per_pack_identifiers": (),
+        "helpers": DEFAULT_SCOPING_HELPERS, "extend_helpers": (),
+    },
+    "secrets": {"extra_apis": (), "extra_receivers": (), "extra_env_backends": ()},
+    "telemetry": {"extra_setters": (), "startup_functions": DEFAULT_STARTUP_FUNCTIONS},
+}
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """The settings of a project without a config file, built without pydantic."""
+    fingerprint = json.dumps(_DEFAULT_OPTIONS, separators=(",", ":"))
+    return Settings.from_options(_Options(_DEFAULT_OPTIONS), fingerprint)
 
 
 class ConfigError(Exception):
@@ -249,6 +231,10 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
         data = data.get(part, {})
     if not isinstance(data, dict):
         raise ConfigError(path, f"[{'.'.join(table)}] must be a table")
+    from pydantic import ValidationError
+
+    from checks.config_schema import IsolintConfig
+
     try:
         return IsolintConfig.model_validate(data)
     except ValidationError as error:
@@ -312,16 +298,27 @@ class ConfigResolver:
     def __init__(self, explicit: Path | None = None, overrides: dict | None = None):
         self._explicit = explicit
         self._overrides = overrides or {}
-        self._by_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig]] = {}
+        # A config of None stands for the defaults, unvalidated: nothing to validate.
+        self._by_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
         self._by_file: dict[Path, IsolintConfig] = {}
 
     def source_for(self, path: Path) -> ConfigSource | None:
         return self._resolve(path)[0]
 
     def config_for(self, path: Path) -> IsolintConfig:
-        return self._resolve(path)[1]
+        config = self._resolve(path)[1]
+        if config is None:
+            from checks.config_schema import DEFAULT_CONFIG
 
-    def _resolve(self, path: Path) -> tuple[ConfigSource | None, IsolintConfig]:
+            return DEFAULT_CONFIG
+        return config
+
+    def settings_for(self, path: Path) -> Settings:
+        """The effective settings; without a config file or overrides, pydantic is not loaded."""
+        config = self._resolve(path)[1]
+        return default_settings() if config is None else config.settings
+
+    def _resolve(self, path: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
         directory = (path if path.is_dir() else path.parent).resolve()
         cached = self._by_directory.get(directory)
         if cached is not None:
@@ -331,14 +328,16 @@ class ConfigResolver:
         else:
             source = discover_config_file(directory)
         if source is None:
-            config = DEFAULT_CONFIG
+            config = None
         elif source.path in self._by_file:
             config = self._by_file[source.path]
         else:
             config = load_config(source)
             self._by_file[source.path] = config
         if self._overrides:
-            config = IsolintConfig.model_validate({**config.model_dump(), **self._overrides})
+            from checks.config_schema import DEFAULT_CONFIG, IsolintConfig
+
+            config = IsolintConfig.model_validate({**(config or DEFAULT_CONFIG).model_dump(), **self._overrides})
         result = (source, config)
         self._by_directory[directory] = result
         return result

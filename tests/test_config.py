@@ -3,6 +3,8 @@ the settings the engine runs with."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from checks.config import (
     ConfigError,
     ConfigResolver,
     IsolintConfig,
+    default_settings,
     discover_config_file,
     load_config,
     parse_config_text,
@@ -203,6 +206,28 @@ def test_no_config_anywhere_means_defaults(tmp_path):
     resolver = ConfigResolver()
     if resolver.source_for(source) is None:
         assert resolver.config_for(source) == DEFAULT_CONFIG
+
+
+def test_default_settings_built_without_pydantic_equal_the_schemas(tmp_path):
+    built, validated = default_settings(), DEFAULT_CONFIG.settings
+    for name in ("enabled_codes", "severities", "lint_tests", "max_file_size", "extra_secret_apis",
+                 "extra_secret_receivers", "extra_env_backends", "extra_telemetry_setters",
+                 "startup_functions", "exclude", "respect_gitignore", "fingerprint"):
+        assert getattr(built, name) == getattr(validated, name), name
+    for words in ("tenant", "pack", "per_pack"):
+        assert getattr(built.vocabulary, words).entries == getattr(validated.vocabulary, words).entries
+    assert built.vocabulary.helpers_in_order == validated.vocabulary.helpers_in_order
+
+
+def test_a_run_without_config_file_does_not_import_pydantic(tmp_path):
+    source = write(tmp_path / "lib.rs", "fn main() {}\n")
+    program = (
+        "import sys; from pathlib import Path; from checks.config import ConfigResolver\n"
+        f"settings = ConfigResolver().settings_for(Path({str(source)!r}))\n"
+        "assert settings.enabled_codes and 'pydantic' not in sys.modules, sorted(sys.modules)\n"
+    )
+    if ConfigResolver().source_for(source) is None:
+        subprocess.run([sys.executable, "-c", program], check=True)
 
 
 def test_resolver_reuses_one_parse_per_file(tmp_path):

@@ -1,0 +1,93 @@
+"""The pydantic schema of a config file's isolint table: the one definition of what a config
+file may say, used to validate files, CLI and editor overrides.
+
+Imported only when something must be validated: a run without a config file builds its
+settings from the defaults in ``checks.config`` and never pays for pydantic.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from checks.config import (
+    DEFAULT_EXCLUDE,
+    DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_PACK_WORDS,
+    DEFAULT_PER_PACK_IDS,
+    DEFAULT_SCOPING_HELPERS,
+    DEFAULT_SELECT,
+    DEFAULT_STARTUP_FUNCTIONS,
+    DEFAULT_TENANT_WORDS,
+    SeverityName,
+    Settings,
+)
+
+
+def _known_selector(selector: str) -> str:
+    from checks.rules import rules_matching_selector
+
+    if not rules_matching_selector(selector):
+        raise ValueError(f"unknown rule code or name {selector!r}")
+    return selector
+
+
+# Validated one by one, so an error names the exact entry (and a severity table's exact key).
+RuleSelector = Annotated[str, AfterValidator(_known_selector)]
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, alias_generator=_kebab)
+
+
+class ScopeOptions(_Strict):
+    tenant_identifiers: tuple[str, ...] = DEFAULT_TENANT_WORDS
+    extend_tenant_identifiers: tuple[str, ...] = ()
+    pack_identifiers: tuple[str, ...] = DEFAULT_PACK_WORDS
+    extend_pack_identifiers: tuple[str, ...] = ()
+    per_pack_identifiers: tuple[str, ...] = DEFAULT_PER_PACK_IDS
+    extend_per_pack_identifiers: tuple[str, ...] = ()
+    helpers: tuple[str, ...] = DEFAULT_SCOPING_HELPERS
+    extend_helpers: tuple[str, ...] = ()
+
+
+class SecretOptions(_Strict):
+    extra_apis: tuple[str, ...] = ()
+    extra_receivers: tuple[str, ...] = ()
+    extra_env_backends: tuple[str, ...] = ()
+
+
+class TelemetryOptions(_Strict):
+    extra_setters: tuple[str, ...] = ()
+    startup_functions: tuple[str, ...] = DEFAULT_STARTUP_FUNCTIONS
+
+
+class IsolintConfig(_Strict):
+    """The whole of a config file's isolint table."""
+
+    select: tuple[RuleSelector, ...] = DEFAULT_SELECT
+    extend_select: tuple[RuleSelector, ...] = ()
+    ignore: tuple[RuleSelector, ...] = ()
+    severity: dict[RuleSelector, SeverityName] = Field(default_factory=dict)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    # Strict: TOML has real booleans and integers, so `"yes"` or `1.5` is a mistake to report.
+    respect_gitignore: StrictBool = True
+    lint_tests: StrictBool = False
+    max_file_size: StrictInt = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
+    scope: ScopeOptions = ScopeOptions()
+    secrets: SecretOptions = SecretOptions()
+    telemetry: TelemetryOptions = TelemetryOptions()
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.from_config(self)
+
+
+DEFAULT_CONFIG = IsolintConfig()
