@@ -32,6 +32,7 @@ STORE_METHODS = frozenset({
 })
 KEY_WORDS = frozenset({"key", "keys"})
 KEY_CONSTRUCTORS = frozenset({"from", "new", "from_string"})
+EXECUTION_WORDS = frozenset({"run", "execution", "exec", "invocation", "instance"})
 # Names with "key" that are cryptographic or credential keys, not storage keys.
 NOT_STORAGE_KEY_WORDS = frozenset({"api", "secret", "private", "public", "signing", "encryption", "crypto", "access", "ssh", "license", "idempotency"})
 KIND_WORDS = ("session", "state", "resume", "cache", "checkpoint", "snapshot")
@@ -356,6 +357,19 @@ def _derived_strings(ctx, tracer):
             yield value
 
 
+def _names_one_execution(composition: KeyComposition) -> bool:
+    """A run, execution or invocation id in the key (``{run_id}:visit:{node_id}``): the run is
+    one execution of one flow of one pack, so the node and flow ids after it cannot collide with
+    another pack's. A session id is not one: a conversation reaches many packs' flows."""
+    for part in composition.parts:
+        if part.kind == "literal":
+            continue
+        words = words_of(part.text.rsplit(".", 1)[-1])
+        if len(words) >= 2 and words[-1] == "id" and words[-2] in EXECUTION_WORDS:
+            return True
+    return False
+
+
 def _is_derivation(node: Node) -> bool:
     if node.type == "macro_invocation":
         macro = node.child_by_field_name("macro")
@@ -383,7 +397,7 @@ def check(ctx):
         if not composition.per_pack_ids(vocabulary):
             continue
         missing = []
-        if composition.pack_evidence(vocabulary) is None:
+        if composition.pack_evidence(vocabulary) is None and not _names_one_execution(composition):
             missing.append("pack id")
         if destination.shared and composition.tenant_evidence(vocabulary) is None:
             missing.append("tenant")
