@@ -7,7 +7,7 @@ import pytest
 from lsprotocol import types
 
 from tests.lsp.harness import CLIENTS, diagnostics_for, open_document, start_session, stop_session
-from tests.lsp.samples import REGISTRY, STALE_SUPPRESSIONS
+from tests.lsp.samples import REGISTRY
 
 
 @pytest.fixture(params=CLIENTS)
@@ -36,11 +36,13 @@ async def test_hover_on_a_finding_shows_the_rule_docs(session):
 
 async def test_hover_on_a_suppression_comment_names_the_rule(session):
     client, root = session
-    uri = open_document(client, root / "lookup.rs", STALE_SUPPRESSIONS)
-    await diagnostics_for(client, uri, 1)
-    # Line 1 holds a finding (ISO002) on the comment itself; line 3's comment names ISO002.
-    result = await hover(client, uri, 3, 10)
-    assert "ISO002" in result.contents.value
+    text = REGISTRY.replace("    flows:", "    // isolint: allow(flow-id-keyed-map) reason: one registry per pack\n    flows:", 1)
+    uri = open_document(client, root / "registry.rs", text)
+    assert await diagnostics_for(client, uri, 1) == []  # the suppression is used: no finding on it
+    result = await hover(client, uri, 4, 20)
+    assert "**ISO201 flow-id-keyed-map**" in result.contents.value
+    assert "Reason: one registry per pack" in result.contents.value
+    assert result.range.start == types.Position(4, 4)
 
 
 async def test_inlay_hint_shows_the_key_composition(session):
