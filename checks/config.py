@@ -12,7 +12,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -75,6 +75,14 @@ class Settings:
     exclude: tuple[str, ...]
     respect_gitignore: bool
     fingerprint: str
+
+    @cached_property
+    def rule_triggers(self) -> dict[str, tuple[bytes, ...]]:
+        """Per rule code, the words of which a file must contain one for the rule to run
+        (``Rule.triggers`` plus what this config adds); rules not listed run on every file."""
+        from checks.rules import all_rules
+
+        return {rule.code: words for rule in all_rules() if (words := rule.triggers_for(self)) is not None}
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":

@@ -58,12 +58,22 @@ def analyze(
     result = AnalysisResult(source, tree)
     raw: list[Finding] = []
     meta_rules = []
+    triggers = settings.rule_triggers
+    lowered: bytes | None = None
     for rule in all_rules():
         if rule.code not in settings.enabled_codes:
             continue
         if rule.is_meta:
             meta_rules.append(rule)
             continue
+        words = triggers.get(rule.code)
+        if words is not None:
+            # Source words are ASCII letters and digits and configured names are compared
+            # verbatim, so lower-casing the ASCII bytes alone is enough (UTF-8 sequences
+            # hold no ASCII bytes).
+            lowered = data.lower() if lowered is None else lowered
+            if not _may_fire(words, lowered):
+                continue
         raw.extend(_run_rule(rule, ctx, result))
 
     suppressions = collect_suppressions(tree.root_node, data)
@@ -83,6 +93,11 @@ def analyze(
     if tree.root_node.has_error:
         result.syntax_errors = _syntax_errors(tree.root_node)
     return result
+
+
+def _may_fire(triggers: tuple[bytes, ...], lowered: bytes) -> bool:
+    """Whether a file holds one of a rule's trigger words (``Rule.triggers``)."""
+    return any(word in lowered for word in triggers)
 
 
 def _partition(findings: list[Finding], suppressions: SuppressionIndex, result: AnalysisResult) -> None:

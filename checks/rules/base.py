@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from checks.model import Applicability, Finding, FixAvailability, Severity
+from checks.vocabulary import words_of
 
 if TYPE_CHECKING:
+    from checks.config import Settings
     from checks.context import AnalysisContext
 
 DOCS_BASE_URL = "https://github.com/isolint/isolint/blob/main/docs/rules/"
@@ -47,6 +49,18 @@ class Rule:
     options: tuple[str, ...] = ()
     # Meta rules run after suppressions are resolved, on the engine's own bookkeeping.
     is_meta: bool = False
+    # Lower-case byte strings of which a file must contain one (compared with the file
+    # lower-cased) for the rule to report anything in it: the engine skips the rule, and the
+    # queries it would compile and run, on other files. Each must be a necessary condition
+    # of every finding; empty means the rule runs on every file.
+    triggers: tuple[bytes, ...] = ()
+    # Words the config adds to ``triggers`` (configured APIs, setters, vocabulary entries).
+    configured_triggers: Callable[["Settings"], Iterable[bytes]] | None = None
+
+    def triggers_for(self, settings: "Settings") -> tuple[bytes, ...] | None:
+        """The trigger words under ``settings``; None when the rule runs on every file."""
+        configured = tuple(self.configured_triggers(settings)) if self.configured_triggers is not None else ()
+        return tuple(dict.fromkeys(self.triggers + configured)) or None
 
     @property
     def family(self) -> str:
@@ -54,3 +68,19 @@ class Rule:
 
     def doc_url(self) -> str:
         return f"{DOCS_BASE_URL}{self.code}.md"
+
+
+def exact_name_triggers(names: Iterable[str]) -> Iterator[bytes]:
+    """Triggers for names a rule compares verbatim with source text (configured APIs)."""
+    for name in names:
+        yield name.encode("utf-8").lower()
+
+
+def vocabulary_triggers(entries: Iterable[str]) -> Iterator[bytes]:
+    """Triggers for entries matched as runs of words (``checks.vocabulary``): every word of a
+    matched entry occurs in the file (words are ASCII letters and digits, lower-cased), so one
+    word per entry is a necessary condition; the longest is the rarest in practice."""
+    for entry in entries:
+        words = words_of(entry)
+        if words:
+            yield max(words, key=len).encode("ascii")
