@@ -18,7 +18,7 @@ from checks.context import AnalysisContext, node_text
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
-from checks.rules.base import Rule
+from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
 from checks.vocabulary import WordSet, words_of
 
 SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
@@ -785,6 +785,14 @@ RULE = Rule(
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety=Applicability.UNSAFE,
     check=check,
+    # A lookup is a call named for a secret (SECRET_NOUNS) or a configured API, a read on a
+    # store whose name or type says secrets, vault, keyring, keychain or a configured receiver,
+    # or `var`/`var_os`: a file with none of these words has nothing to report.
+    triggers=(b"secret", b"credential", b"creds", b"vault", b"keyring", b"keychain", b"var"),
+    configured_triggers=lambda settings: (
+        *exact_name_triggers(settings.extra_secret_apis),
+        *vocabulary_triggers(settings.extra_secret_receivers),
+    ),
     message="secret key `{key}` reaches `{api}` with no tenant scope: {why}",
     fix_title="Scope the key with `{helper}({tenant context}, …)`",
     options=(
