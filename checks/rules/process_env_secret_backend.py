@@ -16,7 +16,7 @@ from tree_sitter import Node
 from checks.context import AnalysisContext, attribute_texts, node_text
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
-from checks.rules.base import Rule
+from checks.rules.base import Rule, exact_name_triggers
 from checks.rules.unscoped_secret_lookup import SECRET_NOUNS, function_name, impl_type_name
 from checks.vocabulary import words_of
 
@@ -333,6 +333,10 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # Every finding names an env-backed type (ENV_WORDS), an env constructor or variant
+    # (FROM_ENV_CONSTRUCTORS, ENV_VARIANTS) — all spelled with "env" — or a configured backend.
+    triggers=(b"env",),
+    configured_triggers=lambda settings: exact_name_triggers(settings.extra_env_backends),
     message="`{construction}` builds a secrets backend that reads the process environment, with no dev/test guard in sight: every tenant reads the same process-wide secrets",
     options=("secrets.extra-env-backends", "lint-tests"),
 )
