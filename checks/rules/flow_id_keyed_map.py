@@ -26,7 +26,7 @@ from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.vocabulary import words_of
 from checks.parsing import matches
-from checks.rules.base import Rule
+from checks.rules.base import Rule, vocabulary_triggers
 
 # Methods whose first argument is the key the collection is filled or read with.
 KEYED_METHODS = frozenset({
@@ -387,6 +387,9 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # A finding needs a key, comparison or key type that names a per-pack id (the vocabulary's
+    # per-pack entries): files that mention none of them have nothing to report.
+    configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
     message=(
         "field `{name}` is keyed by `{key type}` and filled with `{key}` alone (in `fn {function}`), "
         "with no pack id: two packs that ship a flow with the same id overwrite or read each other's entry"
