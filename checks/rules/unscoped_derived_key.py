@@ -12,7 +12,7 @@ from checks.keyed_collections import FileCollections, collection_of, is_per_pack
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
-from checks.rules.base import Rule
+from checks.rules.base import Rule, vocabulary_triggers
 from checks.vocabulary import words_of
 
 # Receivers whose words say the key goes to storage that outlives one request and is shared
@@ -444,6 +444,9 @@ RULE = Rule(
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety=Applicability.UNSAFE,
     check=check,
+    # A finding needs a derived key with a per-pack id (the vocabulary's per-pack entries):
+    # files that mention none of them have nothing to report.
+    configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
     message="{kind} `{name}` is built from `{flow id}` with no pack id (and no tenant): {why}",
     fix_title="Prefix the key with `{pack id in reach}`",
     options=(
