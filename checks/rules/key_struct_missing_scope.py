@@ -10,7 +10,7 @@ from checks.context import attribute_texts, node_text
 from checks.keyed_collections import MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
-from checks.rules.base import Rule
+from checks.rules.base import Rule, vocabulary_triggers
 from checks.vocabulary import words_of
 
 _HASH_DERIVE = re.compile(r"^derive\s*\(.*\bHash\b", re.S)
@@ -143,6 +143,9 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # A finding needs a key struct with a per-pack id field (the vocabulary's per-pack
+    # entries): files that mention none of them have nothing to report.
+    configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
     message="key struct `{name}` ({how it is a key}) holds `{flow id field}` but no pack id",
     options=(
         "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.tenant-identifiers",
