@@ -10,7 +10,7 @@ from tree_sitter import Node
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.parsing import captures
-from checks.rules.base import Rule
+from checks.rules.base import Rule, exact_name_triggers
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -444,6 +444,11 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # A write needs a declared static (`static` items and `static` lines of thread_local!,
+    # task_local!, lazy_static!); a setter call a configured setter, a holder type named
+    # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
+    triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global"),
+    configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
     options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
