@@ -287,6 +287,8 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # Every global setup call is a `set_…` setter, an `…init…` method or `remove_var`.
+    triggers=(b"set_", b"init", b"remove_var"),
     message="`{call}` changes the {global setting} from per-request code ({why}): the setting affects every tenant in the process",
     options=("telemetry.startup-functions", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
