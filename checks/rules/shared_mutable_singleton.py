@@ -307,6 +307,8 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
+    # Every finding is a declared static (`static` items, or `static` inside the macros).
+    triggers=(b"static",),
     message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",
     options=("scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
