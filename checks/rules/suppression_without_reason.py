@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
 
 
+# Editors insert `reason: <why>`; left as it is, it explains nothing.
+PLACEHOLDER_REASON = re.compile(r"^<[^>]*>$")
+
+
 def check(ctx):
     for suppression in ctx.suppressions.suppressions:
+        codes = ", ".join(c.text for c in suppression.codes)
         if suppression.reason is None:
-            codes = ", ".join(c.text for c in suppression.codes)
-            yield ctx.finding(
-                suppression.node,
-                f"suppression of {codes} gives no reason; add `reason: <why this is safe>`",
-            )
+            yield ctx.finding(suppression.node, f"suppression of {codes} gives no reason; add `reason: <why this is safe>`")
+        elif PLACEHOLDER_REASON.match(suppression.reason):
+            yield ctx.finding(suppression.node, f"suppression of {codes} still has the placeholder reason `{suppression.reason}`; say why this is safe")
 
 
 RULE = Rule(
     code="ISO001",
     name="suppression-without-reason",
-    summary="An isolint suppression comment that does not say why the code is safe.",
+    summary="An isolint suppression comment that does not say why the code is safe (no reason, or a placeholder such as `<why>`).",
     rationale=(
         "A suppression silences an isolation finding for everyone who reads the code later. "
         "Without a reason, reviewers cannot tell an audited exception (a dev-only backend, a "
