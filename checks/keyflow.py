@@ -206,7 +206,8 @@ class KeyTracer:
 
     def __init__(self, ctx: AnalysisContext):
         self.ctx = ctx
-        self._scopes: dict[int, FunctionScope] = {}
+        # A function's index depends only on the tree, so all rules share one per file.
+        self._scopes: dict[int, FunctionScope] = ctx.function_scopes
 
     def scope_of(self, node: Node) -> FunctionScope:
         function = self.ctx.enclosing(node, ("function_item",))
