@@ -9,6 +9,7 @@ plain ``static`` item. Rules about ambient tenant context (ISO301) and shared si
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -141,7 +142,18 @@ def slot_uses(ctx: AnalysisContext, slots: list[StaticSlot]) -> dict[str, list[N
     uses: dict[str, list[Node]] = {name: [] for name in by_name}
     if not by_name:
         return uses
-    for identifier in captures("(identifier) @id", ctx.root).get("id", ()):
+    # Find the slots' spellings in the bytes and ask the tree what each one is: walking every
+    # identifier of the file in Python costs far more. An occurrence counts when it is exactly
+    # an identifier node (not part of a longer name, a string, a comment or a field name).
+    spelled = re.compile(
+        rb"(?<![A-Za-z0-9_])(?:" + b"|".join(re.escape(name.encode()) for name in sorted(by_name, key=len, reverse=True)) + rb")(?![A-Za-z0-9_])"
+    )
+    root = ctx.root
+    for occurrence in spelled.finditer(ctx.source.data):
+        start, end = occurrence.span()
+        identifier = root.descendant_for_byte_range(start, end)
+        if identifier is None or identifier.type != "identifier" or identifier.start_byte != start or identifier.end_byte != end:
+            continue
         name = node_text(identifier)
         slot = by_name.get(name)
         if slot is None:
