@@ -9,7 +9,6 @@ plain ``static`` item. Rules about ambient tenant context (ISO301) and shared si
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -22,6 +21,8 @@ SLOT_DECLARING_MACROS = {
     "task_local": "task-local",
     "lazy_static": "lazy-static",
 }
+# Bytes that continue an ASCII identifier: an occurrence next to one is part of a longer name.
+_NAME_BYTES = frozenset(bytes([b]) for b in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DECLARATIONS_QUERY = """
 (static_item) @static
 (macro_invocation) @macro
@@ -145,23 +146,24 @@ def slot_uses(ctx: AnalysisContext, slots: list[StaticSlot]) -> dict[str, list[N
     # Find the slots' spellings in the bytes and ask the tree what each one is: walking every
     # identifier of the file in Python costs far more. An occurrence counts when it is exactly
     # an identifier node (not part of a longer name, a string, a comment or a field name).
-    spelled = re.compile(
-        rb"(?<![A-Za-z0-9_])(?:" + b"|".join(re.escape(name.encode()) for name in sorted(by_name, key=len, reverse=True)) + rb")(?![A-Za-z0-9_])"
-    )
+    data = ctx.source.data
     root = ctx.root
-    for occurrence in spelled.finditer(ctx.source.data):
-        start, end = occurrence.span()
-        identifier = root.descendant_for_byte_range(start, end)
-        if identifier is None or identifier.type != "identifier" or identifier.start_byte != start or identifier.end_byte != end:
-            continue
-        name = node_text(identifier)
-        slot = by_name.get(name)
-        if slot is None:
-            continue
-        declaration = slot.declaration
-        if declaration.start_byte <= identifier.start_byte and identifier.end_byte <= declaration.end_byte:
-            continue
-        uses[name].append(identifier)
+    for spelled in {name.encode() for name in by_name}:
+        start = data.find(spelled)
+        while start != -1:
+            end = start + len(spelled)
+            if data[start - 1 : start] not in _NAME_BYTES and data[end : end + 1] not in _NAME_BYTES:
+                identifier = root.descendant_for_byte_range(start, end)
+                if identifier is not None and identifier.type == "identifier" and identifier.start_byte == start and identifier.end_byte == end:
+                    _add_use(uses, by_name, identifier)
+            start = data.find(spelled, start + 1)
     for nodes in uses.values():
         nodes.sort(key=lambda n: n.start_byte)
     return uses
+
+
+def _add_use(uses: dict[str, list[Node]], by_name: dict[str, StaticSlot], identifier: Node) -> None:
+    name = node_text(identifier)
+    declaration = by_name[name].declaration
+    if not (declaration.start_byte <= identifier.start_byte and identifier.end_byte <= declaration.end_byte):
+        uses[name].append(identifier)
