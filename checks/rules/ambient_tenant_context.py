@@ -360,9 +360,15 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
 
 def _setter_findings(ctx, tracer: KeyTracer):
     configured_paths = ctx.settings.extra_telemetry_setters
+    # A setter's path holds a setter word or a configured setter (see `_setter_kind`): testing
+    # the bytes skips most calls before their path is split into segments.
+    needles = tuple({w.encode() for w in _SETTER_ACTIONS | _HOLDER_SETTERS} | {p.encode().lower() for p in configured_paths})
     for call in captures("(call_expression) @call", ctx.root).get("call", ()):
         function = call.child_by_field_name("function")
         if function is None:
+            continue
+        lowered = (function.text or b"").lower()
+        if not any(needle in lowered for needle in needles):
             continue
         segments = ctx.path_segments(function)
         name = segments[-1] if segments else ""
