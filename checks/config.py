@@ -8,9 +8,7 @@ name the file, the line and the key; nothing is silently ignored.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -155,6 +153,8 @@ _DEFAULT_OPTIONS = {
 @lru_cache(maxsize=1)
 def default_settings() -> Settings:
     """The settings of a project without a config file, built without pydantic."""
+    import json
+
     fingerprint = json.dumps(_DEFAULT_OPTIONS, separators=(",", ":"))
     return Settings.from_options(_Options(_DEFAULT_OPTIONS), fingerprint)
 
@@ -215,6 +215,8 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_toml(path: Path, text: str) -> dict:
+    import tomllib  # only when a config file exists: most runs of `check` read none
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -309,6 +311,9 @@ class ConfigResolver:
         # A config of None stands for the defaults, unvalidated: nothing to validate.
         self._by_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
         self._by_file: dict[Path, IsolintConfig] = {}
+        # By directory as given: resolving symlinks costs system calls per path component,
+        # and a batch run asks once per file.
+        self._by_given_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
 
     def source_for(self, path: Path) -> ConfigSource | None:
         return self._resolve(path)[0]
@@ -327,7 +332,13 @@ class ConfigResolver:
         return default_settings() if config is None else config.settings
 
     def _resolve(self, path: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
-        directory = (path if path.is_dir() else path.parent).resolve()
+        given = path if path.is_dir() else path.parent
+        cached = self._by_given_directory.get(given)
+        if cached is None:
+            cached = self._by_given_directory[given] = self._resolve_directory(given.resolve())
+        return cached
+
+    def _resolve_directory(self, directory: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
         cached = self._by_directory.get(directory)
         if cached is not None:
             return cached
