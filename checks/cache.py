@@ -10,6 +10,7 @@ editable install whose rules change never serves stale results.
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import os
 import pickle
@@ -69,11 +70,18 @@ class ResultCache:
         self._dirty = False
 
     def _load(self) -> dict:
+        # Unpickling creates every cached finding at once; the collector would walk the
+        # growing heap again and again while nothing can yet be garbage (a third of the load).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             with open(self.file, "rb") as stream:
                 entries = pickle.load(stream)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
             return {}  # a missing or damaged cache only costs a full analysis
+        finally:
+            if collecting:
+                gc.enable()
         return entries if isinstance(entries, dict) else {}
 
     def get(self, path: Path, key: bytes) -> FileOutcome | None:
