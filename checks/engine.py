@@ -6,7 +6,6 @@ LSP or terminals.
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
@@ -119,6 +118,8 @@ def _run_rule(rule, ctx: AnalysisContext, result: AnalysisResult) -> list[Findin
     try:
         findings = list(rule.check(ctx))
     except Exception as error:  # a broken rule must not take the other rules down
+        import traceback
+
         result.rule_failures.append(RuleFailure(rule.code, f"{type(error).__name__}: {error}", traceback.format_exc()))
         return []
     if ctx.settings.lint_tests or rule.is_meta:
