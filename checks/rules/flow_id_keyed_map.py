@@ -196,9 +196,12 @@ def _uses(ctx, tracer, collections: FileCollections):
             continue
         call = found["call"][0]
         receiver = found["receiver"][0]
-        if _reached_through_pack(ctx, tracer, receiver):
+        # Resolving first: most receivers are no collection of this file, and resolving is
+        # cheaper than tracing whether the receiver was reached through a pack.
+        declarations = collections.resolve(receiver, tracer)
+        if not declarations or _reached_through_pack(ctx, tracer, receiver):
             continue
-        for declaration in collections.resolve(receiver, tracer):
+        for declaration in declarations:
             if method in COMPARING_METHODS and arguments[0].type == "closure_expression":
                 use = _comparing_use(ctx, tracer, declaration, call, method, arguments[0])
             elif method in KEYED_METHODS:
