@@ -10,6 +10,7 @@ the combined query stays small and is rebuilt only while the rule set is warming
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Callable
 
@@ -51,7 +52,8 @@ class RootQueryBatch:
         self._compile = compile_query
         self._lock = threading.Lock()
         self._seen_on: dict[str, int] = {}  # source -> on how many trees it ran
-        self._last_tree_of: dict[str, int] = {}
+        self._last_tree_of: dict[str, int] = {}  # source -> generation of the last tree
+        self._generations = itertools.count()
         self._combined: _Combined | None = None
         self._pending: list[str] = []  # recurring sources waiting for the next rebuild
         self._local = threading.local()  # per thread: the root last run, and its matches
@@ -78,13 +80,17 @@ class RootQueryBatch:
         return by_name
 
     def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
-        if root.id != getattr(self._local, "root_id", None):
-            self._local.root_id = root.id
+        local = self._local
+        if getattr(local, "root", None) != root:
+            # Held, the root keeps its tree alive: a new tree cannot take over its address,
+            # and with it its node ids, and pass for the same tree (or never count as new).
+            local.root = root
+            local.generation = next(self._generations)
             if self._pending:
                 self._rebuild()  # between trees, so one file never sees two versions
         combined = self._combined
         if combined is None or source not in combined.ranges:
-            self._note_use(source, root)
+            self._note_use(source, local.generation)
             return None
         # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
         memo = getattr(self._local, "memo", None)
@@ -93,10 +99,10 @@ class RootQueryBatch:
             self._local.memo = memo
         return memo[2].get(source, [])
 
-    def _note_use(self, source: str, root: tree_sitter.Node) -> None:
-        if self._last_tree_of.get(source) == root.id:
+    def _note_use(self, source: str, generation: int) -> None:
+        if self._last_tree_of.get(source) == generation:
             return
-        self._last_tree_of[source] = root.id
+        self._last_tree_of[source] = generation
         self._seen_on[source] = self._seen_on.get(source, 0) + 1
         if self._seen_on[source] == _RECURRENCE_TO_BATCH and self._compile(source).pattern_count:
             self._pending.append(source)

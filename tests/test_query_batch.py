@@ -1,0 +1,30 @@
+"""checks.query_batch: whole-file queries that recur join one combined query, and each
+caller still gets exactly its own query's results."""
+
+from __future__ import annotations
+
+import tree_sitter
+
+from checks.parsing import RUST, new_parser, query
+from checks.query_batch import RootQueryBatch
+
+CALLS = "(call_expression function: (identifier) @callee) @call"
+LETS = "(let_declaration pattern: (identifier) @name) @let"
+SOURCE = b"fn f() { let a = g(1); let b = h(a); }\n"
+
+
+def _names(captured: dict[str, list[tree_sitter.Node]], name: str) -> list[bytes]:
+    return [node.text for node in captured.get(name, [])]
+
+
+def test_queries_recurring_on_trees_dropped_in_turn_are_combined():
+    # Each tree is freed before the next is parsed, so the next may reuse its memory (and
+    # its root's node id): recurrence must still be counted per tree.
+    batch = RootQueryBatch(RUST, query)
+    parser = new_parser()
+    for _ in range(3):
+        root = parser.parse(SOURCE).root_node
+        assert _names(batch.captures(CALLS, root), "callee") == [b"g", b"h"]
+        assert _names(batch.captures(LETS, root), "name") == [b"a", b"b"]
+        del root
+    assert batch._combined is not None and set(batch._combined.sources) == {CALLS, LETS}
