@@ -17,7 +17,8 @@ TEST_ATTRIBUTES = frozenset({"test", "tokio::test", "async_std::test", "rstest",
 
 
 def node_text(node: Node) -> str:
-    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+    text = node.text  # each access copies the bytes out of the source: once is enough
+    return text.decode("utf-8", errors="replace") if text is not None else ""
 
 
 def attributes_of(item: Node) -> Iterator[Node]:
