@@ -68,8 +68,10 @@ class AnalysisContext:
         self.path = path
         self.is_test_file = is_test_path(path)
         self._test_item_cache: dict[int, bool] = {}
-        # Function bodies indexed by ``checks.keyflow``, shared by every rule's tracer.
+        # Per-file indexes several rules use, built once: function bodies (``checks.keyflow``)
+        # and collection declarations (``checks.keyed_collections``).
         self.function_scopes: dict[int, object] = {}
+        self.file_collections = None
         self._rule: Rule | None = None
         # Filled by the engine before meta rules run.
         self.suppressions = None

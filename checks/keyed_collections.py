@@ -265,6 +265,13 @@ def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
 class FileCollections:
     """Every struct, impl and collection declaration of one file, indexed once."""
 
+    @classmethod
+    def of(cls, ctx: AnalysisContext) -> "FileCollections":
+        """The file's index: built by the first rule that asks, shared with the others."""
+        if ctx.file_collections is None:
+            ctx.file_collections = cls(ctx)
+        return ctx.file_collections
+
     def __init__(self, ctx: AnalysisContext):
         self.ctx = ctx
         self.structs: dict[str, list[Node]] = {}
