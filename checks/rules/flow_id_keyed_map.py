@@ -316,7 +316,7 @@ def _collision(entity: str) -> str:
 
 
 def check(ctx):
-    collections = FileCollections(ctx)
+    collections = FileCollections.of(ctx)
     tracer = KeyTracer(ctx)
     by_declaration: dict[int, tuple[CollectionDeclaration, list[KeyedUse]]] = {}
     for use in _uses(ctx, tracer, collections):
