@@ -384,7 +384,7 @@ def _is_derivation(node: Node) -> bool:
 def check(ctx):
     tracer = KeyTracer(ctx)
     vocabulary = ctx.vocabulary
-    collections = FileCollections(ctx)
+    collections = FileCollections.of(ctx)
     reported: set[int] = set()
     for derived in _derived_strings(ctx, tracer):
         if derived.id in reported:
