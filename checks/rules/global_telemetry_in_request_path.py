@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -189,14 +190,21 @@ def _own_evidence(ctx, function: Node) -> PerRequestEvidence | None:
 
 
 class CallerIndex:
-    """Calls by callee name, so a setup helper can be judged by who calls it."""
+    """Calls by callee name, so a setup helper can be judged by who calls it; built on first
+    use, as most setups are judged by their own function alone."""
 
     def __init__(self, ctx, calls: list[Node]):
-        self.by_name: dict[str, list[Node]] = {}
-        for call in calls:
-            name = ctx.callee_name(call)
+        self._ctx = ctx
+        self._calls = calls
+
+    @cached_property
+    def by_name(self) -> dict[str, list[Node]]:
+        by_name: dict[str, list[Node]] = {}
+        for call in self._calls:
+            name = self._ctx.callee_name(call)
             if name:
-                self.by_name.setdefault(name, []).append(call)
+                by_name.setdefault(name, []).append(call)
+        return by_name
 
 
 def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTracer) -> PerRequestEvidence | None:
