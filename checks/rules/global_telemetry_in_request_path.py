@@ -86,6 +86,14 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     return None
 
 
+def _may_set_up(call: Node) -> bool:
+    """Whether the called path holds a word of every setup `_global_setup` knows (`set_…`
+    setters, `…init…` methods, `remove_var`): a byte test, before the path is split."""
+    function = call.child_by_field_name("function")
+    text = function.text if function is not None else None
+    return text is not None and (b"set_" in text or b"init" in text or b"remove_var" in text)
+
+
 def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
     """``tracing_subscriber::fmt().with_env_filter(..).init()`` and similar builder chains."""
     method = function.child_by_field_name("field")
@@ -233,7 +241,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 def check(ctx):
     calls = list(captures("(call_expression) @call", ctx.root).get("call", ()))
-    setups = [setup for call in calls if (setup := _global_setup(ctx, call)) is not None]
+    setups = [setup for call in calls if _may_set_up(call) and (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
     callers = CallerIndex(ctx, calls)
