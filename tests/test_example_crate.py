@@ -130,7 +130,7 @@ def test_audited_singleton_is_suppressed_with_its_reason():
 def test_example_is_valid_rust(tmp_path):
     environment = {**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")}
     completed = subprocess.run(
-        ["cargo", "check", "--offline", "--quiet", "--all-targets", "--manifest-path", str(EXAMPLE / "Cargo.toml")],
+        ["cargo", "check", "--offline", "--locked", "--quiet", "--all-targets", "--manifest-path", str(EXAMPLE / "Cargo.toml")],
         capture_output=True, text=True, env=environment, timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
