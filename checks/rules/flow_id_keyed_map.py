@@ -12,7 +12,6 @@ from checks.keyed_collections import (
     CollectionDeclaration,
     FileCollections,
     declared_type_text,
-    entity_nouns,
     holds_single_pack,
     is_bare_id_type,
     is_per_entity_struct,
