@@ -234,6 +234,12 @@ def load_config(source: ConfigSource) -> IsolintConfig:
     return parse_config_text(source.path, text, source.table)
 
 
+def error_key_path(loc: tuple) -> list[str]:
+    """The option names of a pydantic error location: list indices are dropped, and so is
+    the "[key]" entry pydantic appends when a dict key (not its value) failed."""
+    return [str(p) for p in loc if not isinstance(p, int) and p != "[key]"]
+
+
 def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> IsolintConfig:
     """Validate config text; raise ``ConfigError`` at the first bad key."""
     data = _parse_toml(path, text)
@@ -249,8 +255,7 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
         return IsolintConfig.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        # pydantic marks a failing dict key with a trailing "[key]" location entry.
-        key_path = [str(p) for p in first["loc"] if not isinstance(p, int) and p != "[key]"]
+        key_path = error_key_path(first["loc"])
         key = ".".join(key_path) or "<root>"
         kind = first["type"]
         if kind == "extra_forbidden":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings, discover_config_file
+from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings, discover_config_file, error_key_path
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ProjectConfiguration:
             IsolintConfig.model_validate(overrides)
         except ValidationError as error:
             first = error.errors()[0]
-            key = ".".join(str(p) for p in first["loc"])
+            key = ".".join(error_key_path(first["loc"])) or "<root>"
             raise ValueError(f"invalid isolint setting `{key}`: {first['msg']}") from error
 
     def reload(self, overrides: dict | None = None) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
+from lsp_server.configuration import ProjectConfiguration
+
 from tests.lsp.harness import CLIENTS, capabilities, diagnostics_for, is_pull, open_document, start_session, stop_session, wait_until, wait_until_async
 
 UNREASONED = """fn lookup() -> String {
@@ -136,3 +138,9 @@ async def test_config_edits_are_noticed_on_save_without_file_watchers(tmp_path):
         assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO001"]
     finally:
         await stop_session(client)
+
+
+def test_an_unknown_rule_in_editor_severity_names_the_setting():
+    # pydantic locates a bad dict key as `severity.ISO999.[key]`; the setting is `severity.ISO999`.
+    with pytest.raises(ValueError, match=r"invalid isolint setting `severity\.ISO999`: "):
+        ProjectConfiguration.validate_overrides({"severity": {"ISO999": "error"}})
