@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from checks.batch import BatchReport
+from checks.safe_write import write_atomically
 
 BASELINE_FORMAT = "isolint-baseline"
 BASELINE_VERSION = 1
@@ -63,19 +63,8 @@ def write_baseline(baseline_file: Path, report: BatchReport) -> int:
     """Record every unsuppressed finding of ``report``; return how many. Written atomically."""
     entries = current_entries(report, baseline_file)
     document = {"format": BASELINE_FORMAT, "version": BASELINE_VERSION, "findings": [asdict(e) for e in entries]}
-    directory = baseline_file.absolute().parent
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{baseline_file.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, ensure_ascii=False)
-            stream.write("\n")
-        os.replace(temporary, baseline_file)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(baseline_file, text.encode("utf-8"))
     return len(entries)
 
 

@@ -23,14 +23,20 @@ def replace_contents(path: Path, data: bytes, expected: bytes) -> None:
     target = path.resolve() if path.is_symlink() else path
     if target.read_bytes() != expected:
         raise FileChangedSinceRead(str(path))
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".isolint-tmp")
+    write_atomically(target, data, stat.S_IMODE(os.stat(target).st_mode))
+
+
+def write_atomically(target: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace or create ``target`` with ``data`` through a temporary file and a rename;
+    ``mode`` sets the permissions (the temporary file's default otherwise)."""
+    handle, temporary = tempfile.mkstemp(dir=target.absolute().parent, prefix=f".{target.name}.", suffix=".isolint-tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         try:
