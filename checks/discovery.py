@@ -32,13 +32,13 @@ def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
         lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
     import pathspec  # only folder walks need it; `isolint check one.rs` does not pay for it
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True) -> Discovery:
