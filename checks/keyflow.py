@@ -79,14 +79,7 @@ class KeyComposition:
 
     def describe(self) -> str:
         """``[flow_id, session]``: the non-literal ingredients, in order, de-duplicated."""
-        seen: list[str] = []
-        for part in self.parts:
-            if part.kind == "literal":
-                continue
-            label = part.text
-            if label not in seen:
-                seen.append(label)
-        return "[" + ", ".join(seen) + "]"
+        return "[" + ", ".join(dict.fromkeys(p.text for p in self.parts if p.kind != "literal")) + "]"
 
 
 class FunctionScope:
@@ -97,6 +90,8 @@ class FunctionScope:
         self.lets: dict[str, list[Node]] = {}
         self.appends: dict[str, list[Node]] = {}
         self.parameters: dict[str, tuple[Node, str]] = {}
+        # `for` loops and closures of the body: what their variables are drawn from.
+        self.iterations: list[Node] = []
         if function is None:
             return
         self._index_parameters(function)
@@ -127,6 +122,8 @@ class FunctionScope:
                 name = _pattern_name(node.child_by_field_name("pattern"))
                 if name:
                     self.lets.setdefault(name, []).append(node)
+            elif kind == "for_expression" or kind == "closure_expression":
+                self.iterations.append(node)
             elif kind == "assignment_expression" or kind == "compound_assignment_expr":
                 left = node.child_by_field_name("left")
                 if left is not None and left.type == "identifier":
@@ -160,11 +157,15 @@ def _block_encloses(declaration: Node, use: Node) -> bool:
     return block is not None and block.start_byte <= use.start_byte and use.end_byte <= block.end_byte
 
 
-def _iteration_source(use: Node, name: str) -> Node | None:
+def _iteration_source(use: Node, name: str, scope: FunctionScope) -> Node | None:
     """What a loop or closure variable is drawn from: `uris` in `for uri in &uris { .. }` or
-    in `uris.iter().map(|uri| ..)`, so a key built from it is traced to where it came from."""
-    current = use.parent
-    while current is not None and current.type != "function_item":
+    in `uris.iter().map(|uri| ..)`, so a key built from it is traced to where it came from.
+
+    The loops and closures come from the scope's index, innermost first, rather than from
+    climbing ``use``'s parents: ``Node.parent`` descends from the root on every call, which
+    is quadratic for an identifier deep in a long concatenation."""
+    enclosing = [n for n in scope.iterations if n.start_byte <= use.start_byte and use.end_byte <= n.end_byte]
+    for current in sorted(enclosing, key=lambda n: n.start_byte, reverse=True):
         if current.type == "for_expression":
             body = current.child_by_field_name("body")
             if body is not None and body.start_byte <= use.start_byte and _binds(current.child_by_field_name("pattern"), name):
@@ -174,7 +175,6 @@ def _iteration_source(use: Node, name: str) -> Node | None:
                 call = current.parent.parent if current.parent is not None and current.parent.type == "arguments" else None
                 function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
                 return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
-        current = current.parent
     return None
 
 
@@ -188,6 +188,30 @@ def _binds(pattern: Node | None, name: str) -> bool:
             return True
         stack.extend(c for c in node.named_children if c.type not in ("type_identifier", "reference_type", "generic_type", "scoped_type_identifier"))
     return False
+
+
+def _is_concatenation(node: Node) -> bool:
+    operator = node.child_by_field_name("operator")
+    return operator is not None and operator.type == "+"
+
+
+def _concatenated_operands(chain: Node) -> list[Node]:
+    """The operands of a left-nested ``a + b + c`` chain, in source order, found without
+    recursion (a generated key may chain thousands of terms)."""
+    operands: list[Node] = []
+    node = chain
+    while node.type == "binary_expression" and _is_concatenation(node):
+        right = node.child_by_field_name("right")
+        if right is not None:
+            operands.append(right)
+        left = node.child_by_field_name("left")
+        if left is None:
+            break
+        node = left
+    else:
+        operands.append(node)
+    operands.reverse()
+    return operands
 
 
 def _pattern_name(pattern: Node | None) -> str | None:
@@ -244,6 +268,10 @@ class KeyTracer:
             out.parts.append(KeyPart(node_text(node), "identifier", node))
         elif kind == "struct_expression":
             self._trace_struct(node, out, scope, depth, visiting)
+        elif kind == "binary_expression" and _is_concatenation(node):
+            # `a + ":" + b + …` is one level of composition, however many terms it has.
+            for operand in _concatenated_operands(node):
+                self._trace(operand, out, scope, depth + 1, visiting)
         elif kind in ("closure_expression",):
             return
         else:
@@ -273,7 +301,7 @@ class KeyTracer:
             out.parts.append(KeyPart(name, "parameter", parameter[0], parameter[1]))
             return
         out.parts.append(KeyPart(name, "identifier", node))
-        source = _iteration_source(node, name)
+        source = _iteration_source(node, name, scope)
         if source is not None:
             out.composed_at.append(source)
             self._trace(source, out, scope, depth + 1, visiting)

@@ -46,9 +46,13 @@ _DERIVATIONS = """
   (call_expression
     function: (field_expression value: [(array_expression) (macro_invocation)] field: (field_identifier) @method)
     (#match? @method "^(join|concat)$")) @derived
-  (binary_expression operator: "+" right: [(string_literal) (reference_expression) (call_expression)]) @derived
+  (binary_expression) @binary
 ]
 """
+# `a + ":" + b`: a concatenation whose right operand is a string, `&String` or a call. Judged
+# in Python: tree-sitter keeps a pending state per enclosing binary expression while it
+# waits for a field constraint (`operator:`, `right:`), which is quadratic on long chains.
+_CONCATENATED_OPERANDS = frozenset({"string_literal", "reference_expression", "call_expression"})
 _APPENDS = """
 [
   (call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method) (#eq? @method "push_str"))
@@ -341,10 +345,33 @@ def _message(kind: str, subject: str, composition: KeyComposition, missing: list
 def _derived_strings(ctx, tracer):
     """``format!``, ``[..].join``, ``a + ":" + b``, and ``let`` strings grown by ``push_str``/``+=``."""
     seen: set[int] = set()
-    for _, found in matches(_DERIVATIONS, ctx.root):
-        derived = found["derived"][0]
-        while derived.type == "binary_expression" and derived.parent is not None and derived.parent.type == "binary_expression":
-            derived = derived.parent
+    found_all = [found for _, found in matches(_DERIVATIONS, ctx.root)]
+    # A concatenation is taken whole: as its outermost enclosing binary expression. Climbing
+    # goes through links gathered here (`Node.parent` descends from the root on every call)
+    # and is memoised, as every operator of a long `a + ":" + b + …` chain is a candidate.
+    binary_parent: dict[int, Node] = {}
+    for found in found_all:
+        for binary in found.get("binary", ()):
+            for child in binary.named_children:
+                if child.type == "binary_expression":
+                    binary_parent[child.id] = binary
+    chain_tops: dict[int, Node] = {}
+    for found in found_all:
+        if "binary" in found:
+            derived = found["binary"][0]
+            operator = derived.child_by_field_name("operator")
+            right = derived.child_by_field_name("right")
+            if operator is None or operator.type != "+" or right is None or right.type not in _CONCATENATED_OPERANDS:
+                continue
+            climbed = []
+            while derived.id not in chain_tops and derived.id in binary_parent:
+                climbed.append(derived.id)
+                derived = binary_parent[derived.id]
+            derived = chain_tops.get(derived.id, derived)
+            for node_id in climbed:
+                chain_tops[node_id] = derived
+        else:
+            derived = found["derived"][0]
         if derived.id not in seen:
             seen.add(derived.id)
             yield derived
