@@ -5,7 +5,10 @@ diagnostics for an opened file.
 
 Run: ``python bench/lsp_bench.py [--edits N] [--starts N]``. Prints figures; asserts nothing.
 The server runs as a real subprocess over stdio JSON-RPC, debounce 0 so the figure is
-the server's own work, not its typing pause.
+the server's own work, not its typing pause. It runs from a snapshot of the project's
+packages, timed at start both as plain sources and byte-compiled: under
+PYTHONDONTWRITEBYTECODE every start would otherwise recompile the sources, a cost no
+installed isolint pays (its dependencies are byte-compiled either way).
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+PACKAGES = ("checks", "isolint", "lsp_server")
 
 MODULE_TEMPLATE = '''
 pub struct {name}Registry {{
@@ -83,10 +90,11 @@ class StdioClient:
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def start(cls) -> "StdioClient":
+    async def start(cls, project: Path) -> "StdioClient":
+        # `-m` puts the working directory first on sys.path: the server runs ``project``'s code.
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "lsp_server", "--log-level", "warning",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=REPO,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=project,
         )
         return cls(process)
 
@@ -144,12 +152,12 @@ def open_params(uri: str, text: str) -> dict:
     return {"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}
 
 
-async def edit_latency(lines: int, edits: int, root: Path) -> dict:
+async def edit_latency(lines: int, edits: int, root: Path, project: Path) -> dict:
     text = host_source(lines)
     path = root / f"host_{lines}.rs"
     path.write_text(text)
     uri = path.as_uri()
-    client = await StdioClient.start()
+    client = await StdioClient.start(project)
     await client.initialize(root)
     client.notify("textDocument/didOpen", open_params(uri, text))
     _, first = await client.diagnostics_for_version(uri, 1)
@@ -171,13 +179,13 @@ async def edit_latency(lines: int, edits: int, root: Path) -> dict:
     return {"lines": line_count, "bytes": len(text.encode()), "findings": len(first), "samples": samples, "text": text}
 
 
-async def start_to_first_diagnostics(root: Path, starts: int) -> list[float]:
+async def start_to_first_diagnostics(root: Path, starts: int, project: Path) -> list[float]:
     text = host_source(500)
     uri = (root / "start.rs").as_uri()
     timings = []
     for _ in range(starts):
         started = time.perf_counter()
-        client = await StdioClient.start()
+        client = await StdioClient.start(project)
         await client.initialize(root)
         client.notify("textDocument/didOpen", open_params(uri, text))
         received_at, _ = await client.diagnostics_for_version(uri, 1)
@@ -198,14 +206,32 @@ def in_process_times(text: str, repeats: int = 7) -> tuple[float, float]:
     return parse_ms, analyze_ms
 
 
-def import_time(repeats: int) -> float:
+def import_time(repeats: int, project: Path) -> float:
     """Median wall time of a Python process that only imports the server (and the engine)."""
-    import subprocess
-
     code = "import lsp_server.server, checks.rules; checks.rules.all_rules()"
     return statistics.median(
-        _timed(lambda: subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)) for _ in range(repeats)
+        _timed(lambda: subprocess.run([sys.executable, "-c", code], cwd=project, check=True)) for _ in range(repeats)
     )
+
+
+def snapshot_project(work: Path) -> Path:
+    """Copy the project's packages without their bytecode, so that edits to the working
+    tree during the run do not mix versions and the first timings compile nothing ahead."""
+    project = work / "project"
+    for package in PACKAGES:
+        shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return project
+
+
+def byte_compile(project: Path) -> None:
+    """Write the snapshot's ``__pycache__`` as ``pip install`` does for an installed isolint."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(project)], check=True)
+
+
+async def print_start_times(root: Path, starts: int, project: Path, label: str) -> None:
+    timings = await start_to_first_diagnostics(root, starts, project)
+    print(f"server start → first diagnostics, {label} (500-line file, {starts} starts): median {statistics.median(timings):.0f} ms, min {min(timings):.0f} ms, max {max(timings):.0f} ms")
+    print(f"  of which Python start + imports (pygls, lsprotocol, engine, rules): median {import_time(starts, project):.0f} ms")
 
 
 def _timed(action) -> float:
@@ -224,11 +250,17 @@ async def main() -> None:
     parser.add_argument("--edits", type=int, default=60, help="one-character edits per file")
     parser.add_argument("--starts", type=int, default=5, help="server starts to time")
     args = parser.parse_args()
+    # The servers must not write the bytecode that the first start timings go without.
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
+        project = snapshot_project(root)
+        await print_start_times(root, args.starts, project, "sources only, recompiled at every start")
+        byte_compile(project)
+        await print_start_times(root, args.starts, project, "byte-compiled as installed")
         print(f"{'file':>12} {'bytes':>8} {'findings':>8} {'edit→diag p50':>14} {'p95':>8} {'max':>8} {'full parse':>11} {'full analyze':>13}")
         for lines in (500, 7000):
-            figures = await edit_latency(lines, args.edits, root)
+            figures = await edit_latency(lines, args.edits, root, project)
             parse_ms, analyze_ms = in_process_times(figures["text"])
             samples = figures["samples"]
             print(
@@ -236,9 +268,6 @@ async def main() -> None:
                 f"{statistics.median(samples):>11.1f} ms {percentile(samples, 0.95):>5.1f} ms {max(samples):>5.1f} ms "
                 f"{parse_ms:>8.1f} ms {analyze_ms:>10.1f} ms"
             )
-        starts = await start_to_first_diagnostics(root, args.starts)
-        print(f"server start → first diagnostics (500-line file, {args.starts} starts): median {statistics.median(starts):.0f} ms, min {min(starts):.0f} ms, max {max(starts):.0f} ms")
-        print(f"  of which Python start + imports (pygls, lsprotocol, engine, rules): median {import_time(args.starts):.0f} ms")
 
 
 if __name__ == "__main__":

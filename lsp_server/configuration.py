@@ -4,16 +4,22 @@ plus the editor's overrides, with the last good config kept when a file breaks.
 A broken config is never silently replaced by defaults: the error is remembered (the
 server shows it as a diagnostic on the config file and a message), and files under it keep
 the config that last loaded from that file.
+
+The pydantic schema is imported only once a config file or an editor override needs it:
+a project with neither gets the defaults' settings without it, which keeps it off the
+server's start-up path.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from checks.config import ConfigError, ConfigResolver, Settings, default_settings, discover_config_file, error_key_path
 
-from checks.config import DEFAULT_CONFIG, ConfigError, ConfigResolver, IsolintConfig, Settings, discover_config_file, error_key_path
+if TYPE_CHECKING:
+    from checks.config_schema import IsolintConfig
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,12 @@ class ProjectConfiguration:
     @staticmethod
     def validate_overrides(overrides: dict) -> None:
         """Raise ``ValueError`` when editor overrides name unknown rules or bad values."""
+        if not overrides:
+            return
+        from pydantic import ValidationError
+
+        from checks.config_schema import IsolintConfig
+
         try:
             IsolintConfig.model_validate(overrides)
         except ValidationError as error:
@@ -63,18 +75,18 @@ class ProjectConfiguration:
 
     def settings_for(self, path: Path | None) -> Settings:
         if path is None:
-            return self._settings(None, DEFAULT_CONFIG)
+            return self._settings(None, None)
         try:
             source = self._resolver.source_for(path)
-            config = self._resolver.config_for(path)
+            config = self._resolver.config_for(path) if source is not None else None
         except ConfigError as error:
             if error.path not in self.errors:
                 log.error("config error: %s; keeping the last good config", error)
             self.errors[error.path] = error
             self._mtimes[error.path] = _mtime(error.path)
-            return self._settings(error.path, self._last_good.get(error.path, DEFAULT_CONFIG))
+            return self._settings(error.path, self._last_good.get(error.path))
         if source is None:
-            return self._settings(None, config)
+            return self._settings(None, None)
         self._last_good[source.path] = config
         self._mtimes.setdefault(source.path, _mtime(source.path))
         return self._settings(source.path, config)
@@ -99,12 +111,15 @@ class ProjectConfiguration:
                 return True
         return False
 
-    def _settings(self, config_path: Path | None, config: IsolintConfig) -> Settings:
+    def _settings(self, config_path: Path | None, config: IsolintConfig | None) -> Settings:
+        """The settings of ``config`` (None: the defaults) with the editor's overrides."""
         settings = self._effective.get(config_path)
         if settings is None:
             if self._overrides:
-                config = IsolintConfig.model_validate({**config.model_dump(), **self._overrides})
-            settings = self._effective[config_path] = config.settings
+                from checks.config_schema import DEFAULT_CONFIG, IsolintConfig
+
+                config = IsolintConfig.model_validate({**(config or DEFAULT_CONFIG).model_dump(), **self._overrides})
+            settings = self._effective[config_path] = default_settings() if config is None else config.settings
         return settings
 
 

@@ -3,10 +3,10 @@ does the same) so a code action never re-lints and cannot drift from what was sh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checks.config import ConfigError
 from checks.engine import AnalysisResult
@@ -24,29 +24,81 @@ SEVERITIES = {
     Severity.HINT: types.DiagnosticSeverity.Hint,
 }
 
+# ``data`` comes back from the client and is checked by hand, not with pydantic: it is a
+# small fixed shape, and every diagnostic builds one, so a model's import (a fifth of the
+# server's start-up budget) and per-object validation would be paid for nothing.
 
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class _NotOurs(Exception):
+    """Client data that does not have the exact shape of ours."""
 
 
-class PositionData(_Data):
+def _object(raw: object, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    if not isinstance(raw, dict) or not set(required) <= raw.keys() <= {*required, *optional}:
+        raise _NotOurs
+    return raw
+
+
+def _int(raw: object) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise _NotOurs
+    return raw
+
+
+def _str(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise _NotOurs
+    return raw
+
+
+@dataclass(frozen=True)
+class PositionData:
     line: int
     character: int
 
+    @classmethod
+    def parse(cls, raw: object) -> "PositionData":
+        fields = _object(raw, ("line", "character"))
+        return cls(_int(fields["line"]), _int(fields["character"]))
 
-class EditData(_Data):
+    def to_json(self) -> dict:
+        return {"line": self.line, "character": self.character}
+
+
+@dataclass(frozen=True)
+class EditData:
     start: PositionData
     end: PositionData
     new_text: str
 
+    @classmethod
+    def parse(cls, raw: object) -> "EditData":
+        fields = _object(raw, ("start", "end", "new_text"))
+        return cls(PositionData.parse(fields["start"]), PositionData.parse(fields["end"]), _str(fields["new_text"]))
 
-class FixData(_Data):
+    def to_json(self) -> dict:
+        return {"start": self.start.to_json(), "end": self.end.to_json(), "new_text": self.new_text}
+
+
+@dataclass(frozen=True)
+class FixData:
     title: str
     applicability: str
-    edits: list[EditData]
+    edits: tuple[EditData, ...]
+
+    @classmethod
+    def parse(cls, raw: object) -> "FixData":
+        fields = _object(raw, ("title", "applicability", "edits"))
+        if not isinstance(fields["edits"], list):
+            raise _NotOurs
+        return cls(_str(fields["title"]), _str(fields["applicability"]), tuple(EditData.parse(e) for e in fields["edits"]))
+
+    def to_json(self) -> dict:
+        return {"title": self.title, "applicability": self.applicability, "edits": [e.to_json() for e in self.edits]}
 
 
-class DiagnosticData(_Data):
+@dataclass(frozen=True)
+class DiagnosticData:
     """What rides in ``Diagnostic.data``: the document version it was computed for, the
     finding's first line (where "Allow here" inserts), and the fix in LSP coordinates."""
 
@@ -60,9 +112,15 @@ class DiagnosticData(_Data):
         if raw is None:
             return None
         try:
-            return cls.model_validate(raw)
-        except ValidationError:
+            fields = _object(raw, ("version", "first_line"), ("fix",))
+            version = None if fields["version"] is None else _int(fields["version"])
+            fix = fields.get("fix")
+            return cls(version, _int(fields["first_line"]), None if fix is None else FixData.parse(fix))
+        except _NotOurs:
             return None
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "first_line": self.first_line, "fix": None if self.fix is None else self.fix.to_json()}
 
     def text_edits(self) -> list[types.TextEdit]:
         if self.fix is None:
@@ -90,7 +148,7 @@ def fix_data(finding: Finding, source: SourceText, encoding: str) -> FixData | N
     for edit in finding.fix.edits:
         edit_range = range_of_bytes(source, edit.start_byte, edit.end_byte, encoding)
         edits.append(EditData(start=_position_data(edit_range.start), end=_position_data(edit_range.end), new_text=edit.replacement))
-    return FixData(title=finding.fix.title, applicability=finding.fix.applicability.value, edits=edits)
+    return FixData(title=finding.fix.title, applicability=finding.fix.applicability.value, edits=tuple(edits))
 
 
 def to_diagnostic(finding: Finding, source: SourceText, encoding: str, uri: str, version: int | None) -> types.Diagnostic:
@@ -111,7 +169,7 @@ def to_diagnostic(finding: Finding, source: SourceText, encoding: str, uri: str,
         source=SOURCE,
         message=f"{finding.message} ({finding.name})",
         related_information=related or None,
-        data=data.model_dump(),
+        data=data.to_json(),
     )
 
 

@@ -82,7 +82,7 @@ class IsolintLanguageServer(LanguageServer):
         try:
             options = self._initial_options.merged(changes)
             ProjectConfiguration.validate_overrides(options.config_overrides())
-        except ValueError as error:  # pydantic's ValidationError is a ValueError
+        except ValueError as error:  # names the first invalid setting
             message = f"isolint: ignoring invalid {source}: {error}"
             log.error(message)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
