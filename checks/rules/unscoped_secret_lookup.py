@@ -503,7 +503,24 @@ class SecretLookupCheck:
     def _is_scoped(self, composition: KeyComposition) -> bool:
         if composition.scope_evidence(self.vocabulary) is not None:
             return True
-        return any(part.type_text and self.index.struct_has_scope(part.type_text, self.vocabulary) for part in composition.parts)
+        return any(self._type_has_scope(part) for part in composition.parts)
+
+    def _type_has_scope(self, part) -> bool:
+        """The value a key part uses is of a struct declared here with a tenant or pack field.
+
+        A field part (`flow.flow_id`) carries the type of its root parameter (`flow: &Flow`),
+        but only the field's own value reaches the key: it is judged by the field's declared
+        type, so `Flow { pack_id, flow_id }` does not scope a name built from `flow.flow_id`."""
+        type_text = part.type_text
+        if not type_text:
+            return False
+        if part.kind == "field":
+            for field_name in part.text.split(".")[1:]:
+                declared = next((d for d in (self.index.field_type(n, field_name) for n in _type_names(type_text)) if d is not None), None)
+                if declared is None:
+                    return False
+                type_text = declared[0]
+        return self.index.struct_has_scope(type_text, self.vocabulary)
 
     def _other_argument_is_scoped(self, lookup: SecretLookup) -> bool:
         """`get_provider_secret(&core, &tenant, "nats")`: the scope travels beside the name."""
