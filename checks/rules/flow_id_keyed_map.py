@@ -40,6 +40,9 @@ COMPARING_METHODS = frozenset({
     "retain", "retain_mut", "find", "position", "rposition", "any", "dedup_by_key", "dedup_by",
     "find_map", "filter", "binary_search_by_key", "extract_if", "drain_filter",
 })
+# Comparing methods that drop the elements their closure matches: with `push` after them, how
+# a list is de-duplicated (`retain(|f| f.id != new.id)`).
+REMOVING_METHODS = frozenset({"retain", "retain_mut", "dedup_by_key", "dedup_by", "extract_if", "drain_filter"})
 # What a pack ships directly. Nodes and steps live inside one flow, so a flow's struct may
 # key them by id; flows and components collide across packs.
 PACK_LEVEL_ENTITIES = frozenset({"flow", "component"})
@@ -270,17 +273,34 @@ def _per_pack_by_construction(ctx, collections: FileCollections, declaration: Co
     function = declaration.owner
     if function is None:
         return False
+    if declaration.origin == "parameter" and any(_drops_pack_level_matches(ctx, use) for use in uses):
+        # The caller's collection, de-duplicated (or purged) by a flow or component id alone:
+        # nothing here says it is one pack's, and in a host-wide registry the second pack's
+        # `main` flow silently replaces the first's. The single flow being added (`incoming:
+        # Flow`) is what is de-duplicated, so only one pack in reach makes it one pack's.
+        return _works_within_one_pack(collections, function, vocabulary, one_entity_counts=False)
     # A local or parameter collection only mixes packs when the function walks several
     # packs; otherwise it is one pack's or one flow's (validating a manifest, a graph).
     if not _aggregates_packs(function):
         return True
+    return _works_within_one_pack(collections, function, vocabulary, one_entity_counts=True)
+
+
+def _drops_pack_level_matches(ctx, use: KeyedUse) -> bool:
+    """``list.retain(|f| f.flow_id != flow.flow_id)``: elements dropped by a flow or component id."""
+    return use.verb == "compared" and use.entity in PACK_LEVEL_ENTITIES and ctx.callee_name(use.site) in REMOVING_METHODS
+
+
+def _works_within_one_pack(collections: FileCollections, function: Node, vocabulary, *, one_entity_counts: bool) -> bool:
+    """A parameter names one pack (``pack: &PackRuntime``) or, when ``one_entity_counts``, one
+    flow; or the function is a method of a per-pack or per-flow struct."""
     parameters = function.child_by_field_name("parameters")
     for parameter in parameters.named_children if parameters is not None else ():
         if parameter.type == "parameter":
             pattern = parameter.child_by_field_name("pattern")
             name = node_text(pattern) if pattern is not None else ""
             parameter_type = parameter.child_by_field_name("type")
-            if holds_single_pack(name, parameter_type, vocabulary) or names_one_entity(name, parameter_type, vocabulary):
+            if holds_single_pack(name, parameter_type, vocabulary) or (one_entity_counts and names_one_entity(name, parameter_type, vocabulary)):
                 return True
     owner = collections.struct_named(collections.impl_type_name(function))
     return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
