@@ -130,7 +130,9 @@ def _run_rule(rule, ctx: AnalysisContext, result: AnalysisResult) -> list[Findin
 def _in_test_code(ctx: AnalysisContext, finding: Finding) -> bool:
     if ctx.is_test_file:
         return True
-    node = ctx.root.descendant_for_byte_range(finding.span.start_byte, finding.span.start_byte)
+    # The smallest node covering the whole span, not the one at its start: on a long `a + b +
+    # …` chain the start is the innermost term, thousands of parents below the statement.
+    node = ctx.root.descendant_for_byte_range(finding.span.start_byte, finding.span.end_byte)
     return node is not None and ctx.is_test_code(node)
 
 
