@@ -95,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rule":
         return run_rule(args)
     if args.command == "server":
+        import gc
+
+        gc.disable()  # until start-up's objects are frozen: see ``run_stdio``
         from lsp_server.server import run_stdio
 
         return run_stdio(log_level=args.log_level)
