@@ -263,6 +263,12 @@ def register_features(server: IsolintLanguageServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
+        # The settings first: analyses wait for them, not for the watchers.
+        try:
+            if await server.fetch_workspace_configuration():
+                server.config_changed()
+        finally:
+            server.linter.resume()
         if server.supports("workspace", "did_change_watched_files", "dynamic_registration"):
             watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
             registration = types.Registration(
@@ -274,11 +280,6 @@ def register_features(server: IsolintLanguageServer) -> None:
                 await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
             except Exception as error:
                 log.warning("could not register file watchers: %s", error)
-        try:
-            if await server.fetch_workspace_configuration():
-                server.config_changed()
-        finally:
-            server.linter.resume()
         if server.options.workspace_scan:
             server.scan_task = server.spawn(server.scan_workspace())
 
