@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 CONFIG_SECTION = "isolint"
 WATCHED_GLOBS = ("**/*.rs", "**/isolint.toml", "**/.isolint.toml", "**/Cargo.toml")
 SCAN_PROGRESS_EVERY = 10
+# A client that never answers (or answers in a shape pygls rejects, so the request never
+# resolves) must not hold analyses back for ever.
+CLIENT_REPLY_TIMEOUT_SECONDS = 2.0
 
 
 class IsolintLanguageServer(LanguageServer):
@@ -104,9 +107,13 @@ class IsolintLanguageServer(LanguageServer):
         if not self.supports("workspace", "configuration"):
             return False
         try:
-            values = await self.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)])
+            values = await asyncio.wait_for(
+                self.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)])),
+                CLIENT_REPLY_TIMEOUT_SECONDS,
             )
+        except TimeoutError:
+            log.warning("workspace/configuration got no usable answer in %.0f s; using initializationOptions", CLIENT_REPLY_TIMEOUT_SECONDS)
+            return False
         except Exception as error:
             log.warning("workspace/configuration failed: %s", error)
             return False
@@ -277,7 +284,10 @@ def register_features(server: IsolintLanguageServer) -> None:
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
             )
             try:
-                await server.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+                await asyncio.wait_for(
+                    server.client_register_capability_async(types.RegistrationParams(registrations=[registration])),
+                    CLIENT_REPLY_TIMEOUT_SECONDS,
+                )
             except Exception as error:
                 log.warning("could not register file watchers: %s", error)
         if server.options.workspace_scan:

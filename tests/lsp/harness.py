@@ -42,13 +42,14 @@ def _record_registration(client: RecordingClient, params: types.RegistrationPara
     client.registrations.extend(params.registrations)
 
 
-def make_client() -> RecordingClient:
+def make_client(features_override: dict | None = None) -> RecordingClient:
     client = RecordingClient(converter_factory=default_converter)
     client.published = []
     client.registrations = []
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = _record_publish
     features[types.CLIENT_REGISTER_CAPABILITY] = _record_registration
+    features.update(features_override or {})
     register_lsp_features(client, features)
     return client
 
@@ -72,8 +73,9 @@ async def start_session(
     configuration: dict | None = None,
     caps: types.ClientCapabilities | None = None,
     command: tuple[str, ...] = (sys.executable, "-m", "lsp_server"),
+    features_override: dict | None = None,
 ) -> tuple[RecordingClient, types.InitializeResult]:
-    client = make_client()
+    client = make_client(features_override)
     if configuration is not None:
         client.set_configuration(configuration, section="isolint")
     await client.start_io(*command, "--log-level", os.environ.get("ISOLINT_TEST_LOG_LEVEL", "info"))

@@ -110,3 +110,20 @@ async def test_a_cancelled_pull_is_dropped(tmp_path):
         assert [d.range.start.line for d in report.items] == [2, 4]
     finally:
         await stop_session(client)
+
+
+async def test_a_configuration_answer_pygls_cannot_read_does_not_stall_diagnostics(tmp_path):
+    """A client answering workspace/configuration with null (not a list) gets its diagnostics
+    after the reply timeout, under initializationOptions, instead of never."""
+
+    def null_configuration(params):
+        return None
+
+    client, _ = await start_session(
+        tmp_path, "visual-studio-code", features_override={types.WORKSPACE_CONFIGURATION: null_configuration}
+    )
+    try:
+        uri = open_document(client, tmp_path / "lookup.rs", STALE_SUPPRESSIONS)
+        assert "ISO002" in [d.code for d in await diagnostics_for(client, uri, 1)]
+    finally:
+        await stop_session(client)
