@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from checks.batch import FileOutcome
     from checks.config import Settings
 
-CACHE_DIR_NAME = ".isolint_cache"
 _FORMAT = 1
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
 

@@ -12,7 +12,6 @@ from checks.model import Finding, Fix, RelatedLocation, Span
 from checks.rules.base import Rule
 from checks.source import SourceText
 
-FUNCTION_KINDS = frozenset({"function_item", "closure_expression"})
 TEST_ATTRIBUTES = frozenset({"test", "tokio::test", "async_std::test", "rstest", "test_case", "proptest"})
 
 

@@ -74,8 +74,6 @@ class KeyComposition:
     def parameters(self) -> list[KeyPart]:
         return [p for p in self.parts if p.kind == "parameter"]
 
-    def is_only_literals(self) -> bool:
-        return bool(self.parts) and all(p.kind == "literal" for p in self.parts)
 
     def describe(self) -> str:
         """``[flow_id, session]``: the non-literal ingredients, in order, de-duplicated."""

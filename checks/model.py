@@ -92,7 +92,3 @@ class Finding:
     suppression: SuppressionInfo | None = None
     # Facts a rule wants an editor to display, e.g. a key's composition for inlay hints.
     notes: tuple[str, ...] = field(default=())
-
-    @property
-    def is_suppressed(self) -> bool:
-        return self.suppression is not None

@@ -12,8 +12,6 @@ import bisect
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
-ENCODING_UNITS = {"utf-8": None, "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
-
 
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
@@ -42,9 +40,6 @@ class SourceText:
         self.data = data
         self._line_starts: list[int] | None = None
 
-    @classmethod
-    def from_text(cls, text: str) -> "SourceText":
-        return cls(text.encode("utf-8", errors="surrogateescape"))
 
     @property
     def line_starts(self) -> list[int]:
