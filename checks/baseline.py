@@ -109,7 +109,7 @@ def apply_baseline(report: BatchReport, entries: list[BaselineEntry], baseline_f
             else:
                 kept_findings.append(finding)
                 kept_prints.append(fingerprint)
-        file_report.findings, file_report.fingerprints = kept_findings, kept_prints
+        file_report.keep_findings(kept_findings, kept_prints)
     fixed = []
     for entry in entries:
         if remaining[entry.identity] <= 0:

@@ -3,6 +3,9 @@
 Used by the CLI. What crosses a process or cache boundary is a ``FileOutcome``: findings
 with their fingerprints, but no tree, which neither pickles nor is needed once the
 fingerprints are computed. The source is re-read (it is needed for the cache key anyway).
+A file served from the cache keeps its findings pickled until something reads them: a warm
+run that only prints what it printed before needs each file's ``FileSummary`` and the
+renderings the cache kept, not tens of thousands of finding objects.
 """
 
 from __future__ import annotations
@@ -10,18 +13,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from checks.config import ConfigError, ConfigResolver, Settings
 from checks.discovery import discover
 from checks.engine import FileSkipped, analyze, read_rust_file
 from checks.fingerprint import fingerprints
 from checks.fixes import eligible, fix_until_settled
-from checks.model import Finding
+from checks.model import Applicability, Finding
 from checks.source import SourceText
 
 if TYPE_CHECKING:
-    from checks.cache import ResultCache
+    from checks.cache import CacheEntry, ResultCache
 
 # Below this much uncached input, forking workers costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -57,20 +60,80 @@ def analyse_file(data: bytes, settings: Settings, path: Path) -> FileOutcome:
     )
 
 
-@dataclass
-class FileReport:
-    path: Path
-    source: SourceText
-    settings: Settings
-    findings: list[Finding]
-    fingerprints: list[str]
-    suppressed: list[Finding]
-    suppressed_fingerprints: list[str]
+class FileSummary(NamedTuple):
+    """What a report needs of a file's outcome without reading its findings."""
+
+    finding_count: int
+    safe_fixes: int
+    unsafe_fixes: int
+    first_syntax_error: tuple[int, int] | None
+    rule_failures: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, path: Path, data: bytes, settings: Settings, outcome: FileOutcome) -> "FileReport":
-        return cls(path, SourceText(data), settings, list(outcome.findings), list(outcome.fingerprints),
-                   list(outcome.suppressed), list(outcome.suppressed_fingerprints))
+    def of(cls, outcome: FileOutcome) -> "FileSummary":
+        fixes = [finding.fix.applicability for finding in outcome.findings if finding.fix is not None]
+        return cls(len(outcome.findings), fixes.count(Applicability.SAFE), fixes.count(Applicability.UNSAFE),
+                   outcome.first_syntax_error, tuple(outcome.rule_failures))
+
+
+class FileReport:
+    """One linted file: its source, settings and outcome. The outcome of a cached file is
+    decoded on first access to its findings; renderings of the findings (``rendered``) are
+    kept in the cache entry, so the next run with the same output copies them."""
+
+    def __init__(self, path: Path, data: bytes, settings: Settings, outcome: FileOutcome | None, entry: CacheEntry | None = None):
+        if outcome is None and entry is None:
+            raise ValueError("a file report needs an outcome or a cache entry holding one")
+        self.path = path
+        self.source = SourceText(data)
+        self.settings = settings
+        self._outcome = outcome
+        self._entry = entry
+        self.summary = entry.summary if entry is not None else FileSummary.of(outcome)
+
+    def _loaded(self) -> FileOutcome:
+        if self._outcome is None:
+            self._outcome = self._entry.outcome()
+        return self._outcome
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._loaded().findings
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return self._loaded().fingerprints
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return self._loaded().suppressed
+
+    @property
+    def suppressed_fingerprints(self) -> list[str]:
+        return self._loaded().suppressed_fingerprints
+
+    @property
+    def finding_count(self) -> int:
+        return self.summary.finding_count
+
+    def keep_findings(self, findings: list[Finding], fingerprints: list[str]) -> None:
+        """Report only ``findings`` (a baseline hid the others); stored renderings no longer
+        describe this report, so it stops using the cache entry's."""
+        outcome = self._loaded()
+        self._outcome = FileOutcome(findings, fingerprints, outcome.suppressed, outcome.suppressed_fingerprints,
+                                    outcome.first_syntax_error, outcome.rule_failures)
+        self._entry = None
+        self.summary = FileSummary.of(self._outcome)
+
+    def rendered(self, output_format: str, display_path: str, render: Callable[["FileReport"], str]) -> str:
+        """``render(self)``, kept in the cache entry per output format and display path."""
+        if self._entry is None:
+            return render(self)
+        stored = self._entry.rendering(output_format, display_path)
+        if stored is None:
+            stored = render(self)
+            self._entry.keep_rendering(output_format, display_path, stored)
+        return stored
 
 
 @dataclass
@@ -93,7 +156,7 @@ class BatchReport:
 
     @property
     def finding_count(self) -> int:
-        return sum(len(f.findings) for f in self.files)
+        return sum(f.finding_count for f in self.files)
 
 
 @dataclass
@@ -127,15 +190,15 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     report.errors.extend(discovered.errors)
 
     pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]
-    outcomes: dict[int, FileOutcome] = {}
+    entries: dict[int, CacheEntry] = {}
     to_analyse: list[int] = []
     for index, item in enumerate(pending):
         cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
         if cached is not None:
-            outcomes[index] = cached
+            entries[index] = cached
         else:
             to_analyse.append(index)
-    report.from_cache = len(outcomes)
+    report.from_cache = len(entries)
     report.analysed = len(to_analyse)
 
     def analysed_so_far(done: int) -> None:
@@ -144,13 +207,12 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 
     analysed_so_far(0)
     fresh = _analyse(pending, to_analyse, options, analysed_so_far)
-    for index, outcome in fresh.items():
-        outcomes[index] = outcome
-        if options.cache is not None:
-            options.cache.put(pending[index].path, pending[index].cache_key, outcome)
+    if options.cache is not None:
+        for index, outcome in fresh.items():
+            entries[index] = options.cache.put(pending[index].path, pending[index].cache_key, outcome)
 
     for index, item in enumerate(pending):
-        _add_file(report, item, outcomes[index])
+        _add_file(report, FileReport(item.path, item.data, item.settings, fresh.get(index), entries.get(index)))
     return report
 
 
@@ -206,16 +268,16 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _add_file(report: BatchReport, item: _PendingFile, outcome: FileOutcome) -> None:
-    file_report = FileReport.of(item.path, item.data, item.settings, outcome)
-    for code, error in outcome.rule_failures:
-        report.errors.append((item.path, f"internal error in rule {code}: {error}"))
-    if outcome.first_syntax_error is not None:
-        line, byte_col = outcome.first_syntax_error
+def _add_file(report: BatchReport, file_report: FileReport) -> None:
+    path, summary = file_report.path, file_report.summary
+    for code, error in summary.rule_failures:
+        report.errors.append((path, f"internal error in rule {code}: {error}"))
+    if summary.first_syntax_error is not None:
+        line, byte_col = summary.first_syntax_error
         column = file_report.source.char_column(line, byte_col)
-        report.notices.append((item.path, f"{line + 1}:{column}: syntax error; the rest of the file was still checked"))
+        report.notices.append((path, f"{line + 1}:{column}: syntax error; the rest of the file was still checked"))
     if not file_report.source.is_valid_utf8:
-        report.notices.append((item.path, "file is not valid UTF-8; undecodable bytes shown as U+FFFD"))
+        report.notices.append((path, "file is not valid UTF-8; undecodable bytes shown as U+FFFD"))
     report.files.append(file_report)
 
 
@@ -248,9 +310,10 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
             except OSError as error:
                 report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))
                 continue
-            if cache is not None:
-                from checks.cache import entry_key
+        entry = None
+        if written and cache is not None:
+            from checks.cache import entry_key
 
-                cache.put(file_report.path, entry_key(settled.data, file_report.settings), latest[-1])
+            entry = cache.put(file_report.path, entry_key(settled.data, file_report.settings), latest[-1])
         report.fixed.append(FixedFile(file_report.path, settled.original, settled.data, settled.applied, written))
-        report.files[index] = FileReport.of(file_report.path, settled.data, file_report.settings, latest[-1])
+        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, latest[-1], entry)

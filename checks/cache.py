@@ -5,6 +5,10 @@ produced it are all unchanged, so editing one file re-analyses one file, and cha
 config, isolint or any rule re-analyses everything it affects. The engine signature covers
 the version plus every module of the ``checks`` package (size and modification time), so an
 editable install whose rules change never serves stale results.
+
+An entry keeps its outcome pickled (``CacheEntry.outcome`` decodes it on demand) beside a
+``FileSummary`` and the renderings output formats asked it to keep, so a warm run that prints
+what the last run printed decodes no finding.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from typing import TYPE_CHECKING
 from checks.model import Edit, Finding, Fix, RelatedLocation, Span, SuppressionInfo
 
 if TYPE_CHECKING:
-    from checks.batch import FileOutcome
+    from checks.batch import FileOutcome, FileSummary
     from checks.config import Settings
 
-_FORMAT = 1
+_FORMAT = 2
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
 
 
@@ -59,18 +63,48 @@ def entry_key(data: bytes, settings: Settings) -> bytes:
     return digest.digest()
 
 
+class CacheEntry:
+    """One file's cached outcome: its key, summary, pickled outcome and kept renderings."""
+
+    __slots__ = ("key", "summary", "payload", "renderings", "changed")
+
+    def __init__(self, key: bytes, summary: FileSummary, payload: bytes):
+        self.key = key
+        self.summary = summary
+        self.payload = payload
+        self.renderings: dict[str, tuple[str, str]] = {}  # format -> (display path, text)
+        self.changed = True
+
+    def __getstate__(self):
+        return self.key, self.summary, self.payload, self.renderings
+
+    def __setstate__(self, state) -> None:
+        self.key, self.summary, self.payload, self.renderings = state
+        self.changed = False
+
+    def outcome(self) -> FileOutcome:
+        return pickle.loads(self.payload)
+
+    def rendering(self, output_format: str, display_path: str) -> str | None:
+        stored = self.renderings.get(output_format)
+        return stored[1] if stored is not None and stored[0] == display_path else None
+
+    def keep_rendering(self, output_format: str, display_path: str, text: str) -> None:
+        self.renderings[output_format] = (display_path, text)
+        self.changed = True
+
+
 class ResultCache:
-    """One pickle file per engine signature, mapping absolute paths to (key, outcome)."""
+    """One pickle file per engine signature, mapping absolute paths to cache entries."""
 
     def __init__(self, directory: Path, signature: str):
         self.directory = directory
         self.file = directory / f"results-{signature}.pickle"
-        self._entries: dict[str, tuple[bytes, FileOutcome]] = self._load()
-        self._dirty = False
+        self._entries: dict[str, CacheEntry] = self._load()
 
     def _load(self) -> dict:
-        # Unpickling creates every cached finding at once; the collector would walk the
-        # growing heap again and again while nothing can yet be garbage (a third of the load).
+        # Unpickling creates every entry at once; the collector would walk the growing heap
+        # again and again while nothing can yet be garbage.
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -83,15 +117,18 @@ class ResultCache:
                 gc.enable()
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, path: Path, key: bytes) -> FileOutcome | None:
+    def get(self, path: Path, key: bytes) -> CacheEntry | None:
         entry = self._entries.get(str(path.absolute()))
-        if entry is None or entry[0] != key:
+        if entry is None or entry.key != key:
             return None
-        return entry[1]
+        return entry
 
-    def put(self, path: Path, key: bytes, outcome: FileOutcome) -> None:
-        self._entries[str(path.absolute())] = (key, outcome)
-        self._dirty = True
+    def put(self, path: Path, key: bytes, outcome: FileOutcome) -> CacheEntry:
+        from checks.batch import FileSummary
+
+        entry = CacheEntry(key, FileSummary.of(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        self._entries[str(path.absolute())] = entry
+        return entry
 
     def _drop_deleted_files(self) -> None:
         for path in [p for p in self._entries if not os.path.exists(p)]:
@@ -99,7 +136,7 @@ class ResultCache:
 
     def save(self) -> str | None:
         """Write the cache atomically; return a problem description instead of raising."""
-        if not self._dirty:
+        if not any(entry.changed for entry in self._entries.values()):
             return None
         self._drop_deleted_files()
         try:
@@ -111,7 +148,8 @@ class ResultCache:
             self._remove_other_signatures()
         except OSError as error:
             return f"{self.directory}: cannot write cache: {error.strerror or error}"
-        self._dirty = False
+        for entry in self._entries.values():
+            entry.changed = False
         return None
 
     def _prepare_directory(self) -> None:

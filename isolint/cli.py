@@ -151,14 +151,11 @@ def run_check(args) -> int:
         progress.finish()
     if args.fix or args.diff:
         fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache)
-    if cache is not None:
-        problem = cache.save()
-        if problem and not args.quiet:
-            print(f"isolint: warning: {problem}", file=sys.stderr)
     if args.verbose:
         print(f"isolint: {report.analysed} files analysed, {report.from_cache} from cache", file=sys.stderr)
 
     if args.write_baseline is not None:
+        _save_cache(cache, args.quiet)
         return _write_baseline(args.write_baseline, report)
     if baseline_entries is not None:
         from checks.baseline import apply_baseline
@@ -181,6 +178,7 @@ def run_check(args) -> int:
         rendered = render(report, args.format, show_fixes=args.show_fixes, quiet=args.quiet)
         if args.statistics and args.format == "text":
             rendered += _statistics(report)
+    _save_cache(cache, args.quiet)  # after rendering: entries keep what was rendered
     if not _emit(rendered, args.output_file):
         return EXIT_ERROR
     if args.statistics and args.format != "text" and not args.diff:
@@ -210,6 +208,14 @@ def _emit(rendered: str, output_file: Path | None) -> bool:
         _error(f"{output_file}: cannot write: {error.strerror or error}")
         return False
     return True
+
+
+def _save_cache(cache, quiet: bool) -> None:
+    if cache is None:
+        return
+    problem = cache.save()
+    if problem and not quiet:
+        print(f"isolint: warning: {problem}", file=sys.stderr)
 
 
 def _open_cache(directory: Path):

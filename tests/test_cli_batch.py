@@ -309,6 +309,34 @@ def test_cache_hits_and_invalidation(project: Path):
     assert _counts(isolint("check", "-v", "--select", "ISO2", cwd=project)) == (5, 0)
 
 
+def test_warm_runs_print_what_a_cold_run_prints_in_every_format_and_directory(project: Path):
+    """Cached files keep their findings pickled and their text rendering: whatever reads the
+    findings instead (other formats, statistics, a baseline) or renders them for another
+    working directory must still see exactly what an uncached run sees."""
+    runs = [
+        (project, ("check",)),
+        (project, ("check", "--format", "json")),
+        (project, ("check", "--statistics")),
+        (project / "src", ("check", ".")),
+        (project, ("check", "--show-fixes", "--format", "github")),
+    ]
+    for cwd, args in runs:
+        uncached = isolint(*args, "--no-cache", cwd=cwd)
+        for _ in range(2):  # the first fills the cache (and its renderings), the second reads them
+            cached = isolint(*args, "--cache-dir", project / ".isolint_cache", cwd=cwd)
+            assert (cached.stdout, cached.returncode) == (uncached.stdout, uncached.returncode), args
+
+    assert isolint("check", "--no-cache", "--write-baseline", "base.json", cwd=project).returncode == 0
+    host = project / "src" / "host.rs"
+    host.write_text(HOST + "\nstatic CLIENTS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();\n")
+    isolint("check", cwd=project)
+    with_baseline = isolint("check", "--baseline", "base.json", cwd=project)
+    assert with_baseline.returncode == 1
+    assert "CLIENTS" in with_baseline.stdout and "FLOW_CACHE" not in with_baseline.stdout
+    assert "Found 1 finding in 2 files." in with_baseline.stdout
+    assert isolint("check", cwd=project).stdout == isolint("check", "--no-cache", cwd=project).stdout
+
+
 def test_no_cache_writes_no_cache(project: Path):
     result = isolint("check", "-v", "--no-cache", cwd=project)
     assert _counts(result) == (2, 0)

@@ -73,14 +73,18 @@ def render(report: BatchReport, show_fixes: bool = False, quiet: bool = False) -
     ``show_fixes``, the fixes applied (``--fix``) or available are listed per file."""
     blocks = []
     for file_report in report.files:
-        path = display_path(file_report.path)
-        for finding in file_report.findings:
-            blocks.append(render_finding(finding, file_report.source, path))
+        if file_report.finding_count:
+            blocks.append(file_report.rendered("text", display_path(file_report.path), _render_file))
     if show_fixes:
         blocks.extend(_fix_listing(report))
     if not quiet:
         blocks.append(_summary(report))
     return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _render_file(file_report) -> str:
+    path = display_path(file_report.path)
+    return "\n\n".join(render_finding(finding, file_report.source, path) for finding in file_report.findings)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -97,8 +101,8 @@ def _summary(report: BatchReport) -> str:
         lines.append(f"All checks passed ({_plural(len(report.files), 'file')}).")
         return "\n".join(lines)
     summary = f"Found {_plural(total, 'finding')} in {_plural(len(report.files), 'file')}."
-    safe = sum(1 for f in report.files for finding in f.findings if finding.fix is not None and finding.fix.applicability is Applicability.SAFE)
-    unsafe = sum(1 for f in report.files for finding in f.findings if finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE)
+    safe = sum(f.summary.safe_fixes for f in report.files)
+    unsafe = sum(f.summary.unsafe_fixes for f in report.files)
     hints = []
     if safe:
         hints.append(f"{safe} fixable with --fix")
