@@ -11,7 +11,6 @@ renderings the cache kept, not tens of thousands of finding objects.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
@@ -33,8 +32,7 @@ PARALLEL_MIN_BYTES = 512 * 1024
 WARM_UP_FILES = 3
 
 
-@dataclass
-class FileOutcome:
+class FileOutcome(NamedTuple):
     """One file's analysis in a picklable form (cache entries, worker results)."""
 
     findings: list[Finding]
@@ -120,8 +118,7 @@ class FileReport:
         """Report only ``findings`` (a baseline hid the others); stored renderings no longer
         describe this report, so it stops using the cache entry's."""
         outcome = self._loaded()
-        self._outcome = FileOutcome(findings, fingerprints, outcome.suppressed, outcome.suppressed_fingerprints,
-                                    outcome.first_syntax_error, outcome.rule_failures)
+        self._outcome = outcome._replace(findings=findings, fingerprints=fingerprints)
         self._entry = None
         self.summary = FileSummary.of(self._outcome)
 
@@ -136,8 +133,7 @@ class FileReport:
         return stored
 
 
-@dataclass
-class FixedFile:
+class FixedFile(NamedTuple):
     path: Path
     original: bytes
     fixed: bytes
@@ -145,29 +141,27 @@ class FixedFile:
     written: bool
 
 
-@dataclass
 class BatchReport:
-    files: list[FileReport] = field(default_factory=list)
-    errors: list[tuple[Path, str]] = field(default_factory=list)  # could not read / config
-    notices: list[tuple[Path, str]] = field(default_factory=list)  # skipped, syntax errors
-    analysed: int = 0  # files run through the engine in this run
-    from_cache: int = 0
-    fixed: list[FixedFile] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.files: list[FileReport] = []
+        self.errors: list[tuple[Path, str]] = []  # could not read / config
+        self.notices: list[tuple[Path, str]] = []  # skipped, syntax errors
+        self.analysed = 0  # files run through the engine in this run
+        self.from_cache = 0
+        self.fixed: list[FixedFile] = []
 
     @property
     def finding_count(self) -> int:
         return sum(f.finding_count for f in self.files)
 
 
-@dataclass
-class BatchOptions:
+class BatchOptions(NamedTuple):
     jobs: int | None = None  # None: the cores, used only when the input is large enough
     cache: ResultCache | None = None
     progress: Callable[[int, int], None] | None = None  # (files done, files total)
 
 
-@dataclass
-class _PendingFile:
+class _PendingFile(NamedTuple):
     path: Path
     data: bytes
     settings: Settings

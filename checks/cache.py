@@ -13,7 +13,6 @@ what the last run printed decodes no finding.
 
 from __future__ import annotations
 
-import copyreg
 import gc
 import hashlib
 import os
@@ -22,25 +21,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.model import Edit, Finding, Fix, RelatedLocation, Span, SuppressionInfo
-
 if TYPE_CHECKING:
     from checks.batch import FileOutcome, FileSummary
     from checks.config import Settings
 
 _FORMAT = 2
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
-
-
-def _by_fields(instance):
-    """Pickle a slotted dataclass as its constructor call: loading a warm cache then costs a
-    plain ``__init__`` per finding instead of the generic dataclass ``__setstate__``."""
-    cls = type(instance)
-    return cls, tuple(getattr(instance, name) for name in cls.__slots__)
-
-
-for _model_class in (Span, Edit, Fix, RelatedLocation, SuppressionInfo, Finding):
-    copyreg.pickle(_model_class, _by_fields)
 
 
 def engine_signature(version: str) -> str:

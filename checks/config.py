@@ -9,10 +9,9 @@ name the file, the line and the key; nothing is silently ignored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from checks.model import Severity
 from checks.vocabulary import Vocabulary
@@ -56,8 +55,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """A config resolved for the engine: which rules run, at which level, with what words."""
 
     enabled_codes: frozenset[str]
@@ -73,14 +71,9 @@ class Settings:
     exclude: tuple[str, ...]
     respect_gitignore: bool
     fingerprint: str
-
-    @cached_property
-    def rule_triggers(self) -> dict[str, tuple[bytes, ...]]:
-        """Per rule code, the words of which a file must contain one for the rule to run
-        (``Rule.triggers`` plus what this config adds); rules not listed run on every file."""
-        from checks.rules import all_rules
-
-        return {rule.code: words for rule in all_rules() if (words := rule.triggers_for(self)) is not None}
+    # Per rule code, the words of which a file must contain one for the rule to run
+    # (``Rule.triggers`` plus what this config adds); rules not listed run on every file.
+    rule_triggers: dict[str, tuple[bytes, ...]]
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
@@ -108,7 +101,7 @@ class Settings:
             per_pack=scope.per_pack_identifiers + scope.extend_per_pack_identifiers,
             helpers=scope.helpers + scope.extend_helpers,
         )
-        return cls(
+        settings = cls(
             enabled_codes=frozenset(enabled),
             severities=severities,
             vocabulary=vocabulary,
@@ -122,7 +115,10 @@ class Settings:
             exclude=config.exclude + config.extend_exclude,
             respect_gitignore=config.respect_gitignore,
             fingerprint=fingerprint,
+            rule_triggers={},
         )
+        triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
+        return settings._replace(rule_triggers=triggers)
 
 
 class _Options:
@@ -171,8 +167,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass(frozen=True)
-class ConfigSource:
+class ConfigSource(NamedTuple):
     path: Path
     table: tuple[str, ...]  # the TOML table the isolint options live in; () for isolint.toml
 

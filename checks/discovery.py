@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +15,10 @@ if TYPE_CHECKING:
     import pathspec
 
 
-@dataclass
 class Discovery:
-    files: list[Path] = field(default_factory=list)
-    errors: list[tuple[Path, str]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.errors: list[tuple[Path, str]] = []
 
 
 def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:

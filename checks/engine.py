@@ -6,8 +6,8 @@ LSP or terminals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from tree_sitter import Node, Tree
 
@@ -22,24 +22,25 @@ from checks.suppressions import SuppressionIndex, collect_suppressions
 MAX_SYNTAX_ERRORS_REPORTED = 20
 
 
-@dataclass
-class RuleFailure:
+class RuleFailure(NamedTuple):
     code: str
     error: str
     detail: str
 
 
-@dataclass
 class AnalysisResult:
     """Everything one analysis of one file produced."""
 
-    source: SourceText
-    tree: Tree
-    findings: list[Finding] = field(default_factory=list)
-    suppressed: list[Finding] = field(default_factory=list)
-    syntax_errors: list[Span] = field(default_factory=list)
-    rule_failures: list[RuleFailure] = field(default_factory=list)
-    suppressions: SuppressionIndex | None = None
+    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "suppressions")
+
+    def __init__(self, source: SourceText, tree: Tree):
+        self.source = source
+        self.tree = tree
+        self.findings: list[Finding] = []
+        self.suppressed: list[Finding] = []
+        self.syntax_errors: list[Span] = []
+        self.rule_failures: list[RuleFailure] = []
+        self.suppressions: SuppressionIndex | None = None
 
 
 def analyze(
@@ -110,7 +111,7 @@ def _partition(findings: list[Finding], suppressions: SuppressionIndex, result: 
         if info is None:
             result.findings.append(finding)
         else:
-            result.suppressed.append(replace(finding, suppression=info))
+            result.suppressed.append(finding._replace(suppression=info))
 
 
 def _run_rule(rule, ctx: AnalysisContext, result: AnalysisResult) -> list[Finding]:

@@ -7,8 +7,7 @@ line ending, no edit may eat the BOM, and none may split a CRLF pair.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from checks.model import Applicability, Edit, Finding, Fix
 from checks.source import UTF8_BOM
@@ -17,8 +16,7 @@ from checks.source import UTF8_BOM
 MAX_FIX_ROUNDS = 10
 
 
-@dataclass
-class FixOutcome:
+class FixOutcome(NamedTuple):
     data: bytes
     applied: list[Finding]
     skipped: list[Finding]  # overlapped an earlier fix; a rerun will reconsider them
@@ -73,8 +71,7 @@ def apply_fixes(data: bytes, findings: list[Finding], unsafe: bool = False) -> F
     return FixOutcome(bytes(buffer), [f for f, _ in chosen], skipped)
 
 
-@dataclass
-class SettledFixes:
+class SettledFixes(NamedTuple):
     """The result of fixing a file until no eligible fix is left (or the rounds ran out)."""
 
     original: bytes

@@ -1,7 +1,9 @@
 """The engine's result types: findings, their spans, fixes and related locations.
 
-These are plain frozen dataclasses because the hot path creates them per finding; the
-validated, serialisable form used at process boundaries lives in ``checks.records``.
+These are named tuples: immutable, the cheapest records to create per finding and to
+unpickle from the cache, and defining them costs a fraction of a dataclass at start-up (a
+check of one small file pays for every class it defines). The validated, serialisable form
+used at process boundaries lives in ``checks.records``.
 Positions are 0-based lines and *byte* columns, exactly as tree-sitter reports them; the
 adapters convert them to UTF-16 (LSP) or 1-based character columns (CLI) via
 ``checks.source.SourceText``.
@@ -9,8 +11,8 @@ adapters convert them to UTF-16 (LSP) or 1-based character columns (CLI) via
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -34,8 +36,7 @@ class FixAvailability(str, Enum):
     ALWAYS = "always"
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     start_byte: int
     end_byte: int
     start_line: int
@@ -49,8 +50,7 @@ class Span:
         return cls(node.start_byte, node.end_byte, start[0], start[1], end[0], end[1])
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace ``source[start_byte:end_byte]`` with ``replacement`` (UTF-8 text)."""
 
     start_byte: int
@@ -58,21 +58,18 @@ class Edit:
     replacement: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedLocation:
+class RelatedLocation(NamedTuple):
     span: Span
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class SuppressionInfo:
+class SuppressionInfo(NamedTuple):
     """Why a finding is not reported: the suppression comment that matched it."""
 
     kind: str  # "inline" or "file"
@@ -80,8 +77,7 @@ class SuppressionInfo:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     name: str
     message: str
@@ -91,4 +87,4 @@ class Finding:
     related: tuple[RelatedLocation, ...] = ()
     suppression: SuppressionInfo | None = None
     # Facts a rule wants an editor to display, e.g. a key's composition for inlay hints.
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()

@@ -3,7 +3,6 @@ analysis pipeline around the rules (test code, syntax errors, failing rules, fil
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import PurePath
 
 import pytest
@@ -303,7 +302,7 @@ def test_a_failing_rule_is_isolated(monkeypatch):
     broken = Rule("ISO499", "always-broken", "s", "r", "b", "g", Severity.WARNING, FixAvailability.NONE, None, explode)
     rules = (*all_rules(), broken)
     monkeypatch.setattr(engine, "all_rules", lambda: rules)
-    settings = replace(DEFAULT_CONFIG.settings, enabled_codes=DEFAULT_CONFIG.settings.enabled_codes | {"ISO499"})
+    settings = DEFAULT_CONFIG.settings._replace(enabled_codes=DEFAULT_CONFIG.settings.enabled_codes | {"ISO499"})
     result = analyze(UNSCOPED_LOOKUP.encode(), settings)
     assert [(f.code, f.error) for f in result.rule_failures] == [("ISO499", "RuntimeError: rule bug")]
     assert codes_and_lines(result.findings) == [("ISO101", 2)]

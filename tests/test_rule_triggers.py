@@ -5,7 +5,6 @@ trigger check on and off, under their own config and under one that adds words t
 from __future__ import annotations
 
 import sys
-from dataclasses import astuple
 from pathlib import Path
 
 import pytest
@@ -40,7 +39,7 @@ def _widened():
 
 def _outcome(data: bytes, settings, path: Path | None) -> list[tuple]:
     result = analyze(data, settings, path)
-    return [astuple(f) for f in result.findings + result.suppressed]
+    return list(result.findings + result.suppressed)
 
 
 def _with_and_without_triggers(monkeypatch, data: bytes, settings, path: Path | None):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from checks.model import Applicability, Finding, FixAvailability, Severity
 from checks.vocabulary import words_of
@@ -23,8 +22,7 @@ FAMILIES = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One isolation rule: metadata that feeds `isolint rule` and the docs, plus its check.
 
     ``check`` receives an ``AnalysisContext`` and yields findings; it must not raise on

@@ -6,7 +6,7 @@ import unicodedata
 from collections import Counter
 
 from checks.batch import BatchReport
-from checks.model import Applicability, Finding, Span
+from checks.model import Finding, Span
 from checks.source import SourceText
 from isolint.formats import display_path
 
