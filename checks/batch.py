@@ -3,14 +3,16 @@
 Used by the CLI. What crosses a process or cache boundary is a ``FileOutcome``: findings
 with their fingerprints, but no tree, which neither pickles nor is needed once the
 fingerprints are computed. The source is re-read (it is needed for the cache key anyway).
-A file served from the cache keeps its findings pickled until something reads them: a warm
-run that only prints what it printed before needs each file's ``FileSummary`` and the
-renderings the cache kept, not tens of thousands of finding objects.
+A cached file, or one a worker analysed, arrives as a ``PackedOutcome``: its findings stay
+pickled until something reads them, beside a ``FileSummary`` and the renderings made for
+the output. A warm run that prints what it printed before, and the parent of parallel
+workers (which render where they analyse), then decode no finding at all.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
@@ -23,7 +25,7 @@ from checks.model import Applicability, Finding
 from checks.source import SourceText
 
 if TYPE_CHECKING:
-    from checks.cache import CacheEntry, ResultCache
+    from checks.cache import ResultCache
 
 # Below this much uncached input, forking workers costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -74,24 +76,68 @@ class FileSummary(NamedTuple):
                    outcome.first_syntax_error, tuple(outcome.rule_failures))
 
 
-class FileReport:
-    """One linted file: its source, settings and outcome. The outcome of a cached file is
-    decoded on first access to its findings; renderings of the findings (``rendered``) are
-    kept in the cache entry, so the next run with the same output copies them."""
+class PackedOutcome:
+    """A file's outcome pickled, with its summary and the renderings made of it (per output
+    format: the display path it was rendered for, and the text)."""
 
-    def __init__(self, path: Path, data: bytes, settings: Settings, outcome: FileOutcome | None, entry: CacheEntry | None = None):
-        if outcome is None and entry is None:
-            raise ValueError("a file report needs an outcome or a cache entry holding one")
+    __slots__ = ("summary", "payload", "renderings", "changed")
+
+    def __init__(self, summary: FileSummary, payload: bytes):
+        self.summary = summary
+        self.payload = payload
+        self.renderings: dict[str, tuple[str, str]] = {}
+        self.changed = True  # since loaded from the cache, which saves only when something is
+
+    @classmethod
+    def pack(cls, outcome: FileOutcome) -> "PackedOutcome":
+        return cls(FileSummary.of(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def __getstate__(self):
+        return self.summary, self.payload, self.renderings
+
+    def __setstate__(self, state) -> None:
+        self.summary, self.payload, self.renderings = state
+        self.changed = False
+
+    def outcome(self) -> FileOutcome:
+        return pickle.loads(self.payload)
+
+    def rendering(self, output_format: str, display_path: str) -> str | None:
+        stored = self.renderings.get(output_format)
+        return stored[1] if stored is not None and stored[0] == display_path else None
+
+    def keep_rendering(self, output_format: str, display_path: str, text: str) -> None:
+        self.renderings[output_format] = (display_path, text)
+        self.changed = True
+
+
+class Rendering(NamedTuple):
+    """How an output format renders one file's findings: done where the file is analysed
+    (in the worker, in parallel runs) and kept with its packed outcome for later runs."""
+
+    output_format: str
+    display_path: Callable[[Path], str]
+    render: Callable[["FileReport", str], str]  # (file, its display path) -> text
+
+
+class FileReport:
+    """One linted file: its source, settings and outcome. A packed outcome is decoded on
+    first access to the findings; renderings (``rendered``) are kept in it, so a cached file
+    rendered the same way again is copied, not re-rendered."""
+
+    def __init__(self, path: Path, data: bytes, settings: Settings, outcome: FileOutcome | None, packed: PackedOutcome | None = None):
+        if outcome is None and packed is None:
+            raise ValueError("a file report needs an outcome, packed or not")
         self.path = path
         self.source = SourceText(data)
         self.settings = settings
         self._outcome = outcome
-        self._entry = entry
-        self.summary = entry.summary if entry is not None else FileSummary.of(outcome)
+        self._packed = packed
+        self.summary = packed.summary if packed is not None else FileSummary.of(outcome)
 
     def _loaded(self) -> FileOutcome:
         if self._outcome is None:
-            self._outcome = self._entry.outcome()
+            self._outcome = self._packed.outcome()
         return self._outcome
 
     @property
@@ -116,20 +162,21 @@ class FileReport:
 
     def keep_findings(self, findings: list[Finding], fingerprints: list[str]) -> None:
         """Report only ``findings`` (a baseline hid the others); stored renderings no longer
-        describe this report, so it stops using the cache entry's."""
+        describe this report, so it stops using the packed outcome's."""
         outcome = self._loaded()
         self._outcome = outcome._replace(findings=findings, fingerprints=fingerprints)
-        self._entry = None
+        self._packed = None
         self.summary = FileSummary.of(self._outcome)
 
-    def rendered(self, output_format: str, display_path: str, render: Callable[["FileReport"], str]) -> str:
-        """``render(self)``, kept in the cache entry per output format and display path."""
-        if self._entry is None:
-            return render(self)
-        stored = self._entry.rendering(output_format, display_path)
+    def rendered(self, rendering: Rendering) -> str:
+        """This file's findings rendered by ``rendering``: the kept text when there is one."""
+        display_path = rendering.display_path(self.path)
+        if self._packed is None:
+            return rendering.render(self, display_path)
+        stored = self._packed.rendering(rendering.output_format, display_path)
         if stored is None:
-            stored = render(self)
-            self._entry.keep_rendering(output_format, display_path, stored)
+            stored = rendering.render(self, display_path)
+            self._packed.keep_rendering(rendering.output_format, display_path, stored)
         return stored
 
 
@@ -159,6 +206,7 @@ class BatchOptions(NamedTuple):
     jobs: int | None = None  # None: the cores, used only when the input is large enough
     cache: ResultCache | None = None
     progress: Callable[[int, int], None] | None = None  # (files done, files total)
+    rendering: Rendering | None = None  # the output, rendered by parallel workers
 
 
 class _PendingFile(NamedTuple):
@@ -184,15 +232,15 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     report.errors.extend(discovered.errors)
 
     pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]
-    entries: dict[int, CacheEntry] = {}
+    packed: dict[int, PackedOutcome] = {}
     to_analyse: list[int] = []
     for index, item in enumerate(pending):
         cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
         if cached is not None:
-            entries[index] = cached
+            packed[index] = cached
         else:
             to_analyse.append(index)
-    report.from_cache = len(entries)
+    report.from_cache = len(packed)
     report.analysed = len(to_analyse)
 
     def analysed_so_far(done: int) -> None:
@@ -200,13 +248,20 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
             options.progress(report.from_cache + done, len(pending))
 
     analysed_so_far(0)
-    fresh = _analyse(pending, to_analyse, options, analysed_so_far)
+    outcomes: dict[int, FileOutcome] = {}
+    for index, result in _analyse(pending, to_analyse, options, analysed_so_far).items():
+        if isinstance(result, PackedOutcome):
+            packed[index] = result
+            continue
+        outcomes[index] = result
+        if options.cache is not None:
+            packed[index] = PackedOutcome.pack(result)
     if options.cache is not None:
-        for index, outcome in fresh.items():
-            entries[index] = options.cache.put(pending[index].path, pending[index].cache_key, outcome)
+        for index in to_analyse:
+            options.cache.put(pending[index].path, pending[index].cache_key, packed[index])
 
     for index, item in enumerate(pending):
-        _add_file(report, FileReport(item.path, item.data, item.settings, fresh.get(index), entries.get(index)))
+        _add_file(report, FileReport(item.path, item.data, item.settings, outcomes.get(index), packed.get(index)))
     return report
 
 
@@ -232,7 +287,7 @@ def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: Resu
     return _PendingFile(path, data, settings, key)
 
 
-def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None]) -> dict[int, FileOutcome]:
+def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None]) -> dict[int, FileOutcome | PackedOutcome]:
     jobs = options.jobs if options.jobs is not None else available_cores()
     uncached_bytes = sum(len(pending[i].data) for i in indices)
     large_enough = options.jobs is not None or uncached_bytes >= PARALLEL_MIN_BYTES
@@ -250,7 +305,7 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
 
         rest = indices[WARM_UP_FILES:]
         work = [(pending[i].path, pending[i].data, pending[i].settings) for i in rest]
-        results = analyse_in_workers(work, min(jobs, len(rest)), lambda done: on_done(WARM_UP_FILES + done))
+        results = analyse_in_workers(work, min(jobs, len(rest)), lambda done: on_done(WARM_UP_FILES + done), options.rendering)
         outcomes.update(zip(rest, results))
     return outcomes
 
@@ -304,10 +359,11 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
             except OSError as error:
                 report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))
                 continue
-        entry = None
+        packed = None
         if written and cache is not None:
             from checks.cache import entry_key
 
-            entry = cache.put(file_report.path, entry_key(settled.data, file_report.settings), latest[-1])
+            packed = PackedOutcome.pack(latest[-1])
+            cache.put(file_report.path, entry_key(settled.data, file_report.settings), packed)
         report.fixed.append(FixedFile(file_report.path, settled.original, settled.data, settled.applied, written))
-        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, latest[-1], entry)
+        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, latest[-1], packed)

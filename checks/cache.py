@@ -6,9 +6,9 @@ config, isolint or any rule re-analyses everything it affects. The engine signat
 the version plus every module of the ``checks`` package (size and modification time), so an
 editable install whose rules change never serves stale results.
 
-An entry keeps its outcome pickled (``CacheEntry.outcome`` decodes it on demand) beside a
-``FileSummary`` and the renderings output formats asked it to keep, so a warm run that prints
-what the last run printed decodes no finding.
+An entry is a ``checks.batch.PackedOutcome``: the outcome stays pickled until read, beside
+its summary and the renderings made of it, so a warm run that prints what the last run
+printed decodes no finding.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from checks.batch import FileOutcome, FileSummary
+    from checks.batch import PackedOutcome
     from checks.config import Settings
 
 _FORMAT = 2
@@ -49,44 +49,13 @@ def entry_key(data: bytes, settings: Settings) -> bytes:
     return digest.digest()
 
 
-class CacheEntry:
-    """One file's cached outcome: its key, summary, pickled outcome and kept renderings."""
-
-    __slots__ = ("key", "summary", "payload", "renderings", "changed")
-
-    def __init__(self, key: bytes, summary: FileSummary, payload: bytes):
-        self.key = key
-        self.summary = summary
-        self.payload = payload
-        self.renderings: dict[str, tuple[str, str]] = {}  # format -> (display path, text)
-        self.changed = True
-
-    def __getstate__(self):
-        return self.key, self.summary, self.payload, self.renderings
-
-    def __setstate__(self, state) -> None:
-        self.key, self.summary, self.payload, self.renderings = state
-        self.changed = False
-
-    def outcome(self) -> FileOutcome:
-        return pickle.loads(self.payload)
-
-    def rendering(self, output_format: str, display_path: str) -> str | None:
-        stored = self.renderings.get(output_format)
-        return stored[1] if stored is not None and stored[0] == display_path else None
-
-    def keep_rendering(self, output_format: str, display_path: str, text: str) -> None:
-        self.renderings[output_format] = (display_path, text)
-        self.changed = True
-
-
 class ResultCache:
-    """One pickle file per engine signature, mapping absolute paths to cache entries."""
+    """One pickle file per engine signature, mapping absolute paths to (key, packed outcome)."""
 
     def __init__(self, directory: Path, signature: str):
         self.directory = directory
         self.file = directory / f"results-{signature}.pickle"
-        self._entries: dict[str, CacheEntry] = self._load()
+        self._entries: dict[str, tuple[bytes, PackedOutcome]] = self._load()
 
     def _load(self) -> dict:
         # Unpickling creates every entry at once; the collector would walk the growing heap
@@ -103,18 +72,15 @@ class ResultCache:
                 gc.enable()
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, path: Path, key: bytes) -> CacheEntry | None:
+    def get(self, path: Path, key: bytes) -> PackedOutcome | None:
         entry = self._entries.get(str(path.absolute()))
-        if entry is None or entry.key != key:
+        if entry is None or entry[0] != key:
             return None
-        return entry
+        return entry[1]
 
-    def put(self, path: Path, key: bytes, outcome: FileOutcome) -> CacheEntry:
-        from checks.batch import FileSummary
-
-        entry = CacheEntry(key, FileSummary.of(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
-        self._entries[str(path.absolute())] = entry
-        return entry
+    def put(self, path: Path, key: bytes, packed: PackedOutcome) -> None:
+        packed.changed = True
+        self._entries[str(path.absolute())] = (key, packed)
 
     def _drop_deleted_files(self) -> None:
         for path in [p for p in self._entries if not os.path.exists(p)]:
@@ -122,7 +88,7 @@ class ResultCache:
 
     def save(self) -> str | None:
         """Write the cache atomically; return a problem description instead of raising."""
-        if not any(entry.changed for entry in self._entries.values()):
+        if not any(packed.changed for _, packed in self._entries.values()):
             return None
         self._drop_deleted_files()
         try:
@@ -134,8 +100,8 @@ class ResultCache:
             self._remove_other_signatures()
         except OSError as error:
             return f"{self.directory}: cannot write cache: {error.strerror or error}"
-        for entry in self._entries.values():
-            entry.changed = False
+        for _, packed in self._entries.values():
+            packed.changed = False
         return None
 
     def _prepare_directory(self) -> None:

@@ -144,7 +144,8 @@ def run_check(args) -> int:
     progress = ProgressBar.for_stderr(enabled=not args.quiet)
     resolver = ConfigResolver(explicit=args.config, overrides=_overrides(args))
     try:
-        report = lint_paths(list(args.paths), resolver, BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update))
+        options = BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update, rendering=_rendering_ahead(args))
+        report = lint_paths(list(args.paths), resolver, options)
     except ConfigError as error:
         return _error(str(error))
     finally:
@@ -191,6 +192,16 @@ def run_check(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
     return EXIT_FINDINGS if report.finding_count else EXIT_CLEAN
+
+
+def _rendering_ahead(args):
+    """The text output's per-file rendering, when what is analysed is what gets printed (no
+    fixes or baseline change the findings first): workers then render as they analyse."""
+    if args.format != "text" or args.fix or args.diff or args.baseline is not None:
+        return None
+    from isolint.formats.text import RENDERING
+
+    return RENDERING
 
 
 def _error(message: str) -> int:

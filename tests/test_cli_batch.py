@@ -360,6 +360,15 @@ def test_parallel_output_is_identical_to_serial(project: Path):
     assert len(_json(serial)) == 10
     assert parallel.stdout == serial.stdout
 
+    # Text is rendered by the workers, kept in the cache, and copied by the next run.
+    serial_text = isolint("check", "--no-cache", "--jobs", "1", cwd=project)
+    for _ in range(2):
+        parallel_text = isolint("check", "--jobs", "2", cwd=project)
+        assert (parallel_text.stdout, parallel_text.returncode) == (serial_text.stdout, serial_text.returncode)
+    with_statistics = isolint("check", "--jobs", "2", "--statistics", cwd=project)
+    assert with_statistics.stdout.startswith(serial_text.stdout)
+    assert re.search(r"^\s+5\s+ISO401\s+shared-mutable-singleton", with_statistics.stdout, re.MULTILINE)
+
 
 def test_jobs_must_be_positive(project: Path):
     result = isolint("check", "--jobs", "0", cwd=project)

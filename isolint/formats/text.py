@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from checks.batch import BatchReport
+from checks.batch import BatchReport, Rendering
 from checks.model import Finding, Span
 from checks.source import SourceText
 from isolint.formats import display_path
@@ -68,23 +68,26 @@ def render_finding(finding: Finding, source: SourceText, path: str, show_fix: bo
     return "\n".join(lines)
 
 
+def _render_file(file_report, path: str) -> str:
+    return "\n\n".join(render_finding(finding, file_report.source, path) for finding in file_report.findings)
+
+
+# The findings of one file, as ``render`` prints them (without the summary).
+RENDERING = Rendering("text", display_path, _render_file)
+
+
 def render(report: BatchReport, show_fixes: bool = False, quiet: bool = False) -> str:
     """Findings as rustc prints diagnostics; unless ``quiet``, a closing summary. With
     ``show_fixes``, the fixes applied (``--fix``) or available are listed per file."""
     blocks = []
     for file_report in report.files:
         if file_report.finding_count:
-            blocks.append(file_report.rendered("text", display_path(file_report.path), _render_file))
+            blocks.append(file_report.rendered(RENDERING))
     if show_fixes:
         blocks.extend(_fix_listing(report))
     if not quiet:
         blocks.append(_summary(report))
     return "\n\n".join(blocks) + "\n" if blocks else ""
-
-
-def _render_file(file_report) -> str:
-    path = display_path(file_report.path)
-    return "\n\n".join(render_finding(finding, file_report.source, path) for finding in file_report.findings)
 
 
 def _plural(count: int, noun: str) -> str:
