@@ -36,6 +36,13 @@ def query(source: str) -> tree_sitter.Query:
 _whole_file_queries = RootQueryBatch(RUST, query)
 
 
+def whole_file_query(query_source: str) -> str:
+    """Declare a query a rule runs on whole files (with ``captures``/``matches`` on the root):
+    it joins the combined whole-file query from the next tree on, never compiled alone."""
+    _whole_file_queries.declare(query_source)
+    return query_source
+
+
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
     if node.parent is None:  # whole-file queries of all rules share one tree walk
         return _whole_file_queries.captures(query_source, node)

@@ -2,14 +2,18 @@
 
 Every rule finds candidates with its own query over the whole file; run separately, each
 query walks the whole tree, and the walks cost several times the parse. Here the queries
-that recur over files are compiled into one query with many patterns, run once per tree,
-and each caller gets exactly the matches of its own patterns, in the order its own query
-would have produced them. Queries seen once (built from a file's text) stay separate, so
-the combined query stays small and is rebuilt only while the rule set is warming up.
+that rules declare up front (``declare``: their fixed queries, at import) and those that
+recur over files are compiled into one query with many patterns, run once per tree, and each
+caller gets exactly the matches of its own patterns, in the order its own query would have
+produced them. Compiling is costly too (tree-sitter analyses the grammar for every query,
+about as long as parsing a small file), so declared queries are never compiled alone.
+Queries seen once (built from a file's text) stay separate, so the combined query stays
+small and is rebuilt only while the rule set is warming up.
 """
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 from typing import Callable
@@ -26,16 +30,21 @@ Match = tuple[int, dict[str, list[tree_sitter.Node]]]
 class _Combined:
     """The batched sources, their combined query, and which patterns belong to which."""
 
-    def __init__(self, language: tree_sitter.Language, sources: list[str], pattern_counts: list[int]):
+    def __init__(self, language: tree_sitter.Language, sources: list[str]):
         self.sources = sources
         self.query = tree_sitter.Query(language, "\n".join(sources))
+        starts = []  # byte offset of each source in the combined text
+        offset = 0
+        for source in sources:
+            starts.append(offset)
+            offset += len(source.encode("utf-8")) + 1
         self.ranges: dict[str, tuple[int, int]] = {}
         self.owner_of_pattern: list[tuple[str, int]] = []
-        first = 0
-        for source, count in zip(sources, pattern_counts):
-            self.ranges[source] = (first, first + count)
-            self.owner_of_pattern.extend((source, first) for _ in range(count))
-            first += count
+        for pattern in range(self.query.pattern_count):
+            source = sources[bisect.bisect_right(starts, self.query.start_byte_for_pattern(pattern)) - 1]
+            first, _ = self.ranges.setdefault(source, (pattern, pattern))
+            self.ranges[source] = (first, pattern + 1)
+            self.owner_of_pattern.append((source, first))
 
     def split(self, root: tree_sitter.Node) -> dict[str, list[Match]]:
         per_source: dict[str, list[Match]] = {}
@@ -58,6 +67,13 @@ class RootQueryBatch:
         self._pending: list[str] = []  # recurring sources waiting for the next rebuild
         self._local = threading.local()  # per thread: the root last run, and its matches
 
+    def declare(self, source: str) -> None:
+        """Batch ``source`` from the next tree on, without ever compiling it alone."""
+        with self._lock:
+            batched = self._combined.sources if self._combined else ()
+            if source not in batched and source not in self._pending:
+                self._pending.append(source)
+
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)
         if found is None:
@@ -72,11 +88,10 @@ class RootQueryBatch:
         for _, captured in found:
             for name, nodes in captured.items():
                 by_name.setdefault(name, []).extend(nodes)
-        single = self._compile(source)
-        if single.pattern_count > 1 or single.capture_count > 1:
-            # Matches of one single-capture pattern already come in capture order.
-            for nodes in by_name.values():
-                nodes.sort(key=lambda node: (node.start_byte, -node.end_byte))
+        # Capture order, as the query alone would give it (one single-capture pattern's
+        # matches already come in that order, and sorting them again costs a pass).
+        for nodes in by_name.values():
+            nodes.sort(key=_capture_order)
         return by_name
 
     def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
@@ -124,9 +139,10 @@ class RootQueryBatch:
 
     def _combine(self, sources: list[str]) -> _Combined | None:
         try:
-            combined = _Combined(self._language, sources, [self._compile(s).pattern_count for s in sources])
+            return _Combined(self._language, sources)
         except (tree_sitter.QueryError, ValueError):
             return None
-        if combined.query.pattern_count != len(combined.owner_of_pattern):
-            return None
-        return combined
+
+
+def _capture_order(node: tree_sitter.Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
