@@ -25,10 +25,12 @@ SLOT_DECLARING_MACROS = {
 _NAME_BYTES = frozenset(bytes([b]) for b in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Only invocations named like a declaring macro become matches: the names are compared in C
 # before a match is built (most files invoke many macros, few of them declaring ones).
-# ``_declaring_macro_storage`` still decides from the whole macro path.
+# ``_declaring_macro_storage`` still decides from the whole macro path. A ``static mut``
+# matches twice, once with its ``mut``, which saves looking through every item's children.
 _DECLARING_NAMES = " ".join(f'"{name}"' for name in SLOT_DECLARING_MACROS)
 _DECLARATIONS_QUERY = f"""
 (static_item) @static
+(static_item (mutable_specifier) @mutable) @static
 (macro_invocation macro: (identifier) @declaring (#any-of? @declaring {_DECLARING_NAMES})) @macro
 (macro_invocation macro: (scoped_identifier name: (identifier) @declaring) (#any-of? @declaring {_DECLARING_NAMES})) @macro
 """
@@ -67,29 +69,34 @@ def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
 
 
 def _find_declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
+    items: list[Node] = []
+    mutable_ids: set[int] = set()
     slots: list[StaticSlot] = []
     for _, captured in matches(_DECLARATIONS_QUERY, ctx.root):
         item = captured.get("static")
-        if item is not None:
-            slot = _slot_from_static_item(item[0])
-            if slot is not None:
-                slots.append(slot)
-            continue
-        macro = captured["macro"][0]
-        storage = _declaring_macro_storage(macro)
-        if storage is not None:
-            slots.extend(_slots_from_macro(ctx, macro, storage))
+        if item is None:
+            macro = captured["macro"][0]
+            storage = _declaring_macro_storage(macro)
+            if storage is not None:
+                slots.extend(_slots_from_macro(ctx, macro, storage))
+        elif "mutable" in captured:
+            mutable_ids.add(item[0].id)
+        else:
+            items.append(item[0])
+    for item in items:
+        slot = _slot_from_static_item(item, item.id in mutable_ids)
+        if slot is not None:
+            slots.append(slot)
     slots.sort(key=lambda s: s.name_node.start_byte)
     return slots
 
 
-def _slot_from_static_item(item: Node) -> StaticSlot | None:
+def _slot_from_static_item(item: Node, is_mut: bool) -> StaticSlot | None:
     name = item.child_by_field_name("name")
     if name is None:
         return None
     type_node = item.child_by_field_name("type")
     value = item.child_by_field_name("value")
-    is_mut = any(child.type == "mutable_specifier" for child in item.children)
     return StaticSlot(
         name=node_text(name),
         name_node=name,

@@ -125,64 +125,9 @@ def _holds_instruments(type_text: str) -> bool:
     return bool(heads) and heads[0] in _INSTRUMENT_NOUNS
 
 
-@dataclass(frozen=True)
-class _HeldType:
-    """What a static's declared type says before the scope vocabulary is consulted.
-
-    When ``settled``, the type alone decides and ``holding`` is the verdict; otherwise the
-    lock and collection found in it, and whether it is a scalar or an atomic, feed the rest.
-    """
-
-    settled: bool
-    holding: SharedHolding | None = None
-    lock: tuple[str, ...] | None = None
-    collection: tuple[str, ...] | None = None
-    scalar: bool = False
-    atomic: bool = False
-
-
-_QUIET = _HeldType(settled=True)
-
-
-# Statics repeat the same few types (`Lazy<Mutex<HashMap<String, X>>>`) across files, and
-# this verdict depends on the text alone: remembered per process.
-@lru_cache(maxsize=4096)
-def _held_type(type_text: str, declared: str, is_per_thread: bool) -> _HeldType:
-    """``declared`` is the type, or the initializer's callee when the type is not written;
-    initialisation wrappers are removed from it (``Lazy<Mutex<X>>`` → mutex, x)."""
-    held = words_of(_WRAPPERS.sub(" ", declared))
-    spelled = _spelled(held)
-    lock = _first_run(spelled, _LOCK_NEEDLES)
-    collection = _first_run(spelled, _PER_THREAD_COLLECTION_NEEDLES if is_per_thread else _COLLECTION_NEEDLES)
-    if lock is not None and _LOCK_OF_UNIT.search(type_text):
-        return _QUIET  # a bare lock that serialises work but holds no data
-    quiet = _first_run(spelled, _QUIET_NEEDLES) is not None
-    if lock is None and collection is None and quiet:
-        return _QUIET
-    if collection is not None and _holds_instruments(type_text):
-        return _QUIET
-    if not quiet:
-        # A client is a type whose name ends in the client word (`reqwest::Client`, `PgPool`);
-        # `ClientMode` or `PoolConfig` only describe one.
-        heads = set(_type_heads(declared))
-        for needle, head, what, consequence in _CLIENT_NEEDLES:
-            if needle in spelled and head in heads:
-                if head == "sender" and _SIGNAL_SENDER.search(type_text):
-                    return _QUIET  # a shutdown/reload signal carries no tenant's data
-                return _HeldType(settled=True, holding=SharedHolding(what, consequence))
-    first = held[0] if held else ""
-    return _HeldType(False, None, lock, collection, first in _SCALARS or first.startswith("atomic"), first.startswith("atomic"))
-
-
-def _tenant_typed(ctx, slot: StaticSlot) -> str | None:
-    """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
-    which in a type name nearly always means the process environment (``EnvFilter``)."""
-    vocabulary = ctx.vocabulary
-    for token in re.split(r"[^A-Za-z0-9_]+", slot.type_text):
-        found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
-        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
-            return token
-    return None
+# A scalar `static mut` or atomic shares this only when its name says it holds per-request
+# state (`CURRENT_TENANT_ID`); other scalars are counters, flags and ids.
+_PER_REQUEST_VALUE = SharedHolding("value", "the value one tenant's request stores is what the next tenant's request reads")
 
 
 def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
@@ -190,12 +135,43 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
     if slot.storage == "task-local":
         return None  # only settable through `.scope()`, which restores it: ISO301 judges writes
     type_text = slot.type_text
-    held = _held_type(type_text, type_text or slot.init_text.split("(", 1)[0], slot.is_per_thread)
-    if held.settled:
-        return held.holding
-    lock, collection = held.lock, held.collection
-    mutable = lock is not None or slot.is_per_thread or slot.storage == "static-mut"
-    tenant_type = _tenant_typed(ctx, slot)
+    holding = _type_holding(ctx.vocabulary, type_text, type_text or slot.init_text.split("(", 1)[0], slot.storage)
+    if holding is _PER_REQUEST_VALUE and not _names_per_request_state(ctx, slot.name):
+        return None
+    return holding
+
+
+# Statics repeat the same few types (`Lazy<Mutex<HashMap<String, X>>>`) across files, and the
+# verdict depends on the text alone: remembered per process, per vocabulary object (so a new
+# configuration starts afresh).
+@lru_cache(maxsize=4096)
+def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> SharedHolding | None:
+    """The verdict on a static's type; ``declared`` is the type, or the initializer's callee
+    when no type is written. Initialisation wrappers are looked through (``Lazy<Mutex<X>>``
+    holds a mutex of x)."""
+    is_per_thread = storage in ("thread-local", "task-local")
+    held = words_of(_WRAPPERS.sub(" ", declared))
+    spelled = _spelled(held)
+    lock = _first_run(spelled, _LOCK_NEEDLES)
+    collection = _first_run(spelled, _PER_THREAD_COLLECTION_NEEDLES if is_per_thread else _COLLECTION_NEEDLES)
+    if lock is not None and _LOCK_OF_UNIT.search(type_text):
+        return None  # a bare lock that serialises work but holds no data
+    quiet = _first_run(spelled, _QUIET_NEEDLES) is not None
+    if lock is None and collection is None and quiet:
+        return None
+    if collection is not None and _holds_instruments(type_text):
+        return None
+    if not quiet:
+        # A client is a type whose name ends in the client word (`reqwest::Client`, `PgPool`);
+        # `ClientMode` or `PoolConfig` only describe one.
+        heads = set(_type_heads(declared))
+        for needle, head, what, consequence in _CLIENT_NEEDLES:
+            if needle in spelled and head in heads:
+                if head == "sender" and _SIGNAL_SENDER.search(type_text):
+                    return None  # a shutdown/reload signal carries no tenant's data
+                return SharedHolding(what, consequence)
+    mutable = lock is not None or is_per_thread or storage == "static-mut"
+    tenant_type = _tenant_typed(vocabulary, type_text)
     if collection is not None and tenant_type is not None:
         return None  # keyed or partitioned by tenant: the map itself separates tenants
     if collection is not None and (mutable or collection in _CONCURRENT_COLLECTIONS):
@@ -204,18 +180,27 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
             f"{_COLLECTIONS[collection]}{guard}",
             "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants",
         )
-    if tenant_type is not None and not slot.is_per_thread:  # per-thread tenant slots are ISO301's ambient context
+    if tenant_type is not None and not is_per_thread:  # per-thread tenant slots are ISO301's ambient context
         return SharedHolding(f"`{tenant_type}`", "the tenant that writes it last decides what every other tenant reads")
-    if slot.is_per_thread:
+    if is_per_thread:
         return None  # scratch buffers and per-thread counters
-    if held.scalar:
-        if _names_per_request_state(ctx, slot.name) and (slot.storage == "static-mut" or held.atomic):
-            return SharedHolding("value", "the value one tenant's request stores is what the next tenant's request reads")
-        return None  # counters, flags and ids that carry no tenant's data
-    if slot.storage == "static-mut":
+    first = held[0] if held else ""
+    if first in _SCALARS or first.startswith("atomic"):
+        return _PER_REQUEST_VALUE if storage == "static-mut" or first.startswith("atomic") else None
+    if storage == "static-mut":
         return SharedHolding("mutable global", "every tenant's request reads and writes the same value, without even a lock")
     if lock is not None:
         return SharedHolding(f"`{_LOCKS[lock]}`-guarded value", "whatever one tenant's request stores there is visible to every other tenant's")
+    return None
+
+
+def _tenant_typed(vocabulary, type_text: str) -> str | None:
+    """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
+    which in a type name nearly always means the process environment (``EnvFilter``)."""
+    for token in re.split(r"[^A-Za-z0-9_]+", type_text):
+        found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
+        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+            return token
     return None
 
 
@@ -240,21 +225,53 @@ def _per_tenant_function(ctx, function: Node) -> Node | None:
     return None
 
 
-def _per_tenant_sites(ctx, uses: list[Node]):
-    seen_functions: set[int] = set()
-    for use in uses:
-        function = ctx.enclosing_function(use)
-        if function is None or function.id in seen_functions:
-            continue
-        parameter = _per_tenant_function(ctx, function)
-        if parameter is None:
-            continue
-        seen_functions.add(function.id)
-        name_node = function.child_by_field_name("name")
-        function_name = ctx.text(name_node) if name_node is not None else "?"
-        yield ctx.related(use, f"reached from per-tenant code: `fn {function_name}` takes `{ctx.text(parameter)}`")
-        if len(seen_functions) >= MAX_RELATED_SITES:
-            return
+class _PerTenantReach:
+    """Which per-tenant functions reach the statics of one file. Uses of a file's statics
+    cluster in a few functions: each function's parameters are judged once, and the walk up
+    from a use stops at the first ancestor an earlier walk passed."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self._function_of: dict[int, Node | None] = {}  # node id -> enclosing function_item
+        self._parameter_of: dict[int, Node | None] = {}  # function id -> its per-tenant parameter
+
+    def sites(self, uses: list[Node]):
+        ctx = self._ctx
+        seen_functions: set[int] = set()
+        for use in uses:
+            function = self._enclosing_function(use)
+            if function is None or function.id in seen_functions:
+                continue
+            parameter = self._parameter_of.get(function.id, False)
+            if parameter is False:
+                parameter = self._parameter_of[function.id] = _per_tenant_function(ctx, function)
+            if parameter is None:
+                continue
+            seen_functions.add(function.id)
+            name_node = function.child_by_field_name("name")
+            function_name = ctx.text(name_node) if name_node is not None else "?"
+            yield ctx.related(use, f"reached from per-tenant code: `fn {function_name}` takes `{ctx.text(parameter)}`")
+            if len(seen_functions) >= MAX_RELATED_SITES:
+                return
+
+    def _enclosing_function(self, node: Node) -> Node | None:
+        known = self._function_of
+        passed: list[int] = []
+        current = node.parent
+        function = None
+        while current is not None:
+            found = known.get(current.id, False)
+            if found is not False:
+                function = found
+                break
+            if current.type == "function_item":
+                function = current
+                break
+            passed.append(current.id)
+            current = current.parent
+        for node_id in passed:
+            known[node_id] = function
+        return function
 
 
 def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
@@ -312,12 +329,13 @@ def check(ctx):
         return
     uses = slot_uses(ctx, [slot for slot, _ in candidates])
     accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
+    reach = _PerTenantReach(ctx)
     related_by_name: dict[str, list] = {}
     for slot, holding in candidates:
         related = related_by_name.get(slot.name)
         if related is None:
             reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
-            related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching))
+            related = related_by_name[slot.name] = list(reach.sites(reaching))
         kind = _STORAGE_KINDS.get(slot.storage, "static")
         message = (
             f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
