@@ -225,53 +225,25 @@ def _per_tenant_function(ctx, function: Node) -> Node | None:
     return None
 
 
-class _PerTenantReach:
-    """Which per-tenant functions reach the statics of one file. Uses of a file's statics
-    cluster in a few functions: each function's parameters are judged once, and the walk up
-    from a use stops at the first ancestor an earlier walk passed."""
-
-    def __init__(self, ctx):
-        self._ctx = ctx
-        self._function_of: dict[int, Node | None] = {}  # node id -> enclosing function_item
-        self._parameter_of: dict[int, Node | None] = {}  # function id -> its per-tenant parameter
-
-    def sites(self, uses: list[Node]):
-        ctx = self._ctx
-        seen_functions: set[int] = set()
-        for use in uses:
-            function = self._enclosing_function(use)
-            if function is None or function.id in seen_functions:
-                continue
-            parameter = self._parameter_of.get(function.id, False)
-            if parameter is False:
-                parameter = self._parameter_of[function.id] = _per_tenant_function(ctx, function)
-            if parameter is None:
-                continue
-            seen_functions.add(function.id)
-            name_node = function.child_by_field_name("name")
-            function_name = ctx.text(name_node) if name_node is not None else "?"
-            yield ctx.related(use, f"reached from per-tenant code: `fn {function_name}` takes `{ctx.text(parameter)}`")
-            if len(seen_functions) >= MAX_RELATED_SITES:
-                return
-
-    def _enclosing_function(self, node: Node) -> Node | None:
-        known = self._function_of
-        passed: list[int] = []
-        current = node.parent
-        function = None
-        while current is not None:
-            found = known.get(current.id, False)
-            if found is not False:
-                function = found
-                break
-            if current.type == "function_item":
-                function = current
-                break
-            passed.append(current.id)
-            current = current.parent
-        for node_id in passed:
-            known[node_id] = function
-        return function
+def _per_tenant_sites(ctx, uses: list[Node], parameter_of: dict[int, Node | None]):
+    """Related locations for the uses in per-tenant functions; ``parameter_of`` remembers each
+    function's per-tenant parameter across a file's statics, whose uses share functions."""
+    seen_functions: set[int] = set()
+    for use in uses:
+        function = ctx.enclosing_function(use)
+        if function is None or function.id in seen_functions:
+            continue
+        parameter = parameter_of.get(function.id, False)
+        if parameter is False:
+            parameter = parameter_of[function.id] = _per_tenant_function(ctx, function)
+        if parameter is None:
+            continue
+        seen_functions.add(function.id)
+        name_node = function.child_by_field_name("name")
+        function_name = ctx.text(name_node) if name_node is not None else "?"
+        yield ctx.related(use, f"reached from per-tenant code: `fn {function_name}` takes `{ctx.text(parameter)}`")
+        if len(seen_functions) >= MAX_RELATED_SITES:
+            return
 
 
 def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
@@ -329,13 +301,13 @@ def check(ctx):
         return
     uses = slot_uses(ctx, [slot for slot, _ in candidates])
     accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
-    reach = _PerTenantReach(ctx)
+    per_tenant_parameter: dict[int, Node | None] = {}
     related_by_name: dict[str, list] = {}
     for slot, holding in candidates:
         related = related_by_name.get(slot.name)
         if related is None:
             reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
-            related = related_by_name[slot.name] = list(reach.sites(reaching))
+            related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching, per_tenant_parameter))
         kind = _STORAGE_KINDS.get(slot.storage, "static")
         message = (
             f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
