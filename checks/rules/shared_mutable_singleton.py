@@ -306,7 +306,10 @@ def check(ctx):
     for slot, holding in candidates:
         related = related_by_name.get(slot.name)
         if related is None:
-            reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
+            reaching = uses.get(slot.name, [])
+            calls = accessor_calls.get(slot.name)
+            if calls:  # uses come in source order already
+                reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
             related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching, per_tenant_parameter))
         kind = _STORAGE_KINDS.get(slot.storage, "static")
         message = (
