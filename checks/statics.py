@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
-from checks.parsing import captures
+from checks.parsing import matches
 
 SLOT_DECLARING_MACROS = {
     "thread_local": "thread-local",
@@ -23,9 +23,16 @@ SLOT_DECLARING_MACROS = {
 }
 # Bytes that continue an ASCII identifier: an occurrence next to one is part of a longer name.
 _NAME_BYTES = frozenset(bytes([b]) for b in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-_DECLARATIONS_QUERY = """
+# Only invocations named like a declaring macro become matches: the names are compared in C
+# before a match is built (most files invoke many macros, few of them declaring ones).
+# ``_declaring_macro_storage`` still decides from the whole macro path. A ``static mut``
+# matches twice, once with its ``mut``, which saves looking through every item's children.
+_DECLARING_NAMES = " ".join(f'"{name}"' for name in SLOT_DECLARING_MACROS)
+_DECLARATIONS_QUERY = f"""
 (static_item) @static
-(macro_invocation) @macro
+(static_item (mutable_specifier) @mutable) @static
+(macro_invocation macro: (identifier) @declaring (#any-of? @declaring {_DECLARING_NAMES})) @macro
+(macro_invocation macro: (scoped_identifier name: (identifier) @declaring) (#any-of? @declaring {_DECLARING_NAMES})) @macro
 """
 
 
@@ -54,27 +61,42 @@ class StaticSlot:
 
 def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
     """Every static declared anywhere in the file, in source order."""
-    found = captures(_DECLARATIONS_QUERY, ctx.root)
+    # Several rules start from the same slots: found once per file, each caller gets a copy.
+    slots = getattr(ctx, "_statics_declared_slots", None)
+    if slots is None:
+        slots = ctx._statics_declared_slots = _find_declared_slots(ctx)
+    return list(slots)
+
+
+def _find_declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
+    items: list[Node] = []
+    mutable_ids: set[int] = set()
     slots: list[StaticSlot] = []
-    for item in found.get("static", ()):
-        slot = _slot_from_static_item(item)
+    for _, captured in matches(_DECLARATIONS_QUERY, ctx.root):
+        item = captured.get("static")
+        if item is None:
+            macro = captured["macro"][0]
+            storage = _declaring_macro_storage(macro)
+            if storage is not None:
+                slots.extend(_slots_from_macro(ctx, macro, storage))
+        elif "mutable" in captured:
+            mutable_ids.add(item[0].id)
+        else:
+            items.append(item[0])
+    for item in items:
+        slot = _slot_from_static_item(item, item.id in mutable_ids)
         if slot is not None:
             slots.append(slot)
-    for macro in found.get("macro", ()):
-        storage = _declaring_macro_storage(macro)
-        if storage is not None:
-            slots.extend(_slots_from_macro(ctx, macro, storage))
     slots.sort(key=lambda s: s.name_node.start_byte)
     return slots
 
 
-def _slot_from_static_item(item: Node) -> StaticSlot | None:
+def _slot_from_static_item(item: Node, is_mut: bool) -> StaticSlot | None:
     name = item.child_by_field_name("name")
     if name is None:
         return None
     type_node = item.child_by_field_name("type")
     value = item.child_by_field_name("value")
-    is_mut = any(child.type == "mutable_specifier" for child in item.children)
     return StaticSlot(
         name=node_text(name),
         name_node=name,
@@ -140,30 +162,38 @@ def _slot_from_tokens(data: bytes, tokens: list[Node], storage: str, macro: Node
 def slot_uses(ctx: AnalysisContext, slots: list[StaticSlot]) -> dict[str, list[Node]]:
     """Identifier nodes naming each slot outside its own declaration, in source order."""
     by_name = {slot.name: slot for slot in slots}
-    uses: dict[str, list[Node]] = {name: [] for name in by_name}
-    if not by_name:
-        return uses
-    # Find the slots' spellings in the bytes and ask the tree what each one is: walking every
+    uses: dict[str, list[Node]] = {}
+    for name, slot in by_name.items():
+        declaration = slot.declaration
+        start, end = declaration.start_byte, declaration.end_byte
+        uses[name] = [n for n in _identifiers_named(ctx, name) if not (start <= n.start_byte and n.end_byte <= end)]
+    return uses
+
+
+def _identifiers_named(ctx: AnalysisContext, name: str) -> list[Node]:
+    """The identifier nodes spelled ``name``, in source order (kept per file: several rules ask)."""
+    found = getattr(ctx, "_statics_identifiers_named", None)
+    if found is None:
+        found = ctx._statics_identifiers_named = {}
+    identifiers = found.get(name)
+    if identifiers is None:
+        identifiers = found[name] = _find_identifiers(ctx, name.encode())
+    return identifiers
+
+
+def _find_identifiers(ctx: AnalysisContext, spelled: bytes) -> list[Node]:
+    # Find the spelling in the bytes and ask the tree what each occurrence is: walking every
     # identifier of the file in Python costs far more. An occurrence counts when it is exactly
     # an identifier node (not part of a longer name, a string, a comment or a field name).
     data = ctx.source.data
     root = ctx.root
-    for spelled in {name.encode() for name in by_name}:
-        start = data.find(spelled)
-        while start != -1:
-            end = start + len(spelled)
-            if data[start - 1 : start] not in _NAME_BYTES and data[end : end + 1] not in _NAME_BYTES:
-                identifier = root.descendant_for_byte_range(start, end)
-                if identifier is not None and identifier.type == "identifier" and identifier.start_byte == start and identifier.end_byte == end:
-                    _add_use(uses, by_name, identifier)
-            start = data.find(spelled, start + 1)
-    for nodes in uses.values():
-        nodes.sort(key=lambda n: n.start_byte)
-    return uses
-
-
-def _add_use(uses: dict[str, list[Node]], by_name: dict[str, StaticSlot], identifier: Node) -> None:
-    name = node_text(identifier)
-    declaration = by_name[name].declaration
-    if not (declaration.start_byte <= identifier.start_byte and identifier.end_byte <= declaration.end_byte):
-        uses[name].append(identifier)
+    identifiers: list[Node] = []
+    start = data.find(spelled)
+    while start != -1:
+        end = start + len(spelled)
+        if data[start - 1 : start] not in _NAME_BYTES and data[end : end + 1] not in _NAME_BYTES:
+            identifier = root.descendant_for_byte_range(start, end)
+            if identifier is not None and identifier.type == "identifier" and identifier.start_byte == start and identifier.end_byte == end:
+                identifiers.append(identifier)
+        start = data.find(spelled, start + 1)
+    return identifiers

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from checks.model import Finding, Span, SuppressionInfo
-from checks.parsing import captures
 from checks.rules import rule_by_code_or_name
 
 MARKER = re.compile(r"^//[/!]?\s*isolint\s*:", re.IGNORECASE)
 DIRECTIVE = re.compile(
     r"^//[/!]?\s*isolint\s*:\s*(?P<kind>allow-file|allow)\s*\((?P<codes>[^)]*)\)\s*(?:reason\s*:\s*(?P<reason>.*?))?\s*$"
 )
-COMMENT_QUERY = "(line_comment) @comment"
+# Where a suppression comment can start, looked for in the decoded text with MARKER's own
+# syntax and case rules; a lookahead, so overlapping candidates (`*//// isolint:`) all count.
+MARKER_AHEAD = re.compile(r"(?=//[/!]?\s*isolint\s*:)", re.IGNORECASE)
 
 
 @dataclass
@@ -82,7 +83,7 @@ def collect_suppressions(root: Node, data: bytes) -> SuppressionIndex:
     if b"isolint" not in data:
         return index
     first_item_line = _first_item_line(root)
-    for comment in captures(COMMENT_QUERY, root).get("comment", ()):
+    for comment in _marker_comments(root, data):
         text = comment.text.decode("utf-8", errors="replace").strip()
         if not MARKER.match(text):
             continue
@@ -106,6 +107,25 @@ def collect_suppressions(root: Node, data: bytes) -> SuppressionIndex:
         reason = (match.group("reason") or "").strip() or None
         index.suppressions.append(Suppression(comment, kind, codes, reason, _covered_until(comment, data)))
     return index
+
+
+def _marker_comments(root: Node, data: bytes) -> list[Node]:
+    """The line comments that may be suppressions, in source order. Found from the text, not
+    with a query: a query over every comment joins the one pass all rules share, and would then
+    cost every file, with or without suppressions."""
+    text = data.decode("utf-8", "surrogateescape")  # one character per undecodable byte
+    is_ascii = len(text) == len(data)
+    comments = []
+    for candidate in MARKER_AHEAD.finditer(text):
+        start = candidate.start()
+        if not is_ascii:
+            start = len(text[:start].encode("utf-8", "surrogateescape"))
+        node = root.descendant_for_byte_range(start, start + 2)
+        while node is not None and node.type != "line_comment":
+            node = node.parent
+        if node is not None and node.start_byte == start:
+            comments.append(node)
+    return comments
 
 
 def _covered_until(comment: Node, data: bytes) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
 from checks.model import FixAvailability, Severity
-from checks.parsing import captures
 from checks.rules.base import Rule
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
@@ -65,19 +65,25 @@ class SharedHolding:
     consequence: str
 
 
-def _has_run(words: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(words[i : i + size] == needle for i in range(len(words) - size + 1))
+def _spelled(words: tuple[str, ...]) -> str:
+    """Words as one string in which a run of words is a substring: `` rw lock ``."""
+    return f" {' '.join(words)} "
 
 
-def _first_run(words: tuple[str, ...], needles):
-    return next((needle for needle in needles if _has_run(words, needle)), None)
+def _spelled_needles(needles) -> tuple[tuple[tuple[str, ...], str], ...]:
+    return tuple((needle, _spelled(needle)) for needle in needles)
 
 
-def _held_words(slot: StaticSlot) -> tuple[str, ...]:
-    """Words of the held type with initialisation wrappers removed (``Lazy<Mutex<X>>`` → mutex, x)."""
-    declared = slot.type_text or slot.init_text.split("(", 1)[0]
-    return words_of(_WRAPPERS.sub(" ", declared))
+_LOCK_NEEDLES = _spelled_needles(_LOCKS)
+_COLLECTION_NEEDLES = _spelled_needles(_COLLECTIONS)
+_PER_THREAD_COLLECTION_NEEDLES = _spelled_needles(c for c in _COLLECTIONS if c not in _PER_THREAD_BUFFERS)
+_QUIET_NEEDLES = _spelled_needles(_QUIET_HOLDERS)
+_CLIENT_NEEDLES = tuple((_spelled(needle), needle[-1], what, consequence) for needle, what, consequence in _CLIENT_KINDS)
+
+
+def _first_run(spelled_words: str, needles):
+    """The first of ``needles`` (in their order) that occurs as a run of the spelled words."""
+    return next((needle for needle, spelled in needles if spelled in spelled_words), None)
 
 
 def _type_heads(text: str) -> list[str]:
@@ -109,50 +115,63 @@ def _generic_arguments(text: str, open_at: int) -> list[str]:
     return []
 
 
-def _holds_instruments(slot: StaticSlot) -> bool:
+def _holds_instruments(type_text: str) -> bool:
     """A keyed collection whose values are metrics instruments or compiled patterns."""
-    found = _KEYED_COLLECTION_OPEN.search(slot.type_text)
+    found = _KEYED_COLLECTION_OPEN.search(type_text)
     if found is None:
         return False
-    arguments = _generic_arguments(slot.type_text, found.end() - 1)
+    arguments = _generic_arguments(type_text, found.end() - 1)
     heads = _type_heads(arguments[-1]) if len(arguments) >= 2 else []
     return bool(heads) and heads[0] in _INSTRUMENT_NOUNS
 
 
-def _tenant_typed(ctx, slot: StaticSlot) -> str | None:
-    """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
-    which in a type name nearly always means the process environment (``EnvFilter``)."""
-    vocabulary = ctx.vocabulary
-    for token in re.split(r"[^A-Za-z0-9_]+", slot.type_text):
-        found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
-        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
-            return token
-    return None
+# A scalar `static mut` or atomic shares this only when its name says it holds per-request
+# state (`CURRENT_TENANT_ID`); other scalars are counters, flags and ids.
+_PER_REQUEST_VALUE = SharedHolding("value", "the value one tenant's request stores is what the next tenant's request reads")
 
 
 def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
     """What ``slot`` shares across tenants, or None when it holds nothing tenant-specific."""
     if slot.storage == "task-local":
         return None  # only settable through `.scope()`, which restores it: ISO301 judges writes
-    held = _held_words(slot)
-    lock = _first_run(held, _LOCKS)
-    collection = _first_run(held, [c for c in _COLLECTIONS if not (slot.is_per_thread and c in _PER_THREAD_BUFFERS)])
-    if lock is not None and _LOCK_OF_UNIT.search(slot.type_text):
+    type_text = slot.type_text
+    holding = _type_holding(ctx.vocabulary, type_text, type_text or slot.init_text.split("(", 1)[0], slot.storage)
+    if holding is _PER_REQUEST_VALUE and not _names_per_request_state(ctx, slot.name):
+        return None
+    return holding
+
+
+# Statics repeat the same few types (`Lazy<Mutex<HashMap<String, X>>>`) across files, and the
+# verdict depends on the text alone: remembered per process, per vocabulary object (so a new
+# configuration starts afresh).
+@lru_cache(maxsize=4096)
+def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> SharedHolding | None:
+    """The verdict on a static's type; ``declared`` is the type, or the initializer's callee
+    when no type is written. Initialisation wrappers are looked through (``Lazy<Mutex<X>>``
+    holds a mutex of x)."""
+    is_per_thread = storage in ("thread-local", "task-local")
+    held = words_of(_WRAPPERS.sub(" ", declared))
+    spelled = _spelled(held)
+    lock = _first_run(spelled, _LOCK_NEEDLES)
+    collection = _first_run(spelled, _PER_THREAD_COLLECTION_NEEDLES if is_per_thread else _COLLECTION_NEEDLES)
+    if lock is not None and _LOCK_OF_UNIT.search(type_text):
         return None  # a bare lock that serialises work but holds no data
-    if lock is None and collection is None and _first_run(held, _QUIET_HOLDERS) is not None:
+    quiet = _first_run(spelled, _QUIET_NEEDLES) is not None
+    if lock is None and collection is None and quiet:
         return None
-    if collection is not None and _holds_instruments(slot):
+    if collection is not None and _holds_instruments(type_text):
         return None
-    # A client is a type whose name ends in the client word (`reqwest::Client`, `PgPool`);
-    # `ClientMode` or `PoolConfig` only describe one.
-    heads = set(_type_heads(slot.type_text or slot.init_text.split("(", 1)[0]))
-    for needle, what, consequence in _CLIENT_KINDS:
-        if _has_run(held, needle) and needle[-1] in heads and _first_run(held, _QUIET_HOLDERS) is None:
-            if needle == ("sender",) and _SIGNAL_SENDER.search(slot.type_text):
-                return None  # a shutdown/reload signal carries no tenant's data
-            return SharedHolding(what, consequence)
-    mutable = lock is not None or slot.is_per_thread or slot.storage == "static-mut"
-    tenant_type = _tenant_typed(ctx, slot)
+    if not quiet:
+        # A client is a type whose name ends in the client word (`reqwest::Client`, `PgPool`);
+        # `ClientMode` or `PoolConfig` only describe one.
+        heads = set(_type_heads(declared))
+        for needle, head, what, consequence in _CLIENT_NEEDLES:
+            if needle in spelled and head in heads:
+                if head == "sender" and _SIGNAL_SENDER.search(type_text):
+                    return None  # a shutdown/reload signal carries no tenant's data
+                return SharedHolding(what, consequence)
+    mutable = lock is not None or is_per_thread or storage == "static-mut"
+    tenant_type = _tenant_typed(vocabulary, type_text)
     if collection is not None and tenant_type is not None:
         return None  # keyed or partitioned by tenant: the map itself separates tenants
     if collection is not None and (mutable or collection in _CONCURRENT_COLLECTIONS):
@@ -161,19 +180,27 @@ def _holding(ctx, slot: StaticSlot) -> SharedHolding | None:
             f"{_COLLECTIONS[collection]}{guard}",
             "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants",
         )
-    if tenant_type is not None and not slot.is_per_thread:  # per-thread tenant slots are ISO301's ambient context
+    if tenant_type is not None and not is_per_thread:  # per-thread tenant slots are ISO301's ambient context
         return SharedHolding(f"`{tenant_type}`", "the tenant that writes it last decides what every other tenant reads")
-    if slot.is_per_thread:
+    if is_per_thread:
         return None  # scratch buffers and per-thread counters
-    scalar = bool(held) and (held[0] in _SCALARS or held[0].startswith("atomic"))
-    if scalar:
-        if _names_per_request_state(ctx, slot.name) and (slot.storage == "static-mut" or held[0].startswith("atomic")):
-            return SharedHolding("value", "the value one tenant's request stores is what the next tenant's request reads")
-        return None  # counters, flags and ids that carry no tenant's data
-    if slot.storage == "static-mut":
+    first = held[0] if held else ""
+    if first in _SCALARS or first.startswith("atomic"):
+        return _PER_REQUEST_VALUE if storage == "static-mut" or first.startswith("atomic") else None
+    if storage == "static-mut":
         return SharedHolding("mutable global", "every tenant's request reads and writes the same value, without even a lock")
     if lock is not None:
         return SharedHolding(f"`{_LOCKS[lock]}`-guarded value", "whatever one tenant's request stores there is visible to every other tenant's")
+    return None
+
+
+def _tenant_typed(vocabulary, type_text: str) -> str | None:
+    """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
+    which in a type name nearly always means the process environment (``EnvFilter``)."""
+    for token in re.split(r"[^A-Za-z0-9_]+", type_text):
+        found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
+        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+            return token
     return None
 
 
@@ -198,13 +225,17 @@ def _per_tenant_function(ctx, function: Node) -> Node | None:
     return None
 
 
-def _per_tenant_sites(ctx, uses: list[Node]):
+def _per_tenant_sites(ctx, uses: list[Node], parameter_of: dict[int, Node | None]):
+    """Related locations for the uses in per-tenant functions; ``parameter_of`` remembers each
+    function's per-tenant parameter across a file's statics, whose uses share functions."""
     seen_functions: set[int] = set()
     for use in uses:
         function = ctx.enclosing_function(use)
         if function is None or function.id in seen_functions:
             continue
-        parameter = _per_tenant_function(ctx, function)
+        parameter = parameter_of.get(function.id, False)
+        if parameter is False:
+            parameter = parameter_of[function.id] = _per_tenant_function(ctx, function)
         if parameter is None:
             continue
         seen_functions.add(function.id)
@@ -221,18 +252,42 @@ def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
     the callers are where per-tenant code reaches the static."""
     accessors: dict[str, str] = {}
     for slot in slots:
+        if slot.declaration.parent.type == "source_file":
+            continue  # most statics are top-level items: no function around them
         function = ctx.enclosing_function(slot.declaration)
         name = function.child_by_field_name("name") if function is not None else None
         if name is not None:
             accessors[ctx.text(name)] = slot.name
     calls: dict[str, list[Node]] = {}
-    if not accessors:
-        return calls
-    for call in captures("(call_expression) @call", ctx.root).get("call", ()):
-        slot_name = accessors.get(ctx.callee_name(call) or "")
-        if slot_name is not None:
-            calls.setdefault(slot_name, []).append(call)
+    for accessor, slot_name in accessors.items():
+        calls.setdefault(slot_name, []).extend(_calls_named(ctx, accessor))
+    for found in calls.values():
+        found.sort(key=lambda call: (call.start_byte, -call.end_byte))  # source order, outer call first
     return calls
+
+
+def _calls_named(ctx, function_name: str) -> list[Node]:
+    """Calls whose callee is ``function_name``, found from where the name is spelled: a
+    callee's name lies inside the call's function with no other call in between, so the
+    nearest call around an occurrence is the only one it can name. (Walking every call of
+    the file costs far more; accessors are rare.)"""
+    spelled = function_name.encode()
+    if not spelled:  # a function whose name is missing from a broken tree
+        return []
+    data, root = ctx.source.data, ctx.root
+    calls: dict[int, Node] = {}
+    start = data.find(spelled)
+    while start != -1:
+        call = root.descendant_for_byte_range(start, start + len(spelled))
+        while call is not None and call.type != "call_expression":
+            call = call.parent
+        if call is not None and call.id not in calls and ctx.callee_name(call) == function_name:
+            calls[call.id] = call
+        start = data.find(spelled, start + 1)
+    return list(calls.values())
+
+
+_STORAGE_KINDS = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}
 
 
 def _scope_phrase(slot: StaticSlot) -> str:
@@ -248,13 +303,17 @@ def check(ctx):
         return
     uses = slot_uses(ctx, [slot for slot, _ in candidates])
     accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
+    per_tenant_parameter: dict[int, Node | None] = {}
     related_by_name: dict[str, list] = {}
     for slot, holding in candidates:
         related = related_by_name.get(slot.name)
         if related is None:
-            reaching = sorted(uses.get(slot.name, []) + accessor_calls.get(slot.name, []), key=lambda n: n.start_byte)
-            related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching))
-        kind = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}.get(slot.storage, "static")
+            reaching = uses.get(slot.name, [])
+            calls = accessor_calls.get(slot.name)
+            if calls:  # uses come in source order already
+                reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
+            related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching, per_tenant_parameter))
+        kind = _STORAGE_KINDS.get(slot.storage, "static")
         message = (
             f"`{slot.describe()}` is one {holding.what} shared by {_scope_phrase(slot)} ({kind}): "
             f"{holding.consequence}; hold it per tenant (in the tenant's runtime state, or a map keyed by tenant and pack)"
