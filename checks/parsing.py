@@ -7,7 +7,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_rust
 
-from checks.query_batch import RootQueryBatch
+from checks.query_batch import RootQueryBatch, in_source_order
 
 RUST = tree_sitter.Language(tree_sitter_rust.language())
 
@@ -46,7 +46,7 @@ def whole_file_query(query_source: str) -> str:
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
     if node.parent is None:  # whole-file queries of all rules share one tree walk
         return _whole_file_queries.captures(query_source, node)
-    return tree_sitter.QueryCursor(query(query_source)).captures(node)
+    return in_source_order(tree_sitter.QueryCursor(query(query_source)).captures(node))
 
 
 def matches(query_source: str, node: tree_sitter.Node):

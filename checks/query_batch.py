@@ -83,16 +83,12 @@ class RootQueryBatch:
     def captures(self, source: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
         found = self._batched_matches(source, root)
         if found is None:
-            return tree_sitter.QueryCursor(self._compile(source)).captures(root)
+            return in_source_order(tree_sitter.QueryCursor(self._compile(source)).captures(root))
         by_name: dict[str, list[tree_sitter.Node]] = {}
         for _, captured in found:
             for name, nodes in captured.items():
                 by_name.setdefault(name, []).extend(nodes)
-        # Capture order, as the query alone would give it (one single-capture pattern's
-        # matches already come in that order, and sorting them again costs a pass).
-        for nodes in by_name.values():
-            nodes.sort(key=_capture_order)
-        return by_name
+        return in_source_order(by_name)
 
     def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
         local = self._local
@@ -144,5 +140,14 @@ class RootQueryBatch:
             return None
 
 
-def _capture_order(node: tree_sitter.Node) -> tuple[int, int]:
+def in_source_order(captured: dict[str, list[tree_sitter.Node]]) -> dict[str, list[tree_sitter.Node]]:
+    """Each capture's nodes in source order, outer before inner. py-tree-sitter's own
+    ``captures()`` does not promise it, and a batched query's matches interleave with
+    other sources', so every path sorts, and callers see one order however they are run."""
+    for nodes in captured.values():
+        nodes.sort(key=_source_order)
+    return captured
+
+
+def _source_order(node: tree_sitter.Node) -> tuple[int, int]:
     return node.start_byte, -node.end_byte

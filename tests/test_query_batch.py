@@ -3,6 +3,8 @@ caller still gets exactly its own query's results."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import tree_sitter
 
 from checks.parsing import RUST, new_parser, query
@@ -55,3 +57,15 @@ def test_a_declared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
     root = new_parser().parse(SOURCE).root_node
     assert _names(batch.captures(CALLS, root), "callee") == [b"g", b"h"]
     assert batch._combined.sources == [CALLS]
+
+
+def test_captures_come_in_source_order_batched_or_not():
+    # py-tree-sitter's own captures() returns these comments out of source order.
+    data = (Path(__file__).parent / "fixtures" / "rules" / "ISO002_unused_suppression.rs").read_bytes()
+    batch = RootQueryBatch(RUST, query)
+    parser = new_parser()
+    for _ in range(3):  # alone on the first trees, combined from the third
+        comments = batch.captures("(line_comment) @comment", parser.parse(data).root_node)["comment"]
+        starts = [node.start_byte for node in comments]
+        assert len(starts) > 5 and starts == sorted(starts)
+    assert batch._combined is not None
