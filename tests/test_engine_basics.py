@@ -337,3 +337,32 @@ def test_read_rust_file(tmp_path):
         read_rust_file(binary, 10_000)
     with pytest.raises(OSError):
         read_rust_file(tmp_path / "missing.rs", 10_000)
+
+
+# Undecodable bytes wherever a rule's query may capture text: tree-sitter query predicates
+# (`#eq?`, `#any-of?`, `#match?`) decode what they compare, and one capture that fails to
+# decode must not take down the combined whole-file pass, nor any rule.
+NON_UTF8_EVERYWHERE = (
+    b"use std::env::\xffvar;\n"
+    b"static CACHE\xff: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();\n"
+    b"thread_local! { static TENANT\xfe: RefCell<String> = RefCell::new(String::new()); }\n"
+    b"// isolint: allow(ISO101) reason: \xff\n"
+    b"fn load\xff(secrets: &Secrets, flow_id: &str) -> String {\n"
+    b"    let key = format!(\"flows/{}\xfe\", flow_id);\n"
+    b"    set_current\xff_tenant(ctx);\n"
+    b"    tracing::Span::current().record(\"tenant\xff\", ctx.tenant);\n"
+    b"    std::env::var(\"API_\xffTOKEN\").unwrap();\n"
+    b"    secrets.get_secret\xff(&key);\n"
+    b"    \xff\xfe(key)\n"
+    b"}\n"
+    b"impl Hash for Key\xff { }\n"
+    b"struct Key\xfe { flow_id: String }\n"
+)
+
+
+@pytest.mark.parametrize("config_text", ["", "lint-tests = true\n[telemetry]\nextra-setters = [\"bind\\u00e9_span\"]\n[secrets]\nextra-apis = [\"kv_read\"]\n"])
+def test_undecodable_bytes_break_no_rule(config_text: str):
+    settings = parse_config_text(PurePath("isolint.toml"), config_text).settings
+    for repeat in range(3):  # alone on the first trees, in the combined query after
+        result = engine.analyze(NON_UTF8_EVERYWHERE, settings, PurePath("src/lib.rs"))
+        assert result.rule_failures == [], result.rule_failures[0].detail
