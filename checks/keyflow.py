@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tree_sitter import Node
+from tree_sitter import Node, QueryCursor
 
 from checks.context import AnalysisContext, node_text
+from checks.parsing import query
 from checks.vocabulary import Vocabulary
 
 PASSTHROUGH_METHODS = frozenset({
@@ -80,62 +81,110 @@ class KeyComposition:
         return "[" + ", ".join(dict.fromkeys(p.text for p in self.parts if p.kind != "literal")) + "]"
 
 
+# What a function body binds, found by one query over the body (a subtree query walks in C,
+# several times faster than visiting the nodes from Python).
+_BODY_BINDINGS = f"""
+(let_declaration) @let
+[(for_expression) (closure_expression)] @iteration
+(assignment_expression left: (identifier) @target) @update
+(compound_assignment_expr left: (identifier) @target) @update
+((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
+  (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
+(function_item) @nested
+"""
+
+
+def _walk_order(node: Node) -> tuple[int, int]:
+    """Sorts nodes as a walk that takes children right to left reaches them (later statements
+    first, an enclosing node before what it holds): the order rules' related locations follow."""
+    return -node.end_byte, node.start_byte
+
+
 class FunctionScope:
-    """Bindings of one function body, indexed once: ``let`` names and parameters."""
+    """Bindings of one function body, indexed on first use: ``let`` names and parameters."""
 
     def __init__(self, function: Node | None):
         self.function = function
-        self.lets: dict[str, list[Node]] = {}
-        self.appends: dict[str, list[Node]] = {}
-        self.parameters: dict[str, tuple[Node, str]] = {}
+        self._parameters: dict[str, tuple[Node, str]] | None = None
+        self._lets: dict[str, list[Node]] | None = None
+        self._appends: dict[str, list[Node]] = {}
         # `for` loops and closures of the body: what their variables are drawn from.
-        self.iterations: list[Node] = []
-        if function is None:
-            return
-        self._index_parameters(function)
-        body = function.child_by_field_name("body")
-        if body is not None:
-            self._index_body(body)
+        self._iterations: list[Node] = []
 
-    def _index_parameters(self, function: Node) -> None:
-        parameters = function.child_by_field_name("parameters")
+    @property
+    def parameters(self) -> dict[str, tuple[Node, str]]:
+        if self._parameters is None:
+            self._parameters = self._index_parameters()
+        return self._parameters
+
+    @property
+    def lets(self) -> dict[str, list[Node]]:
+        if self._lets is None:
+            self._index_body()
+        return self._lets
+
+    @property
+    def appends(self) -> dict[str, list[Node]]:
+        if self._lets is None:
+            self._index_body()
+        return self._appends
+
+    @property
+    def iterations(self) -> list[Node]:
+        if self._lets is None:
+            self._index_body()
+        return self._iterations
+
+    def _index_parameters(self) -> dict[str, tuple[Node, str]]:
+        indexed: dict[str, tuple[Node, str]] = {}
+        parameters = self.function.child_by_field_name("parameters") if self.function is not None else None
         if parameters is None:
-            return
+            return indexed
         for parameter in parameters.named_children:
             if parameter.type == "parameter":
                 pattern = parameter.child_by_field_name("pattern")
                 type_node = parameter.child_by_field_name("type")
                 name = _pattern_name(pattern)
                 if name:
-                    self.parameters[name] = (parameter, node_text(type_node) if type_node is not None else "")
+                    indexed[name] = (parameter, node_text(type_node) if type_node is not None else "")
             elif parameter.type == "identifier":
-                self.parameters[node_text(parameter)] = (parameter, "")
+                indexed[node_text(parameter)] = (parameter, "")
+        return indexed
 
-    def _index_body(self, body: Node) -> None:
-        stack = [body]
-        while stack:
-            node = stack.pop()
-            kind = node.type
-            if kind == "let_declaration":
-                name = _pattern_name(node.child_by_field_name("pattern"))
-                if name:
-                    self.lets.setdefault(name, []).append(node)
-            elif kind == "for_expression" or kind == "closure_expression":
-                self.iterations.append(node)
-            elif kind == "assignment_expression" or kind == "compound_assignment_expr":
-                left = node.child_by_field_name("left")
-                if left is not None and left.type == "identifier":
-                    self.appends.setdefault(node_text(left), []).append(node)
-            elif kind == "call_expression":
-                function = node.child_by_field_name("function")
-                if function is not None and function.type == "field_expression":
-                    method = function.child_by_field_name("field")
-                    receiver = function.child_by_field_name("value")
-                    if method is not None and receiver is not None and receiver.type == "identifier" and node_text(method) in APPENDING_METHODS:
-                        self.appends.setdefault(node_text(receiver), []).append(node)
-            if kind in ("function_item",) and node is not body:
-                continue
-            stack.extend(node.named_children)
+    def _index_body(self) -> None:
+        self._lets = {}
+        body = self.function.child_by_field_name("body") if self.function is not None else None
+        if body is None:
+            return
+        lets: list[Node] = []
+        updates: list[tuple[Node, Node]] = []
+        nested: list[Node] = []
+        for _, found in QueryCursor(query(_BODY_BINDINGS)).matches(body):
+            if "let" in found:
+                lets.append(found["let"][0])
+            elif "iteration" in found:
+                self._iterations.append(found["iteration"][0])
+            elif "update" in found:
+                updates.append((found["update"][0], found["target"][0]))
+            else:
+                nested.append(found["nested"][0])
+        if nested:
+            # A nested `fn` binds its own names: nothing inside it belongs to this body.
+            def outside(node: Node) -> bool:
+                return not any(f.start_byte <= node.start_byte and node.end_byte <= f.end_byte for f in nested)
+
+            lets = [n for n in lets if outside(n)]
+            self._iterations = [n for n in self._iterations if outside(n)]
+            updates = [u for u in updates if outside(u[0])]
+        lets.sort(key=_walk_order)
+        for declaration in lets:
+            name = _pattern_name(declaration.child_by_field_name("pattern"))
+            if name:
+                self._lets.setdefault(name, []).append(declaration)
+        self._iterations.sort(key=_walk_order)
+        updates.sort(key=lambda update: _walk_order(update[0]))
+        for update, target in updates:
+            self._appends.setdefault(node_text(target), []).append(update)
 
     def binding_before(self, name: str, use: Node) -> Node | None:
         """The latest ``let name`` that ends before ``use`` and whose block encloses it."""
