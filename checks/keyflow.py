@@ -272,6 +272,26 @@ def _pattern_name(pattern: Node | None) -> str | None:
     return None
 
 
+def last_path_segment(node: Node) -> str | None:
+    """``ctx.path_segments(node)[-1]`` without building the segments: ``get_secret`` for
+    ``a.b.get_secret``, ``var`` for ``std::env::var`` (None when there are none)."""
+    while True:
+        kind = node.type
+        if kind == "scoped_identifier":
+            last, rest = node.child_by_field_name("name"), node.child_by_field_name("path")
+        elif kind == "field_expression":
+            last, rest = node.child_by_field_name("field"), node.child_by_field_name("value")
+        elif kind == "generic_function":
+            last, rest = None, node.child_by_field_name("function")
+        else:
+            return node_text(node)
+        if last is not None:
+            return node_text(last)
+        if rest is None:
+            return None
+        node = rest
+
+
 class KeyTracer:
     """Traces key expressions within one file; caches function indexes."""
 
@@ -281,7 +301,10 @@ class KeyTracer:
         self._scopes: dict[int, FunctionScope] = ctx.function_scopes
 
     def scope_of(self, node: Node) -> FunctionScope:
-        function = self.ctx.enclosing(node, ("function_item",))
+        return self.function_scope(self.ctx.enclosing(node, ("function_item",)))
+
+    def function_scope(self, function: Node | None) -> FunctionScope:
+        """The scope of ``function`` (None: code outside any function)."""
         key = function.id if function is not None else -1
         scope = self._scopes.get(key)
         if scope is None:
@@ -289,9 +312,10 @@ class KeyTracer:
             self._scopes[key] = scope
         return scope
 
-    def trace(self, expression: Node) -> KeyComposition:
+    def trace(self, expression: Node, scope: FunctionScope | None = None) -> KeyComposition:
+        """``scope``: the scope of the function holding ``expression``, when the caller has it."""
         composition = KeyComposition(expression)
-        self._trace(expression, composition, self.scope_of(expression), 0, set())
+        self._trace(expression, composition, scope or self.scope_of(expression), 0, set())
         return composition
 
     def _trace(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
@@ -380,8 +404,9 @@ class KeyTracer:
                 self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
 
     def _trace_call(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
-        name = self.ctx.callee_name(node) or ""
-        receiver = self.ctx.call_receiver(node)
+        function = node.child_by_field_name("function")
+        name = (last_path_segment(function) if function is not None else None) or ""
+        receiver = function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
         vocabulary = self.ctx.vocabulary
         if vocabulary.is_helper(name):
             out.parts.append(KeyPart(name, "helper", node))
