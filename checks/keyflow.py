@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
-from checks.parsing import query
+from checks.parsing import matches
 from checks.vocabulary import Vocabulary
 
 PASSTHROUGH_METHODS = frozenset({
@@ -81,17 +81,81 @@ class KeyComposition:
         return "[" + ", ".join(dict.fromkeys(p.text for p in self.parts if p.kind != "literal")) + "]"
 
 
-# What a function body binds, found by one query over the body (a subtree query walks in C,
-# several times faster than visiting the nodes from Python).
-_BODY_BINDINGS = f"""
+# What function bodies bind. A whole-file query joins the query all rules share (see
+# ``checks.query_batch``), so finding these costs no walk of its own; each function's share
+# is then sorted out by position.
+_FILE_BINDINGS = f"""
+(function_item body: (_)? @body) @function
 (let_declaration) @let
 [(for_expression) (closure_expression)] @iteration
 (assignment_expression left: (identifier) @target) @update
 (compound_assignment_expr left: (identifier) @target) @update
 ((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
   (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
-(function_item) @nested
 """
+
+
+@dataclass
+class _BodyBindings:
+    lets: list[Node] = field(default_factory=list)
+    iterations: list[Node] = field(default_factory=list)
+    updates: list[tuple[Node, Node]] = field(default_factory=list)  # (update, the variable it changes)
+
+
+class _FileBindings:
+    """The ``let``s, loops, closures and updates of every function body of a file, each filed
+    under the innermost function whose body holds it (a nested ``fn`` binds its own names)."""
+
+    def __init__(self, root: Node):
+        self._root = root
+        self._by_function: dict[int, _BodyBindings] | None = None
+
+    def of(self, function: Node) -> _BodyBindings:
+        if self._by_function is None:
+            self._by_function = self._index()
+        return self._by_function.get(function.id) or _BodyBindings()
+
+    def _index(self) -> dict[int, _BodyBindings]:
+        functions: list[tuple[Node, Node | None]] = []
+        found_nodes: list[tuple[Node, str, Node | None]] = []
+        for _, found in matches(_FILE_BINDINGS, self._root):
+            if "function" in found:
+                body = found.get("body")
+                functions.append((found["function"][0], body[0] if body else None))
+            elif "let" in found:
+                found_nodes.append((found["let"][0], "let", None))
+            elif "iteration" in found:
+                found_nodes.append((found["iteration"][0], "iteration", None))
+            else:
+                found_nodes.append((found["update"][0], "update", found["target"][0]))
+        functions.sort(key=lambda entry: entry[0].start_byte)
+        found_nodes.sort(key=lambda entry: entry[0].start_byte)
+        by_function: dict[int, _BodyBindings] = {}
+        # Functions nest, so the ones around a position form a chain: innermost last.
+        around: list[tuple[Node, Node | None]] = []
+        next_function = 0
+        for node, kind, target in found_nodes:
+            start = node.start_byte
+            while next_function < len(functions) and functions[next_function][0].start_byte <= start:
+                around.append(functions[next_function])
+                next_function += 1
+            while around and around[-1][0].end_byte <= start:
+                around.pop()
+            if not around:
+                continue
+            function, body = around[-1]
+            if body is None or not (body.start_byte <= start and node.end_byte <= body.end_byte):
+                continue
+            bindings = by_function.get(function.id)
+            if bindings is None:
+                bindings = by_function[function.id] = _BodyBindings()
+            if kind == "let":
+                bindings.lets.append(node)
+            elif kind == "iteration":
+                bindings.iterations.append(node)
+            else:
+                bindings.updates.append((node, target))
+        return by_function
 
 
 def _walk_order(node: Node) -> tuple[int, int]:
@@ -103,8 +167,9 @@ def _walk_order(node: Node) -> tuple[int, int]:
 class FunctionScope:
     """Bindings of one function body, indexed on first use: ``let`` names and parameters."""
 
-    def __init__(self, function: Node | None):
+    def __init__(self, function: Node | None, file_bindings: _FileBindings):
         self.function = function
+        self._file_bindings = file_bindings
         self._parameters: dict[str, tuple[Node, str]] | None = None
         self._lets: dict[str, list[Node]] | None = None
         self._appends: dict[str, list[Node]] = {}
@@ -153,37 +218,15 @@ class FunctionScope:
 
     def _index_body(self) -> None:
         self._lets = {}
-        body = self.function.child_by_field_name("body") if self.function is not None else None
-        if body is None:
+        if self.function is None:
             return
-        lets: list[Node] = []
-        updates: list[tuple[Node, Node]] = []
-        nested: list[Node] = []
-        for _, found in QueryCursor(query(_BODY_BINDINGS)).matches(body):
-            if "let" in found:
-                lets.append(found["let"][0])
-            elif "iteration" in found:
-                self._iterations.append(found["iteration"][0])
-            elif "update" in found:
-                updates.append((found["update"][0], found["target"][0]))
-            else:
-                nested.append(found["nested"][0])
-        if nested:
-            # A nested `fn` binds its own names: nothing inside it belongs to this body.
-            def outside(node: Node) -> bool:
-                return not any(f.start_byte <= node.start_byte and node.end_byte <= f.end_byte for f in nested)
-
-            lets = [n for n in lets if outside(n)]
-            self._iterations = [n for n in self._iterations if outside(n)]
-            updates = [u for u in updates if outside(u[0])]
-        lets.sort(key=_walk_order)
-        for declaration in lets:
+        bindings = self._file_bindings.of(self.function)
+        for declaration in sorted(bindings.lets, key=_walk_order):
             name = _pattern_name(declaration.child_by_field_name("pattern"))
             if name:
                 self._lets.setdefault(name, []).append(declaration)
-        self._iterations.sort(key=_walk_order)
-        updates.sort(key=lambda update: _walk_order(update[0]))
-        for update, target in updates:
+        self._iterations = sorted(bindings.iterations, key=_walk_order)
+        for update, target in sorted(bindings.updates, key=lambda update: _walk_order(update[0])):
             self._appends.setdefault(node_text(target), []).append(update)
 
     def binding_before(self, name: str, use: Node) -> Node | None:
@@ -299,6 +342,10 @@ class KeyTracer:
         self.ctx = ctx
         # A function's index depends only on the tree, so all rules share one per file.
         self._scopes: dict[int, FunctionScope] = ctx.function_scopes
+        bindings = getattr(ctx, "_keyflow_file_bindings", None)
+        if bindings is None:
+            bindings = ctx._keyflow_file_bindings = _FileBindings(ctx.root)
+        self._file_bindings = bindings
 
     def scope_of(self, node: Node) -> FunctionScope:
         return self.function_scope(self.ctx.enclosing(node, ("function_item",)))
@@ -308,7 +355,7 @@ class KeyTracer:
         key = function.id if function is not None else -1
         scope = self._scopes.get(key)
         if scope is None:
-            scope = FunctionScope(function)
+            scope = FunctionScope(function, self._file_bindings)
             self._scopes[key] = scope
         return scope
 
