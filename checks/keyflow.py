@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -31,9 +32,9 @@ MAX_DEPTH = 14
 _INLINE_ARG = re.compile(r"\{([^\W\d]\w*)(?:[:}])")
 
 
-@dataclass(frozen=True)
-class KeyPart:
-    """One ingredient of a key: an identifier, field path, parameter, literal or call."""
+class KeyPart(NamedTuple):
+    """One ingredient of a key: an identifier, field path, parameter, literal or call (a named
+    tuple: traces build many, and a frozen dataclass is several times slower to build)."""
 
     text: str
     kind: str  # identifier | field | parameter | literal | helper | call | struct-field | type

@@ -142,7 +142,7 @@ def is_secret_env_name(name: str) -> bool:
     return ordered[-1] not in SETTING_HEAD_WORDS
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TenantContext:
     """Something in reach of a lookup that says which tenant (or pack, or flow) is served."""
 
@@ -150,6 +150,9 @@ class TenantContext:
     node: Node
     kind: str  # tenant | pack | per-pack
     fix_argument: str | None = None
+
+
+_UNKNOWN = object()
 
 
 class LookupSite:
@@ -161,46 +164,55 @@ class LookupSite:
         self.call = call
         self._tracer = tracer
         self._ancestors: list[Node] = []
-        self._next: Node | None = call.parent
+        self._walked_to: Node | None = call  # the last node whose parent is known
+        self._function = self._impl = _UNKNOWN
 
-    def _walk(self):
-        """The call's ancestors, innermost first, extending the walk as the caller iterates."""
+    def _ancestor(self, index: int) -> Node | None:
+        """The ``index``-th ancestor (0: the parent), walking up as far as needed."""
         ancestors = self._ancestors
-        yield from ancestors
-        while self._next is not None:
-            node = self._next
-            ancestors.append(node)
-            self._next = node.parent
-            yield node
+        while index >= len(ancestors):
+            if self._walked_to is None:
+                return None
+            self._walked_to = self._walked_to.parent
+            if self._walked_to is None:
+                return None
+            ancestors.append(self._walked_to)
+        return ancestors[index]
 
     def innermost(self, kinds: tuple[str, ...], above: Node | None = None) -> Node | None:
         """The nearest ancestor of one of ``kinds``, above ``above`` (itself an ancestor) when
         given: what `AnalysisContext.enclosing` finds."""
-        passed = above is None
-        for node in self._walk():
-            if not passed:
-                passed = node == above
-            elif node.type in kinds:
+        index = 0 if above is None else self._ancestors.index(above) + 1
+        node = self._ancestor(index)
+        while node is not None:
+            if node.type in kinds:
                 return node
+            index += 1
+            node = self._ancestor(index)
         return None
 
     def all_of(self, kind: str) -> list[Node]:
-        return [node for node in self._walk() if node.type == kind]
+        self.innermost(())
+        return [node for node in self._ancestors if node.type == kind]
 
-    @cached_property
+    @property
     def function(self) -> Node | None:
-        return self.innermost(("function_item",))
+        if self._function is _UNKNOWN:
+            self._function = self.innermost(("function_item",))
+        return self._function
 
     @property
     def scope(self) -> FunctionScope:
         return self._tracer.function_scope(self.function)
 
-    @cached_property
+    @property
     def impl(self) -> Node | None:
-        return self.innermost(("impl_item",))
+        if self._impl is _UNKNOWN:
+            self._impl = self.innermost(("impl_item",))
+        return self._impl
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SecretLookup:
     """One call that reads a secret, with the expression that names the secret."""
 
