@@ -497,34 +497,32 @@ class KeyTracer:
         token_tree = next((c for c in node.named_children if c.type == "token_tree"), None)
         if token_tree is None:
             return
+        helpers = self.ctx.vocabulary.helpers
         for token_path in _token_paths(token_tree):
             first = token_path[0]
-            if first.type in ("string_literal", "raw_string_literal"):
-                literal_text = node_text(first)
-                out.parts.append(KeyPart(literal_text, "literal", first))
-                for inline in _INLINE_ARG.findall(literal_text):
+            first_kind = first.type
+            first_text = node_text(first)
+            if first_kind in ("string_literal", "raw_string_literal"):
+                out.parts.append(KeyPart(first_text, "literal", first))
+                for inline in _INLINE_ARG.findall(first_text):
                     self._trace_identifier(first, inline, out, scope, depth + 1, visiting)
                 continue
             if len(token_path) == 1:
-                if first.type == "identifier":
-                    self._trace_identifier(first, node_text(first), out, scope, depth + 1, visiting)
+                if first_kind == "identifier":
+                    self._trace_identifier(first, first_text, out, scope, depth + 1, visiting)
                 continue
-            dotted = ".".join(node_text(t) for t in token_path)
-            if vocabulary_helper_call(self.ctx.vocabulary, token_path):
-                out.parts.append(KeyPart(node_text(token_path[-1]), "helper", first))
+            texts = [first_text, *(node_text(t) for t in token_path[1:])]
+            if any(text in helpers for text in texts):
+                out.parts.append(KeyPart(texts[-1], "helper", first))
                 continue
-            root = node_text(first)
-            parameter = scope.parameters.get(root)
-            out.parts.append(KeyPart(dotted, "field", first, parameter[1] if parameter else ""))
-            if parameter is None and first.type == "identifier":
-                binding = scope.binding_before(root, first)
-                if binding is not None and binding.child_by_field_name("value") is not None:
+            parameter = scope.parameters.get(first_text)
+            out.parts.append(KeyPart(".".join(texts), "field", first, parameter[1] if parameter else ""))
+            if parameter is None and first_kind == "identifier":
+                binding = scope.binding_before(first_text, first)
+                value = binding.child_by_field_name("value") if binding is not None else None
+                if value is not None:
                     out.composed_at.append(binding)
-                    self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
-
-
-def vocabulary_helper_call(vocabulary: Vocabulary, token_path: list[Node]) -> bool:
-    return any(node_text(t) in vocabulary.helpers for t in token_path)
+                    self._trace(value, out, scope, depth + 1, visiting)
 
 
 def _token_paths(token_tree: Node) -> list[list[Node]]:
@@ -535,13 +533,14 @@ def _token_paths(token_tree: Node) -> list[list[Node]]:
     paths: list[list[Node]] = []
     current: list[Node] = []
     joiner_pending = False
-    for token in _flat_tokens(token_tree):
+    tokens: list[Node] = []
+    _flat_tokens(token_tree, tokens)
+    for token in tokens:
         kind = token.type
         if kind in ("identifier", "self", "field_identifier", "integer_literal") and (joiner_pending or not current):
-            if not current or joiner_pending:
-                current.append(token)
-                joiner_pending = False
-                continue
+            current.append(token)
+            joiner_pending = False
+            continue
         if kind in (".", "::") and current:
             joiner_pending = True
             continue
@@ -558,9 +557,9 @@ def _token_paths(token_tree: Node) -> list[list[Node]]:
     return paths
 
 
-def _flat_tokens(token_tree: Node):
+def _flat_tokens(token_tree: Node, into: list[Node]) -> None:
     for child in token_tree.children:
         if child.type == "token_tree":
-            yield from _flat_tokens(child)
+            _flat_tokens(child, into)
         else:
-            yield child
+            into.append(child)
