@@ -90,10 +90,7 @@ class EnvBackendCheck:
         extra = extra.replace("\\", "\\\\")
         self.path_query = PATH_QUERY.replace("{extra}", extra)
         self.value_query = VALUE_QUERY.replace("{extra}", extra)
-        self.declarations = {
-            node_text(found["name"][0]): found["item"][0]
-            for _, found in matches("[(struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name)] @item", ctx.root)
-        }
+        self._declarations: dict[str, Node | None] = {}
 
     def findings(self):
         seen: set[int] = set()
@@ -258,9 +255,28 @@ class EnvBackendCheck:
         words = _words(self.ctx.callee_name(expression) or "")
         return bool(words & GUARD_CALL_WORDS) and bool(words & (ENV_WORDS | self.guard_words))
 
+    def _declaration(self, type_name: str) -> Node | None:
+        """The last struct or enum declared here as ``type_name``. Only findings ask, so it is
+        looked up by name (found in the text, confirmed on the tree) rather than by a query
+        every file would pay for."""
+        if type_name not in self._declarations:
+            data, root = self.ctx.source.data, self.ctx.root
+            needle = type_name.encode()
+            declaration = None
+            position = data.find(needle) if needle else -1
+            while position != -1:
+                name = root.descendant_for_byte_range(position, position + len(needle))
+                if name is not None and name.type == "type_identifier" and name.start_byte == position and name.end_byte == position + len(needle):
+                    item = name.parent
+                    if item is not None and item.type in ("struct_item", "enum_item") and item.child_by_field_name("name") == name:
+                        declaration = item
+                position = data.find(needle, position + 1)
+            self._declarations[type_name] = declaration
+        return self._declarations[type_name]
+
     def _finding(self, site: Node, type_name: str, description: str):
         related = []
-        declaration = self.declarations.get(type_name)
+        declaration = self._declaration(type_name)
         if declaration is not None:
             label = "secrets backend choices declared here" if declaration.type == "enum_item" else "env-backed secrets type declared here"
             related.append(self.ctx.related(declaration, label))
