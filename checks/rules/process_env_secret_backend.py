@@ -118,17 +118,24 @@ class EnvBackendCheck:
             type_name, description = self._judge_path(site, type_node, node_text(member))
             if description:
                 yield site, type_name, description, node_text(member) in ENV_VARIANTS
-        for _, found in matches(self.value_query, ctx.root):
+        for _, found in self._matches_if_named(self.value_query, (b"Env", b"Dotenv", *(n.encode() for n in self.extra_backends))):
             type_name = node_text(found["type"][0])
             site = found["site"][0]
             if site.type == "scoped_identifier" and site.parent is not None and site.parent.type == "scoped_identifier":
                 continue  # `crate::EnvSecrets::new`: judged as a path with its member
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
                 yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment", False
-        for _, found in matches(DEFAULT_VARIANT_QUERY, ctx.root):
+        for _, found in self._matches_if_named(DEFAULT_VARIANT_QUERY, (b"Secret", b"Credential")):
             variant = found["variant"][0]
             if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(variant.parent)):
                 yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`", True
+
+    def _matches_if_named(self, query_source: str, words: tuple[bytes, ...]):
+        """The query's matches, asked for only when the file holds one of the ``words`` its
+        text predicates require: code that never asks keeps the query out of the pass all
+        rules share (most files name no env-backed type)."""
+        data = self.ctx.source.data
+        return matches(query_source, self.ctx.root) if any(word in data for word in words) else ()
 
     def _judge_path(self, site: Node, type_node: Node, member: str) -> tuple[str, str | None]:
         segments = self.ctx.path_segments(type_node)

@@ -164,31 +164,25 @@ class LookupSite:
         self.call = call
         self._tracer = tracer
         self._ancestors: list[Node] = []
-        self._walked_to: Node | None = call  # the last node whose parent is known
+        self._highest: Node | None = call  # the highest node reached; None once past the root
         self._function = self._impl = _UNKNOWN
-
-    def _ancestor(self, index: int) -> Node | None:
-        """The ``index``-th ancestor (0: the parent), walking up as far as needed."""
-        ancestors = self._ancestors
-        while index >= len(ancestors):
-            if self._walked_to is None:
-                return None
-            self._walked_to = self._walked_to.parent
-            if self._walked_to is None:
-                return None
-            ancestors.append(self._walked_to)
-        return ancestors[index]
 
     def innermost(self, kinds: tuple[str, ...], above: Node | None = None) -> Node | None:
         """The nearest ancestor of one of ``kinds``, above ``above`` (itself an ancestor) when
         given: what `AnalysisContext.enclosing` finds."""
-        index = 0 if above is None else self._ancestors.index(above) + 1
-        node = self._ancestor(index)
-        while node is not None:
+        ancestors = self._ancestors
+        for node in ancestors[ancestors.index(above) + 1 :] if above is not None else ancestors:
             if node.type in kinds:
                 return node
-            index += 1
-            node = self._ancestor(index)
+        node = self._highest
+        while node is not None:
+            node = node.parent
+            if node is not None:
+                ancestors.append(node)
+                if node.type in kinds:
+                    self._highest = node
+                    return node
+        self._highest = None
         return None
 
     def all_of(self, kind: str) -> list[Node]:
