@@ -101,7 +101,6 @@ CALL_QUERY = """
 """
 SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|^var$|^var_os$"
 STRUCT_QUERY = "(struct_item name: (type_identifier) @name body: (field_declaration_list) @fields)"
-_TYPE_WORD = re.compile(r"\w+")
 STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type)
 (const_item name: (identifier) @name type: (_) @type)
@@ -275,8 +274,12 @@ class FileIndex:
         return scoped
 
 
+_TYPE_WORD = re.compile(r"\w+")
+
+
 @lru_cache(maxsize=8192)
 def _type_names(type_text: str) -> tuple[str, ...]:
+    """The capitalised words of a type: `Arc<dyn SecretStore>` → (Arc, SecretStore)."""
     return tuple(word for word in _TYPE_WORD.findall(type_text) if word[:1].isupper())
 
 
