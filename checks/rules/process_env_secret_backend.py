@@ -14,6 +14,7 @@ import re
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, attribute_texts, node_text
+from checks.keyflow import nodes_spelled
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers
@@ -263,21 +264,14 @@ class EnvBackendCheck:
         return bool(words & GUARD_CALL_WORDS) and bool(words & (ENV_WORDS | self.guard_words))
 
     def _declaration(self, type_name: str) -> Node | None:
-        """The last struct or enum declared here as ``type_name``. Only findings ask, so it is
-        looked up by name (found in the text, confirmed on the tree) rather than by a query
-        every file would pay for."""
+        """The last struct or enum declared here as ``type_name``: only findings ask, so it
+        is looked up by name rather than by a query every file would pay for."""
         if type_name not in self._declarations:
-            data, root = self.ctx.source.data, self.ctx.root
-            needle = type_name.encode()
             declaration = None
-            position = data.find(needle) if needle else -1
-            while position != -1:
-                name = root.descendant_for_byte_range(position, position + len(needle))
-                if name is not None and name.type == "type_identifier" and name.start_byte == position and name.end_byte == position + len(needle):
-                    item = name.parent
-                    if item is not None and item.type in ("struct_item", "enum_item") and item.child_by_field_name("name") == name:
-                        declaration = item
-                position = data.find(needle, position + 1)
+            for name in nodes_spelled(self.ctx, type_name):
+                item = name.parent if name.type == "type_identifier" else None
+                if item is not None and item.type in ("struct_item", "enum_item") and item.child_by_field_name("name") == name:
+                    declaration = item
             self._declarations[type_name] = declaration
         return self._declarations[type_name]
 

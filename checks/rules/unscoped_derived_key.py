@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from checks.context import node_text
 from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
-from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
+from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer, nodes_spelled
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
@@ -163,21 +163,9 @@ def _in_tenant_impl(ctx, node: Node) -> bool:
 
 
 def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
-    """Identifiers named ``name`` in ``function`` from byte ``after`` on, the last first:
-    found in the text and confirmed on the tree, which costs far less than visiting every
-    node of the function."""
-    data = ctx.source.data
-    needle = name.encode()
-    end = function.end_byte
-    uses: list[Node] = []
-    position = data.find(needle, max(after, function.start_byte), end)
-    while position != -1:
-        node = ctx.root.descendant_for_byte_range(position, position + len(needle))
-        if node is not None and node.type == "identifier" and node.start_byte == position and node.end_byte == position + len(needle):
-            uses.append(node)
-        position = data.find(needle, position + 1, end)
-    uses.reverse()
-    return uses
+    """Identifiers named ``name`` in ``function`` from byte ``after`` on, the last first."""
+    spelled = nodes_spelled(ctx, name, max(after, function.start_byte), function.end_byte)
+    return [node for node in reversed(spelled) if node.type == "identifier"]
 
 
 def _key_constructor(call: Node | None) -> bool:
