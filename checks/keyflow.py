@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
+from checks.parsing import matches
 from checks.vocabulary import Vocabulary
 
 PASSTHROUGH_METHODS = frozenset({
@@ -30,9 +32,9 @@ MAX_DEPTH = 14
 _INLINE_ARG = re.compile(r"\{([^\W\d]\w*)(?:[:}])")
 
 
-@dataclass(frozen=True)
-class KeyPart:
-    """One ingredient of a key: an identifier, field path, parameter, literal or call."""
+class KeyPart(NamedTuple):
+    """One ingredient of a key: an identifier, field path, parameter, literal or call (a named
+    tuple: traces build many, and a frozen dataclass is several times slower to build)."""
 
     text: str
     kind: str  # identifier | field | parameter | literal | helper | call | struct-field | type
@@ -80,62 +82,153 @@ class KeyComposition:
         return "[" + ", ".join(dict.fromkeys(p.text for p in self.parts if p.kind != "literal")) + "]"
 
 
+# What function bodies bind. A whole-file query joins the query all rules share (see
+# ``checks.query_batch``), so finding these costs no walk of its own; each function's share
+# is then sorted out by position.
+_FILE_BINDINGS = f"""
+(function_item body: (_)? @body) @function
+(let_declaration) @let
+[(for_expression) (closure_expression)] @iteration
+(assignment_expression left: (identifier) @target) @update
+(compound_assignment_expr left: (identifier) @target) @update
+((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
+  (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
+"""
+
+
+@dataclass
+class _BodyBindings:
+    lets: list[Node] = field(default_factory=list)
+    iterations: list[Node] = field(default_factory=list)
+    updates: list[tuple[Node, Node]] = field(default_factory=list)  # (update, the variable it changes)
+
+
+class _FileBindings:
+    """The ``let``s, loops, closures and updates of every function body of a file, each filed
+    under the innermost function whose body holds it (a nested ``fn`` binds its own names)."""
+
+    def __init__(self, root: Node):
+        self._root = root
+        self._by_function: dict[int, _BodyBindings] | None = None
+
+    def of(self, function: Node) -> _BodyBindings:
+        if self._by_function is None:
+            self._by_function = self._index()
+        return self._by_function.get(function.id) or _BodyBindings()
+
+    def _index(self) -> dict[int, _BodyBindings]:
+        functions: list[tuple[Node, Node | None]] = []
+        found_nodes: list[tuple[Node, str, Node | None]] = []
+        for _, found in matches(_FILE_BINDINGS, self._root):
+            if "function" in found:
+                body = found.get("body")
+                functions.append((found["function"][0], body[0] if body else None))
+            elif "let" in found:
+                found_nodes.append((found["let"][0], "let", None))
+            elif "iteration" in found:
+                found_nodes.append((found["iteration"][0], "iteration", None))
+            else:
+                found_nodes.append((found["update"][0], "update", found["target"][0]))
+        functions.sort(key=lambda entry: entry[0].start_byte)
+        found_nodes.sort(key=lambda entry: entry[0].start_byte)
+        by_function: dict[int, _BodyBindings] = {}
+        # Functions nest, so the ones around a position form a chain: innermost last.
+        around: list[tuple[Node, Node | None]] = []
+        next_function = 0
+        for node, kind, target in found_nodes:
+            start = node.start_byte
+            while next_function < len(functions) and functions[next_function][0].start_byte <= start:
+                around.append(functions[next_function])
+                next_function += 1
+            while around and around[-1][0].end_byte <= start:
+                around.pop()
+            if not around:
+                continue
+            function, body = around[-1]
+            if body is None or not (body.start_byte <= start and node.end_byte <= body.end_byte):
+                continue
+            bindings = by_function.get(function.id)
+            if bindings is None:
+                bindings = by_function[function.id] = _BodyBindings()
+            if kind == "let":
+                bindings.lets.append(node)
+            elif kind == "iteration":
+                bindings.iterations.append(node)
+            else:
+                bindings.updates.append((node, target))
+        return by_function
+
+
+def _walk_order(node: Node) -> tuple[int, int]:
+    """Sorts nodes as a walk that takes children right to left reaches them (later statements
+    first, an enclosing node before what it holds): the order rules' related locations follow."""
+    return -node.end_byte, node.start_byte
+
+
 class FunctionScope:
-    """Bindings of one function body, indexed once: ``let`` names and parameters."""
+    """Bindings of one function body, indexed on first use: ``let`` names and parameters."""
 
-    def __init__(self, function: Node | None):
+    def __init__(self, function: Node | None, file_bindings: _FileBindings):
         self.function = function
-        self.lets: dict[str, list[Node]] = {}
-        self.appends: dict[str, list[Node]] = {}
-        self.parameters: dict[str, tuple[Node, str]] = {}
+        self._file_bindings = file_bindings
+        self._parameters: dict[str, tuple[Node, str]] | None = None
+        self._lets: dict[str, list[Node]] | None = None
+        self._appends: dict[str, list[Node]] = {}
         # `for` loops and closures of the body: what their variables are drawn from.
-        self.iterations: list[Node] = []
-        if function is None:
-            return
-        self._index_parameters(function)
-        body = function.child_by_field_name("body")
-        if body is not None:
-            self._index_body(body)
+        self._iterations: list[Node] = []
 
-    def _index_parameters(self, function: Node) -> None:
-        parameters = function.child_by_field_name("parameters")
+    @property
+    def parameters(self) -> dict[str, tuple[Node, str]]:
+        if self._parameters is None:
+            self._parameters = self._index_parameters()
+        return self._parameters
+
+    @property
+    def lets(self) -> dict[str, list[Node]]:
+        if self._lets is None:
+            self._index_body()
+        return self._lets
+
+    @property
+    def appends(self) -> dict[str, list[Node]]:
+        if self._lets is None:
+            self._index_body()
+        return self._appends
+
+    @property
+    def iterations(self) -> list[Node]:
+        if self._lets is None:
+            self._index_body()
+        return self._iterations
+
+    def _index_parameters(self) -> dict[str, tuple[Node, str]]:
+        indexed: dict[str, tuple[Node, str]] = {}
+        parameters = self.function.child_by_field_name("parameters") if self.function is not None else None
         if parameters is None:
-            return
+            return indexed
         for parameter in parameters.named_children:
             if parameter.type == "parameter":
                 pattern = parameter.child_by_field_name("pattern")
                 type_node = parameter.child_by_field_name("type")
                 name = _pattern_name(pattern)
                 if name:
-                    self.parameters[name] = (parameter, node_text(type_node) if type_node is not None else "")
+                    indexed[name] = (parameter, node_text(type_node) if type_node is not None else "")
             elif parameter.type == "identifier":
-                self.parameters[node_text(parameter)] = (parameter, "")
+                indexed[node_text(parameter)] = (parameter, "")
+        return indexed
 
-    def _index_body(self, body: Node) -> None:
-        stack = [body]
-        while stack:
-            node = stack.pop()
-            kind = node.type
-            if kind == "let_declaration":
-                name = _pattern_name(node.child_by_field_name("pattern"))
-                if name:
-                    self.lets.setdefault(name, []).append(node)
-            elif kind == "for_expression" or kind == "closure_expression":
-                self.iterations.append(node)
-            elif kind == "assignment_expression" or kind == "compound_assignment_expr":
-                left = node.child_by_field_name("left")
-                if left is not None and left.type == "identifier":
-                    self.appends.setdefault(node_text(left), []).append(node)
-            elif kind == "call_expression":
-                function = node.child_by_field_name("function")
-                if function is not None and function.type == "field_expression":
-                    method = function.child_by_field_name("field")
-                    receiver = function.child_by_field_name("value")
-                    if method is not None and receiver is not None and receiver.type == "identifier" and node_text(method) in APPENDING_METHODS:
-                        self.appends.setdefault(node_text(receiver), []).append(node)
-            if kind in ("function_item",) and node is not body:
-                continue
-            stack.extend(node.named_children)
+    def _index_body(self) -> None:
+        self._lets = {}
+        if self.function is None:
+            return
+        bindings = self._file_bindings.of(self.function)
+        for declaration in sorted(bindings.lets, key=_walk_order):
+            name = _pattern_name(declaration.child_by_field_name("pattern"))
+            if name:
+                self._lets.setdefault(name, []).append(declaration)
+        self._iterations = sorted(bindings.iterations, key=_walk_order)
+        for update, target in sorted(bindings.updates, key=lambda update: _walk_order(update[0])):
+            self._appends.setdefault(node_text(target), []).append(update)
 
     def binding_before(self, name: str, use: Node) -> Node | None:
         """The latest ``let name`` that ends before ``use`` and whose block encloses it."""
@@ -223,6 +316,45 @@ def _pattern_name(pattern: Node | None) -> str | None:
     return None
 
 
+def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | None = None) -> list[Node]:
+    """The smallest nodes whose source is exactly ``text`` within bytes [start, end), in
+    source order: found by searching the bytes and confirmed on the tree, which costs far
+    less than visiting every node of a function or file."""
+    data = ctx.source.data
+    needle = text.encode()
+    if not needle:
+        return []
+    end = len(data) if end is None else end
+    found: list[Node] = []
+    position = data.find(needle, start, end)
+    while position != -1:
+        node = ctx.root.descendant_for_byte_range(position, position + len(needle))
+        if node is not None and node.start_byte == position and node.end_byte == position + len(needle):
+            found.append(node)
+        position = data.find(needle, position + 1, end)
+    return found
+
+
+def last_path_segment(node: Node) -> str | None:
+    """``ctx.path_segments(node)[-1]`` without building the segments: ``get_secret`` for
+    ``a.b.get_secret``, ``var`` for ``std::env::var`` (None when there are none)."""
+    while True:
+        kind = node.type
+        if kind == "scoped_identifier":
+            last, rest = node.child_by_field_name("name"), node.child_by_field_name("path")
+        elif kind == "field_expression":
+            last, rest = node.child_by_field_name("field"), node.child_by_field_name("value")
+        elif kind == "generic_function":
+            last, rest = None, node.child_by_field_name("function")
+        else:
+            return node_text(node)
+        if last is not None:
+            return node_text(last)
+        if rest is None:
+            return None
+        node = rest
+
+
 class KeyTracer:
     """Traces key expressions within one file; caches function indexes."""
 
@@ -230,19 +362,27 @@ class KeyTracer:
         self.ctx = ctx
         # A function's index depends only on the tree, so all rules share one per file.
         self._scopes: dict[int, FunctionScope] = ctx.function_scopes
+        bindings = getattr(ctx, "_keyflow_file_bindings", None)
+        if bindings is None:
+            bindings = ctx._keyflow_file_bindings = _FileBindings(ctx.root)
+        self._file_bindings = bindings
 
     def scope_of(self, node: Node) -> FunctionScope:
-        function = self.ctx.enclosing(node, ("function_item",))
+        return self.function_scope(self.ctx.enclosing(node, ("function_item",)))
+
+    def function_scope(self, function: Node | None) -> FunctionScope:
+        """The scope of ``function`` (None: code outside any function)."""
         key = function.id if function is not None else -1
         scope = self._scopes.get(key)
         if scope is None:
-            scope = FunctionScope(function)
+            scope = FunctionScope(function, self._file_bindings)
             self._scopes[key] = scope
         return scope
 
-    def trace(self, expression: Node) -> KeyComposition:
+    def trace(self, expression: Node, scope: FunctionScope | None = None) -> KeyComposition:
+        """``scope``: the scope of the function holding ``expression``, when the caller has it."""
         composition = KeyComposition(expression)
-        self._trace(expression, composition, self.scope_of(expression), 0, set())
+        self._trace(expression, composition, scope or self.scope_of(expression), 0, set())
         return composition
 
     def _trace(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
@@ -331,8 +471,9 @@ class KeyTracer:
                 self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
 
     def _trace_call(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
-        name = self.ctx.callee_name(node) or ""
-        receiver = self.ctx.call_receiver(node)
+        function = node.child_by_field_name("function")
+        name = (last_path_segment(function) if function is not None else None) or ""
+        receiver = function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
         vocabulary = self.ctx.vocabulary
         if vocabulary.is_helper(name):
             out.parts.append(KeyPart(name, "helper", node))
@@ -375,34 +516,32 @@ class KeyTracer:
         token_tree = next((c for c in node.named_children if c.type == "token_tree"), None)
         if token_tree is None:
             return
+        helpers = self.ctx.vocabulary.helpers
         for token_path in _token_paths(token_tree):
             first = token_path[0]
-            if first.type in ("string_literal", "raw_string_literal"):
-                literal_text = node_text(first)
-                out.parts.append(KeyPart(literal_text, "literal", first))
-                for inline in _INLINE_ARG.findall(literal_text):
+            first_kind = first.type
+            first_text = node_text(first)
+            if first_kind in ("string_literal", "raw_string_literal"):
+                out.parts.append(KeyPart(first_text, "literal", first))
+                for inline in _INLINE_ARG.findall(first_text):
                     self._trace_identifier(first, inline, out, scope, depth + 1, visiting)
                 continue
             if len(token_path) == 1:
-                if first.type == "identifier":
-                    self._trace_identifier(first, node_text(first), out, scope, depth + 1, visiting)
+                if first_kind == "identifier":
+                    self._trace_identifier(first, first_text, out, scope, depth + 1, visiting)
                 continue
-            dotted = ".".join(node_text(t) for t in token_path)
-            if vocabulary_helper_call(self.ctx.vocabulary, token_path):
-                out.parts.append(KeyPart(node_text(token_path[-1]), "helper", first))
+            texts = [first_text, *(node_text(t) for t in token_path[1:])]
+            if any(text in helpers for text in texts):
+                out.parts.append(KeyPart(texts[-1], "helper", first))
                 continue
-            root = node_text(first)
-            parameter = scope.parameters.get(root)
-            out.parts.append(KeyPart(dotted, "field", first, parameter[1] if parameter else ""))
-            if parameter is None and first.type == "identifier":
-                binding = scope.binding_before(root, first)
-                if binding is not None and binding.child_by_field_name("value") is not None:
+            parameter = scope.parameters.get(first_text)
+            out.parts.append(KeyPart(".".join(texts), "field", first, parameter[1] if parameter else ""))
+            if parameter is None and first_kind == "identifier":
+                binding = scope.binding_before(first_text, first)
+                value = binding.child_by_field_name("value") if binding is not None else None
+                if value is not None:
                     out.composed_at.append(binding)
-                    self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
-
-
-def vocabulary_helper_call(vocabulary: Vocabulary, token_path: list[Node]) -> bool:
-    return any(node_text(t) in vocabulary.helpers for t in token_path)
+                    self._trace(value, out, scope, depth + 1, visiting)
 
 
 def _token_paths(token_tree: Node) -> list[list[Node]]:
@@ -413,13 +552,14 @@ def _token_paths(token_tree: Node) -> list[list[Node]]:
     paths: list[list[Node]] = []
     current: list[Node] = []
     joiner_pending = False
-    for token in _flat_tokens(token_tree):
+    tokens: list[Node] = []
+    _flat_tokens(token_tree, tokens)
+    for token in tokens:
         kind = token.type
         if kind in ("identifier", "self", "field_identifier", "integer_literal") and (joiner_pending or not current):
-            if not current or joiner_pending:
-                current.append(token)
-                joiner_pending = False
-                continue
+            current.append(token)
+            joiner_pending = False
+            continue
         if kind in (".", "::") and current:
             joiner_pending = True
             continue
@@ -436,9 +576,9 @@ def _token_paths(token_tree: Node) -> list[list[Node]]:
     return paths
 
 
-def _flat_tokens(token_tree: Node):
+def _flat_tokens(token_tree: Node, into: list[Node]) -> None:
     for child in token_tree.children:
         if child.type == "token_tree":
-            yield from _flat_tokens(child)
+            _flat_tokens(child, into)
         else:
-            yield child
+            into.append(child)

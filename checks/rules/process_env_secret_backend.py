@@ -14,6 +14,7 @@ import re
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, attribute_texts, node_text
+from checks.keyflow import nodes_spelled
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers
@@ -90,10 +91,7 @@ class EnvBackendCheck:
         extra = extra.replace("\\", "\\\\")
         self.path_query = PATH_QUERY.replace("{extra}", extra)
         self.value_query = VALUE_QUERY.replace("{extra}", extra)
-        self.declarations = {
-            node_text(found["name"][0]): found["item"][0]
-            for _, found in matches("[(struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name)] @item", ctx.root)
-        }
+        self._declarations: dict[str, Node | None] = {}
 
     def findings(self):
         seen: set[int] = set()
@@ -121,17 +119,24 @@ class EnvBackendCheck:
             type_name, description = self._judge_path(site, type_node, node_text(member))
             if description:
                 yield site, type_name, description, node_text(member) in ENV_VARIANTS
-        for _, found in matches(self.value_query, ctx.root):
+        for _, found in self._matches_if_named(self.value_query, (b"Env", b"Dotenv", *(n.encode() for n in self.extra_backends))):
             type_name = node_text(found["type"][0])
             site = found["site"][0]
             if site.type == "scoped_identifier" and site.parent is not None and site.parent.type == "scoped_identifier":
                 continue  # `crate::EnvSecrets::new`: judged as a path with its member
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
                 yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment", False
-        for _, found in matches(DEFAULT_VARIANT_QUERY, ctx.root):
+        for _, found in self._matches_if_named(DEFAULT_VARIANT_QUERY, (b"Secret", b"Credential")):
             variant = found["variant"][0]
             if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(variant.parent)):
                 yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`", True
+
+    def _matches_if_named(self, query_source: str, words: tuple[bytes, ...]):
+        """The query's matches, asked for only when the file holds one of the ``words`` its
+        text predicates require: code that never asks keeps the query out of the pass all
+        rules share (most files name no env-backed type)."""
+        data = self.ctx.source.data
+        return matches(query_source, self.ctx.root) if any(word in data for word in words) else ()
 
     def _judge_path(self, site: Node, type_node: Node, member: str) -> tuple[str, str | None]:
         segments = self.ctx.path_segments(type_node)
@@ -258,9 +263,21 @@ class EnvBackendCheck:
         words = _words(self.ctx.callee_name(expression) or "")
         return bool(words & GUARD_CALL_WORDS) and bool(words & (ENV_WORDS | self.guard_words))
 
+    def _declaration(self, type_name: str) -> Node | None:
+        """The last struct or enum declared here as ``type_name``: only findings ask, so it
+        is looked up by name rather than by a query every file would pay for."""
+        if type_name not in self._declarations:
+            declaration = None
+            for name in nodes_spelled(self.ctx, type_name):
+                item = name.parent if name.type == "type_identifier" else None
+                if item is not None and item.type in ("struct_item", "enum_item") and item.child_by_field_name("name") == name:
+                    declaration = item
+            self._declarations[type_name] = declaration
+        return self._declarations[type_name]
+
     def _finding(self, site: Node, type_name: str, description: str):
         related = []
-        declaration = self.declarations.get(type_name)
+        declaration = self._declaration(type_name)
         if declaration is not None:
             label = "secrets backend choices declared here" if declaration.type == "enum_item" else "env-backed secrets type declared here"
             related.append(self.ctx.related(declaration, label))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
 from checks.context import node_text
 from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
-from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
+from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer, nodes_spelled
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
@@ -74,6 +75,7 @@ class Destination:
     pack_local: bool = False
 
 
+@lru_cache(maxsize=8192)
 def _is_storage_key_name(name: str) -> bool:
     words = set(words_of(name))
     return bool(words & KEY_WORDS) and not words & NOT_STORAGE_KEY_WORDS
@@ -161,14 +163,9 @@ def _in_tenant_impl(ctx, node: Node) -> bool:
 
 
 def _uses_in_function(ctx, function: Node, name: str, after: int) -> list[Node]:
-    uses: list[Node] = []
-    stack = [function]
-    while stack:
-        node = stack.pop()
-        if node.type == "identifier" and node.start_byte >= after and node_text(node) == name:
-            uses.append(node)
-        stack.extend(node.named_children)
-    return uses
+    """Identifiers named ``name`` in ``function`` from byte ``after`` on, the last first."""
+    spelled = nodes_spelled(ctx, name, max(after, function.start_byte), function.end_byte)
+    return [node for node in reversed(spelled) if node.type == "identifier"]
 
 
 def _key_constructor(call: Node | None) -> bool:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
-from checks.keyflow import KeyComposition, KeyTracer
+from checks.keyflow import FunctionScope, KeyComposition, KeyTracer, last_path_segment
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
@@ -107,6 +107,7 @@ STATIC_QUERY = """
 """
 
 
+@lru_cache(maxsize=8192)
 def is_secret_read_name(name: str) -> bool:
     """`get_secret`, `read_secret_bytes`, `secrets_get`, `fetch_credential` — not `put_secret`,
     and not `load_secrets(path)`, which loads a whole set rather than one secret by key."""
@@ -117,6 +118,7 @@ def is_secret_read_name(name: str) -> bool:
     return bool(words & SINGULAR_SECRET_NOUNS) or (bool(ordered) and ordered[0] in SECRET_NOUNS)
 
 
+@lru_cache(maxsize=8192)
 def is_secret_store_text(text: str) -> bool:
     """A name or type that denotes a secrets store: `secrets`, `SecretsManager`, `vault`."""
     words = words_of(text)
@@ -128,6 +130,7 @@ def is_secret_store_text(text: str) -> bool:
     return bool(word_set & STORE_NOUNS) or words[-1] in ("secrets", "credentials", "creds")
 
 
+@lru_cache(maxsize=8192)
 def is_secret_env_name(name: str) -> bool:
     """`OPENAI_API_KEY`, `DB_PASSWORD` — not `RUST_LOG`, `PORT`, `TOKEN_URL`, or
     `APP_SECRETS_BACKEND`, whose last word says it configures secrets rather than holds one."""
@@ -138,7 +141,7 @@ def is_secret_env_name(name: str) -> bool:
     return ordered[-1] not in SETTING_HEAD_WORDS
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TenantContext:
     """Something in reach of a lookup that says which tenant (or pack, or flow) is served."""
 
@@ -148,7 +151,61 @@ class TenantContext:
     fix_argument: str | None = None
 
 
-@dataclass(frozen=True)
+_UNKNOWN = object()
+
+
+class LookupSite:
+    """What encloses a lookup call: its ancestors, walked up once and only as far as asked
+    (each `Node.parent` descends from the root again), answer every question about the
+    enclosing function, impl, closures and loops."""
+
+    def __init__(self, call: Node, tracer: KeyTracer):
+        self.call = call
+        self._tracer = tracer
+        self._ancestors: list[Node] = []
+        self._highest: Node | None = call  # the highest node reached; None once past the root
+        self._function = self._impl = _UNKNOWN
+
+    def innermost(self, kinds: tuple[str, ...], above: Node | None = None) -> Node | None:
+        """The nearest ancestor of one of ``kinds``, above ``above`` (itself an ancestor) when
+        given: what `AnalysisContext.enclosing` finds."""
+        ancestors = self._ancestors
+        for node in ancestors[ancestors.index(above) + 1 :] if above is not None else ancestors:
+            if node.type in kinds:
+                return node
+        node = self._highest
+        while node is not None:
+            node = node.parent
+            if node is not None:
+                ancestors.append(node)
+                if node.type in kinds:
+                    self._highest = node
+                    return node
+        self._highest = None
+        return None
+
+    def all_of(self, kind: str) -> list[Node]:
+        self.innermost(())
+        return [node for node in self._ancestors if node.type == kind]
+
+    @property
+    def function(self) -> Node | None:
+        if self._function is _UNKNOWN:
+            self._function = self.innermost(("function_item",))
+        return self._function
+
+    @property
+    def scope(self) -> FunctionScope:
+        return self._tracer.function_scope(self.function)
+
+    @property
+    def impl(self) -> Node | None:
+        if self._impl is _UNKNOWN:
+            self._impl = self.innermost(("impl_item",))
+        return self._impl
+
+
+@dataclass(slots=True)
 class SecretLookup:
     """One call that reads a secret, with the expression that names the secret."""
 
@@ -156,52 +213,74 @@ class SecretLookup:
     key: Node
     api: str
     kind: str  # function | store | env
+    site: LookupSite
     receiver: Node | None = None
 
 
 class FileIndex:
-    """Declarations in the file that lookups are judged against: structs and statics."""
+    """Declarations in the file that lookups are judged against: structs and statics, each
+    read from the tree when first asked for (a file asks about a few of its structs)."""
 
     def __init__(self, ctx: AnalysisContext):
-        self.struct_fields: dict[str, list[tuple[str, str, Node]]] = {}
-        for _, found in matches(STRUCT_QUERY, ctx.root):
-            name, fields = found["name"][0], found["fields"][0]
-            entries = self.struct_fields.setdefault(node_text(name), [])
-            for declaration in fields.named_children:
-                if declaration.type == "field_declaration":
-                    field_name = declaration.child_by_field_name("name")
-                    field_type = declaration.child_by_field_name("type")
-                    if field_name is not None:
-                        entries.append((node_text(field_name), node_text(field_type) if field_type is not None else "", declaration))
-        self.static_types: dict[str, str] = {}
-        for _, found in matches(STATIC_QUERY, ctx.root):
-            self.static_types[node_text(found["name"][0])] = node_text(found["type"][0])
+        self._root = ctx.root
+        self._field_lists: dict[str, list[Node]] | None = None
+        self._struct_fields: dict[str, list[tuple[str, str, Node]]] = {}
+        self._static_types: dict[str, str] | None = None
+        self._scoped_types: dict[str, bool] = {}
+
+    def struct_fields(self, struct_name: str) -> list[tuple[str, str, Node]]:
+        """(name, type text, declaration) of each field of the structs named ``struct_name``."""
+        fields = self._struct_fields.get(struct_name)
+        if fields is None:
+            if self._field_lists is None:
+                self._field_lists = {}
+                for _, found in matches(STRUCT_QUERY, self._root):
+                    self._field_lists.setdefault(node_text(found["name"][0]), []).append(found["fields"][0])
+            fields = []
+            for field_list in self._field_lists.get(struct_name, ()):
+                for declaration in field_list.named_children:
+                    if declaration.type == "field_declaration":
+                        field_name = declaration.child_by_field_name("name")
+                        field_type = declaration.child_by_field_name("type")
+                        if field_name is not None:
+                            fields.append((node_text(field_name), node_text(field_type) if field_type is not None else "", declaration))
+            self._struct_fields[struct_name] = fields
+        return fields
+
+    def static_type(self, name: str) -> str:
+        """The declared type of the static or const ``name`` ("" when there is none)."""
+        if self._static_types is None:
+            self._static_types = {}
+            for _, found in matches(STATIC_QUERY, self._root):
+                self._static_types[node_text(found["name"][0])] = node_text(found["type"][0])
+        return self._static_types.get(name, "")
 
     def field_type(self, struct_name: str, field_name: str) -> tuple[str, Node] | None:
-        for name, type_text, declaration in self.struct_fields.get(struct_name, ()):
+        for name, type_text, declaration in self.struct_fields(struct_name):
             if name == field_name:
                 return type_text, declaration
         return None
 
     def struct_has_scope(self, type_text: str, vocabulary) -> bool:
         """A key type declared here with a tenant or pack field (`struct SecretKey { tenant, .. }`)."""
-        for word_run in _type_names(type_text):
-            for name, field_type, _ in self.struct_fields.get(word_run, ()):
-                if vocabulary.is_scope(f"{name} {field_type}"):
-                    return True
-        return False
+        scoped = self._scoped_types.get(type_text)
+        if scoped is None:
+            scoped = any(
+                vocabulary.is_scope(f"{name} {field_type}")
+                for word_run in _type_names(type_text)
+                for name, field_type, _ in self.struct_fields(word_run)
+            )
+            self._scoped_types[type_text] = scoped
+        return scoped
 
 
-def _type_names(type_text: str) -> list[str]:
-    names, current = [], ""
-    for char in type_text + " ":
-        if char.isalnum() or char == "_":
-            current += char
-        else:
-            if current[:1].isupper():
-                names.append(current)
-            current = ""
-    return names
+_TYPE_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8192)
+def _type_names(type_text: str) -> tuple[str, ...]:
+    """The capitalised words of a type: `Arc<dyn SecretStore>` → (Arc, SecretStore)."""
+    return tuple(word for word in _TYPE_WORD.findall(type_text) if word[:1].isupper())
 
 
 def impl_type_name(impl: Node | None) -> str:
@@ -264,8 +343,31 @@ def _ingredients(composition: KeyComposition) -> list:
 
 
 def _short(text: str, limit: int = 48) -> str:
-    flat = re.sub(r"\s+(?=[.?])", "", " ".join(text.split()))
+    # Split and joined, the only whitespace left is single spaces.
+    flat = " ".join(text.split()).replace(" .", ".").replace(" ?", "?")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _call_arguments(call: Node) -> list[Node]:
+    arguments = call.child_by_field_name("arguments")
+    return arguments.named_children if arguments is not None else []
+
+
+def _call_receiver(call: Node) -> Node | None:
+    function = call.child_by_field_name("function")
+    return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
+
+
+@lru_cache(maxsize=64)
+def _call_query(extra_apis: frozenset[str]) -> str:
+    names = SECRET_NAME_PATTERN + "".join(f"|^{re.escape(api)}$" for api in sorted(extra_apis))
+    methods = names + "|^(" + "|".join(sorted(STORE_READ_METHODS)) + ")$"
+    return CALL_QUERY.replace("{names}", names.replace("\\", "\\\\")).replace("{methods}", methods.replace("\\", "\\\\"))
+
+
+@lru_cache(maxsize=64)
+def _receiver_words(extra_receivers: tuple[str, ...]) -> WordSet:
+    return WordSet(extra_receivers)
 
 
 class SecretLookupCheck:
@@ -277,11 +379,10 @@ class SecretLookupCheck:
         self.tracer = KeyTracer(ctx)
         settings = ctx.settings
         self.extra_apis = settings.extra_secret_apis
-        self.extra_receivers = WordSet(tuple(settings.extra_secret_receivers))
+        self.extra_receivers = _receiver_words(tuple(settings.extra_secret_receivers))
         self.startup_functions = settings.startup_functions
-        names = SECRET_NAME_PATTERN + "".join(f"|^{re.escape(api)}$" for api in sorted(self.extra_apis))
-        methods = names + "|^(" + "|".join(sorted(STORE_READ_METHODS)) + ")$"
-        self.call_query = CALL_QUERY.replace("{names}", names.replace("\\", "\\\\")).replace("{methods}", methods.replace("\\", "\\\\"))
+        self.call_query = _call_query(self.extra_apis)
+        self._context_kinds: dict[str, str | None] = {}
 
     @cached_property
     def index(self) -> FileIndex:
@@ -306,42 +407,51 @@ class SecretLookupCheck:
                 yield lookup
 
     def _classify(self, call: Node, callee: str) -> SecretLookup | None:
-        ctx = self.ctx
-        arguments = ctx.call_arguments(call)
-        receiver = ctx.call_receiver(call)
         function = call.child_by_field_name("function")
+        arguments = _call_arguments(call)
         if callee in ENV_READERS and function is not None and arguments:
             if function.type == "scoped_identifier":
-                segments = ctx.path_segments(function)
-                if len(segments) >= 2 and segments[-2] in ENV_MODULES:
-                    return SecretLookup(call, arguments[0], "::".join(segments[-2:]), "env")
+                path = function.child_by_field_name("path")
+                module = last_path_segment(path) if path is not None else None
+                if module in ENV_MODULES:
+                    return SecretLookup(call, arguments[0], f"{module}::{callee}", "env", LookupSite(call, self.tracer))
             elif function.type == "identifier" and self.imports_env_var:
-                return SecretLookup(call, arguments[0], f"env::{callee}", "env")
+                return SecretLookup(call, arguments[0], f"env::{callee}", "env", LookupSite(call, self.tracer))
             return None
-        if receiver is not None and set(words_of(node_text(self._strip_accessors(receiver)))) & TEST_DOUBLE_WORDS:
-            return None
+        receiver = function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
+        lookup = self._secret_read(call, callee, arguments, receiver)
+        if lookup is None or receiver is None:
+            return lookup
+        # A mock layer's canned secrets are fixtures, not a store tenants share.
+        store = lookup.receiver if lookup.kind == "store" else self._strip_accessors(receiver)
+        return None if set(words_of(node_text(store))) & TEST_DOUBLE_WORDS else lookup
+
+    def _secret_read(self, call: Node, callee: str, arguments: list[Node], receiver: Node | None) -> SecretLookup | None:
         if is_secret_read_name(callee) or callee in self.extra_apis:
             key = self._key_argument(arguments) if arguments else self._builder_key(call)
             if key is None:
                 return None
-            return SecretLookup(call, key, callee, "function", receiver)
+            return SecretLookup(call, key, callee, "function", LookupSite(call, self.tracer), receiver)
         if receiver is not None and callee in STORE_READ_METHODS and arguments:
             store = self._strip_accessors(receiver)
-            if self._is_secret_store(store, call):
+            site = LookupSite(call, self.tracer)
+            if self._is_secret_store(store, site):
                 key = arguments[0]
-                if key.type == "integer_literal" or self._is_index(key, call):
+                if key.type == "integer_literal" or self._is_index(key, site):
                     return None
-                return SecretLookup(call, key, callee, "store", store)
+                return SecretLookup(call, key, callee, "store", site, store)
         return None
 
-    def _is_index(self, key: Node, call: Node) -> bool:
+    @staticmethod
+    def _is_index(key: Node, site: LookupSite) -> bool:
         """`secrets.get(i)` with `i: usize`: a position, not a secret's name."""
         if key.type != "identifier":
             return False
-        parameter = self.tracer.scope_of(call).parameters.get(node_text(key))
+        parameter = site.scope.parameters.get(node_text(key))
         return parameter is not None and parameter[1].lstrip("&") in INTEGER_TYPES
 
-    def _key_argument(self, arguments: list[Node]) -> Node:
+    @staticmethod
+    def _key_argument(arguments: list[Node]) -> Node:
         """The argument that names the secret: one called key/name/path/id, else a string."""
         for argument in arguments:
             if argument.type not in ("string_literal", "raw_string_literal") and set(words_of(node_text(argument))) & KEY_ARGUMENT_WORDS:
@@ -351,52 +461,56 @@ class SecretLookupCheck:
                 return argument
         return arguments[-1]
 
-    def _builder_key(self, call: Node) -> Node | None:
+    @staticmethod
+    def _builder_key(call: Node) -> Node | None:
         """`client.get_secret_value().secret_id(name).send()` → `name`."""
         node = call
         while node.parent is not None and node.parent.type == "field_expression" and node.parent.parent is not None and node.parent.parent.type == "call_expression":
             outer = node.parent.parent
             method = node.parent.child_by_field_name("field")
-            arguments = self.ctx.call_arguments(outer)
+            arguments = _call_arguments(outer)
             if method is not None and node_text(method) in BUILDER_KEY_METHODS and arguments:
                 return arguments[0]
             node = outer
         return None
 
-    def _strip_accessors(self, receiver: Node) -> Node:
+    @staticmethod
+    def _strip_accessors(receiver: Node) -> Node:
         node = receiver
         while True:
-            if node.type in ("await_expression", "try_expression", "parenthesized_expression", "reference_expression", "unary_expression"):
+            kind = node.type
+            if kind in ("await_expression", "try_expression", "parenthesized_expression", "reference_expression", "unary_expression"):
                 inner = node.named_children[0] if node.named_children else None
                 if inner is None:
                     return node
                 node = inner
                 continue
-            if node.type == "call_expression":
-                name = self.ctx.callee_name(node) or ""
-                inner = self.ctx.call_receiver(node)
-                arguments = self.ctx.call_arguments(node)
-                if inner is not None and name in ACCESSOR_METHODS and (not arguments or name in ("expect", "unwrap")):
-                    node = inner
-                    continue
+            if kind == "call_expression":
+                function = node.child_by_field_name("function")
+                if function is not None and function.type == "field_expression":
+                    name = last_path_segment(function) or ""
+                    inner = function.child_by_field_name("value")
+                    if inner is not None and name in ACCESSOR_METHODS and (name in ("expect", "unwrap") or not _call_arguments(node)):
+                        node = inner
+                        continue
             return node
 
-    def _is_secret_store(self, store: Node, call: Node) -> bool:
-        segments = self.ctx.path_segments(store) if store.type in ("identifier", "field_expression", "scoped_identifier", "self") else []
-        if segments and set(words_of(" ".join(segments[:-1]))) & DESCRIPTIVE_ROOTS:
+    def _is_secret_store(self, store: Node, site: LookupSite) -> bool:
+        identity = [text for text in self._store_identity(store, site) if text]
+        if not any(is_secret_store_text(text) or self.extra_receivers.match(text) for text in identity):
             return False
-        identity = [text for text in self._store_identity(store, call) if text]
         if any(_is_sequence_type(text) for text in identity):
             return False  # `self.secrets.get(i)` on a `Vec<SecretSpec>` indexes, it does not look up
-        return any(is_secret_store_text(text) or self.extra_receivers.match(text) for text in identity)
+        segments = self.ctx.path_segments(store) if store.type in ("identifier", "field_expression", "scoped_identifier", "self") else []
+        return not (segments and set(words_of(" ".join(segments[:-1]))) & DESCRIPTIVE_ROOTS)
 
-    def _store_identity(self, store: Node, call: Node):
+    def _store_identity(self, store: Node, site: LookupSite):
         """Names and visible types of a receiver: its own name, then what it was declared as."""
         ctx = self.ctx
         if store.type == "identifier":
             name = node_text(store)
             yield name
-            scope = self.tracer.scope_of(call)
+            scope = site.scope
             parameter = scope.parameters.get(name)
             if parameter is not None:
                 yield parameter[1]
@@ -407,56 +521,58 @@ class SecretLookupCheck:
                     part = binding.child_by_field_name(field)
                     if part is not None:
                         yield " ".join(_type_names(node_text(part)))
-            closure_type = self._closure_parameter_type(store, name)
+            closure_type = self._closure_parameter_type(site, name)
             if closure_type:
                 yield closure_type
-            yield self.index.static_types.get(name, "")
+            yield self.index.static_type(name)
         elif store.type == "field_expression":
             field = store.child_by_field_name("field")
             value = store.child_by_field_name("value")
             field_name = node_text(field) if field is not None else ""
             yield field_name
-            owner = self._owner_type(value, call)
+            owner = self._owner_type(value, site)
             if owner:
                 declared = self.index.field_type(owner, field_name)
                 if declared is not None:
                     yield declared[0]
         elif store.type == "call_expression":
-            yield ctx.callee_name(store) or ""
             function = store.child_by_field_name("function")
+            yield (last_path_segment(function) if function is not None else None) or ""
             if function is not None and function.type == "scoped_identifier":
                 yield " ".join(ctx.path_segments(function)[:-1])
         elif store.type == "scoped_identifier":
-            segments = ctx.path_segments(store)
-            yield segments[-1] if segments else ""
-            yield self.index.static_types.get(segments[-1] if segments else "", "")
+            last = last_path_segment(store) or ""
+            yield last
+            yield self.index.static_type(last)
         elif store.type == "self":
             # `self.get(k)` inside a secrets store's own impl or trait (a default method).
-            impl = ctx.enclosing_impl(call)
+            impl = site.impl
             if impl is not None:
                 yield f"{impl_trait_text(impl)} {impl_type_name(impl)}"
-            trait = ctx.enclosing(call, ("trait_item",))
+            trait = site.innermost(("trait_item",))
             for field in ("name", "bounds"):
                 part = trait.child_by_field_name(field) if trait is not None else None
                 if part is not None:
                     yield node_text(part)
 
-    def _owner_type(self, value: Node | None, call: Node) -> str:
+    def _owner_type(self, value: Node | None, site: LookupSite) -> str:
         """The struct type of `self` (from the impl) or of a typed parameter."""
         if value is None:
             return ""
         if value.type == "self":
-            return impl_type_name(self.ctx.enclosing_impl(call))
+            return impl_type_name(site.impl)
         if value.type == "identifier":
-            parameter = self.tracer.scope_of(call).parameters.get(node_text(value))
+            parameter = site.scope.parameters.get(node_text(value))
             if parameter is not None:
                 names = _type_names(parameter[1])
                 return names[-1] if names else ""
         return ""
 
-    def _closure_parameter_type(self, use: Node, name: str) -> str:
-        closure = self.ctx.enclosing(use, ("closure_expression",))
-        while closure is not None:
+    @staticmethod
+    def _closure_parameter_type(site: LookupSite, name: str) -> str:
+        """The declared type of closure parameter ``name`` around the lookup (the receiver
+        is the lookup's own, so the closures around it are the call's)."""
+        for closure in site.all_of("closure_expression"):
             parameters = closure.child_by_field_name("parameters")
             for parameter in parameters.named_children if parameters is not None else ():
                 if parameter.type == "parameter":
@@ -464,7 +580,6 @@ class SecretLookupCheck:
                     type_node = parameter.child_by_field_name("type")
                     if pattern is not None and node_text(pattern) == name and type_node is not None:
                         return node_text(type_node)
-            closure = self.ctx.enclosing(closure, ("closure_expression",))
         return ""
 
     # -- judging ------------------------------------------------------------------------
@@ -475,24 +590,25 @@ class SecretLookupCheck:
                 yield finding
 
     def _judge(self, lookup: SecretLookup):
-        ctx = self.ctx
-        composition = self.tracer.trace(lookup.key)
-        if self._is_scoped(composition) or self._other_argument_is_scoped(lookup):
+        site = lookup.site
+        scope = site.scope
+        composition = self.tracer.trace(lookup.key, scope)
+        if self._is_scoped(composition) or self._other_argument_is_scoped(lookup, scope):
             return None
-        if lookup.kind != "env" and self._receiver_is_scoped(lookup):
+        if lookup.kind != "env" and self._receiver_is_scoped(lookup, scope):
             return None
-        function = ctx.enclosing_function(lookup.call)
+        function = scope.function
         fixed_name = self._is_fixed_name(composition)
-        if lookup.kind == "env" and not self._env_name_is_secret(lookup, composition, function):
+        if lookup.kind == "env" and not self._env_name_is_secret(composition, function, fixed_name):
             return None
         if self._is_stored_reference(composition):
             return None
-        tenant_context = self.tenant_context(lookup.call)
+        tenant_context = self.tenant_context(site)
         if tenant_context is None and (fixed_name or function_name(function) in self.startup_functions):
             # Host-level code: a fixed name with no tenant in reach, or startup (`main`) reading
             # the host's own secrets.
             return None
-        if not fixed_name and self._is_secret_api_layer(function, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
+        if not fixed_name and self._is_secret_api_layer(site, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
             # A decorator or backend over the secrets API: its callers choose the key. With a
             # tenant in reach it is a boundary (a component's `secrets::Host::get`) and is judged.
             return None
@@ -522,19 +638,19 @@ class SecretLookupCheck:
                 type_text = declared[0]
         return self.index.struct_has_scope(type_text, self.vocabulary)
 
-    def _other_argument_is_scoped(self, lookup: SecretLookup) -> bool:
+    def _other_argument_is_scoped(self, lookup: SecretLookup, scope: FunctionScope) -> bool:
         """`get_provider_secret(&core, &tenant, "nats")`: the scope travels beside the name."""
         if lookup.kind == "env":
             return False
-        arguments = self.ctx.call_arguments(lookup.call)
-        return any(self._is_scoped(self.tracer.trace(a)) for a in arguments if a.id != lookup.key.id)
+        key_id = lookup.key.id
+        return any(self._is_scoped(self.tracer.trace(a, scope)) for a in _call_arguments(lookup.call) if a.id != key_id)
 
-    def _receiver_is_scoped(self, lookup: SecretLookup) -> bool:
+    def _receiver_is_scoped(self, lookup: SecretLookup, scope: FunctionScope) -> bool:
         """`tenant_secrets.get(k)`, `ctx.secrets().get(k)`, `store.for_tenant(&t).get(k)`."""
-        receiver = self.ctx.call_receiver(lookup.call)
+        receiver = _call_receiver(lookup.call)
         if receiver is None:
             return False
-        return self._is_scoped(self.tracer.trace(receiver))
+        return self._is_scoped(self.tracer.trace(receiver, scope))
 
     @staticmethod
     def _is_stored_reference(composition: KeyComposition) -> bool:
@@ -544,7 +660,8 @@ class SecretLookupCheck:
         direct = [p for p in _ingredients(composition) if key.start_byte <= p.node.start_byte < key.end_byte]
         return bool(direct) and all(set(words_of(p.text.split(".")[-1])) & REFERENCE_WORDS for p in direct)
 
-    def _is_fixed_name(self, composition: KeyComposition) -> bool:
+    @staticmethod
+    def _is_fixed_name(composition: KeyComposition) -> bool:
         """Literals and constants only: every caller, hence every tenant, gets the same name."""
         for part in composition.parts:
             if part.kind == "literal" or (part.kind == "call" and part.text in WRAPPING_CALLS):
@@ -555,22 +672,23 @@ class SecretLookupCheck:
             return False
         return True
 
-    def _env_name_is_secret(self, lookup: SecretLookup, composition: KeyComposition, function: Node | None) -> bool:
-        texts = [part.text.strip('"') for part in composition.parts]
-        if any(is_secret_env_name(text) for text in texts):
+    @staticmethod
+    def _env_name_is_secret(composition: KeyComposition, function: Node | None, fixed_name: bool) -> bool:
+        if any(is_secret_env_name(part.text.strip('"')) for part in composition.parts):
             return True
-        return not self._is_fixed_name(composition) and is_secret_read_name(function_name(function))
+        return not fixed_name and is_secret_read_name(function_name(function))
 
-    def _is_secret_api_layer(self, function: Node | None, composition: KeyComposition) -> bool:
+    def _is_secret_api_layer(self, site: LookupSite, composition: KeyComposition) -> bool:
         """The function implements a secrets read and forwards its caller's key unchanged: a
         free `get_secret(name)` helper, or a read method of a secrets store's own impl (a cache
         or decorator). `HostState::get_secret(key)` is not one: the host is where keys from
         pack code arrive, so it is judged like any caller."""
+        function = site.function
         if function is None or not composition.parameters():
             return False
         name = function_name(function)
         is_secret_read = is_secret_read_name(name) or name in self.extra_apis
-        owner = self.ctx.enclosing(function, ("impl_item", "trait_item"))
+        owner = site.innermost(("impl_item", "trait_item"), above=function)
         if owner is None:
             return is_secret_read
         if owner.type == "impl_item":
@@ -587,93 +705,112 @@ class SecretLookupCheck:
         value = store.child_by_field_name("value")
         if value is None or value.type != "self":
             return False
-        owner = impl_type_name(self.ctx.enclosing_impl(lookup.call))
+        owner = impl_type_name(lookup.site.impl)
         field = store.child_by_field_name("field")
         declared = self.index.field_type(owner, node_text(field)) if field is not None else None
         if declared is None or any(w in declared[0] for w in ("Arc<", "Rc<", "&", "dyn ", "Box<")):
             return False
-        return any(self.vocabulary.is_scope(f"{name} {type_text}") for name, type_text, _ in self.index.struct_fields.get(owner, ()))
+        return any(self.vocabulary.is_scope(f"{name} {type_text}") for name, type_text, _ in self.index.struct_fields(owner))
 
     # -- tenant context in reach ------------------------------------------------------------
-    def tenant_context(self, call: Node) -> TenantContext | None:
+    def tenant_context(self, site: LookupSite) -> TenantContext | None:
         """The best scope the enclosing code could have used: tenant, else pack, else flow."""
-        candidates = list(self._contexts_in_reach(call))
-        for kind in ("tenant", "pack", "per-pack"):
-            for candidate in candidates:
-                if candidate.kind == kind:
-                    return candidate
-        return None
+        first_of_kind: dict[str, TenantContext] = {}
+        for candidate in self._contexts_in_reach(site):
+            if candidate.kind == "tenant":
+                return candidate
+            first_of_kind.setdefault(candidate.kind, candidate)
+        return first_of_kind.get("pack") or first_of_kind.get("per-pack")
 
-    def _contexts_in_reach(self, call: Node):
-        ctx = self.ctx
-        scope = self.tracer.scope_of(call)
+    def _contexts_in_reach(self, site: LookupSite):
+        call = site.call
+        scope = site.scope
         function = scope.function
         parameters = function.child_by_field_name("parameters") if function is not None else None
         for parameter in parameters.named_children if parameters is not None else ():
             if parameter.type != "parameter":
                 continue
-            pattern = parameter.child_by_field_name("pattern")
-            type_node = parameter.child_by_field_name("type")
-            type_text = node_text(type_node) if type_node is not None else ""
-            if pattern is not None and pattern.type == "identifier":
-                name = node_text(pattern)
-                fix_argument = name if type_text.startswith("&") else f"&{name}"
-            else:
-                fix_argument = _extractor_binding(pattern)
-            yield from self._context(f"`{_short(node_text(parameter), 40)}`", node_text(parameter), parameter, fix_argument)
+            text = node_text(parameter)
+            kind = self._context_kind(text)
+            if kind is None:
+                continue
+            fix_argument = None
+            if kind == "tenant":
+                pattern = parameter.child_by_field_name("pattern")
+                if pattern is not None and pattern.type == "identifier":
+                    type_node = parameter.child_by_field_name("type")
+                    name = node_text(pattern)
+                    fix_argument = name if type_node is not None and node_text(type_node).startswith("&") else f"&{name}"
+                else:
+                    fix_argument = _extractor_binding(pattern)
+            yield TenantContext(f"`{_short(text, 40)}`", parameter, kind, fix_argument)
         if has_self_parameter(function):
-            owner = impl_type_name(ctx.enclosing_impl(function))
-            for name, type_text, declaration in self.index.struct_fields.get(owner, ()):
-                yield from self._context(f"`self.{name}: {type_text}`", f"{name} {type_text}", declaration, f"&self.{name}")
-        closure = ctx.enclosing(call, ("closure_expression",))
-        while closure is not None:
+            owner = impl_type_name(site.innermost(("impl_item",), above=function))
+            for name, type_text, declaration in self.index.struct_fields(owner):
+                kind = self._context_kind(f"{name} {type_text}")
+                if kind is not None:
+                    yield TenantContext(f"`self.{name}: {type_text}`", declaration, kind, f"&self.{name}" if kind == "tenant" else None)
+        for closure in site.all_of("closure_expression"):
             parameters = closure.child_by_field_name("parameters")
             for parameter in parameters.named_children if parameters is not None else ():
                 text = node_text(parameter)
-                name = text.split(":")[0].strip()
-                yield from self._context(f"`{text}`", text, parameter, f"&{name}" if name.isidentifier() else None)
-            closure = ctx.enclosing(closure, ("closure_expression",))
-        loop = ctx.enclosing(call, ("for_expression",))
-        while loop is not None:
+                kind = self._context_kind(text)
+                if kind is not None:
+                    name = text.split(":")[0].strip()
+                    fix_argument = f"&{name}" if kind == "tenant" and name.isidentifier() else None
+                    yield TenantContext(f"`{text}`", parameter, kind, fix_argument)
+        for loop in site.all_of("for_expression"):
             pattern = loop.child_by_field_name("pattern")
             body = loop.child_by_field_name("body")
             if pattern is not None and body is not None and body.start_byte <= call.start_byte:
                 name = node_text(pattern)
-                yield from self._context(f"`{name}`", name, pattern, f"&{name}" if name.isidentifier() else None)
-            loop = ctx.enclosing(loop, ("for_expression",))
+                kind = self._context_kind(name)
+                if kind is not None:
+                    yield TenantContext(f"`{name}`", pattern, kind, f"&{name}" if kind == "tenant" and name.isidentifier() else None)
         for name, declarations in scope.lets.items():
+            kind = self._context_kind(name)
+            if kind is None:
+                continue
             for declaration in declarations:
-                if declaration.end_byte <= call.start_byte and self._is_request_data(declaration):
-                    yield from self._context(f"`{name}`", name, declaration, f"&{name}")
+                if declaration.end_byte <= call.start_byte and self._is_request_data(declaration, scope):
+                    yield TenantContext(f"`{name}`", declaration, kind, f"&{name}" if kind == "tenant" else None)
 
-    def _is_request_data(self, declaration: Node) -> bool:
+    def _is_request_data(self, declaration: Node, scope: FunctionScope) -> bool:
         """`let tenant = req.tenant()` is the tenant being served; `let tenant_id =
         env::var("TENANT_ID")` (an Azure AD tenant, say) is host configuration."""
         value = declaration.child_by_field_name("value")
         if value is None:
             return False
-        parts = self.tracer.trace(value).parts
+        parts = self.tracer.trace(value, scope).parts
         if any(p.kind == "call" and p.text in ENV_READERS for p in parts):
             return False
         return any(p.kind == "parameter" or (p.kind == "field" and p.text.startswith("self.")) for p in parts)
 
-    def _context(self, label: str, words: str, node: Node, fix_argument: str | None):
-        vocabulary = self.vocabulary
-        if set(words_of(words)) & ALL_TENANTS_WORDS:
-            return  # `tenants: &TenantRegistry` holds every tenant, not the one being served
-        if vocabulary.tenant.match(words):
-            yield TenantContext(label, node, "tenant", fix_argument)
-        elif vocabulary.pack.match(words):
-            yield TenantContext(label, node, "pack")
-        elif vocabulary.per_pack.match(words):
-            yield TenantContext(label, node, "per-pack")
+    def _context_kind(self, words: str) -> str | None:
+        """Which scope a name or declaration in reach names: tenant, pack, per-pack, or none."""
+        kind = self._context_kinds.get(words, False)
+        if kind is False:
+            vocabulary = self.vocabulary
+            if set(words_of(words)) & ALL_TENANTS_WORDS:
+                kind = None  # `tenants: &TenantRegistry` holds every tenant, not the one being served
+            elif vocabulary.tenant.match(words):
+                kind = "tenant"
+            elif vocabulary.pack.match(words):
+                kind = "pack"
+            elif vocabulary.per_pack.match(words):
+                kind = "per-pack"
+            else:
+                kind = None
+            self._context_kinds[words] = kind
+        return kind
 
     # -- reporting -----------------------------------------------------------------------
     def _finding(self, lookup: SecretLookup, composition: KeyComposition, function: Node | None, tenant_context: TenantContext | None, fixed_name: bool):
         ctx = self.ctx
         where = f"`fn {function_name(function)}`" if function is not None else "this item"
+        key_text = node_text(lookup.key)
         if lookup.kind == "env":
-            named = f"secret `{_short(node_text(lookup.key)).strip(chr(34))}`" if fixed_name else f"a secret named by `{_short(node_text(lookup.key))}`"
+            named = f"secret `{_short(key_text).strip(chr(34))}`" if fixed_name else f"a secret named by `{_short(key_text)}`"
             message = (
                 f"{named} is read from the process environment "
                 f"by `{lookup.api}`: {self._why(composition, where, tenant_context, fixed_name, env=True)}"
@@ -681,7 +818,7 @@ class SecretLookupCheck:
         else:
             on = f" on `{_short(node_text(lookup.receiver), 32)}`" if lookup.kind == "store" and lookup.receiver is not None else ""
             message = (
-                f"secret key `{_short(node_text(lookup.key))}` reaches `{lookup.api}`{on} with no tenant scope: "
+                f"secret key `{_short(key_text)}` reaches `{lookup.api}`{on} with no tenant scope: "
                 f"{self._why(composition, where, tenant_context, fixed_name, env=False)}"
             )
         related = [ctx.related(node, "key composed here") for node in composition.composed_at[:2]]
@@ -693,11 +830,11 @@ class SecretLookupCheck:
             related.append(ctx.related(tenant_context.node, f"{tenant_context.kind} context in reach here"))
         ingredients = "[" + ", ".join(dict.fromkeys(p.text for p in _ingredients(composition))) + "]"
         if ingredients == "[]":
-            ingredients = f"[{_short(node_text(lookup.key), 32)}]"
+            ingredients = f"[{_short(key_text, 32)}]"
         return ctx.finding(
             lookup.key,
             message,
-            fix=self._fix(lookup, tenant_context),
+            fix=self._fix(lookup, key_text, tenant_context),
             related=related,
             notes=(f"{ingredients} — no tenant, no pack_id",),
         )
@@ -710,7 +847,7 @@ class SecretLookupCheck:
         value, field = store.child_by_field_name("value"), store.child_by_field_name("field")
         if value is None or value.type != "self" or field is None:
             return None
-        declared = self.index.field_type(impl_type_name(self.ctx.enclosing_impl(lookup.call)), node_text(field))
+        declared = self.index.field_type(impl_type_name(lookup.site.impl), node_text(field))
         return declared[1] if declared is not None else None
 
     def _why(self, composition: KeyComposition, where: str, tenant_context: TenantContext | None, fixed_name: bool, env: bool) -> str:
@@ -720,7 +857,7 @@ class SecretLookupCheck:
         elif tenant_context is not None:
             tail = f"and {tenant_context.label} is in reach but not used" + ("" if env else " in the key")
         else:
-            tail = f"and nothing in {where} adds {self._scope_words()}"
+            tail = f"and nothing in {where} adds {self._scope_words}"
         consequence = "every tenant gets the host's one value" if env else "every tenant reads the same secret"
         if env and fixed_name and tenant_context.kind == "per-pack":
             return f"{where} runs per flow ({tenant_context.label} is in reach), yet {consequence}"
@@ -739,6 +876,7 @@ class SecretLookupCheck:
             return f"{names} is a parameter of {where}" if len(parameters) == 1 else f"it is built from parameters {names} of {where}"
         return f"it is built from {names}"
 
+    @cached_property
     def _scope_words(self) -> str:
         picked: list[str] = []
         for entry in self.vocabulary.tenant.entries:
@@ -750,12 +888,11 @@ class SecretLookupCheck:
             picked.append(pack)
         return ", ".join(picked[:-1]) + f" or {picked[-1]}" if len(picked) > 1 else (picked[0] if picked else "scope")
 
-    def _fix(self, lookup: SecretLookup, tenant_context: TenantContext | None) -> Fix | None:
+    def _fix(self, lookup: SecretLookup, key_text: str, tenant_context: TenantContext | None) -> Fix | None:
         helpers = self.vocabulary.helpers_in_order
         if lookup.kind == "env" or tenant_context is None or tenant_context.fix_argument is None or not helpers:
             return None
         helper = helpers[0]
-        key_text = node_text(lookup.key)
         replacement = f"&{helper}({tenant_context.fix_argument}, {key_text})"
         return Fix(
             f"Scope the key with `{helper}({tenant_context.fix_argument}, …)`",
