@@ -55,6 +55,26 @@ def is_test_path(path: PurePath | None) -> bool:
     return any(part in ("tests", "benches") for part in parts) or path.name.endswith("_test.rs") or path.name == "tests.rs"
 
 
+def last_path_segment(node: Node) -> str | None:
+    """``ctx.path_segments(node)[-1]`` without building the segments: ``get_secret`` for
+    ``a.b.get_secret``, ``var`` for ``std::env::var`` (None when there are none)."""
+    while True:
+        kind = node.type
+        if kind == "scoped_identifier":
+            last, rest = node.child_by_field_name("name"), node.child_by_field_name("path")
+        elif kind == "field_expression":
+            last, rest = node.child_by_field_name("field"), node.child_by_field_name("value")
+        elif kind == "generic_function":
+            last, rest = None, node.child_by_field_name("function")
+        else:
+            return node_text(node)
+        if last is not None:
+            return node_text(last)
+        if rest is None:
+            return None
+        node = rest
+
+
 class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
@@ -173,10 +193,7 @@ class AnalysisContext:
     def callee_name(self, call: Node) -> str | None:
         """Last path segment of a call's function: ``a.b.get_secret(..)`` → ``get_secret``."""
         function = call.child_by_field_name("function")
-        if function is None:
-            return None
-        segments = self.path_segments(function)
-        return segments[-1] if segments else None
+        return last_path_segment(function) if function is not None else None
 
     def call_receiver(self, call: Node) -> Node | None:
         """The receiver of a method call (``x`` in ``x.get(k)``), else None."""

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, node_text
+from checks.context import AnalysisContext, last_path_segment, node_text
 from checks.parsing import matches
 from checks.vocabulary import Vocabulary
 
@@ -333,26 +333,6 @@ def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | No
             found.append(node)
         position = data.find(needle, position + 1, end)
     return found
-
-
-def last_path_segment(node: Node) -> str | None:
-    """``ctx.path_segments(node)[-1]`` without building the segments: ``get_secret`` for
-    ``a.b.get_secret``, ``var`` for ``std::env::var`` (None when there are none)."""
-    while True:
-        kind = node.type
-        if kind == "scoped_identifier":
-            last, rest = node.child_by_field_name("name"), node.child_by_field_name("path")
-        elif kind == "field_expression":
-            last, rest = node.child_by_field_name("field"), node.child_by_field_name("value")
-        elif kind == "generic_function":
-            last, rest = None, node.child_by_field_name("function")
-        else:
-            return node_text(node)
-        if last is not None:
-            return node_text(last)
-        if rest is None:
-            return None
-        node = rest
 
 
 class KeyTracer:

@@ -14,8 +14,8 @@ from functools import cached_property, lru_cache
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, node_text
-from checks.keyflow import FunctionScope, KeyComposition, KeyTracer, last_path_segment
+from checks.context import AnalysisContext, last_path_segment, node_text
+from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
