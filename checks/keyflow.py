@@ -11,7 +11,6 @@ is made of. Scope evidence is any of those that the configured vocabulary recogn
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -45,13 +44,15 @@ class KeyPart(NamedTuple):
         return f"{self.text} {self.type_text}" if self.type_text else self.text
 
 
-@dataclass
 class KeyComposition:
     """The traced ingredients of a key expression and the places it was composed."""
 
-    expression: Node
-    parts: list[KeyPart] = field(default_factory=list)
-    composed_at: list[Node] = field(default_factory=list)
+    __slots__ = ("expression", "parts", "composed_at")
+
+    def __init__(self, expression: Node):
+        self.expression = expression
+        self.parts: list[KeyPart] = []
+        self.composed_at: list[Node] = []
 
     def _matching(self, predicate) -> KeyPart | None:
         for part in self.parts:
@@ -76,7 +77,6 @@ class KeyComposition:
     def parameters(self) -> list[KeyPart]:
         return [p for p in self.parts if p.kind == "parameter"]
 
-
     def describe(self) -> str:
         """``[flow_id, session]``: the non-literal ingredients, in order, de-duplicated."""
         return "[" + ", ".join(dict.fromkeys(p.text for p in self.parts if p.kind != "literal")) + "]"
@@ -96,11 +96,13 @@ _FILE_BINDINGS = f"""
 """
 
 
-@dataclass
 class _BodyBindings:
-    lets: list[Node] = field(default_factory=list)
-    iterations: list[Node] = field(default_factory=list)
-    updates: list[tuple[Node, Node]] = field(default_factory=list)  # (update, the variable it changes)
+    __slots__ = ("lets", "iterations", "updates")
+
+    def __init__(self) -> None:
+        self.lets: list[Node] = []
+        self.iterations: list[Node] = []
+        self.updates: list[tuple[Node, Node]] = []  # (update, the variable it changes)
 
 
 class _FileBindings:

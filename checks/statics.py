@@ -9,7 +9,7 @@ plain ``static`` item. Rules about ambient tenant context (ISO301) and shared si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -36,8 +36,7 @@ _DECLARATIONS_QUERY = f"""
 """
 
 
-@dataclass(frozen=True)
-class StaticSlot:
+class StaticSlot(NamedTuple):
     """One declared static: its name, declared type and initializer as source text.
 
     ``storage`` is ``static``, ``static-mut``, ``thread-local``, ``task-local`` or

@@ -9,7 +9,7 @@ so unused ones can be reported (ruff's RUF100, clippy's unfulfilled ``#[expect]`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -25,21 +25,25 @@ DIRECTIVE = re.compile(
 MARKER_AHEAD = re.compile(r"(?=//[/!]?\s*isolint\s*:)", re.IGNORECASE)
 
 
-@dataclass
 class SuppressionCode:
-    text: str
-    code: str | None  # resolved rule code, None when the text names no rule
-    used: bool = False
+    __slots__ = ("text", "code", "used")
+
+    def __init__(self, text: str, code: str | None):
+        self.text = text
+        self.code = code  # resolved rule code, None when the text names no rule
+        self.used = False
 
 
-@dataclass
 class Suppression:
-    node: Node
-    kind: str  # "inline" | "file"
-    codes: list[SuppressionCode]
-    reason: str | None
-    covered_until: int  # last line it covers: its own for a trailing comment, else the next code line
-    in_test_code: bool = False
+    __slots__ = ("node", "kind", "codes", "reason", "covered_until", "in_test_code")
+
+    def __init__(self, node: Node, kind: str, codes: list[SuppressionCode], reason: str | None, covered_until: int):
+        self.node = node
+        self.kind = kind  # "inline" | "file"
+        self.codes = codes
+        self.reason = reason
+        self.covered_until = covered_until  # last line it covers: its own for a trailing comment, else the next code line
+        self.in_test_code = False
 
     @property
     def line(self) -> int:
@@ -55,16 +59,15 @@ class Suppression:
         return self.line <= line <= self.covered_until
 
 
-@dataclass
-class MalformedSuppression:
+class MalformedSuppression(NamedTuple):
     node: Node
     problem: str
 
 
-@dataclass
 class SuppressionIndex:
-    suppressions: list[Suppression] = field(default_factory=list)
-    malformed: list[MalformedSuppression] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.suppressions: list[Suppression] = []
+        self.malformed: list[MalformedSuppression] = []
 
     def apply(self, finding: Finding) -> SuppressionInfo | None:
         """Mark and return the suppression that covers ``finding``, if any."""

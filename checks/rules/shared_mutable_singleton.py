@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -57,8 +57,7 @@ _PER_REQUEST_WORDS = frozenset({"flow", "request", "req", "session", "invocation
 MAX_RELATED_SITES = 5
 
 
-@dataclass(frozen=True)
-class SharedHolding:
+class SharedHolding(NamedTuple):
     """What a static shares across tenants, in words for the message."""
 
     what: str

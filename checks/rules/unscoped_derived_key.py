@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -62,8 +62,7 @@ _APPENDS = """
 """
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     """Where a derived key goes: a store call (shared or tenant-local), or nothing known."""
 
     shared: bool

@@ -9,8 +9,8 @@ merely forwards its own parameter is left alone: its callers choose the key and 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -141,8 +141,7 @@ def is_secret_env_name(name: str) -> bool:
     return ordered[-1] not in SETTING_HEAD_WORDS
 
 
-@dataclass(slots=True)
-class TenantContext:
+class TenantContext(NamedTuple):
     """Something in reach of a lookup that says which tenant (or pack, or flow) is served."""
 
     label: str
@@ -205,8 +204,7 @@ class LookupSite:
         return self._impl
 
 
-@dataclass(slots=True)
-class SecretLookup:
+class SecretLookup(NamedTuple):
     """One call that reads a secret, with the expression that names the secret."""
 
     call: Node
