@@ -74,6 +74,8 @@ class Settings(NamedTuple):
     # Per rule code, the words of which a file must contain one for the rule to run
     # (``Rule.triggers`` plus what this config adds); rules not listed run on every file.
     rule_triggers: dict[str, tuple[bytes, ...]]
+    # Per rule code, the whole-file queries it runs under this config (``Rule.queries``).
+    rule_queries: dict[str, tuple[str, ...]]
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
@@ -116,9 +118,11 @@ class Settings(NamedTuple):
             respect_gitignore=config.respect_gitignore,
             fingerprint=fingerprint,
             rule_triggers={},
+            rule_queries={},
         )
         triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
-        return settings._replace(rule_triggers=triggers)
+        queries = {rule.code: rule.queries_for(settings) for rule in all_rules()}
+        return settings._replace(rule_triggers=triggers, rule_queries=queries)
 
 
 class _Options:

@@ -14,7 +14,7 @@ from tree_sitter import Node, Tree
 from checks.config import Settings
 from checks.context import AnalysisContext
 from checks.model import Finding, Span
-from checks.parsing import parse
+from checks.parsing import parse, prepare_whole_file_queries
 from checks.rules import all_rules
 from checks.source import SourceText
 from checks.suppressions import SuppressionIndex, collect_suppressions
@@ -56,8 +56,8 @@ def analyze(
         tree = parse(data)
     ctx = AnalysisContext(source, tree, settings, path)
     result = AnalysisResult(source, tree)
-    raw: list[Finding] = []
     meta_rules = []
+    to_run = []
     triggers = settings.rule_triggers
     lowered: bytes | None = None
     for rule in all_rules():
@@ -74,6 +74,11 @@ def analyze(
             lowered = data.lower() if lowered is None else lowered
             if not _may_fire(words, lowered):
                 continue
+        to_run.append(rule)
+
+    prepare_whole_file_queries(query for rule in to_run + meta_rules for query in settings.rule_queries.get(rule.code, ()))
+    raw: list[Finding] = []
+    for rule in to_run:
         raw.extend(_run_rule(rule, ctx, result))
 
     suppressions = collect_suppressions(tree.root_node, data)

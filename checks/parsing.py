@@ -36,11 +36,10 @@ def query(source: str) -> tree_sitter.Query:
 _whole_file_queries = RootQueryBatch(RUST, query)
 
 
-def whole_file_query(query_source: str) -> str:
-    """Declare a query a rule runs on whole files (with ``captures``/``matches`` on the root):
-    it joins the combined whole-file query from the next tree on, never compiled alone."""
-    _whole_file_queries.declare(query_source)
-    return query_source
+def prepare_whole_file_queries(query_sources) -> None:
+    """Before rules run on a tree: the whole-file queries they will ask for (``Rule.queries``)
+    join the combined query, compiled with it and never alone."""
+    _whole_file_queries.prepare(query_sources)
 
 
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:

@@ -2,11 +2,11 @@
 
 Every rule finds candidates with its own query over the whole file; run separately, each
 query walks the whole tree, and the walks cost several times the parse. Here the queries
-that rules declare up front (``declare``: their fixed queries, at import) and those that
-recur over files are compiled into one query with many patterns, run once per tree, and each
+that rules announce before they run (``prepare``: ``Rule.queries``) and those that recur
+over files are compiled into one query with many patterns, run once per tree, and each
 caller gets exactly the matches of its own patterns, in the order its own query would have
 produced them. Compiling is costly too (tree-sitter analyses the grammar for every query,
-about as long as parsing a small file), so declared queries are never compiled alone.
+about as long as parsing a small file), so announced queries are never compiled alone.
 Queries seen once (built from a file's text) stay separate, so the combined query stays
 small and is rebuilt only while the rule set is warming up.
 """
@@ -67,12 +67,16 @@ class RootQueryBatch:
         self._pending: list[str] = []  # recurring sources waiting for the next rebuild
         self._local = threading.local()  # per thread: the root last run, and its matches
 
-    def declare(self, source: str) -> None:
-        """Batch ``source`` from the next tree on, without ever compiling it alone."""
+    def prepare(self, sources) -> None:
+        """Batch ``sources`` from the next tree on, without ever compiling them alone."""
+        combined = self._combined
+        missing = [s for s in sources if combined is None or s not in combined.ranges]
+        if not missing:
+            return
         with self._lock:
-            batched = self._combined.sources if self._combined else ()
-            if source not in batched and source not in self._pending:
-                self._pending.append(source)
+            for source in missing:
+                if source not in self._pending:
+                    self._pending.append(source)
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)

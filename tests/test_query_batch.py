@@ -32,7 +32,7 @@ def test_queries_recurring_on_trees_dropped_in_turn_are_combined():
     assert batch._combined is not None and set(batch._combined.sources) == {CALLS, LETS}
 
 
-def test_declared_queries_are_combined_from_the_first_tree_and_never_compiled_alone():
+def test_prepared_queries_are_combined_from_the_first_tree_and_never_compiled_alone():
     compiled: list[str] = []
 
     def compile_and_record(source: str) -> tree_sitter.Query:
@@ -40,8 +40,7 @@ def test_declared_queries_are_combined_from_the_first_tree_and_never_compiled_al
         return query(source)
 
     batch = RootQueryBatch(RUST, compile_and_record)
-    batch.declare(CALLS)
-    batch.declare(LETS)
+    batch.prepare([CALLS, LETS])
     root = new_parser().parse(SOURCE).root_node
     assert _names(batch.captures(LETS, root), "name") == [b"a", b"b"]
     assert [(pattern, _names(found, "callee")) for pattern, found in batch.matches(CALLS, root)] == [(0, [b"g"]), (0, [b"h"])]
@@ -49,11 +48,10 @@ def test_declared_queries_are_combined_from_the_first_tree_and_never_compiled_al
     assert set(batch._combined.sources) == {CALLS, LETS}
 
 
-def test_a_declared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
+def test_a_prepared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
     batch = RootQueryBatch(RUST, query)
     broken = "(call_expression function: (no_such_node) @x)"
-    batch.declare(CALLS)
-    batch.declare(broken)
+    batch.prepare([CALLS, broken])
     root = new_parser().parse(SOURCE).root_node
     assert _names(batch.captures(CALLS, root), "callee") == [b"g", b"h"]
     assert batch._combined.sources == [CALLS]

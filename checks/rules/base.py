@@ -54,11 +54,21 @@ class Rule(NamedTuple):
     triggers: tuple[bytes, ...] = ()
     # Words the config adds to ``triggers`` (configured APIs, setters, vocabulary entries).
     configured_triggers: Callable[["Settings"], Iterable[bytes]] | None = None
+    # The queries the rule runs on whole files (``checks.parsing.captures``/``matches`` on the
+    # root), fixed and built from the config: before the rules run on a file, the engine has
+    # those of every rule about to run compiled as one query, so none is compiled alone and
+    # all share one walk of the tree (tests/test_rule_queries.py checks none is missing).
+    queries: tuple[str, ...] = ()
+    configured_queries: Callable[["Settings"], Iterable[str]] | None = None
 
     def triggers_for(self, settings: "Settings") -> tuple[bytes, ...] | None:
         """The trigger words under ``settings``; None when the rule runs on every file."""
         configured = tuple(self.configured_triggers(settings)) if self.configured_triggers is not None else ()
         return tuple(dict.fromkeys(self.triggers + configured)) or None
+
+    def queries_for(self, settings: "Settings") -> tuple[str, ...]:
+        configured = tuple(self.configured_queries(settings)) if self.configured_queries is not None else ()
+        return tuple(dict.fromkeys(self.queries + configured))
 
     @property
     def family(self) -> str:
