@@ -28,6 +28,7 @@ WRAPPER_TYPES = frozenset({
     "Arc", "Rc", "Box", "RwLock", "Mutex", "RefCell", "Cell", "Option", "OnceCell", "OnceLock",
     "Lazy", "LazyLock", "ArcSwap", "ArcSwapOption", "Weak", "ReentrantMutex", "CachePadded",
 })
+_COLLECTION_AND_WRAPPER_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | WRAPPER_TYPES
 STRING_TYPES = frozenset({
     "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
     "CompactStr",
@@ -84,17 +85,16 @@ class CollectionDeclaration:
 
 def type_name(type_node: Node | None) -> str:
     """The last path segment of a type: ``std::sync::Arc<..>`` → ``Arc``, ``&str`` → ``str``."""
-    if type_node is None:
-        return ""
-    kind = type_node.type
-    if kind in ("type_identifier", "primitive_type", "identifier"):
-        return node_text(type_node)
-    if kind == "scoped_type_identifier":
-        return type_name(type_node.child_by_field_name("name"))
-    if kind == "generic_type":
-        return type_name(type_node.child_by_field_name("type"))
-    if kind == "reference_type":
-        return type_name(type_node.child_by_field_name("type"))
+    while type_node is not None:
+        kind = type_node.type
+        if kind == "type_identifier" or kind == "primitive_type" or kind == "identifier":
+            return node_text(type_node)
+        if kind == "scoped_type_identifier":
+            type_node = type_node.child_by_field_name("name")
+        elif kind == "generic_type" or kind == "reference_type":
+            type_node = type_node.child_by_field_name("type")
+        else:
+            return ""
     return ""
 
 
@@ -114,22 +114,24 @@ def strip_reference(type_node: Node | None) -> Node | None:
 def collection_of(type_node: Node | None, depth: int = 0) -> CollectionType | None:
     """The map/set/sequence a declared type holds, looking through wrappers such as
     ``Arc<RwLock<Option<..>>>``; None when the type is not a collection."""
-    type_node = strip_reference(type_node)
-    if type_node is None or depth > 8 or type_node.type != "generic_type":
-        return None
-    name = type_name(type_node)
-    arguments = type_arguments(type_node)
-    if not arguments:
-        return None
-    if name in MAP_TYPES and len(arguments) >= 2:
-        return CollectionType("map", type_node, name, arguments[0], arguments[1])
-    if name in SET_TYPES:
-        return CollectionType("set", type_node, name, arguments[0], arguments[0])
-    if name in SEQUENCE_TYPES:
-        return CollectionType("sequence", type_node, name, None, arguments[0])
-    if name in WRAPPER_TYPES:
-        return collection_of(arguments[0], depth + 1)
-    return None
+    while True:
+        type_node = strip_reference(type_node)
+        if type_node is None or depth > 8 or type_node.type != "generic_type":
+            return None
+        name = type_name(type_node)
+        if name not in _COLLECTION_AND_WRAPPER_TYPES:
+            return None  # before listing the arguments: most generic types are neither
+        arguments = type_arguments(type_node)
+        if not arguments:
+            return None
+        if name in MAP_TYPES:
+            return CollectionType("map", type_node, name, arguments[0], arguments[1]) if len(arguments) >= 2 else None
+        if name in SET_TYPES:
+            return CollectionType("set", type_node, name, arguments[0], arguments[0])
+        if name in SEQUENCE_TYPES:
+            return CollectionType("sequence", type_node, name, None, arguments[0])
+        type_node = arguments[0]
+        depth += 1
 
 
 def collection_of_constructor(value: Node | None) -> CollectionType | None:
@@ -279,13 +281,16 @@ class FileCollections:
             struct, name = found["struct"][0], found["name"][0]
             self.structs.setdefault(node_text(name), []).append(struct)
         self.fields: dict[str, list[CollectionDeclaration]] = {}
-        for structs in self.structs.values():
+        # The struct holding each field declaration (by its name node), to tell apart fields
+        # of the same name in several structs.
+        self._owner_names: dict[int, str] = {}
+        for struct_name, structs in self.structs.items():
             for struct in structs:
-                for field_name, name_node, field_type in struct_fields(struct):
-                    collection = collection_of(field_type)
-                    if collection is not None and not field_name.isdigit():
-                        self.fields.setdefault(field_name, []).append(
-                            CollectionDeclaration(field_name, name_node, "field", collection, struct))
+                for name_node, collection in _collection_fields(struct):
+                    field_name = node_text(name_node)
+                    self.fields.setdefault(field_name, []).append(
+                        CollectionDeclaration(field_name, name_node, "field", collection, struct))
+                    self._owner_names[name_node.id] = struct_name
         self.statics: dict[str, CollectionDeclaration] = {}
         for _, found in matches(_STATIC_QUERY, ctx.root):
             static, name, static_type = found["static"][0], found["name"][0], found["type"][0]
@@ -355,20 +360,21 @@ class FileCollections:
             value = node.child_by_field_name("value")
             if len(candidates) > 1 and value is not None and value.type == "self":
                 impl_name = self.impl_type_name(node)
-                own = [c for c in candidates if c.owner is not None and node_text(c.owner.child_by_field_name("name")) == impl_name]
+                own = [c for c in candidates if self._owner_names[c.name_node.id] == impl_name]
                 return own or candidates
             return candidates
         if node.type in ("identifier", "scoped_identifier"):
             name = node_text(node) if node.type == "identifier" else node_text(node.child_by_field_name("name"))
             if node.type == "identifier":
-                binding = tracer.scope_of(node).binding_before(name, node)
+                scope = tracer.scope_of(node)
+                binding = scope.binding_before(name, node)
                 if binding is not None:
                     declaration = self.let_declaration(binding)
                     if declaration is not None:
                         return [declaration]
                     value = binding.child_by_field_name("value")
                     return self._resolve(value, tracer, depth + 1) if value is not None else []
-                parameter = self._parameter_declaration(tracer.scope_of(node).parameters.get(name))
+                parameter = self._parameter_declaration(scope.parameters.get(name))
                 if parameter is not None:
                     return [parameter]
                 accessed = _thread_local_access(node, name)
@@ -377,6 +383,19 @@ class FileCollections:
             static = self.statics.get(name)
             return [static] if static is not None else []
         return []
+
+
+def _collection_fields(struct: Node):
+    """(name node, collection) of each named field of ``struct`` whose type is a collection."""
+    body = struct.child_by_field_name("body")
+    if body is None or body.type != "field_declaration_list":
+        return
+    for declaration in body.named_children:
+        if declaration.type == "field_declaration":
+            collection = collection_of(declaration.child_by_field_name("type"))
+            name = declaration.child_by_field_name("name") if collection is not None else None
+            if name is not None:
+                yield name, collection
 
 
 def _macro_statics(token_tree: Node):
