@@ -8,6 +8,7 @@ a collection de-duplicated by flow id are all questions about the same declarati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -29,6 +30,9 @@ WRAPPER_TYPES = frozenset({
     "Lazy", "LazyLock", "ArcSwap", "ArcSwapOption", "Weak", "ReentrantMutex", "CachePadded",
 })
 _COLLECTION_AND_WRAPPER_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | WRAPPER_TYPES
+# Text a collection type must contain (its name): most struct bodies hold none, and one search
+# of their bytes is cheaper than looking at each field's type node.
+_NAMES_A_COLLECTION = re.compile("|".join(sorted(_COLLECTION_AND_WRAPPER_TYPES)).encode())
 STRING_TYPES = frozenset({
     "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
     "CompactStr",
@@ -59,6 +63,7 @@ THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut", "s
 _STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type) @static
 """
+_IMPL_QUERY = "(impl_item) @impl"
 
 
 @dataclass(frozen=True)
@@ -304,12 +309,37 @@ class FileCollections:
                     self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, found["body"][0].parent)
         self._lets: dict[int, CollectionDeclaration | None] = {}
         self._parameters: dict[int, CollectionDeclaration] = {}
+        self._impls: list[Node] | None = None
+        self._per_pack_or_entity: dict[int, bool] = {}
 
     def impl_type_name(self, node: Node) -> str | None:
-        impl = self.ctx.enclosing_impl(node)
+        impl = self._enclosing_impl(node)
         if impl is None:
             return None
         return type_name(impl.child_by_field_name("type")) or None
+
+    def _enclosing_impl(self, node: Node) -> Node | None:
+        """The innermost ``impl`` holding ``node``, found by byte range: climbing parents
+        costs a descent from the root per step."""
+        if self._impls is None:
+            self._impls = sorted((found["impl"][0] for _, found in matches(_IMPL_QUERY, self.ctx.root)), key=lambda impl: impl.start_byte)
+        start, end = node.start_byte, node.end_byte
+        innermost = None
+        for impl in self._impls:
+            if impl.start_byte > start:
+                break
+            if end <= impl.end_byte and impl.id != node.id:
+                innermost = impl
+        return innermost
+
+    def is_per_pack_or_entity_struct(self, struct: Node) -> bool:
+        """``is_per_pack_struct`` or ``is_per_entity_struct``, judged once per struct."""
+        judged = self._per_pack_or_entity.get(struct.id)
+        if judged is None:
+            vocabulary = self.ctx.vocabulary
+            judged = is_per_pack_struct(struct, vocabulary) or is_per_entity_struct(struct, vocabulary)
+            self._per_pack_or_entity[struct.id] = judged
+        return judged
 
     def struct_named(self, name: str | None) -> Node | None:
         candidates = self.structs.get(name or "", [])
@@ -388,7 +418,7 @@ class FileCollections:
 def _collection_fields(struct: Node):
     """(name node, collection) of each named field of ``struct`` whose type is a collection."""
     body = struct.child_by_field_name("body")
-    if body is None or body.type != "field_declaration_list":
+    if body is None or body.type != "field_declaration_list" or not _NAMES_A_COLLECTION.search(body.text):
         return
     for declaration in body.named_children:
         if declaration.type == "field_declaration":

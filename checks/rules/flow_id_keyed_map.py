@@ -14,8 +14,6 @@ from checks.keyed_collections import (
     declared_type_text,
     holds_single_pack,
     is_bare_id_type,
-    is_per_entity_struct,
-    is_per_pack_struct,
     names_collection,
     names_one_entity,
     struct_fields,
@@ -195,15 +193,15 @@ def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
     """The uses in production code of the collections ``triage`` still has open, in order:
     method calls, then indexing."""
     for _, found in matches(_KEYED_METHOD_CALLS, ctx.root):
-        arguments = [a for a in found["arguments"][0].named_children if a.type not in ("line_comment", "block_comment")]
-        if not arguments:
-            continue
         receiver = found["receiver"][0]
         # Resolving first: most receivers are no open collection of this file, and resolving
         # is cheaper than the test-code walk or tracing whether the receiver was reached
         # through a pack.
         declarations = [d for d in collections.resolve(receiver, tracer) if triage.is_open(d)]
         if not declarations:
+            continue
+        arguments = [a for a in found["arguments"][0].named_children if a.type not in ("line_comment", "block_comment")]
+        if not arguments:
             continue
         call = found["call"][0]
         if ctx.should_skip(call):
@@ -274,13 +272,12 @@ def _aggregates_packs(function: Node | None) -> bool:
 
 def _per_pack_by_declaration(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
     """One pack's (or one flow's) collection by where it is declared, whatever its uses."""
-    vocabulary = ctx.vocabulary
     origin, owner = declaration.origin, declaration.owner
     if origin == "field":
-        return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
+        return owner is not None and collections.is_per_pack_or_entity_struct(owner)
     if origin == "static" or owner is None:
         return False
-    return origin == "let" and _one_pack_unless_walking_packs(collections, owner, vocabulary)
+    return origin == "let" and _one_pack_unless_walking_packs(collections, owner, ctx.vocabulary)
 
 
 def _per_pack_by_uses(ctx, collections: FileCollections, declaration: CollectionDeclaration, uses: list[KeyedUse]) -> bool:
@@ -354,7 +351,7 @@ def _works_within_one_pack(collections: FileCollections, function: Node, vocabul
             if holds_single_pack(name, parameter_type, vocabulary) or (one_entity_counts and names_one_entity(name, parameter_type, vocabulary)):
                 return True
     owner = collections.struct_named(collections.impl_type_name(function))
-    return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
+    return owner is not None and collections.is_per_pack_or_entity_struct(owner)
 
 
 def _declaration_type_text(declaration: CollectionDeclaration) -> str:
