@@ -212,9 +212,9 @@ def struct_fields(struct: Node) -> list[tuple[str, Node, Node | None]]:
 def holds_single_pack(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
     """A field, parameter or binding that names one pack (``pack_id: PackId``, ``pack: &Pack``),
     not a collection of packs."""
-    if collection_of(type_node) is not None:
-        return False
-    return vocabulary.pack.match(name) is not None or vocabulary.pack.match(type_name(type_node)) is not None
+    # The words first: they are looked up in a cache, a collection is found by walking nodes.
+    names_pack = vocabulary.pack.match(name) is not None or vocabulary.pack.match(type_name(type_node)) is not None
+    return names_pack and collection_of(type_node) is None
 
 
 def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
@@ -248,10 +248,9 @@ def names_collection(name: str, vocabulary: Vocabulary) -> bool:
 
 def names_one_entity(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
     """A parameter or binding holding one flow, node or component (``flow: &FlowDef``)."""
-    if collection_of(type_node) is not None:
-        return False
     words = set(words_of(name)) | set(words_of(type_name(type_node)))
-    return bool(words & entity_nouns(vocabulary)) and vocabulary.per_pack.match(name) is None
+    names_entity = bool(words & entity_nouns(vocabulary)) and vocabulary.per_pack.match(name) is None
+    return names_entity and collection_of(type_node) is None
 
 
 def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
@@ -262,9 +261,7 @@ def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
     if not set(words_of(name)) & entity_nouns(vocabulary) or names_collection(name, vocabulary):
         return False
     for field_name, _, field_type in struct_fields(struct):
-        if collection_of(field_type) is not None:
-            continue
-        if field_name == "id" or vocabulary.per_pack.match(field_name):
+        if (field_name == "id" or vocabulary.per_pack.match(field_name)) and collection_of(field_type) is None:
             return True
     return False
 
@@ -407,7 +404,7 @@ class FileCollections:
                 parameter = self._parameter_declaration(scope.parameters.get(name))
                 if parameter is not None:
                     return [parameter]
-                accessed = _thread_local_access(node, name)
+                accessed = _thread_local_access(node, name) if _may_be_in_closure(scope, node) else None
                 if accessed is not None:
                     return self._resolve(accessed, tracer, depth + 1)
             static = self.statics.get(name)
@@ -456,6 +453,15 @@ def parse_type_alias(type_text: bytes) -> Node | None:
     if item is None or item.type != "type_item" or item.has_error:
         return None
     return item.child_by_field_name("type")
+
+
+def _may_be_in_closure(scope, node: Node) -> bool:
+    """Whether a closure of the function may hold ``node``: its closures are indexed, and
+    climbing parents costs a descent from the root per step."""
+    if scope.function is None:
+        return True
+    start, end = node.start_byte, node.end_byte
+    return any(c.type == "closure_expression" and c.start_byte <= start and end <= c.end_byte for c in scope.iterations)
 
 
 def _thread_local_access(identifier: Node, name: str) -> Node | None:
