@@ -283,16 +283,16 @@ class FileCollections:
             struct, name = found["struct"][0], found["name"][0]
             self.structs.setdefault(node_text(name), []).append(struct)
         self.fields: dict[str, list[CollectionDeclaration]] = {}
-        # The struct holding each field declaration (by its name node), to tell apart fields
-        # of the same name in several structs.
-        self._owner_names: dict[int, str] = {}
+        # (field name, struct name) → its declarations: tells apart fields of one name in
+        # several structs.
+        self._fields_by_owner: dict[tuple[str, str], list[CollectionDeclaration]] = {}
         for struct_name, structs in self.structs.items():
             for struct in structs:
                 for name_node, collection in _collection_fields(struct):
                     field_name = node_text(name_node)
-                    self.fields.setdefault(field_name, []).append(
-                        CollectionDeclaration(field_name, name_node, "field", collection, struct))
-                    self._owner_names[name_node.id] = struct_name
+                    declaration = CollectionDeclaration(field_name, name_node, "field", collection, struct)
+                    self.fields.setdefault(field_name, []).append(declaration)
+                    self._fields_by_owner.setdefault((field_name, struct_name), []).append(declaration)
         self.statics: dict[str, CollectionDeclaration] = {}
         for _, found in matches(_STATIC_QUERY, ctx.root):
             static, name, static_type = found["static"][0], found["name"][0], found["type"][0]
@@ -383,12 +383,11 @@ class FileCollections:
             return []
         if node.type == "field_expression":
             field_node = node.child_by_field_name("field")
-            candidates = self.fields.get(node_text(field_node) if field_node is not None else "", [])
+            field_name = node_text(field_node) if field_node is not None else ""
+            candidates = self.fields.get(field_name, [])
             value = node.child_by_field_name("value")
             if len(candidates) > 1 and value is not None and value.type == "self":
-                impl_name = self.impl_type_name(node)
-                own = [c for c in candidates if self._owner_names[c.name_node.id] == impl_name]
-                return own or candidates
+                return self._fields_by_owner.get((field_name, self.impl_type_name(node))) or candidates
             return candidates
         if node.type in ("identifier", "scoped_identifier"):
             name = node_text(node) if node.type == "identifier" else node_text(node.child_by_field_name("name"))
