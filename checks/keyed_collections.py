@@ -342,8 +342,9 @@ class FileCollections:
         candidates = self.structs.get(name or "", [])
         return candidates[0] if len(candidates) == 1 else None
 
-    def let_declaration(self, let: Node) -> CollectionDeclaration | None:
-        """The collection a ``let`` declares (annotated or built with ``Type::new()``)."""
+    def let_declaration(self, let: Node, function: Node | None) -> CollectionDeclaration | None:
+        """The collection a ``let`` of ``function`` declares (annotated or built with
+        ``Type::new()``)."""
         cached = self._lets.get(let.id)
         if cached is not None or let.id in self._lets:
             return cached
@@ -353,11 +354,11 @@ class FileCollections:
         if name is not None:
             collection = collection_of(let.child_by_field_name("type")) or collection_of_constructor(let.child_by_field_name("value"))
             if collection is not None:
-                declaration = CollectionDeclaration(node_text(name), name, "let", collection, self.ctx.enclosing_function(let))
+                declaration = CollectionDeclaration(node_text(name), name, "let", collection, function)
         self._lets[let.id] = declaration
         return declaration
 
-    def _parameter_declaration(self, parameter: tuple[Node, str] | None) -> CollectionDeclaration | None:
+    def _parameter_declaration(self, parameter: tuple[Node, str] | None, function: Node | None) -> CollectionDeclaration | None:
         if parameter is None or parameter[0].type != "parameter":
             return None
         node = parameter[0]
@@ -367,7 +368,7 @@ class FileCollections:
             collection = collection_of(node.child_by_field_name("type"))
             if name is None or collection is None:
                 return None
-            cached = CollectionDeclaration(node_text(name), name, "parameter", collection, self.ctx.enclosing_function(node))
+            cached = CollectionDeclaration(node_text(name), name, "parameter", collection, function)
             self._parameters[node.id] = cached
         return cached
 
@@ -395,12 +396,12 @@ class FileCollections:
                 scope = tracer.scope_of(node)
                 binding = scope.binding_before(name, node)
                 if binding is not None:
-                    declaration = self.let_declaration(binding)
+                    declaration = self.let_declaration(binding, scope.function)
                     if declaration is not None:
                         return [declaration]
                     value = binding.child_by_field_name("value")
                     return self._resolve(value, tracer, depth + 1) if value is not None else []
-                parameter = self._parameter_declaration(scope.parameters.get(name))
+                parameter = self._parameter_declaration(scope.parameters.get(name), scope.function)
                 if parameter is not None:
                     return [parameter]
                 accessed = _thread_local_access(node, name) if _may_be_in_closure(scope, node) else None
