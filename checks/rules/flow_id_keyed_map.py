@@ -220,11 +220,13 @@ def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
                 yield use
     for _, found in matches(_INDEXING, ctx.root):
         indexing = found["indexing"][0]
-        for declaration in collections.resolve(found["receiver"][0], tracer):
-            if declaration.collection is None or declaration.collection.kind != "map" or not triage.is_open(declaration):
-                continue
-            if ctx.should_skip(indexing):
-                break
+        maps = [
+            d for d in collections.resolve(found["receiver"][0], tracer)
+            if d.collection is not None and d.collection.kind == "map" and triage.is_open(d)
+        ]
+        if not maps or ctx.should_skip(indexing):
+            continue
+        for declaration in maps:
             use = _keyed_use(ctx, tracer, declaration, indexing, "get", found["index"][0])
             if use is not None:
                 yield use
@@ -291,14 +293,13 @@ def _per_pack_by_uses(ctx, collections: FileCollections, declaration: Collection
         return _nested_in_owner(ctx, owner, uses)
     if declaration.origin != "parameter":
         return False
-    function = owner
     if any(_drops_pack_level_matches(ctx, use) for use in uses):
         # The caller's collection, de-duplicated (or purged) by a flow or component id alone:
         # nothing here says it is one pack's, and in a host-wide registry the second pack's
         # `main` flow silently replaces the first's. The single flow being added (`incoming:
         # Flow`) is what is de-duplicated, so only one pack in reach makes it one pack's.
-        return _works_within_one_pack(collections, function, ctx.vocabulary, one_entity_counts=False)
-    return _one_pack_unless_walking_packs(collections, function, ctx.vocabulary)
+        return _works_within_one_pack(collections, owner, ctx.vocabulary, one_entity_counts=False)
+    return _one_pack_unless_walking_packs(collections, owner, ctx.vocabulary)
 
 
 def _one_pack_unless_walking_packs(collections: FileCollections, function: Node, vocabulary) -> bool:
