@@ -91,7 +91,7 @@ def check(ctx):
     hashed_by_hand = _manual_hash_impls(ctx)
     for struct, name_node in structs:
         fields = struct_fields(struct)
-        # Most structs hold no per-pack id: that is cheaper to see than whether they are keys.
+        # Without a per-pack id a struct is never reported, however it is used as a key.
         per_pack, pack, tenant = _scope_fields(ctx, fields)
         if not per_pack:
             continue
