@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -232,7 +233,12 @@ def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
 
 def entity_nouns(vocabulary: Vocabulary) -> frozenset[str]:
     """The things per-pack ids name: ``flow_id`` → ``flow``, ``node_id`` → ``node``."""
-    return frozenset(words_of(entry)[0] for entry in vocabulary.per_pack.entries if words_of(entry))
+    return _first_words(tuple(vocabulary.per_pack.entries))
+
+
+@lru_cache(maxsize=64)
+def _first_words(entries: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words_of(entry)[0] for entry in entries if words_of(entry))
 
 
 def names_collection(name: str, vocabulary: Vocabulary) -> bool:
@@ -242,8 +248,7 @@ def names_collection(name: str, vocabulary: Vocabulary) -> bool:
     words = words_of(name)
     if not set(words) & COLLECTIVE_WORDS:
         return False
-    pack_nouns = {words_of(entry)[0] for entry in vocabulary.pack.entries if words_of(entry)}
-    return words[-1] not in entity_nouns(vocabulary) | pack_nouns
+    return words[-1] not in entity_nouns(vocabulary) | _first_words(tuple(vocabulary.pack.entries))
 
 
 def names_one_entity(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
