@@ -8,7 +8,9 @@ a collection de-duplicated by flow id are all questions about the same declarati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -28,6 +30,10 @@ WRAPPER_TYPES = frozenset({
     "Arc", "Rc", "Box", "RwLock", "Mutex", "RefCell", "Cell", "Option", "OnceCell", "OnceLock",
     "Lazy", "LazyLock", "ArcSwap", "ArcSwapOption", "Weak", "ReentrantMutex", "CachePadded",
 })
+_COLLECTION_AND_WRAPPER_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | WRAPPER_TYPES
+# Text a collection type must contain (its name): most struct bodies hold none, and one search
+# of their bytes is cheaper than looking at each field's type node.
+_NAMES_A_COLLECTION = re.compile("|".join(sorted(_COLLECTION_AND_WRAPPER_TYPES)).encode())
 STRING_TYPES = frozenset({
     "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
     "CompactStr",
@@ -58,6 +64,7 @@ THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut", "s
 _STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type) @static
 """
+_IMPL_QUERY = "(impl_item) @impl"
 
 
 @dataclass(frozen=True)
@@ -84,17 +91,16 @@ class CollectionDeclaration:
 
 def type_name(type_node: Node | None) -> str:
     """The last path segment of a type: ``std::sync::Arc<..>`` → ``Arc``, ``&str`` → ``str``."""
-    if type_node is None:
-        return ""
-    kind = type_node.type
-    if kind in ("type_identifier", "primitive_type", "identifier"):
-        return node_text(type_node)
-    if kind == "scoped_type_identifier":
-        return type_name(type_node.child_by_field_name("name"))
-    if kind == "generic_type":
-        return type_name(type_node.child_by_field_name("type"))
-    if kind == "reference_type":
-        return type_name(type_node.child_by_field_name("type"))
+    while type_node is not None:
+        kind = type_node.type
+        if kind == "type_identifier" or kind == "primitive_type" or kind == "identifier":
+            return node_text(type_node)
+        if kind == "scoped_type_identifier":
+            type_node = type_node.child_by_field_name("name")
+        elif kind == "generic_type" or kind == "reference_type":
+            type_node = type_node.child_by_field_name("type")
+        else:
+            return ""
     return ""
 
 
@@ -114,22 +120,24 @@ def strip_reference(type_node: Node | None) -> Node | None:
 def collection_of(type_node: Node | None, depth: int = 0) -> CollectionType | None:
     """The map/set/sequence a declared type holds, looking through wrappers such as
     ``Arc<RwLock<Option<..>>>``; None when the type is not a collection."""
-    type_node = strip_reference(type_node)
-    if type_node is None or depth > 8 or type_node.type != "generic_type":
-        return None
-    name = type_name(type_node)
-    arguments = type_arguments(type_node)
-    if not arguments:
-        return None
-    if name in MAP_TYPES and len(arguments) >= 2:
-        return CollectionType("map", type_node, name, arguments[0], arguments[1])
-    if name in SET_TYPES:
-        return CollectionType("set", type_node, name, arguments[0], arguments[0])
-    if name in SEQUENCE_TYPES:
-        return CollectionType("sequence", type_node, name, None, arguments[0])
-    if name in WRAPPER_TYPES:
-        return collection_of(arguments[0], depth + 1)
-    return None
+    while True:
+        type_node = strip_reference(type_node)
+        if type_node is None or depth > 8 or type_node.type != "generic_type":
+            return None
+        name = type_name(type_node)
+        if name not in _COLLECTION_AND_WRAPPER_TYPES:
+            return None  # before listing the arguments: most generic types are neither
+        arguments = type_arguments(type_node)
+        if not arguments:
+            return None
+        if name in MAP_TYPES:
+            return CollectionType("map", type_node, name, arguments[0], arguments[1]) if len(arguments) >= 2 else None
+        if name in SET_TYPES:
+            return CollectionType("set", type_node, name, arguments[0], arguments[0])
+        if name in SEQUENCE_TYPES:
+            return CollectionType("sequence", type_node, name, None, arguments[0])
+        type_node = arguments[0]
+        depth += 1
 
 
 def collection_of_constructor(value: Node | None) -> CollectionType | None:
@@ -205,9 +213,9 @@ def struct_fields(struct: Node) -> list[tuple[str, Node, Node | None]]:
 def holds_single_pack(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
     """A field, parameter or binding that names one pack (``pack_id: PackId``, ``pack: &Pack``),
     not a collection of packs."""
-    if collection_of(type_node) is not None:
-        return False
-    return vocabulary.pack.match(name) is not None or vocabulary.pack.match(type_name(type_node)) is not None
+    # The words first: they are looked up in a cache, a collection is found by walking nodes.
+    names_pack = vocabulary.pack.match(name) is not None or vocabulary.pack.match(type_name(type_node)) is not None
+    return names_pack and collection_of(type_node) is None
 
 
 def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
@@ -225,7 +233,12 @@ def is_per_pack_struct(struct: Node, vocabulary: Vocabulary) -> bool:
 
 def entity_nouns(vocabulary: Vocabulary) -> frozenset[str]:
     """The things per-pack ids name: ``flow_id`` → ``flow``, ``node_id`` → ``node``."""
-    return frozenset(words_of(entry)[0] for entry in vocabulary.per_pack.entries if words_of(entry))
+    return _first_words(tuple(vocabulary.per_pack.entries))
+
+
+@lru_cache(maxsize=64)
+def _first_words(entries: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words_of(entry)[0] for entry in entries if words_of(entry))
 
 
 def names_collection(name: str, vocabulary: Vocabulary) -> bool:
@@ -235,16 +248,14 @@ def names_collection(name: str, vocabulary: Vocabulary) -> bool:
     words = words_of(name)
     if not set(words) & COLLECTIVE_WORDS:
         return False
-    pack_nouns = {words_of(entry)[0] for entry in vocabulary.pack.entries if words_of(entry)}
-    return words[-1] not in entity_nouns(vocabulary) | pack_nouns
+    return words[-1] not in entity_nouns(vocabulary) | _first_words(tuple(vocabulary.pack.entries))
 
 
 def names_one_entity(name: str, type_node: Node | None, vocabulary: Vocabulary) -> bool:
     """A parameter or binding holding one flow, node or component (``flow: &FlowDef``)."""
-    if collection_of(type_node) is not None:
-        return False
     words = set(words_of(name)) | set(words_of(type_name(type_node)))
-    return bool(words & entity_nouns(vocabulary)) and vocabulary.per_pack.match(name) is None
+    names_entity = bool(words & entity_nouns(vocabulary)) and vocabulary.per_pack.match(name) is None
+    return names_entity and collection_of(type_node) is None
 
 
 def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
@@ -255,9 +266,7 @@ def is_per_entity_struct(struct: Node, vocabulary: Vocabulary) -> bool:
     if not set(words_of(name)) & entity_nouns(vocabulary) or names_collection(name, vocabulary):
         return False
     for field_name, _, field_type in struct_fields(struct):
-        if collection_of(field_type) is not None:
-            continue
-        if field_name == "id" or vocabulary.per_pack.match(field_name):
+        if (field_name == "id" or vocabulary.per_pack.match(field_name)) and collection_of(field_type) is None:
             return True
     return False
 
@@ -279,13 +288,16 @@ class FileCollections:
             struct, name = found["struct"][0], found["name"][0]
             self.structs.setdefault(node_text(name), []).append(struct)
         self.fields: dict[str, list[CollectionDeclaration]] = {}
-        for structs in self.structs.values():
+        # (field name, struct name) → its declarations: tells apart fields of one name in
+        # several structs.
+        self._fields_by_owner: dict[tuple[str, str], list[CollectionDeclaration]] = {}
+        for struct_name, structs in self.structs.items():
             for struct in structs:
-                for field_name, name_node, field_type in struct_fields(struct):
-                    collection = collection_of(field_type)
-                    if collection is not None and not field_name.isdigit():
-                        self.fields.setdefault(field_name, []).append(
-                            CollectionDeclaration(field_name, name_node, "field", collection, struct))
+                for name_node, collection in _collection_fields(struct):
+                    field_name = node_text(name_node)
+                    declaration = CollectionDeclaration(field_name, name_node, "field", collection, struct)
+                    self.fields.setdefault(field_name, []).append(declaration)
+                    self._fields_by_owner.setdefault((field_name, struct_name), []).append(declaration)
         self.statics: dict[str, CollectionDeclaration] = {}
         for _, found in matches(_STATIC_QUERY, ctx.root):
             static, name, static_type = found["static"][0], found["name"][0], found["type"][0]
@@ -299,19 +311,45 @@ class FileCollections:
                     self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, found["body"][0].parent)
         self._lets: dict[int, CollectionDeclaration | None] = {}
         self._parameters: dict[int, CollectionDeclaration] = {}
+        self._impls: list[Node] | None = None
+        self._per_pack_or_entity: dict[int, bool] = {}
 
     def impl_type_name(self, node: Node) -> str | None:
-        impl = self.ctx.enclosing_impl(node)
+        impl = self._enclosing_impl(node)
         if impl is None:
             return None
         return type_name(impl.child_by_field_name("type")) or None
+
+    def _enclosing_impl(self, node: Node) -> Node | None:
+        """The innermost ``impl`` holding ``node``, found by byte range: climbing parents
+        costs a descent from the root per step."""
+        if self._impls is None:
+            self._impls = sorted((found["impl"][0] for _, found in matches(_IMPL_QUERY, self.ctx.root)), key=lambda impl: impl.start_byte)
+        start, end = node.start_byte, node.end_byte
+        innermost = None
+        for impl in self._impls:
+            if impl.start_byte > start:
+                break
+            if end <= impl.end_byte and impl.id != node.id:
+                innermost = impl
+        return innermost
+
+    def is_per_pack_or_entity_struct(self, struct: Node) -> bool:
+        """``is_per_pack_struct`` or ``is_per_entity_struct``, judged once per struct."""
+        judged = self._per_pack_or_entity.get(struct.id)
+        if judged is None:
+            vocabulary = self.ctx.vocabulary
+            judged = is_per_pack_struct(struct, vocabulary) or is_per_entity_struct(struct, vocabulary)
+            self._per_pack_or_entity[struct.id] = judged
+        return judged
 
     def struct_named(self, name: str | None) -> Node | None:
         candidates = self.structs.get(name or "", [])
         return candidates[0] if len(candidates) == 1 else None
 
-    def let_declaration(self, let: Node) -> CollectionDeclaration | None:
-        """The collection a ``let`` declares (annotated or built with ``Type::new()``)."""
+    def let_declaration(self, let: Node, function: Node | None) -> CollectionDeclaration | None:
+        """The collection a ``let`` of ``function`` declares (annotated or built with
+        ``Type::new()``)."""
         cached = self._lets.get(let.id)
         if cached is not None or let.id in self._lets:
             return cached
@@ -321,11 +359,11 @@ class FileCollections:
         if name is not None:
             collection = collection_of(let.child_by_field_name("type")) or collection_of_constructor(let.child_by_field_name("value"))
             if collection is not None:
-                declaration = CollectionDeclaration(node_text(name), name, "let", collection, self.ctx.enclosing_function(let))
+                declaration = CollectionDeclaration(node_text(name), name, "let", collection, function)
         self._lets[let.id] = declaration
         return declaration
 
-    def _parameter_declaration(self, parameter: tuple[Node, str] | None) -> CollectionDeclaration | None:
+    def _parameter_declaration(self, parameter: tuple[Node, str] | None, function: Node | None) -> CollectionDeclaration | None:
         if parameter is None or parameter[0].type != "parameter":
             return None
         node = parameter[0]
@@ -335,7 +373,7 @@ class FileCollections:
             collection = collection_of(node.child_by_field_name("type"))
             if name is None or collection is None:
                 return None
-            cached = CollectionDeclaration(node_text(name), name, "parameter", collection, self.ctx.enclosing_function(node))
+            cached = CollectionDeclaration(node_text(name), name, "parameter", collection, function)
             self._parameters[node.id] = cached
         return cached
 
@@ -351,32 +389,45 @@ class FileCollections:
             return []
         if node.type == "field_expression":
             field_node = node.child_by_field_name("field")
-            candidates = self.fields.get(node_text(field_node) if field_node is not None else "", [])
+            field_name = node_text(field_node) if field_node is not None else ""
+            candidates = self.fields.get(field_name, [])
             value = node.child_by_field_name("value")
             if len(candidates) > 1 and value is not None and value.type == "self":
-                impl_name = self.impl_type_name(node)
-                own = [c for c in candidates if c.owner is not None and node_text(c.owner.child_by_field_name("name")) == impl_name]
-                return own or candidates
+                return self._fields_by_owner.get((field_name, self.impl_type_name(node))) or candidates
             return candidates
         if node.type in ("identifier", "scoped_identifier"):
             name = node_text(node) if node.type == "identifier" else node_text(node.child_by_field_name("name"))
             if node.type == "identifier":
-                binding = tracer.scope_of(node).binding_before(name, node)
+                scope = tracer.scope_of(node)
+                binding = scope.binding_before(name, node)
                 if binding is not None:
-                    declaration = self.let_declaration(binding)
+                    declaration = self.let_declaration(binding, scope.function)
                     if declaration is not None:
                         return [declaration]
                     value = binding.child_by_field_name("value")
                     return self._resolve(value, tracer, depth + 1) if value is not None else []
-                parameter = self._parameter_declaration(tracer.scope_of(node).parameters.get(name))
+                parameter = self._parameter_declaration(scope.parameters.get(name), scope.function)
                 if parameter is not None:
                     return [parameter]
-                accessed = _thread_local_access(node, name)
+                accessed = _thread_local_access(node, name) if _may_be_in_closure(scope, node) else None
                 if accessed is not None:
                     return self._resolve(accessed, tracer, depth + 1)
             static = self.statics.get(name)
             return [static] if static is not None else []
         return []
+
+
+def _collection_fields(struct: Node):
+    """(name node, collection) of each named field of ``struct`` whose type is a collection."""
+    body = struct.child_by_field_name("body")
+    if body is None or body.type != "field_declaration_list" or not _NAMES_A_COLLECTION.search(body.text):
+        return
+    for declaration in body.named_children:
+        if declaration.type == "field_declaration":
+            collection = collection_of(declaration.child_by_field_name("type"))
+            name = declaration.child_by_field_name("name") if collection is not None else None
+            if name is not None:
+                yield name, collection
 
 
 def _macro_statics(token_tree: Node):
@@ -407,6 +458,15 @@ def parse_type_alias(type_text: bytes) -> Node | None:
     if item is None or item.type != "type_item" or item.has_error:
         return None
     return item.child_by_field_name("type")
+
+
+def _may_be_in_closure(scope, node: Node) -> bool:
+    """Whether a closure of the function may hold ``node``: its closures are indexed, and
+    climbing parents costs a descent from the root per step."""
+    if scope.function is None:
+        return True
+    start, end = node.start_byte, node.end_byte
+    return any(c.type == "closure_expression" and c.start_byte <= start and end <= c.end_byte for c in scope.iterations)
 
 
 def _thread_local_access(identifier: Node, name: str) -> Node | None:

@@ -14,8 +14,6 @@ from checks.keyed_collections import (
     declared_type_text,
     holds_single_pack,
     is_bare_id_type,
-    is_per_entity_struct,
-    is_per_pack_struct,
     names_collection,
     names_one_entity,
     struct_fields,
@@ -50,11 +48,14 @@ _PACK_LOOP = re.compile(r"\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*", re.IGNORECA
 
 ORIGIN_LABELS = {"field": "field", "static": "static", "let": "local", "parameter": "parameter"}
 
-_METHOD_CALLS = """
+# The method is matched in the query: most calls of a file fill or read no collection, and a
+# match the query drops costs nothing in Python.
+_KEYED_METHOD_CALLS = """
 (call_expression
   function: (field_expression value: (_) @receiver field: (field_identifier) @method)
-  arguments: (arguments) @arguments) @call
-"""
+  arguments: (arguments) @arguments
+  (#any-of? @method %s)) @call
+""" % " ".join(f'"{name}"' for name in sorted(KEYED_METHODS | COMPARING_METHODS))
 _INDEXING = """
 (index_expression . (_) @receiver . (_) @index) @indexing
 """
@@ -188,21 +189,26 @@ def _reached_through_pack(ctx, tracer, receiver: Node) -> bool:
     return any(ctx.vocabulary.pack.match(text) for text in texts)
 
 
-def _uses(ctx, tracer, collections: FileCollections):
-    for _, found in matches(_METHOD_CALLS, ctx.root):
-        method = node_text(found["method"][0])
-        if method not in KEYED_METHODS and method not in COMPARING_METHODS:
+def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
+    """The uses in production code of the collections ``triage`` still has open, in order:
+    method calls, then indexing."""
+    for _, found in matches(_KEYED_METHOD_CALLS, ctx.root):
+        receiver = found["receiver"][0]
+        # Resolving first: most receivers are no open collection of this file, and resolving
+        # is cheaper than the test-code walk or tracing whether the receiver was reached
+        # through a pack.
+        declarations = [d for d in collections.resolve(receiver, tracer) if triage.is_open(d)]
+        if not declarations:
             continue
         arguments = [a for a in found["arguments"][0].named_children if a.type not in ("line_comment", "block_comment")]
         if not arguments:
             continue
         call = found["call"][0]
-        receiver = found["receiver"][0]
-        # Resolving first: most receivers are no collection of this file, and resolving is
-        # cheaper than tracing whether the receiver was reached through a pack.
-        declarations = collections.resolve(receiver, tracer)
-        if not declarations or _reached_through_pack(ctx, tracer, receiver):
+        if ctx.should_skip(call):
+            continue  # what tests put in a map says nothing about how production keys it
+        if _reached_through_pack(ctx, tracer, receiver):
             continue
+        method = node_text(found["method"][0])
         for declaration in declarations:
             if method in COMPARING_METHODS and arguments[0].type == "closure_expression":
                 use = _comparing_use(ctx, tracer, declaration, call, method, arguments[0])
@@ -214,11 +220,16 @@ def _uses(ctx, tracer, collections: FileCollections):
                 yield use
     for _, found in matches(_INDEXING, ctx.root):
         indexing = found["indexing"][0]
-        for declaration in collections.resolve(found["receiver"][0], tracer):
-            if declaration.collection is not None and declaration.collection.kind == "map":
-                use = _keyed_use(ctx, tracer, declaration, indexing, "get", found["index"][0])
-                if use is not None:
-                    yield use
+        maps = [
+            d for d in collections.resolve(found["receiver"][0], tracer)
+            if d.collection is not None and d.collection.kind == "map" and triage.is_open(d)
+        ]
+        if not maps or ctx.should_skip(indexing):
+            continue
+        for declaration in maps:
+            use = _keyed_use(ctx, tracer, declaration, indexing, "get", found["index"][0])
+            if use is not None:
+                yield use
 
 
 def _key_struct_has_pack(collections: FileCollections, key_type: Node, vocabulary) -> bool:
@@ -258,32 +269,72 @@ def _aggregates_packs(function: Node | None) -> bool:
     if function is None:
         return False
     text = node_text(function)
+    if "pack" not in text.lower():
+        return False  # what both tests need, found without splitting the function into words
     return "packs" in words_of(text) or _PACK_LOOP.search(text) is not None
 
 
-def _per_pack_by_construction(ctx, collections: FileCollections, declaration: CollectionDeclaration, uses: list[KeyedUse]) -> bool:
-    vocabulary = ctx.vocabulary
+def _per_pack_by_declaration(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
+    """One pack's (or one flow's) collection by where it is declared, whatever its uses."""
+    origin, owner = declaration.origin, declaration.owner
+    if origin == "field":
+        return owner is not None and collections.is_per_pack_or_entity_struct(owner)
+    if origin == "static" or owner is None:
+        return False
+    return origin == "let" and _one_pack_unless_walking_packs(collections, owner, ctx.vocabulary)
+
+
+def _per_pack_by_uses(ctx, collections: FileCollections, declaration: CollectionDeclaration, uses: list[KeyedUse]) -> bool:
+    """One pack's (or one flow's) collection by how it is used (fields and parameters)."""
+    owner = declaration.owner
+    if owner is None:
+        return False
     if declaration.origin == "field":
-        owner = declaration.owner
-        return owner is not None and (
-            is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary) or _nested_in_owner(ctx, owner, uses)
-        )
-    if declaration.origin == "static":
+        return _nested_in_owner(ctx, owner, uses)
+    if declaration.origin != "parameter":
         return False
-    function = declaration.owner
-    if function is None:
-        return False
-    if declaration.origin == "parameter" and any(_drops_pack_level_matches(ctx, use) for use in uses):
+    if any(_drops_pack_level_matches(ctx, use) for use in uses):
         # The caller's collection, de-duplicated (or purged) by a flow or component id alone:
         # nothing here says it is one pack's, and in a host-wide registry the second pack's
         # `main` flow silently replaces the first's. The single flow being added (`incoming:
         # Flow`) is what is de-duplicated, so only one pack in reach makes it one pack's.
-        return _works_within_one_pack(collections, function, vocabulary, one_entity_counts=False)
-    # A local or parameter collection only mixes packs when the function walks several
-    # packs; otherwise it is one pack's or one flow's (validating a manifest, a graph).
-    if not _aggregates_packs(function):
-        return True
-    return _works_within_one_pack(collections, function, vocabulary, one_entity_counts=True)
+        return _works_within_one_pack(collections, owner, ctx.vocabulary, one_entity_counts=False)
+    return _one_pack_unless_walking_packs(collections, owner, ctx.vocabulary)
+
+
+def _one_pack_unless_walking_packs(collections: FileCollections, function: Node, vocabulary) -> bool:
+    """A local or parameter collection only mixes packs when the function walks several
+    packs; otherwise it is one pack's or one flow's (validating a manifest, a graph)."""
+    return not _aggregates_packs(function) or _works_within_one_pack(collections, function, vocabulary, one_entity_counts=True)
+
+
+class _Triage:
+    """Which declarations can still become a finding while the file's uses are collected.
+
+    A declaration keyed by more than a bare id, or one pack's by where it is declared, is
+    never reported, and one with a scoped use is closed: tracing the keys of their other
+    uses (most of the work) would change nothing."""
+
+    def __init__(self, ctx, collections: FileCollections):
+        self._ctx = ctx
+        self._collections = collections
+        self._reportable: dict[int, bool] = {}
+        self._closed: set[int] = set()
+
+    def may_report(self, declaration: CollectionDeclaration) -> bool:
+        key = declaration.name_node.id
+        reportable = self._reportable.get(key)
+        if reportable is None:
+            ctx, collections = self._ctx, self._collections
+            reportable = _keyed_by_bare_id(ctx, collections, declaration) and not _per_pack_by_declaration(ctx, collections, declaration)
+            self._reportable[key] = reportable
+        return reportable
+
+    def is_open(self, declaration: CollectionDeclaration) -> bool:
+        return declaration.name_node.id not in self._closed and self.may_report(declaration)
+
+    def close(self, declaration: CollectionDeclaration) -> None:
+        self._closed.add(declaration.name_node.id)
 
 
 def _drops_pack_level_matches(ctx, use: KeyedUse) -> bool:
@@ -303,7 +354,7 @@ def _works_within_one_pack(collections: FileCollections, function: Node, vocabul
             if holds_single_pack(name, parameter_type, vocabulary) or (one_entity_counts and names_one_entity(name, parameter_type, vocabulary)):
                 return True
     owner = collections.struct_named(collections.impl_type_name(function))
-    return owner is not None and (is_per_pack_struct(owner, vocabulary) or is_per_entity_struct(owner, vocabulary))
+    return owner is not None and collections.is_per_pack_or_entity_struct(owner)
 
 
 def _declaration_type_text(declaration: CollectionDeclaration) -> str:
@@ -337,19 +388,20 @@ def _collision(entity: str) -> str:
 def check(ctx):
     collections = FileCollections.of(ctx)
     tracer = KeyTracer(ctx)
+    triage = _Triage(ctx, collections)
     by_declaration: dict[int, tuple[CollectionDeclaration, list[KeyedUse]]] = {}
-    for use in _uses(ctx, tracer, collections):
-        if ctx.should_skip(use.site):
-            continue  # what tests put in a map says nothing about how production keys it
+    for use in _uses(ctx, tracer, collections, triage):
         entry = by_declaration.setdefault(use.declaration.name_node.id, (use.declaration, []))
         entry[1].append(use)
+        if use.scoped:
+            triage.close(use.declaration)
     declarations = [d for ds in collections.fields.values() for d in ds] + list(collections.statics.values())
     for declaration in declarations:
         by_declaration.setdefault(declaration.name_node.id, (declaration, []))
     for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
         if any(use.scoped for use in uses):
             continue
-        if not _keyed_by_bare_id(ctx, collections, declaration) or _per_pack_by_construction(ctx, collections, declaration, uses):
+        if not triage.may_report(declaration) or _per_pack_by_uses(ctx, collections, declaration, uses):
             continue
         unscoped = [use for use in uses if not use.scoped]
         key_type = declaration.collection.key if declaration.collection else None

@@ -25,33 +25,38 @@ KEY_NOUNS = frozenset({
 SHARED_STORE_WORDS = frozenset({"session", "state", "resume", "cache", "checkpoint", "snapshot"})
 MAX_FIELDS_OF_IMPLICIT_KEY = 3
 
+# The collection's name is matched in the query: a file has many generic types, few of them
+# maps or sets, and a match the query drops costs nothing in Python.
 _KEYED_TYPES = """
-(generic_type type: [(type_identifier) (scoped_type_identifier)] @collection type_arguments: (type_arguments)) @generic
-"""
+(generic_type
+  type: [(type_identifier) @collection (scoped_type_identifier name: (type_identifier) @collection)]
+  type_arguments: (type_arguments)
+  (#any-of? @collection %s)) @generic
+""" % " ".join(f'"{name}"' for name in sorted(MAP_TYPES | SET_TYPES))
 _HASH_IMPLS = """
-(impl_item trait: [(type_identifier) (scoped_type_identifier)] @trait type: (_) @type)
+(impl_item
+  trait: [(type_identifier) @trait (scoped_type_identifier name: (type_identifier) @trait)]
+  type: (_) @type
+  (#eq? @trait "Hash"))
 """
 
 
-def _key_type_uses(ctx) -> dict[str, list[Node]]:
-    """Struct name → the map/set types in this file that use it as their key."""
+def _key_type_uses(ctx, struct_names: set[str]) -> dict[str, list[Node]]:
+    """Struct name → the map/set types in this file that use one of ``struct_names`` as key."""
     uses: dict[str, list[Node]] = {}
     for _, found in matches(_KEYED_TYPES, ctx.root):
         generic = found["generic"][0]
-        if type_name(found["collection"][0]) not in MAP_TYPES | SET_TYPES:
-            continue
         arguments = type_arguments(generic)
-        if arguments and not ctx.should_skip(generic):
-            uses.setdefault(type_name(arguments[0]), []).append(generic)
+        if not arguments:
+            continue
+        key = type_name(arguments[0])
+        if key in struct_names and not ctx.should_skip(generic):
+            uses.setdefault(key, []).append(generic)
     return uses
 
 
 def _manual_hash_impls(ctx) -> set[str]:
-    return {
-        type_name(found["type"][0])
-        for _, found in matches(_HASH_IMPLS, ctx.root)
-        if type_name(found["trait"][0]) == "Hash"
-    }
+    return {type_name(found["type"][0]) for _, found in matches(_HASH_IMPLS, ctx.root)}
 
 
 def _looks_like_key(name: str, field_count: int) -> bool:
@@ -64,10 +69,10 @@ def _field_label(name: str, type_node: Node | None) -> str:
     return f"`{type_text}` (field {name})" if name.isdigit() else f"`{name}`"
 
 
-def _scope_fields(ctx, struct: Node):
+def _scope_fields(ctx, fields: list[tuple[str, Node, Node | None]]):
     vocabulary = ctx.vocabulary
     per_pack, pack, tenant = [], [], []
-    for name, name_node, type_node in struct_fields(struct):
+    for name, name_node, type_node in fields:
         words_source = f"{'' if name.isdigit() else name} {type_name(type_node)}"
         if vocabulary.pack.match(words_source):
             pack.append((name, name_node, type_node))
@@ -79,18 +84,21 @@ def _scope_fields(ctx, struct: Node):
 
 
 def check(ctx):
-    key_uses = _key_type_uses(ctx)
+    structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root)]
+    if not structs:
+        return
+    key_uses = _key_type_uses(ctx, {node_text(name_node) for _, name_node in structs})
     hashed_by_hand = _manual_hash_impls(ctx)
-    for _, found in matches(STRUCT_QUERY, ctx.root):
-        struct, name_node = found["struct"][0], found["name"][0]
-        name = node_text(name_node)
+    for struct, name_node in structs:
         fields = struct_fields(struct)
+        # Without a per-pack id a struct is never reported, however it is used as a key.
+        per_pack, pack, tenant = _scope_fields(ctx, fields)
+        if not per_pack:
+            continue
+        name = node_text(name_node)
         uses = key_uses.get(name, [])
         derives_hash = any(_HASH_DERIVE.match(a) for a in attribute_texts(struct)) or name in hashed_by_hand
         if not uses and not (derives_hash and _looks_like_key(name, len(fields))):
-            continue
-        per_pack, pack, tenant = _scope_fields(ctx, struct)
-        if not per_pack:
             continue
         how = f"used as the key of `{' '.join(node_text(uses[0]).split())}`" if uses else "derives `Hash`, so it is meant as a key"
         flow_field = _field_label(per_pack[0][0], per_pack[0][2])
