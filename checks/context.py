@@ -75,6 +75,38 @@ def last_path_segment(node: Node) -> str | None:
         node = rest
 
 
+TEST_ITEM_KINDS = frozenset({"function_item", "mod_item", "impl_item", "struct_item", "static_item", "const_item", "macro_invocation", "enum_item", "trait_item"})
+
+
+def _test_item_ranges(root: Node, data: bytes) -> list[tuple[int, int]]:
+    """The byte ranges of the items an outer test attribute marks (``#[cfg(test)]``,
+    ``#[test]``, ``#[tokio::test]``, …). Each such attribute spells ``test``, so only the
+    attributes around that word are read, not every item of the file."""
+    ranges: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    found = data.find(b"test")
+    while found != -1:
+        attribute_item = root.descendant_for_byte_range(found, found + 4)
+        while attribute_item is not None and attribute_item.type != "attribute_item":
+            attribute_item = attribute_item.parent
+        found = data.find(b"test", found + 4)
+        if attribute_item is None or attribute_item.id in seen:
+            continue
+        seen.add(attribute_item.id)
+        attribute = next((c for c in attribute_item.named_children if c.type == "attribute"), None)
+        if attribute is None:
+            continue
+        text = node_text(attribute)
+        if not (is_cfg_test(text) or is_test_attribute(text)):
+            continue
+        item = attribute_item.next_named_sibling
+        while item is not None and item.type in ("attribute_item", "line_comment", "block_comment"):
+            item = item.next_named_sibling
+        if item is not None and item.type in TEST_ITEM_KINDS:
+            ranges.append((item.start_byte, item.end_byte))
+    return ranges
+
+
 class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
@@ -86,7 +118,7 @@ class AnalysisContext:
         self.vocabulary = settings.vocabulary
         self.path = path
         self.is_test_file = is_test_path(path)
-        self._test_item_cache: dict[int, bool] = {}
+        self._test_items: list[tuple[int, int]] | None = None  # byte ranges of test items
         # Per-file indexes several rules use, built once: function bodies (``checks.keyflow``)
         # and collection declarations (``checks.keyed_collections``).
         self.function_scopes: dict[int, object] = {}
@@ -150,17 +182,12 @@ class AnalysisContext:
         """Inside a ``#[cfg(test)]`` item, a ``#[test]`` function, or a file under ``tests/``."""
         if self.is_test_file:
             return True
-        current = node
-        while current is not None:
-            if current.type in ("function_item", "mod_item", "impl_item", "struct_item", "static_item", "const_item", "macro_invocation", "enum_item", "trait_item"):
-                cached = self._test_item_cache.get(current.id)
-                if cached is None:
-                    attributes = attribute_texts(current)
-                    cached = any(is_cfg_test(a) or is_test_attribute(a) for a in attributes)
-                    self._test_item_cache[current.id] = cached
-                if cached:
-                    return True
-            current = current.parent
+        if self._test_items is None:
+            self._test_items = _test_item_ranges(self.root, self.source.data)
+        start, end = node.start_byte, node.end_byte
+        for item_start, item_end in self._test_items:
+            if item_start <= start and end <= item_end:
+                return True
         return False
 
     def should_skip(self, node: Node) -> bool:

@@ -366,3 +366,42 @@ def test_undecodable_bytes_break_no_rule(config_text: str):
     for repeat in range(3):  # alone on the first trees, in the combined query after
         result = engine.analyze(NON_UTF8_EVERYWHERE, settings, PurePath("src/lib.rs"))
         assert result.rule_failures == [], result.rule_failures[0].detail
+
+
+TEST_CODE_SHAPES = b"""\
+#![cfg(test)]
+fn test_helper_outside() { marker_a(); }
+#[cfg(not(test))]
+fn production() { marker_b(); }
+#[doc = "test"]
+fn documented() { marker_c(); }
+#[cfg(all(test, feature = "slow"))]
+// a comment between the attribute and its item
+/* and a block comment */
+mod slow_tests { fn inner() { marker_d(); } }
+mod checks {
+    #[inline]
+    #[tokio::test]
+    async fn runs() { marker_e(); }
+    fn not_a_test() { marker_f(); }
+    #[rstest]
+    fn cases() { marker_g(); }
+}
+#[derive(Debug)]
+#[cfg(test)]
+struct Fixture { marker_h: u8 }
+"""
+
+
+def test_test_code_is_what_test_attributes_mark():
+    from checks.context import AnalysisContext
+    from checks.source import SourceText
+
+    data = TEST_CODE_SHAPES
+    tree = engine.parse(data)
+    ctx = AnalysisContext(SourceText(data), tree, DEFAULT_CONFIG.settings, PurePath("src/lib.rs"))
+    verdicts = {}
+    for marker in "abcdefgh":
+        offset = data.index(f"marker_{marker}".encode())
+        verdicts[marker] = ctx.is_test_code(tree.root_node.descendant_for_byte_range(offset, offset + 8))
+    assert verdicts == {"a": False, "b": False, "c": False, "d": True, "e": True, "f": False, "g": True, "h": True}
