@@ -65,6 +65,8 @@ _STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type) @static
 """
 _IMPL_QUERY = "(impl_item) @impl"
+# The whole-file queries ``FileCollections`` runs: rules that use it list them in ``Rule.queries``.
+QUERIES = (STRUCT_QUERY, _STATIC_QUERY, _STATIC_MACRO_QUERY, _IMPL_QUERY)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,8 @@ _FILE_BINDINGS = f"""
 ((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
   (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
 """
+# The whole-file queries ``KeyTracer`` runs: rules that trace keys list them in ``Rule.queries``.
+QUERIES = (_FILE_BINDINGS,)
 
 
 class _BodyBindings:

@@ -34,6 +34,8 @@ _DECLARATIONS_QUERY = f"""
 (macro_invocation macro: (identifier) @declaring (#any-of? @declaring {_DECLARING_NAMES})) @macro
 (macro_invocation macro: (scoped_identifier name: (identifier) @declaring) (#any-of? @declaring {_DECLARING_NAMES})) @macro
 """
+# The whole-file queries ``declared_slots`` runs: rules that use it list them in ``Rule.queries``.
+QUERIES = (_DECLARATIONS_QUERY,)
 
 
 class StaticSlot(NamedTuple):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from checks.context import node_text
+from checks import keyed_collections, keyflow
 from checks.keyed_collections import (
     CollectionDeclaration,
     FileCollections,
@@ -464,6 +465,7 @@ RULE = Rule(
     # A finding needs a key, comparison or key type that names a per-pack id (the vocabulary's
     # per-pack entries): files that mention none of them have nothing to report.
     configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
+    queries=(_KEYED_METHOD_CALLS, _INDEXING, *keyflow.QUERIES, *keyed_collections.QUERIES),
     message=(
         "field `{name}` is keyed by `{key type}` and filled with `{key}` alone (in `fn {function}`), "
         "with no pack id: two packs that ship a flow with the same id overwrite or read each other's entry"

@@ -7,6 +7,7 @@ import re
 from tree_sitter import Node
 
 from checks.context import attribute_texts, node_text
+from checks import keyed_collections
 from checks.keyed_collections import MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
@@ -154,6 +155,7 @@ RULE = Rule(
     # A finding needs a key struct with a per-pack id field (the vocabulary's per-pack
     # entries): files that mention none of them have nothing to report.
     configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
+    queries=(_KEYED_TYPES, _HASH_IMPLS, *keyed_collections.QUERIES),
     message="key struct `{name}` ({how it is a key}) holds `{flow id field}` but no pack id",
     options=(
         "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.tenant-identifiers",

@@ -10,6 +10,7 @@ between the construction and the item it lives in.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -79,6 +80,13 @@ def is_secrets_backend_type(name: str) -> bool:
     return bool(words & SECRET_NOUNS) and bool(words & BACKEND_WORDS) and not words & SETTINGS_WORDS
 
 
+@lru_cache(maxsize=64)
+def _backend_queries(extra_backends: frozenset[str]) -> tuple[str, str]:
+    """PATH_QUERY and VALUE_QUERY, also matching the configured backend type names."""
+    extra = "".join(f"|{re.escape(name)}" for name in sorted(extra_backends)).replace("\\", "\\\\")
+    return PATH_QUERY.replace("{extra}", extra), VALUE_QUERY.replace("{extra}", extra)
+
+
 class EnvBackendCheck:
     """ISO102 over one file."""
 
@@ -87,10 +95,7 @@ class EnvBackendCheck:
         self.extra_backends = ctx.settings.extra_env_backends
         # With lint-tests on, test code is reported like any other: `test` stops being a guard.
         self.guard_words = GUARD_WORDS - TEST_WORDS if ctx.settings.lint_tests else GUARD_WORDS
-        extra = "".join(f"|{re.escape(name)}" for name in sorted(self.extra_backends))
-        extra = extra.replace("\\", "\\\\")
-        self.path_query = PATH_QUERY.replace("{extra}", extra)
-        self.value_query = VALUE_QUERY.replace("{extra}", extra)
+        self.path_query, self.value_query = _backend_queries(self.extra_backends)
         self._declarations: dict[str, Node | None] = {}
 
     def findings(self):
@@ -354,6 +359,8 @@ RULE = Rule(
     # (FROM_ENV_CONSTRUCTORS, ENV_VARIANTS) — all spelled with "env" — or a configured backend.
     triggers=(b"env",),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_env_backends),
+    queries=(DEFAULT_VARIANT_QUERY,),
+    configured_queries=lambda settings: _backend_queries(settings.extra_env_backends),
     message="`{construction}` builds a secrets backend that reads the process environment, with no dev/test guard in sight: every tenant reads the same process-wide secrets",
     options=("secrets.extra-env-backends", "lint-tests"),
 )

@@ -10,6 +10,7 @@ from tree_sitter import Node
 
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
+from checks import statics
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -367,6 +368,7 @@ RULE = Rule(
     check=check,
     # Every finding is a declared static (`static` items, or `static` inside the macros).
     triggers=(b"static",),
+    queries=statics.QUERIES,
     message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",
     options=("scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks.context import node_text
+from checks import keyed_collections, keyflow
 from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer, nodes_spelled
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
@@ -470,6 +471,7 @@ RULE = Rule(
     # A finding needs a derived key with a per-pack id (the vocabulary's per-pack entries):
     # files that mention none of them have nothing to report.
     configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
+    queries=(_DERIVATIONS, _APPENDS, *keyflow.QUERIES, *keyed_collections.QUERIES),
     message="{kind} `{name}` is built from `{flow id}` with no pack id (and no tenant): {why}",
     fix_title="Prefix the key with `{pack id in reach}`",
     options=(

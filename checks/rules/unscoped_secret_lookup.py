@@ -15,6 +15,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, last_path_segment, node_text
+from checks import keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
@@ -945,6 +946,8 @@ RULE = Rule(
         *exact_name_triggers(settings.extra_secret_apis),
         *vocabulary_triggers(settings.extra_secret_receivers),
     ),
+    queries=(STRUCT_QUERY, STATIC_QUERY, *keyflow.QUERIES),
+    configured_queries=lambda settings: (_call_query(settings.extra_secret_apis),),
     message="secret key `{key}` reaches `{api}` with no tenant scope: {why}",
     fix_title="Scope the key with `{helper}({tenant context}, …)`",
     options=(
