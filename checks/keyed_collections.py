@@ -9,8 +9,8 @@ a collection de-duplicated by flow id are all questions about the same declarati
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -69,8 +69,7 @@ _IMPL_QUERY = "(impl_item) @impl"
 QUERIES = (STRUCT_QUERY, _STATIC_QUERY, _STATIC_MACRO_QUERY, _IMPL_QUERY)
 
 
-@dataclass(frozen=True)
-class CollectionType:
+class CollectionType(NamedTuple):
     """The collection inside a declared type, after locks and smart pointers are peeled off."""
 
     kind: str  # map | set | sequence
@@ -80,8 +79,7 @@ class CollectionType:
     element: Node | None
 
 
-@dataclass
-class CollectionDeclaration:
+class CollectionDeclaration(NamedTuple):
     """A struct field, static or ``let`` whose type is (or wraps) a keyed collection."""
 
     name: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tree_sitter import Node
 
@@ -62,8 +62,7 @@ _INDEXING = """
 """
 
 
-@dataclass(frozen=True)
-class KeyedUse:
+class KeyedUse(NamedTuple):
     """One place a collection is filled, read or searched, and with what key."""
 
     declaration: CollectionDeclaration
