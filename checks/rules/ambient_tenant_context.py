@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import captures
+from checks.parsing import RUST, captures
 from checks.rules.base import Rule, exact_name_triggers
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
@@ -358,18 +359,91 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
     )
 
 
+# Where a callee's last path segment (`ctx.path_segments`) sits: the callee itself, the name
+# of a path, the field of a method call, each possibly under turbofish generics.
+_CALLEE_NAME = """[
+  (identifier) @name
+  (scoped_identifier name: (_) @name)
+  (field_expression field: (_) @name)
+  (generic_function function: [
+    (identifier) @name
+    (scoped_identifier name: (_) @name)
+    (field_expression field: (_) @name)])]"""
+# Every other expression kind in callee position (`(f)(x)`, `table[i](x)`): its whole text is
+# its one path segment. Taken from the grammar so that no kind can be missed.
+_OTHER_CALLEE_KINDS = sorted(
+    {RUST.node_kind_for_id(kind) for kind in RUST.subtypes(RUST.id_for_node_kind("_expression", True))}
+    - {"identifier", "scoped_identifier", "field_expression", "generic_function"}
+)
+
+
+def _query_strings(texts) -> str:
+    return " ".join('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in sorted(texts))
+
+
+@lru_cache(maxsize=16)
+def _setter_query(configured: frozenset[str]) -> str:
+    """Calls that may be setters by something other than an ambient word (see
+    `_calls_named_ambient`): a holder-type setter or configured name, a configured path, or
+    a callee `path_segments` does not split. Name tests run in the query, so that the many
+    other calls of a file never reach Python."""
+    patterns = [
+        f"((call_expression function: {_CALLEE_NAME}) @call (#any-of? @name {_query_strings(_HOLDER_SETTERS | configured)}))",
+        f"(call_expression function: [{' '.join(f'({kind})' for kind in _OTHER_CALLEE_KINDS)}]) @call",
+    ]
+    if configured:
+        patterns.append(f"((call_expression function: (_) @callee) @call (#any-of? @callee {_query_strings(configured)}))")
+    return "\n".join(patterns)
+
+
+_AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
+_NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
+
+
+def _calls_named_ambient(ctx) -> list[Node]:
+    """Calls whose callee name holds current/global/ambient, the words a setter's name needs
+    (`_setter_kind`): found from where those words are spelled in the bytes, which is far
+    cheaper than testing every callee of the file. Words are ASCII letters and digits, so the
+    lower-cased bytes spell every one of them."""
+    lowered = ctx.source.data.lower()
+    root = ctx.root
+    calls = []
+    for spelling in _AMBIENT_SPELLINGS:
+        start = lowered.find(spelling)
+        while start != -1:
+            leaf = root.descendant_for_byte_range(start, start + len(spelling))
+            call = _call_named_by(leaf) if leaf is not None else None
+            if call is not None:
+                calls.append(call)
+            start = lowered.find(spelling, start + 1)
+    return calls
+
+
+def _call_named_by(name: Node) -> Node | None:
+    """The call whose callee's last path segment is ``name`` (mirrors ``_CALLEE_NAME``)."""
+    callee, parent = name, name.parent
+    if parent is not None and parent.type in _NAME_FIELDS and _same(parent.child_by_field_name(_NAME_FIELDS[parent.type]), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "generic_function" and _same(parent.child_by_field_name("function"), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "call_expression" and _same(parent.child_by_field_name("function"), callee):
+        return parent
+    return None
+
+
+def _setter_candidates(ctx) -> list[Node]:
+    """Every call `_setter_kind` may call a setter, each once, in source order."""
+    configured = ctx.settings.extra_telemetry_setters
+    found = {call.id: call for call in captures(_setter_query(configured), ctx.root).get("call", ())}
+    for call in _calls_named_ambient(ctx):
+        found.setdefault(call.id, call)
+    return sorted(found.values(), key=lambda call: (call.start_byte, -call.end_byte))
+
+
 def _setter_findings(ctx, tracer: KeyTracer):
     configured_paths = ctx.settings.extra_telemetry_setters
-    # A setter's path holds a setter word or a configured setter (see `_setter_kind`): testing
-    # the bytes skips most calls before their path is split into segments.
-    needles = tuple({w.encode() for w in _SETTER_ACTIONS | _HOLDER_SETTERS} | {p.encode().lower() for p in configured_paths})
-    for call in captures("(call_expression) @call", ctx.root).get("call", ()):
+    for call in _setter_candidates(ctx):
         function = call.child_by_field_name("function")
-        if function is None:
-            continue
-        lowered = (function.text or b"").lower()
-        if not any(needle in lowered for needle in needles):
-            continue
         segments = ctx.path_segments(function)
         name = segments[-1] if segments else ""
         kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, segments)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import tree_sitter
 from tree_sitter import Node
 
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import captures
+from checks.parsing import captures, query
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
 
@@ -86,12 +87,26 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     return None
 
 
-def _may_set_up(call: Node) -> bool:
-    """Whether the called path holds a word of every setup `_global_setup` knows (`set_…`
-    setters, `…init…` methods, `remove_var`): a byte test, before the path is split."""
-    function = call.child_by_field_name("function")
-    text = function.text if function is not None else None
-    return text is not None and (b"set_" in text or b"init" in text or b"remove_var" in text)
+def _query_strings(texts) -> str:
+    return " ".join(f'"{text}"' for text in sorted(texts))
+
+
+# The calls `_global_setup` may accept, selected by their callee's last path segment
+# (`ctx.path_segments`) in the query, so that the many other calls of a file never reach
+# Python: a builder chain ending in `.init()`, or a setter or init function by name. Callees
+# of other kinds (`(f)(x)`) are one segment holding punctuation, never one of these names.
+_SETUP_CALLS = f"""
+((call_expression function: (field_expression field: (_) @name)) @call
+ (#any-of? @name "init" "try_init"))
+((call_expression function: [
+   (identifier) @name
+   (scoped_identifier name: (_) @name)
+   (generic_function function: [
+     (identifier) @name
+     (scoped_identifier name: (_) @name)
+     (field_expression field: (_) @name)])]) @call
+ (#any-of? @name {_query_strings({*_OPENTELEMETRY_SETTERS, "set_global_default", *_LOG_SETTERS, *_SUBSCRIBER_INIT_METHODS, "set_var", "remove_var"})}))
+"""
 
 
 def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
@@ -201,14 +216,17 @@ class CallerIndex:
     """Calls by callee name, so a setup helper can be judged by who calls it; built on first
     use, as most setups are judged by their own function alone."""
 
-    def __init__(self, ctx, calls: list[Node]):
+    def __init__(self, ctx):
         self._ctx = ctx
-        self._calls = calls
 
     @cached_property
     def by_name(self) -> dict[str, list[Node]]:
+        # Walked apart from the combined whole-file query (`checks.query_batch`): needed on
+        # few files, it would cost every file a match per call there.
+        calls = tree_sitter.QueryCursor(query("(call_expression) @call")).matches(self._ctx.root)
         by_name: dict[str, list[Node]] = {}
-        for call in self._calls:
+        for _, captured in calls:
+            call = captured["call"][0]
             name = self._ctx.callee_name(call)
             if name:
                 by_name.setdefault(name, []).append(call)
@@ -240,11 +258,11 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 
 def check(ctx):
-    calls = list(captures("(call_expression) @call", ctx.root).get("call", ()))
-    setups = [setup for call in calls if _may_set_up(call) and (setup := _global_setup(ctx, call)) is not None]
+    calls = captures(_SETUP_CALLS, ctx.root).get("call", ())
+    setups = [setup for call in calls if (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
-    callers = CallerIndex(ctx, calls)
+    callers = CallerIndex(ctx)
     tracer = KeyTracer(ctx)
     for setup in setups:
         function = ctx.enclosing_function(setup.call)
