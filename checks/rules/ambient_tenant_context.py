@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import RUST, captures
+from checks.parsing import RUST, captures, matches
 from checks.rules.base import Rule, exact_name_triggers
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
@@ -53,10 +53,15 @@ def _same(a: Node | None, b: Node | None) -> bool:
     return a is not None and b is not None and a.id == b.id
 
 
-def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
-    """Walk up a method chain starting at ``node``: the outermost expression it is part of,
-    and the ``(method, call)`` steps on the way (``X.lock().unwrap()`` → lock, unwrap)."""
-    steps: list[tuple[str, Node]] = []
+# Methods that decide what a use of a slot does: nothing further up the chain matters.
+_DECIDING_METHODS = _SCOPED_FORMS | _STORING_METHODS | _ACCESS_METHODS
+
+
+def _climb(node: Node) -> tuple[Node, tuple[str, Node] | None, bool]:
+    """Walk up a method chain starting at ``node`` (``X.lock().unwrap()`` → lock, unwrap) to
+    the first method in `_DECIDING_METHODS`, else to the outermost expression the chain is
+    part of: where it stopped, that ``(method, call)`` if any, and whether a method was called."""
+    called = False
     current = node
     while (parent := current.parent) is not None:
         kind = parent.type
@@ -64,7 +69,10 @@ def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
             call = parent.parent
             method = parent.child_by_field_name("field")
             if call is not None and call.type == "call_expression" and _same(call.child_by_field_name("function"), parent) and method is not None:
-                steps.append((method.text.decode("utf-8", "replace"), call))
+                name = method.text.decode("utf-8", "replace")
+                if name in _DECIDING_METHODS:
+                    return call, (name, call), True
+                called = True
                 current = call
                 continue
             current = parent
@@ -73,7 +81,7 @@ def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
             current = parent
             continue
         break
-    return current, steps
+    return current, None, called
 
 
 class AmbientWriteFinder:
@@ -85,22 +93,20 @@ class AmbientWriteFinder:
         self._seen: set[int] = set()
 
     def from_use(self, use: Node, slot: StaticSlot, depth: int = 0) -> None:
-        top, steps = _climb(use)
-        for method, call in steps:
-            if method in _SCOPED_FORMS:
-                return
+        top, deciding, called = _climb(use)
+        if deciding is not None:
+            method, call = deciding
             if method in _STORING_METHODS:
                 self._storing_call(call, method, slot)
-                return
-            if method in _ACCESS_METHODS:
+            elif method in _ACCESS_METHODS:
                 self._through_closure(call, slot, depth)
-                return
+            return
         parent = top.parent
         if parent is None:
             return
         if parent.type in ("assignment_expression", "compound_assignment_expr") and _same(parent.child_by_field_name("left"), top):
             self._record(parent, parent.child_by_field_name("right"), slot)
-        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and steps:
+        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and called:
             self._through_guard(parent, slot, depth)
 
     def _record(self, node: Node, value: Node | None, slot: StaticSlot, method: str = "") -> None:
@@ -192,8 +198,11 @@ def _slot_writes(ctx) -> list[AmbientWrite]:
     if not slots:
         return []
     finder = AmbientWriteFinder(ctx)
+    slots_named: dict[str, list[StaticSlot]] = {}
+    for slot in slots:
+        slots_named.setdefault(slot.name, []).append(slot)
     for name, uses in slot_uses(ctx, slots).items():
-        same_named = [slot for slot in slots if slot.name == name]
+        same_named = slots_named[name]
         for use in uses:
             finder.from_use(use, _declaration_for(use, same_named))
     return finder.writes
@@ -231,14 +240,15 @@ def _guarded_writes(ctx, writes: list[AmbientWrite]) -> set[int]:
     synchronous code, the writes to a slot that some ``Drop`` impl in the file restores
     (the RAII form of a scope). Across an ``.await`` a guard does not help: other tasks run
     on the thread while it is alive, so async writes stay reported."""
-    restored = {w.slot.name for w in writes if _drop_function(ctx, w.node) is not None}
-    guarded: set[int] = set()
-    for write in writes:
-        if _drop_function(ctx, write.node) is not None:
-            guarded.add(write.node.id)
-        elif write.slot.name in restored and not _runs_async(ctx, write.node):
-            guarded.add(write.node.id)
-    return guarded
+    if b"drop" not in ctx.source.data:
+        return set()  # no `fn drop`: nothing restores a slot (saves a parent walk per write)
+    in_drop = {w.node.id for w in writes if _drop_function(ctx, w.node) is not None}
+    restored = {w.slot.name for w in writes if w.node.id in in_drop}
+    return {
+        write.node.id
+        for write in writes
+        if write.node.id in in_drop or (write.slot.name in restored and not _runs_async(ctx, write.node))
+    }
 
 
 def _slot_write_findings(ctx, tracer: KeyTracer):
@@ -434,7 +444,10 @@ def _call_named_by(name: Node) -> Node | None:
 def _setter_candidates(ctx) -> list[Node]:
     """Every call `_setter_kind` may call a setter, each once, in source order."""
     configured = ctx.settings.extra_telemetry_setters
-    found = {call.id: call for call in captures(_setter_query(configured), ctx.root).get("call", ())}
+    found: dict[int, Node] = {}
+    for _, captured in matches(_setter_query(configured), ctx.root):
+        call = captured["call"][0]
+        found[call.id] = call
     for call in _calls_named_ambient(ctx):
         found.setdefault(call.id, call)
     return sorted(found.values(), key=lambda call: (call.start_byte, -call.end_byte))

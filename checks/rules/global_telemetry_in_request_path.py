@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import captures, query
+from checks.parsing import matches, query
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
 
@@ -258,7 +258,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 
 def check(ctx):
-    calls = captures(_SETUP_CALLS, ctx.root).get("call", ())
+    calls = sorted((captured["call"][0] for _, captured in matches(_SETUP_CALLS, ctx.root)), key=lambda call: (call.start_byte, -call.end_byte))
     setups = [setup for call in calls if (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
