@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import RUST, captures, matches
+from checks.parsing import captures
 from checks.rules.base import Rule, exact_name_triggers
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
@@ -369,68 +369,65 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
     )
 
 
-# Where a callee's last path segment (`ctx.path_segments`) sits: the callee itself, the name
-# of a path, the field of a method call, each possibly under turbofish generics.
-_CALLEE_NAME = """[
-  (identifier) @name
-  (scoped_identifier name: (_) @name)
-  (field_expression field: (_) @name)
-  (generic_function function: [
-    (identifier) @name
-    (scoped_identifier name: (_) @name)
-    (field_expression field: (_) @name)])]"""
-# Every other expression kind in callee position (`(f)(x)`, `table[i](x)`): its whole text is
-# its one path segment. Taken from the grammar so that no kind can be missed.
-_OTHER_CALLEE_KINDS = sorted(
-    {RUST.node_kind_for_id(kind) for kind in RUST.subtypes(RUST.id_for_node_kind("_expression", True))}
-    - {"identifier", "scoped_identifier", "field_expression", "generic_function"}
-)
-
-
-def _query_strings(texts) -> str:
-    return " ".join('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in sorted(texts))
-
-
-@lru_cache(maxsize=16)
-def _setter_query(configured: frozenset[str]) -> str:
-    """Calls that may be setters by something other than an ambient word (see
-    `_calls_named_ambient`): a holder-type setter or configured name, a configured path, or
-    a callee `path_segments` does not split. Name tests run in the query, so that the many
-    other calls of a file never reach Python."""
-    patterns = [
-        f"((call_expression function: {_CALLEE_NAME}) @call (#any-of? @name {_query_strings(_HOLDER_SETTERS | configured)}))",
-        f"(call_expression function: [{' '.join(f'({kind})' for kind in _OTHER_CALLEE_KINDS)}]) @call",
-    ]
-    if configured:
-        patterns.append(f"((call_expression function: (_) @callee) @call (#any-of? @callee {_query_strings(configured)}))")
-    return "\n".join(patterns)
-
-
-_AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
+# Callees whose last path segment (`ctx.path_segments`) is a child: the name of a path, the
+# field of a method call, each possibly under turbofish generics. Any other callee (`(f)(x)`,
+# `table[i](x)`) is one segment, its whole text.
 _NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
+_SPLIT_CALLEES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function"})
+_IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
+_AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
 
 
-def _calls_named_ambient(ctx) -> list[Node]:
-    """Calls whose callee name holds current/global/ambient, the words a setter's name needs
-    (`_setter_kind`): found from where those words are spelled in the bytes, which is far
-    cheaper than testing every callee of the file. Words are ASCII letters and digits, so the
-    lower-cased bytes spell every one of them."""
-    lowered = ctx.source.data.lower()
+@lru_cache(maxsize=32)
+def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes], tuple[bytes, ...]]]:
+    """How to find ``spellings`` in a file with few scans: the prefixes to scan for (at most
+    four bytes, each shared by the spellings it starts), each with its identifier-shaped
+    spellings (compared with the identifier run at an occurrence) and its other spellings."""
+    groups: dict[bytes, list[bytes]] = {}
+    # Shortest first, so that a longer spelling joins the scan of a prefix it starts with.
+    for spelled in sorted({spelling.encode() for spelling in spellings if spelling}, key=lambda s: (len(s), s)):
+        prefix = next((p for p in groups if spelled.startswith(p)), spelled[:4])
+        groups.setdefault(prefix, []).append(spelled)
+    return [
+        (
+            prefix,
+            frozenset(s for s in group if _IDENTIFIER_SHAPE.match(s)),
+            tuple(s for s in group if not _IDENTIFIER_SHAPE.match(s)),
+        )
+        for prefix, group in groups.items()
+    ]
+
+
+def calls_named(ctx, spellings: frozenset[str]) -> list[Node]:
+    """Calls whose callee's last path segment (`ctx.path_segments`), or whole callee, is
+    spelled exactly as one of ``spellings``, in no particular order. Found from where the
+    spellings occur in the bytes: far cheaper than testing each call of the file, whether in
+    Python or by a query predicate (which builds a node and its text per call)."""
+    data = ctx.source.data
     root = ctx.root
     calls = []
-    for spelling in _AMBIENT_SPELLINGS:
-        start = lowered.find(spelling)
+    for prefix, identifiers, others in _scans_for(spellings):
+        start = data.find(prefix)
         while start != -1:
-            leaf = root.descendant_for_byte_range(start, start + len(spelling))
-            call = _call_named_by(leaf) if leaf is not None else None
-            if call is not None:
-                calls.append(call)
-            start = lowered.find(spelling, start + 1)
+            # The lexer takes every identifier byte into a name, so a token spelled like an
+            # identifier ends where the run of identifier bytes does.
+            run_end = _IDENTIFIER_RUN.match(data, start).end()
+            ends = [run_end] if data[start:run_end] in identifiers else []
+            ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
+            for end in ends:
+                node = root.descendant_for_byte_range(start, end)
+                while node is not None and node.start_byte == start and node.end_byte == end:
+                    call = _call_named_by(node)
+                    if call is not None:
+                        calls.append(call)
+                    node = node.parent
+            start = data.find(prefix, start + 1)
     return calls
 
 
 def _call_named_by(name: Node) -> Node | None:
-    """The call whose callee's last path segment is ``name`` (mirrors ``_CALLEE_NAME``)."""
+    """The call whose callee's last path segment, or whole callee, is ``name``."""
     callee, parent = name, name.parent
     if parent is not None and parent.type in _NAME_FIELDS and _same(parent.child_by_field_name(_NAME_FIELDS[parent.type]), callee):
         callee, parent = parent, parent.parent
@@ -441,13 +438,54 @@ def _call_named_by(name: Node) -> Node | None:
     return None
 
 
+def _calls_named_ambient(ctx) -> list[Node]:
+    """Calls whose callee's last path segment holds current/global/ambient, the words a
+    setter's name needs (`_setter_kind`), found from where those words are spelled. Words are
+    ASCII letters and digits, so the lower-cased bytes spell every one of them."""
+    lowered = ctx.source.data.lower()
+    root = ctx.root
+    calls = []
+    for spelling in _AMBIENT_SPELLINGS:
+        start = lowered.find(spelling)
+        while start != -1:
+            calls.extend(_calls_over(root, start, start + len(spelling)))
+            start = lowered.find(spelling, start + 1)
+    return calls
+
+
+def _calls_over(root: Node, start: int, end: int) -> list[Node]:
+    """Calls whose callee's last path segment spans ``start..end``, or whose whole callee
+    does when it is one segment (not `_SPLIT_CALLEES`): read off the nodes, and the fields
+    they fill, on the way down to that range (one descent instead of a parent walk per step)."""
+    path: list[tuple[Node, str | None]] = [(root, None)]
+    cursor = root.walk()
+    while cursor.goto_first_child_for_byte(start) is not None:
+        node = cursor.node
+        if node.start_byte > start or node.end_byte < end:
+            break
+        path.append((node, cursor.field_name))
+    calls = [
+        parent
+        for (parent, _), (node, field) in zip(path, path[1:])
+        if field == "function" and parent.type == "call_expression" and node.type not in _SPLIT_CALLEES
+    ]
+    # Up from the deepest node as `_call_named_by` goes: out of a path or method call, out of
+    # turbofish generics, into the call.
+    level = len(path) - 1
+    if level > 0 and path[level - 1][0].type in _NAME_FIELDS and path[level][1] == _NAME_FIELDS[path[level - 1][0].type]:
+        level -= 1
+    if level > 0 and path[level - 1][0].type == "generic_function" and path[level][1] == "function":
+        level -= 1
+    if level > 0 and path[level - 1][0].type == "call_expression" and path[level][1] == "function":
+        calls.append(path[level - 1][0])
+    return calls
+
+
 def _setter_candidates(ctx) -> list[Node]:
-    """Every call `_setter_kind` may call a setter, each once, in source order."""
-    configured = ctx.settings.extra_telemetry_setters
-    found: dict[int, Node] = {}
-    for _, captured in matches(_setter_query(configured), ctx.root):
-        call = captured["call"][0]
-        found[call.id] = call
+    """Every call `_setter_kind` may call a setter, each once, in source order: by name a
+    holder-type setter or a configured setter, by its whole path a configured setter, or one
+    whose name holds an ambient word."""
+    found = {call.id: call for call in calls_named(ctx, _HOLDER_SETTERS | ctx.settings.extra_telemetry_setters)}
     for call in _calls_named_ambient(ctx):
         found.setdefault(call.id, call)
     return sorted(found.values(), key=lambda call: (call.start_byte, -call.end_byte))

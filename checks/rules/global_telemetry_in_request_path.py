@@ -10,7 +10,8 @@ from tree_sitter import Node
 
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import matches, query
+from checks.parsing import query
+from checks.rules.ambient_tenant_context import calls_named
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
 
@@ -87,26 +88,9 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     return None
 
 
-def _query_strings(texts) -> str:
-    return " ".join(f'"{text}"' for text in sorted(texts))
-
-
-# The calls `_global_setup` may accept, selected by their callee's last path segment
-# (`ctx.path_segments`) in the query, so that the many other calls of a file never reach
-# Python: a builder chain ending in `.init()`, or a setter or init function by name. Callees
-# of other kinds (`(f)(x)`) are one segment holding punctuation, never one of these names.
-_SETUP_CALLS = f"""
-((call_expression function: (field_expression field: (_) @name)) @call
- (#any-of? @name "init" "try_init"))
-((call_expression function: [
-   (identifier) @name
-   (scoped_identifier name: (_) @name)
-   (generic_function function: [
-     (identifier) @name
-     (scoped_identifier name: (_) @name)
-     (field_expression field: (_) @name)])]) @call
- (#any-of? @name {_query_strings({*_OPENTELEMETRY_SETTERS, "set_global_default", *_LOG_SETTERS, *_SUBSCRIBER_INIT_METHODS, "set_var", "remove_var"})}))
-"""
+# The names `_global_setup` knows, as the last segment of the called path: a builder chain's
+# `.init()` or a setter or init function.
+_SETUP_NAMES = frozenset({*_OPENTELEMETRY_SETTERS, "set_global_default", *_LOG_SETTERS, *_SUBSCRIBER_INIT_METHODS, "set_var", "remove_var"})
 
 
 def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
@@ -258,8 +242,9 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 
 def check(ctx):
-    calls = sorted((captured["call"][0] for _, captured in matches(_SETUP_CALLS, ctx.root)), key=lambda call: (call.start_byte, -call.end_byte))
-    setups = [setup for call in calls if (setup := _global_setup(ctx, call)) is not None]
+    calls = {call.id: call for call in calls_named(ctx, _SETUP_NAMES)}.values()
+    in_order = sorted(calls, key=lambda call: (call.start_byte, -call.end_byte))
+    setups = [setup for call in in_order if (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
     callers = CallerIndex(ctx)
