@@ -377,6 +377,7 @@ _SPLIT_CALLEES = frozenset({"identifier", "scoped_identifier", "field_expression
 _IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
 _IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 _AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
+_HOLDER_SPELLINGS = tuple(word.encode() for word in sorted(_HOLDER_WORDS))
 
 
 @lru_cache(maxsize=32)
@@ -482,13 +483,24 @@ def _calls_over(root: Node, start: int, end: int) -> list[Node]:
 
 
 def _setter_candidates(ctx) -> list[Node]:
-    """Every call `_setter_kind` may call a setter, each once, in source order: by name a
-    holder-type setter or a configured setter, by its whole path a configured setter, or one
-    whose name holds an ambient word."""
-    found = {call.id: call for call in calls_named(ctx, _HOLDER_SETTERS | ctx.settings.extra_telemetry_setters)}
+    """Every call `_setter_kind` may call a setter, each once, in source order: one with a
+    configured name or path, a holder-type setter, or one whose name holds an ambient word."""
+    configured = ctx.settings.extra_telemetry_setters
+    found = {call.id: call for call in calls_named(ctx, configured)} if configured else {}
+    for call in calls_named(ctx, _HOLDER_SETTERS):
+        if _spells_holder_word(call):
+            found.setdefault(call.id, call)
     for call in _calls_named_ambient(ctx):
         found.setdefault(call.id, call)
     return sorted(found.values(), key=lambda call: (call.start_byte, -call.end_byte))
+
+
+def _spells_holder_word(call: Node) -> bool:
+    """Whether the callee spells a `_HOLDER_WORDS` word, as the type segment before a holder
+    setter must (`_is_context_holder_type`): `span.enter()` is no such setter."""
+    function = call.child_by_field_name("function")
+    text = function.text.lower() if function is not None else b""
+    return any(word in text for word in _HOLDER_SPELLINGS)
 
 
 def _setter_findings(ctx, tracer: KeyTracer):
