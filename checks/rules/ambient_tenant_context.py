@@ -402,12 +402,12 @@ def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes],
 
 def calls_named(ctx, spellings: frozenset[str]) -> list[Node]:
     """Calls whose callee's last path segment (`ctx.path_segments`), or whole callee, is
-    spelled exactly as one of ``spellings``, in no particular order. Found from where the
+    spelled exactly as one of ``spellings``, each once, in source order. Found from where the
     spellings occur in the bytes: far cheaper than testing each call of the file, whether in
     Python or by a query predicate (which builds a node and its text per call)."""
     data = ctx.source.data
     root = ctx.root
-    calls = []
+    calls: dict[int, Node] = {}
     for prefix, identifiers, others in _scans_for(spellings):
         start = data.find(prefix)
         while start != -1:
@@ -421,10 +421,14 @@ def calls_named(ctx, spellings: frozenset[str]) -> list[Node]:
                 while node is not None and node.start_byte == start and node.end_byte == end:
                     call = _call_named_by(node)
                     if call is not None:
-                        calls.append(call)
+                        calls[call.id] = call
                     node = node.parent
             start = data.find(prefix, start + 1)
-    return calls
+    return _in_source_order(calls.values())
+
+
+def _in_source_order(calls) -> list[Node]:
+    return sorted(calls, key=lambda call: (call.start_byte, -call.end_byte))
 
 
 def _call_named_by(name: Node) -> Node | None:
@@ -492,7 +496,7 @@ def _setter_candidates(ctx) -> list[Node]:
             found.setdefault(call.id, call)
     for call in _calls_named_ambient(ctx):
         found.setdefault(call.id, call)
-    return sorted(found.values(), key=lambda call: (call.start_byte, -call.end_byte))
+    return _in_source_order(found.values())
 
 
 def _spells_holder_word(call: Node) -> bool:

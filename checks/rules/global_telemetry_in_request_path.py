@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
-import tree_sitter
 from tree_sitter import Node
 
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import query
 from checks.rules.ambient_tenant_context import calls_named
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
@@ -197,30 +194,23 @@ def _own_evidence(ctx, function: Node) -> PerRequestEvidence | None:
 
 
 class CallerIndex:
-    """Calls by callee name, so a setup helper can be judged by who calls it; built on first
-    use, as most setups are judged by their own function alone."""
+    """Calls by callee name, so a setup helper can be judged by who calls it; looked up on
+    first use, as most setups are judged by their own function alone."""
 
     def __init__(self, ctx):
         self._ctx = ctx
+        self._calls: dict[str, list[Node]] = {}
 
-    @cached_property
-    def by_name(self) -> dict[str, list[Node]]:
-        # Walked apart from the combined whole-file query (`checks.query_batch`): needed on
-        # few files, it would cost every file a match per call there.
-        calls = tree_sitter.QueryCursor(query("(call_expression) @call")).matches(self._ctx.root)
-        by_name: dict[str, list[Node]] = {}
-        for _, captured in calls:
-            call = captured["call"][0]
-            name = self._ctx.callee_name(call)
-            if name:
-                by_name.setdefault(name, []).append(call)
-        return by_name
+    def calls_of(self, name: str) -> list[Node]:
+        if name not in self._calls:
+            self._calls[name] = calls_named(self._ctx, frozenset({name}))
+        return self._calls[name]
 
 
 def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTracer) -> PerRequestEvidence | None:
     """Evidence from call sites in this file: called with tenant data, or from a handler."""
     name = _function_name(function)
-    for call in callers.by_name.get(name, ()):
+    for call in callers.calls_of(name):
         caller = ctx.enclosing_function(call)
         if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
             continue
@@ -242,9 +232,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 
 def check(ctx):
-    calls = {call.id: call for call in calls_named(ctx, _SETUP_NAMES)}.values()
-    in_order = sorted(calls, key=lambda call: (call.start_byte, -call.end_byte))
-    setups = [setup for call in in_order if (setup := _global_setup(ctx, call)) is not None]
+    setups = [setup for call in calls_named(ctx, _SETUP_NAMES) if (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
     callers = CallerIndex(ctx)
