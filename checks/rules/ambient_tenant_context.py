@@ -489,8 +489,7 @@ def _calls_over(root: Node, start: int, end: int) -> list[Node]:
 def _setter_candidates(ctx) -> list[Node]:
     """Every call `_setter_kind` may call a setter, each once, in source order: one with a
     configured name or path, a holder-type setter, or one whose name holds an ambient word."""
-    configured = ctx.settings.extra_telemetry_setters
-    found = {call.id: call for call in calls_named(ctx, configured)} if configured else {}
+    found = {call.id: call for call in calls_named(ctx, ctx.settings.extra_telemetry_setters)}
     for call in calls_named(ctx, _HOLDER_SETTERS):
         if _spells_holder_word(call):
             found.setdefault(call.id, call)
