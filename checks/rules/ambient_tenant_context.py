@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -52,10 +53,15 @@ def _same(a: Node | None, b: Node | None) -> bool:
     return a is not None and b is not None and a.id == b.id
 
 
-def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
-    """Walk up a method chain starting at ``node``: the outermost expression it is part of,
-    and the ``(method, call)`` steps on the way (``X.lock().unwrap()`` → lock, unwrap)."""
-    steps: list[tuple[str, Node]] = []
+# Methods that decide what a use of a slot does: nothing further up the chain matters.
+_DECIDING_METHODS = _SCOPED_FORMS | _STORING_METHODS | _ACCESS_METHODS
+
+
+def _climb(node: Node) -> tuple[Node, tuple[str, Node] | None, bool]:
+    """Walk up a method chain starting at ``node`` (``X.lock().unwrap()`` → lock, unwrap) to
+    the first method in `_DECIDING_METHODS`, else to the outermost expression the chain is
+    part of: where it stopped, that ``(method, call)`` if any, and whether a method was called."""
+    called = False
     current = node
     while (parent := current.parent) is not None:
         kind = parent.type
@@ -63,7 +69,10 @@ def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
             call = parent.parent
             method = parent.child_by_field_name("field")
             if call is not None and call.type == "call_expression" and _same(call.child_by_field_name("function"), parent) and method is not None:
-                steps.append((method.text.decode("utf-8", "replace"), call))
+                name = method.text.decode("utf-8", "replace")
+                if name in _DECIDING_METHODS:
+                    return call, (name, call), True
+                called = True
                 current = call
                 continue
             current = parent
@@ -72,7 +81,7 @@ def _climb(node: Node) -> tuple[Node, list[tuple[str, Node]]]:
             current = parent
             continue
         break
-    return current, steps
+    return current, None, called
 
 
 class AmbientWriteFinder:
@@ -84,22 +93,20 @@ class AmbientWriteFinder:
         self._seen: set[int] = set()
 
     def from_use(self, use: Node, slot: StaticSlot, depth: int = 0) -> None:
-        top, steps = _climb(use)
-        for method, call in steps:
-            if method in _SCOPED_FORMS:
-                return
+        top, deciding, called = _climb(use)
+        if deciding is not None:
+            method, call = deciding
             if method in _STORING_METHODS:
                 self._storing_call(call, method, slot)
-                return
-            if method in _ACCESS_METHODS:
+            elif method in _ACCESS_METHODS:
                 self._through_closure(call, slot, depth)
-                return
+            return
         parent = top.parent
         if parent is None:
             return
         if parent.type in ("assignment_expression", "compound_assignment_expr") and _same(parent.child_by_field_name("left"), top):
             self._record(parent, parent.child_by_field_name("right"), slot)
-        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and steps:
+        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), top) and called:
             self._through_guard(parent, slot, depth)
 
     def _record(self, node: Node, value: Node | None, slot: StaticSlot, method: str = "") -> None:
@@ -191,8 +198,11 @@ def _slot_writes(ctx) -> list[AmbientWrite]:
     if not slots:
         return []
     finder = AmbientWriteFinder(ctx)
+    slots_named: dict[str, list[StaticSlot]] = {}
+    for slot in slots:
+        slots_named.setdefault(slot.name, []).append(slot)
     for name, uses in slot_uses(ctx, slots).items():
-        same_named = [slot for slot in slots if slot.name == name]
+        same_named = slots_named[name]
         for use in uses:
             finder.from_use(use, _declaration_for(use, same_named))
     return finder.writes
@@ -230,14 +240,15 @@ def _guarded_writes(ctx, writes: list[AmbientWrite]) -> set[int]:
     synchronous code, the writes to a slot that some ``Drop`` impl in the file restores
     (the RAII form of a scope). Across an ``.await`` a guard does not help: other tasks run
     on the thread while it is alive, so async writes stay reported."""
-    restored = {w.slot.name for w in writes if _drop_function(ctx, w.node) is not None}
-    guarded: set[int] = set()
-    for write in writes:
-        if _drop_function(ctx, write.node) is not None:
-            guarded.add(write.node.id)
-        elif write.slot.name in restored and not _runs_async(ctx, write.node):
-            guarded.add(write.node.id)
-    return guarded
+    if b"drop" not in ctx.source.data:
+        return set()  # no `fn drop`: nothing restores a slot (saves a parent walk per write)
+    in_drop = {w.node.id for w in writes if _drop_function(ctx, w.node) is not None}
+    restored = {w.slot.name for w in writes if w.node.id in in_drop}
+    return {
+        write.node.id
+        for write in writes
+        if write.node.id in in_drop or (write.slot.name in restored and not _runs_async(ctx, write.node))
+    }
 
 
 def _slot_write_findings(ctx, tracer: KeyTracer):
@@ -358,18 +369,147 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
     )
 
 
+# Callees whose last path segment (`ctx.path_segments`) is a child: the name of a path, the
+# field of a method call, each possibly under turbofish generics. Any other callee (`(f)(x)`,
+# `table[i](x)`) is one segment, its whole text.
+_NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
+_SPLIT_CALLEES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function"})
+_IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
+_AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
+_HOLDER_SPELLINGS = tuple(word.encode() for word in sorted(_HOLDER_WORDS))
+
+
+@lru_cache(maxsize=32)
+def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes], tuple[bytes, ...]]]:
+    """How to find ``spellings`` in a file with few scans: the prefixes to scan for (at most
+    four bytes, each shared by the spellings it starts), each with its identifier-shaped
+    spellings (compared with the identifier run at an occurrence) and its other spellings."""
+    groups: dict[bytes, list[bytes]] = {}
+    # Shortest first, so that a longer spelling joins the scan of a prefix it starts with.
+    for spelled in sorted({spelling.encode() for spelling in spellings if spelling}, key=lambda s: (len(s), s)):
+        prefix = next((p for p in groups if spelled.startswith(p)), spelled[:4])
+        groups.setdefault(prefix, []).append(spelled)
+    return [
+        (
+            prefix,
+            frozenset(s for s in group if _IDENTIFIER_SHAPE.match(s)),
+            tuple(s for s in group if not _IDENTIFIER_SHAPE.match(s)),
+        )
+        for prefix, group in groups.items()
+    ]
+
+
+def calls_named(ctx, spellings: frozenset[str]) -> list[Node]:
+    """Calls whose callee's last path segment (`ctx.path_segments`), or whole callee, is
+    spelled exactly as one of ``spellings``, each once, in source order. Found from where the
+    spellings occur in the bytes: far cheaper than testing each call of the file, whether in
+    Python or by a query predicate (which builds a node and its text per call)."""
+    data = ctx.source.data
+    root = ctx.root
+    calls: dict[int, Node] = {}
+    for prefix, identifiers, others in _scans_for(spellings):
+        start = data.find(prefix)
+        while start != -1:
+            # The lexer takes every identifier byte into a name, so a token spelled like an
+            # identifier ends where the run of identifier bytes does.
+            run_end = _IDENTIFIER_RUN.match(data, start).end()
+            ends = [run_end] if data[start:run_end] in identifiers else []
+            ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
+            for end in ends:
+                node = root.descendant_for_byte_range(start, end)
+                while node is not None and node.start_byte == start and node.end_byte == end:
+                    call = _call_named_by(node)
+                    if call is not None:
+                        calls[call.id] = call
+                    node = node.parent
+            start = data.find(prefix, start + 1)
+    return _in_source_order(calls.values())
+
+
+def _in_source_order(calls) -> list[Node]:
+    return sorted(calls, key=lambda call: (call.start_byte, -call.end_byte))
+
+
+def _call_named_by(name: Node) -> Node | None:
+    """The call whose callee's last path segment, or whole callee, is ``name``."""
+    callee, parent = name, name.parent
+    if parent is not None and parent.type in _NAME_FIELDS and _same(parent.child_by_field_name(_NAME_FIELDS[parent.type]), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "generic_function" and _same(parent.child_by_field_name("function"), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "call_expression" and _same(parent.child_by_field_name("function"), callee):
+        return parent
+    return None
+
+
+def _calls_named_ambient(ctx) -> list[Node]:
+    """Calls whose callee's last path segment holds current/global/ambient, the words a
+    setter's name needs (`_setter_kind`), found from where those words are spelled. Words are
+    ASCII letters and digits, so the lower-cased bytes spell every one of them."""
+    lowered = ctx.source.data.lower()
+    root = ctx.root
+    calls = []
+    for spelling in _AMBIENT_SPELLINGS:
+        start = lowered.find(spelling)
+        while start != -1:
+            calls.extend(_calls_over(root, start, start + len(spelling)))
+            start = lowered.find(spelling, start + 1)
+    return calls
+
+
+def _calls_over(root: Node, start: int, end: int) -> list[Node]:
+    """Calls whose callee's last path segment spans ``start..end``, or whose whole callee
+    does when it is one segment (not `_SPLIT_CALLEES`): read off the nodes, and the fields
+    they fill, on the way down to that range (one descent instead of a parent walk per step)."""
+    path: list[tuple[Node, str | None]] = [(root, None)]
+    cursor = root.walk()
+    while cursor.goto_first_child_for_byte(start) is not None:
+        node = cursor.node
+        if node.start_byte > start or node.end_byte < end:
+            break
+        path.append((node, cursor.field_name))
+    calls = [
+        parent
+        for (parent, _), (node, field) in zip(path, path[1:])
+        if field == "function" and parent.type == "call_expression" and node.type not in _SPLIT_CALLEES
+    ]
+    # Up from the deepest node as `_call_named_by` goes: out of a path or method call, out of
+    # turbofish generics, into the call.
+    level = len(path) - 1
+    if level > 0 and path[level - 1][0].type in _NAME_FIELDS and path[level][1] == _NAME_FIELDS[path[level - 1][0].type]:
+        level -= 1
+    if level > 0 and path[level - 1][0].type == "generic_function" and path[level][1] == "function":
+        level -= 1
+    if level > 0 and path[level - 1][0].type == "call_expression" and path[level][1] == "function":
+        calls.append(path[level - 1][0])
+    return calls
+
+
+def _setter_candidates(ctx) -> list[Node]:
+    """Every call `_setter_kind` may call a setter, each once, in source order: one with a
+    configured name or path, a holder-type setter, or one whose name holds an ambient word."""
+    found = {call.id: call for call in calls_named(ctx, ctx.settings.extra_telemetry_setters)}
+    for call in calls_named(ctx, _HOLDER_SETTERS):
+        if _spells_holder_word(call):
+            found.setdefault(call.id, call)
+    for call in _calls_named_ambient(ctx):
+        found.setdefault(call.id, call)
+    return _in_source_order(found.values())
+
+
+def _spells_holder_word(call: Node) -> bool:
+    """Whether the callee spells a `_HOLDER_WORDS` word, as the type segment before a holder
+    setter must (`_is_context_holder_type`): `span.enter()` is no such setter."""
+    function = call.child_by_field_name("function")
+    text = function.text.lower() if function is not None else b""
+    return any(word in text for word in _HOLDER_SPELLINGS)
+
+
 def _setter_findings(ctx, tracer: KeyTracer):
     configured_paths = ctx.settings.extra_telemetry_setters
-    # A setter's path holds a setter word or a configured setter (see `_setter_kind`): testing
-    # the bytes skips most calls before their path is split into segments.
-    needles = tuple({w.encode() for w in _SETTER_ACTIONS | _HOLDER_SETTERS} | {p.encode().lower() for p in configured_paths})
-    for call in captures("(call_expression) @call", ctx.root).get("call", ()):
+    for call in _setter_candidates(ctx):
         function = call.child_by_field_name("function")
-        if function is None:
-            continue
-        lowered = (function.text or b"").lower()
-        if not any(needle in lowered for needle in needles):
-            continue
         segments = ctx.path_segments(function)
         name = segments[-1] if segments else ""
         kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, segments)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from tree_sitter import Node
 
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.parsing import captures
+from checks.rules.ambient_tenant_context import calls_named
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
 
@@ -86,12 +85,9 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     return None
 
 
-def _may_set_up(call: Node) -> bool:
-    """Whether the called path holds a word of every setup `_global_setup` knows (`set_…`
-    setters, `…init…` methods, `remove_var`): a byte test, before the path is split."""
-    function = call.child_by_field_name("function")
-    text = function.text if function is not None else None
-    return text is not None and (b"set_" in text or b"init" in text or b"remove_var" in text)
+# The names `_global_setup` knows, as the last segment of the called path: a builder chain's
+# `.init()` or a setter or init function.
+_SETUP_NAMES = frozenset({*_OPENTELEMETRY_SETTERS, "set_global_default", *_LOG_SETTERS, *_SUBSCRIBER_INIT_METHODS, "set_var", "remove_var"})
 
 
 def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
@@ -198,27 +194,23 @@ def _own_evidence(ctx, function: Node) -> PerRequestEvidence | None:
 
 
 class CallerIndex:
-    """Calls by callee name, so a setup helper can be judged by who calls it; built on first
-    use, as most setups are judged by their own function alone."""
+    """Calls by callee name, so a setup helper can be judged by who calls it; looked up on
+    first use, as most setups are judged by their own function alone."""
 
-    def __init__(self, ctx, calls: list[Node]):
+    def __init__(self, ctx):
         self._ctx = ctx
-        self._calls = calls
+        self._calls: dict[str, list[Node]] = {}
 
-    @cached_property
-    def by_name(self) -> dict[str, list[Node]]:
-        by_name: dict[str, list[Node]] = {}
-        for call in self._calls:
-            name = self._ctx.callee_name(call)
-            if name:
-                by_name.setdefault(name, []).append(call)
-        return by_name
+    def calls_of(self, name: str) -> list[Node]:
+        if name not in self._calls:
+            self._calls[name] = calls_named(self._ctx, frozenset({name}))
+        return self._calls[name]
 
 
 def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTracer) -> PerRequestEvidence | None:
     """Evidence from call sites in this file: called with tenant data, or from a handler."""
     name = _function_name(function)
-    for call in callers.by_name.get(name, ()):
+    for call in callers.calls_of(name):
         caller = ctx.enclosing_function(call)
         if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
             continue
@@ -240,11 +232,10 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
 
 
 def check(ctx):
-    calls = list(captures("(call_expression) @call", ctx.root).get("call", ()))
-    setups = [setup for call in calls if _may_set_up(call) and (setup := _global_setup(ctx, call)) is not None]
+    setups = [setup for call in calls_named(ctx, _SETUP_NAMES) if (setup := _global_setup(ctx, call)) is not None]
     if not setups:
         return
-    callers = CallerIndex(ctx, calls)
+    callers = CallerIndex(ctx)
     tracer = KeyTracer(ctx)
     for setup in setups:
         function = ctx.enclosing_function(setup.call)
