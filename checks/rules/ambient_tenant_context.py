@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from tree_sitter import Node
 
+from checks import keyflow, statics
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.parsing import captures
@@ -39,8 +40,7 @@ _COLLECTION_WORDS = frozenset({"map", "set", "vec", "deque", "cache", "list", "q
 MAX_ALIAS_DEPTH = 3
 
 
-@dataclass(frozen=True)
-class AmbientWrite:
+class AmbientWrite(NamedTuple):
     """A store of ``value`` into ``slot`` at ``node`` (an assignment or a storing call)."""
 
     node: Node
@@ -595,6 +595,7 @@ RULE = Rule(
     # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
     triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global"),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
+    queries=(*statics.QUERIES, *keyflow.QUERIES),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
     options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tree_sitter import Node
 
+from checks import keyflow
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.rules.ambient_tenant_context import calls_named
@@ -40,8 +41,7 @@ _HANDLER_FIRST_WORDS = frozenset({"handle", "handler", "execute", "on", "serve",
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 
 
-@dataclass(frozen=True)
-class GlobalSetup:
+class GlobalSetup(NamedTuple):
     """A call that changes process-wide telemetry state: what it changes, and where."""
 
     call: Node
@@ -50,8 +50,7 @@ class GlobalSetup:
     label: str
 
 
-@dataclass(frozen=True)
-class PerRequestEvidence:
+class PerRequestEvidence(NamedTuple):
     """Why the enclosing function runs per request or per tenant, with where to point."""
 
     reason: str
@@ -296,6 +295,7 @@ RULE = Rule(
     check=check,
     # Every global setup call is a `set_…` setter, an `…init…` method or `remove_var`.
     triggers=(b"set_", b"init", b"remove_var"),
+    queries=keyflow.QUERIES,
     message="`{call}` changes the {global setting} from per-request code ({why}): the setting affects every tenant in the process",
     options=("telemetry.startup-functions", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
