@@ -12,7 +12,6 @@ workers (which render where they analyse), then decode no finding at all.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
@@ -20,7 +19,6 @@ from checks.config import ConfigError, ConfigResolver, Settings
 from checks.discovery import discover
 from checks.engine import FileSkipped, analyze, read_rust_file
 from checks.fingerprint import fingerprints
-from checks.fixes import eligible, fix_until_settled
 from checks.model import Applicability, Finding
 from checks.source import SourceText
 
@@ -90,6 +88,8 @@ class PackedOutcome:
 
     @classmethod
     def pack(cls, outcome: FileOutcome) -> "PackedOutcome":
+        import pickle  # not at the top: a run without cache or workers never packs
+
         return cls(FileSummary.of(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
 
     def __getstate__(self):
@@ -100,6 +100,8 @@ class PackedOutcome:
         self.changed = False
 
     def outcome(self) -> FileOutcome:
+        import pickle
+
         return pickle.loads(self.payload)
 
     def rendering(self, output_format: str, display_path: str) -> str | None:
@@ -334,6 +336,7 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
     """Apply eligible fixes to every file of ``report`` until they settle; replace each file's
     findings with those that remain. With ``write``, files are replaced atomically, and a file
     that changed on disk since it was read is left alone (with a notice)."""
+    from checks.fixes import eligible, fix_until_settled
     from checks.safe_write import FileChangedSinceRead, replace_contents
 
     for index, file_report in enumerate(report.files):
