@@ -339,6 +339,11 @@ def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | No
     return found
 
 
+# Expressions ``_trace`` resolves without looking a name up in the function's scope (a path
+# such as `Default::default`, a literal): tracing one needs no scope, nor the walk to find it.
+_NAMES_NOTHING = frozenset({"self", "string_literal", "raw_string_literal", "char_literal", "integer_literal", "scoped_identifier", "closure_expression"})
+
+
 class KeyTracer:
     """Traces key expressions within one file; caches function indexes."""
 
@@ -366,7 +371,9 @@ class KeyTracer:
     def trace(self, expression: Node, scope: FunctionScope | None = None) -> KeyComposition:
         """``scope``: the scope of the function holding ``expression``, when the caller has it."""
         composition = KeyComposition(expression)
-        self._trace(expression, composition, scope or self.scope_of(expression), 0, set())
+        if scope is None and expression.type not in _NAMES_NOTHING:
+            scope = self.scope_of(expression)
+        self._trace(expression, composition, scope, 0, set())
         return composition
 
     def _trace(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:

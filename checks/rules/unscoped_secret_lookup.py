@@ -15,7 +15,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks.context import AnalysisContext, last_path_segment, node_text
-from checks import keyflow
+from checks import keyed_collections, keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
@@ -101,7 +101,6 @@ CALL_QUERY = """
 ((call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call (#match? @callee "{methods}"))
 """
 SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|^var$|^var_os$"
-STRUCT_QUERY = "(struct_item name: (type_identifier) @name body: (field_declaration_list) @fields)"
 STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type)
 (const_item name: (identifier) @name type: (_) @type)
@@ -233,8 +232,10 @@ class FileIndex:
         if fields is None:
             if self._field_lists is None:
                 self._field_lists = {}
-                for _, found in matches(STRUCT_QUERY, self._root):
-                    self._field_lists.setdefault(node_text(found["name"][0]), []).append(found["fields"][0])
+                for _, found in matches(keyed_collections.STRUCT_QUERY, self._root):
+                    body = found["struct"][0].child_by_field_name("body")
+                    if body is not None and body.type == "field_declaration_list":
+                        self._field_lists.setdefault(node_text(found["name"][0]), []).append(body)
             fields = []
             for field_list in self._field_lists.get(struct_name, ()):
                 for declaration in field_list.named_children:
@@ -946,7 +947,7 @@ RULE = Rule(
         *exact_name_triggers(settings.extra_secret_apis),
         *vocabulary_triggers(settings.extra_secret_receivers),
     ),
-    queries=(STRUCT_QUERY, STATIC_QUERY, *keyflow.QUERIES),
+    queries=(keyed_collections.STRUCT_QUERY, STATIC_QUERY, *keyflow.QUERIES),
     configured_queries=lambda settings: (_call_query(settings.extra_secret_apis),),
     message="secret key `{key}` reaches `{api}` with no tenant scope: {why}",
     fix_title="Scope the key with `{helper}({tenant context}, …)`",
