@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from checks.config import ConfigError, ConfigResolver, Settings
 from checks.discovery import discover
 from checks.engine import FileSkipped, analyze, read_rust_file
-from checks.fingerprint import fingerprints
 from checks.model import Applicability, Finding
 from checks.source import SourceText
 
@@ -36,23 +35,30 @@ class FileOutcome(NamedTuple):
     """One file's analysis in a picklable form (cache entries, worker results)."""
 
     findings: list[Finding]
-    fingerprints: list[str]
+    # None when not asked for (``analyse_file``): no output of the run reads them.
+    fingerprints: list[str] | None
     suppressed: list[Finding]
-    suppressed_fingerprints: list[str]
+    suppressed_fingerprints: list[str] | None
     first_syntax_error: tuple[int, int] | None  # 0-based line, byte column
     rule_failures: list[tuple[str, str]]  # rule code, error
 
 
-def analyse_file(data: bytes, settings: Settings, path: Path) -> FileOutcome:
+def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: bool = True) -> FileOutcome:
+    """``fingerprinted``: compute the findings' fingerprints (baselines, JSON and SARIF output
+    and the cache need them; they cost a hashlib import a one-file text run need not pay)."""
     result = analyze(data, settings, path)
-    prints = fingerprints(result.tree, data, result.findings + result.suppressed)
-    split = len(result.findings)
+    prints: list[str | None] = [None, None]
+    if fingerprinted:
+        from checks.fingerprint import fingerprints
+
+        computed = fingerprints(result.tree, data, result.findings + result.suppressed)
+        prints = [computed[: len(result.findings)], computed[len(result.findings):]]
     first_error = result.syntax_errors[0] if result.syntax_errors else None
     return FileOutcome(
         findings=result.findings,
-        fingerprints=prints[:split],
+        fingerprints=prints[0],
         suppressed=result.suppressed,
-        suppressed_fingerprints=prints[split:],
+        suppressed_fingerprints=prints[1],
         first_syntax_error=(first_error.start_line, first_error.start_col) if first_error else None,
         rule_failures=[(failure.code, failure.error) for failure in result.rule_failures],
     )
@@ -209,6 +215,7 @@ class BatchOptions(NamedTuple):
     cache: ResultCache | None = None
     progress: Callable[[int, int], None] | None = None  # (files done, files total)
     rendering: Rendering | None = None  # the output, rendered by parallel workers
+    fingerprinted: bool = True  # False: nothing in the run reads fingerprints, they may be left out
 
 
 class _PendingFile(NamedTuple):
@@ -300,7 +307,7 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
     serial = indices[:WARM_UP_FILES] if parallel else indices
     for done, index in enumerate(serial, start=1):
         item = pending[index]
-        outcomes[index] = analyse_file(item.data, item.settings, item.path)
+        outcomes[index] = analyse_file(item.data, item.settings, item.path, options.fingerprinted)
         on_done(done)
     if parallel:
         from checks.parallel import analyse_in_workers

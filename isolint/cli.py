@@ -144,7 +144,8 @@ def run_check(args) -> int:
     progress = ProgressBar.for_stderr(enabled=not args.quiet)
     resolver = ConfigResolver(explicit=args.config, overrides=_overrides(args))
     try:
-        options = BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update, rendering=_rendering_ahead(args))
+        options = BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update, rendering=_rendering_ahead(args),
+                               fingerprinted=_reads_fingerprints(args, cache))
         report = lint_paths(list(args.paths), resolver, options)
     except ConfigError as error:
         return _error(str(error))
@@ -192,6 +193,12 @@ def run_check(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
     return EXIT_FINDINGS if report.finding_count else EXIT_CLEAN
+
+
+def _reads_fingerprints(args, cache) -> bool:
+    """Whether anything in this run reads findings' fingerprints: baselines, the formats that
+    carry them, and the cache (whose entries may serve those later)."""
+    return cache is not None or args.format in ("json", "json-lines", "sarif") or args.baseline is not None or args.write_baseline is not None
 
 
 def _rendering_ahead(args):
