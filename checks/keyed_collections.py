@@ -64,9 +64,9 @@ THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut", "s
 _STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type) @static
 """
-_IMPL_QUERY = "(impl_item) @impl"
+IMPL_QUERY = "(impl_item) @impl"
 # The whole-file queries ``FileCollections`` runs: rules that use it list them in ``Rule.queries``.
-QUERIES = (STRUCT_QUERY, _STATIC_QUERY, _STATIC_MACRO_QUERY, _IMPL_QUERY)
+QUERIES = (STRUCT_QUERY, _STATIC_QUERY, _STATIC_MACRO_QUERY, IMPL_QUERY)
 
 
 class CollectionType(NamedTuple):
@@ -324,7 +324,7 @@ class FileCollections:
         """The innermost ``impl`` holding ``node``, found by byte range: climbing parents
         costs a descent from the root per step."""
         if self._impls is None:
-            self._impls = sorted((found["impl"][0] for _, found in matches(_IMPL_QUERY, self.ctx.root)), key=lambda impl: impl.start_byte)
+            self._impls = sorted((found["impl"][0] for _, found in matches(IMPL_QUERY, self.ctx.root)), key=lambda impl: impl.start_byte)
         start, end = node.start_byte, node.end_byte
         innermost = None
         for impl in self._impls:

@@ -57,9 +57,7 @@ _KEYED_METHOD_CALLS = """
   arguments: (arguments) @arguments
   (#any-of? @method %s)) @call
 """ % " ".join(f'"{name}"' for name in sorted(KEYED_METHODS | COMPARING_METHODS))
-_INDEXING = """
-(index_expression . (_) @receiver . (_) @index) @indexing
-"""
+_INDEXING = "(index_expression) @indexing"
 
 
 class KeyedUse(NamedTuple):
@@ -220,14 +218,17 @@ def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
                 yield use
     for _, found in matches(_INDEXING, ctx.root):
         indexing = found["indexing"][0]
+        operands = indexing.named_children  # the receiver, then the index
+        if len(operands) < 2:
+            continue
         maps = [
-            d for d in collections.resolve(found["receiver"][0], tracer)
+            d for d in collections.resolve(operands[0], tracer)
             if d.collection is not None and d.collection.kind == "map" and triage.is_open(d)
         ]
         if not maps or ctx.should_skip(indexing):
             continue
         for declaration in maps:
-            use = _keyed_use(ctx, tracer, declaration, indexing, "get", found["index"][0])
+            use = _keyed_use(ctx, tracer, declaration, indexing, "get", operands[1])
             if use is not None:
                 yield use
 

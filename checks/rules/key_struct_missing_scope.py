@@ -8,7 +8,7 @@ from tree_sitter import Node
 
 from checks.context import attribute_texts, node_text
 from checks import keyed_collections
-from checks.keyed_collections import MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
+from checks.keyed_collections import IMPL_QUERY, MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
@@ -34,12 +34,6 @@ _KEYED_TYPES = """
   type_arguments: (type_arguments)
   (#any-of? @collection %s)) @generic
 """ % " ".join(f'"{name}"' for name in sorted(MAP_TYPES | SET_TYPES))
-_HASH_IMPLS = """
-(impl_item
-  trait: [(type_identifier) @trait (scoped_type_identifier name: (type_identifier) @trait)]
-  type: (_) @type
-  (#eq? @trait "Hash"))
-"""
 
 
 def _key_type_uses(ctx, struct_names: set[str]) -> dict[str, list[Node]]:
@@ -57,7 +51,17 @@ def _key_type_uses(ctx, struct_names: set[str]) -> dict[str, list[Node]]:
 
 
 def _manual_hash_impls(ctx) -> set[str]:
-    return {type_name(found["type"][0]) for _, found in matches(_HASH_IMPLS, ctx.root)}
+    """The types of ``impl Hash for …`` blocks (from the impl query the collections index
+    runs anyway: a query of its own costs more to compile than the few impls cost to read)."""
+    hashed = set()
+    for _, found in matches(IMPL_QUERY, ctx.root):
+        impl = found["impl"][0]
+        trait, implemented = impl.child_by_field_name("trait"), impl.child_by_field_name("type")
+        if trait is not None and trait.type == "scoped_type_identifier":
+            trait = trait.child_by_field_name("name")
+        if trait is not None and trait.type == "type_identifier" and implemented is not None and node_text(trait) == "Hash":
+            hashed.add(type_name(implemented))
+    return hashed
 
 
 def _looks_like_key(name: str, field_count: int) -> bool:
@@ -155,7 +159,7 @@ RULE = Rule(
     # A finding needs a key struct with a per-pack id field (the vocabulary's per-pack
     # entries): files that mention none of them have nothing to report.
     configured_triggers=lambda settings: vocabulary_triggers(settings.vocabulary.per_pack.entries),
-    queries=(_KEYED_TYPES, _HASH_IMPLS, *keyed_collections.QUERIES),
+    queries=(_KEYED_TYPES, *keyed_collections.QUERIES),
     message="key struct `{name}` ({how it is a key}) holds `{flow id field}` but no pack id",
     options=(
         "scope.pack-identifiers", "scope.extend-pack-identifiers", "scope.tenant-identifiers",
