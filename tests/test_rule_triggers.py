@@ -4,37 +4,15 @@ trigger check on and off, under their own config and under one that adds words t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from checks import engine
-from checks.config import ConfigResolver, default_settings, parse_config_text
+from checks.config import ConfigResolver, default_settings
 from checks.engine import analyze
 from checks.rules import all_rules
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_DIR = ROOT / "tests" / "fixtures" / "rules"
-FIXTURES = sorted(FIXTURE_DIR.glob("*.rs"))
-EXAMPLE = ROOT / "examples" / "tenant-host"
-
-# Adds a word to every configurable trigger, so configured triggers are exercised too.
-WIDENING_CONFIG = """
-lint-tests = true
-[scope]
-extend-per-pack-identifiers = ["recipe_slug"]
-[secrets]
-extra-apis = ["kv2_read"]
-extra-receivers = ["KvClient"]
-extra-env-backends = ["ProcessVars"]
-[telemetry]
-extra-setters = ["bind_tenant_span"]
-"""
-
-
-def _widened():
-    return parse_config_text(Path("isolint.toml"), WIDENING_CONFIG).settings
+from tests.rule_inputs import EXAMPLE, FIXTURE_DIR, FIXTURES, corpus_sample, fixture_settings, widened_settings
 
 
 def _outcome(data: bytes, settings, path: Path | None) -> list[tuple]:
@@ -50,18 +28,11 @@ def _with_and_without_triggers(monkeypatch, data: bytes, settings, path: Path | 
     return triggered, everything
 
 
-def _fixture_settings(fixture: Path):
-    config_file = fixture.with_suffix(".toml")
-    if config_file.exists():
-        return parse_config_text(config_file, config_file.read_text()).settings
-    return default_settings()
-
-
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
 def test_fixture_findings_do_not_depend_on_triggers(monkeypatch, fixture: Path):
     data = fixture.read_bytes()
     path = fixture.relative_to(FIXTURE_DIR)
-    for settings in (_fixture_settings(fixture), _widened()):
+    for settings in (fixture_settings(fixture), widened_settings()):
         triggered, everything = _with_and_without_triggers(monkeypatch, data, settings, path)
         assert triggered == everything
 
@@ -74,15 +45,9 @@ def test_example_crate_findings_do_not_depend_on_triggers(monkeypatch):
 
 
 def test_corpus_sample_findings_do_not_depend_on_triggers(monkeypatch, tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from generate_corpus import generate
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    generate(tmp_path, megabytes=0.6, seed=11)
     settings = default_settings()
     reported = 0
-    for source in sorted(tmp_path.rglob("*.rs")):
+    for source in corpus_sample(tmp_path, megabytes=0.6, seed=11):
         triggered, everything = _with_and_without_triggers(monkeypatch, source.read_bytes(), settings, source.relative_to(tmp_path))
         assert triggered == everything, source
         reported += len(triggered)
@@ -101,7 +66,7 @@ CONFIGURED_ONLY = {
 @pytest.mark.parametrize("code", sorted(CONFIGURED_ONLY))
 def test_configured_words_are_triggers(code: str):
     data = CONFIGURED_ONLY[code].encode()
-    settings = _widened()
+    settings = widened_settings()
     builtin = next(rule for rule in all_rules() if rule.code == code).triggers
     assert not any(word in data.lower() for word in builtin)
     assert code in {f.code for f in analyze(data, settings).findings}
