@@ -79,7 +79,7 @@ class Settings(NamedTuple):
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
-        return cls.from_options(config, config.model_dump_json())
+        return cls.from_options(config, options_fingerprint(config.model_dump()))
 
     @classmethod
     def from_options(cls, config, fingerprint: str) -> "Settings":
@@ -153,10 +153,21 @@ _DEFAULT_OPTIONS = {
 @lru_cache(maxsize=1)
 def default_settings() -> Settings:
     """The settings of a project without a config file, built without pydantic."""
-    import json
+    return Settings.from_options(_Options(_DEFAULT_OPTIONS), options_fingerprint(_DEFAULT_OPTIONS))
 
-    fingerprint = json.dumps(_DEFAULT_OPTIONS, separators=(",", ":"))
-    return Settings.from_options(_Options(_DEFAULT_OPTIONS), fingerprint)
+
+def options_fingerprint(options: dict) -> str:
+    """A stable text of every option's value (cache keys cover it): the same for the same
+    options however they were given, file or defaults, lists or tuples, in any key order."""
+    return repr(_canonical(options))
+
+
+def _canonical(value):
+    if isinstance(value, dict):
+        return tuple(sorted((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(item) for item in value)
+    return value
 
 
 class ConfigError(Exception):
