@@ -100,7 +100,9 @@ CALL_QUERY = """
 ((call_expression function: (field_expression field: (field_identifier) @callee)) @call (#match? @callee "{methods}"))
 ((call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call (#match? @callee "{methods}"))
 """
-SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|^var$|^var_os$"
+# Every callee `is_secret_read_name` can accept: a secret noun as a word in any case (`creds`
+# only as the first word), or `var`/`var_os`.
+SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|CREDENTIAL|^_*[Cc]reds|^_*CREDS|^var$|^var_os$"
 STATIC_QUERY = """
 (static_item name: (identifier) @name type: (_) @type)
 (const_item name: (identifier) @name type: (_) @type)
