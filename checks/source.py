@@ -60,6 +60,8 @@ class SourceText:
 
     @property
     def is_valid_utf8(self) -> bool:
+        if self.data.isascii():
+            return True
         try:
             self.data.decode("utf-8")
         except UnicodeDecodeError:
