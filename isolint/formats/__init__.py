@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 FORMATS = ("text", "json", "json-lines", "sarif", "github")
@@ -11,12 +12,18 @@ FORMATS = ("text", "json", "json-lines", "sarif", "github")
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it, with forward slashes."""
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(path, _working_directory())
     except ValueError:
         relative = str(path)
     if relative.startswith(".."):
         relative = str(path)
-    return Path(relative).as_posix()
+    return relative if os.sep == "/" else relative.replace(os.sep, "/")
+
+
+@lru_cache(maxsize=1)
+def _working_directory() -> str:
+    # Asked once per run, not once per file: `isolint check` never changes directory.
+    return os.getcwd()
 
 
 def finding_records(file_report, include_suppressed: bool = False) -> list:
