@@ -89,8 +89,7 @@ _FILE_BINDINGS = f"""
 (function_item body: (_)? @body) @function
 (let_declaration) @let
 [(for_expression) (closure_expression)] @iteration
-(assignment_expression left: (identifier) @target) @update
-(compound_assignment_expr left: (identifier) @target) @update
+[(assignment_expression) (compound_assignment_expr)] @assignment
 ((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
   (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
 """
@@ -131,6 +130,13 @@ class _FileBindings:
                 found_nodes.append((found["let"][0], "let", None))
             elif "iteration" in found:
                 found_nodes.append((found["iteration"][0], "iteration", None))
+            elif "assignment" in found:
+                # The `left` side is checked here, not in the query: a field constraint there
+                # costs more to compile than the few assignments of a file cost to read.
+                assignment = found["assignment"][0]
+                target = assignment.child_by_field_name("left")
+                if target is not None and target.type == "identifier":
+                    found_nodes.append((assignment, "update", target))
             else:
                 found_nodes.append((found["update"][0], "update", found["target"][0]))
         functions.sort(key=lambda entry: entry[0].start_byte)
