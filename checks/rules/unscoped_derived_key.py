@@ -55,10 +55,12 @@ _DERIVATIONS = """
 # in Python: tree-sitter keeps a pending state per enclosing binary expression while it
 # waits for a field constraint (`operator:`, `right:`), which is quadratic on long chains.
 _CONCATENATED_OPERANDS = frozenset({"string_literal", "reference_expression", "call_expression"})
+# `x += …` is told from other compound assignments in Python: constraints on its fields
+# cost more to compile than the few compound assignments of a file cost to read.
 _APPENDS = """
 [
   (call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method) (#eq? @method "push_str"))
-  (compound_assignment_expr left: (identifier) @target operator: "+=")
+  (compound_assignment_expr) @compound
 ]
 """
 
@@ -373,7 +375,13 @@ def _derived_strings(ctx, tracer):
             seen.add(derived.id)
             yield derived
     for _, found in matches(_APPENDS, ctx.root):
-        target = found["target"][0]
+        if "compound" in found:
+            compound = found["compound"][0]
+            target, operator = compound.child_by_field_name("left"), compound.child_by_field_name("operator")
+            if target is None or target.type != "identifier" or operator is None or operator.type != "+=":
+                continue
+        else:
+            target = found["target"][0]
         binding = tracer.scope_of(target).binding_before(node_text(target), target)
         value = binding.child_by_field_name("value") if binding is not None else None
         if value is not None and value.id not in seen and not _is_derivation(value):
