@@ -107,6 +107,18 @@ def _test_item_ranges(root: Node, data: bytes) -> list[tuple[int, int]]:
     return ranges
 
 
+def call_arguments(call: Node) -> list[Node]:
+    """The argument expressions of a call, in order."""
+    arguments = call.child_by_field_name("arguments")
+    return arguments.named_children if arguments is not None else []
+
+
+def call_receiver(call: Node) -> Node | None:
+    """The receiver of a method call (``x`` in ``x.get(k)``), else None."""
+    function = call.child_by_field_name("function")
+    return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
+
+
 class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
@@ -221,14 +233,3 @@ class AnalysisContext:
         """Last path segment of a call's function: ``a.b.get_secret(..)`` → ``get_secret``."""
         function = call.child_by_field_name("function")
         return last_path_segment(function) if function is not None else None
-
-    def call_receiver(self, call: Node) -> Node | None:
-        """The receiver of a method call (``x`` in ``x.get(k)``), else None."""
-        function = call.child_by_field_name("function")
-        if function is not None and function.type == "field_expression":
-            return function.child_by_field_name("value")
-        return None
-
-    def call_arguments(self, call: Node) -> list[Node]:
-        arguments = call.child_by_field_name("arguments")
-        return list(arguments.named_children) if arguments is not None else []

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, last_path_segment, node_text
+from checks.context import AnalysisContext, call_arguments, last_path_segment, node_text
 from checks.parsing import matches
 from checks.vocabulary import Vocabulary
 
@@ -443,7 +443,7 @@ class KeyTracer:
 
     def _trace_update(self, update: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
         if update.type == "call_expression":
-            for argument in self.ctx.call_arguments(update):
+            for argument in call_arguments(update):
                 self._trace(argument, out, scope, depth + 1, visiting)
         else:
             right = update.child_by_field_name("right")
@@ -477,13 +477,13 @@ class KeyTracer:
             return
         if receiver is not None and name in PASSTHROUGH_METHODS:
             self._trace(receiver, out, scope, depth + 1, visiting)
-            for argument in self.ctx.call_arguments(node):
+            for argument in call_arguments(node):
                 self._trace(argument, out, scope, depth + 1, visiting)
             return
         out.parts.append(KeyPart(name, "call", node))
         if receiver is not None:
             self._trace(receiver, out, scope, depth + 1, visiting)
-        for argument in self.ctx.call_arguments(node):
+        for argument in call_arguments(node):
             self._trace(argument, out, scope, depth + 1, visiting)
 
     def _trace_struct(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:

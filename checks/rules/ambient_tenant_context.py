@@ -9,6 +9,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks import keyflow, statics
+from checks.context import call_arguments
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.parsing import captures
@@ -115,7 +116,7 @@ class AmbientWriteFinder:
             self.writes.append(AmbientWrite(node, value, slot, method))
 
     def _storing_call(self, call: Node, method: str, slot: StaticSlot) -> None:
-        arguments = self.ctx.call_arguments(call)
+        arguments = call_arguments(call)
         if not arguments:
             return
         if method == "insert" and (len(arguments) != 1 or _holds_collection(slot)):
@@ -128,7 +129,7 @@ class AmbientWriteFinder:
         self._record(call, value, slot, method)
 
     def _through_closure(self, call: Node, slot: StaticSlot, depth: int) -> None:
-        arguments = self.ctx.call_arguments(call)
+        arguments = call_arguments(call)
         if not arguments or arguments[0].type != "closure_expression" or depth >= MAX_ALIAS_DEPTH:
             return
         closure = arguments[0]
@@ -515,7 +516,7 @@ def _setter_findings(ctx, tracer: KeyTracer):
         kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, segments)
         if kind is None or _binds_guard(call):
             continue
-        arguments = ctx.call_arguments(call)
+        arguments = call_arguments(call)
         if not arguments or all(_is_clearing(ctx, argument) for argument in arguments):
             continue
         compositions = [tracer.trace(argument) for argument in arguments]

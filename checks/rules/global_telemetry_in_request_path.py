@@ -7,6 +7,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks import keyflow
+from checks.context import call_arguments
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.rules.ambient_tenant_context import calls_named
@@ -77,7 +78,7 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     if name in _SUBSCRIBER_INIT_METHODS and any(q in _SUBSCRIBER_CRATES for q in qualifiers):
         return GlobalSetup(call, function, f"global `{qualifiers[0]}` logger/subscriber", ctx.text(function))
     if name in ("set_var", "remove_var") and (not qualifiers or qualifiers[-1] == "env"):
-        arguments = ctx.call_arguments(call)
+        arguments = call_arguments(call)
         variable = ctx.text(arguments[0]).strip('"') if arguments else ""
         if variable.startswith(_TELEMETRY_ENV_PREFIXES):
             return GlobalSetup(call, function, f"process environment variable `{variable}` (read by every tenant's exporter and filter)", ctx.text(function))
@@ -215,7 +216,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
             continue
         if _is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
             continue  # `main` passing a tenant's settings once is still startup
-        for argument in ctx.call_arguments(call):
+        for argument in call_arguments(call):
             composition = tracer.trace(argument)
             part = next((p for p in composition.parts if p.kind != "literal" and _scope_in(ctx, p.words_source())), None)
             if part is not None:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, last_path_segment, node_text
+from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
 from checks import keyed_collections, keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
@@ -350,16 +350,6 @@ def _short(text: str, limit: int = 48) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _call_arguments(call: Node) -> list[Node]:
-    arguments = call.child_by_field_name("arguments")
-    return arguments.named_children if arguments is not None else []
-
-
-def _call_receiver(call: Node) -> Node | None:
-    function = call.child_by_field_name("function")
-    return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
-
-
 @lru_cache(maxsize=64)
 def _call_query(extra_apis: frozenset[str]) -> str:
     names = SECRET_NAME_PATTERN + "".join(f"|^{re.escape(api)}$" for api in sorted(extra_apis))
@@ -410,7 +400,7 @@ class SecretLookupCheck:
 
     def _classify(self, call: Node, callee: str) -> SecretLookup | None:
         function = call.child_by_field_name("function")
-        arguments = _call_arguments(call)
+        arguments = call_arguments(call)
         if callee in ENV_READERS and function is not None and arguments:
             if function.type == "scoped_identifier":
                 path = function.child_by_field_name("path")
@@ -470,7 +460,7 @@ class SecretLookupCheck:
         while node.parent is not None and node.parent.type == "field_expression" and node.parent.parent is not None and node.parent.parent.type == "call_expression":
             outer = node.parent.parent
             method = node.parent.child_by_field_name("field")
-            arguments = _call_arguments(outer)
+            arguments = call_arguments(outer)
             if method is not None and node_text(method) in BUILDER_KEY_METHODS and arguments:
                 return arguments[0]
             node = outer
@@ -492,7 +482,7 @@ class SecretLookupCheck:
                 if function is not None and function.type == "field_expression":
                     name = last_path_segment(function) or ""
                     inner = function.child_by_field_name("value")
-                    if inner is not None and name in ACCESSOR_METHODS and (name in ("expect", "unwrap") or not _call_arguments(node)):
+                    if inner is not None and name in ACCESSOR_METHODS and (name in ("expect", "unwrap") or not call_arguments(node)):
                         node = inner
                         continue
             return node
@@ -645,11 +635,11 @@ class SecretLookupCheck:
         if lookup.kind == "env":
             return False
         key_id = lookup.key.id
-        return any(self._is_scoped(self.tracer.trace(a, scope)) for a in _call_arguments(lookup.call) if a.id != key_id)
+        return any(self._is_scoped(self.tracer.trace(a, scope)) for a in call_arguments(lookup.call) if a.id != key_id)
 
     def _receiver_is_scoped(self, lookup: SecretLookup, scope: FunctionScope) -> bool:
         """`tenant_secrets.get(k)`, `ctx.secrets().get(k)`, `store.for_tenant(&t).get(k)`."""
-        receiver = _call_receiver(lookup.call)
+        receiver = call_receiver(lookup.call)
         if receiver is None:
             return False
         return self._is_scoped(self.tracer.trace(receiver, scope))
