@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Iterator
 
@@ -233,3 +235,93 @@ class AnalysisContext:
         """Last path segment of a call's function: ``a.b.get_secret(..)`` → ``get_secret``."""
         function = call.child_by_field_name("function")
         return last_path_segment(function) if function is not None else None
+
+
+# Callees whose last path segment is a child: the name of a path, the field of a method
+# call, each possibly under turbofish generics. Any other callee (`(f)(x)`, `table[i](x)`) is
+# one segment, its whole text.
+NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
+_IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
+
+
+def _same_node(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and a.id == b.id
+
+
+def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | None = None) -> list[Node]:
+    """The smallest nodes whose source is exactly ``text`` within bytes [start, end), in
+    source order: found by searching the bytes and confirmed on the tree, which costs far
+    less than visiting every node of a function or file."""
+    data = ctx.source.data
+    needle = text.encode()
+    if not needle:
+        return []
+    end = len(data) if end is None else end
+    found: list[Node] = []
+    position = data.find(needle, start, end)
+    while position != -1:
+        node = ctx.root.descendant_for_byte_range(position, position + len(needle))
+        if node is not None and node.start_byte == position and node.end_byte == position + len(needle):
+            found.append(node)
+        position = data.find(needle, position + 1, end)
+    return found
+
+
+@lru_cache(maxsize=32)
+def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes], tuple[bytes, ...]]]:
+    """How to find ``spellings`` in a file with few scans: the prefixes to scan for (at most
+    four bytes, each shared by the spellings it starts), each with its identifier-shaped
+    spellings (compared with the identifier run at an occurrence) and its other spellings."""
+    groups: dict[bytes, list[bytes]] = {}
+    # Shortest first, so that a longer spelling joins the scan of a prefix it starts with.
+    for spelled in sorted({spelling.encode() for spelling in spellings if spelling}, key=lambda s: (len(s), s)):
+        prefix = next((p for p in groups if spelled.startswith(p)), spelled[:4])
+        groups.setdefault(prefix, []).append(spelled)
+    return [
+        (
+            prefix,
+            frozenset(s for s in group if _IDENTIFIER_SHAPE.match(s)),
+            tuple(s for s in group if not _IDENTIFIER_SHAPE.match(s)),
+        )
+        for prefix, group in groups.items()
+    ]
+
+
+def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
+    """Calls whose callee's last path segment (``last_path_segment``), or whole callee, is
+    spelled exactly as one of ``spellings``, each once, in source order. Found from where the
+    spellings occur in the bytes: far cheaper than testing each call of the file, whether in
+    Python or by a query predicate (which builds a node and its text per call)."""
+    data = ctx.source.data
+    root = ctx.root
+    calls: dict[int, Node] = {}
+    for prefix, identifiers, others in _scans_for(spellings):
+        start = data.find(prefix)
+        while start != -1:
+            # The lexer takes every identifier byte into a name, so a token spelled like an
+            # identifier ends where the run of identifier bytes does.
+            run_end = _IDENTIFIER_RUN.match(data, start).end()
+            ends = [run_end] if data[start:run_end] in identifiers else []
+            ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
+            for end in ends:
+                node = root.descendant_for_byte_range(start, end)
+                while node is not None and node.start_byte == start and node.end_byte == end:
+                    call = _call_named_by(node)
+                    if call is not None:
+                        calls[call.id] = call
+                    node = node.parent
+            start = data.find(prefix, start + 1)
+    return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
+
+
+def _call_named_by(name: Node) -> Node | None:
+    """The call whose callee's last path segment, or whole callee, is ``name``."""
+    callee, parent = name, name.parent
+    if parent is not None and parent.type in NAME_FIELDS and _same_node(parent.child_by_field_name(NAME_FIELDS[parent.type]), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "generic_function" and _same_node(parent.child_by_field_name("function"), callee):
+        callee, parent = parent, parent.parent
+    if parent is not None and parent.type == "call_expression" and _same_node(parent.child_by_field_name("function"), callee):
+        return parent
+    return None

@@ -326,25 +326,6 @@ def _pattern_name(pattern: Node | None) -> str | None:
     return None
 
 
-def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | None = None) -> list[Node]:
-    """The smallest nodes whose source is exactly ``text`` within bytes [start, end), in
-    source order: found by searching the bytes and confirmed on the tree, which costs far
-    less than visiting every node of a function or file."""
-    data = ctx.source.data
-    needle = text.encode()
-    if not needle:
-        return []
-    end = len(data) if end is None else end
-    found: list[Node] = []
-    position = data.find(needle, start, end)
-    while position != -1:
-        node = ctx.root.descendant_for_byte_range(position, position + len(needle))
-        if node is not None and node.start_byte == position and node.end_byte == position + len(needle):
-            found.append(node)
-        position = data.find(needle, position + 1, end)
-    return found
-
-
 # Expressions ``_trace`` resolves without looking a name up in the function's scope (a path
 # such as `Default::default`, a literal): tracing one needs no scope, nor the walk to find it.
 _NAMES_NOTHING = frozenset({"self", "string_literal", "raw_string_literal", "char_literal", "integer_literal", "scoped_identifier", "closure_expression"})

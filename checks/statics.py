@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, node_text
+from checks.context import AnalysisContext, node_text, nodes_spelled
 from checks.parsing import matches
 
 SLOT_DECLARING_MACROS = {
@@ -21,8 +21,6 @@ SLOT_DECLARING_MACROS = {
     "task_local": "task-local",
     "lazy_static": "lazy-static",
 }
-# Bytes that continue an ASCII identifier: an occurrence next to one is part of a longer name.
-_NAME_BYTES = frozenset(bytes([b]) for b in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Only invocations named like a declaring macro become matches: the names are compared in C
 # before a match is built (most files invoke many macros, few of them declaring ones).
 # ``_declaring_macro_storage`` still decides from the whole macro path. A ``static mut``
@@ -178,23 +176,5 @@ def _identifiers_named(ctx: AnalysisContext, name: str) -> list[Node]:
         found = ctx._statics_identifiers_named = {}
     identifiers = found.get(name)
     if identifiers is None:
-        identifiers = found[name] = _find_identifiers(ctx, name.encode())
-    return identifiers
-
-
-def _find_identifiers(ctx: AnalysisContext, spelled: bytes) -> list[Node]:
-    # Find the spelling in the bytes and ask the tree what each occurrence is: walking every
-    # identifier of the file in Python costs far more. An occurrence counts when it is exactly
-    # an identifier node (not part of a longer name, a string, a comment or a field name).
-    data = ctx.source.data
-    root = ctx.root
-    identifiers: list[Node] = []
-    start = data.find(spelled)
-    while start != -1:
-        end = start + len(spelled)
-        if data[start - 1 : start] not in _NAME_BYTES and data[end : end + 1] not in _NAME_BYTES:
-            identifier = root.descendant_for_byte_range(start, end)
-            if identifier is not None and identifier.type == "identifier" and identifier.start_byte == start and identifier.end_byte == end:
-                identifiers.append(identifier)
-        start = data.find(spelled, start + 1)
+        identifiers = found[name] = [node for node in nodes_spelled(ctx, name) if node.type == "identifier"]
     return identifiers

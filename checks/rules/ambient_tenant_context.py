@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
 from tree_sitter import Node
 
 from checks import keyflow, statics
-from checks.context import call_arguments
+from checks.context import NAME_FIELDS, call_arguments, calls_named
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
 from checks.parsing import captures
@@ -370,78 +369,15 @@ def _forwards_own_parameters(ctx, call: Node, compositions: list[KeyComposition]
     )
 
 
-# Callees whose last path segment (`ctx.path_segments`) is a child: the name of a path, the
-# field of a method call, each possibly under turbofish generics. Any other callee (`(f)(x)`,
-# `table[i](x)`) is one segment, its whole text.
-_NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
+# Callees whose last path segment is a child (``NAME_FIELDS``); any other callee is one
+# segment, its whole text.
 _SPLIT_CALLEES = frozenset({"identifier", "scoped_identifier", "field_expression", "generic_function"})
-_IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
-_IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 _AMBIENT_SPELLINGS = tuple(word.encode() for word in sorted(_AMBIENT_WORDS))
 _HOLDER_SPELLINGS = tuple(word.encode() for word in sorted(_HOLDER_WORDS))
 
 
-@lru_cache(maxsize=32)
-def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes], tuple[bytes, ...]]]:
-    """How to find ``spellings`` in a file with few scans: the prefixes to scan for (at most
-    four bytes, each shared by the spellings it starts), each with its identifier-shaped
-    spellings (compared with the identifier run at an occurrence) and its other spellings."""
-    groups: dict[bytes, list[bytes]] = {}
-    # Shortest first, so that a longer spelling joins the scan of a prefix it starts with.
-    for spelled in sorted({spelling.encode() for spelling in spellings if spelling}, key=lambda s: (len(s), s)):
-        prefix = next((p for p in groups if spelled.startswith(p)), spelled[:4])
-        groups.setdefault(prefix, []).append(spelled)
-    return [
-        (
-            prefix,
-            frozenset(s for s in group if _IDENTIFIER_SHAPE.match(s)),
-            tuple(s for s in group if not _IDENTIFIER_SHAPE.match(s)),
-        )
-        for prefix, group in groups.items()
-    ]
-
-
-def calls_named(ctx, spellings: frozenset[str]) -> list[Node]:
-    """Calls whose callee's last path segment (`ctx.path_segments`), or whole callee, is
-    spelled exactly as one of ``spellings``, each once, in source order. Found from where the
-    spellings occur in the bytes: far cheaper than testing each call of the file, whether in
-    Python or by a query predicate (which builds a node and its text per call)."""
-    data = ctx.source.data
-    root = ctx.root
-    calls: dict[int, Node] = {}
-    for prefix, identifiers, others in _scans_for(spellings):
-        start = data.find(prefix)
-        while start != -1:
-            # The lexer takes every identifier byte into a name, so a token spelled like an
-            # identifier ends where the run of identifier bytes does.
-            run_end = _IDENTIFIER_RUN.match(data, start).end()
-            ends = [run_end] if data[start:run_end] in identifiers else []
-            ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
-            for end in ends:
-                node = root.descendant_for_byte_range(start, end)
-                while node is not None and node.start_byte == start and node.end_byte == end:
-                    call = _call_named_by(node)
-                    if call is not None:
-                        calls[call.id] = call
-                    node = node.parent
-            start = data.find(prefix, start + 1)
-    return _in_source_order(calls.values())
-
-
 def _in_source_order(calls) -> list[Node]:
     return sorted(calls, key=lambda call: (call.start_byte, -call.end_byte))
-
-
-def _call_named_by(name: Node) -> Node | None:
-    """The call whose callee's last path segment, or whole callee, is ``name``."""
-    callee, parent = name, name.parent
-    if parent is not None and parent.type in _NAME_FIELDS and _same(parent.child_by_field_name(_NAME_FIELDS[parent.type]), callee):
-        callee, parent = parent, parent.parent
-    if parent is not None and parent.type == "generic_function" and _same(parent.child_by_field_name("function"), callee):
-        callee, parent = parent, parent.parent
-    if parent is not None and parent.type == "call_expression" and _same(parent.child_by_field_name("function"), callee):
-        return parent
-    return None
 
 
 def _calls_named_ambient(ctx) -> list[Node]:
@@ -478,7 +414,7 @@ def _calls_over(root: Node, start: int, end: int) -> list[Node]:
     # Up from the deepest node as `_call_named_by` goes: out of a path or method call, out of
     # turbofish generics, into the call.
     level = len(path) - 1
-    if level > 0 and path[level - 1][0].type in _NAME_FIELDS and path[level][1] == _NAME_FIELDS[path[level - 1][0].type]:
+    if level > 0 and path[level - 1][0].type in NAME_FIELDS and path[level][1] == NAME_FIELDS[path[level - 1][0].type]:
         level -= 1
     if level > 0 and path[level - 1][0].type == "generic_function" and path[level][1] == "function":
         level -= 1

@@ -7,10 +7,9 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from checks import keyflow
-from checks.context import call_arguments
+from checks.context import call_arguments, calls_named
 from checks.keyflow import KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.rules.ambient_tenant_context import calls_named
 from checks.rules.base import Rule
 from checks.vocabulary import words_of
 

@@ -14,8 +14,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, attribute_texts, node_text
-from checks.keyflow import nodes_spelled
+from checks.context import AnalysisContext, attribute_texts, node_text, nodes_spelled
 from checks.model import FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers

@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
+from checks import statics
+from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
-from checks import statics
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -260,31 +261,10 @@ def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
             accessors[ctx.text(name)] = slot.name
     calls: dict[str, list[Node]] = {}
     for accessor, slot_name in accessors.items():
-        calls.setdefault(slot_name, []).extend(_calls_named(ctx, accessor))
+        calls.setdefault(slot_name, []).extend(calls_named(ctx, frozenset({accessor})))
     for found in calls.values():
         found.sort(key=lambda call: (call.start_byte, -call.end_byte))  # source order, outer call first
     return calls
-
-
-def _calls_named(ctx, function_name: str) -> list[Node]:
-    """Calls whose callee is ``function_name``, found from where the name is spelled: a
-    callee's name lies inside the call's function with no other call in between, so the
-    nearest call around an occurrence is the only one it can name. (Walking every call of
-    the file costs far more; accessors are rare.)"""
-    spelled = function_name.encode()
-    if not spelled:  # a function whose name is missing from a broken tree
-        return []
-    data, root = ctx.source.data, ctx.root
-    calls: dict[int, Node] = {}
-    start = data.find(spelled)
-    while start != -1:
-        call = root.descendant_for_byte_range(start, start + len(spelled))
-        while call is not None and call.type != "call_expression":
-            call = call.parent
-        if call is not None and call.id not in calls and ctx.callee_name(call) == function_name:
-            calls[call.id] = call
-        start = data.find(spelled, start + 1)
-    return list(calls.values())
 
 
 _STORAGE_KINDS = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}

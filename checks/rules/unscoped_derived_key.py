@@ -8,10 +8,10 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import node_text
+from checks.context import node_text, nodes_spelled
 from checks import keyed_collections, keyflow
 from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
-from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer, nodes_spelled
+from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
