@@ -115,6 +115,21 @@ def call_arguments(call: Node) -> list[Node]:
     return arguments.named_children if arguments is not None else []
 
 
+def method_call_of(method: Node) -> Node | None:
+    """The call ``x.method(..)`` whose method name is ``method`` (a ``field_identifier``),
+    else None (a field read). Queries capture the bare name and leave this to Python: a
+    pattern nested under ``call_expression`` and ``field_expression`` costs more to compile
+    (tree-sitter analyses the grammar for every parent in a pattern) than one short-running
+    file takes to analyse."""
+    access = method.parent
+    if access is None or access.type != "field_expression":
+        return None
+    call = access.parent
+    if call is None or call.type != "call_expression" or not same_node(call.child_by_field_name("function"), access):
+        return None
+    return call
+
+
 def call_receiver(call: Node) -> Node | None:
     """The receiver of a method call (``x`` in ``x.get(k)``), else None."""
     function = call.child_by_field_name("function")
@@ -245,7 +260,7 @@ _IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
 _IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 
 
-def _same_node(a: Node | None, b: Node | None) -> bool:
+def same_node(a: Node | None, b: Node | None) -> bool:
     return a is not None and b is not None and a.id == b.id
 
 
@@ -318,10 +333,10 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
 def _call_named_by(name: Node) -> Node | None:
     """The call whose callee's last path segment, or whole callee, is ``name``."""
     callee, parent = name, name.parent
-    if parent is not None and parent.type in NAME_FIELDS and _same_node(parent.child_by_field_name(NAME_FIELDS[parent.type]), callee):
+    if parent is not None and parent.type in NAME_FIELDS and same_node(parent.child_by_field_name(NAME_FIELDS[parent.type]), callee):
         callee, parent = parent, parent.parent
-    if parent is not None and parent.type == "generic_function" and _same_node(parent.child_by_field_name("function"), callee):
+    if parent is not None and parent.type == "generic_function" and same_node(parent.child_by_field_name("function"), callee):
         callee, parent = parent, parent.parent
-    if parent is not None and parent.type == "call_expression" and _same_node(parent.child_by_field_name("function"), callee):
+    if parent is not None and parent.type == "call_expression" and same_node(parent.child_by_field_name("function"), callee):
         return parent
     return None

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, call_arguments, last_path_segment, node_text
+from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, method_call_of, node_text
 from checks.parsing import matches
 from checks.vocabulary import Vocabulary
 
@@ -90,8 +90,7 @@ _FILE_BINDINGS = f"""
 (let_declaration) @let
 [(for_expression) (closure_expression)] @iteration
 [(assignment_expression) (compound_assignment_expr)] @assignment
-((call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method)) @update
-  (#any-of? @method {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
+((field_identifier) @update (#any-of? @update {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
 """
 # The whole-file queries ``KeyTracer`` runs: rules that trace keys list them in ``Rule.queries``.
 QUERIES = (_FILE_BINDINGS,)
@@ -138,7 +137,10 @@ class _FileBindings:
                 if target is not None and target.type == "identifier":
                     found_nodes.append((assignment, "update", target))
             else:
-                found_nodes.append((found["update"][0], "update", found["target"][0]))
+                call = method_call_of(found["update"][0])
+                target = call_receiver(call) if call is not None else None
+                if target is not None and target.type == "identifier":
+                    found_nodes.append((call, "update", target))
         functions.sort(key=lambda entry: entry[0].start_byte)
         found_nodes.sort(key=lambda entry: entry[0].start_byte)
         by_function: dict[int, _BodyBindings] = {}

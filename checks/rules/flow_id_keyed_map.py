@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import node_text
+from checks.context import call_arguments, call_receiver, method_call_of, node_text
 from checks import keyed_collections, keyflow
 from checks.keyed_collections import (
     CollectionDeclaration,
@@ -49,13 +49,11 @@ _PACK_LOOP = re.compile(r"\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*", re.IGNORECA
 
 ORIGIN_LABELS = {"field": "field", "static": "static", "let": "local", "parameter": "parameter"}
 
-# The method is matched in the query: most calls of a file fill or read no collection, and a
-# match the query drops costs nothing in Python.
+# The method name is matched in the query (most calls of a file fill or read no collection,
+# and a match the query drops costs nothing in Python); that it names a call is read in
+# Python (``method_call_of``).
 _KEYED_METHOD_CALLS = """
-(call_expression
-  function: (field_expression value: (_) @receiver field: (field_identifier) @method)
-  arguments: (arguments) @arguments
-  (#any-of? @method %s)) @call
+((field_identifier) @method (#any-of? @method %s))
 """ % " ".join(f'"{name}"' for name in sorted(KEYED_METHODS | COMPARING_METHODS))
 _INDEXING = "(index_expression) @indexing"
 
@@ -191,22 +189,25 @@ def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
     """The uses in production code of the collections ``triage`` still has open, in order:
     method calls, then indexing."""
     for _, found in matches(_KEYED_METHOD_CALLS, ctx.root):
-        receiver = found["receiver"][0]
+        method_name = found["method"][0]
+        call = method_call_of(method_name)
+        if call is None:
+            continue
+        receiver = call_receiver(call)
         # Resolving first: most receivers are no open collection of this file, and resolving
         # is cheaper than the test-code walk or tracing whether the receiver was reached
         # through a pack.
         declarations = [d for d in collections.resolve(receiver, tracer) if triage.is_open(d)]
         if not declarations:
             continue
-        arguments = [a for a in found["arguments"][0].named_children if a.type not in ("line_comment", "block_comment")]
+        arguments = [a for a in call_arguments(call) if a.type not in ("line_comment", "block_comment")]
         if not arguments:
             continue
-        call = found["call"][0]
         if ctx.should_skip(call):
             continue  # what tests put in a map says nothing about how production keys it
         if _reached_through_pack(ctx, tracer, receiver):
             continue
-        method = node_text(found["method"][0])
+        method = node_text(method_name)
         for declaration in declarations:
             if method in COMPARING_METHODS and arguments[0].type == "closure_expression":
                 use = _comparing_use(ctx, tracer, declaration, call, method, arguments[0])

@@ -6,7 +6,7 @@ import re
 
 from tree_sitter import Node
 
-from checks.context import attribute_texts, node_text
+from checks.context import attribute_texts, node_text, same_node
 from checks import keyed_collections
 from checks.keyed_collections import IMPL_QUERY, MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
 from checks.model import FixAvailability, Severity
@@ -26,21 +26,32 @@ KEY_NOUNS = frozenset({
 SHARED_STORE_WORDS = frozenset({"session", "state", "resume", "cache", "checkpoint", "snapshot"})
 MAX_FIELDS_OF_IMPLICIT_KEY = 3
 
-# The collection's name is matched in the query: a file has many generic types, few of them
-# maps or sets, and a match the query drops costs nothing in Python.
+# The collection's name is matched in the query (a file names many types, few of them maps
+# or sets, and a match the query drops costs nothing in Python); that it heads a generic type
+# is read in Python: a pattern nested under `generic_type` costs more to compile than a short
+# run takes to analyse a file.
 _KEYED_TYPES = """
-(generic_type
-  type: [(type_identifier) @collection (scoped_type_identifier name: (type_identifier) @collection)]
-  type_arguments: (type_arguments)
-  (#any-of? @collection %s)) @generic
+((type_identifier) @collection (#any-of? @collection %s))
 """ % " ".join(f'"{name}"' for name in sorted(MAP_TYPES | SET_TYPES))
+
+
+def _generic_type_named_by(name: Node) -> Node | None:
+    """``HashMap<K, V>`` (or ``dashmap::DashMap<K, V>``) from the name ``HashMap``."""
+    named, parent = name, name.parent
+    if parent is not None and parent.type == "scoped_type_identifier" and same_node(parent.child_by_field_name("name"), named):
+        named, parent = parent, parent.parent
+    if parent is None or parent.type != "generic_type" or not same_node(parent.child_by_field_name("type"), named):
+        return None
+    return parent
 
 
 def _key_type_uses(ctx, struct_names: set[str]) -> dict[str, list[Node]]:
     """Struct name → the map/set types in this file that use one of ``struct_names`` as key."""
     uses: dict[str, list[Node]] = {}
     for _, found in matches(_KEYED_TYPES, ctx.root):
-        generic = found["generic"][0]
+        generic = _generic_type_named_by(found["collection"][0])
+        if generic is None:
+            continue
         arguments = type_arguments(generic)
         if not arguments:
             continue

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import node_text, nodes_spelled
+from checks.context import call_receiver, method_call_of, node_text, nodes_spelled
 from checks import keyed_collections, keyflow
 from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
@@ -45,9 +45,7 @@ _INLINE_ARGUMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*[:}]")
 _DERIVATIONS = """
 [
   (macro_invocation macro: (identifier) @macro (#eq? @macro "format")) @derived
-  (call_expression
-    function: (field_expression value: [(array_expression) (macro_invocation)] field: (field_identifier) @method)
-    (#match? @method "^(join|concat)$")) @derived
+  ((field_identifier) @method (#any-of? @method "join" "concat"))
   (binary_expression) @binary
 ]
 """
@@ -59,7 +57,7 @@ _CONCATENATED_OPERANDS = frozenset({"string_literal", "reference_expression", "c
 # cost more to compile than the few compound assignments of a file cost to read.
 _APPENDS = """
 [
-  (call_expression function: (field_expression value: (identifier) @target field: (field_identifier) @method) (#eq? @method "push_str"))
+  ((field_identifier) @method (#eq? @method "push_str"))
   (compound_assignment_expr) @compound
 ]
 """
@@ -369,6 +367,11 @@ def _derived_strings(ctx, tracer):
             derived = chain_tops.get(derived.id, derived)
             for node_id in climbed:
                 chain_tops[node_id] = derived
+        elif "method" in found:
+            derived = method_call_of(found["method"][0])
+            receiver = call_receiver(derived) if derived is not None else None
+            if receiver is None or receiver.type not in ("array_expression", "macro_invocation"):
+                continue
         else:
             derived = found["derived"][0]
         if derived.id not in seen:
@@ -381,7 +384,10 @@ def _derived_strings(ctx, tracer):
             if target is None or target.type != "identifier" or operator is None or operator.type != "+=":
                 continue
         else:
-            target = found["target"][0]
+            call = method_call_of(found["method"][0])
+            target = call_receiver(call) if call is not None else None
+            if target is None or target.type != "identifier":
+                continue
         binding = tracer.scope_of(target).binding_before(node_text(target), target)
         value = binding.child_by_field_name("value") if binding is not None else None
         if value is not None and value.id not in seen and not _is_derivation(value):
