@@ -33,7 +33,7 @@ WRAPPER_TYPES = frozenset({
 _COLLECTION_AND_WRAPPER_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | WRAPPER_TYPES
 # Text a collection type must contain (its name): most struct bodies hold none, and one search
 # of their bytes is cheaper than looking at each field's type node.
-_NAMES_A_COLLECTION = re.compile("|".join(sorted(_COLLECTION_AND_WRAPPER_TYPES)).encode())
+_NAMES_A_COLLECTION = "|".join(sorted(_COLLECTION_AND_WRAPPER_TYPES)).encode()
 STRING_TYPES = frozenset({
     "String", "str", "SmolStr", "CompactString", "ArcStr", "EcoString", "Ustr", "Uuid", "Ulid",
     "CompactStr",
@@ -420,7 +420,7 @@ class FileCollections:
 def _collection_fields(struct: Node):
     """(name node, collection) of each named field of ``struct`` whose type is a collection."""
     body = struct.child_by_field_name("body")
-    if body is None or body.type != "field_declaration_list" or not _NAMES_A_COLLECTION.search(body.text):
+    if body is None or body.type != "field_declaration_list" or not re.search(_NAMES_A_COLLECTION, body.text):
         return
     for declaration in body.named_children:
         if declaration.type == "field_declaration":

@@ -28,7 +28,7 @@ PASSTHROUGH_METHODS = frozenset({
 })
 APPENDING_METHODS = frozenset({"push_str", "push", "extend", "insert_str"})
 MAX_DEPTH = 14
-_INLINE_ARG = re.compile(r"\{([^\W\d]\w*)(?:[:}])")
+_INLINE_ARG = r"\{([^\W\d]\w*)(?:[:}])"
 
 
 class KeyPart(NamedTuple):
@@ -503,7 +503,7 @@ class KeyTracer:
             first_text = node_text(first)
             if first_kind in ("string_literal", "raw_string_literal"):
                 out.parts.append(KeyPart(first_text, "literal", first))
-                for inline in _INLINE_ARG.findall(first_text):
+                for inline in re.findall(_INLINE_ARG, first_text):
                     self._trace_identifier(first, inline, out, scope, depth + 1, visiting)
                 continue
             if len(token_path) == 1:

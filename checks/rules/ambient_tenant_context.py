@@ -34,7 +34,7 @@ _CONTEXT_ONLY_WORDS = frozenset({"ctx", "context"})
 _HOLDER_WORDS = frozenset({"context", "ctx", "holder", "current", "local", "ambient"})
 _HOLDER_SETTERS = frozenset({"set", "enter", "push", "install", "replace", "set_current", "attach"})
 _GUARD_WORDS = frozenset({"guard", "scope", "entered", "enter", "reset", "restore"})
-_CLEARING_VALUE = re.compile(r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$")
+_CLEARING_VALUE = r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$"
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _COLLECTION_WORDS = frozenset({"map", "set", "vec", "deque", "cache", "list", "queue", "heap"})
 MAX_ALIAS_DEPTH = 3
@@ -190,7 +190,7 @@ def _value_evidence(ctx, composition: KeyComposition) -> str | None:
 
 
 def _is_clearing(ctx, value: Node | None) -> bool:
-    return value is None or bool(_CLEARING_VALUE.match(ctx.text(value).strip()))
+    return value is None or bool(re.match(_CLEARING_VALUE, ctx.text(value).strip()))
 
 
 def _slot_writes(ctx) -> list[AmbientWrite]:

@@ -45,7 +45,7 @@ REMOVING_METHODS = frozenset({"retain", "retain_mut", "dedup_by_key", "dedup_by"
 # What a pack ships directly. Nodes and steps live inside one flow, so a flow's struct may
 # key them by id; flows and components collide across packs.
 PACK_LEVEL_ENTITIES = frozenset({"flow", "component"})
-_PACK_LOOP = re.compile(r"\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*", re.IGNORECASE)
+_PACK_LOOP = r"(?i)\bfor\s+\(?\s*&?\s*(?:mut\s+)?\w*pack\w*"
 
 ORIGIN_LABELS = {"field": "field", "static": "static", "let": "local", "parameter": "parameter"}
 
@@ -273,7 +273,7 @@ def _aggregates_packs(function: Node | None) -> bool:
     text = node_text(function)
     if "pack" not in text.lower():
         return False  # what both tests need, found without splitting the function into words
-    return "packs" in words_of(text) or _PACK_LOOP.search(text) is not None
+    return "packs" in words_of(text) or re.search(_PACK_LOOP, text) is not None
 
 
 def _per_pack_by_declaration(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:

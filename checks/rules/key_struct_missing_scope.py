@@ -14,7 +14,7 @@ from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
 from checks.vocabulary import words_of
 
-_HASH_DERIVE = re.compile(r"^derive\s*\(.*\bHash\b", re.S)
+_HASH_DERIVE = r"(?s)^derive\s*\(.*\bHash\b"
 # Last words of struct names that say "I am an identifier", for structs that derive Hash but
 # are not seen as a map key in this file.
 KEY_NOUNS = frozenset({
@@ -113,7 +113,7 @@ def check(ctx):
             continue
         name = node_text(name_node)
         uses = key_uses.get(name, [])
-        derives_hash = any(_HASH_DERIVE.match(a) for a in attribute_texts(struct)) or name in hashed_by_hand
+        derives_hash = any(re.match(_HASH_DERIVE, a) for a in attribute_texts(struct)) or name in hashed_by_hand
         if not uses and not (derives_hash and _looks_like_key(name, len(fields))):
             continue
         how = f"used as the key of `{' '.join(node_text(uses[0]).split())}`" if uses else "derives `Hash`, so it is meant as a key"

@@ -16,7 +16,7 @@ from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
 # Wrappers that only say *how* a static is initialised or shared; what it holds is inside.
-_WRAPPERS = re.compile(r"\b(?:[A-Za-z_][A-Za-z0-9_]*::)*(?:OnceCell|OnceLock|OnceBox|LazyLock|LazyCell|Lazy|Arc|Rc|Box|Option)\b")
+_WRAPPERS = r"\b(?:[A-Za-z_][A-Za-z0-9_]*::)*(?:OnceCell|OnceLock|OnceBox|LazyLock|LazyCell|Lazy|Arc|Rc|Box|Option)\b"
 # (words in the held type, what it is, why sharing it across tenants hurts)
 _CLIENT_KINDS = (
     (("http", "client"), "HTTP client", "connection pools, cookies, default headers and auth set up for one tenant are used for every other"),
@@ -38,8 +38,8 @@ _COLLECTIONS = {
 _CONCURRENT_COLLECTIONS = frozenset({("dash", "map"), ("dash", "set"), ("cache",)})
 # Per-thread vectors and deques are scratch and ring buffers far more often than state.
 _PER_THREAD_BUFFERS = frozenset({("vec",), ("vec", "deque")})
-_SIGNAL_SENDER = re.compile(r"Sender\s*<\s*(?:\(\s*\)|bool|[ui](?:8|16|32|64|size))\s*>")
-_LOCK_OF_UNIT = re.compile(r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>")
+_SIGNAL_SENDER = r"Sender\s*<\s*(?:\(\s*\)|bool|[ui](?:8|16|32|64|size))\s*>"
+_LOCK_OF_UNIT = r"(?:Mutex|RwLock)\s*<\s*\(\s*\)\s*>"
 _LOCKS = {("mutex",): "Mutex", ("rw", "lock"): "RwLock", ("ref", "cell"): "RefCell", ("unsafe", "cell"): "UnsafeCell", ("arc", "swap"): "ArcSwap"}
 # Process-wide by design and holding no tenant's data: init guards, compiled patterns,
 # metrics instruments, configuration read once at startup.
@@ -51,8 +51,8 @@ _QUIET_HOLDERS = (
 # compiled patterns, looked up by name (``HashMap<String, Histogram<f64>>``); the tenant is an
 # attribute passed when a value is recorded, not something stored in the instrument.
 _INSTRUMENT_NOUNS = frozenset({"counter", "histogram", "gauge", "meter", "tracer", "regex"})
-_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_KEYED_COLLECTION_OPEN = re.compile(r"\b(?:HashMap|BTreeMap|DashMap|IndexMap|LruCache|FxHashMap|AHashMap)\s*<")
+_TYPE_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_KEYED_COLLECTION_OPEN = r"\b(?:HashMap|BTreeMap|DashMap|IndexMap|LruCache|FxHashMap|AHashMap)\s*<"
 _SCALARS = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "bool", "f32", "f64", "char"})
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _PER_REQUEST_WORDS = frozenset({"flow", "request", "req", "session", "invocation"})
@@ -91,7 +91,7 @@ def _type_heads(text: str) -> list[str]:
     """The last word of each type named in ``text`` (``reqwest::Client`` → client,
     ``OnceCell<ClientMode>`` → cell, mode): what each type *is*, as opposed to what it is for."""
     heads = []
-    for token in _TYPE_NAME.findall(_WRAPPERS.sub(" ", text)):
+    for token in re.findall(_TYPE_NAME, re.sub(_WRAPPERS, " ", text)):
         words = words_of(token)
         if token[:1].isupper() and words:
             heads.append(words[-1])
@@ -118,7 +118,7 @@ def _generic_arguments(text: str, open_at: int) -> list[str]:
 
 def _holds_instruments(type_text: str) -> bool:
     """A keyed collection whose values are metrics instruments or compiled patterns."""
-    found = _KEYED_COLLECTION_OPEN.search(type_text)
+    found = re.search(_KEYED_COLLECTION_OPEN, type_text)
     if found is None:
         return False
     arguments = _generic_arguments(type_text, found.end() - 1)
@@ -151,11 +151,11 @@ def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> Sh
     when no type is written. Initialisation wrappers are looked through (``Lazy<Mutex<X>>``
     holds a mutex of x)."""
     is_per_thread = storage in ("thread-local", "task-local")
-    held = words_of(_WRAPPERS.sub(" ", declared))
+    held = words_of(re.sub(_WRAPPERS, " ", declared))
     spelled = _spelled(held)
     lock = _first_run(spelled, _LOCK_NEEDLES)
     collection = _first_run(spelled, _PER_THREAD_COLLECTION_NEEDLES if is_per_thread else _COLLECTION_NEEDLES)
-    if lock is not None and _LOCK_OF_UNIT.search(type_text):
+    if lock is not None and re.search(_LOCK_OF_UNIT, type_text):
         return None  # a bare lock that serialises work but holds no data
     quiet = _first_run(spelled, _QUIET_NEEDLES) is not None
     if lock is None and collection is None and quiet:
@@ -168,7 +168,7 @@ def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> Sh
         heads = set(_type_heads(declared))
         for needle, head, what, consequence in _CLIENT_NEEDLES:
             if needle in spelled and head in heads:
-                if head == "sender" and _SIGNAL_SENDER.search(type_text):
+                if head == "sender" and re.search(_SIGNAL_SENDER, type_text):
                     return None  # a shutdown/reload signal carries no tenant's data
                 return SharedHolding(what, consequence)
     mutable = lock is not None or is_per_thread or storage == "static-mut"

@@ -9,7 +9,7 @@ from checks.rules.base import Rule
 
 
 # Editors insert `reason: <why>`; left as it is, it explains nothing.
-PLACEHOLDER_REASON = re.compile(r"^<[^>]*>$")
+PLACEHOLDER_REASON = r"^<[^>]*>$"
 
 
 def check(ctx):
@@ -17,7 +17,7 @@ def check(ctx):
         codes = ", ".join(c.text for c in suppression.codes)
         if suppression.reason is None:
             yield ctx.finding(suppression.node, f"suppression of {codes} gives no reason; add `reason: <why this is safe>`")
-        elif PLACEHOLDER_REASON.match(suppression.reason):
+        elif re.match(PLACEHOLDER_REASON, suppression.reason):
             yield ctx.finding(suppression.node, f"suppression of {codes} still has the placeholder reason `{suppression.reason}`; say why this is safe")
 
 

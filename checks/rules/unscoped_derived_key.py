@@ -39,8 +39,8 @@ EXECUTION_WORDS = frozenset({"run", "execution", "exec", "invocation", "instance
 NOT_STORAGE_KEY_WORDS = frozenset({"api", "secret", "private", "public", "signing", "encryption", "crypto", "access", "ssh", "license", "idempotency"})
 KIND_WORDS = ("session", "state", "resume", "cache", "checkpoint", "snapshot")
 ID_WORDS = frozenset({"id", "ref", "name", "key", "slug"})
-_INDEXED_ARGUMENT = re.compile(r"\{\d")
-_INLINE_ARGUMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*[:}]")
+_INDEXED_ARGUMENT = r"\{\d"
+_INLINE_ARGUMENT = r"\{[A-Za-z_][A-Za-z0-9_]*[:}]"
 
 _DERIVATIONS = """
 [
@@ -311,11 +311,11 @@ def _prepend_pack_fix(ctx, derived: Node, pack_expression: str) -> Fix | None:
         return None
     text = node_text(literal)
     content = text[text.index('"') + 1 : text.rindex('"')] if text.count('"') >= 2 else ""
-    if _INDEXED_ARGUMENT.search(content):
+    if re.search(_INDEXED_ARGUMENT, content):
         return None
     separator = _separator_of(content)
     opening_quote = literal.start_byte + len(text[: text.index('"') + 1].encode())
-    if _INLINE_ARGUMENT.search(content) and pack_expression.isidentifier():
+    if re.search(_INLINE_ARGUMENT, content) and pack_expression.isidentifier():
         edits = (Edit(opening_quote, opening_quote, "{" + pack_expression + "}" + separator),)
     else:
         edits = (

@@ -75,7 +75,7 @@ REFERENCE_WORDS = frozenset({"ref", "reference", "locator", "handle", "uri", "ur
 BUILDER_KEY_METHODS = frozenset({"secret_id", "secret_name", "name", "key", "path", "id", "uri"})
 ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
 ENV_READERS = frozenset({"var", "var_os"})
-ENV_VAR_IMPORT = re.compile(rb"use\s+(?:std::)?env::(?:\{[^}]*\bvar(?:_os)?\b|var(?:_os)?\b)")
+ENV_VAR_IMPORT = rb"use\s+(?:std::)?env::(?:\{[^}]*\bvar(?:_os)?\b|var(?:_os)?\b)"
 SECRET_NAME_WORDS = frozenset({
     "key", "token", "secret", "secrets", "password", "passwd", "pwd", "passphrase",
     "credential", "credentials", "apikey",
@@ -276,13 +276,13 @@ class FileIndex:
         return scoped
 
 
-_TYPE_WORD = re.compile(r"\w+")
+_TYPE_WORD = r"\w+"
 
 
 @lru_cache(maxsize=8192)
 def _type_names(type_text: str) -> tuple[str, ...]:
     """The capitalised words of a type: `Arc<dyn SecretStore>` → (Arc, SecretStore)."""
-    return tuple(word for word in _TYPE_WORD.findall(type_text) if word[:1].isupper())
+    return tuple(word for word in re.findall(_TYPE_WORD, type_text) if word[:1].isupper())
 
 
 def impl_type_name(impl: Node | None) -> str:
@@ -384,7 +384,7 @@ class SecretLookupCheck:
     @cached_property
     def imports_env_var(self) -> bool:
         """`use std::env::var;` makes a bare `var("API_KEY")` an environment read."""
-        return ENV_VAR_IMPORT.search(self.ctx.source.data) is not None
+        return re.search(ENV_VAR_IMPORT, self.ctx.source.data) is not None
 
     # -- finding lookups --------------------------------------------------------------
     def lookups(self):
