@@ -7,7 +7,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_rust
 
-from checks.query_batch import RootQueryBatch, in_source_order
+from checks.query_batch import RootQueryBatch, query_captures, query_matches
 
 RUST = tree_sitter.Language(tree_sitter_rust.language())
 
@@ -45,10 +45,10 @@ def prepare_whole_file_queries(query_sources) -> None:
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
     if node.parent is None:  # whole-file queries of all rules share one tree walk
         return _whole_file_queries.captures(query_source, node)
-    return in_source_order(tree_sitter.QueryCursor(query(query_source)).captures(node))
+    return query_captures(query(query_source), query_source, node, query)
 
 
 def matches(query_source: str, node: tree_sitter.Node):
     if node.parent is None:
         return _whole_file_queries.matches(query_source, node)
-    return tree_sitter.QueryCursor(query(query_source)).matches(node)
+    return query_matches(query(query_source), query_source, node, query)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import threading
 from typing import Callable
 
@@ -32,7 +33,9 @@ class _Combined:
 
     def __init__(self, language: tree_sitter.Language, sources: list[str]):
         self.sources = sources
-        self.query = tree_sitter.Query(language, "\n".join(sources))
+        self.language = language
+        self.text = "\n".join(sources)
+        self.query = tree_sitter.Query(language, self.text)
         starts = []  # byte offset of each source in the combined text
         offset = 0
         for source in sources:
@@ -49,7 +52,7 @@ class _Combined:
     def split(self, root: tree_sitter.Node) -> dict[str, list[Match]]:
         per_source: dict[str, list[Match]] = {}
         owners = self.owner_of_pattern
-        for pattern, captured in tree_sitter.QueryCursor(self.query).matches(root):
+        for pattern, captured in query_matches(self.query, self.text, root, lambda text: tree_sitter.Query(self.language, text)):
             source, first = owners[pattern]
             per_source.setdefault(source, []).append((pattern - first, captured))
         return per_source
@@ -81,13 +84,13 @@ class RootQueryBatch:
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)
         if found is None:
-            return tree_sitter.QueryCursor(self._compile(source)).matches(root)
+            return query_matches(self._compile(source), source, root, self._compile)
         return found
 
     def captures(self, source: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
         found = self._batched_matches(source, root)
         if found is None:
-            return in_source_order(tree_sitter.QueryCursor(self._compile(source)).captures(root))
+            return query_captures(self._compile(source), source, root, self._compile)
         by_name: dict[str, list[tree_sitter.Node]] = {}
         for _, captured in found:
             for name, nodes in captured.items():
@@ -155,3 +158,51 @@ def in_source_order(captured: dict[str, list[tree_sitter.Node]]) -> dict[str, li
 
 def _source_order(node: tree_sitter.Node) -> tuple[int, int]:
     return node.start_byte, -node.end_byte
+
+
+# `#match?` and `#not-match?` decode each capture's text as strict UTF-8 (`#eq?` and
+# `#any-of?` compare bytes), so one undecodable byte in a captured node (a comment inside a
+# path, `std::/* \xff */env::var`) would raise for the whole query: for every rule sharing
+# the combined query. On such a file the query runs again with those predicates evaluated
+# here, over the text decoded with replacement characters.
+_REGEX_PREDICATE = re.compile(r"#(not-)?match\?")
+_LENIENT_MATCH, _LENIENT_NOT_MATCH = "isolint-lenient-match?", "isolint-lenient-not-match?"
+
+
+def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query]) -> list[Match]:
+    """``QueryCursor(query).matches(node)``, also on text that is not valid UTF-8 (``source``
+    is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin)."""
+    try:
+        return tree_sitter.QueryCursor(query).matches(node)
+    except (UnicodeDecodeError, SystemError) as error:
+        _reraise_unless_undecodable(error)
+        return tree_sitter.QueryCursor(compile_query(_lenient(source))).matches(node, predicate=_lenient_regex_predicate)
+
+
+def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query]) -> dict[str, list[tree_sitter.Node]]:
+    """``QueryCursor(query).captures(node)`` in source order, as ``query_matches`` does."""
+    try:
+        captured = tree_sitter.QueryCursor(query).captures(node)
+    except (UnicodeDecodeError, SystemError) as error:
+        _reraise_unless_undecodable(error)
+        captured = tree_sitter.QueryCursor(compile_query(_lenient(source))).captures(node, predicate=_lenient_regex_predicate)
+    return in_source_order(captured)
+
+
+def _reraise_unless_undecodable(error: BaseException) -> None:
+    # Each further failed decoding in the same run surfaces as a SystemError caused by the last.
+    cause: BaseException | None = error
+    while isinstance(cause, SystemError):
+        cause = cause.__cause__
+    if not isinstance(cause, UnicodeDecodeError):
+        raise error
+
+
+def _lenient(source: str) -> str:
+    return _REGEX_PREDICATE.sub(lambda found: "#" + (_LENIENT_NOT_MATCH if found.group(1) else _LENIENT_MATCH), source)
+
+
+def _lenient_regex_predicate(name: str, args, pattern_index: int, captures: dict[str, list[tree_sitter.Node]]) -> bool:
+    (capture, _), (pattern, _) = args
+    expected = name == _LENIENT_MATCH
+    return all((re.search(pattern, node.text.decode("utf-8", "replace")) is not None) == expected for node in captures.get(capture, ()))

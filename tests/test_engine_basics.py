@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 import checks.engine as engine
-from checks.config import DEFAULT_CONFIG, parse_config_text
+from checks.config import DEFAULT_CONFIG, default_settings, parse_config_text
 from checks.engine import FileSkipped, analyze, read_rust_file
 from checks.fixes import apply_fixes
 from checks.model import Applicability, Edit, Finding, Fix, FixAvailability, Severity, Span
@@ -366,6 +366,36 @@ def test_undecodable_bytes_break_no_rule(config_text: str):
     for repeat in range(3):  # alone on the first trees, in the combined query after
         result = engine.analyze(NON_UTF8_EVERYWHERE, settings, PurePath("src/lib.rs"))
         assert result.rule_failures == [], result.rule_failures[0].detail
+
+
+# A comment inside a path belongs to the node a regex predicate (`#match?`) reads: undecodable
+# bytes there once made the combined query raise, and every rule sharing it failed (or, run
+# alone, the rule silently lost its finding).
+UNDECODABLE_COMMENTS_IN_PATHS = (
+    b"use std::collections::HashMap;\n"
+    b"pub fn secrets_backend(config: &HostConfig) -> Arc<dyn SecretsManager> {\n"
+    b"    Arc::new(crate::/* \xff */EnvSecretsManager::new())\n"
+    b"}\n"
+    b"fn token() -> String {\n"
+    b"    std::/* \xfe */env::var(\"API_TOKEN\").unwrap()\n"
+    b"}\n"
+    b"std::/* \xfe */thread_local! { static FLOW_CACHE: RefCell<HashMap<String, u8>> = RefCell::new(HashMap::new()); }\n"
+    b"struct Registry { flows: HashMap<String, String> }\n"
+    b"impl Registry {\n"
+    b"    fn add(&mut self, flow_id: String) { self.flows.insert(flow_id, String::new()); }\n"
+    b"}\n"
+)
+
+
+def test_undecodable_comments_inside_matched_paths_lose_no_finding():
+    settings = default_settings()
+    decodable = UNDECODABLE_COMMENTS_IN_PATHS.replace(b"\xff", b"x").replace(b"\xfe", b"x")
+    expected = [(f.code, f.span) for f in engine.analyze(decodable, settings, PurePath("src/lib.rs")).findings]
+    assert {code for code, _ in expected} == {"ISO102", "ISO201"}
+    for repeat in range(3):  # alone on the first trees, in the combined query after
+        result = engine.analyze(UNDECODABLE_COMMENTS_IN_PATHS, settings, PurePath("src/lib.rs"))
+        assert result.rule_failures == [], result.rule_failures[0].detail
+        assert [(f.code, f.span) for f in result.findings] == expected
 
 
 TEST_CODE_SHAPES = b"""\

@@ -8,7 +8,7 @@ from pathlib import Path
 import tree_sitter
 
 from checks.parsing import RUST, new_parser, query
-from checks.query_batch import RootQueryBatch
+from checks.query_batch import RootQueryBatch, query_captures, query_matches
 
 CALLS = "(call_expression function: (identifier) @callee) @call"
 LETS = "(let_declaration pattern: (identifier) @name) @let"
@@ -67,3 +67,13 @@ def test_captures_come_in_source_order_batched_or_not():
         starts = [node.start_byte for node in comments]
         assert len(starts) > 5 and starts == sorted(starts)
     assert batch._combined is not None
+
+
+def test_regex_predicates_read_undecodable_captures_leniently():
+    # `#match?` decodes captures as strict UTF-8 and raises on the first that is not; the
+    # query then runs again with the regex applied to the text decoded with replacements.
+    root = new_parser().parse(b'fn f() { a("ok\xff"); b("ok"); c("no\xfe"); }\n').root_node
+    matching = '((string_literal) @text (#match? @text "ok"))'
+    not_matching = '((string_literal) @text (#not-match? @text "ok"))'
+    assert _names(query_captures(query(matching), matching, root, query), "text") == [b'"ok\xff"', b'"ok"']
+    assert [found["text"][0].text for _, found in query_matches(query(not_matching), not_matching, root, query)] == [b'"no\xfe"']
