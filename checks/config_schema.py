@@ -38,6 +38,16 @@ def _known_selector(selector: str) -> str:
 RuleSelector = Annotated[str, AfterValidator(_known_selector)]
 
 
+def _not_blank(name: str) -> str:
+    if not name.strip():
+        raise ValueError("names must not be empty")
+    return name
+
+
+# An identifier, API or vocabulary entry: an empty one would match nothing or everything.
+Name = Annotated[str, AfterValidator(_not_blank)]
+
+
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
@@ -47,25 +57,25 @@ class _Strict(BaseModel):
 
 
 class ScopeOptions(_Strict):
-    tenant_identifiers: tuple[str, ...] = DEFAULT_TENANT_WORDS
-    extend_tenant_identifiers: tuple[str, ...] = ()
-    pack_identifiers: tuple[str, ...] = DEFAULT_PACK_WORDS
-    extend_pack_identifiers: tuple[str, ...] = ()
-    per_pack_identifiers: tuple[str, ...] = DEFAULT_PER_PACK_IDS
-    extend_per_pack_identifiers: tuple[str, ...] = ()
-    helpers: tuple[str, ...] = DEFAULT_SCOPING_HELPERS
-    extend_helpers: tuple[str, ...] = ()
+    tenant_identifiers: tuple[Name, ...] = DEFAULT_TENANT_WORDS
+    extend_tenant_identifiers: tuple[Name, ...] = ()
+    pack_identifiers: tuple[Name, ...] = DEFAULT_PACK_WORDS
+    extend_pack_identifiers: tuple[Name, ...] = ()
+    per_pack_identifiers: tuple[Name, ...] = DEFAULT_PER_PACK_IDS
+    extend_per_pack_identifiers: tuple[Name, ...] = ()
+    helpers: tuple[Name, ...] = DEFAULT_SCOPING_HELPERS
+    extend_helpers: tuple[Name, ...] = ()
 
 
 class SecretOptions(_Strict):
-    extra_apis: tuple[str, ...] = ()
-    extra_receivers: tuple[str, ...] = ()
-    extra_env_backends: tuple[str, ...] = ()
+    extra_apis: tuple[Name, ...] = ()
+    extra_receivers: tuple[Name, ...] = ()
+    extra_env_backends: tuple[Name, ...] = ()
 
 
 class TelemetryOptions(_Strict):
-    extra_setters: tuple[str, ...] = ()
-    startup_functions: tuple[str, ...] = DEFAULT_STARTUP_FUNCTIONS
+    extra_setters: tuple[Name, ...] = ()
+    startup_functions: tuple[Name, ...] = DEFAULT_STARTUP_FUNCTIONS
 
 
 class IsolintConfig(_Strict):

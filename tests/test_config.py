@@ -130,6 +130,8 @@ def test_unknown_rule_in_the_severity_table_names_its_key():
     ('[severity]\nISO101 = "fatal"\n', "severity.ISO101", 2),
     ("[scope]\nhelpers = [1, 2]\n", "scope.helpers", 2),
     ('scope = "tenant"\n', "scope", 1),
+    ('[telemetry]\nextra-setters = [""]\n', "telemetry.extra-setters", 2),
+    ('[scope]\nextend-per-pack-identifiers = ["flow_id", "  "]\n', "scope.extend-per-pack-identifiers", 2),
 ])
 def test_bad_values(text, key, line):
     error = config_error(text)
