@@ -16,6 +16,7 @@ from tree_sitter import Node
 
 from checks.context import AnalysisContext, node_text
 from checks.parsing import matches, new_parser
+from checks.statics import STATIC_AND_CONST_ITEMS
 from checks.vocabulary import Vocabulary, words_of
 
 MAP_TYPES = frozenset({
@@ -61,12 +62,9 @@ _STATIC_MACRO_QUERY = """
 (macro_invocation macro: [(identifier) (scoped_identifier)] @macro (token_tree) @body (#match? @macro "(^|::)(lazy_static|thread_local)$"))
 """
 THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut", "set", "take", "replace"})
-_STATIC_QUERY = """
-(static_item name: (identifier) @name type: (_) @type) @static
-"""
 IMPL_QUERY = "(impl_item) @impl"
 # The whole-file queries ``FileCollections`` runs: rules that use it list them in ``Rule.queries``.
-QUERIES = (STRUCT_QUERY, _STATIC_QUERY, _STATIC_MACRO_QUERY, IMPL_QUERY)
+QUERIES = (STRUCT_QUERY, STATIC_AND_CONST_ITEMS, _STATIC_MACRO_QUERY, IMPL_QUERY)
 
 
 class CollectionType(NamedTuple):
@@ -299,8 +297,11 @@ class FileCollections:
                     self.fields.setdefault(field_name, []).append(declaration)
                     self._fields_by_owner.setdefault((field_name, struct_name), []).append(declaration)
         self.statics: dict[str, CollectionDeclaration] = {}
-        for _, found in matches(_STATIC_QUERY, ctx.root):
-            static, name, static_type = found["static"][0], found["name"][0], found["type"][0]
+        for _, found in matches(STATIC_AND_CONST_ITEMS, ctx.root):
+            static = found["item"][0]
+            name, static_type = static.child_by_field_name("name"), static.child_by_field_name("type")
+            if static.type != "static_item" or name is None or name.type != "identifier" or static_type is None:
+                continue
             collection = collection_of(static_type)
             if collection is not None:
                 self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, static)

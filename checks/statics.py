@@ -21,19 +21,20 @@ SLOT_DECLARING_MACROS = {
     "task_local": "task-local",
     "lazy_static": "lazy-static",
 }
+# Every `static` and `const` item: one pattern shared by all who look for them (the slots
+# here, the collections index, ISO101's key types), so each item is one match of the combined
+# query, not one per reader.
+STATIC_AND_CONST_ITEMS = "[(static_item) (const_item)] @item"
 # Only invocations named like a declaring macro become matches: the names are compared in C
 # before a match is built (most files invoke many macros, few of them declaring ones).
-# ``_declaring_macro_storage`` still decides from the whole macro path. A ``static mut``
-# matches twice, once with its ``mut``, which saves looking through every item's children.
+# ``_declaring_macro_storage`` still decides from the whole macro path.
 _DECLARING_NAMES = " ".join(f'"{name}"' for name in SLOT_DECLARING_MACROS)
-_DECLARATIONS_QUERY = f"""
-(static_item) @static
-(static_item (mutable_specifier) @mutable) @static
+_DECLARING_MACROS_QUERY = f"""
 (macro_invocation macro: (identifier) @declaring (#any-of? @declaring {_DECLARING_NAMES})) @macro
 (macro_invocation macro: (scoped_identifier name: (identifier) @declaring) (#any-of? @declaring {_DECLARING_NAMES})) @macro
 """
 # The whole-file queries ``declared_slots`` runs: rules that use it list them in ``Rule.queries``.
-QUERIES = (_DECLARATIONS_QUERY,)
+QUERIES = (STATIC_AND_CONST_ITEMS, _DECLARING_MACROS_QUERY)
 
 
 class StaticSlot(NamedTuple):
@@ -68,24 +69,18 @@ def declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
 
 
 def _find_declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
-    items: list[Node] = []
-    mutable_ids: set[int] = set()
     slots: list[StaticSlot] = []
-    for _, captured in matches(_DECLARATIONS_QUERY, ctx.root):
-        item = captured.get("static")
-        if item is None:
-            macro = captured["macro"][0]
-            storage = _declaring_macro_storage(macro)
-            if storage is not None:
-                slots.extend(_slots_from_macro(ctx, macro, storage))
-        elif "mutable" in captured:
-            mutable_ids.add(item[0].id)
-        else:
-            items.append(item[0])
-    for item in items:
-        slot = _slot_from_static_item(item, item.id in mutable_ids)
-        if slot is not None:
-            slots.append(slot)
+    for _, captured in matches(STATIC_AND_CONST_ITEMS, ctx.root):
+        item = captured["item"][0]
+        if item.type == "static_item":
+            slot = _slot_from_static_item(item, any(child.type == "mutable_specifier" for child in item.children))
+            if slot is not None:
+                slots.append(slot)
+    for _, captured in matches(_DECLARING_MACROS_QUERY, ctx.root):
+        macro = captured["macro"][0]
+        storage = _declaring_macro_storage(macro)
+        if storage is not None:
+            slots.extend(_slots_from_macro(ctx, macro, storage))
     slots.sort(key=lambda s: s.name_node.start_byte)
     return slots
 

@@ -20,6 +20,7 @@ from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
 from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
+from checks.statics import STATIC_AND_CONST_ITEMS
 from checks.vocabulary import WordSet, words_of
 
 SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
@@ -103,10 +104,6 @@ CALL_QUERY = """
 # Every callee `is_secret_read_name` can accept: a secret noun as a word in any case (`creds`
 # only as the first word), or `var`/`var_os`.
 SECRET_NAME_PATTERN = "[Ss]ecret|SECRET|[Cc]redential|CREDENTIAL|^_*[Cc]reds|^_*CREDS|^var$|^var_os$"
-STATIC_QUERY = """
-(static_item name: (identifier) @name type: (_) @type)
-(const_item name: (identifier) @name type: (_) @type)
-"""
 
 
 @lru_cache(maxsize=8192)
@@ -253,8 +250,11 @@ class FileIndex:
         """The declared type of the static or const ``name`` ("" when there is none)."""
         if self._static_types is None:
             self._static_types = {}
-            for _, found in matches(STATIC_QUERY, self._root):
-                self._static_types[node_text(found["name"][0])] = node_text(found["type"][0])
+            for _, found in matches(STATIC_AND_CONST_ITEMS, self._root):
+                item = found["item"][0]
+                name, item_type = item.child_by_field_name("name"), item.child_by_field_name("type")
+                if name is not None and name.type == "identifier" and item_type is not None:
+                    self._static_types[node_text(name)] = node_text(item_type)
         return self._static_types.get(name, "")
 
     def field_type(self, struct_name: str, field_name: str) -> tuple[str, Node] | None:
@@ -939,7 +939,7 @@ RULE = Rule(
         *exact_name_triggers(settings.extra_secret_apis),
         *vocabulary_triggers(settings.extra_secret_receivers),
     ),
-    queries=(keyed_collections.STRUCT_QUERY, STATIC_QUERY, *keyflow.QUERIES),
+    queries=(keyed_collections.STRUCT_QUERY, STATIC_AND_CONST_ITEMS, *keyflow.QUERIES),
     configured_queries=lambda settings: (_call_query(settings.extra_secret_apis),),
     message="secret key `{key}` reaches `{api}` with no tenant scope: {why}",
     fix_title="Scope the key with `{helper}({tenant context}, …)`",
