@@ -5,7 +5,8 @@
 The corpus looks like a workspace of pack-host crates: runners, secret providers, flow
 registries, session stores, telemetry setup, HTTP clients. Every module mixes the shapes
 isolint's rules target (bare-key secret lookups, flow-id keyed maps, unscoped derived keys,
-key structs without pack id, tenant context pushed into globals, shared mutable statics)
+key structs without pack id, tenant context pushed into globals, shared mutable statics,
+and lookups and keys that forget the tenant or pack id in reach, which come with fixes)
 with the safe look-alikes beside them (scoped keys, pack-qualified maps, immutable statics,
 test modules, doc comments). The same seed always writes the same bytes.
 """
@@ -47,6 +48,18 @@ pub async fn {verb}_{noun}_credentials(secrets: &dyn SecretsManager, name: &str)
 pub async fn {verb}_{noun}_credentials_scoped(secrets: &dyn SecretsManager, tenant: &TenantCtx, name: &str) -> Result<String, SecretError> {{
     let key = scoped_key(tenant, &format!("{noun}/{{}}", name));
     secrets.get_secret(&key).await
+}}
+""",
+    # the tenant (or the pack id) is right there and the key forgets it: the shapes that
+    # come with a fix
+    """\
+pub async fn {verb}_{noun}_secret_{idx}(secrets: &dyn SecretsManager, tenant: &TenantCtx, name: &str) -> Result<String, SecretError> {{
+    tracing::debug!(tenant = %tenant.tenant_id, "reading {noun} secret");
+    secrets.get_secret(&format!("{noun}/{{}}", name)).await
+}}
+
+fn {noun}_resume_key_{idx}(pack_id: &str, flow_id: &str, session: &str) -> String {{
+    format!("resume:{{}}:{{}}", flow_id, session)
 }}
 """,
     """\

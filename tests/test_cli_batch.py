@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from checks.parsing import parse
+from tests.rule_inputs import corpus_sample
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ISOLINT = shutil.which("isolint", path=str(Path(sys.executable).parent)) or shutil.which("isolint")
 
@@ -401,6 +404,24 @@ def test_unsafe_fixes_apply_only_when_asked(tmp_path: Path):
     applied = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=tmp_path)
     assert applied.returncode == 0, applied.stdout
     assert billing.read_text() == BILLING.replace('get_secret("stripe/secret_key")', 'get_secret(&scoped_key(ctx, "stripe/secret_key"))')
+
+
+def test_fix_on_a_corpus_sample_applies_every_offered_fix_and_settles(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    sources = corpus_sample(corpus, megabytes=0.3, seed=5)
+    before = {source: source.read_bytes() for source in sources}
+    offered = json.loads(isolint("check", "--no-cache", "--format", "json", cwd=corpus).stdout)
+    assert sum(1 for finding in offered if finding["fix"]) >= 10  # the sample has fixable shapes
+    fixed = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=corpus)
+    assert fixed.returncode == 1, fixed.stderr  # unfixable findings remain
+    changed = [source for source in sources if source.read_bytes() != before[source]]
+    assert changed
+    for source in changed:  # a fix never breaks the syntax of a file that parsed
+        assert parse(before[source]).root_node.has_error or not parse(source.read_bytes()).root_node.has_error, source
+    after = {source: source.read_bytes() for source in sources}
+    assert isolint("check", "--no-cache", "--diff", "--unsafe-fixes", cwd=corpus).stdout == ""
+    isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=corpus)
+    assert {source: source.read_bytes() for source in sources} == after
 
 
 def test_fix_keeps_undecodable_bytes_exact(tmp_path: Path):
