@@ -296,11 +296,19 @@ def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: Resu
     return _PendingFile(path, data, settings, key)
 
 
+def _worker_count(jobs: int | None, files: int, size: int, warm_up: int) -> int:
+    """How many worker processes to analyse ``files`` (``size`` bytes) in; 1: stay serial.
+    ``jobs`` is the user's ``--jobs`` (None: the cores, only when the input is large)."""
+    workers = jobs if jobs is not None else available_cores()
+    large_enough = jobs is not None or size >= PARALLEL_MIN_BYTES
+    if workers > 1 and files > warm_up + 1 and large_enough and _can_fork():
+        return min(workers, files - warm_up)
+    return 1
+
+
 def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None]) -> dict[int, FileOutcome | PackedOutcome]:
-    jobs = options.jobs if options.jobs is not None else available_cores()
-    uncached_bytes = sum(len(pending[i].data) for i in indices)
-    large_enough = options.jobs is not None or uncached_bytes >= PARALLEL_MIN_BYTES
-    parallel = jobs > 1 and len(indices) > WARM_UP_FILES + 1 and large_enough and _can_fork()
+    workers = _worker_count(options.jobs, len(indices), sum(len(pending[i].data) for i in indices), warm_up=WARM_UP_FILES)
+    parallel = workers > 1
     outcomes = {}
     # In parallel runs the first files are analysed here before forking, so every worker
     # inherits compiled queries (and the combined query) instead of building its own.
@@ -314,7 +322,7 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
 
         rest = indices[WARM_UP_FILES:]
         work = [(pending[i].path, pending[i].data, pending[i].settings) for i in rest]
-        results = analyse_in_workers(work, min(jobs, len(rest)), lambda done: on_done(WARM_UP_FILES + done), options.rendering)
+        results = analyse_in_workers(work, workers, lambda done: on_done(WARM_UP_FILES + done), options.rendering)
         outcomes.update(zip(rest, results))
     return outcomes
 
@@ -339,29 +347,61 @@ def _add_file(report: BatchReport, file_report: FileReport) -> None:
     report.files.append(file_report)
 
 
-def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache | None = None) -> None:
-    """Apply eligible fixes to every file of ``report`` until they settle; replace each file's
-    findings with those that remain. With ``write``, files are replaced atomically, and a file
-    that changed on disk since it was read is left alone (with a notice)."""
-    from checks.fixes import eligible, fix_until_settled
+class SettledFile(NamedTuple):
+    """A file once its eligible fixes settled: its bytes, the fixes applied, and the packed
+    analysis of the fixed bytes (None when no fix changed anything)."""
+
+    data: bytes
+    applied: list[Finding]
+    outcome: PackedOutcome | None
+
+
+def settle_file(file_report: FileReport, unsafe: bool, rendering: Rendering | None = None) -> SettledFile:
+    """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each
+    round; ``rendering`` renders what remains (where this runs: in a worker, in parallel)."""
+    from checks.fixes import fix_until_settled
+
+    latest: list[FileOutcome] = []
+
+    def reanalyse(data: bytes) -> list[Finding]:
+        latest.append(analyse_file(data, file_report.settings, file_report.path))
+        return latest[-1].findings
+
+    settled = fix_until_settled(file_report.source.data, file_report.findings, reanalyse, unsafe)
+    if not settled.changed:
+        return SettledFile(settled.data, [], None)
+    packed = PackedOutcome.pack(latest[-1])
+    if rendering is not None and latest[-1].findings:
+        FileReport(file_report.path, settled.data, file_report.settings, latest[-1], packed).rendered(rendering)
+    return SettledFile(settled.data, settled.applied, packed)
+
+
+def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache | None = None,
+              jobs: int | None = None, rendering: Rendering | None = None) -> None:
+    """Apply eligible fixes to every file of ``report`` until they settle (in parallel workers
+    when there is enough to fix, as for analysis); replace each file's findings with those that
+    remain. With ``write``, files are replaced atomically, and a file that changed on disk
+    since it was read is left alone (with a notice)."""
     from checks.safe_write import FileChangedSinceRead, replace_contents
 
-    for index, file_report in enumerate(report.files):
-        if not any(eligible(f.fix, unsafe) for f in file_report.findings):
-            continue
-        latest: list[FileOutcome] = []
+    fixable = [index for index, file_report in enumerate(report.files)
+               if file_report.summary.safe_fixes or (unsafe and file_report.summary.unsafe_fixes)]
+    to_settle = [report.files[index] for index in fixable]
+    workers = _worker_count(jobs, len(to_settle), sum(len(f.source.data) for f in to_settle), warm_up=0)
+    if workers > 1:
+        from checks.parallel import settle_in_workers
 
-        def reanalyse(data: bytes, file_report: FileReport = file_report) -> list[Finding]:
-            latest.append(analyse_file(data, file_report.settings, file_report.path))
-            return latest[-1].findings
-
-        settled = fix_until_settled(file_report.source.data, file_report.findings, reanalyse, unsafe)
-        if not settled.changed:
+        settlements = settle_in_workers(to_settle, unsafe, workers, rendering)
+    else:
+        settlements = [settle_file(file_report, unsafe, rendering) for file_report in to_settle]
+    for index, settled in zip(fixable, settlements):
+        file_report = report.files[index]
+        if settled.outcome is None:
             continue
         written = False
         if write:
             try:
-                replace_contents(file_report.path, settled.data, expected=settled.original)
+                replace_contents(file_report.path, settled.data, expected=file_report.source.data)
                 written = True
             except FileChangedSinceRead:
                 report.notices.append((file_report.path, "changed since it was read; not fixed"))
@@ -369,11 +409,9 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
             except OSError as error:
                 report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))
                 continue
-        packed = None
         if written and cache is not None:
             from checks.cache import entry_key
 
-            packed = PackedOutcome.pack(latest[-1])
-            cache.put(file_report.path, entry_key(settled.data, file_report.settings), packed)
-        report.fixed.append(FixedFile(file_report.path, settled.original, settled.data, settled.applied, written))
-        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, latest[-1], packed)
+            cache.put(file_report.path, entry_key(settled.data, file_report.settings), settled.outcome)
+        report.fixed.append(FixedFile(file_report.path, file_report.source.data, settled.data, settled.applied, written))
+        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, None, settled.outcome)

@@ -1,8 +1,8 @@
-"""Analysing many files in forked worker processes.
+"""Analysing many files, or fixing them, in forked worker processes.
 
-Work is handed over by fork inheritance rather than pickling: the parent stores the pending
-files in a module global before the pool forks, and a task names only an index range, so the
-file bytes never cross a pipe. Results come back packed (``PackedOutcome``: findings
+Work is handed over by fork inheritance rather than pickling: the parent stores the task (a
+function of an item's index, holding the pending files) in a module global before the pool
+forks, and a task names only an index range, so the file bytes never cross a pipe. Results come back packed (``PackedOutcome``: findings
 pickled once, in the worker, plus the output's rendering of them, made there too), so the
 parent decodes no finding unless something asks for them. Ranges are balanced by bytes, a
 few per worker, so one large file does not leave the other workers idle at the end.
@@ -15,25 +15,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
-from checks.batch import FileReport, PackedOutcome, Rendering, analyse_file
+from checks.batch import FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
 from checks.config import Settings
 
 RANGES_PER_WORKER = 4
 
-_inherited_work: list[tuple[Path, bytes, Settings]] = []
-_inherited_rendering: Rendering | None = None
+# What each worker runs on the index of an inherited item: set before the pool forks.
+_inherited_task: Callable[[int], object] | None = None
 
 
-def _analyse_range(bounds: tuple[int, int]) -> list[PackedOutcome]:
+def _run_range(bounds: tuple[int, int]) -> list:
     start, end = bounds
-    packed_outcomes = []
-    for path, data, settings in _inherited_work[start:end]:
-        outcome = analyse_file(data, settings, path)
-        packed = PackedOutcome.pack(outcome)
-        if _inherited_rendering is not None and outcome.findings:
-            FileReport(path, data, settings, outcome, packed).rendered(_inherited_rendering)
-        packed_outcomes.append(packed)
-    return packed_outcomes
+    return [_inherited_task(index) for index in range(start, end)]
 
 
 def byte_balanced_ranges(sizes: list[int], count: int) -> list[tuple[int, int]]:
@@ -55,25 +48,46 @@ def byte_balanced_ranges(sizes: list[int], count: int) -> list[tuple[int, int]]:
 def analyse_in_workers(work: list[tuple[Path, bytes, Settings]], jobs: int, on_done: Callable[[int], None],
                        rendering: Rendering | None = None) -> list[PackedOutcome]:
     """Analyse ``work`` in ``jobs`` processes, rendered by ``rendering`` when given; results
-    are in input order. A range whose worker died is analysed here instead, so a crash costs
-    time, not results."""
-    global _inherited_work, _inherited_rendering
-    _inherited_work, _inherited_rendering = work, rendering
-    results: list[PackedOutcome | None] = [None] * len(work)
+    are in input order."""
+
+    def analyse(index: int) -> PackedOutcome:
+        path, data, settings = work[index]
+        outcome = analyse_file(data, settings, path)
+        packed = PackedOutcome.pack(outcome)
+        if rendering is not None and outcome.findings:
+            FileReport(path, data, settings, outcome, packed).rendered(rendering)
+        return packed
+
+    return _in_workers(analyse, [len(data) for _, data, _ in work], jobs, on_done)
+
+
+def settle_in_workers(file_reports: list[FileReport], unsafe: bool, jobs: int, rendering: Rendering | None = None) -> list[SettledFile]:
+    """Fix each of ``file_reports`` until its fixes settle (``checks.batch.settle_file``) in
+    ``jobs`` processes; results are in input order."""
+    return _in_workers(lambda index: settle_file(file_reports[index], unsafe, rendering),
+                       [len(file_report.source.data) for file_report in file_reports], jobs, lambda done: None)
+
+
+def _in_workers(task: Callable[[int], object], sizes: list[int], jobs: int, on_done: Callable[[int], None]) -> list:
+    """``task`` on every index of ``sizes`` (the items' sizes), in ``jobs`` processes. A range
+    whose worker died runs here instead, so a crash costs time, not results."""
+    global _inherited_task
+    _inherited_task = task
+    results: list = [None] * len(sizes)
     done = 0
-    ranges = byte_balanced_ranges([len(data) for _, data, _ in work], jobs * RANGES_PER_WORKER)
+    ranges = byte_balanced_ranges(sizes, jobs * RANGES_PER_WORKER)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_analyse_range, bounds): bounds for bounds in ranges}
+            futures = {pool.submit(_run_range, bounds): bounds for bounds in ranges}
             for future in as_completed(futures):
                 start, end = futures[future]
                 try:
                     outcomes = future.result()
                 except Exception:  # a dead worker (BrokenProcessPool) or a pickling failure
-                    outcomes = _analyse_range((start, end))
+                    outcomes = _run_range((start, end))
                 results[start:end] = outcomes
                 done += end - start
                 on_done(done)
     finally:
-        _inherited_work, _inherited_rendering = [], None
-    return results  # type: ignore[return-value]
+        _inherited_task = None
+    return results

@@ -152,7 +152,7 @@ def run_check(args) -> int:
     finally:
         progress.finish()
     if args.fix or args.diff:
-        fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache)
+        fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache, jobs=args.jobs, rendering=_rendering_after_fixes(args))
     if args.verbose:
         print(f"isolint: {report.analysed} files analysed, {report.from_cache} from cache", file=sys.stderr)
 
@@ -205,6 +205,16 @@ def _rendering_ahead(args):
     """The text output's per-file rendering, when what is analysed is what gets printed (no
     fixes or baseline change the findings first): workers then render as they analyse."""
     if args.format != "text" or args.fix or args.diff or args.baseline is not None:
+        return None
+    from isolint.formats.text import RENDERING
+
+    return RENDERING
+
+
+def _rendering_after_fixes(args):
+    """The text output's per-file rendering of what fixing leaves, when that is what gets
+    printed (not a diff, no baseline to hide findings first): the fixing workers render it."""
+    if args.format != "text" or args.diff or args.baseline is not None:
         return None
     from isolint.formats.text import RENDERING
 

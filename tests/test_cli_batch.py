@@ -424,6 +424,18 @@ def test_fix_on_a_corpus_sample_applies_every_offered_fix_and_settles(tmp_path: 
     assert {source: source.read_bytes() for source in sources} == after
 
 
+def test_fixing_in_parallel_workers_writes_and_reports_what_one_process_does(tmp_path: Path):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    corpus_sample(serial, megabytes=0.3, seed=9)
+    shutil.copytree(serial, parallel)
+    for flags in (["--diff", "--unsafe-fixes"], ["--fix", "--unsafe-fixes", "--show-fixes"]):
+        in_one = isolint("check", "--no-cache", "--jobs", "1", *flags, cwd=serial)
+        in_two = isolint("check", "--no-cache", "--jobs", "2", *flags, cwd=parallel)
+        assert (in_two.returncode, in_two.stdout, in_two.stderr) == (in_one.returncode, in_one.stdout, in_one.stderr)
+    assert "Fixed " in in_one.stdout
+    assert {p.relative_to(serial): p.read_bytes() for p in serial.rglob("*.rs")} == {p.relative_to(parallel): p.read_bytes() for p in parallel.rglob("*.rs")}
+
+
 def test_fix_keeps_undecodable_bytes_exact(tmp_path: Path):
     target = tmp_path / "legacy.rs"
     target.write_bytes(b'fn a() {\n    let s = "\xff\xfe"; // isolint: allow(ISO401) reason: x\n}\n')
