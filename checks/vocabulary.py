@@ -16,9 +16,16 @@ _SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 
 @lru_cache(maxsize=65536)
 def words_of(identifier: str) -> tuple[str, ...]:
-    """Lower-case words of an identifier or dotted path: ``ctx.TenantId`` → (ctx, tenant, id)."""
+    """Lower-case words of an identifier or dotted path: ``ctx.TenantId`` → (ctx, tenant, id).
+    Identifiers recur, so their words are cached; split long text with ``split_words``."""
+    return split_words(identifier)
+
+
+def split_words(text: str) -> tuple[str, ...]:
+    """``words_of`` without the cache, for text that seldom recurs and would stay alive in
+    the cache (a whole function)."""
     parts: list[str] = []
-    for chunk in _SEPARATORS.split(identifier):
+    for chunk in _SEPARATORS.split(text):
         if chunk:
             parts.extend(w.lower() for w in _CAMEL_BOUNDARY.split(chunk) if w)
     return tuple(parts)

@@ -22,7 +22,7 @@ from checks.keyed_collections import (
 )
 from checks.keyflow import KeyComposition, KeyTracer
 from checks.model import FixAvailability, Severity
-from checks.vocabulary import words_of
+from checks.vocabulary import split_words, words_of
 from checks.parsing import matches
 from checks.rules.base import Rule, vocabulary_triggers
 
@@ -273,7 +273,7 @@ def _aggregates_packs(function: Node | None) -> bool:
     text = node_text(function)
     if "pack" not in text.lower():
         return False  # what both tests need, found without splitting the function into words
-    return "packs" in words_of(text) or re.search(_PACK_LOOP, text) is not None
+    return "packs" in split_words(text) or re.search(_PACK_LOOP, text) is not None
 
 
 def _per_pack_by_declaration(ctx, collections: FileCollections, declaration: CollectionDeclaration) -> bool:
