@@ -36,6 +36,7 @@ class _Combined:
         self.language = language
         self.text = "\n".join(sources)
         self.query = tree_sitter.Query(language, self.text)
+        self._lenient_query: tree_sitter.Query | None = None  # compiled for undecodable files only
         starts = []  # byte offset of each source in the combined text
         offset = 0
         for source in sources:
@@ -49,10 +50,15 @@ class _Combined:
             self.ranges[source] = (first, pattern + 1)
             self.owner_of_pattern.append((source, first))
 
+    def _compile_lenient(self, text: str) -> tree_sitter.Query:
+        if self._lenient_query is None:
+            self._lenient_query = tree_sitter.Query(self.language, text)
+        return self._lenient_query
+
     def split(self, root: tree_sitter.Node) -> dict[str, list[Match]]:
         per_source: dict[str, list[Match]] = {}
         owners = self.owner_of_pattern
-        for pattern, captured in query_matches(self.query, self.text, root, lambda text: tree_sitter.Query(self.language, text)):
+        for pattern, captured in query_matches(self.query, self.text, root, self._compile_lenient):
             source, first = owners[pattern]
             per_source.setdefault(source, []).append((pattern - first, captured))
         return per_source
