@@ -13,6 +13,9 @@ Contenders:
   isolint cold    --cache-dir pointing at an empty folder (analyses everything, writes cache)
   isolint warm    the same cache, already filled by the cold run of that round
   raw parse       one Python process reading and parsing every file with tree-sitter
+  parse + rules' query
+                  the same, plus one run of the rules' combined whole-file query per tree:
+                  the floor of any design that finds candidates with tree-sitter queries
   ast-grep        `ast-grep scan` with rules for the same candidate shapes (bench/ast_grep)
 """
 
@@ -43,6 +46,22 @@ for directory, _, names in os.walk(sys.argv[1]):
         if name.endswith(".rs"):
             with open(os.path.join(directory, name), "rb") as stream:
                 parser.parse(stream.read())
+"""
+# The floor of any design that finds candidates with tree-sitter queries: the same parse,
+# plus one run of the rules' combined whole-file query (as `isolint check` compiles it) over
+# each tree, with no rule judging anything.
+PARSE_AND_QUERY = """
+import os, sys, tree_sitter
+from checks.config import default_settings
+from checks.parsing import RUST, new_parser
+sources = dict.fromkeys(q for queries in default_settings().rule_queries.values() for q in queries)
+query = tree_sitter.Query(RUST, "\\n".join(sources))
+parser = new_parser()
+for directory, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        if name.endswith(".rs"):
+            with open(os.path.join(directory, name), "rb") as stream:
+                tree_sitter.QueryCursor(query).matches(parser.parse(stream.read()).root_node)
 """
 
 # A run of tens of milliseconds moves with every scheduler hiccup: the small-file pair runs
@@ -122,6 +141,7 @@ def run(corpus: Path, rounds: int) -> None:
                 "isolint cold": [*check, "--cache-dir", str(cache)],
                 "isolint warm": [*check, "--cache-dir", str(cache)],
                 "raw parse": [sys.executable, "-c", RAW_PARSE, str(corpus)],
+                "parse + rules' query": [sys.executable, "-c", PARSE_AND_QUERY, str(corpus)],
                 "ast-grep scan": [ast_grep, "scan", "-c", str(HERE / "ast_grep" / "sgconfig.yml"), str(corpus)],
             }
             for name, command in contenders.items():
@@ -156,6 +176,8 @@ def run(corpus: Path, rounds: int) -> None:
     print(f"{'cold / ast-grep CPU':<34}{medians['isolint cold'][1] / medians['ast-grep scan'][1]:>10.2f}")
     print(f"{'warm / ast-grep CPU':<34}{medians['isolint warm'][1] / medians['ast-grep scan'][1]:>10.2f}")
     print(f"{'small file / parse-only CPU':<34}{medians['isolint small file'][1] / medians['parse-only process'][1]:>10.2f}")
+    floor = medians["parse + rules' query"][1] / medians["raw parse"][1]
+    print(f"{'parse + rules query / parse CPU':<34}{floor:>10.2f}  (the floor of a query-based design)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
 
 
