@@ -348,17 +348,16 @@ def _add_file(report: BatchReport, file_report: FileReport) -> None:
 
 
 class SettledFile(NamedTuple):
-    """A file once its eligible fixes settled: its bytes, the fixes applied, and the packed
-    analysis of the fixed bytes (None when no fix changed anything)."""
+    """A file once its eligible fixes settled: its bytes, the fixes applied, and the analysis
+    of the fixed bytes (packed when a worker made it; None when no fix changed anything)."""
 
     data: bytes
     applied: list[Finding]
-    outcome: PackedOutcome | None
+    outcome: FileOutcome | PackedOutcome | None
 
 
-def settle_file(file_report: FileReport, unsafe: bool, rendering: Rendering | None = None) -> SettledFile:
-    """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each
-    round; ``rendering`` renders what remains (where this runs: in a worker, in parallel)."""
+def settle_file(file_report: FileReport, unsafe: bool) -> SettledFile:
+    """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each round."""
     from checks.fixes import fix_until_settled
 
     latest: list[FileOutcome] = []
@@ -370,10 +369,7 @@ def settle_file(file_report: FileReport, unsafe: bool, rendering: Rendering | No
     settled = fix_until_settled(file_report.source.data, file_report.findings, reanalyse, unsafe)
     if not settled.changed:
         return SettledFile(settled.data, [], None)
-    packed = PackedOutcome.pack(latest[-1])
-    if rendering is not None and latest[-1].findings:
-        FileReport(file_report.path, settled.data, file_report.settings, latest[-1], packed).rendered(rendering)
-    return SettledFile(settled.data, settled.applied, packed)
+    return SettledFile(settled.data, settled.applied, latest[-1])
 
 
 def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache | None = None,
@@ -393,7 +389,7 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
 
         settlements = settle_in_workers(to_settle, unsafe, workers, rendering)
     else:
-        settlements = [settle_file(file_report, unsafe, rendering) for file_report in to_settle]
+        settlements = [settle_file(file_report, unsafe) for file_report in to_settle]
     for index, settled in zip(fixable, settlements):
         file_report = report.files[index]
         if settled.outcome is None:
@@ -409,9 +405,11 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
             except OSError as error:
                 report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))
                 continue
+        outcome, packed = (None, settled.outcome) if isinstance(settled.outcome, PackedOutcome) else (settled.outcome, None)
         if written and cache is not None:
             from checks.cache import entry_key
 
-            cache.put(file_report.path, entry_key(settled.data, file_report.settings), settled.outcome)
+            packed = packed or PackedOutcome.pack(outcome)
+            cache.put(file_report.path, entry_key(settled.data, file_report.settings), packed)
         report.fixed.append(FixedFile(file_report.path, file_report.source.data, settled.data, settled.applied, written))
-        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, None, settled.outcome)
+        report.files[index] = FileReport(file_report.path, settled.data, file_report.settings, outcome, packed)

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
-from checks.batch import FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
+from checks.batch import FileOutcome, FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
 from checks.config import Settings
 
 RANGES_PER_WORKER = 4
@@ -52,20 +52,31 @@ def analyse_in_workers(work: list[tuple[Path, bytes, Settings]], jobs: int, on_d
 
     def analyse(index: int) -> PackedOutcome:
         path, data, settings = work[index]
-        outcome = analyse_file(data, settings, path)
-        packed = PackedOutcome.pack(outcome)
-        if rendering is not None and outcome.findings:
-            FileReport(path, data, settings, outcome, packed).rendered(rendering)
-        return packed
+        return _packed(path, data, settings, analyse_file(data, settings, path), rendering)
 
     return _in_workers(analyse, [len(data) for _, data, _ in work], jobs, on_done)
 
 
 def settle_in_workers(file_reports: list[FileReport], unsafe: bool, jobs: int, rendering: Rendering | None = None) -> list[SettledFile]:
     """Fix each of ``file_reports`` until its fixes settle (``checks.batch.settle_file``) in
-    ``jobs`` processes; results are in input order."""
-    return _in_workers(lambda index: settle_file(file_reports[index], unsafe, rendering),
-                       [len(file_report.source.data) for file_report in file_reports], jobs, lambda done: None)
+    ``jobs`` processes, what remains packed and rendered as analysis is; results are in
+    input order."""
+
+    def settle(index: int) -> SettledFile:
+        file_report = file_reports[index]
+        settled = settle_file(file_report, unsafe)
+        if settled.outcome is None:
+            return settled
+        return settled._replace(outcome=_packed(file_report.path, settled.data, file_report.settings, settled.outcome, rendering))
+
+    return _in_workers(settle, [len(file_report.source.data) for file_report in file_reports], jobs, lambda done: None)
+
+
+def _packed(path: Path, data: bytes, settings: Settings, outcome: FileOutcome, rendering: Rendering | None) -> PackedOutcome:
+    packed = PackedOutcome.pack(outcome)
+    if rendering is not None and outcome.findings:
+        FileReport(path, data, settings, outcome, packed).rendered(rendering)
+    return packed
 
 
 def _in_workers(task: Callable[[int], object], sizes: list[int], jobs: int, on_done: Callable[[int], None]) -> list:
