@@ -171,7 +171,7 @@ def _source_order(node: tree_sitter.Node) -> tuple[int, int]:
 # path, `std::/* \xff */env::var`) would raise for the whole query: for every rule sharing
 # the combined query. On such a file the query runs again with those predicates evaluated
 # here, over the text decoded with replacement characters.
-_REGEX_PREDICATE = re.compile(r"#(not-)?match\?")
+_REGEX_PREDICATE = r"#(not-)?match\?"
 _LENIENT_MATCH, _LENIENT_NOT_MATCH = "isolint-lenient-match?", "isolint-lenient-not-match?"
 
 
@@ -205,7 +205,7 @@ def _reraise_unless_undecodable(error: BaseException) -> None:
 
 
 def _lenient(source: str) -> str:
-    return _REGEX_PREDICATE.sub(lambda found: "#" + (_LENIENT_NOT_MATCH if found.group(1) else _LENIENT_MATCH), source)
+    return re.sub(_REGEX_PREDICATE, lambda found: "#" + (_LENIENT_NOT_MATCH if found.group(1) else _LENIENT_MATCH), source)
 
 
 def _lenient_regex_predicate(name: str, args, pattern_index: int, captures: dict[str, list[tree_sitter.Node]]) -> bool:
