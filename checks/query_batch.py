@@ -21,6 +21,8 @@ from typing import Callable
 
 import tree_sitter
 
+from checks.source import is_utf8
+
 # A query joins the combined one after recurring on this many different trees.
 _RECURRENCE_TO_BATCH = 2
 _MAX_BATCHED_SOURCES = 96
@@ -33,10 +35,8 @@ class _Combined:
 
     def __init__(self, language: tree_sitter.Language, sources: list[str]):
         self.sources = sources
-        self.language = language
         self.text = "\n".join(sources)
         self.query = tree_sitter.Query(language, self.text)
-        self._lenient_query: tree_sitter.Query | None = None  # compiled for undecodable files only
         starts = []  # byte offset of each source in the combined text
         offset = 0
         for source in sources:
@@ -50,15 +50,11 @@ class _Combined:
             self.ranges[source] = (first, pattern + 1)
             self.owner_of_pattern.append((source, first))
 
-    def _compile_lenient(self, text: str) -> tree_sitter.Query:
-        if self._lenient_query is None:
-            self._lenient_query = tree_sitter.Query(self.language, text)
-        return self._lenient_query
-
-    def split(self, root: tree_sitter.Node) -> dict[str, list[Match]]:
+    def split(self, root: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query], decodable: bool) -> dict[str, list[Match]]:
+        """``compile_query`` compiles (once) the lenient twin an undecodable file needs."""
         per_source: dict[str, list[Match]] = {}
         owners = self.owner_of_pattern
-        for pattern, captured in query_matches(self.query, self.text, root, self._compile_lenient):
+        for pattern, captured in query_matches(self.query, self.text, root, compile_query, decodable):
             source, first = owners[pattern]
             per_source.setdefault(source, []).append((pattern - first, captured))
         return per_source
@@ -90,13 +86,13 @@ class RootQueryBatch:
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)
         if found is None:
-            return query_matches(self._compile(source), source, root, self._compile)
+            return query_matches(self._compile(source), source, root, self._compile, self._local.decodable)
         return found
 
     def captures(self, source: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
         found = self._batched_matches(source, root)
         if found is None:
-            return query_captures(self._compile(source), source, root, self._compile)
+            return query_captures(self._compile(source), source, root, self._compile, self._local.decodable)
         by_name: dict[str, list[tree_sitter.Node]] = {}
         for _, captured in found:
             for name, nodes in captured.items():
@@ -109,6 +105,7 @@ class RootQueryBatch:
             # Held, the root keeps its tree alive: a new tree cannot take over its address,
             # and with it its node ids, and pass for the same tree (or never count as new).
             local.root = root
+            local.decodable = is_utf8(root.text)
             local.generation = next(self._generations)
             if self._pending:
                 self._rebuild()  # between trees, so one file never sees two versions
@@ -119,7 +116,7 @@ class RootQueryBatch:
         # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
         memo = getattr(self._local, "memo", None)
         if memo is None or memo[0] is not combined or memo[1] != root:
-            memo = (combined, root, combined.split(root))
+            memo = (combined, root, combined.split(root, self._compile, local.decodable))
             self._local.memo = memo
         return memo[2].get(source, [])
 
@@ -166,42 +163,41 @@ def _source_order(node: tree_sitter.Node) -> tuple[int, int]:
     return node.start_byte, -node.end_byte
 
 
-# `#match?` and `#not-match?` decode each capture's text as strict UTF-8 (`#eq?` and
-# `#any-of?` compare bytes), so one undecodable byte in a captured node (a comment inside a
-# path, `std::/* \xff */env::var`) would raise for the whole query: for every rule sharing
-# the combined query. On such a file the query runs again with those predicates evaluated
-# here, over the text decoded with replacement characters.
+# `#match?` and `#not-match?` hand each capture's text to Python as strict UTF-8 (`#eq?` and
+# `#any-of?` compare bytes). On an undecodable capture (a comment inside a path,
+# `std::/* \xff */env::var`) py-tree-sitter drops the match and leaves the decoding error
+# pending: it may surface for the whole query, or be swallowed (a gc callback running in
+# between clears it) and the match silently lost. So on text that is not valid UTF-8 those
+# predicates never run there: the query's lenient twin evaluates them here, over the text
+# decoded with replacement characters.
 _REGEX_PREDICATE = r"#(not-)?match\?"
 _LENIENT_MATCH, _LENIENT_NOT_MATCH = "isolint-lenient-match?", "isolint-lenient-not-match?"
 
 
-def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query]) -> list[Match]:
+def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
+                  compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None) -> list[Match]:
     """``QueryCursor(query).matches(node)``, also on text that is not valid UTF-8 (``source``
-    is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin)."""
-    try:
-        return tree_sitter.QueryCursor(query).matches(node)
-    except (UnicodeDecodeError, SystemError) as error:
-        _reraise_unless_undecodable(error)
+    is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin;
+    ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows)."""
+    if _needs_lenient(source, node, decodable):
         return tree_sitter.QueryCursor(compile_query(_lenient(source))).matches(node, predicate=_lenient_regex_predicate)
+    return tree_sitter.QueryCursor(query).matches(node)
 
 
-def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query]) -> dict[str, list[tree_sitter.Node]]:
+def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
+                   compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None) -> dict[str, list[tree_sitter.Node]]:
     """``QueryCursor(query).captures(node)`` in source order, as ``query_matches`` does."""
-    try:
-        captured = tree_sitter.QueryCursor(query).captures(node)
-    except (UnicodeDecodeError, SystemError) as error:
-        _reraise_unless_undecodable(error)
+    if _needs_lenient(source, node, decodable):
         captured = tree_sitter.QueryCursor(compile_query(_lenient(source))).captures(node, predicate=_lenient_regex_predicate)
+    else:
+        captured = tree_sitter.QueryCursor(query).captures(node)
     return in_source_order(captured)
 
 
-def _reraise_unless_undecodable(error: BaseException) -> None:
-    # Each further failed decoding in the same run surfaces as a SystemError caused by the last.
-    cause: BaseException | None = error
-    while isinstance(cause, SystemError):
-        cause = cause.__cause__
-    if not isinstance(cause, UnicodeDecodeError):
-        raise error
+def _needs_lenient(source: str, node: tree_sitter.Node, decodable: bool | None) -> bool:
+    if "match?" not in source:
+        return False
+    return not (decodable if decodable is not None else is_utf8(node.text))
 
 
 def _lenient(source: str) -> str:

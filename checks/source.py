@@ -13,6 +13,16 @@ import bisect
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
@@ -60,13 +70,7 @@ class SourceText:
 
     @property
     def is_valid_utf8(self) -> bool:
-        if self.data.isascii():
-            return True
-        try:
-            self.data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
+        return is_utf8(self.data)
 
     def line_count(self) -> int:
         return len(self.line_starts)

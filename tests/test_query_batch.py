@@ -70,10 +70,16 @@ def test_captures_come_in_source_order_batched_or_not():
 
 
 def test_regex_predicates_read_undecodable_captures_leniently():
-    # `#match?` decodes captures as strict UTF-8 and raises on the first that is not; the
-    # query then runs again with the regex applied to the text decoded with replacements.
+    # `#match?` hands captures to Python as strict UTF-8: on an undecodable one py-tree-sitter
+    # drops the match and leaves the error pending, which surfaces or is silently lost. On
+    # text that is not valid UTF-8 the regex is applied here, to the text decoded with
+    # replacements, and the strict query never runs.
     root = new_parser().parse(b'fn f() { a("ok\xff"); b("ok"); c("no\xfe"); }\n').root_node
     matching = '((string_literal) @text (#match? @text "ok"))'
     not_matching = '((string_literal) @text (#not-match? @text "ok"))'
     assert _names(query_captures(query(matching), matching, root, query), "text") == [b'"ok\xff"', b'"ok"']
     assert [found["text"][0].text for _, found in query_matches(query(not_matching), not_matching, root, query)] == [b'"no\xfe"']
+    never_matches = query("((string_literal) @text (#eq? @text \"none\"))")
+    assert len(query_matches(never_matches, matching, root, query)) == 2  # the lenient twin of `matching` ran
+    decodable = new_parser().parse(b'fn f() { a("ok"); }\n').root_node
+    assert query_matches(never_matches, matching, decodable, query) == []  # valid UTF-8: the query itself ran
