@@ -23,6 +23,7 @@ from checks.source import SourceText
 
 if TYPE_CHECKING:
     from checks.cache import ResultCache
+    from checks.workspace import WorkspaceModel
 
 # Below this much uncached input, forking workers costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -41,12 +42,16 @@ class FileOutcome(NamedTuple):
     suppressed_fingerprints: list[str] | None
     first_syntax_error: tuple[int, int] | None  # 0-based line, byte column
     rule_failures: list[tuple[str, str]]  # rule code, error
+    # The workspace model's answers the findings rest on: (question, key, answer checksum).
+    model_queries: tuple = ()
 
 
-def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: bool = True) -> FileOutcome:
+def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: bool = True,
+                 workspace: WorkspaceModel | None = None) -> FileOutcome:
     """``fingerprinted``: compute the findings' fingerprints (baselines, JSON and SARIF output
-    and the cache need them; they cost a hashlib import a one-file text run need not pay)."""
-    result = analyze(data, settings, path)
+    and the cache need them; they cost a hashlib import a one-file text run need not pay).
+    ``workspace``: the model of the crates ``path`` belongs to (None: the file alone)."""
+    result = analyze(data, settings, path, workspace=workspace)
     prints: list[str | None] = [None, None]
     if fingerprinted:
         from checks.fingerprint import fingerprints
@@ -61,6 +66,7 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
         suppressed_fingerprints=prints[1],
         first_syntax_error=(first_error.start_line, first_error.start_col) if first_error else None,
         rule_failures=[(failure.code, failure.error) for failure in result.rule_failures],
+        model_queries=result.model_queries,
     )
 
 
@@ -72,12 +78,13 @@ class FileSummary(NamedTuple):
     unsafe_fixes: int
     first_syntax_error: tuple[int, int] | None
     rule_failures: tuple[tuple[str, str], ...]
+    model_queries: tuple = ()
 
     @classmethod
     def of(cls, outcome: FileOutcome) -> "FileSummary":
         fixes = [finding.fix.applicability for finding in outcome.findings if finding.fix is not None]
         return cls(len(outcome.findings), fixes.count(Applicability.SAFE), fixes.count(Applicability.UNSAFE),
-                   outcome.first_syntax_error, tuple(outcome.rule_failures))
+                   outcome.first_syntax_error, tuple(outcome.rule_failures), outcome.model_queries)
 
 
 class PackedOutcome:
@@ -204,6 +211,7 @@ class BatchReport:
         self.analysed = 0  # files run through the engine in this run
         self.from_cache = 0
         self.fixed: list[FixedFile] = []
+        self.workspace: WorkspaceModel | None = None  # what the files were analysed against
 
     @property
     def finding_count(self) -> int:
@@ -241,11 +249,14 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     report.errors.extend(discovered.errors)
 
     pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]
+    linted_files_alone = any(path.is_file() for path in paths)
+    workspace = report.workspace = build_workspace(pending, options, include_their_crates=linted_files_alone)
     packed: dict[int, PackedOutcome] = {}
     to_analyse: list[int] = []
     for index, item in enumerate(pending):
         cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
-        if cached is not None:
+        # Still valid only while the model gives the answers the findings rested on.
+        if cached is not None and workspace.still_answers(cached.summary.model_queries):
             packed[index] = cached
         else:
             to_analyse.append(index)
@@ -258,7 +269,7 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 
     analysed_so_far(0)
     outcomes: dict[int, FileOutcome] = {}
-    for index, result in _analyse(pending, to_analyse, options, analysed_so_far).items():
+    for index, result in _analyse(pending, to_analyse, options, analysed_so_far, workspace).items():
         if isinstance(result, PackedOutcome):
             packed[index] = result
             continue
@@ -272,6 +283,54 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     for index, item in enumerate(pending):
         _add_file(report, FileReport(item.path, item.data, item.settings, outcomes.get(index), packed.get(index)))
     return report
+
+
+def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_their_crates: bool = False) -> WorkspaceModel:
+    """The workspace model of the files to lint (with the rest of their crates' files when
+    only some files were named): summaries from the cache where a file is unchanged, the
+    others summarised here or in workers."""
+    import hashlib
+
+    from checks.workspace import WorkspaceModel, rust_files_of_crates, summarise
+
+    sources = {str(item.path): item.data for item in pending}
+    if include_their_crates and pending:
+        for path in rust_files_of_crates(item.path for item in pending):
+            if str(path) not in sources and not any(str(path) == str(item.path.absolute()) for item in pending):
+                try:
+                    sources[str(path)] = read_rust_file(path, pending[0].settings.max_file_size)
+                except (OSError, FileSkipped):
+                    continue
+    summary_cache = options.cache.summaries if options.cache is not None else None
+    digests = {path: hashlib.sha256(data).digest() for path, data in sources.items()}
+    summaries = {}
+    missing: list[str] = []
+    for path in sources:
+        cached = summary_cache.get(Path(path), digests[path]) if summary_cache is not None else None
+        if cached is None:
+            missing.append(path)
+        else:
+            summaries[path] = cached
+
+    def summarise_one(index: int):
+        from checks.parsing import parse
+
+        data = sources[missing[index]]
+        return summarise(parse(data), data)
+
+    sizes = [len(sources[path]) for path in missing]
+    workers = _worker_count(options.jobs, len(missing), sum(sizes), warm_up=0)
+    if workers > 1:
+        from checks.parallel import run_in_workers
+
+        results = run_in_workers(summarise_one, sizes, workers)
+    else:
+        results = [summarise_one(index) for index in range(len(missing))]
+    for path, summary in zip(missing, results):
+        summaries[path] = summary
+        if summary_cache is not None:
+            summary_cache.put(Path(path), digests[path], summary)
+    return WorkspaceModel(summaries, sources)
 
 
 def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:
@@ -306,7 +365,8 @@ def _worker_count(jobs: int | None, files: int, size: int, warm_up: int) -> int:
     return 1
 
 
-def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None]) -> dict[int, FileOutcome | PackedOutcome]:
+def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None],
+             workspace: WorkspaceModel) -> dict[int, FileOutcome | PackedOutcome]:
     workers = _worker_count(options.jobs, len(indices), sum(len(pending[i].data) for i in indices), warm_up=WARM_UP_FILES)
     parallel = workers > 1
     outcomes = {}
@@ -315,14 +375,14 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
     serial = indices[:WARM_UP_FILES] if parallel else indices
     for done, index in enumerate(serial, start=1):
         item = pending[index]
-        outcomes[index] = analyse_file(item.data, item.settings, item.path, options.fingerprinted)
+        outcomes[index] = analyse_file(item.data, item.settings, item.path, options.fingerprinted, workspace)
         on_done(done)
     if parallel:
         from checks.parallel import analyse_in_workers
 
         rest = indices[WARM_UP_FILES:]
         work = [(pending[i].path, pending[i].data, pending[i].settings) for i in rest]
-        results = analyse_in_workers(work, workers, lambda done: on_done(WARM_UP_FILES + done), options.rendering)
+        results = analyse_in_workers(work, workers, lambda done: on_done(WARM_UP_FILES + done), options.rendering, workspace)
         outcomes.update(zip(rest, results))
     return outcomes
 
@@ -356,14 +416,15 @@ class SettledFile(NamedTuple):
     outcome: FileOutcome | PackedOutcome | None
 
 
-def settle_file(file_report: FileReport, unsafe: bool) -> SettledFile:
-    """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each round."""
+def settle_file(file_report: FileReport, unsafe: bool, workspace: WorkspaceModel | None = None) -> SettledFile:
+    """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each
+    round (against ``workspace``, the model the file was first analysed against)."""
     from checks.fixes import fix_until_settled
 
     latest: list[FileOutcome] = []
 
     def reanalyse(data: bytes) -> list[Finding]:
-        latest.append(analyse_file(data, file_report.settings, file_report.path))
+        latest.append(analyse_file(data, file_report.settings, file_report.path, workspace=workspace))
         return latest[-1].findings
 
     settled = fix_until_settled(file_report.source.data, file_report.findings, reanalyse, unsafe)
@@ -387,9 +448,9 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
     if workers > 1:
         from checks.parallel import settle_in_workers
 
-        settlements = settle_in_workers(to_settle, unsafe, workers, rendering)
+        settlements = settle_in_workers(to_settle, unsafe, workers, rendering, report.workspace)
     else:
-        settlements = [settle_file(file_report, unsafe) for file_report in to_settle]
+        settlements = [settle_file(file_report, unsafe, report.workspace) for file_report in to_settle]
     for index, settled in zip(fixable, settlements):
         file_report = report.files[index]
         if settled.outcome is None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from checks.batch import PackedOutcome
     from checks.config import Settings
 
-_FORMAT = 2
+_FORMAT = 3
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
 
 
@@ -51,28 +51,73 @@ def entry_key(data: bytes, settings: Settings) -> bytes:
     return digest.digest()
 
 
+class SummaryCache:
+    """Per-file workspace summaries (``checks.workspace.FileItems``) keyed by content: one
+    pickle per engine signature, mapping absolute paths to (content digest, summary)."""
+
+    def __init__(self, directory: Path, signature: str):
+        self.directory = directory
+        self.file = directory / f"summaries-{signature}.pickle"
+        self._entries: dict = _load_pickled_dict(self.file)
+        self._changed = False
+
+    def get(self, path: Path, digest: bytes):
+        entry = self._entries.get(str(path.absolute()))
+        return entry[1] if entry is not None and entry[0] == digest else None
+
+    def put(self, path: Path, digest: bytes, summary) -> None:
+        self._entries[str(path.absolute())] = (digest, summary)
+        self._changed = True
+
+    def save(self) -> str | None:
+        if not self._changed:
+            return None
+        for path in [p for p in self._entries if not os.path.exists(p)]:
+            del self._entries[path]
+        try:
+            _write_atomically(self.directory, self.file, self._entries)
+        except OSError as error:
+            return f"{self.directory}: cannot write cache: {error.strerror or error}"
+        self._changed = False
+        return None
+
+
+def _load_pickled_dict(file: Path) -> dict:
+    # Unpickling creates every entry at once; the collector would walk the growing heap
+    # again and again while nothing can yet be garbage.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with open(file, "rb") as stream:
+            entries = pickle.load(stream)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+        return {}  # a missing or damaged cache only costs a full analysis
+    finally:
+        if collecting:
+            gc.enable()
+    return entries if isinstance(entries, dict) else {}
+
+
+def _write_atomically(directory: Path, file: Path, entries: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    tag = directory / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_bytes(_CACHEDIR_TAG)
+        (directory / ".gitignore").write_text("*\n")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{file.stem}-", suffix=".tmp")
+    with os.fdopen(handle, "wb") as stream:
+        pickle.dump(entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, file)
+
+
 class ResultCache:
     """One pickle file per engine signature, mapping absolute paths to (key, packed outcome)."""
 
     def __init__(self, directory: Path, signature: str):
         self.directory = directory
         self.file = directory / f"results-{signature}.pickle"
-        self._entries: dict[str, tuple[bytes, PackedOutcome]] = self._load()
-
-    def _load(self) -> dict:
-        # Unpickling creates every entry at once; the collector would walk the growing heap
-        # again and again while nothing can yet be garbage.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            with open(self.file, "rb") as stream:
-                entries = pickle.load(stream)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
-            return {}  # a missing or damaged cache only costs a full analysis
-        finally:
-            if collecting:
-                gc.enable()
-        return entries if isinstance(entries, dict) else {}
+        self._entries: dict[str, tuple[bytes, PackedOutcome]] = _load_pickled_dict(self.file)
+        self.summaries = SummaryCache(directory, signature)
 
     def get(self, path: Path, key: bytes) -> PackedOutcome | None:
         entry = self._entries.get(str(path.absolute()))
@@ -90,15 +135,12 @@ class ResultCache:
 
     def save(self) -> str | None:
         """Write the cache atomically; return a problem description instead of raising."""
+        summaries_problem = self.summaries.save()
         if not any(packed.changed for _, packed in self._entries.values()):
-            return None
+            return summaries_problem
         self._drop_deleted_files()
         try:
-            self._prepare_directory()
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".results-", suffix=".tmp")
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(self._entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
+            _write_atomically(self.directory, self.file, self._entries)
             self._remove_other_signatures()
         except OSError as error:
             return f"{self.directory}: cannot write cache: {error.strerror or error}"
@@ -106,17 +148,10 @@ class ResultCache:
             packed.changed = False
         return None
 
-    def _prepare_directory(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tag = self.directory / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_bytes(_CACHEDIR_TAG)
-            (self.directory / ".gitignore").write_text("*\n")
-
     def _remove_other_signatures(self) -> None:
         """Results of another engine can never be valid again; do not let them pile up."""
-        for stale in self.directory.glob("results-*.pickle"):
-            if stale != self.file:
+        for stale in [*self.directory.glob("results-*.pickle"), *self.directory.glob("summaries-*.pickle")]:
+            if stale not in (self.file, self.summaries.file):
                 try:
                     stale.unlink()
                 except OSError:

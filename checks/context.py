@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from tree_sitter import Node, Tree
 
@@ -13,6 +13,9 @@ from checks.config import Settings
 from checks.model import Finding, Fix, RelatedLocation, Span
 from checks.rules.base import Rule
 from checks.source import SourceText
+
+if TYPE_CHECKING:
+    from checks.workspace import WorkspaceModel
 
 TEST_ATTRIBUTES = frozenset({"test", "tokio::test", "async_std::test", "rstest", "test_case", "proptest"})
 
@@ -139,7 +142,8 @@ def call_receiver(call: Node) -> Node | None:
 class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
-    def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None):
+    def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None,
+                 workspace: "WorkspaceModel | None" = None):
         self.source = source
         self.tree = tree
         self.root = tree.root_node
@@ -153,8 +157,54 @@ class AnalysisContext:
         self.function_scopes: dict[int, object] = {}
         self.file_collections = None
         self._rule: Rule | None = None
+        self._workspace = workspace
+        self._target_kind: str | None = None
         # Filled by the engine before meta rules run.
         self.suppressions = None
+
+    @property
+    def workspace(self) -> "WorkspaceModel":
+        """The workspace model: of the crates this file belongs to when the caller built one,
+        else of this file alone (built on first use)."""
+        if self._workspace is None:
+            from checks.workspace import WorkspaceModel
+
+            self._workspace = WorkspaceModel.of_file(self.path_key, self.tree, self.source.data)
+        return self._workspace
+
+    @property
+    def path_key(self) -> str:
+        """This file as the workspace model names it."""
+        return str(self.path) if self.path is not None else "<buffer>"
+
+    def context_for(self, path: str) -> "AnalysisContext | None":
+        """An analysis context for another workspace file (same settings, same model), to
+        read its uses of this file's items; None when the model has not its bytes."""
+        if path == self.path_key:
+            return self
+        workspace = self.workspace
+        tree = workspace.tree(path)
+        if tree is None:
+            return None
+        return AnalysisContext(SourceText(workspace.sources[path]), tree, self.settings, PurePath(path), workspace)
+
+    @property
+    def target_kind(self) -> str:
+        """What this file builds into (``checks.workspace.target_kind``): library, binary,
+        test, bench, example, build-script or tooling."""
+        if self._target_kind is None:
+            from checks.workspace import target_kind
+
+            self._target_kind = target_kind(self.path) if self.path is not None else "library"
+        return self._target_kind
+
+    @property
+    def serves_tenants(self) -> bool:
+        """Whether this file's code can run on a tenant's behalf: not tests, benchmarks,
+        examples, build scripts or workspace tooling."""
+        from checks.workspace import PER_TENANT_TARGETS
+
+        return self.target_kind in PER_TENANT_TARGETS
 
     # -- reporting -------------------------------------------------------------------
     def bind_rule(self, rule: Rule) -> None:

@@ -7,7 +7,7 @@ LSP or terminals.
 from __future__ import annotations
 
 from pathlib import Path, PurePath
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tree_sitter import Node, Tree
 
@@ -18,6 +18,9 @@ from checks.parsing import parse, prepare_whole_file_queries
 from checks.rules import all_rules
 from checks.source import SourceText
 from checks.suppressions import SuppressionIndex, collect_suppressions
+
+if TYPE_CHECKING:
+    from checks.workspace import WorkspaceModel
 
 MAX_SYNTAX_ERRORS_REPORTED = 20
 
@@ -31,7 +34,7 @@ class RuleFailure(NamedTuple):
 class AnalysisResult:
     """Everything one analysis of one file produced."""
 
-    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "suppressions")
+    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "suppressions", "model_queries")
 
     def __init__(self, source: SourceText, tree: Tree):
         self.source = source
@@ -41,6 +44,8 @@ class AnalysisResult:
         self.syntax_errors: list[Span] = []
         self.rule_failures: list[RuleFailure] = []
         self.suppressions: SuppressionIndex | None = None
+        # What the rules asked the workspace model, with checksums of its answers.
+        self.model_queries: tuple = ()
 
 
 def analyze(
@@ -48,13 +53,15 @@ def analyze(
     settings: Settings,
     path: PurePath | None = None,
     tree: Tree | None = None,
+    workspace: WorkspaceModel | None = None,
 ) -> AnalysisResult:
     """Lint Rust source bytes. ``tree`` may be passed when the caller already parsed ``data``
-    (the server keeps an incrementally edited tree per document)."""
+    (the server keeps an incrementally edited tree per document). ``workspace`` is the model
+    of the crates the file belongs to; without one, rules that ask see this file alone."""
     source = SourceText(data)
     if tree is None:
         tree = parse(data)
-    ctx = AnalysisContext(source, tree, settings, path)
+    ctx = AnalysisContext(source, tree, settings, path, workspace)
     result = AnalysisResult(source, tree)
     meta_rules = []
     to_run = []
@@ -78,8 +85,14 @@ def analyze(
 
     prepare_whole_file_queries(query for rule in to_run + meta_rules for query in settings.rule_queries.get(rule.code, ()))
     raw: list[Finding] = []
-    for rule in to_run:
-        raw.extend(_run_rule(rule, ctx, result))
+    if workspace is not None:
+        workspace.start_log()
+    try:
+        for rule in to_run:
+            raw.extend(_run_rule(rule, ctx, result))
+    finally:
+        if workspace is not None:
+            result.model_queries = workspace.stop_log()
 
     suppressions = collect_suppressions(tree.root_node, data)
     for suppression in suppressions.suppressions:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from checks.batch import FileOutcome, FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
 from checks.config import Settings
+
+if TYPE_CHECKING:
+    from checks.workspace import WorkspaceModel
 
 RANGES_PER_WORKER = 4
 
@@ -46,25 +49,32 @@ def byte_balanced_ranges(sizes: list[int], count: int) -> list[tuple[int, int]]:
 
 
 def analyse_in_workers(work: list[tuple[Path, bytes, Settings]], jobs: int, on_done: Callable[[int], None],
-                       rendering: Rendering | None = None) -> list[PackedOutcome]:
-    """Analyse ``work`` in ``jobs`` processes, rendered by ``rendering`` when given; results
-    are in input order."""
+                       rendering: Rendering | None = None, workspace: "WorkspaceModel | None" = None) -> list[PackedOutcome]:
+    """Analyse ``work`` in ``jobs`` processes (against ``workspace``, which the workers
+    inherit), rendered by ``rendering`` when given; results are in input order."""
 
     def analyse(index: int) -> PackedOutcome:
         path, data, settings = work[index]
-        return _packed(path, data, settings, analyse_file(data, settings, path), rendering)
+        return _packed(path, data, settings, analyse_file(data, settings, path, workspace=workspace), rendering)
 
     return _in_workers(analyse, [len(data) for _, data, _ in work], jobs, on_done)
 
 
-def settle_in_workers(file_reports: list[FileReport], unsafe: bool, jobs: int, rendering: Rendering | None = None) -> list[SettledFile]:
+def run_in_workers(task: Callable[[int], object], sizes: list[int], jobs: int) -> list:
+    """``task`` on each index of ``sizes`` (the items' sizes) in ``jobs`` processes; results
+    are in input order and must pickle."""
+    return _in_workers(task, sizes, jobs, lambda done: None)
+
+
+def settle_in_workers(file_reports: list[FileReport], unsafe: bool, jobs: int, rendering: Rendering | None = None,
+                      workspace: "WorkspaceModel | None" = None) -> list[SettledFile]:
     """Fix each of ``file_reports`` until its fixes settle (``checks.batch.settle_file``) in
     ``jobs`` processes, what remains packed and rendered as analysis is; results are in
     input order."""
 
     def settle(index: int) -> SettledFile:
         file_report = file_reports[index]
-        settled = settle_file(file_report, unsafe)
+        settled = settle_file(file_report, unsafe, workspace)
         if settled.outcome is None:
             return settled
         return settled._replace(outcome=_packed(file_report.path, settled.data, file_report.settings, settled.outcome, rendering))

@@ -1,0 +1,734 @@
+"""The workspace model: what the code is, across files and crates.
+
+Rules that decide from one expression's words misjudge code they have not seen: a map that is
+a field of a per-request struct looks shared, a receiver called ``manager`` hides a secrets
+manager, a static behind a type alias hides its map. A reviewer looks up declared types,
+where state lives and which crate code belongs to; this module gives rules the same facts.
+
+It is built from one ``FileItems`` summary per file (items and their declared types, as
+text), cheap to extract from a parse and cached by content like results (``checks.cache``),
+so a second run, or an edit to one file, re-summarises that file only. Type questions are
+answered on type text (``parse_type``): through ``use`` renames, type aliases, wrappers
+(``Arc``, ``Mutex``, ``Lazy``, …) and into the workspace's own structs, generics
+substituted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from functools import lru_cache
+from pathlib import Path, PurePath
+from typing import Iterable, Iterator, NamedTuple
+
+from tree_sitter import Node, Tree
+
+from checks.vocabulary import Vocabulary, WordSet, words_of
+
+SUMMARY_VERSION = 1
+
+# Types that hold one value and add sharing, locking, laziness or optionality around it.
+WRAPPERS = frozenset({
+    "Arc", "Rc", "Box", "RwLock", "Mutex", "RefCell", "Cell", "Option", "OnceCell", "OnceLock",
+    "Lazy", "LazyLock", "LazyCell", "ArcSwap", "ArcSwapOption", "Weak", "ReentrantMutex",
+    "CachePadded", "AtomicCell", "Pin", "ManuallyDrop", "UnsafeCell", "SyncUnsafeCell",
+    "AsyncMutex", "AsyncRwLock", "Data", "State", "Extension", "Cow", "AsyncOnceCell",
+})
+MAP_TYPES = frozenset({
+    "HashMap", "BTreeMap", "DashMap", "IndexMap", "FxHashMap", "AHashMap", "LruCache", "Cache",
+    "SegmentedCache", "TimedCache", "SizedCache", "TimedSizedCache", "LinkedHashMap", "SkipMap",
+    "HashTrieMap", "BiHashMap", "ConcurrentHashMap", "FlurryHashMap", "QuickCache", "Slab",
+})
+SET_TYPES = frozenset({"HashSet", "BTreeSet", "IndexSet", "DashSet", "FxHashSet", "AHashSet", "SkipSet"})
+SEQUENCE_TYPES = frozenset({"Vec", "VecDeque", "SmallVec", "LinkedList"})
+# Lock wrappers: state behind them is mutable through a shared reference.
+LOCKS = frozenset({"RwLock", "Mutex", "RefCell", "Cell", "ArcSwap", "ArcSwapOption", "ReentrantMutex", "UnsafeCell",
+                   "AsyncMutex", "AsyncRwLock", "AtomicCell"})
+# Crate and folder names of workspace tooling: code that never serves a tenant.
+TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks", "fuzz", "tools", "tool", "simulator",
+                           "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
+MAX_RESOLUTION_DEPTH = 12
+
+
+class TypeExpr(NamedTuple):
+    """A Rust type as written: ``name`` is the last path segment (``HashMap``), ``path`` the
+    whole path without generics (``std::collections::HashMap``); ``kind`` is path, tuple,
+    reference, dyn, impl, array, slice, function or other."""
+
+    kind: str
+    name: str
+    path: str
+    args: tuple["TypeExpr", ...]
+    text: str
+
+
+_TOKEN = re.compile(r"\s*(::|->|'[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*|\d+|.)", re.S)
+
+
+@lru_cache(maxsize=16384)
+def parse_type(text: str) -> TypeExpr:
+    """Parse type text into a ``TypeExpr``; what it cannot read becomes kind ``other``."""
+    tokens = [t for t in _TOKEN.findall(text) if t.strip()]
+    parser = _TypeParser(tokens)
+    try:
+        parsed = parser.parse()
+    except IndexError:
+        return TypeExpr("other", "", "", (), text.strip())
+    return parsed
+
+
+class _TypeParser:
+    """A recursive-descent reader of type text, bounded by the text's own length."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tokens
+        self.position = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.position] if self.position < len(self.tokens) else ""
+
+    def take(self) -> str:
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def parse(self) -> TypeExpr:
+        start = self.position
+        token = self.peek()
+        if token == "&" or token == "*":
+            self.take()
+            while self.peek() in ("mut", "const") or self.peek().startswith("'"):
+                self.take()
+            inner = self.parse()
+            return TypeExpr("reference", inner.name, inner.path, (inner,), self._text(start))
+        if token == "(":
+            self.take()
+            items = self._list(")")
+            if len(items) == 1 and not self._had_trailing_comma:
+                return items[0]
+            return TypeExpr("tuple", "", "", tuple(items), self._text(start))
+        if token == "[":
+            self.take()
+            inner = self.parse()
+            kind = "slice"
+            if self.peek() == ";":
+                kind = "array"
+                depth = 0
+                while self.peek() and not (self.peek() == "]" and depth == 0):
+                    depth += {"[": 1, "]": -1}.get(self.take(), 0)
+            if self.peek() == "]":
+                self.take()
+            return TypeExpr(kind, inner.name, inner.path, (inner,), self._text(start))
+        if token in ("dyn", "impl"):
+            self.take()
+            bounds = [self.parse()]
+            while self.peek() == "+":
+                self.take()
+                bounds.append(self.parse())
+            main = next((b for b in bounds if b.kind == "path" and b.name not in ("Send", "Sync", "Unpin")), bounds[0])
+            return TypeExpr(token, main.name, main.path, tuple(bounds), self._text(start))
+        if token in ("fn", "Fn", "FnMut", "FnOnce") and self.position + 1 < len(self.tokens) and self.tokens[self.position + 1] == "(":
+            self.take()
+            self.take()
+            self._list(")")
+            if self.peek() == "->":
+                self.take()
+                self.parse()
+            return TypeExpr("function", token, token, (), self._text(start))
+        if token.startswith("'"):
+            self.take()
+            return TypeExpr("lifetime", token, token, (), token)
+        return self._path(start)
+
+    _had_trailing_comma = False
+
+    def _list(self, closing: str) -> list[TypeExpr]:
+        items: list[TypeExpr] = []
+        self._had_trailing_comma = False
+        while self.peek() and self.peek() != closing:
+            before = self.position
+            items.append(self.parse())
+            self._had_trailing_comma = False
+            if self.peek() == ",":
+                self.take()
+                self._had_trailing_comma = True
+            elif self.peek() != closing:
+                self.take()  # an unexpected token: skip it rather than loop
+            if self.position == before:
+                self.take()
+        if self.peek() == closing:
+            self.take()
+        return items
+
+    def _path(self, start: int) -> TypeExpr:
+        segments: list[str] = []
+        args: tuple[TypeExpr, ...] = ()
+        if self.peek() == "::":
+            self.take()
+        while True:
+            token = self.peek()
+            if not token or not (token[0].isalpha() or token[0] == "_"):
+                if not segments:
+                    self.take() if token else None
+                    return TypeExpr("other", "", "", (), self._text(start))
+                break
+            segments.append(self.take())
+            if self.peek() == "<":
+                self.take()
+                args = tuple(a for a in self._list(">") if a.kind != "lifetime")
+            if self.peek() == "::":
+                self.take()
+                continue
+            break
+        # A binding in generics (`Item = T`): the bound type is what matters.
+        if self.peek() == "=" and args == ():
+            self.take()
+            return self.parse()
+        return TypeExpr("path", segments[-1], "::".join(segments), args, self._text(start))
+
+    def _text(self, start: int) -> str:
+        text = ""
+        for token in self.tokens[start:self.position]:
+            if text and (text[-1].isalnum() or text[-1] == "_") and (token[0].isalnum() or token[0] == "_"):
+                text += " "
+            elif token in ("+", "->") or text.endswith((",", "+", "->")):
+                text += " "
+            text += token
+        return text
+
+
+class Signature(NamedTuple):
+    """A function or method: its parameters (name, type text) and return type text."""
+
+    name: str
+    params: tuple[tuple[str, str], ...]
+    returns: str
+    line: int
+    has_self: bool
+
+
+class StructDef(NamedTuple):
+    name: str
+    generics: tuple[str, ...]
+    fields: tuple[tuple[str, str], ...]  # (name, type text); tuple fields named 0, 1, …
+    line: int
+
+
+class ImplBlock(NamedTuple):
+    self_type: str  # the type's last segment
+    trait: str | None  # the trait's last segment
+    methods: tuple[Signature, ...]
+
+
+class StaticDef(NamedTuple):
+    name: str
+    type_text: str
+    storage: str  # static, static-mut, thread-local
+    line: int
+
+
+class FileItems(NamedTuple):
+    """One file's items, as text: the per-file summary the workspace model merges."""
+
+    structs: tuple[StructDef, ...]
+    enums: tuple[str, ...]
+    aliases: tuple[tuple[str, tuple[str, ...], str], ...]  # (name, generics, aliased type text)
+    traits: tuple[str, ...]
+    impls: tuple[ImplBlock, ...]
+    functions: tuple[Signature, ...]
+    statics: tuple[StaticDef, ...]
+    uses: tuple[tuple[str, str], ...]  # (name in scope, full path it names)
+    # SCREAMING_CASE names the file mentions: where statics and consts are used, found
+    # without a tree (Rust names statics so; rustc warns otherwise).
+    constants_mentioned: frozenset[str]
+
+
+def _text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return " ".join(node.text.decode("utf-8", "replace").split())
+
+
+def _generic_names(item: Node) -> tuple[str, ...]:
+    parameters = item.child_by_field_name("type_parameters")
+    if parameters is None:
+        return ()
+    names = []
+    for parameter in parameters.named_children:
+        name = parameter.child_by_field_name("name") if parameter.type != "type_identifier" else parameter
+        if parameter.type in ("type_parameter", "constrained_type_parameter", "optional_type_parameter", "type_identifier"):
+            name = name or next((c for c in parameter.named_children if c.type == "type_identifier"), None)
+            if name is not None:
+                names.append(_text(name))
+    return tuple(names)
+
+
+def _signature(function: Node) -> Signature:
+    parameters = function.child_by_field_name("parameters")
+    params: list[tuple[str, str]] = []
+    has_self = False
+    if parameters is not None:
+        for parameter in parameters.named_children:
+            if parameter.type == "self_parameter":
+                has_self = True
+            elif parameter.type == "parameter":
+                pattern = parameter.child_by_field_name("pattern")
+                params.append((_text(pattern).removeprefix("mut "), _text(parameter.child_by_field_name("type"))))
+    return Signature(_text(function.child_by_field_name("name")), tuple(params),
+                     _text(function.child_by_field_name("return_type")), function.start_point[0], has_self)
+
+
+def _struct(item: Node) -> StructDef:
+    body = item.child_by_field_name("body")
+    fields: list[tuple[str, str]] = []
+    if body is not None and body.type == "field_declaration_list":
+        for declaration in body.named_children:
+            if declaration.type == "field_declaration":
+                fields.append((_text(declaration.child_by_field_name("name")), _text(declaration.child_by_field_name("type"))))
+    elif body is not None and body.type == "ordered_field_declaration_list":
+        position = 0
+        for child in body.named_children:
+            if child.type in ("attribute_item", "visibility_modifier", "line_comment", "block_comment"):
+                continue
+            fields.append((str(position), _text(child)))
+            position += 1
+    return StructDef(_text(item.child_by_field_name("name")), _generic_names(item), tuple(fields), item.start_point[0])
+
+
+def _use_pairs(argument: Node | None, prefix: str) -> Iterator[tuple[str, str]]:
+    """(name in scope, full path) for each name a ``use`` tree brings in."""
+    if argument is None:
+        return
+    kind = argument.type
+    if kind in ("identifier", "scoped_identifier", "crate", "self", "super"):
+        path = f"{prefix}::{_text(argument)}" if prefix else _text(argument)
+        yield path.rsplit("::", 1)[-1], path
+    elif kind == "use_as_clause":
+        path = _text(argument.child_by_field_name("path"))
+        alias = _text(argument.child_by_field_name("alias"))
+        yield alias, f"{prefix}::{path}" if prefix else path
+    elif kind == "scoped_use_list":
+        path = _text(argument.child_by_field_name("path"))
+        inner = f"{prefix}::{path}" if prefix and path else (path or prefix)
+        yield from _use_pairs(argument.child_by_field_name("list"), inner)
+    elif kind == "use_list":
+        for child in argument.named_children:
+            yield from _use_pairs(child, prefix)
+
+
+_CONSTANT_NAME = re.compile(rb"\b[A-Z][A-Z0-9_]{2,}\b")
+
+
+def summarise(tree: Tree, data: bytes) -> FileItems:
+    """The items of one parsed file (top level, inline modules and impl blocks)."""
+    structs: list[StructDef] = []
+    enums: list[str] = []
+    aliases: list[tuple[str, tuple[str, ...], str]] = []
+    traits: list[str] = []
+    impls: list[ImplBlock] = []
+    functions: list[Signature] = []
+    statics: list[StaticDef] = []
+    uses: list[tuple[str, str]] = []
+    pending = [tree.root_node]
+    while pending:
+        container = pending.pop()
+        for item in container.named_children:
+            kind = item.type
+            if kind == "struct_item" or kind == "union_item":
+                structs.append(_struct(item))
+            elif kind == "enum_item":
+                enums.append(_text(item.child_by_field_name("name")))
+            elif kind == "type_item":
+                aliases.append((_text(item.child_by_field_name("name")), _generic_names(item), _text(item.child_by_field_name("type"))))
+            elif kind == "trait_item":
+                traits.append(_text(item.child_by_field_name("name")))
+            elif kind == "function_item":
+                functions.append(_signature(item))
+            elif kind == "static_item":
+                mutable = any(child.type == "mutable_specifier" for child in item.children)
+                statics.append(StaticDef(_text(item.child_by_field_name("name")), _text(item.child_by_field_name("type")),
+                                         "static-mut" if mutable else "static", item.start_point[0]))
+            elif kind == "use_declaration":
+                uses.extend(_use_pairs(item.child_by_field_name("argument"), ""))
+            elif kind == "impl_item":
+                impls.append(_impl(item))
+            elif kind == "mod_item":
+                body = item.child_by_field_name("body")
+                if body is not None:
+                    pending.append(body)
+    mentioned = frozenset(name.decode() for name in set(_CONSTANT_NAME.findall(data)))
+    return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
+                     tuple(statics), tuple(uses), mentioned)
+
+
+def _impl(item: Node) -> ImplBlock:
+    self_type = parse_type(_text(item.child_by_field_name("type"))).name
+    trait_node = item.child_by_field_name("trait")
+    trait = parse_type(_text(trait_node)).name if trait_node is not None else None
+    methods = []
+    body = item.child_by_field_name("body")
+    if body is not None:
+        methods = [_signature(child) for child in body.named_children if child.type == "function_item"]
+    return ImplBlock(self_type, trait, tuple(methods))
+
+
+class Crate(NamedTuple):
+    """A Cargo package: its name and folder, and whether it is workspace tooling."""
+
+    name: str
+    root: str
+    is_tooling: bool
+
+
+def _package_name(manifest: Path) -> str | None:
+    try:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    in_package = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_package = stripped == "[package]"
+        elif in_package and stripped.startswith("name") and "=" in stripped:
+            return stripped.split("=", 1)[1].strip().strip("\"'")
+    return None
+
+
+@lru_cache(maxsize=4096)
+def crate_of_folder(folder: str) -> Crate | None:
+    """The Cargo package whose manifest is nearest above ``folder`` (a package, not a
+    virtual workspace manifest)."""
+    current = Path(folder)
+    for directory in (current, *current.parents):
+        manifest = directory / "Cargo.toml"
+        if manifest.is_file():
+            name = _package_name(manifest)
+            if name is not None:
+                return Crate(name, str(directory), _is_tooling_crate(name, directory))
+    return None
+
+
+def _is_tooling_crate(name: str, root: Path) -> bool:
+    words = set(words_of(name))
+    folder_words = {word for part in root.parts[-2:] for word in words_of(part)}
+    return bool(words & TOOLING_WORDS) or "xtask" in folder_words or bool(folder_words & {"benches", "fuzz", "tools", "xtask"})
+
+
+def target_kind(path: PurePath) -> str:
+    """What a file builds into: library, binary, test, bench, example, build-script or
+    tooling (a crate or folder of workspace tooling: xtask, benchmarks, fuzzers, simulators)."""
+    crate = crate_of_folder(str(Path(path).absolute().parent))
+    if crate is None:
+        return "library"
+    try:
+        relative = Path(path).absolute().relative_to(crate.root).parts
+    except ValueError:
+        relative = Path(path).parts
+    if crate.is_tooling:
+        return "tooling"
+    head = relative[0] if relative else ""
+    if head == "tests":
+        return "test"
+    if head == "benches":
+        return "bench"
+    if head == "examples":
+        return "example"
+    if relative == ("build.rs",):
+        return "build-script"
+    if relative[:2] == ("src", "bin") or relative == ("src", "main.rs"):
+        return "binary"
+    return "library"
+
+
+PER_TENANT_TARGETS = frozenset({"library", "binary"})
+
+
+class Collection(NamedTuple):
+    """A map, set or sequence found inside a type; ``via`` names the wrappers and workspace
+    types passed through to reach it (``RegistryCache`` → ``Mutex`` → ``HashMap``)."""
+
+    kind: str  # map | set | sequence
+    name: str
+    key: TypeExpr | None
+    value: TypeExpr | None
+    via: tuple[str, ...]
+    locked: bool
+
+
+class WorkspaceModel:
+    """Items of every summarised file, merged; answers questions about types and crates."""
+
+    def __init__(self, summaries: dict[str, FileItems], sources: dict[str, bytes] | None = None):
+        self.summaries = summaries
+        # The files' bytes, where the builder has them: rules read uses in other files.
+        self.sources = sources or {}
+        self._trees: dict[str, Tree] = {}
+        self._mentions: dict[str, list[str]] | None = None
+        self._declared: dict = {}
+        self.structs: dict[str, list[tuple[str, StructDef]]] = {}
+        self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        self.traits: set[str] = set()
+        self.enums: set[str] = set()
+        self.methods: dict[tuple[str, str], Signature] = {}
+        self.trait_impls: dict[str, set[str]] = {}  # type name -> traits it implements
+        self.functions: dict[str, list[tuple[str, Signature]]] = {}
+        self.statics: dict[str, list[tuple[str, StaticDef]]] = {}
+        self.renames: dict[str, str] = {}  # `use a::B as C`: C -> B
+        for path, items in summaries.items():
+            self._add(path, items)
+
+    def _add(self, path: str, items: FileItems) -> None:
+        for struct in items.structs:
+            self.structs.setdefault(struct.name, []).append((path, struct))
+        for name, generics, aliased in items.aliases:
+            self.aliases.setdefault(name, []).append((path, generics, aliased))
+        self.traits.update(items.traits)
+        self.enums.update(items.enums)
+        for impl in items.impls:
+            if impl.trait is not None:
+                self.trait_impls.setdefault(impl.self_type, set()).add(impl.trait)
+            for method in impl.methods:
+                self.methods.setdefault((impl.self_type, method.name), method)
+        for function in items.functions:
+            self.functions.setdefault(function.name, []).append((path, function))
+        for static in items.statics:
+            self.statics.setdefault(static.name, []).append((path, static))
+        for name, full in items.uses:
+            last = full.rsplit("::", 1)[-1]
+            if name != last and name not in ("self", "*", "_"):
+                self.renames.setdefault(name, last)
+
+    @classmethod
+    def of_file(cls, path: str, tree: Tree, data: bytes) -> "WorkspaceModel":
+        """The model of one file alone (a file outside any crate, a fixture, a new buffer)."""
+        model = cls({path: summarise(tree, data)}, {path: data})
+        model._trees[path] = tree
+        return model
+
+    # -- lookups: every answer the rules get comes through ``_ask``, which logs it --------
+    def start_log(self) -> None:
+        """Record the questions asked from now on, with a checksum of each answer: a cached
+        result stays valid while the model still gives the same answers (``still_answers``)."""
+        self._log = {}
+
+    def stop_log(self) -> tuple[tuple[str, object, int], ...]:
+        log, self._log = self._log, None
+        return tuple((kind, key, checksum) for (kind, key), checksum in (log or {}).items())
+
+    def still_answers(self, log: tuple[tuple[str, object, int], ...]) -> bool:
+        return all(_checksum(self._answer(kind, key)) == checksum for kind, key, checksum in log)
+
+    _log: dict | None = None
+
+    def _ask(self, kind: str, key):
+        answer = self._answer(kind, key)
+        if self._log is not None:
+            self._log[(kind, key)] = _checksum(answer)
+        return answer
+
+    def _answer(self, kind: str, key):
+        if kind == "struct":
+            found = self.structs.get(self.renames.get(key, key))
+            return found[0][1] if found else None
+        if kind == "alias":
+            name = self.renames.get(key, key)
+            found = self.aliases.get(name)
+            return (name, found[0][1], found[0][2]) if found else (name, None, None)
+        if kind == "method":
+            return self.methods.get((self.renames.get(key[0], key[0]), key[1]))
+        if kind == "implements":
+            return tuple(sorted(self.trait_impls.get(self.renames.get(key, key), ())))
+        if kind == "mentions":
+            return tuple(self._mentioning().get(key, ()))
+        if kind == "source":
+            data = self.sources.get(key)
+            return None if data is None else zlib.crc32(data)
+        if kind == "declares":
+            return self._declares(key)
+        raise ValueError(f"unknown workspace question {kind!r}")
+
+    def files_mentioning(self, constant: str) -> tuple[str, ...]:
+        """The files that mention a SCREAMING_CASE name (a static's or const's uses)."""
+        return self._ask("mentions", constant)
+
+    def _mentioning(self) -> dict[str, list[str]]:
+        if self._mentions is None:
+            mentions: dict[str, list[str]] = {}
+            for path, items in self.summaries.items():
+                for name in items.constants_mentioned:
+                    mentions.setdefault(name, []).append(path)
+            for paths in mentions.values():
+                paths.sort()
+            self._mentions = mentions
+        return self._mentions
+
+    def tree(self, path: str) -> Tree | None:
+        """A parse of one workspace file whose bytes the model has (kept for later asks)."""
+        if self._ask("source", path) is None:
+            return None
+        tree = self._trees.get(path)
+        if tree is None:
+            from checks.parsing import parse
+
+            tree = self._trees[path] = parse(self.sources[path])
+        return tree
+
+    def struct(self, name: str) -> StructDef | None:
+        return self._ask("struct", name)
+
+    def field_type(self, type_name: str, field: str) -> str | None:
+        struct = self.struct(type_name)
+        if struct is None:
+            return None
+        return next((text for name, text in struct.fields if name == field), None)
+
+    def method(self, type_name: str, method: str) -> Signature | None:
+        return self._ask("method", (type_name, method))
+
+    def implements(self, type_name: str) -> tuple[str, ...]:
+        return self._ask("implements", type_name)
+
+    def expand(self, expression: TypeExpr) -> TypeExpr:
+        """``expression`` with type aliases replaced by what they name (generics
+        substituted), repeatedly, bounded."""
+        for _ in range(MAX_RESOLUTION_DEPTH):
+            if expression.kind != "path":
+                return expression
+            name, generics, aliased = self._ask("alias", expression.name)
+            if aliased is None:
+                return expression._replace(name=name) if name != expression.name else expression
+            target = parse_type(aliased)
+            if generics:
+                target = substitute(target, dict(zip(generics, expression.args)))
+            if target.name == expression.name and target.args == expression.args:
+                return expression
+            expression = target
+        return expression
+
+    def inner_types(self, type_text: str) -> Iterator[tuple[TypeExpr, tuple[str, ...], bool]]:
+        """Each type held inside ``type_text``, with the path of wrappers and workspace types
+        passed through and whether a lock was among them: through aliases, wrappers,
+        references, tuples and the fields of the workspace's own structs (generics
+        substituted), each workspace type once."""
+        seen: set[str] = set()
+        stack: list[tuple[TypeExpr, tuple[str, ...], bool, int]] = [(parse_type(type_text), (), False, 0)]
+        while stack:
+            expression, via, locked, depth = stack.pop()
+            expression = self.expand(expression)
+            yield expression, via, locked
+            if depth >= MAX_RESOLUTION_DEPTH:
+                continue
+            if expression.kind in ("reference", "tuple", "array", "slice"):
+                stack.extend((arg, via, locked, depth + 1) for arg in reversed(expression.args))
+                continue
+            if expression.kind != "path":
+                continue
+            name = expression.name
+            if name in WRAPPERS:
+                stack.extend((arg, via + (name,), locked or name in LOCKS, depth + 1) for arg in reversed(expression.args))
+                continue
+            if name in MAP_TYPES or name in SET_TYPES or name in SEQUENCE_TYPES:
+                continue
+            struct = self.struct(name)
+            if struct is None or name in seen:
+                continue
+            seen.add(name)
+            bindings = dict(zip(struct.generics, expression.args))
+            for _, field_text in reversed(struct.fields):
+                field = substitute(parse_type(field_text), bindings) if bindings else parse_type(field_text)
+                stack.append((field, via + (name,), locked, depth + 1))
+
+    def collections_in(self, type_text: str) -> list[Collection]:
+        """Every map, set or sequence a value of ``type_text`` holds (``inner_types``)."""
+        found = []
+        for expression, via, locked in self.inner_types(type_text):
+            if expression.kind != "path":
+                continue
+            name = expression.name
+            args = expression.args
+            if name in MAP_TYPES and len(args) >= 2:
+                found.append(Collection("map", name, self.expand(args[0]), args[1], via, locked))
+            elif name in MAP_TYPES and name == "Slab" and args:
+                found.append(Collection("map", name, None, args[0], via, locked))
+            elif name in SET_TYPES and args:
+                found.append(Collection("set", name, self.expand(args[0]), args[0], via, locked))
+            elif name in SEQUENCE_TYPES and args:
+                found.append(Collection("sequence", name, None, args[0], via, locked))
+        return found
+
+    def names_scope(self, expression: TypeExpr, vocabulary: Vocabulary) -> str | None:
+        """The scope identity (tenant or pack) a key type carries: its own name, a tuple
+        member, or a field of a workspace key struct."""
+        for inner, _, _ in self.inner_types(expression.text):
+            name = inner.name
+            if not name:
+                continue
+            found = vocabulary.tenant.match(name) or vocabulary.pack.match(name)
+            if found:
+                return found
+            struct = self.struct(name)
+            if struct is not None:
+                for field_name, _ in struct.fields:
+                    found = vocabulary.tenant.match(field_name) or vocabulary.pack.match(field_name)
+                    if found:
+                        return found
+        return None
+
+    def declares_scope(self, vocabulary: Vocabulary) -> tuple[bool, bool]:
+        """Whether the workspace's own items name a tenant and a pack identity (struct fields,
+        parameters, type names): words a codebase never uses describe no scope of its own."""
+        return self._ask("declares", (vocabulary.tenant.entries, vocabulary.pack.entries))
+
+    def _declares(self, entries: tuple[tuple[str, ...], tuple[str, ...]]) -> tuple[bool, bool]:
+        answer = self._declared.get(entries)
+        if answer is None:
+            answer = self._declared[entries] = self._scan_declared(WordSet(entries[0]), WordSet(entries[1]))
+        return answer
+
+    def _scan_declared(self, tenant_words: WordSet, pack_words: WordSet) -> tuple[bool, bool]:
+        tenant = pack = False
+        for candidates in self._declared_names():
+            for name in candidates:
+                tenant = tenant or tenant_words.match(name) is not None
+                pack = pack or pack_words.match(name) is not None
+                if tenant and pack:
+                    return True, True
+        return tenant, pack
+
+    def _declared_names(self) -> Iterator[Iterable[str]]:
+        for name, definitions in self.structs.items():
+            yield (name,)
+            for _, struct in definitions:
+                yield (field for field, _ in struct.fields)
+        for definitions in self.functions.values():
+            for _, function in definitions:
+                yield (parameter for parameter, _ in function.params)
+        for (_, _), method in self.methods.items():
+            yield (parameter for parameter, _ in method.params)
+
+
+def _checksum(answer) -> int:
+    return zlib.crc32(repr(answer).encode())
+
+
+def substitute(expression: TypeExpr, bindings: dict[str, TypeExpr]) -> TypeExpr:
+    """``expression`` with generic parameters replaced by their arguments."""
+    if expression.kind == "path" and not expression.args and expression.name in bindings and "::" not in expression.path:
+        return bindings[expression.name]
+    if not expression.args:
+        return expression
+    return expression._replace(args=tuple(substitute(arg, bindings) for arg in expression.args))
+
+
+def rust_files_of_crates(paths: Iterable[Path]) -> list[Path]:
+    """The ``.rs`` files of the crates the given files belong to (what a model of their
+    workspace is built from when only some of its files are linted)."""
+    roots = {crate.root for path in paths if (crate := crate_of_folder(str(Path(path).absolute().parent))) is not None}
+    found: list[Path] = []
+    for root in sorted(roots):
+        for directory, dirnames, filenames in os.walk(root):
+            dirnames[:] = [d for d in dirnames if d not in ("target", ".git", "node_modules") and not d.startswith(".")]
+            found.extend(Path(directory) / name for name in filenames if name.endswith(".rs"))
+    return found
