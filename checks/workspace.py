@@ -547,11 +547,19 @@ class WorkspaceModel:
             return None if data is None else zlib.crc32(data)
         if kind == "declares":
             return self._declares(key)
+        if kind == "callers":
+            needle = key.encode()
+            return tuple(sorted(path for path, data in self.sources.items() if needle in data and _calls_by_name(data, needle)))
         raise ValueError(f"unknown workspace question {kind!r}")
 
     def files_mentioning(self, constant: str) -> tuple[str, ...]:
         """The files that mention a SCREAMING_CASE name (a static's or const's uses)."""
         return self._ask("mentions", constant)
+
+    def files_calling(self, function: str) -> tuple[str, ...]:
+        """The files whose text calls a function or method of this name (``name(`` or
+        ``name::<``): where its callers may be, confirmed on their trees by the asker."""
+        return self._ask("callers", function)
 
     def _mentioning(self) -> dict[str, list[str]]:
         if self._mentions is None:
@@ -707,6 +715,10 @@ class WorkspaceModel:
                 yield (parameter for parameter, _ in function.params)
         for (_, _), method in self.methods.items():
             yield (parameter for parameter, _ in method.params)
+
+
+def _calls_by_name(data: bytes, name: bytes) -> bool:
+    return re.search(rb"\b" + re.escape(name) + rb"\s*(?:\(|::<)", data) is not None
 
 
 def _checksum(answer) -> int:

@@ -12,6 +12,8 @@ from checks import statics
 from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
+from checks.static_uses import Evidence, StaticUses
+from checks.workspace import parse_type
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -177,10 +179,7 @@ def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> Sh
         return None  # keyed or partitioned by tenant: the map itself separates tenants
     if collection is not None and (mutable or collection in _CONCURRENT_COLLECTIONS):
         guard = f" behind a `{_LOCKS[lock]}`" if lock is not None else ""
-        return SharedHolding(
-            f"{_COLLECTIONS[collection]}{guard}",
-            "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants",
-        )
+        return SharedHolding(f"{_COLLECTIONS[collection]}{guard}", _COLLECTION_CONSEQUENCE)
     if tenant_type is not None and not is_per_thread:  # per-thread tenant slots are ISO301's ambient context
         return SharedHolding(f"`{tenant_type}`", "the tenant that writes it last decides what every other tenant reads")
     if is_per_thread:
@@ -267,6 +266,14 @@ def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
     return calls
 
 
+def _evidence_location(ctx, slot: StaticSlot, evidence: Evidence):
+    """A use that mixes tenants, as a related location; one in another file is shown at the
+    static, with that file and line in the message (related locations are in the finding's file)."""
+    if evidence.ctx is ctx:
+        return ctx.related(evidence.node, evidence.message)
+    return ctx.related(slot.name_node, f"{evidence.ctx.path_key}:{evidence.node.start_point[0] + 1}: {evidence.message}")
+
+
 _STORAGE_KINDS = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}
 
 
@@ -276,22 +283,61 @@ def _scope_phrase(slot: StaticSlot) -> str:
     return "all tenants in the process"
 
 
+def _held_through_workspace_types(ctx, slot: StaticSlot) -> tuple[SharedHolding | None, bool]:
+    """What the workspace model finds inside the static's type (through aliases and the
+    workspace's own wrapper structs), and whether it holds a keyed collection."""
+    if not slot.type_text:
+        return None, False
+    workspace = ctx.workspace
+    collections = [c for c in workspace.collections_in(slot.type_text) if c.locked or c.name in ("DashMap", "DashSet", "Cache")]
+    if not collections:
+        return None, False
+    if not any(workspace.struct(name) is not None for c in collections for name in c.via) and slot.type_text == workspace.expand(parse_type(slot.type_text)).text:
+        return None, any(c.kind in ("map", "set") for c in collections)  # nothing hidden: the type text says it all
+    collections = [c for c in collections if not (c.key is not None and workspace.names_scope(c.key, ctx.vocabulary))
+                   and not set(_type_heads(c.value.text if c.value is not None else "")) & _INSTRUMENT_NOUNS]
+    if not collections:
+        return None, False
+    found = collections[0]
+    keyed = any(c.kind in ("map", "set") for c in collections)
+    hidden = [name for name in found.via if name not in ("Lazy", "LazyLock", "OnceLock", "OnceCell", "Arc", "Box")]
+    inside = f" inside `{'` → `'.join(hidden)}`" if hidden else ""
+    return SharedHolding(f"`{found.name}`{inside}", _COLLECTION_CONSEQUENCE), keyed
+
+
+_COLLECTION_CONSEQUENCE = "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants"
+
+
 def check(ctx):
-    slots = declared_slots(ctx)
-    candidates = [(slot, holding) for slot in slots if (holding := _holding(ctx, slot)) is not None]
+    if not ctx.serves_tenants:
+        return  # tests, benchmarks, examples, build scripts and workspace tooling serve no tenant
+    candidates = []
+    for slot in declared_slots(ctx):
+        holding = _holding(ctx, slot)
+        modelled, keyed = _held_through_workspace_types(ctx, slot)
+        if holding is None and modelled is not None and slot.storage != "task-local":
+            holding = modelled
+        if holding is not None:
+            candidates.append((slot, holding, keyed))
     if not candidates:
         return
-    uses = slot_uses(ctx, [slot for slot, _ in candidates])
-    accessor_calls = _accessor_calls(ctx, [slot for slot, _ in candidates])
+    uses = slot_uses(ctx, [slot for slot, _, _ in candidates])
+    accessor_calls = _accessor_calls(ctx, [slot for slot, _, _ in candidates])
     per_tenant_parameter: dict[int, Node | None] = {}
     related_by_name: dict[str, list] = {}
-    for slot, holding in candidates:
+    reader = StaticUses(ctx)
+    for slot, holding, keyed in candidates:
+        reaching = uses.get(slot.name, [])
+        calls = accessor_calls.get(slot.name)
+        if calls:  # uses come in source order already
+            reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
+        shown = reader.report(slot, keyed, reaching)
+        if shown.uses and not shown.evidence:
+            continue  # its uses were read, and none mixes tenants
         related = related_by_name.get(slot.name)
-        if related is None:
-            reaching = uses.get(slot.name, [])
-            calls = accessor_calls.get(slot.name)
-            if calls:  # uses come in source order already
-                reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
+        if related is None and shown.evidence:
+            related = related_by_name[slot.name] = [_evidence_location(ctx, slot, evidence) for evidence in shown.evidence[:MAX_RELATED_SITES]]
+        elif related is None:
             related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching, per_tenant_parameter))
         kind = _STORAGE_KINDS.get(slot.storage, "static")
         message = (

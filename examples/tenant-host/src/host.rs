@@ -58,7 +58,7 @@ impl Host {
     /// Per-request path: everything tenant-specific is derived from `request.tenant`.
     pub fn handle(&mut self, request: &Request) -> String {
         let Some(flow) = self.registry.lookup(&request.pack_id, &request.flow_id) else {
-            count_status(404);
+            count_status(&request.tenant, 404);
             return "404".to_string();
         };
         let owner_matches = self
@@ -66,7 +66,7 @@ impl Host {
             .get(&flow.pack_id)
             .map(|pack| pack.owner == request.tenant);
         if owner_matches != Some(true) {
-            count_status(403);
+            count_status(&request.tenant, 403);
             return "403".to_string();
         }
         let api_key = payment_api_key_for(self.secrets.as_ref(), &request.tenant, "stripe_api_key");
@@ -80,7 +80,7 @@ impl Host {
             .save(key, flow.entry_component.clone().into_bytes());
         let client = self.clients.for_tenant(&request.tenant.tenant_id);
         let fetched = client.get(&format!("https://api.example.com/{}", flow.flow_id));
-        count_status(200);
+        count_status(&request.tenant, 200);
         format!(
             "{} ({}, key {}) {}",
             record_event(&request.tenant, &flow.flow_id, "completed"),

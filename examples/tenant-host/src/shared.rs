@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, OnceLock};
 
+use crate::tenancy::TenantCtx;
+
 /// Stands in for an HTTP client with a connection pool and mutable default headers.
 pub struct HttpClient {
     default_headers: Mutex<Vec<(String, String)>>,
@@ -70,11 +72,16 @@ pub fn is_reserved(flow_id: &str) -> bool {
     RESERVED_FLOW_IDS.contains(&flow_id)
 }
 
-/// Host-level request counters, audited: they carry no tenant data.
+/// Host-level request counters, audited: they carry no tenant data. The tenant is in reach
+/// where they are counted, and deliberately left out of the key.
 // isolint: allow(ISO401) reason: process-wide counters only, never keyed or labelled by tenant
 static REQUEST_COUNTS: OnceLock<Mutex<HashMap<u16, u64>>> = OnceLock::new();
 
-pub fn count_status(status: u16) {
+pub fn count_status(tenant: &TenantCtx, status: u16) {
+    debug_assert!(
+        !tenant.tenant_id.is_empty(),
+        "requests are counted once their tenant is known"
+    );
     let counts = REQUEST_COUNTS.get_or_init(|| Mutex::new(HashMap::new()));
     *counts.lock().unwrap().entry(status).or_insert(0) += 1;
 }

@@ -1,0 +1,289 @@
+"""Who writes a process-wide static, and with which key: uses read across the workspace.
+
+A static is one per process, but whether it mixes tenants depends on its uses: a cache
+filled by a function that has the tenant in reach and leaves it out of the key mixes them; a
+cache keyed by what the tenant's own id already includes, or filled only by host
+bookkeeping, does not. This module finds a static's uses in every workspace file that
+mentions it (``checks.workspace``), follows accessor functions (``fn cache() -> &'static
+…``) and ``let`` guards to the keyed call, and follows a key that is a parameter one call
+level up to the callers that chose it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
+from checks.keyed_collections import RECEIVER_PASSTHROUGH
+from checks.keyflow import KeyTracer
+from checks.statics import StaticSlot
+from checks.vocabulary import words_of
+
+KEYING_METHODS = frozenset({
+    "insert", "entry", "get", "get_mut", "remove", "contains_key", "contains", "put", "get_or_insert",
+    "get_or_insert_with", "get_with", "try_get_with", "optionally_get_with", "try_insert", "get_with_by_ref",
+    "insert_with", "peek", "pop", "get_value_or_guard", "get_or_try_insert_with",
+})
+_STEP_TYPES = frozenset({"field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
+                         "parenthesized_expression", "unary_expression"})
+MAX_CALLER_FILES = 12
+
+
+class Evidence(NamedTuple):
+    """A use of a static that mixes tenants: where, and what the message says of it."""
+
+    node: Node
+    ctx: AnalysisContext
+    message: str
+
+
+class UseReport(NamedTuple):
+    """What a static's uses show: ``uses`` counts those read (in functions of code that can
+    serve tenants); ``evidence`` the ones that mix tenants."""
+
+    uses: int
+    evidence: list[Evidence]
+
+
+def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
+    """The tenant (or pack) identity a function can see: a parameter named or typed by the
+    scope vocabulary, or a field of its ``self`` type (from the workspace model)."""
+    if function is None:
+        return None
+    vocabulary = ctx.vocabulary
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type != "parameter":
+            continue
+        pattern = parameter.child_by_field_name("pattern")
+        type_node = parameter.child_by_field_name("type")
+        for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
+            if vocabulary.tenant.match(text) or vocabulary.pack.match(text):
+                return node_text(pattern) if pattern is not None else text
+    if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
+        impl = ctx.enclosing_impl(function)
+        type_node = impl.child_by_field_name("type") if impl is not None else None
+        if type_node is not None:
+            from checks.workspace import parse_type
+
+            struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
+            for field, _ in struct.fields if struct is not None else ():
+                if vocabulary.tenant.match(field) or vocabulary.pack.match(field):
+                    return f"self.{field}"
+    return None
+
+
+def _keyed_call(use: Node) -> tuple[Node, Node] | None:
+    """``(call, key)`` when ``use`` is the receiver of a keyed method, through guards and
+    conversions (``CACHE.write().await.insert(k, v)``)."""
+    node = use
+    while True:
+        parent = node.parent
+        if parent is None or parent.type not in _STEP_TYPES:
+            return None
+        if parent.type == "field_expression":
+            field = parent.child_by_field_name("field")
+            name = node_text(field) if field is not None else ""
+            call = parent.parent
+            if call is None or call.type != "call_expression":
+                return None
+            if name in KEYING_METHODS:
+                arguments = call_arguments(call)
+                return (call, arguments[0]) if arguments else None
+            if name not in RECEIVER_PASSTHROUGH:
+                return None
+            node = call
+            continue
+        if parent.type == "call_expression":
+            return None
+        node = parent
+
+
+THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut"})
+
+
+def _bound_guard(use: Node) -> Node | None:
+    """The identifier a ``let`` binds the static (or a guard of it) to, or the parameter of
+    the closure a thread-local's ``with`` hands it to."""
+    access = use.parent
+    if access is not None and access.type == "field_expression" and node_text(access.child_by_field_name("field")) in THREAD_LOCAL_ACCESSORS:
+        call = access.parent
+        closure = call_arguments(call)[0] if call is not None and call.type == "call_expression" and call_arguments(call) else None
+        if closure is not None and closure.type == "closure_expression":
+            parameters = closure.child_by_field_name("parameters")
+            first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
+            while first is not None and first.type in ("parameter", "mut_pattern", "reference_pattern"):
+                first = first.child_by_field_name("pattern") if first.type == "parameter" else (first.named_children[-1] if first.named_children else None)
+            return first if first is not None and first.type == "identifier" else None
+    node = use
+    while node.parent is not None and node.parent.type in _STEP_TYPES:
+        node = node.parent
+    let = node.parent
+    if let is None or let.type != "let_declaration":
+        return None
+    pattern = let.child_by_field_name("pattern")
+    while pattern is not None and pattern.type == "mut_pattern":
+        pattern = pattern.named_children[-1] if pattern.named_children else None
+    return pattern if pattern is not None and pattern.type == "identifier" else None
+
+
+def _is_accessor(function: Node) -> bool:
+    """A function that hands out the static itself (``fn jobs() -> &'static Mutex<..>``)."""
+    returns = function.child_by_field_name("return_type")
+    return returns is not None and "'static" in node_text(returns)
+
+
+def _function_name(function: Node) -> str:
+    name = function.child_by_field_name("name")
+    return node_text(name) if name is not None else ""
+
+
+def _is_public(function: Node) -> bool:
+    return any(child.type == "visibility_modifier" for child in function.children)
+
+
+class StaticUses:
+    """Reads the uses of one file's statics across the workspace."""
+
+    def __init__(self, ctx: AnalysisContext):
+        self.ctx = ctx
+        self._tracers: dict[str, KeyTracer] = {}
+
+    def _tracer(self, ctx: AnalysisContext) -> KeyTracer:
+        tracer = self._tracers.get(ctx.path_key)
+        if tracer is None:
+            tracer = self._tracers[ctx.path_key] = KeyTracer(ctx)
+        return tracer
+
+    def report(self, slot: StaticSlot, keyed: bool, own_uses: list[Node]) -> UseReport:
+        """``own_uses``: the static's uses in its own file; other files are read when the
+        static is public."""
+        sites: list[tuple[AnalysisContext, Node]] = [(self.ctx, use) for use in own_uses]
+        if _declared_public(slot):
+            for path in self.ctx.workspace.files_mentioning(slot.name):
+                if path == self.ctx.path_key:
+                    continue
+                other = self.ctx.context_for(path)
+                if other is not None:
+                    sites.extend((other, node) for node in nodes_spelled(other, slot.name) if node.type == "identifier")
+        uses = 0
+        evidence: list[Evidence] = []
+        pending = list(sites)
+        followed: set[str] = set()
+        while pending:
+            ctx, use = pending.pop(0)
+            if not ctx.serves_tenants or ctx.is_test_code(use):
+                continue
+            function = ctx.enclosing_function(use)
+            if function is None:
+                continue
+            if _is_accessor(function) and _function_name(function) not in followed:
+                name = _function_name(function)
+                followed.add(name)
+                callers = self._calls_of(name)
+                if not callers and _is_public(function):
+                    uses += 1
+                    evidence.append(Evidence(function.child_by_field_name("name"), ctx,
+                                             f"handed out by public `fn {name}`, which no code of the workspace calls: its callers cannot be judged"))
+                pending.extend(callers)
+                continue
+            uses += 1
+            found = self._judge(ctx, use, function, keyed)
+            if found is not None:
+                evidence.append(found)
+        return UseReport(uses, evidence)
+
+    def _calls_of(self, name: str) -> list[tuple[AnalysisContext, Node]]:
+        found = []
+        for path in self.ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
+            other = self.ctx.context_for(path)
+            if other is not None:
+                found.extend((other, call) for call in calls_named(other, frozenset({name})))
+        return found
+
+    def _judge(self, ctx: AnalysisContext, use: Node, function: Node, keyed: bool) -> Evidence | None:
+        reach = tenant_in_reach(ctx, function)
+        if keyed:
+            for call, key in self._keyed_sites(ctx, use, function):
+                found = self._judge_key(ctx, call, key, function, reach)
+                if found is not None:
+                    return found
+            return None
+        if reach is None:
+            return self._unjudged_public(ctx, function)
+        statement = use
+        while statement.parent is not None and statement.parent.type not in ("block", "function_item"):
+            statement = statement.parent
+        if set(words_of(reach)) & set(words_of(node_text(statement))) - {"self"}:
+            return Evidence(use, ctx, f"`fn {_function_name(function)}` uses it with `{reach}`'s data")
+        return None
+
+    def _unjudged_public(self, ctx: AnalysisContext, function: Node) -> Evidence | None:
+        """A public function that no code of the workspace calls: whoever calls it, on
+        whichever tenant's behalf, is out of sight, so the use is reported."""
+        name = _function_name(function)
+        if not _is_public(function) or self._calls_of(name):
+            return None
+        return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
+
+    def _keyed_sites(self, ctx: AnalysisContext, use: Node, function: Node):
+        direct = _keyed_call(use)
+        if direct is not None:
+            yield direct
+            return
+        guard = _bound_guard(use)
+        if guard is None:
+            return
+        name = node_text(guard)
+        for later in nodes_spelled(ctx, name, guard.end_byte, function.end_byte):
+            if later.type == "identifier":
+                site = _keyed_call(later)
+                if site is not None:
+                    yield site
+
+    def _judge_key(self, ctx: AnalysisContext, call: Node, key: Node, function: Node, reach: str | None) -> Evidence | None:
+        vocabulary = ctx.vocabulary
+        composition = self._tracer(ctx).trace(key)
+        per_pack = composition.per_pack_ids(vocabulary)
+        if per_pack and composition.pack_evidence(vocabulary) is None and ctx.workspace.declares_scope(vocabulary)[1]:
+            return Evidence(key, ctx, f"keyed by `{per_pack[0].text}` without its pack: the id is unique only within one pack")
+        if composition.scope_evidence(vocabulary) is not None:
+            return None
+        if reach is not None:
+            return Evidence(key, ctx, f"keyed by `{node_text(key)}` in `fn {_function_name(function)}`, which has `{reach}` in reach and leaves it out")
+        parameters = {part.text for part in composition.parameters()}
+        if parameters and composition.parts and all(part.kind in ("parameter", "literal") for part in composition.parts):
+            return self._judge_callers(ctx, function, parameters)
+        return None
+
+    def _judge_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
+        """The key is the caller's choice: judged where the callers are."""
+        name = _function_name(function)
+        callers = self._calls_of(name)
+        if not callers:
+            if _is_public(function):
+                return Evidence(function.child_by_field_name("name"), ctx,
+                                f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
+            return None
+        for caller_ctx, call in callers:
+            if not caller_ctx.serves_tenants or caller_ctx.is_test_code(call):
+                continue
+            caller = caller_ctx.enclosing_function(call)
+            reach = tenant_in_reach(caller_ctx, caller)
+            if reach is None:
+                continue
+            arguments = call_arguments(call)
+            traced = [self._tracer(caller_ctx).trace(argument) for argument in arguments]
+            if not any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
+                return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
+        return None
+
+
+def _declared_public(slot: StaticSlot) -> bool:
+    declaration = slot.declaration
+    if declaration.type == "static_item":
+        return any(child.type == "visibility_modifier" for child in declaration.children)
+    text = declaration.text or b""
+    return b"pub" in text[: slot.name_node.start_byte - declaration.start_byte]
