@@ -11,6 +11,7 @@ level up to the callers that chose it.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -21,11 +22,17 @@ from checks.keyflow import KeyTracer
 from checks.statics import StaticSlot
 from checks.vocabulary import words_of
 
+# Calls that store an entry under a key: where a key decides whose data an entry is (a
+# lookup or removal stores nothing).
 KEYING_METHODS = frozenset({
-    "insert", "entry", "get", "get_mut", "remove", "contains_key", "contains", "put", "get_or_insert",
-    "get_or_insert_with", "get_with", "try_get_with", "optionally_get_with", "try_insert", "get_with_by_ref",
-    "insert_with", "peek", "pop", "get_value_or_guard", "get_or_try_insert_with",
+    "insert", "entry", "put", "get_or_insert", "get_or_insert_with", "get_with", "try_get_with",
+    "optionally_get_with", "try_insert", "get_with_by_ref", "insert_with", "get_value_or_guard",
+    "get_or_try_insert_with", "push", "push_back", "push_front",
 })
+# Calls that read an entry by key: a per-pack id without its pack reads another pack's entry.
+LOOKUP_METHODS = frozenset({"get", "get_mut", "contains_key", "contains", "remove", "peek", "get_key_value"})
+# The process environment, not a tenant's: `env` in a name seldom means a tenant's environment.
+_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _STEP_TYPES = frozenset({"field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
                          "parenthesized_expression", "unary_expression"})
 MAX_CALLER_FILES = 12
@@ -60,7 +67,8 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         pattern = parameter.child_by_field_name("pattern")
         type_node = parameter.child_by_field_name("type")
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
-            if vocabulary.tenant.match(text) or vocabulary.pack.match(text):
+            found = vocabulary.tenant.match(text) or vocabulary.pack.match(text)
+            if found and found not in _PROCESS_ENVIRONMENT_WORDS:
                 return node_text(pattern) if pattern is not None else text
     if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
         impl = ctx.enclosing_impl(function)
@@ -70,7 +78,8 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
 
             struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
             for field, _ in struct.fields if struct is not None else ():
-                if vocabulary.tenant.match(field) or vocabulary.pack.match(field):
+                found = vocabulary.tenant.match(field) or vocabulary.pack.match(field)
+                if found and found not in _PROCESS_ENVIRONMENT_WORDS:
                     return f"self.{field}"
     return None
 
@@ -89,7 +98,7 @@ def _keyed_call(use: Node) -> tuple[Node, Node] | None:
             call = parent.parent
             if call is None or call.type != "call_expression":
                 return None
-            if name in KEYING_METHODS:
+            if name in KEYING_METHODS or name in LOOKUP_METHODS:
                 arguments = call_arguments(call)
                 return (call, arguments[0]) if arguments else None
             if name not in RECEIVER_PASSTHROUGH:
@@ -140,6 +149,21 @@ def _function_name(function: Node) -> str:
     return node_text(name) if name is not None else ""
 
 
+def _module_name(path: str) -> str:
+    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``."""
+    pure = PurePath(path)
+    return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
+
+
+def _last_module(callee: Node) -> str:
+    path = callee.child_by_field_name("path")
+    if path is None:
+        return ""
+    if path.type == "scoped_identifier":
+        path = path.child_by_field_name("name")
+    return node_text(path) if path is not None else ""
+
+
 def _is_public(function: Node) -> bool:
     return any(child.type == "visibility_modifier" for child in function.children)
 
@@ -157,9 +181,11 @@ class StaticUses:
             tracer = self._tracers[ctx.path_key] = KeyTracer(ctx)
         return tracer
 
-    def report(self, slot: StaticSlot, keyed: bool, own_uses: list[Node]) -> UseReport:
+    def report(self, slot: StaticSlot, keyed: bool, own_uses: list[Node], holds_known_state: bool = True) -> UseReport:
         """``own_uses``: the static's uses in its own file; other files are read when the
-        static is public."""
+        static is public. ``holds_known_state``: whether the model sees mutable state inside
+        a value that is not a keyed collection (an outside client's insides are unknown: its
+        uses prove nothing)."""
         sites: list[tuple[AnalysisContext, Node]] = [(self.ctx, use) for use in own_uses]
         if _declared_public(slot):
             for path in self.ctx.workspace.files_mentioning(slot.name):
@@ -182,25 +208,43 @@ class StaticUses:
             if _is_accessor(function) and _function_name(function) not in followed:
                 name = _function_name(function)
                 followed.add(name)
-                callers = self._calls_of(name)
-                if not callers and _is_public(function):
+                callers = self._calls_of(function, ctx)
+                if not callers and _is_public(function) and (keyed or holds_known_state):
                     uses += 1
                     evidence.append(Evidence(function.child_by_field_name("name"), ctx,
                                              f"handed out by public `fn {name}`, which no code of the workspace calls: its callers cannot be judged"))
                 pending.extend(callers)
                 continue
             uses += 1
+            if not keyed and not holds_known_state:
+                continue
             found = self._judge(ctx, use, function, keyed)
             if found is not None:
                 evidence.append(found)
         return UseReport(uses, evidence)
 
-    def _calls_of(self, name: str) -> list[tuple[AnalysisContext, Node]]:
+    def _calls_of(self, function: Node, ctx: AnalysisContext | None = None) -> list[tuple[AnalysisContext, Node]]:
+        """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
+        name, a free function by a bare call in its own file or a path through its module."""
+        ctx = ctx or self.ctx
+        name = _function_name(function)
+        is_method = ctx.enclosing_impl(function) is not None
+        module = _module_name(ctx.path_key)
         found = []
-        for path in self.ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
-            other = self.ctx.context_for(path)
-            if other is not None:
-                found.extend((other, call) for call in calls_named(other, frozenset({name})))
+        for path in ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
+            other = ctx.context_for(path)
+            if other is None:
+                continue
+            for call in calls_named(other, frozenset({name})):
+                callee = call.child_by_field_name("function")
+                if callee is not None and callee.type == "generic_function":
+                    callee = callee.child_by_field_name("function")
+                if callee is None:
+                    continue
+                if is_method and callee.type == "field_expression" or not is_method and (
+                        callee.type == "identifier" and other is ctx
+                        or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
+                    found.append((other, call))
         return found
 
     def _judge(self, ctx: AnalysisContext, use: Node, function: Node, keyed: bool) -> Evidence | None:
@@ -224,7 +268,7 @@ class StaticUses:
         """A public function that no code of the workspace calls: whoever calls it, on
         whichever tenant's behalf, is out of sight, so the use is reported."""
         name = _function_name(function)
-        if not _is_public(function) or self._calls_of(name):
+        if not _is_public(function) or self._calls_of(function, ctx):
             return None
         return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
 
@@ -249,8 +293,10 @@ class StaticUses:
         per_pack = composition.per_pack_ids(vocabulary)
         if per_pack and composition.pack_evidence(vocabulary) is None and ctx.workspace.declares_scope(vocabulary)[1]:
             return Evidence(key, ctx, f"keyed by `{per_pack[0].text}` without its pack: the id is unique only within one pack")
-        if composition.scope_evidence(vocabulary) is not None:
+        if composition.scope_evidence(vocabulary) is not None or _fixed_by_host(composition):
             return None
+        if _method_of(call) in LOOKUP_METHODS:
+            return None  # what an unscoped lookup finds was stored by the writes, judged there
         if reach is not None:
             return Evidence(key, ctx, f"keyed by `{node_text(key)}` in `fn {_function_name(function)}`, which has `{reach}` in reach and leaves it out")
         parameters = {part.text for part in composition.parameters()}
@@ -261,7 +307,7 @@ class StaticUses:
     def _judge_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
         """The key is the caller's choice: judged where the callers are."""
         name = _function_name(function)
-        callers = self._calls_of(name)
+        callers = self._calls_of(function, ctx)
         if not callers:
             if _is_public(function):
                 return Evidence(function.child_by_field_name("name"), ctx,
@@ -279,6 +325,17 @@ class StaticUses:
             if not any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
                 return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
         return None
+
+
+def _method_of(call: Node) -> str:
+    function = call.child_by_field_name("function")
+    field = function.child_by_field_name("field") if function is not None and function.type == "field_expression" else None
+    return node_text(field) if field is not None else ""
+
+
+def _fixed_by_host(composition) -> bool:
+    """A key made of literals and constants only: the host chose it, not a tenant."""
+    return all(part.kind == "literal" or (part.kind == "identifier" and part.text.isupper()) for part in composition.parts)
 
 
 def _declared_public(slot: StaticSlot) -> bool:

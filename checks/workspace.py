@@ -556,6 +556,12 @@ class WorkspaceModel:
         """The files that mention a SCREAMING_CASE name (a static's or const's uses)."""
         return self._ask("mentions", constant)
 
+    @property
+    def spans_files(self) -> bool:
+        """Whether the model knows more than one file: facts about a whole workspace (which
+        scopes it declares) are only drawn from one that does."""
+        return len(self.summaries) > 1
+
     def files_calling(self, function: str) -> tuple[str, ...]:
         """The files whose text calls a function or method of this name (``name(`` or
         ``name::<``): where its callers may be, confirmed on their trees by the asker."""

@@ -388,6 +388,10 @@ def _collision(entity: str) -> str:
 
 
 def check(ctx):
+    if not ctx.serves_tenants:
+        return  # tests, benchmarks, examples and tooling serve no tenant
+    if ctx.workspace.spans_files and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
+        return  # a per-pack id is unique only within a pack: a workspace without packs has none
     collections = FileCollections.of(ctx)
     tracer = KeyTracer(ctx)
     triage = _Triage(ctx, collections)

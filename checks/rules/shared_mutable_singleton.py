@@ -312,9 +312,11 @@ def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples, build scripts and workspace tooling serve no tenant
     candidates = []
+    modelled_state: dict[str, bool] = {}
     for slot in declared_slots(ctx):
         holding = _holding(ctx, slot)
         modelled, keyed = _held_through_workspace_types(ctx, slot)
+        modelled_state[slot.name] = modelled is not None or _tenant_typed(ctx.vocabulary, slot.type_text) is not None
         if holding is None and modelled is not None and slot.storage != "task-local":
             holding = modelled
         if holding is not None:
@@ -331,7 +333,8 @@ def check(ctx):
         calls = accessor_calls.get(slot.name)
         if calls:  # uses come in source order already
             reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
-        shown = reader.report(slot, keyed, reaching)
+        holds_known_state = not ctx.workspace.spans_files or modelled_state[slot.name]
+        shown = reader.report(slot, keyed, reaching, holds_known_state)
         if shown.uses and not shown.evidence:
             continue  # its uses were read, and none mixes tenants
         related = related_by_name.get(slot.name)
