@@ -49,6 +49,7 @@ LOCKS = frozenset({"RwLock", "Mutex", "RefCell", "Cell", "ArcSwap", "ArcSwapOpti
 TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks", "fuzz", "tools", "tool", "simulator",
                            "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
 MAX_RESOLUTION_DEPTH = 12
+MINTED_ID_TYPES = frozenset({"Uuid", "Ulid"})
 
 
 class TypeExpr(NamedTuple):
@@ -342,7 +343,12 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
             elif kind == "type_item":
                 aliases.append((_text(item.child_by_field_name("name")), _generic_names(item), _text(item.child_by_field_name("type"))))
             elif kind == "trait_item":
-                traits.append(_text(item.child_by_field_name("name")))
+                name = _text(item.child_by_field_name("name"))
+                traits.append(name)
+                body = item.child_by_field_name("body")
+                declared = [_signature(child) for child in body.named_children
+                            if child.type in ("function_item", "function_signature_item")] if body is not None else []
+                impls.append(ImplBlock(name, None, tuple(declared)))
             elif kind == "function_item":
                 functions.append(_signature(item))
             elif kind == "static_item":
@@ -547,6 +553,13 @@ class WorkspaceModel:
             return None if data is None else zlib.crc32(data)
         if kind == "declares":
             return self._declares(key)
+        if kind == "signatures":
+            found = [signature for _, signature in self.functions.get(key, ())]
+            found.extend(signature for (_, name), signature in self.methods.items() if name == key)
+            return tuple(found)
+        if kind == "field-types":
+            return tuple(sorted({text for definitions in self.structs.values() for _, struct in definitions
+                                 for field, text in struct.fields if field == key}))
         if kind == "callers":
             needle = key.encode()
             return tuple(sorted(path for path, data in self.sources.items() if needle in data and _calls_by_name(data, needle)))
@@ -597,6 +610,24 @@ class WorkspaceModel:
         if struct is None:
             return None
         return next((text for name, text in struct.fields if name == field), None)
+
+    def signatures_named(self, name: str) -> tuple[Signature, ...]:
+        """Every workspace function and method of this name (a call by name may be any)."""
+        return self._ask("signatures", name)
+
+    def field_types_named(self, field: str) -> tuple[str, ...]:
+        """The declared types of every workspace struct field of this name."""
+        return self._ask("field-types", field)
+
+    def names_trait(self, type_text: str) -> bool:
+        """Whether a type is (or holds) one of the workspace's own traits: a service object
+        (``&dyn SecretStore``, ``Arc<dyn Backend>``), not a plain value."""
+        return any(inner.name in self.traits for inner, _, _ in self.inner_types(type_text))
+
+    def is_minted_id(self, type_text: str) -> bool:
+        """A type whose values the host mints unique (a UUID or ULID, or a newtype or alias
+        of one): safe as a key anywhere, since no tenant can choose or repeat another's."""
+        return any(inner.name in MINTED_ID_TYPES for inner, _, _ in self.inner_types(type_text))
 
     def method(self, type_name: str, method: str) -> Signature | None:
         return self._ask("method", (type_name, method))

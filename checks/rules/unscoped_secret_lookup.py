@@ -587,6 +587,8 @@ class SecretLookupCheck:
         composition = self.tracer.trace(lookup.key, scope)
         if self._is_scoped(composition) or self._other_argument_is_scoped(lookup, scope):
             return None
+        if self._is_host_minted(composition) or self._callee_declares_no_name(lookup):
+            return None  # an id the host minted (a UUID stored with its owner) names one owner's secret
         if lookup.kind != "env" and self._receiver_is_scoped(lookup, scope):
             return None
         function = scope.function
@@ -607,6 +609,35 @@ class SecretLookupCheck:
         if lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
             return None
         return self._finding(lookup, composition, function, tenant_context, fixed_name)
+
+    def _callee_declares_no_name(self, lookup: SecretLookup) -> bool:
+        """The called function declares the key's parameter as a host-minted id type
+        (``fn require_secret(&self, id: SecretId)``: whatever the caller passes is one), or
+        as a service object of the workspace (``secrets: &dyn SecretStore``: no key at all)."""
+        arguments = call_arguments(lookup.call)
+        position = next((index for index, argument in enumerate(arguments) if argument.id == lookup.key.id), None)
+        name = self.ctx.callee_name(lookup.call)
+        if position is None or not name:
+            return False
+        workspace = self.ctx.workspace
+        declared = [signature.params[position][1] for signature in workspace.signatures_named(name) if position < len(signature.params)]
+        return bool(declared) and all(workspace.is_minted_id(text) or workspace.names_trait(text) for text in declared)
+
+    def _is_host_minted(self, composition: KeyComposition) -> bool:
+        """The key holds a value of a host-minted id type (a field whose every declaration in
+        the workspace is one, or a binding declared as one): unique to one owner, whatever
+        else the key holds."""
+        workspace = self.ctx.workspace
+        for part in composition.parts:
+            if part.kind == "field":
+                declared = workspace.field_types_named(part.text.rsplit(".", 1)[-1])
+            elif part.kind in ("parameter", "identifier"):
+                declared = (part.type_text,) if part.type_text else ()
+            else:
+                continue
+            if declared and all(workspace.is_minted_id(text) for text in declared):
+                return True
+        return False
 
     def _is_scoped(self, composition: KeyComposition) -> bool:
         if composition.scope_evidence(self.vocabulary) is not None:
@@ -894,6 +925,8 @@ class SecretLookupCheck:
 
 
 def check(ctx: AnalysisContext):
+    if not ctx.serves_tenants:
+        return  # tests, benchmarks, examples and tooling read no tenant's secret
     yield from SecretLookupCheck(ctx).findings()
 
 
