@@ -224,28 +224,9 @@ class StaticUses:
         return UseReport(uses, evidence)
 
     def _calls_of(self, function: Node, ctx: AnalysisContext | None = None) -> list[tuple[AnalysisContext, Node]]:
-        """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
-        name, a free function by a bare call in its own file or a path through its module."""
-        ctx = ctx or self.ctx
-        name = _function_name(function)
-        is_method = ctx.enclosing_impl(function) is not None
-        module = _module_name(ctx.path_key)
-        found = []
-        for path in ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
-            other = ctx.context_for(path)
-            if other is None:
-                continue
-            for call in calls_named(other, frozenset({name})):
-                callee = call.child_by_field_name("function")
-                if callee is not None and callee.type == "generic_function":
-                    callee = callee.child_by_field_name("function")
-                if callee is None:
-                    continue
-                if is_method and callee.type == "field_expression" or not is_method and (
-                        callee.type == "identifier" and other is ctx
-                        or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
-                    found.append((other, call))
-        return found
+        return calls_of_function(ctx or self.ctx, function)
+
+
 
     def _judge(self, ctx: AnalysisContext, use: Node, function: Node, keyed: bool) -> Evidence | None:
         reach = tenant_in_reach(ctx, function)
@@ -325,6 +306,30 @@ class StaticUses:
             if not any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
                 return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
         return None
+
+
+def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
+    """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
+    name, a free function by a bare call in its own file or a path through its module."""
+    name = _function_name(function)
+    is_method = ctx.enclosing_impl(function) is not None
+    module = _module_name(ctx.path_key)
+    found = []
+    for path in ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
+        other = ctx.context_for(path)
+        if other is None:
+            continue
+        for call in calls_named(other, frozenset({name})):
+            callee = call.child_by_field_name("function")
+            if callee is not None and callee.type == "generic_function":
+                callee = callee.child_by_field_name("function")
+            if callee is None:
+                continue
+            if is_method and callee.type == "field_expression" or not is_method and (
+                    callee.type == "identifier" and other is ctx
+                    or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
+                found.append((other, call))
+    return found
 
 
 def _method_of(call: Node) -> str:

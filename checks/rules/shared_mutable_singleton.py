@@ -317,18 +317,19 @@ def check(ctx):
         holding = _holding(ctx, slot)
         modelled, keyed = _held_through_workspace_types(ctx, slot)
         modelled_state[slot.name] = modelled is not None or _tenant_typed(ctx.vocabulary, slot.type_text) is not None
-        if holding is None and modelled is not None and slot.storage != "task-local":
+        only_modelled = holding is None
+        if only_modelled and modelled is not None and slot.storage != "task-local":
             holding = modelled
         if holding is not None:
-            candidates.append((slot, holding, keyed))
+            candidates.append((slot, holding, keyed, only_modelled))
     if not candidates:
         return
-    uses = slot_uses(ctx, [slot for slot, _, _ in candidates])
-    accessor_calls = _accessor_calls(ctx, [slot for slot, _, _ in candidates])
+    uses = slot_uses(ctx, [slot for slot, _, _, _ in candidates])
+    accessor_calls = _accessor_calls(ctx, [slot for slot, _, _, _ in candidates])
     per_tenant_parameter: dict[int, Node | None] = {}
     related_by_name: dict[str, list] = {}
     reader = StaticUses(ctx)
-    for slot, holding, keyed in candidates:
+    for slot, holding, keyed, only_modelled in candidates:
         reaching = uses.get(slot.name, [])
         calls = accessor_calls.get(slot.name)
         if calls:  # uses come in source order already
@@ -337,6 +338,10 @@ def check(ctx):
         shown = reader.report(slot, keyed, reaching, holds_known_state)
         if shown.uses and not shown.evidence:
             continue  # its uses were read, and none mixes tenants
+        if ctx.workspace.spans_files and not shown.evidence and not (keyed or holds_known_state):
+            continue  # an outside client's insides are unknown; in a real workspace its shape proves nothing
+        if only_modelled and not shown.evidence:
+            continue  # the shape verdict is the fallback for what its words say, not for what the model found
         related = related_by_name.get(slot.name)
         if related is None and shown.evidence:
             related = related_by_name[slot.name] = [_evidence_location(ctx, slot, evidence) for evidence in shown.evidence[:MAX_RELATED_SITES]]

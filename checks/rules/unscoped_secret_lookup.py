@@ -587,7 +587,7 @@ class SecretLookupCheck:
         composition = self.tracer.trace(lookup.key, scope)
         if self._is_scoped(composition) or self._other_argument_is_scoped(lookup, scope):
             return None
-        if self._is_host_minted(composition) or self._callee_declares_no_name(lookup):
+        if self._is_host_minted(composition) or self._callee_declares_no_name(lookup) or self._callers_fix_the_name(composition, scope.function):
             return None  # an id the host minted (a UUID stored with its owner) names one owner's secret
         if lookup.kind != "env" and self._receiver_is_scoped(lookup, scope):
             return None
@@ -609,6 +609,27 @@ class SecretLookupCheck:
         if lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
             return None
         return self._finding(lookup, composition, function, tenant_context, fixed_name)
+
+    def _callers_fix_the_name(self, composition: KeyComposition, function) -> bool:
+        """The key is a parameter of its function, and every call of that function in the
+        workspace passes a name the host fixed (a literal or constant): the host's own
+        configuration, read through a helper (``fn from_env(key: &str)``)."""
+        if function is None or not composition.parts or not all(part.kind in ("parameter", "literal") for part in composition.parts):
+            return False
+        from checks.static_uses import calls_of_function
+
+        positions = _parameter_positions(function, {part.text for part in composition.parts if part.kind == "parameter"})
+        calls = calls_of_function(self.ctx, function)
+        if not calls or not positions:
+            return False
+        for caller_ctx, call in calls:
+            arguments = call_arguments(call)
+            offset = 1 if call.child_by_field_name("function").type == "scoped_identifier" and _takes_self(function) else 0
+            for position in positions:
+                index = position + offset
+                if index >= len(arguments) or not _host_fixed(arguments[index]):
+                    return False
+        return True
 
     def _callee_declares_no_name(self, lookup: SecretLookup) -> bool:
         """The called function declares the key's parameter as a host-minted id type
@@ -922,6 +943,40 @@ class SecretLookupCheck:
             (Edit(lookup.key.start_byte, lookup.key.end_byte, replacement),),
             Applicability.UNSAFE,
         )
+
+
+def _parameter_positions(function, names: set[str]) -> list[int]:
+    parameters = function.child_by_field_name("parameters")
+    positions = []
+    index = 0
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type == "self_parameter":
+            continue
+        if parameter.type == "parameter":
+            pattern = parameter.child_by_field_name("pattern")
+            if pattern is not None and node_text(pattern).removeprefix("mut ") in names:
+                positions.append(index)
+            index += 1
+    return positions
+
+
+def _takes_self(function) -> bool:
+    parameters = function.child_by_field_name("parameters")
+    return parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children)
+
+
+def _host_fixed(argument) -> bool:
+    """A literal or a SCREAMING_CASE constant, maybe borrowed or converted."""
+    while argument.type in ("reference_expression", "parenthesized_expression"):
+        argument = argument.named_children[-1]
+    if argument.type == "call_expression":
+        function = argument.child_by_field_name("function")
+        if function is not None and function.type == "field_expression":
+            argument = function.child_by_field_name("value")
+    if argument.type in ("string_literal", "raw_string_literal", "integer_literal"):
+        return True
+    text = node_text(argument).rsplit("::", 1)[-1]
+    return argument.type in ("identifier", "scoped_identifier") and text.isupper()
 
 
 def check(ctx: AnalysisContext):
