@@ -200,7 +200,7 @@ class StaticUses:
         followed: set[str] = set()
         while pending:
             ctx, use = pending.pop(0)
-            if not ctx.serves_tenants or ctx.is_test_code(use):
+            if not ctx.serves_tenants or ctx.should_skip(use):
                 continue
             function = ctx.enclosing_function(use)
             if function is None:
@@ -295,7 +295,7 @@ class StaticUses:
                                 f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
             return None
         for caller_ctx, call in callers:
-            if not caller_ctx.serves_tenants or caller_ctx.is_test_code(call):
+            if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
                 continue
             caller = caller_ctx.enclosing_function(call)
             reach = tenant_in_reach(caller_ctx, caller)

@@ -619,6 +619,18 @@ class WorkspaceModel:
         """The declared types of every workspace struct field of this name."""
         return self._ask("field-types", field)
 
+    def hides_types(self, type_text: str) -> bool:
+        """Whether a type names one of the workspace's aliases or structs anywhere inside
+        (what it holds is then known only through the model)."""
+        pending = [parse_type(type_text)]
+        while pending:
+            expression = pending.pop()
+            if expression.kind == "path" and expression.name not in WRAPPERS and (
+                    self._ask("alias", expression.name)[2] is not None or self.struct(expression.name) is not None):
+                return True
+            pending.extend(expression.args)
+        return False
+
     def names_trait(self, type_text: str) -> bool:
         """Whether a type is (or holds) one of the workspace's own traits: a service object
         (``&dyn SecretStore``, ``Arc<dyn Backend>``), not a plain value."""

@@ -13,7 +13,6 @@ from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
 from checks.static_uses import Evidence, StaticUses
-from checks.workspace import parse_type
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -292,7 +291,7 @@ def _held_through_workspace_types(ctx, slot: StaticSlot) -> tuple[SharedHolding 
     collections = [c for c in workspace.collections_in(slot.type_text) if c.locked or c.name in ("DashMap", "DashSet", "Cache")]
     if not collections:
         return None, False
-    if not any(workspace.struct(name) is not None for c in collections for name in c.via) and slot.type_text == workspace.expand(parse_type(slot.type_text)).text:
+    if not workspace.hides_types(slot.type_text):
         return None, any(c.kind in ("map", "set") for c in collections)  # nothing hidden: the type text says it all
     collections = [c for c in collections if not (c.key is not None and workspace.names_scope(c.key, ctx.vocabulary))
                    and not set(_type_heads(c.value.text if c.value is not None else "")) & _INSTRUMENT_NOUNS]

@@ -1,0 +1,47 @@
+"""Cross-file fixtures: each folder under tests/fixtures/crates is a small crate whose files
+carry ``//~ CODE`` markers; isolint run on the whole crate must report exactly the marked
+lines, in whichever file they are (the workspace model sees every file of the crate)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.annotations import expected_findings
+
+CRATES = Path(__file__).parent / "fixtures" / "crates"
+
+
+@pytest.mark.parametrize("crate", sorted(p.name for p in CRATES.iterdir() if (p / "Cargo.toml").is_file()))
+def test_crate_findings_are_exactly_the_marked_lines(crate: str):
+    root = CRATES / crate
+    expected: Counter = Counter()
+    for file in sorted(root.rglob("*.rs")):
+        for (line, code), count in expected_findings(file.read_text()).items():
+            expected[(str(file.relative_to(root)), line, code)] += count
+    completed = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero", str(root)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    findings = json.loads(completed.stdout)
+    actual = Counter((str(Path(f["path"]).resolve().relative_to(root.resolve())), f["range"]["start"]["line"], f["code"]) for f in findings)
+    messages = {(str(Path(f["path"]).resolve().relative_to(root.resolve())), f["range"]["start"]["line"], f["code"]): f["message"] for f in findings}
+    missing, unexpected = expected - actual, actual - expected
+    assert not missing and not unexpected, f"missing: {sorted(missing)}\nunexpected: {[(k, messages[k]) for k in sorted(unexpected)]}"
+
+
+def test_a_finding_in_one_file_shows_the_use_in_another():
+    completed = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero",
+         str(CRATES / "shared_state_across_files")],
+        capture_output=True, text=True, timeout=120,
+    )
+    findings = json.loads(completed.stdout)
+    result_cache = next(f for f in findings if "RESULT_CACHE" in f["message"])
+    assert any("handlers.rs:5" in related["message"] and "tenant" in related["message"] for related in result_cache["related"]), result_cache
