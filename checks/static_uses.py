@@ -68,7 +68,7 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         type_node = parameter.child_by_field_name("type")
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
             found = vocabulary.tenant.match(text) or vocabulary.pack.match(text)
-            if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+            if found and found not in _PROCESS_ENVIRONMENT_WORDS and _names_identity(text, found):
                 return node_text(pattern) if pattern is not None else text
     if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
         impl = ctx.enclosing_impl(function)
@@ -82,6 +82,16 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
                 if found and found not in _PROCESS_ENVIRONMENT_WORDS:
                     return f"self.{field}"
     return None
+
+
+_IDENTITY_TAILS = frozenset({"id", "ids", "ctx", "context", "scope", "key", "name", "ref", "uid"})
+
+
+def _names_identity(text: str, entry: str) -> bool:
+    """``org_id``, ``tenant``, ``&TenantCtx``: the identity itself, not a service or part
+    named after it (``organization_provisioner``, ``PackFooter``)."""
+    words = words_of(text)
+    return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
 
 
 def _keyed_call(use: Node) -> tuple[Node, Node] | None:
@@ -315,7 +325,11 @@ def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[Analys
     is_method = ctx.enclosing_impl(function) is not None
     module = _module_name(ctx.path_key)
     found = []
-    for path in ctx.workspace.files_calling(name)[:MAX_CALLER_FILES]:
+    # A free function is called by a bare name in its own file or through its module's path.
+    candidates = ctx.workspace.files_calling(name if is_method else f"{module}::{name}")
+    if not is_method and ctx.path_key not in candidates:
+        candidates = (ctx.path_key, *candidates)
+    for path in candidates[:MAX_CALLER_FILES]:
         other = ctx.context_for(path)
         if other is None:
             continue

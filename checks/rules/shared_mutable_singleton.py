@@ -304,6 +304,7 @@ def _held_through_workspace_types(ctx, slot: StaticSlot) -> tuple[SharedHolding 
     return SharedHolding(f"`{found.name}`{inside}", _COLLECTION_CONSEQUENCE), keyed
 
 
+_OPAQUE_HOLDINGS = frozenset(what for _, what, _ in _CLIENT_KINDS)
 _COLLECTION_CONSEQUENCE = "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants"
 
 
@@ -315,7 +316,8 @@ def check(ctx):
     for slot in declared_slots(ctx):
         holding = _holding(ctx, slot)
         modelled, keyed = _held_through_workspace_types(ctx, slot)
-        modelled_state[slot.name] = modelled is not None or _tenant_typed(ctx.vocabulary, slot.type_text) is not None
+        # An outside client or pool is opaque: what its insides keep is unknown to the model.
+        modelled_state[slot.name] = holding is None or holding.what not in _OPAQUE_HOLDINGS or modelled is not None
         only_modelled = holding is None
         if only_modelled and modelled is not None and slot.storage != "task-local":
             holding = modelled
