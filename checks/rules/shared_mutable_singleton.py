@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks import statics
+from checks import keyflow, statics
 from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
@@ -403,7 +403,7 @@ RULE = Rule(
     check=check,
     # Every finding is a declared static (`static` items, or `static` inside the macros).
     triggers=(b"static",),
-    queries=statics.QUERIES,
+    queries=statics.QUERIES + keyflow.QUERIES,
     message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",
     options=("scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
