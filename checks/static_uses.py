@@ -20,7 +20,7 @@ from checks.context import AnalysisContext, call_arguments, calls_named, node_te
 from checks.keyed_collections import RECEIVER_PASSTHROUGH
 from checks.keyflow import KeyTracer
 from checks.statics import StaticSlot
-from checks.vocabulary import words_of
+from checks.vocabulary import names_identity, words_of
 
 # Calls that store an entry under a key: where a key decides whose data an entry is (a
 # lookup or removal stores nothing).
@@ -68,7 +68,7 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         type_node = parameter.child_by_field_name("type")
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
             found = vocabulary.tenant.match(text) or vocabulary.pack.match(text)
-            if found and found not in _PROCESS_ENVIRONMENT_WORDS and _names_identity(text, found):
+            if found and found not in _PROCESS_ENVIRONMENT_WORDS and names_identity(text, found):
                 return node_text(pattern) if pattern is not None else text
     if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
         impl = ctx.enclosing_impl(function)
@@ -82,16 +82,6 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
                 if found and found not in _PROCESS_ENVIRONMENT_WORDS:
                     return f"self.{field}"
     return None
-
-
-_IDENTITY_TAILS = frozenset({"id", "ids", "ctx", "context", "scope", "key", "name", "ref", "uid"})
-
-
-def _names_identity(text: str, entry: str) -> bool:
-    """``org_id``, ``tenant``, ``&TenantCtx``: the identity itself, not a service or part
-    named after it (``organization_provisioner``, ``PackFooter``)."""
-    words = words_of(text)
-    return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
 
 
 def _keyed_call(use: Node) -> tuple[Node, Node] | None:
@@ -121,6 +111,37 @@ def _keyed_call(use: Node) -> tuple[Node, Node] | None:
 
 
 THREAD_LOCAL_ACCESSORS = frozenset({"with", "with_borrow", "with_borrow_mut"})
+
+
+STORING_METHODS = frozenset({"set", "store", "swap", "replace", "insert", "push", "push_back", "send", "try_send",
+                             "get_or_init", "get_or_insert", "get_or_insert_with", "extend", "append"})
+
+
+def _stored_value(use: Node) -> Node | None:
+    """What a use stores into the static: the arguments of a storing method reached through
+    guards (``SLOT.lock().unwrap().replace(v)``), or the right side of an assignment to it."""
+    node = use
+    while True:
+        parent = node.parent
+        if parent is None:
+            return None
+        if parent.type == "assignment_expression" and parent.child_by_field_name("left") is not None and \
+                parent.child_by_field_name("left").start_byte <= use.start_byte < parent.child_by_field_name("left").end_byte:
+            return parent.child_by_field_name("right")
+        if parent.type not in _STEP_TYPES:
+            return None
+        if parent.type == "field_expression":
+            name = node_text(parent.child_by_field_name("field"))
+            call = parent.parent
+            if call is None or call.type != "call_expression":
+                return None
+            if name in STORING_METHODS:
+                return call.child_by_field_name("arguments")
+            if name not in RECEIVER_PASSTHROUGH:
+                return None
+            node = call
+            continue
+        node = parent
 
 
 def _bound_guard(use: Node) -> Node | None:
@@ -174,6 +195,15 @@ def _last_module(callee: Node) -> str:
     return node_text(path) if path is not None else ""
 
 
+def _nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
+    """A public function whose name no other file of the workspace calls by any path: its
+    callers are outside the workspace (a library's API), so what they pass is out of sight.
+    A name called elsewhere, through an import the model cannot follow, is not this."""
+    if not _is_public(function):
+        return False
+    return all(path == ctx.path_key for path in ctx.workspace.files_calling(_function_name(function)))
+
+
 def _is_public(function: Node) -> bool:
     return any(child.type == "visibility_modifier" for child in function.children)
 
@@ -219,7 +249,7 @@ class StaticUses:
                 name = _function_name(function)
                 followed.add(name)
                 callers = self._calls_of(function, ctx)
-                if not callers and _is_public(function) and (keyed or holds_known_state):
+                if not callers and _nowhere_called(ctx, function) and (keyed or holds_known_state):
                     uses += 1
                     evidence.append(Evidence(function.child_by_field_name("name"), ctx,
                                              f"handed out by public `fn {name}`, which no code of the workspace calls: its callers cannot be judged"))
@@ -248,18 +278,29 @@ class StaticUses:
             return None
         if reach is None:
             return self._unjudged_public(ctx, function)
-        statement = use
-        while statement.parent is not None and statement.parent.type not in ("block", "function_item"):
-            statement = statement.parent
-        if set(words_of(reach)) & set(words_of(node_text(statement))) - {"self"}:
-            return Evidence(use, ctx, f"`fn {_function_name(function)}` uses it with `{reach}`'s data")
+        if ctx.workspace.spans_files:
+            # Where the model knows the workspace, only what is stored counts: reading a
+            # shared value beside a tenant's data mixes nothing.
+            stored = _stored_value(use)
+            if stored is None:
+                return None
+            looked_at = node_text(stored)
+            message = f"`fn {_function_name(function)}` stores `{reach}`'s data in it"
+        else:
+            statement = use
+            while statement.parent is not None and statement.parent.type not in ("block", "function_item"):
+                statement = statement.parent
+            looked_at = node_text(statement)
+            message = f"`fn {_function_name(function)}` uses it with `{reach}`'s data"
+        if set(words_of(reach)) & set(words_of(looked_at)) - {"self"}:
+            return Evidence(use, ctx, message)
         return None
 
     def _unjudged_public(self, ctx: AnalysisContext, function: Node) -> Evidence | None:
         """A public function that no code of the workspace calls: whoever calls it, on
         whichever tenant's behalf, is out of sight, so the use is reported."""
         name = _function_name(function)
-        if not _is_public(function) or self._calls_of(function, ctx):
+        if not _nowhere_called(ctx, function):
             return None
         return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
 
@@ -289,18 +330,31 @@ class StaticUses:
         if _method_of(call) in LOOKUP_METHODS:
             return None  # what an unscoped lookup finds was stored by the writes, judged there
         if reach is not None:
+            if self._entry_records_owner(ctx, call, reach):
+                return None
             return Evidence(key, ctx, f"keyed by `{node_text(key)}` in `fn {_function_name(function)}`, which has `{reach}` in reach and leaves it out")
         parameters = {part.text for part in composition.parameters()}
         if parameters and composition.parts and all(part.kind in ("parameter", "literal") for part in composition.parts):
             return self._judge_callers(ctx, function, parameters)
         return None
 
+    def _entry_records_owner(self, ctx: AnalysisContext, call: Node, reach: str) -> bool:
+        """The stored value carries the tenant in reach (``insert(id, org_id)``, a record
+        fetched for it): the entry names its owner, so readers can and do check it."""
+        arguments = call_arguments(call)
+        if len(arguments) < 2:
+            return False
+        value = self._tracer(ctx).trace(arguments[1])
+        owner_words = set(words_of(reach)) - {"self"}
+        return value.scope_evidence(ctx.vocabulary) is not None or any(
+            owner_words & set(words_of(part.text)) for part in value.parts if part.kind != "literal")
+
     def _judge_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
         """The key is the caller's choice: judged where the callers are."""
         name = _function_name(function)
         callers = self._calls_of(function, ctx)
         if not callers:
-            if _is_public(function):
+            if _nowhere_called(ctx, function):
                 return Evidence(function.child_by_field_name("name"), ctx,
                                 f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
             return None

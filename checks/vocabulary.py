@@ -38,6 +38,18 @@ def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
 
 
+_IDENTITY_TAILS = frozenset({"id", "ids", "ctx", "context", "scope", "key", "name", "ref", "uid"})
+
+
+def names_identity(text: str, entry: str) -> bool:
+    """Whether ``text``, in which the vocabulary ``entry`` was found, names the identity
+    itself (``org_id``, ``tenant``, ``TenantCtx``) rather than a thing named after it
+    (``organization_provisioner``, ``PackFooter``, ``pack_path``): its last word is the
+    entry's or an identity word."""
+    words = words_of(text)
+    return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
+
+
 class WordSet:
     """A set of vocabulary entries, each matched as a run of words."""
 

@@ -14,7 +14,7 @@ from checks.model import FixAvailability, Severity
 from checks.parsing import captures
 from checks.rules.base import Rule, exact_name_triggers
 from checks.statics import StaticSlot, declared_slots, slot_uses
-from checks.vocabulary import words_of
+from checks.vocabulary import names_identity, words_of
 
 # Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
 _STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})
@@ -184,9 +184,24 @@ def _value_evidence(ctx, composition: KeyComposition) -> str | None:
     for part in composition.parts:
         if part.kind == "literal":
             continue
-        if part.kind == "helper" or _scope_word(ctx, part.words_source()) is not None:
+        if part.kind == "helper" or _names_scope_identity(ctx, part):
             return f"{part.text}: {part.type_text}" if part.type_text else part.text
     return None
+
+
+def _names_scope_identity(ctx, part) -> bool:
+    """A value part that is a scope identity (``tenant``, ``flow_id: FlowId``, ``TenantCtx``),
+    judged on its name, then on its type: not a service or path named after a scope word.
+    Per-pack ids count only where the workspace has packs."""
+    for text in (part.text.rsplit(".", 1)[-1], part.type_text):
+        found = _scope_word(ctx, text) if text else None
+        if found is None or not names_identity(text, found):
+            continue
+        if found == "flow" or ctx.vocabulary.per_pack.match(text) == found:
+            if ctx.workspace.spans_files and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
+                continue
+        return True
+    return False
 
 
 def _is_clearing(ctx, value: Node | None) -> bool:
@@ -476,6 +491,8 @@ def _setter_findings(ctx, tracer: KeyTracer):
 
 
 def check(ctx):
+    if not ctx.serves_tenants:
+        return  # tests, benchmarks, examples and tooling serve no tenant
     tracer = KeyTracer(ctx)
     yield from _slot_write_findings(ctx, tracer)
     yield from _setter_findings(ctx, tracer)
