@@ -196,12 +196,15 @@ def _last_module(callee: Node) -> str:
 
 
 def _nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
-    """A public function whose name no other file of the workspace calls by any path: its
-    callers are outside the workspace (a library's API), so what they pass is out of sight.
-    A name called elsewhere, through an import the model cannot follow, is not this."""
+    """A public function whose name nothing else in the workspace mentions: its callers are
+    outside the workspace (a library's API), so what they pass is out of sight. A name
+    mentioned elsewhere (an import, a handler passed by name, a macro body) is not this."""
     if not _is_public(function):
         return False
-    return all(path == ctx.path_key for path in ctx.workspace.files_calling(_function_name(function)))
+    name = _function_name(function)
+    others = [path for path in ctx.workspace.files_naming(name) if path != ctx.path_key]
+    own = [node for node in nodes_spelled(ctx, name) if node.type == "identifier"]
+    return not others and len(own) <= 1
 
 
 def _is_public(function: Node) -> bool:

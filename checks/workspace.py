@@ -24,9 +24,8 @@ from typing import Iterable, Iterator, NamedTuple
 
 from tree_sitter import Node, Tree
 
-from checks.vocabulary import Vocabulary, WordSet, words_of
+from checks.vocabulary import Vocabulary, WordSet, names_identity, words_of
 
-SUMMARY_VERSION = 1
 
 # Types that hold one value and add sharing, locking, laziness or optionality around it.
 WRAPPERS = frozenset({
@@ -45,6 +44,8 @@ SEQUENCE_TYPES = frozenset({"Vec", "VecDeque", "SmallVec", "LinkedList"})
 # Lock wrappers: state behind them is mutable through a shared reference.
 LOCKS = frozenset({"RwLock", "Mutex", "RefCell", "Cell", "ArcSwap", "ArcSwapOption", "ReentrantMutex", "UnsafeCell",
                    "AsyncMutex", "AsyncRwLock", "AtomicCell"})
+# Types whose name alone says they keep mutable or keyed state.
+KNOWN_STATE_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | LOCKS | frozenset({"DashMap", "DashSet"})
 # Crate and folder names of workspace tooling: code that never serves a tenant.
 TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks", "fuzz", "tools", "tool", "simulator",
                            "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
@@ -266,6 +267,9 @@ def _generic_names(item: Node) -> tuple[str, ...]:
 
 
 def _signature(function: Node) -> Signature:
+    """A function's signature; a parameter typed by one of its generics is recorded as the
+    generic's bounds (``secrets: &S`` where ``S: SecretStore`` → ``&impl SecretStore``)."""
+    bounds = _generic_bounds(function)
     parameters = function.child_by_field_name("parameters")
     params: list[tuple[str, str]] = []
     has_self = False
@@ -275,9 +279,31 @@ def _signature(function: Node) -> Signature:
                 has_self = True
             elif parameter.type == "parameter":
                 pattern = parameter.child_by_field_name("pattern")
-                params.append((_text(pattern).removeprefix("mut "), _text(parameter.child_by_field_name("type"))))
+                type_text = _text(parameter.child_by_field_name("type"))
+                if bounds:
+                    type_text = _GENERIC_NAME.sub(lambda m: f"impl {bounds[m.group(0)]}" if m.group(0) in bounds else m.group(0), type_text)
+                params.append((_text(pattern).removeprefix("mut "), type_text))
     return Signature(_text(function.child_by_field_name("name")), tuple(params),
                      _text(function.child_by_field_name("return_type")), function.start_point[0], has_self)
+
+
+_GENERIC_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*\b")
+
+
+def _generic_bounds(function: Node) -> dict[str, str]:
+    """Each bounded generic parameter of a function, with its bounds as text."""
+    bounds: dict[str, str] = {}
+    parameters = function.child_by_field_name("type_parameters")
+    predicates = [p for p in (parameters.named_children if parameters is not None else ()) if p.type == "type_parameter"]
+    where = next((c for c in function.named_children if c.type == "where_clause"), None)
+    if where is not None:
+        predicates.extend(p for p in where.named_children if p.type == "where_predicate")
+    for predicate in predicates:
+        name = next((c for c in predicate.named_children if c.type == "type_identifier"), None)
+        trait_bounds = next((c for c in predicate.named_children if c.type == "trait_bounds"), None)
+        if name is not None and trait_bounds is not None:
+            bounds[_text(name)] = " + ".join(_text(bound) for bound in trait_bounds.named_children)
+    return bounds
 
 
 def _struct(item: Node) -> StructDef:
@@ -560,6 +586,10 @@ class WorkspaceModel:
         if kind == "field-types":
             return tuple(sorted({text for definitions in self.structs.values() for _, struct in definitions
                                  for field, text in struct.fields if field == key}))
+        if kind == "word":
+            pattern = re.compile(rb"\b" + re.escape(key.encode()) + rb"\b")
+            needle = key.encode()
+            return tuple(sorted(path for path, data in self.sources.items() if needle in data and pattern.search(data)))
         if kind == "callers":
             needle = key.encode()
             return tuple(sorted(path for path, data in self.sources.items() if needle in data and _calls_by_name(data, needle)))
@@ -574,6 +604,11 @@ class WorkspaceModel:
         """Whether the model knows more than one file: facts about a whole workspace (which
         scopes it declares) are only drawn from one that does."""
         return len(self.summaries) > 1
+
+    def files_naming(self, name: str) -> tuple[str, ...]:
+        """The files whose text has ``name`` as a whole word: calls, but also a function
+        passed by name (a route handler) or used inside a macro."""
+        return self._ask("word", name)
 
     def files_calling(self, function: str) -> tuple[str, ...]:
         """The files whose text calls a function or method of this name (``name(`` or
@@ -748,8 +783,12 @@ class WorkspaceModel:
         tenant = pack = False
         for candidates in self._declared_names():
             for name in candidates:
-                tenant = tenant or tenant_words.match(name) is not None
-                pack = pack or pack_words.match(name) is not None
+                if not tenant:
+                    found = tenant_words.match(name)
+                    tenant = found is not None and names_identity(name, found)
+                if not pack:
+                    found = pack_words.match(name)
+                    pack = found is not None and names_identity(name, found)
                 if tenant and pack:
                     return True, True
         return tenant, pack

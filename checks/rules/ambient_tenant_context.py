@@ -174,7 +174,25 @@ def _holds_collection(slot: StaticSlot) -> bool:
 
 
 def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
-    return _scope_word(ctx, slot.name) is not None or _scope_word(ctx, slot.type_text) is not None
+    """The slot's name or held type names a scope identity (``CURRENT_TENANT``,
+    ``Option<TenantCtx>``), not a service or store named after one (``ORG_PROVISIONER``)."""
+    for text in (slot.name, _held_type(slot.type_text)):
+        found = _scope_word(ctx, text) if text else None
+        if found is not None and (names_identity(text, found) or words_of(text)[-1] in _CONTEXT_HOLDER_TAILS):
+            return True
+    return False
+
+
+# A slot named for what it holds: `FLOW_STACK`, `TENANT_SLOT` hold the identity itself.
+_CONTEXT_HOLDER_TAILS = frozenset({"stack", "slot", "slots", "frames", "chain", "cell"})
+
+
+def _held_type(type_text: str) -> str:
+    """The innermost type argument: what ``Mutex<Option<TenantCtx>>`` holds."""
+    inner = type_text
+    while "<" in inner and inner.endswith(">"):
+        inner = inner[inner.index("<") + 1:-1].strip()
+    return inner
 
 
 def _value_evidence(ctx, composition: KeyComposition) -> str | None:

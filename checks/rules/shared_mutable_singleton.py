@@ -13,6 +13,7 @@ from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
 from checks.static_uses import Evidence, StaticUses
+from checks.workspace import KNOWN_STATE_TYPES, parse_type
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -304,6 +305,18 @@ def _held_through_workspace_types(ctx, slot: StaticSlot) -> tuple[SharedHolding 
     return SharedHolding(f"`{found.name}`{inside}", _COLLECTION_CONSEQUENCE), keyed
 
 
+def _spells_known_state(type_text: str) -> bool:
+    return any(expression.name in KNOWN_STATE_TYPES for expression in _named_types(parse_type(type_text)))
+
+
+def _named_types(expression):
+    pending = [expression]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(current.args)
+
+
 _OPAQUE_HOLDINGS = frozenset(what for _, what, _ in _CLIENT_KINDS)
 _COLLECTION_CONSEQUENCE = "entries written while serving one tenant are read while serving the next, and nothing in the storage separates tenants"
 
@@ -339,8 +352,11 @@ def check(ctx):
         shown = reader.report(slot, keyed, reaching, holds_known_state)
         if shown.uses and not shown.evidence:
             continue  # its uses were read, and none mixes tenants
-        if ctx.workspace.spans_files and not shown.evidence and not (keyed or holds_known_state):
-            continue  # an outside client's insides are unknown; in a real workspace its shape proves nothing
+        if ctx.workspace.spans_files and not shown.evidence and not _spells_known_state(slot.type_text):
+            # In a real workspace, a static with no use in sight is reported only when its
+            # type spells out a lock or collection: an outside type's name (`SharedIdentityCache`,
+            # `Pool`) says nothing of what it keeps.
+            continue
         if only_modelled and not shown.evidence:
             continue  # the shape verdict is the fallback for what its words say, not for what the model found
         related = related_by_name.get(slot.name)
