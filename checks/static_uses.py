@@ -195,7 +195,7 @@ def _last_module(callee: Node) -> str:
     return node_text(path) if path is not None else ""
 
 
-def _nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
+def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
     """A public function whose name nothing else in the workspace mentions: its callers are
     outside the workspace (a library's API), so what they pass is out of sight. A name
     mentioned elsewhere (an import, a handler passed by name, a macro body) is not this."""
@@ -252,7 +252,7 @@ class StaticUses:
                 name = _function_name(function)
                 followed.add(name)
                 callers = self._calls_of(function, ctx)
-                if not callers and _nowhere_called(ctx, function) and (keyed or holds_known_state):
+                if not callers and nowhere_called(ctx, function) and (keyed or holds_known_state):
                     uses += 1
                     evidence.append(Evidence(function.child_by_field_name("name"), ctx,
                                              f"handed out by public `fn {name}`, which no code of the workspace calls: its callers cannot be judged"))
@@ -303,7 +303,7 @@ class StaticUses:
         """A public function that no code of the workspace calls: whoever calls it, on
         whichever tenant's behalf, is out of sight, so the use is reported."""
         name = _function_name(function)
-        if not _nowhere_called(ctx, function):
+        if not nowhere_called(ctx, function):
             return None
         return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
 
@@ -332,6 +332,8 @@ class StaticUses:
             return None
         if _method_of(call) in LOOKUP_METHODS:
             return None  # what an unscoped lookup finds was stored by the writes, judged there
+        if self._memoises(ctx, call, composition):
+            return None
         if reach is not None:
             if self._entry_records_owner(ctx, call, reach):
                 return None
@@ -340,6 +342,31 @@ class StaticUses:
         if parameters and composition.parts and all(part.kind in ("parameter", "literal") for part in composition.parts):
             return self._judge_callers(ctx, function, parameters)
         return None
+
+    def _memoises(self, ctx: AnalysisContext, call: Node, key) -> bool:
+        """The stored value is made from the key alone (``insert(addr, connect(addr))``), or
+        there is no value (a set): an entry says nothing but its key, so whoever reads it gets
+        what the key determines, whichever tenant stored it."""
+        value = _stored_value_of(call)
+        if value is None:
+            return _method_of(call) != "entry" and not _is_map_write(call)
+        if _accumulates(call):
+            return False  # `*entry(k).or_insert(0) += n`: every writer adds to the same entry
+        traced = self._tracer(ctx).trace(value)
+        return _made_from(traced, key) and not self._reads_shared_state(ctx, traced)
+
+    @staticmethod
+    def _reads_shared_state(ctx: AnalysisContext, value) -> bool:
+        """The value comes through another process-wide object (``http().get(url)``, a
+        ``&'static`` accessor or a static): what it holds then depends on more than the key."""
+        workspace = ctx.workspace
+        for part in value.parts:
+            name = part.text.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+            if part.kind == "call" and any("'static" in signature.returns for signature in workspace.signatures_named(name)):
+                return True
+            if name.isupper() and workspace.declares_static(name):
+                return True
+        return False
 
     def _entry_records_owner(self, ctx: AnalysisContext, call: Node, reach: str) -> bool:
         """The stored value carries the tenant in reach (``insert(id, org_id)``, a record
@@ -357,7 +384,7 @@ class StaticUses:
         name = _function_name(function)
         callers = self._calls_of(function, ctx)
         if not callers:
-            if _nowhere_called(ctx, function):
+            if nowhere_called(ctx, function):
                 return Evidence(function.child_by_field_name("name"), ctx,
                                 f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
             return None
@@ -370,8 +397,14 @@ class StaticUses:
                 continue
             arguments = call_arguments(call)
             traced = [self._tracer(caller_ctx).trace(argument) for argument in arguments]
-            if not any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
-                return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
+            if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
+                continue
+            key_positions = set(_parameter_indexes(function, parameters))
+            keys = [composition for index, composition in enumerate(traced) if index in key_positions]
+            values = [composition for index, composition in enumerate(traced) if index not in key_positions]
+            if keys and values and all(_made_from(value, *keys) for value in values):
+                continue  # the caller stores what the key alone determines
+            return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
         return None
 
 
@@ -401,6 +434,76 @@ def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[Analys
                     or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
                 found.append((other, call))
     return found
+
+
+def _made_from(value, *keys) -> bool:
+    """Every ingredient of ``value`` (a traced composition) is one of the keys' ingredients,
+    a literal or a constant: the value is a function of the key."""
+    key_texts = {part.text for key in keys for part in key.parts}
+    # A call part is a function applied to ingredients listed beside it: those decide.
+    return all(part.kind in ("literal", "call", "helper") or part.text in key_texts or part.text.rsplit("::", 1)[-1].isupper()
+               for part in value.parts)
+
+
+_ENTRY_FILLERS = frozenset({"or_insert", "or_insert_with", "or_insert_with_key", "or_default"})
+
+
+def _stored_value_of(call: Node) -> Node | None:
+    """The value a keyed write stores: its second argument, or for ``entry(k)`` the argument
+    of the ``or_insert…`` that fills it (a closure's body)."""
+    arguments = call_arguments(call)
+    if _method_of(call) != "entry":
+        return arguments[1] if len(arguments) >= 2 else None
+    node = call
+    while node.parent is not None and node.parent.type == "field_expression":
+        outer = node.parent.parent
+        if outer is None or outer.type != "call_expression":
+            return None
+        if _method_of(outer) in _ENTRY_FILLERS:
+            filler = call_arguments(outer)
+            if not filler:
+                return None
+            value = filler[0]
+            return value.child_by_field_name("body") if value.type == "closure_expression" else value
+        node = outer
+    return None
+
+
+_ACCUMULATING_METHODS = frozenset({"push", "push_back", "extend", "insert", "append", "fetch_add", "fetch_sub", "add_assign"})
+
+
+def _accumulates(call: Node) -> bool:
+    """The entry a write reaches is then changed in place: a compound assignment to it, or a
+    growing method called on it."""
+    node = call
+    while node.parent is not None and node.parent.type in ("field_expression", "call_expression", "unary_expression",
+                                                            "parenthesized_expression", "try_expression", "await_expression"):
+        parent = node.parent
+        if parent.type == "field_expression" and node_text(parent.child_by_field_name("field")) in _ACCUMULATING_METHODS:
+            return True
+        node = parent
+    parent = node.parent
+    return parent is not None and parent.type in ("compound_assignment_expr", "assignment_expression") and \
+        parent.child_by_field_name("left") is not None and parent.child_by_field_name("left").id == node.id
+
+
+def _is_map_write(call: Node) -> bool:
+    """A one-argument store that still writes a value (``push``, ``insert`` into a set is not)."""
+    return _method_of(call) in ("push", "push_back", "push_front")
+
+
+def _parameter_indexes(function: Node, names: set[str]) -> list[int]:
+    parameters = function.child_by_field_name("parameters")
+    indexes = []
+    index = 0
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type != "parameter":
+            continue
+        pattern = parameter.child_by_field_name("pattern")
+        if pattern is not None and node_text(pattern).removeprefix("mut ") in names:
+            indexes.append(index)
+        index += 1
+    return indexes
 
 
 def _method_of(call: Node) -> str:

@@ -586,6 +586,8 @@ class WorkspaceModel:
         if kind == "field-types":
             return tuple(sorted({text for definitions in self.structs.values() for _, struct in definitions
                                  for field, text in struct.fields if field == key}))
+        if kind == "static":
+            return key in self.statics
         if kind == "word":
             pattern = re.compile(rb"\b" + re.escape(key.encode()) + rb"\b")
             needle = key.encode()
@@ -604,6 +606,10 @@ class WorkspaceModel:
         """Whether the model knows more than one file: facts about a whole workspace (which
         scopes it declares) are only drawn from one that does."""
         return len(self.summaries) > 1
+
+    def declares_static(self, name: str) -> bool:
+        """Whether some workspace file declares a static of this name."""
+        return self._ask("static", name)
 
     def files_naming(self, name: str) -> tuple[str, ...]:
         """The files whose text has ``name`` as a whole word: calls, but also a function

@@ -17,7 +17,7 @@ from tree_sitter import Node
 from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
 from checks import keyed_collections, keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
-from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
+from checks.model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
 from checks.statics import STATIC_AND_CONST_ITEMS
@@ -608,7 +608,49 @@ class SecretLookupCheck:
             return None
         if lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
             return None
-        return self._finding(lookup, composition, function, tenant_context, fixed_name)
+        caller_note = None
+        names_per_pack_entity = bool(composition.per_pack_ids(self.vocabulary)) and self.ctx.workspace.declares_scope(self.vocabulary)[1]
+        if tenant_context is None and self.ctx.workspace.spans_files and not names_per_pack_entity:
+            # No tenant in reach: whoever chose the key is judged. A key made of parameters
+            # is the callers' choice; any other (a configured path, a field the host set up)
+            # is the host's own.
+            caller_note = self._caller_passing_unscoped_key(composition, function)
+            if caller_note is None:
+                return None
+        finding = self._finding(lookup, composition, function, tenant_context, fixed_name)
+        if finding is not None and caller_note is not None:
+            finding = finding._replace(related=finding.related + (RelatedLocation(finding.span, caller_note),))
+        return finding
+
+    def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> str | None:
+        """Why the callers of a helper that forwards its parameter as a secret's name are
+        reported: one that has a tenant in reach passes a key without it, or no code of the
+        workspace calls the public helper at all. None when every caller is host-level."""
+        from checks.static_uses import calls_of_function, nowhere_called, tenant_in_reach
+
+        if function is None or not composition.parts or not all(part.kind in ("parameter", "literal") for part in composition.parts):
+            return None
+        positions = _parameter_positions(function, {part.text for part in composition.parts if part.kind == "parameter"})
+        calls = calls_of_function(self.ctx, function)
+        if not calls:
+            return f"public `fn {function_name(function)}` is called by no code of the workspace: its callers cannot be judged" \
+                if nowhere_called(self.ctx, function) else None
+        for caller_ctx, call in calls:
+            if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
+                continue
+            caller = caller_ctx.enclosing_function(call)
+            reach = tenant_in_reach(caller_ctx, caller)
+            if reach is None:
+                continue
+            arguments = call_arguments(call)
+            offset = 1 if call.child_by_field_name("function").type == "scoped_identifier" and _takes_self(function) else 0
+            for position in positions:
+                if position + offset < len(arguments):
+                    key = KeyTracer(caller_ctx).trace(arguments[position + offset])
+                    if key.scope_evidence(caller_ctx.vocabulary) is None and not _host_fixed(arguments[position + offset]):
+                        return (f"{caller_ctx.path_key}:{call.start_point[0] + 1}: `fn {function_name(caller)}` has `{reach}` "
+                                f"in reach and passes `{node_text(arguments[position + offset])}` as the name")
+        return None
 
     def _callers_fix_the_name(self, composition: KeyComposition, function) -> bool:
         """The key is a parameter of its function, and every call of that function in the
