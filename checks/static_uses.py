@@ -440,9 +440,10 @@ def _made_from(value, *keys) -> bool:
     """Every ingredient of ``value`` (a traced composition) is one of the keys' ingredients,
     a literal or a constant: the value is a function of the key."""
     key_texts = {part.text for key in keys for part in key.parts}
-    # A call part is a function applied to ingredients listed beside it: those decide.
-    return all(part.kind in ("literal", "call", "helper") or part.text in key_texts or part.text.rsplit("::", 1)[-1].isupper()
-               for part in value.parts)
+    # A call part is a function applied to ingredients listed beside it, and an annotated
+    # binding's value is traced beside it too: those ingredients decide.
+    return all(part.kind in ("literal", "call", "helper") or part.kind == "identifier" and part.type_text
+               or part.text in key_texts or part.text.rsplit("::", 1)[-1].isupper() for part in value.parts)
 
 
 _ENTRY_FILLERS = frozenset({"or_insert", "or_insert_with", "or_insert_with_key", "or_default"})
