@@ -24,7 +24,7 @@ CARGO_TABLES = (("package", "metadata", "isolint"), ("workspace", "metadata", "i
 
 DEFAULT_TENANT_WORDS = (
     "tenant", "tenants", "tenant_id", "tenant_ctx", "tenant_scope", "team", "team_id",
-    "env", "environment", "env_id", "org_id", "organization", "account_id", "workspace_id",
+    "env", "environment", "env_id", "org", "org_id", "organization", "account_id", "workspace_id",
 )
 DEFAULT_PACK_WORDS = ("pack_id", "pack", "pack_ref", "pack_name", "bundle_id")
 DEFAULT_PER_PACK_IDS = (

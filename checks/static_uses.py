@@ -11,6 +11,7 @@ level up to the callers that chose it.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import NamedTuple
 
@@ -34,7 +35,7 @@ LOOKUP_METHODS = frozenset({"get", "get_mut", "contains_key", "contains", "remov
 # The process environment, not a tenant's: `env` in a name seldom means a tenant's environment.
 _PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _STEP_TYPES = frozenset({"field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
-                         "parenthesized_expression", "unary_expression"})
+                         "parenthesized_expression", "unary_expression", "index_expression"})
 MAX_CALLER_FILES = 12
 
 
@@ -92,12 +93,15 @@ def _keyed_call(use: Node) -> tuple[Node, Node] | None:
         parent = node.parent
         if parent is None or parent.type not in _STEP_TYPES:
             return None
+        if parent.type == "index_expression" and not _same_node(parent.named_children[0] if parent.named_children else None, node):
+            return None  # the static is the index, not what is indexed
         if parent.type == "field_expression":
             field = parent.child_by_field_name("field")
             name = node_text(field) if field is not None else ""
             call = parent.parent
-            if call is None or call.type != "call_expression":
-                return None
+            if call is None or call.type != "call_expression" or not _same_node(call.child_by_field_name("function"), parent):
+                node = parent  # a field of what the static holds (`guard.data.entry(k)`)
+                continue
             if name in KEYING_METHODS or name in LOOKUP_METHODS:
                 arguments = call_arguments(call)
                 return (call, arguments[0]) if arguments else None
@@ -142,6 +146,10 @@ def _stored_value(use: Node) -> Node | None:
             node = call
             continue
         node = parent
+
+
+def _same_node(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and a.id == b.id
 
 
 def _bound_guard(use: Node) -> Node | None:
@@ -231,8 +239,9 @@ class StaticUses:
         uses prove nothing)."""
         sites: list[tuple[AnalysisContext, Node]] = [(self.ctx, use) for use in own_uses]
         if _declared_public(slot):
+            module = _module_name(self.ctx.path_key)
             for path in self.ctx.workspace.files_mentioning(slot.name):
-                if path == self.ctx.path_key:
+                if path == self.ctx.path_key or not self.ctx.workspace.refers_to(path, module, slot.name):
                     continue
                 other = self.ctx.context_for(path)
                 if other is not None:
@@ -400,6 +409,8 @@ class StaticUses:
             if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
                 continue
             key_positions = set(_parameter_indexes(function, parameters))
+            if any(_closure_parameter(arguments[index], caller) for index in key_positions if index < len(arguments)):
+                continue  # the key is handed to a closure by whoever calls it: not this caller's choice
             keys = [composition for index, composition in enumerate(traced) if index in key_positions]
             values = [composition for index, composition in enumerate(traced) if index not in key_positions]
             if keys and values and all(_made_from(value, *keys) for value in values):
@@ -434,6 +445,26 @@ def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[Analys
                     or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
                 found.append((other, call))
     return found
+
+
+def _closure_parameter(argument: Node, function: Node | None) -> bool:
+    """An argument that is (a borrow or conversion of) a parameter of a closure around it."""
+    while argument.type in ("reference_expression", "parenthesized_expression") and argument.named_children:
+        argument = argument.named_children[-1]
+    if argument.type == "call_expression" and argument.child_by_field_name("function") is not None \
+            and argument.child_by_field_name("function").type == "field_expression":
+        argument = argument.child_by_field_name("function").child_by_field_name("value")
+    if argument is None or argument.type != "identifier":
+        return False
+    name = node_text(argument)
+    node = argument.parent
+    while node is not None and not _same_node(node, function):
+        if node.type == "closure_expression":
+            parameters = node.child_by_field_name("parameters")
+            if parameters is not None and any(node_text(p).split(":")[0].strip() == name for p in parameters.named_children):
+                return True
+        node = node.parent
+    return False
 
 
 def _made_from(value, *keys) -> bool:
@@ -484,8 +515,24 @@ def _accumulates(call: Node) -> bool:
             return True
         node = parent
     parent = node.parent
+    if parent is not None and parent.type == "let_declaration":
+        return _grows_later(parent)
     return parent is not None and parent.type in ("compound_assignment_expr", "assignment_expression") and \
         parent.child_by_field_name("left") is not None and parent.child_by_field_name("left").id == node.id
+
+
+def _grows_later(let: Node) -> bool:
+    """``let entry = map.entry(k).or_insert(..);`` followed by ``entry.items.push(..)``."""
+    pattern = let.child_by_field_name("pattern")
+    while pattern is not None and pattern.type == "mut_pattern":
+        pattern = pattern.named_children[-1] if pattern.named_children else None
+    block = let.parent
+    if pattern is None or pattern.type != "identifier" or block is None or block.text is None:
+        return False
+    after = block.text[let.end_byte - block.start_byte:]
+    name = re.escape(node_text(pattern).encode())
+    methods = b"|".join(re.escape(m.encode()) for m in sorted(_ACCUMULATING_METHODS))
+    return re.search(rb"\b" + name + rb"(?:\.\w+)*\.(?:" + methods + rb")\s*\(", after) is not None
 
 
 def _is_map_write(call: Node) -> bool:

@@ -51,6 +51,7 @@ TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks
                            "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
 MAX_RESOLUTION_DEPTH = 12
 MINTED_ID_TYPES = frozenset({"Uuid", "Ulid"})
+_IDENTIFIER_WORDS = frozenset({"id", "ids", "ref", "name", "uid", "key"})
 
 
 class TypeExpr(NamedTuple):
@@ -339,6 +340,11 @@ def _use_pairs(argument: Node | None, prefix: str) -> Iterator[tuple[str, str]]:
         path = _text(argument.child_by_field_name("path"))
         inner = f"{prefix}::{path}" if prefix and path else (path or prefix)
         yield from _use_pairs(argument.child_by_field_name("list"), inner)
+    elif kind == "use_wildcard":
+        inner = argument.named_children[0] if argument.named_children else None
+        path = _text(inner) if inner is not None else ""
+        full = f"{prefix}::{path}" if prefix and path else (path or prefix)
+        yield "*", f"{full}::*"
     elif kind == "use_list":
         for child in argument.named_children:
             yield from _use_pairs(child, prefix)
@@ -586,6 +592,14 @@ class WorkspaceModel:
         if kind == "field-types":
             return tuple(sorted({text for definitions in self.structs.values() for _, struct in definitions
                                  for field, text in struct.fields if field == key}))
+        if kind == "refers":
+            path, module, name = key
+            items = self.summaries.get(path)
+            if items is None:
+                return False
+            imported = any(alias == name and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
+            globbed = any(alias == "*" and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
+            return imported or globbed or f"{module}::{name}".encode() in self.sources.get(path, b"")
         if kind == "static":
             return key in self.statics
         if kind == "word":
@@ -606,6 +620,12 @@ class WorkspaceModel:
         """Whether the model knows more than one file: facts about a whole workspace (which
         scopes it declares) are only drawn from one that does."""
         return len(self.summaries) > 1
+
+    def refers_to(self, path: str, module: str, name: str) -> bool:
+        """Whether the file at ``path`` can name item ``name`` of module ``module``: it imports
+        it (by name or glob) or spells ``module::name``. Same-named items of other modules are
+        not it."""
+        return self._ask("refers", (path, module, name))
 
     def declares_static(self, name: str) -> bool:
         """Whether some workspace file declares a static of this name."""
@@ -728,6 +748,8 @@ class WorkspaceModel:
                 stack.extend((arg, via + (name,), locked or name in LOCKS, depth + 1) for arg in reversed(expression.args))
                 continue
             if name in MAP_TYPES or name in SET_TYPES or name in SEQUENCE_TYPES:
+                # What a collection holds is held too (a `Vec` of locked maps, one per shard).
+                stack.extend((arg, via + (name,), locked, depth + 1) for arg in reversed(expression.args))
                 continue
             struct = self.struct(name)
             if struct is None or name in seen:
@@ -793,8 +815,10 @@ class WorkspaceModel:
                     found = tenant_words.match(name)
                     tenant = found is not None and names_identity(name, found)
                 if not pack:
+                    # A pack is an isolation unit where something identifies one (`pack_id`,
+                    # `PackRef`); a bare `pack` also names bundles of files, batches, …
                     found = pack_words.match(name)
-                    pack = found is not None and names_identity(name, found)
+                    pack = found is not None and words_of(name)[-1] in _IDENTIFIER_WORDS
                 if tenant and pack:
                     return True, True
         return tenant, pack
