@@ -489,12 +489,26 @@ class SecretLookupCheck:
 
     def _is_secret_store(self, store: Node, site: LookupSite) -> bool:
         identity = [text for text in self._store_identity(store, site) if text]
+        # What the declared types are, through aliases and wrappers (`Mgr` = `Arc<dyn SecretsManager>`).
+        identity.extend(self._resolved_type_names(identity))
         if not any(is_secret_store_text(text) or self.extra_receivers.match(text) for text in identity):
             return False
         if any(_is_sequence_type(text) for text in identity):
             return False  # `self.secrets.get(i)` on a `Vec<SecretSpec>` indexes, it does not look up
         segments = self.ctx.path_segments(store) if store.type in ("identifier", "field_expression", "scoped_identifier", "self") else []
         return not (segments and set(words_of(" ".join(segments[:-1]))) & DESCRIPTIVE_ROOTS)
+
+    def _resolved_type_names(self, identity: list[str]) -> list[str]:
+        """The workspace model's reading of declared types: the names of what they hold
+        once aliases and wrappers are looked through, when an alias was among them."""
+        workspace = self.ctx.workspace
+        names = []
+        for text in identity:
+            if not text[:1].isupper() and not text.startswith(("&", "Arc", "Box")):
+                continue
+            if workspace.hides_types(text):
+                names.extend(inner.name for inner, _, _ in workspace.inner_types(text) if inner.name)
+        return names
 
     def _store_identity(self, store: Node, site: LookupSite):
         """Names and visible types of a receiver: its own name, then what it was declared as."""
@@ -527,6 +541,8 @@ class SecretLookupCheck:
                 declared = self.index.field_type(owner, field_name)
                 if declared is not None:
                     yield declared[0]
+                else:  # a struct of another file
+                    yield self.ctx.workspace.field_type(owner, field_name) or ""
         elif store.type == "call_expression":
             function = store.child_by_field_name("function")
             yield (last_path_segment(function) if function is not None else None) or ""
