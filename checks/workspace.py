@@ -51,6 +51,8 @@ TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks
                            "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
 MAX_RESOLUTION_DEPTH = 12
 MINTED_ID_TYPES = frozenset({"Uuid", "Ulid"})
+# Extractors through which web frameworks hand every request the host's one shared state.
+_SHARED_STATE_EXTRACTORS = frozenset({"State", "Data", "Extension"})
 _IDENTIFIER_WORDS = frozenset({"id", "ids", "ref", "name", "uid", "key"})
 
 
@@ -245,6 +247,9 @@ class FileItems(NamedTuple):
     # SCREAMING_CASE names the file mentions: where statics and consts are used, found
     # without a tree (Rust names statics so; rustc warns otherwise).
     constants_mentioned: frozenset[str]
+    # Types built by a function body, other than by the type's own methods: (type, built in
+    # `main`). Where values of a type are made says where they live.
+    constructions: tuple[tuple[str, bool], ...] = ()
 
 
 def _text(node: Node | None) -> str:
@@ -363,6 +368,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
     functions: list[Signature] = []
     statics: list[StaticDef] = []
     uses: list[tuple[str, str]] = []
+    constructions: set[tuple[str, bool]] = set()
     pending = [tree.root_node]
     while pending:
         container = pending.pop()
@@ -383,6 +389,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 impls.append(ImplBlock(name, None, tuple(declared)))
             elif kind == "function_item":
                 functions.append(_signature(item))
+                constructions.update(_constructed(item, None))
             elif kind == "static_item":
                 mutable = any(child.type == "mutable_specifier" for child in item.children)
                 statics.append(StaticDef(_text(item.child_by_field_name("name")), _text(item.child_by_field_name("type")),
@@ -391,13 +398,31 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 uses.extend(_use_pairs(item.child_by_field_name("argument"), ""))
             elif kind == "impl_item":
                 impls.append(_impl(item))
+                owner = impls[-1].self_type
+                body = item.child_by_field_name("body")
+                for method in body.named_children if body is not None else ():
+                    if method.type == "function_item":
+                        constructions.update(_constructed(method, owner))
             elif kind == "mod_item":
                 body = item.child_by_field_name("body")
                 if body is not None:
                     pending.append(body)
     mentioned = frozenset(name.decode() for name in set(_CONSTANT_NAME.findall(data)))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
-                     tuple(statics), tuple(uses), mentioned)
+                     tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)))
+
+
+_CONSTRUCTION = re.compile(rb"\b([A-Z][A-Za-z0-9_]*)(?:\s*\{|::(?:new|default|with_[a-z_]+|from_[a-z_]+|builder)\s*\()")
+
+
+def _constructed(function: Node, owner: str | None) -> set[tuple[str, bool]]:
+    """The types a function body builds (``Host::new(..)``, ``Request { .. }``), except the
+    function's own type (``Self``, a constructor of ``owner``)."""
+    body = function.child_by_field_name("body")
+    if body is None or body.text is None:
+        return set()
+    in_main = owner is None and _text(function.child_by_field_name("name")) == "main"
+    return {(name.decode(), in_main) for name in _CONSTRUCTION.findall(body.text) if name.decode() not in (owner, "Self")}
 
 
 def _impl(item: Node) -> ImplBlock:
@@ -505,6 +530,8 @@ class WorkspaceModel:
         self._trees: dict[str, Tree] = {}
         self._mentions: dict[str, list[str]] | None = None
         self._declared: dict = {}
+        self._host_wide: frozenset[str] | None = None
+        self._per_instance: frozenset[str] | None = None
         self.structs: dict[str, list[tuple[str, StructDef]]] = {}
         self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
         self.traits: set[str] = set()
@@ -600,6 +627,10 @@ class WorkspaceModel:
             imported = any(alias == name and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
             globbed = any(alias == "*" and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
             return imported or globbed or f"{module}::{name}".encode() in self.sources.get(path, b"")
+        if kind == "home":
+            if key in self._host_wide_types():
+                return "host-wide"
+            return "per-instance" if key in self._per_instance_types() else "unknown"
         if kind == "static":
             return key in self.statics
         if kind == "word":
@@ -626,6 +657,51 @@ class WorkspaceModel:
         it (by name or glob) or spells ``module::name``. Same-named items of other modules are
         not it."""
         return self._ask("refers", (path, module, name))
+
+    def home(self, type_name: str) -> str:
+        """Where the host keeps values of a workspace type: ``host-wide`` (held by a static,
+        handed to request handlers as shared state — ``State<T>``, ``Data<T>``,
+        ``Extension<T>`` —, built in ``main``, or a field of such a type), ``per-instance``
+        (built by other code, per request, workload or tenant, or a field of such a type) or
+        ``unknown`` (never built in the workspace: a library type whose users are elsewhere)."""
+        return self._ask("home", self.renames.get(type_name, type_name))
+
+    def _per_instance_types(self) -> frozenset[str]:
+        if self._per_instance is None:
+            host_wide = self._host_wide_types()
+            pending = [name for items in self.summaries.values() for name, in_main in items.constructions
+                       if not in_main and name not in host_wide]
+            found: set[str] = set()
+            while pending:
+                for inner, _, _ in self.inner_types(pending.pop()):
+                    struct = self.struct(inner.name) if inner.kind == "path" else None
+                    if struct is not None and inner.name not in found and inner.name not in host_wide:
+                        found.add(inner.name)
+                        pending.extend(text for _, text in struct.fields)
+            self._per_instance = frozenset(found)
+        return self._per_instance
+
+    def _host_wide_types(self) -> frozenset[str]:
+        if self._host_wide is None:
+            pending = [static.type_text for definitions in self.statics.values() for _, static in definitions]
+            pending.extend(name for items in self.summaries.values() for name, in_main in items.constructions if in_main)
+            for signature in self._all_signatures():
+                pending.extend(text for _, text in signature.params if _SHARED_STATE_EXTRACTORS & {e.name for e, _, _ in self.inner_types(text)})
+            found: set[str] = set()
+            while pending:
+                for inner, _, _ in self.inner_types(pending.pop()):
+                    struct = self.struct(inner.name) if inner.kind == "path" else None
+                    if struct is not None and inner.name not in found:
+                        found.add(inner.name)
+                        pending.extend(text for _, text in struct.fields)
+            self._host_wide = frozenset(found)
+        return self._host_wide
+
+    def _all_signatures(self) -> Iterator[Signature]:
+        for definitions in self.functions.values():
+            for _, function in definitions:
+                yield function
+        yield from self.methods.values()
 
     def declares_static(self, name: str) -> bool:
         """Whether some workspace file declares a static of this name."""

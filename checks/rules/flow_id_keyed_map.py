@@ -328,7 +328,8 @@ class _Triage:
         reportable = self._reportable.get(key)
         if reportable is None:
             ctx, collections = self._ctx, self._collections
-            reportable = _keyed_by_bare_id(ctx, collections, declaration) and not _per_pack_by_declaration(ctx, collections, declaration)
+            reportable = (_keyed_by_bare_id(ctx, collections, declaration) and not _per_pack_by_declaration(ctx, collections, declaration)
+                          and _lives_host_wide(ctx, declaration))
             self._reportable[key] = reportable
         return reportable
 
@@ -337,6 +338,15 @@ class _Triage:
 
     def close(self, declaration: CollectionDeclaration) -> None:
         self._closed.add(declaration.name_node.id)
+
+
+def _lives_host_wide(ctx, declaration: CollectionDeclaration) -> bool:
+    """A struct field is shared unless the workspace model knows its struct is built per
+    request, workload or tenant; what a one-file model cannot tell stays reportable."""
+    if declaration.origin != "field" or declaration.owner is None or not ctx.workspace.spans_files:
+        return True
+    name = declaration.owner.child_by_field_name("name")
+    return name is None or ctx.workspace.home(node_text(name)) != "per-instance"
 
 
 def _drops_pack_level_matches(ctx, use: KeyedUse) -> bool:
