@@ -634,7 +634,8 @@ class WorkspaceModel:
         if kind == "static":
             return key in self.statics
         if kind == "word":
-            pattern = re.compile(rb"\b" + re.escape(key.encode()) + rb"\b")
+            # A mention, not another definition of the same name (`fn api_key` in two files).
+            pattern = re.compile(rb"(?<!fn )\b" + re.escape(key.encode()) + rb"\b")
             needle = key.encode()
             return tuple(sorted(path for path, data in self.sources.items() if needle in data and pattern.search(data)))
         if kind == "callers":
@@ -708,8 +709,9 @@ class WorkspaceModel:
         return self._ask("static", name)
 
     def files_naming(self, name: str) -> tuple[str, ...]:
-        """The files whose text has ``name`` as a whole word: calls, but also a function
-        passed by name (a route handler) or used inside a macro."""
+        """The files whose text has ``name`` as a whole word other than in a ``fn name``
+        definition: calls, but also a function passed by name (a route handler) or used
+        inside a macro."""
         return self._ask("word", name)
 
     def files_calling(self, function: str) -> tuple[str, ...]:
