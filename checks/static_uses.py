@@ -290,7 +290,7 @@ class StaticUses:
             return None
         if reach is None:
             return self._unjudged_public(ctx, function)
-        if ctx.workspace.spans_files:
+        if ctx.workspace.knows_workspace:
             # Where the model knows the workspace, only what is stored counts: reading a
             # shared value beside a tenant's data mixes nothing.
             stored = _stored_value(use)

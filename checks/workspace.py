@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import zlib
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -528,9 +529,11 @@ class WorkspaceModel:
         # The files' bytes, where the builder has them: rules read uses in other files.
         self.sources = sources or {}
         self._trees: dict[str, Tree] = {}
+        self._logs = threading.local()
         self._mentions: dict[str, list[str]] | None = None
         self._declared: dict = {}
         self._host_wide: frozenset[str] | None = None
+        self._knows_workspace: bool | None = None
         self._per_instance: frozenset[str] | None = None
         self.structs: dict[str, list[tuple[str, StructDef]]] = {}
         self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
@@ -572,25 +575,39 @@ class WorkspaceModel:
         model._trees[path] = tree
         return model
 
+    def with_file(self, path: str, data: bytes, tree: Tree) -> "WorkspaceModel":
+        """The model after one file's text changed (an edit in the editor): this model with
+        the new bytes when the file's items are unchanged (the common edit, inside a body),
+        else a new model merged from the summaries with this file's replaced."""
+        summary = summarise(tree, data)
+        if self.summaries.get(path) == summary:
+            self.sources[path] = data
+            self._trees.pop(path, None)
+            return self
+        summaries = dict(self.summaries)
+        summaries[path] = summary
+        return WorkspaceModel(summaries, {**self.sources, path: data})
+
     # -- lookups: every answer the rules get comes through ``_ask``, which logs it --------
     def start_log(self) -> None:
-        """Record the questions asked from now on, with a checksum of each answer: a cached
-        result stays valid while the model still gives the same answers (``still_answers``)."""
-        self._log = {}
+        """Record the questions this thread asks from now on, with a checksum of each answer:
+        a result stays valid while the model still gives the same answers (``still_answers``).
+        Per thread: the language server analyses on a worker while its loop may analyse too."""
+        self._logs.current = {}
 
     def stop_log(self) -> tuple[tuple[str, object, int], ...]:
-        log, self._log = self._log, None
+        log = getattr(self._logs, "current", None)
+        self._logs.current = None
         return tuple((kind, key, checksum) for (kind, key), checksum in (log or {}).items())
 
     def still_answers(self, log: tuple[tuple[str, object, int], ...]) -> bool:
         return all(_checksum(self._answer(kind, key)) == checksum for kind, key, checksum in log)
 
-    _log: dict | None = None
-
     def _ask(self, kind: str, key):
         answer = self._answer(kind, key)
-        if self._log is not None:
-            self._log[(kind, key)] = _checksum(answer)
+        log = getattr(self._logs, "current", None)
+        if log is not None:
+            log[(kind, key)] = _checksum(answer)
         return answer
 
     def _answer(self, kind: str, key):
@@ -648,10 +665,14 @@ class WorkspaceModel:
         return self._ask("mentions", constant)
 
     @property
-    def spans_files(self) -> bool:
-        """Whether the model knows more than one file: facts about a whole workspace (which
-        scopes it declares) are only drawn from one that does."""
-        return len(self.summaries) > 1
+    def knows_workspace(self) -> bool:
+        """Whether the model knows a Cargo package's files, not one file or a loose folder:
+        facts about a whole workspace (which scopes it declares, where a type's values live,
+        who calls a function) are only drawn from one that does."""
+        if self._knows_workspace is None:
+            self._knows_workspace = len(self.summaries) > 1 and any(
+                crate_of_folder(str(Path(path).absolute().parent)) is not None for path in list(self.summaries)[:8])
+        return self._knows_workspace
 
     def refers_to(self, path: str, module: str, name: str) -> bool:
         """Whether the file at ``path`` can name item ``name`` of module ``module``: it imports

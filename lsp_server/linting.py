@@ -22,6 +22,7 @@ from checks.engine import AnalysisResult, analyze
 from lsp_server.configuration import ProjectConfiguration
 from lsp_server.diagnostics import diagnostics_for
 from lsp_server.documents import OpenDocument
+from lsp_server.workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ class DocumentLinter:
     (the server publishes from it in push mode).
     """
 
-    def __init__(self, configuration: ProjectConfiguration, encoding: Callable[[], str], on_analysed: Callable[[OpenDocument, Analysis], None]):
+    def __init__(self, configuration: ProjectConfiguration, encoding: Callable[[], str], on_analysed: Callable[[OpenDocument, Analysis], None],
+                 model: WorkspaceModelKeeper | None = None):
         self._configuration = configuration
+        self._model = model if model is not None else WorkspaceModelKeeper()
         self._encoding = encoding
         self._on_analysed = on_analysed
         self._analyses: dict[str, Analysis] = {}
@@ -100,8 +103,9 @@ class DocumentLinter:
             settings = self._configuration.settings_for(document.path)
             data, tree = document.data, document.tree.copy()
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.worker, analyze, data, settings, document.path, tree)
+            result = await loop.run_in_executor(self.worker, self._analyse_against_model, data, settings, document.path, tree)
             self._store(document, version, generation, result)
+            self._reanalyse_dependents(document)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)
             self._release_waiters(document.uri, error)
@@ -109,6 +113,27 @@ class DocumentLinter:
             self._running.pop(document.uri, None)
         if self._owners.get(document.uri) is document and not self.is_current(document) and document.uri not in self._timers:
             self.schedule(document, delay=0)
+
+    def _analyse_against_model(self, data: bytes, settings, path, tree) -> AnalysisResult:
+        """On the worker: bring the workspace model up to date with this document, then
+        analyse it against the model."""
+        if path is not None:
+            self._model.document_changed(path, data, tree)
+        return analyze(data, settings, path, tree, self._model.model)
+
+    def _reanalyse_dependents(self, changed: OpenDocument) -> None:
+        """After an edit reached the model: analyse again every other open document whose
+        findings rested on an answer of the model that is now different (an item it
+        resolved, a use it read in the edited file). Checking costs a checksum per answer."""
+        model = self._model.model
+        for uri, analysis in list(self._analyses.items()):
+            document = self._owners.get(uri)
+            if document is None or document is changed or model is None:
+                continue
+            if not model.still_answers(analysis.result.model_queries):
+                log.debug("%s depends on items of %s that changed; analysing again", uri, changed.uri)
+                self._analyses.pop(uri, None)
+                self.schedule(document, delay=0)
 
     def analysis_now(self, document: OpenDocument) -> Analysis:
         """The analysis of the document's current version, computed here and now if needed
@@ -118,7 +143,7 @@ class DocumentLinter:
         self._owners[document.uri] = document
         version, generation = document.version, self._configuration.generation
         settings = self._configuration.settings_for(document.path)
-        result = analyze(document.data, settings, document.path, document.tree)
+        result = analyze(document.data, settings, document.path, document.tree, self._model.model)
         return self._store(document, version, generation, result)
 
     def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult) -> Analysis:

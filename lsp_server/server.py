@@ -17,6 +17,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
+from checks.config import DEFAULT_MAX_FILE_SIZE
 from isolint import __version__
 from lsp_server import code_actions, logs
 from lsp_server.configuration import ProjectConfiguration, is_config_file
@@ -30,6 +31,7 @@ from lsp_server.positions import byte_offset_at, encoding_name
 from lsp_server.protocol import IsolintProtocol
 from lsp_server.uris import path_uri, uri_path
 from lsp_server.workspace_files import WorkspaceFiles
+from lsp_server.workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,8 @@ class IsolintLanguageServer(LanguageServer):
         self._initial_options = EditorOptions()
         self.configuration = ProjectConfiguration()
         self.documents = DocumentStore()
-        self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis)
+        self.model_keeper = WorkspaceModelKeeper()
+        self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis, self.model_keeper)
         self.disk_files = WorkspaceFiles(self.configuration)
         self._reported_config_errors: dict[Path, str] = {}
         self.scan_task: asyncio.Task | None = None
@@ -198,39 +201,76 @@ class IsolintLanguageServer(LanguageServer):
 
     # -- files on disk ------------------------------------------------------------------
     async def analyse_disk_file(self, path: Path) -> None:
-        entry = await self.disk_files.analyse(path, self.encoding(), self.linter.worker)
+        entry = await self.disk_files.analyse(path, self.encoding(), self.linter.worker, self.model_keeper.model)
         if self.pull_mode:
             return
         uri = path_uri(path)
         if uri not in self.documents:
             self.publish(uri, entry.diagnostics if entry else [], None)
 
-    async def scan_workspace(self) -> None:
+    def workspace_folders(self) -> list[Path]:
         folders = [Path(p) for p in (to_fs_path(f.uri) for f in self.workspace.folders.values()) if p]
         if not folders and self.workspace.root_path:
             folders = [Path(self.workspace.root_path)]
-        files = self.disk_files.rust_files(folders)
-        token = None
-        if self.supports("window", "work_done_progress"):
-            token = f"isolint-scan-{uuid.uuid4()}"
-            try:
-                await self.work_done_progress.create_async(token)
-            except Exception as error:
-                log.warning("client refused progress token: %s", error)
-                token = None
+        return folders
+
+    async def begin_progress(self, title: str) -> str | None:
+        """A work-done progress token the client accepted, begun with ``title``; None when
+        the client shows no progress."""
+        if not self.supports("window", "work_done_progress"):
+            return None
+        token = f"isolint-{uuid.uuid4()}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception as error:
+            log.warning("client refused progress token: %s", error)
+            return None
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False))
+        return token
+
+    def report_progress(self, token: str | None, done: int, total: int, what: str) -> None:
+        if token is not None and total:
+            self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{done}/{total} {what}", percentage=done * 100 // total))
+
+    async def start_workspace_work(self) -> None:
+        """The workspace model first (findings rest on it), then the scan if asked for, under
+        one progress report."""
+        token = await self.begin_progress("isolint: reading the workspace")
+        done_message = await self.build_workspace_model(token)
+        if self.options.workspace_scan:
+            done_message = await self.scan_workspace(token)
         if token is not None:
-            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="isolint: scanning workspace", percentage=0, cancellable=False))
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=done_message))
+        self._report_config_errors()
+        if self.options.workspace_scan and self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    async def build_workspace_model(self, token: str | None) -> str:
+        """Summarise the workspace's Rust files (from the summary cache when warm), then
+        analyse the open documents again against the whole workspace."""
+        folders = self.workspace_folders()
+        files = self.disk_files.rust_files(folders)
+        settings = self.configuration.settings_for(folders[0] / "lib.rs") if folders else None
+        max_size = settings.max_file_size if settings is not None else DEFAULT_MAX_FILE_SIZE
+        model = await self.model_keeper.build(files, folders[0] if folders else None, max_size, self.linter.worker,
+                                              lambda done, total: self.report_progress(token, done, total, "files read"))
+        for document in self.documents:
+            if document.path is not None:
+                self.model_keeper.document_changed(document.path, document.data, document.tree)
+        log.info("workspace model: %d Rust files", len(model.summaries))
+        for document in self.documents:
+            self.linter.schedule(document, delay=0)
+        return f"{len(model.summaries)} files in the workspace model"
+
+    async def scan_workspace(self, token: str | None) -> str:
+        files = self.disk_files.rust_files(self.workspace_folders())
         for index, path in enumerate(files, start=1):
             if path_uri(path) not in self.documents:
                 await self.analyse_disk_file(path)
-            if token is not None and (index % SCAN_PROGRESS_EVERY == 0 or index == len(files)):
-                self.work_done_progress.report(token, types.WorkDoneProgressReport(message=f"{index}/{len(files)} files", percentage=index * 100 // len(files)))
-        if token is not None:
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(files)} files analysed"))
+            if index % SCAN_PROGRESS_EVERY == 0 or index == len(files):
+                self.report_progress(token, index, len(files), "files analysed")
         log.info("workspace scan: %d Rust files analysed", len(files))
-        self._report_config_errors()
-        if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
-            self.workspace_diagnostic_refresh(None)
+        return f"{len(files)} files analysed"
 
     def files_changed(self, changes: list[types.FileEvent]) -> None:
         config_touched = False
@@ -290,8 +330,7 @@ def register_features(server: IsolintLanguageServer) -> None:
                 )
             except Exception as error:
                 log.warning("could not register file watchers: %s", error)
-        if server.options.workspace_scan:
-            server.scan_task = server.spawn(server.scan_workspace())
+        server.scan_task = server.spawn(server.start_workspace_work())
 
     @server.feature(types.SHUTDOWN)
     def shutdown(params: None) -> None:

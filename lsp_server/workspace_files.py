@@ -14,6 +14,7 @@ from lsprotocol import types
 
 from checks.discovery import discover
 from checks.engine import FileSkipped, analyze, read_rust_file
+from checks.workspace import WorkspaceModel
 from lsp_server.configuration import ProjectConfiguration
 from lsp_server.diagnostics import diagnostics_for
 from lsp_server.uris import path_uri
@@ -50,7 +51,7 @@ class WorkspaceFiles:
             files.extend(found.files)
         return files
 
-    async def analyse(self, path: Path, encoding: str, worker: Executor) -> FileDiagnostics | None:
+    async def analyse(self, path: Path, encoding: str, worker: Executor, workspace: WorkspaceModel | None = None) -> FileDiagnostics | None:
         """Analyse a file from disk on ``worker``; None (and forgotten) when it cannot or
         should not be read."""
         uri = path_uri(path)
@@ -62,7 +63,7 @@ class WorkspaceFiles:
             log.info("not analysing %s: %s", path, problem)
             self._files.pop(uri, None)
             return None
-        result = await asyncio.get_running_loop().run_in_executor(worker, analyze, data, settings, path)
+        result = await asyncio.get_running_loop().run_in_executor(worker, analyze, data, settings, path, None, workspace)
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, path, failure.error, failure.detail)
         self._revision += 1

@@ -216,7 +216,7 @@ def _names_scope_identity(ctx, part) -> bool:
         if found is None or not names_identity(text, found):
             continue
         if found == "flow" or ctx.vocabulary.per_pack.match(text) == found:
-            if ctx.workspace.spans_files and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
+            if ctx.workspace.knows_workspace and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
                 continue
         return True
     return False

@@ -343,7 +343,7 @@ class _Triage:
 def _lives_host_wide(ctx, declaration: CollectionDeclaration) -> bool:
     """A struct field is shared unless the workspace model knows its struct is built per
     request, workload or tenant; what a one-file model cannot tell stays reportable."""
-    if declaration.origin != "field" or declaration.owner is None or not ctx.workspace.spans_files:
+    if declaration.origin != "field" or declaration.owner is None or not ctx.workspace.knows_workspace:
         return True
     name = declaration.owner.child_by_field_name("name")
     return name is None or ctx.workspace.home(node_text(name)) != "per-instance"
@@ -400,7 +400,7 @@ def _collision(entity: str) -> str:
 def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples and tooling serve no tenant
-    if ctx.workspace.spans_files and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
+    if ctx.workspace.knows_workspace and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
         return  # a per-pack id is unique only within a pack: a workspace without packs has none
     collections = FileCollections.of(ctx)
     tracer = KeyTracer(ctx)

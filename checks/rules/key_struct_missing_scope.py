@@ -102,7 +102,7 @@ def _scope_fields(ctx, fields: list[tuple[str, Node, Node | None]]):
 def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples and tooling serve no tenant
-    if ctx.workspace.spans_files and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
+    if ctx.workspace.knows_workspace and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
         return  # a per-pack id is unique only within a pack: a workspace without packs has none
     structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root)]
     if not structs:

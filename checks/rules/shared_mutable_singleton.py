@@ -348,11 +348,11 @@ def check(ctx):
         calls = accessor_calls.get(slot.name)
         if calls:  # uses come in source order already
             reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
-        holds_known_state = not ctx.workspace.spans_files or modelled_state[slot.name]
+        holds_known_state = not ctx.workspace.knows_workspace or modelled_state[slot.name]
         shown = reader.report(slot, keyed, reaching, holds_known_state)
         if shown.uses and not shown.evidence:
             continue  # its uses were read, and none mixes tenants
-        if ctx.workspace.spans_files and not shown.evidence and not _spells_known_state(slot.type_text):
+        if ctx.workspace.knows_workspace and not shown.evidence and not _spells_known_state(slot.type_text):
             # In a real workspace, a static with no use in sight is reported only when its
             # type spells out a lock or collection: an outside type's name (`SharedIdentityCache`,
             # `Pool`) says nothing of what it keeps.

@@ -626,7 +626,7 @@ class SecretLookupCheck:
             return None
         caller_note = None
         names_per_pack_entity = bool(composition.per_pack_ids(self.vocabulary)) and self.ctx.workspace.declares_scope(self.vocabulary)[1]
-        if tenant_context is None and self.ctx.workspace.spans_files and not names_per_pack_entity:
+        if tenant_context is None and self.ctx.workspace.knows_workspace and not names_per_pack_entity:
             # No tenant in reach: whoever chose the key is judged. A key made of parameters
             # is the callers' choice; any other (a configured path, a field the host set up)
             # is the host's own.
