@@ -450,7 +450,11 @@ RULE = Rule(
         "flows in one `HashMap<String, Flow>` by flow id lets the second pack that ships a "
         "`main` flow silently replace the first: tenant A's requests then run tenant B's flow "
         "with tenant B's configuration, or a cached compiled component is served to the wrong "
-        "pack. Key host-wide collections by `(pack_id, flow_id)` (or keep one map per pack)."
+        "pack. Key host-wide collections by `(pack_id, flow_id)` (or keep one map per pack). "
+        "Where the workspace model knows the code, it decides what \"host-wide\" and \"per-pack "
+        "id\" mean: a map field of a struct the code builds per request or per workload "
+        "separates by instance and stays quiet, and in a workspace where nothing identifies a "
+        "pack (no `pack_id`, `PackRef`, …), flow and node ids are the host's own and stay quiet."
     ),
     bad_example=(
         "struct FlowRegistry {\n"

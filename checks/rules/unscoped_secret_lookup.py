@@ -1059,7 +1059,14 @@ RULE = Rule(
         "can name. The key must carry the tenant (and environment, team or pack) it is read for, "
         "or go through a scoping helper that adds it. Reading a secret such as `OPENAI_API_KEY` "
         "from the process environment in code that serves a tenant is the same leak: the host's "
-        "one value is used for every tenant."
+        "one value is used for every tenant. The workspace model decides who chose a key: an id "
+        "the host mints (a UUID newtype such as `SecretId`, whatever the variable is called) "
+        "names one owner's secret; a helper that forwards its parameter is judged where it is "
+        "called (reported when a caller with the tenant in reach passes a bare name, quiet when "
+        "every caller passes a name the host fixed); with no tenant in reach, a key the host's "
+        "configuration chose is the host's own. A receiver counts as a secrets store by its "
+        "declared type too (`manager: SharedManager` where `type SharedManager = "
+        "Arc<dyn SecretsManager>`). Tests, benchmarks, examples and workspace tooling are skipped."
     ),
     bad_example=(
         "async fn connect(&self, ctx: &TenantCtx) -> Result<Db> {\n"
