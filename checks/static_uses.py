@@ -17,11 +17,12 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
+from checks.call_sites import arguments_for, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
+from checks.context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
 from checks.keyed_collections import RECEIVER_PASSTHROUGH
 from checks.keyflow import KeyTracer
 from checks.statics import StaticSlot
-from checks.vocabulary import names_identity, words_of
+from checks.vocabulary import words_of
 
 # Calls that store an entry under a key: where a key decides whose data an entry is (a
 # lookup or removal stores nothing).
@@ -32,11 +33,8 @@ KEYING_METHODS = frozenset({
 })
 # Calls that read an entry by key: a per-pack id without its pack reads another pack's entry.
 LOOKUP_METHODS = frozenset({"get", "get_mut", "contains_key", "contains", "remove", "peek", "get_key_value"})
-# The process environment, not a tenant's: `env` in a name seldom means a tenant's environment.
-_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _STEP_TYPES = frozenset({"field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
                          "parenthesized_expression", "unary_expression", "index_expression"})
-MAX_CALLER_FILES = 12
 
 
 class Evidence(NamedTuple):
@@ -55,36 +53,6 @@ class UseReport(NamedTuple):
     evidence: list[Evidence]
 
 
-def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
-    """The tenant (or pack) identity a function can see: a parameter named or typed by the
-    scope vocabulary, or a field of its ``self`` type (from the workspace model)."""
-    if function is None:
-        return None
-    vocabulary = ctx.vocabulary
-    parameters = function.child_by_field_name("parameters")
-    for parameter in parameters.named_children if parameters is not None else ():
-        if parameter.type != "parameter":
-            continue
-        pattern = parameter.child_by_field_name("pattern")
-        type_node = parameter.child_by_field_name("type")
-        for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
-            found = vocabulary.tenant.match(text) or vocabulary.pack.match(text)
-            if found and found not in _PROCESS_ENVIRONMENT_WORDS and names_identity(text, found):
-                return node_text(pattern) if pattern is not None else text
-    if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
-        impl = ctx.enclosing_impl(function)
-        type_node = impl.child_by_field_name("type") if impl is not None else None
-        if type_node is not None:
-            from checks.workspace import parse_type
-
-            struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
-            for field, _ in struct.fields if struct is not None else ():
-                found = vocabulary.tenant.match(field) or vocabulary.pack.match(field)
-                if found and found not in _PROCESS_ENVIRONMENT_WORDS:
-                    return f"self.{field}"
-    return None
-
-
 def _keyed_call(use: Node) -> tuple[Node, Node] | None:
     """``(call, key)`` when ``use`` is the receiver of a keyed method, through guards and
     conversions (``CACHE.write().await.insert(k, v)``)."""
@@ -93,13 +61,13 @@ def _keyed_call(use: Node) -> tuple[Node, Node] | None:
         parent = node.parent
         if parent is None or parent.type not in _STEP_TYPES:
             return None
-        if parent.type == "index_expression" and not _same_node(parent.named_children[0] if parent.named_children else None, node):
+        if parent.type == "index_expression" and not same_node(parent.named_children[0] if parent.named_children else None, node):
             return None  # the static is the index, not what is indexed
         if parent.type == "field_expression":
             field = parent.child_by_field_name("field")
             name = node_text(field) if field is not None else ""
             call = parent.parent
-            if call is None or call.type != "call_expression" or not _same_node(call.child_by_field_name("function"), parent):
+            if call is None or call.type != "call_expression" or not same_node(call.child_by_field_name("function"), parent):
                 node = parent  # a field of what the static holds (`guard.data.entry(k)`)
                 continue
             if name in KEYING_METHODS or name in LOOKUP_METHODS:
@@ -148,10 +116,6 @@ def _stored_value(use: Node) -> Node | None:
         node = parent
 
 
-def _same_node(a: Node | None, b: Node | None) -> bool:
-    return a is not None and b is not None and a.id == b.id
-
-
 def _bound_guard(use: Node) -> Node | None:
     """The identifier a ``let`` binds the static (or a guard of it) to, or the parameter of
     the closure a thread-local's ``with`` hands it to."""
@@ -183,40 +147,13 @@ def _is_accessor(function: Node) -> bool:
     return returns is not None and "'static" in node_text(returns)
 
 
-def _function_name(function: Node) -> str:
-    name = function.child_by_field_name("name")
-    return node_text(name) if name is not None else ""
 
 
-def _module_name(path: str) -> str:
-    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``."""
-    pure = PurePath(path)
-    return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
 
 
-def _last_module(callee: Node) -> str:
-    path = callee.child_by_field_name("path")
-    if path is None:
-        return ""
-    if path.type == "scoped_identifier":
-        path = path.child_by_field_name("name")
-    return node_text(path) if path is not None else ""
 
 
-def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
-    """A public function whose name nothing else in the workspace mentions: its callers are
-    outside the workspace (a library's API), so what they pass is out of sight. A name
-    mentioned elsewhere (an import, a handler passed by name, a macro body) is not this."""
-    if not _is_public(function):
-        return False
-    name = _function_name(function)
-    others = [path for path in ctx.workspace.files_naming(name) if path != ctx.path_key]
-    own = [node for node in nodes_spelled(ctx, name) if node.type == "identifier"]
-    return not others and len(own) <= 1
 
-
-def _is_public(function: Node) -> bool:
-    return any(child.type == "visibility_modifier" for child in function.children)
 
 
 class StaticUses:
@@ -239,7 +176,7 @@ class StaticUses:
         uses prove nothing)."""
         sites: list[tuple[AnalysisContext, Node]] = [(self.ctx, use) for use in own_uses]
         if _declared_public(slot):
-            module = _module_name(self.ctx.path_key)
+            module = module_name(self.ctx.path_key)
             for path in self.ctx.workspace.files_mentioning(slot.name):
                 if path == self.ctx.path_key or not self.ctx.workspace.refers_to(path, module, slot.name):
                     continue
@@ -257,10 +194,10 @@ class StaticUses:
             function = ctx.enclosing_function(use)
             if function is None:
                 continue
-            if _is_accessor(function) and _function_name(function) not in followed:
-                name = _function_name(function)
+            if _is_accessor(function) and function_name(function) not in followed:
+                name = function_name(function)
                 followed.add(name)
-                callers = self._calls_of(function, ctx)
+                callers = calls_of_function(ctx, function)
                 if not callers and nowhere_called(ctx, function) and (keyed or holds_known_state):
                     uses += 1
                     evidence.append(Evidence(function.child_by_field_name("name"), ctx,
@@ -274,11 +211,6 @@ class StaticUses:
             if found is not None:
                 evidence.append(found)
         return UseReport(uses, evidence)
-
-    def _calls_of(self, function: Node, ctx: AnalysisContext | None = None) -> list[tuple[AnalysisContext, Node]]:
-        return calls_of_function(ctx or self.ctx, function)
-
-
 
     def _judge(self, ctx: AnalysisContext, use: Node, function: Node, keyed: bool) -> Evidence | None:
         reach = tenant_in_reach(ctx, function)
@@ -297,13 +229,13 @@ class StaticUses:
             if stored is None:
                 return None
             looked_at = node_text(stored)
-            message = f"`fn {_function_name(function)}` stores `{reach}`'s data in it"
+            message = f"`fn {function_name(function)}` stores `{reach}`'s data in it"
         else:
             statement = use
             while statement.parent is not None and statement.parent.type not in ("block", "function_item"):
                 statement = statement.parent
             looked_at = node_text(statement)
-            message = f"`fn {_function_name(function)}` uses it with `{reach}`'s data"
+            message = f"`fn {function_name(function)}` uses it with `{reach}`'s data"
         if set(words_of(reach)) & set(words_of(looked_at)) - {"self"}:
             return Evidence(use, ctx, message)
         return None
@@ -311,7 +243,7 @@ class StaticUses:
     def _unjudged_public(self, ctx: AnalysisContext, function: Node) -> Evidence | None:
         """A public function that no code of the workspace calls: whoever calls it, on
         whichever tenant's behalf, is out of sight, so the use is reported."""
-        name = _function_name(function)
+        name = function_name(function)
         if not nowhere_called(ctx, function):
             return None
         return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
@@ -346,7 +278,7 @@ class StaticUses:
         if reach is not None:
             if self._entry_records_owner(ctx, call, reach):
                 return None
-            return Evidence(key, ctx, f"keyed by `{node_text(key)}` in `fn {_function_name(function)}`, which has `{reach}` in reach and leaves it out")
+            return Evidence(key, ctx, f"keyed by `{node_text(key)}` in `fn {function_name(function)}`, which has `{reach}` in reach and leaves it out")
         parameters = {part.text for part in composition.parameters()}
         if parameters and composition.parts and all(part.kind in ("parameter", "literal") for part in composition.parts):
             return self._judge_callers(ctx, function, parameters)
@@ -390,8 +322,8 @@ class StaticUses:
 
     def _judge_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
         """The key is the caller's choice: judged where the callers are."""
-        name = _function_name(function)
-        callers = self._calls_of(function, ctx)
+        name = function_name(function)
+        callers = calls_of_function(ctx, function)
         if not callers:
             if nowhere_called(ctx, function):
                 return Evidence(function.child_by_field_name("name"), ctx,
@@ -404,47 +336,19 @@ class StaticUses:
             reach = tenant_in_reach(caller_ctx, caller)
             if reach is None:
                 continue
-            arguments = call_arguments(call)
-            traced = [self._tracer(caller_ctx).trace(argument) for argument in arguments]
-            if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in traced):
+            tracer = self._tracer(caller_ctx)
+            key_arguments = arguments_for(call, function, parameters)
+            key_ids = {argument.id for argument in key_arguments}
+            keys = [tracer.trace(argument) for argument in key_arguments]
+            values = [tracer.trace(argument) for argument in call_arguments(call) if argument.id not in key_ids]
+            if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys + values):
                 continue
-            key_positions = set(_parameter_indexes(function, parameters))
-            if any(_closure_parameter(arguments[index], caller) for index in key_positions if index < len(arguments)):
+            if any(_closure_parameter(argument, caller) for argument in key_arguments):
                 continue  # the key is handed to a closure by whoever calls it: not this caller's choice
-            keys = [composition for index, composition in enumerate(traced) if index in key_positions]
-            values = [composition for index, composition in enumerate(traced) if index not in key_positions]
             if keys and values and all(_made_from(value, *keys) for value in values):
                 continue  # the caller stores what the key alone determines
-            return Evidence(call, caller_ctx, f"`fn {_function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
+            return Evidence(call, caller_ctx, f"`fn {function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
         return None
-
-
-def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
-    """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
-    name, a free function by a bare call in its own file or a path through its module."""
-    name = _function_name(function)
-    is_method = ctx.enclosing_impl(function) is not None
-    module = _module_name(ctx.path_key)
-    found = []
-    # A free function is called by a bare name in its own file or through its module's path.
-    candidates = ctx.workspace.files_calling(name if is_method else f"{module}::{name}")
-    if not is_method and ctx.path_key not in candidates:
-        candidates = (ctx.path_key, *candidates)
-    for path in candidates[:MAX_CALLER_FILES]:
-        other = ctx.context_for(path)
-        if other is None:
-            continue
-        for call in calls_named(other, frozenset({name})):
-            callee = call.child_by_field_name("function")
-            if callee is not None and callee.type == "generic_function":
-                callee = callee.child_by_field_name("function")
-            if callee is None:
-                continue
-            if is_method and callee.type == "field_expression" or not is_method and (
-                    callee.type == "identifier" and other is ctx
-                    or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
-                found.append((other, call))
-    return found
 
 
 def _closure_parameter(argument: Node, function: Node | None) -> bool:
@@ -458,7 +362,7 @@ def _closure_parameter(argument: Node, function: Node | None) -> bool:
         return False
     name = node_text(argument)
     node = argument.parent
-    while node is not None and not _same_node(node, function):
+    while node is not None and not same_node(node, function):
         if node.type == "closure_expression":
             parameters = node.child_by_field_name("parameters")
             if parameters is not None and any(node_text(p).split(":")[0].strip() == name for p in parameters.named_children):
@@ -538,20 +442,6 @@ def _grows_later(let: Node) -> bool:
 def _is_map_write(call: Node) -> bool:
     """A one-argument store that still writes a value (``push``, ``insert`` into a set is not)."""
     return _method_of(call) in ("push", "push_back", "push_front")
-
-
-def _parameter_indexes(function: Node, names: set[str]) -> list[int]:
-    parameters = function.child_by_field_name("parameters")
-    indexes = []
-    index = 0
-    for parameter in parameters.named_children if parameters is not None else ():
-        if parameter.type != "parameter":
-            continue
-        pattern = parameter.child_by_field_name("pattern")
-        if pattern is not None and node_text(pattern).removeprefix("mut ") in names:
-            indexes.append(index)
-        index += 1
-    return indexes
 
 
 def _method_of(call: Node) -> str:

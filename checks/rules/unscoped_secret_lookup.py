@@ -17,6 +17,7 @@ from tree_sitter import Node
 from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
 from checks import keyed_collections, keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
+from checks.call_sites import arguments_for, calls_of_function, nowhere_called, tenant_in_reach
 from checks.model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
@@ -639,55 +640,42 @@ class SecretLookupCheck:
         return finding
 
     def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> str | None:
-        """Why the callers of a helper that forwards its parameter as a secret's name are
-        reported: one that has a tenant in reach passes a key without it, or no code of the
-        workspace calls the public helper at all. None when every caller is host-level."""
-        from checks.static_uses import calls_of_function, nowhere_called, tenant_in_reach
-
-        if function is None or not composition.parts or not all(part.kind in ("parameter", "literal") for part in composition.parts):
+        """Why a helper that forwards its parameter as a secret's name is reported: a caller
+        that has a tenant in reach passes a name without it, or no code of the workspace
+        calls the public helper at all. None when every caller is host-level."""
+        forwarded = self._forwarded_names(composition, function)
+        if forwarded is None:
             return None
-        positions = _parameter_positions(function, {part.text for part in composition.parts if part.kind == "parameter"})
-        calls = calls_of_function(self.ctx, function)
-        if not calls:
+        if not forwarded:
             return f"public `fn {function_name(function)}` is called by no code of the workspace: its callers cannot be judged" \
                 if nowhere_called(self.ctx, function) else None
-        for caller_ctx, call in calls:
+        for caller_ctx, call, names in forwarded:
             if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
                 continue
             caller = caller_ctx.enclosing_function(call)
             reach = tenant_in_reach(caller_ctx, caller)
             if reach is None:
                 continue
-            arguments = call_arguments(call)
-            offset = 1 if call.child_by_field_name("function").type == "scoped_identifier" and _takes_self(function) else 0
-            for position in positions:
-                if position + offset < len(arguments):
-                    key = KeyTracer(caller_ctx).trace(arguments[position + offset])
-                    if key.scope_evidence(caller_ctx.vocabulary) is None and not _host_fixed(arguments[position + offset]):
-                        return (f"{caller_ctx.path_key}:{call.start_point[0] + 1}: `fn {function_name(caller)}` has `{reach}` "
-                                f"in reach and passes `{node_text(arguments[position + offset])}` as the name")
+            for name in names:
+                if KeyTracer(caller_ctx).trace(name).scope_evidence(caller_ctx.vocabulary) is None and not _host_fixed(name):
+                    return (f"{caller_ctx.path_key}:{call.start_point[0] + 1}: `fn {function_name(caller)}` has `{reach}` "
+                            f"in reach and passes `{node_text(name)}` as the name")
         return None
 
     def _callers_fix_the_name(self, composition: KeyComposition, function) -> bool:
         """The key is a parameter of its function, and every call of that function in the
         workspace passes a name the host fixed (a literal or constant): the host's own
         configuration, read through a helper (``fn from_env(key: &str)``)."""
-        if function is None or not composition.parts or not all(part.kind in ("parameter", "literal") for part in composition.parts):
-            return False
-        from checks.static_uses import calls_of_function
+        forwarded = self._forwarded_names(composition, function)
+        return bool(forwarded) and all(names and all(_host_fixed(name) for name in names) for _, _, names in forwarded)
 
-        positions = _parameter_positions(function, {part.text for part in composition.parts if part.kind == "parameter"})
-        calls = calls_of_function(self.ctx, function)
-        if not calls or not positions:
-            return False
-        for caller_ctx, call in calls:
-            arguments = call_arguments(call)
-            offset = 1 if call.child_by_field_name("function").type == "scoped_identifier" and _takes_self(function) else 0
-            for position in positions:
-                index = position + offset
-                if index >= len(arguments) or not _host_fixed(arguments[index]):
-                    return False
-        return True
+    def _forwarded_names(self, composition: KeyComposition, function):
+        """For a key made of ``function``'s parameters: each call of ``function`` in the
+        workspace with the arguments it passes for them; None for any other key."""
+        if function is None or not composition.parts or not all(part.kind in ("parameter", "literal") for part in composition.parts):
+            return None
+        parameters = {part.text for part in composition.parts if part.kind == "parameter"}
+        return [(caller_ctx, call, arguments_for(call, function, parameters)) for caller_ctx, call in calls_of_function(self.ctx, function)]
 
     def _callee_declares_no_name(self, lookup: SecretLookup) -> bool:
         """The called function declares the key's parameter as a host-minted id type
@@ -1001,26 +989,6 @@ class SecretLookupCheck:
             (Edit(lookup.key.start_byte, lookup.key.end_byte, replacement),),
             Applicability.UNSAFE,
         )
-
-
-def _parameter_positions(function, names: set[str]) -> list[int]:
-    parameters = function.child_by_field_name("parameters")
-    positions = []
-    index = 0
-    for parameter in parameters.named_children if parameters is not None else ():
-        if parameter.type == "self_parameter":
-            continue
-        if parameter.type == "parameter":
-            pattern = parameter.child_by_field_name("pattern")
-            if pattern is not None and node_text(pattern).removeprefix("mut ") in names:
-                positions.append(index)
-            index += 1
-    return positions
-
-
-def _takes_self(function) -> bool:
-    parameters = function.child_by_field_name("parameters")
-    return parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children)
 
 
 def _host_fixed(argument) -> bool:

@@ -1,0 +1,132 @@
+"""Who calls a function, with which arguments, and which tenant a function can see: facts
+read across the workspace (``checks.workspace``) that several rules ask."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from tree_sitter import Node
+
+from checks.context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
+from checks.vocabulary import names_identity
+
+# Files read for one function's callers at most: a name called in more places is too common
+# for callers found by name to be that function's.
+MAX_CALLER_FILES = 12
+# The process environment, not a tenant's: `env` in a name seldom means a tenant's environment.
+PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
+
+
+def function_name(function: Node) -> str:
+    name = function.child_by_field_name("name")
+    return node_text(name) if name is not None else ""
+
+
+def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
+    """The tenant (or pack) identity a function can see: a parameter named or typed as one
+    (``org_id``, ``tenant: &TenantCtx``, not ``org_provisioner``), or such a field of its
+    ``self`` type (from the workspace model)."""
+    if function is None:
+        return None
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type != "parameter":
+            continue
+        pattern = parameter.child_by_field_name("pattern")
+        type_node = parameter.child_by_field_name("type")
+        for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
+            if _names_scope_identity(ctx, text):
+                return node_text(pattern) if pattern is not None else text
+    if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
+        impl = ctx.enclosing_impl(function)
+        type_node = impl.child_by_field_name("type") if impl is not None else None
+        if type_node is not None:
+            from checks.workspace import parse_type
+
+            struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
+            for field, _ in struct.fields if struct is not None else ():
+                if _names_scope_identity(ctx, field):
+                    return f"self.{field}"
+    return None
+
+
+def _names_scope_identity(ctx: AnalysisContext, text: str) -> bool:
+    found = ctx.vocabulary.tenant.match(text) or ctx.vocabulary.pack.match(text)
+    return bool(found) and found not in PROCESS_ENVIRONMENT_WORDS and names_identity(text, found)
+
+
+def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
+    """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
+    name, a free function by a bare call in its own file or a path through its module."""
+    name = function_name(function)
+    is_method = ctx.enclosing_impl(function) is not None
+    module = module_name(ctx.path_key)
+    found = []
+    candidates = ctx.workspace.files_calling(name if is_method else f"{module}::{name}")
+    if not is_method and ctx.path_key not in candidates:
+        candidates = (ctx.path_key, *candidates)
+    for path in candidates[:MAX_CALLER_FILES]:
+        other = ctx.context_for(path)
+        if other is None:
+            continue
+        for call in calls_named(other, frozenset({name})):
+            callee = call.child_by_field_name("function")
+            if callee is not None and callee.type == "generic_function":
+                callee = callee.child_by_field_name("function")
+            if callee is None:
+                continue
+            if is_method and callee.type == "field_expression" or not is_method and (
+                    callee.type == "identifier" and other is ctx
+                    or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
+                found.append((other, call))
+    return found
+
+
+def arguments_for(call: Node, function: Node, names: set[str]) -> list[Node]:
+    """The arguments ``call`` passes for the parameters of ``function`` named ``names``,
+    in parameter order (``Type::method(value, ..)`` passes ``self`` first)."""
+    arguments = call_arguments(call)
+    parameters = function.child_by_field_name("parameters")
+    callee = call.child_by_field_name("function")
+    position = 1 if callee is not None and callee.type == "scoped_identifier" and _takes_self(function) else 0
+    found = []
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type != "parameter":
+            continue
+        pattern = parameter.child_by_field_name("pattern")
+        if pattern is not None and node_text(pattern).removeprefix("mut ") in names and position < len(arguments):
+            found.append(arguments[position])
+        position += 1
+    return found
+
+
+def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
+    """A public function whose name nothing else in the workspace mentions: its callers are
+    outside the workspace (a library's API), so what they pass is out of sight. A name
+    mentioned elsewhere (an import, a handler passed by name, a macro body) is not this."""
+    if not any(child.type == "visibility_modifier" for child in function.children):
+        return False
+    name = function_name(function)
+    others = [path for path in ctx.workspace.files_naming(name) if path != ctx.path_key]
+    own = [node for node in nodes_spelled(ctx, name) if node.type == "identifier"]
+    return not others and len(own) <= 1
+
+
+def module_name(path: str) -> str:
+    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``."""
+    pure = PurePath(path)
+    return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
+
+
+def _last_module(callee: Node) -> str:
+    path = callee.child_by_field_name("path")
+    if path is None:
+        return ""
+    if path.type == "scoped_identifier":
+        path = path.child_by_field_name("name")
+    return node_text(path) if path is not None else ""
+
+
+def _takes_self(function: Node) -> bool:
+    parameters = function.child_by_field_name("parameters")
+    return parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children)
