@@ -204,6 +204,15 @@ class _TypeParser:
         return text
 
 
+def named_types(type_text: str) -> Iterator[TypeExpr]:
+    """Every type written in ``type_text``, outermost first (no resolution)."""
+    pending = [parse_type(type_text)]
+    while pending:
+        expression = pending.pop()
+        yield expression
+        pending.extend(expression.args)
+
+
 class Signature(NamedTuple):
     """A function or method: its parameters (name, type text) and return type text."""
 
@@ -782,14 +791,9 @@ class WorkspaceModel:
     def hides_types(self, type_text: str) -> bool:
         """Whether a type names one of the workspace's aliases or structs anywhere inside
         (what it holds is then known only through the model)."""
-        pending = [parse_type(type_text)]
-        while pending:
-            expression = pending.pop()
-            if expression.kind == "path" and expression.name not in WRAPPERS and (
-                    self._ask("alias", expression.name)[2] is not None or self.struct(expression.name) is not None):
-                return True
-            pending.extend(expression.args)
-        return False
+        return any(expression.kind == "path" and expression.name not in WRAPPERS and (
+            self._ask("alias", expression.name)[2] is not None or self.struct(expression.name) is not None)
+            for expression in named_types(type_text))
 
     def names_trait(self, type_text: str) -> bool:
         """Whether a type is (or holds) one of the workspace's own traits: a service object

@@ -13,7 +13,7 @@ from checks.context import calls_named
 from checks.model import FixAvailability, Severity
 from checks.rules.base import Rule
 from checks.static_uses import Evidence, StaticUses
-from checks.workspace import KNOWN_STATE_TYPES, parse_type
+from checks.workspace import KNOWN_STATE_TYPES, named_types
 from checks.statics import StaticSlot, declared_slots, slot_uses
 from checks.vocabulary import words_of
 
@@ -306,15 +306,15 @@ def _held_through_workspace_types(ctx, slot: StaticSlot) -> tuple[SharedHolding 
 
 
 def _spells_known_state(type_text: str) -> bool:
-    return any(expression.name in KNOWN_STATE_TYPES for expression in _named_types(parse_type(type_text)))
+    return any(expression.name in KNOWN_STATE_TYPES for expression in named_types(type_text))
 
 
-def _named_types(expression):
-    pending = [expression]
-    while pending:
-        current = pending.pop()
-        yield current
-        pending.extend(current.args)
+class _Candidate(NamedTuple):
+    slot: StaticSlot
+    holding: SharedHolding
+    keyed: bool  # holds a map or set: judged by the keys its uses store under
+    only_modelled: bool  # the model found the state (behind aliases or own structs), the words did not
+    opaque: bool  # an outside client or pool: what its insides keep is unknown to the model
 
 
 _OPAQUE_HOLDINGS = frozenset(what for _, what, _ in _CLIENT_KINDS)
@@ -325,31 +325,26 @@ def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples, build scripts and workspace tooling serve no tenant
     candidates = []
-    modelled_state: dict[str, bool] = {}
     for slot in declared_slots(ctx):
         holding = _holding(ctx, slot)
         modelled, keyed = _held_through_workspace_types(ctx, slot)
-        # An outside client or pool is opaque: what its insides keep is unknown to the model.
-        modelled_state[slot.name] = holding is None or holding.what not in _OPAQUE_HOLDINGS or modelled is not None
-        only_modelled = holding is None
-        if only_modelled and modelled is not None and slot.storage != "task-local":
-            holding = modelled
         if holding is not None:
-            candidates.append((slot, holding, keyed, only_modelled))
+            candidates.append(_Candidate(slot, holding, keyed, False, holding.what in _OPAQUE_HOLDINGS and modelled is None))
+        elif modelled is not None and slot.storage != "task-local":
+            candidates.append(_Candidate(slot, modelled, keyed, True, False))
     if not candidates:
         return
-    uses = slot_uses(ctx, [slot for slot, _, _, _ in candidates])
-    accessor_calls = _accessor_calls(ctx, [slot for slot, _, _, _ in candidates])
+    uses = slot_uses(ctx, [candidate.slot for candidate in candidates])
+    accessor_calls = _accessor_calls(ctx, [candidate.slot for candidate in candidates])
     per_tenant_parameter: dict[int, Node | None] = {}
     related_by_name: dict[str, list] = {}
     reader = StaticUses(ctx)
-    for slot, holding, keyed, only_modelled in candidates:
+    for slot, holding, keyed, only_modelled, opaque in candidates:
         reaching = uses.get(slot.name, [])
         calls = accessor_calls.get(slot.name)
         if calls:  # uses come in source order already
             reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
-        holds_known_state = not ctx.workspace.knows_workspace or modelled_state[slot.name]
-        shown = reader.report(slot, keyed, reaching, holds_known_state)
+        shown = reader.report(slot, keyed, reaching, holds_known_state=not (opaque and ctx.workspace.knows_workspace))
         if shown.uses and not shown.evidence:
             continue  # its uses were read, and none mixes tenants
         if ctx.workspace.knows_workspace and not shown.evidence and not _spells_known_state(slot.type_text):
