@@ -211,7 +211,13 @@ class BatchReport:
         self.analysed = 0  # files run through the engine in this run
         self.from_cache = 0
         self.fixed: list[FixedFile] = []
-        self.workspace: WorkspaceModel | None = None  # what the files were analysed against
+        # What the files are analysed against, built on first use (a run whose files all
+        # come unchanged from the cache needs none).
+        self._workspace: Callable[[], WorkspaceModel] | None = None
+
+    @property
+    def workspace(self) -> WorkspaceModel | None:
+        return self._workspace() if self._workspace is not None else None
 
     @property
     def finding_count(self) -> int:
@@ -250,13 +256,24 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 
     pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]
     linted_files_alone = any(path.is_file() for path in paths)
-    workspace = report.workspace = build_workspace(pending, options, include_their_crates=linted_files_alone)
+    built: list[WorkspaceModel] = []
+
+    def workspace() -> WorkspaceModel:
+        if not built:
+            built.append(build_workspace(pending, options, include_their_crates=linted_files_alone))
+        return built[0]
+
+    report._workspace = workspace
+    # The same files with the same bytes and settings as the cached run: every answer the
+    # cached results rested on is the same, and no model is needed to say so.
+    state = _workspace_state(pending) if options.cache is not None and not linted_files_alone else None
+    unchanged = state is not None and options.cache.workspace_state == state
     packed: dict[int, PackedOutcome] = {}
     to_analyse: list[int] = []
     for index, item in enumerate(pending):
         cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
         # Still valid only while the model gives the answers the findings rested on.
-        if cached is not None and workspace.still_answers(cached.summary.model_queries):
+        if cached is not None and (unchanged or workspace().still_answers(cached.summary.model_queries)):
             packed[index] = cached
         else:
             to_analyse.append(index)
@@ -269,7 +286,7 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 
     analysed_so_far(0)
     outcomes: dict[int, FileOutcome] = {}
-    for index, result in _analyse(pending, to_analyse, options, analysed_so_far, workspace).items():
+    for index, result in _analyse(pending, to_analyse, options, analysed_so_far, workspace() if to_analyse else None).items():
         if isinstance(result, PackedOutcome):
             packed[index] = result
             continue
@@ -279,10 +296,21 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     if options.cache is not None:
         for index in to_analyse:
             options.cache.put(pending[index].path, pending[index].cache_key, packed[index])
+        options.cache.workspace_state = state
 
     for index, item in enumerate(pending):
         _add_file(report, FileReport(item.path, item.data, item.settings, outcomes.get(index), packed.get(index)))
     return report
+
+
+def _workspace_state(pending: list[_PendingFile]) -> str:
+    """Identifies every linted file's path, bytes and settings at once."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for item in sorted(pending, key=lambda item: str(item.path)):
+        digest.update(str(item.path.absolute()).encode() + b"\0" + item.cache_key)
+    return digest.hexdigest()
 
 
 def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_their_crates: bool = False) -> WorkspaceModel:
@@ -330,7 +358,9 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
         summaries[path] = summary
         if summary_cache is not None:
             summary_cache.put(Path(path), digests[path], summary)
-    return WorkspaceModel(summaries, sources)
+    model = WorkspaceModel(summaries, sources)
+    model.name_index()  # here, so that forked workers inherit it instead of each building it
+    return model
 
 
 def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:
@@ -366,7 +396,7 @@ def _worker_count(jobs: int | None, files: int, size: int, warm_up: int) -> int:
 
 
 def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOptions, on_done: Callable[[int], None],
-             workspace: WorkspaceModel) -> dict[int, FileOutcome | PackedOutcome]:
+             workspace: WorkspaceModel | None) -> dict[int, FileOutcome | PackedOutcome]:
     workers = _worker_count(options.jobs, len(indices), sum(len(pending[i].data) for i in indices), warm_up=WARM_UP_FILES)
     parallel = workers > 1
     outcomes = {}

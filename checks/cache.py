@@ -58,8 +58,14 @@ class SummaryCache:
     def __init__(self, directory: Path, signature: str):
         self.directory = directory
         self.file = directory / f"summaries-{signature}.pickle"
-        self._entries: dict = _load_pickled_dict(self.file)
+        self._loaded: dict | None = None  # read on first use: a run that builds no model never reads it
         self._changed = False
+
+    @property
+    def _entries(self) -> dict:
+        if self._loaded is None:
+            self._loaded = _load_pickled_dict(self.file)
+        return self._loaded
 
     def get(self, path: Path, digest: bytes):
         entry = self._entries.get(str(path.absolute()))
@@ -118,6 +124,14 @@ class ResultCache:
         self.file = directory / f"results-{signature}.pickle"
         self._entries: dict[str, tuple[bytes, PackedOutcome]] = _load_pickled_dict(self.file)
         self.summaries = SummaryCache(directory, signature)
+        # The linted files' paths, bytes and settings as of the run that last saved (see
+        # ``checks.batch``): equal again, every cached result's model answers are too.
+        self._state_file = directory / f"workspace-{signature}.txt"
+        try:
+            self.workspace_state: str | None = self._state_file.read_text() or None
+        except OSError:
+            self.workspace_state = None
+        self._saved_state = self.workspace_state
 
     def get(self, path: Path, key: bytes) -> PackedOutcome | None:
         entry = self._entries.get(str(path.absolute()))
@@ -135,7 +149,7 @@ class ResultCache:
 
     def save(self) -> str | None:
         """Write the cache atomically; return a problem description instead of raising."""
-        summaries_problem = self.summaries.save()
+        summaries_problem = self.summaries.save() or self._save_state()
         if not any(packed.changed for _, packed in self._entries.values()):
             return summaries_problem
         self._drop_deleted_files()
@@ -148,10 +162,27 @@ class ResultCache:
             packed.changed = False
         return None
 
+    def _save_state(self) -> str | None:
+        if self.workspace_state == self._saved_state:
+            return None
+        try:
+            if self.workspace_state is None:
+                self._state_file.unlink(missing_ok=True)
+            else:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".workspace-", suffix=".tmp")
+                with os.fdopen(handle, "w") as stream:
+                    stream.write(self.workspace_state)
+                os.replace(temporary, self._state_file)
+        except OSError as error:
+            return f"{self.directory}: cannot write cache: {error.strerror or error}"
+        self._saved_state = self.workspace_state
+        return None
+
     def _remove_other_signatures(self) -> None:
         """Results of another engine can never be valid again; do not let them pile up."""
-        for stale in [*self.directory.glob("results-*.pickle"), *self.directory.glob("summaries-*.pickle")]:
-            if stale not in (self.file, self.summaries.file):
+        for stale in [*self.directory.glob("results-*.pickle"), *self.directory.glob("summaries-*.pickle"), *self.directory.glob("workspace-*.txt")]:
+            if stale not in (self.file, self.summaries.file, self._state_file):
                 try:
                     stale.unlink()
                 except OSError:

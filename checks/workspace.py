@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import zlib
 from functools import lru_cache
@@ -254,9 +255,9 @@ class FileItems(NamedTuple):
     functions: tuple[Signature, ...]
     statics: tuple[StaticDef, ...]
     uses: tuple[tuple[str, str], ...]  # (name in scope, full path it names)
-    # SCREAMING_CASE names the file mentions: where statics and consts are used, found
-    # without a tree (Rust names statics so; rustc warns otherwise).
-    constants_mentioned: frozenset[str]
+    # Every name the file's text spells (identifiers, and words in comments and strings): an
+    # index of where a static is used or a function may be called, built without a tree.
+    names_mentioned: frozenset[str]
     # Types built by a function body, other than by the type's own methods: (type, built in
     # `main`). Where values of a type are made says where they live.
     constructions: tuple[tuple[str, bool], ...] = ()
@@ -365,7 +366,7 @@ def _use_pairs(argument: Node | None, prefix: str) -> Iterator[tuple[str, str]]:
             yield from _use_pairs(child, prefix)
 
 
-_CONSTANT_NAME = re.compile(rb"\b[A-Z][A-Z0-9_]{2,}\b")
+_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def summarise(tree: Tree, data: bytes) -> FileItems:
@@ -417,7 +418,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 body = item.child_by_field_name("body")
                 if body is not None:
                     pending.append(body)
-    mentioned = frozenset(name.decode() for name in set(_CONSTANT_NAME.findall(data)))
+    mentioned = frozenset(sys.intern(name.decode()) for name in set(_NAME.findall(data)))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
                      tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)))
 
@@ -539,7 +540,7 @@ class WorkspaceModel:
         self.sources = sources or {}
         self._trees: dict[str, Tree] = {}
         self._logs = threading.local()
-        self._mentions: dict[str, list[str]] | None = None
+        self._files_by_name: dict[str, set[str]] | None = None
         self._declared: dict = {}
         self._host_wide: frozenset[str] | None = None
         self._knows_workspace: bool | None = None
@@ -553,12 +554,17 @@ class WorkspaceModel:
         self.functions: dict[str, list[tuple[str, Signature]]] = {}
         self.statics: dict[str, list[tuple[str, StaticDef]]] = {}
         self.renames: dict[str, str] = {}  # `use a::B as C`: C -> B
+        self.methods_by_name: dict[str, list[Signature]] = {}
+        self.field_types: dict[str, set[str]] = {}  # field name -> the types declared for it
+        self._memo: dict[tuple[str, object], tuple[object, int]] = {}
         for path, items in summaries.items():
             self._add(path, items)
 
     def _add(self, path: str, items: FileItems) -> None:
         for struct in items.structs:
             self.structs.setdefault(struct.name, []).append((path, struct))
+            for field, text in struct.fields:
+                self.field_types.setdefault(field, set()).add(text)
         for name, generics, aliased in items.aliases:
             self.aliases.setdefault(name, []).append((path, generics, aliased))
         self.traits.update(items.traits)
@@ -567,7 +573,9 @@ class WorkspaceModel:
             if impl.trait is not None:
                 self.trait_impls.setdefault(impl.self_type, set()).add(impl.trait)
             for method in impl.methods:
-                self.methods.setdefault((impl.self_type, method.name), method)
+                if (impl.self_type, method.name) not in self.methods:
+                    self.methods[(impl.self_type, method.name)] = method
+                    self.methods_by_name.setdefault(method.name, []).append(method)
         for function in items.functions:
             self.functions.setdefault(function.name, []).append((path, function))
         for static in items.statics:
@@ -589,9 +597,20 @@ class WorkspaceModel:
         the new bytes when the file's items are unchanged (the common edit, inside a body),
         else a new model merged from the summaries with this file's replaced."""
         summary = summarise(tree, data)
-        if self.summaries.get(path) == summary:
+        before = self.summaries.get(path)
+        if before is not None and before._replace(names_mentioned=frozenset()) == summary._replace(names_mentioned=frozenset()):
+            # Items unchanged (an edit inside a body): new bytes, and the name index moved
+            # for the names the edit added or removed.
             self.sources[path] = data
             self._trees.pop(path, None)
+            self._memo.clear()
+            if before.names_mentioned != summary.names_mentioned:
+                self.summaries[path] = summary
+                if self._files_by_name is not None:
+                    for name in before.names_mentioned - summary.names_mentioned:
+                        self._files_by_name[name].discard(path)
+                    for name in summary.names_mentioned - before.names_mentioned:
+                        self._files_by_name.setdefault(name, set()).add(path)
             return self
         summaries = dict(self.summaries)
         summaries[path] = summary
@@ -610,14 +629,24 @@ class WorkspaceModel:
         return tuple((kind, key, checksum) for (kind, key), checksum in (log or {}).items())
 
     def still_answers(self, log: tuple[tuple[str, object, int], ...]) -> bool:
-        return all(_checksum(self._answer(kind, key)) == checksum for kind, key, checksum in log)
+        return all(self._answered(kind, key)[1] == checksum for kind, key, checksum in log)
 
     def _ask(self, kind: str, key):
-        answer = self._answer(kind, key)
+        answer, checksum = self._answered(kind, key)
         log = getattr(self._logs, "current", None)
         if log is not None:
-            log[(kind, key)] = _checksum(answer)
+            log[(kind, key)] = checksum
         return answer
+
+    def _answered(self, kind: str, key) -> tuple[object, int]:
+        """An answer and its checksum, each computed once per model (files ask the same
+        questions, and a warm run checks every cached result's answers)."""
+        memo_key = (kind, key)
+        found = self._memo.get(memo_key)
+        if found is None:
+            answer = self._answer(kind, key)
+            found = self._memo[memo_key] = (answer, _checksum(answer))
+        return found
 
     def _answer(self, kind: str, key):
         if kind == "struct":
@@ -632,19 +661,16 @@ class WorkspaceModel:
         if kind == "implements":
             return tuple(sorted(self.trait_impls.get(self.renames.get(key, key), ())))
         if kind == "mentions":
-            return tuple(self._mentioning().get(key, ()))
+            return tuple(sorted(self._files_naming_word(key)))
         if kind == "source":
             data = self.sources.get(key)
             return None if data is None else zlib.crc32(data)
         if kind == "declares":
             return self._declares(key)
         if kind == "signatures":
-            found = [signature for _, signature in self.functions.get(key, ())]
-            found.extend(signature for (_, name), signature in self.methods.items() if name == key)
-            return tuple(found)
+            return tuple(signature for _, signature in self.functions.get(key, ())) + tuple(self.methods_by_name.get(key, ()))
         if kind == "field-types":
-            return tuple(sorted({text for definitions in self.structs.values() for _, struct in definitions
-                                 for field, text in struct.fields if field == key}))
+            return tuple(sorted(self.field_types.get(key, ())))
         if kind == "refers":
             path, module, name = key
             items = self.summaries.get(path)
@@ -661,17 +687,16 @@ class WorkspaceModel:
             return key in self.statics
         if kind == "word":
             # A mention, not another definition of the same name (`fn api_key` in two files).
-            pattern = re.compile(rb"(?<!fn )\b" + re.escape(key.encode()) + rb"\b")
-            needle = key.encode()
-            return tuple(sorted(path for path, data in self.sources.items() if needle in data and pattern.search(data)))
+            return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
         if kind == "callers":
-            needle = key.encode()
-            return tuple(sorted(path for path, data in self.sources.items() if needle in data and _calls_by_name(data, needle)))
+            candidates = set.intersection(*(self._files_naming_word(word) for word in key.split("::")))
+            needles = (key.encode() + b"(", key.encode() + b"::<")
+            return tuple(sorted(path for path in candidates if any(_spelled_at_word_start(self.sources.get(path, b""), needle) for needle in needles)))
         raise ValueError(f"unknown workspace question {kind!r}")
 
-    def files_mentioning(self, constant: str) -> tuple[str, ...]:
-        """The files that mention a SCREAMING_CASE name (a static's or const's uses)."""
-        return self._ask("mentions", constant)
+    def files_mentioning(self, name: str) -> tuple[str, ...]:
+        """The files whose text spells ``name`` (where a static may be used)."""
+        return self._ask("mentions", name)
 
     @property
     def knows_workspace(self) -> bool:
@@ -749,16 +774,24 @@ class WorkspaceModel:
         ``name::<``): where its callers may be, confirmed on their trees by the asker."""
         return self._ask("callers", function)
 
-    def _mentioning(self) -> dict[str, list[str]]:
-        if self._mentions is None:
-            mentions: dict[str, list[str]] = {}
+    def _files_naming_word(self, word: str) -> set[str]:
+        """The files whose text spells ``word`` (from the summaries' name sets)."""
+        return self.name_index().get(word, set())
+
+    def name_index(self) -> dict[str, set[str]]:
+        """Name → files spelling it; built once per model (a batch run builds it before its
+        workers fork, so they inherit it), then kept current by ``with_file``."""
+        if self._files_by_name is None:
+            index: dict[str, set[str]] = {}
             for path, items in self.summaries.items():
-                for name in items.constants_mentioned:
-                    mentions.setdefault(name, []).append(path)
-            for paths in mentions.values():
-                paths.sort()
-            self._mentions = mentions
-        return self._mentions
+                for name in items.names_mentioned:
+                    files = index.get(name)
+                    if files is None:
+                        index[name] = {path}
+                    else:
+                        files.add(path)
+            self._files_by_name = index
+        return self._files_by_name
 
     def tree(self, path: str) -> Tree | None:
         """A parse of one workspace file whose bytes the model has (kept for later asks)."""
@@ -938,8 +971,29 @@ class WorkspaceModel:
             yield (parameter for parameter, _ in method.params)
 
 
-def _calls_by_name(data: bytes, name: bytes) -> bool:
-    return re.search(rb"\b" + re.escape(name) + rb"\s*(?:\(|::<)", data) is not None
+def _word_starts(data: bytes, needle: bytes) -> Iterator[int]:
+    """Where ``needle`` occurs in ``data`` not preceded by a name character (found without a
+    regular expression: questions are many and distinct, patterns would be compiled each)."""
+    position = data.find(needle)
+    while position != -1:
+        if position == 0 or not (data[position - 1:position].isalnum() or data[position - 1] == 0x5F):
+            yield position
+        position = data.find(needle, position + 1)
+
+
+def _spelled_at_word_start(data: bytes, needle: bytes) -> bool:
+    return next(_word_starts(data, needle), None) is not None
+
+
+def _mentions_beyond_definition(data: bytes, name: bytes) -> bool:
+    """``name`` as a whole word somewhere other than right after ``fn ``."""
+    for position in _word_starts(data, name):
+        end = position + len(name)
+        if end < len(data) and (data[end:end + 1].isalnum() or data[end] == 0x5F):
+            continue
+        if data[max(0, position - 3):position] != b"fn ":
+            return True
+    return False
 
 
 def _checksum(answer) -> int:

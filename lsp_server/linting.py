@@ -65,6 +65,7 @@ class DocumentLinter:
         # under the wrong config for a moment.
         self._paused = False
         self._held: dict[str, OpenDocument] = {}
+        self._quiet_unless_changed: set[str] = set()
 
     def pause(self) -> None:
         self._paused = True
@@ -79,8 +80,14 @@ class DocumentLinter:
         analysis = self._analyses.get(document.uri)
         return analysis is not None and analysis.version == document.version and analysis.generation == self._configuration.generation
 
-    def schedule(self, document: OpenDocument, delay: float | None = None) -> None:
-        """Analyse ``document`` after the debounce delay, replacing any pending run."""
+    def schedule(self, document: OpenDocument, delay: float | None = None, only_if_changed: bool = False) -> None:
+        """Analyse ``document`` after the debounce delay, replacing any pending run.
+        ``only_if_changed``: a re-analysis the workspace model asked for, reported only when
+        its findings differ (an edit or a config change asks for a report every time)."""
+        if only_if_changed:
+            self._quiet_unless_changed.add(document.uri)
+        else:
+            self._quiet_unless_changed.discard(document.uri)
         self._cancel_timer(document.uri)
         self._owners[document.uri] = document
         if self._paused:
@@ -132,8 +139,7 @@ class DocumentLinter:
                 continue
             if not model.still_answers(analysis.result.model_queries):
                 log.debug("%s depends on items of %s that changed; analysing again", uri, changed.uri)
-                self._analyses.pop(uri, None)
-                self.schedule(document, delay=0)
+                self.schedule(document, delay=0, only_if_changed=True)
 
     def analysis_now(self, document: OpenDocument) -> Analysis:
         """The analysis of the document's current version, computed here and now if needed
@@ -153,8 +159,12 @@ class DocumentLinter:
         analysis = Analysis(version, generation, result, diagnostics)
         owned = self._owners.get(document.uri) is document
         if owned and document.version == version and generation == self._configuration.generation:
+            previous = self._analyses.get(document.uri)
             self._analyses[document.uri] = analysis
-            self._on_analysed(document, analysis)
+            unchanged = previous is not None and previous.version == version and previous.diagnostics == diagnostics
+            if not (document.uri in self._quiet_unless_changed and unchanged):
+                self._on_analysed(document, analysis)
+            self._quiet_unless_changed.discard(document.uri)
         else:
             log.debug("analysis of %s v%s finished after the document moved on", document.uri, version)
         self._release_waiters(document.uri)

@@ -259,7 +259,7 @@ class IsolintLanguageServer(LanguageServer):
                 self.model_keeper.document_changed(document.path, document.data, document.tree)
         log.info("workspace model: %d Rust files", len(model.summaries))
         for document in self.documents:
-            self.linter.schedule(document, delay=0)
+            self.linter.schedule(document, delay=0, only_if_changed=True)
         return f"{len(model.summaries)} files in the workspace model"
 
     async def scan_workspace(self, token: str | None) -> str:
