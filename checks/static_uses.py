@@ -426,7 +426,8 @@ def _accumulates(call: Node) -> bool:
 
 
 def _grows_later(let: Node) -> bool:
-    """``let entry = map.entry(k).or_insert(..);`` followed by ``entry.items.push(..)``."""
+    """``let entry = map.entry(k).or_insert(..);`` followed by ``entry.items.push(..)`` or
+    ``*entry += 1``."""
     pattern = let.child_by_field_name("pattern")
     while pattern is not None and pattern.type == "mut_pattern":
         pattern = pattern.named_children[-1] if pattern.named_children else None
@@ -436,7 +437,9 @@ def _grows_later(let: Node) -> bool:
     after = block.text[let.end_byte - block.start_byte:]
     name = re.escape(node_text(pattern).encode())
     methods = b"|".join(re.escape(m.encode()) for m in sorted(_ACCUMULATING_METHODS))
-    return re.search(rb"\b" + name + rb"(?:\.\w+)*\.(?:" + methods + rb")\s*\(", after) is not None
+    grown = re.search(rb"\b" + name + rb"(?:\.\w+)*\.(?:" + methods + rb")\s*\(", after)
+    assigned = re.search(rb"\*\s*" + name + rb"\s*(?:[-+*/|&^]=|=(?!=))", after)  # `*entry += n`
+    return grown is not None or assigned is not None
 
 
 def _is_map_write(call: Node) -> bool:

@@ -685,6 +685,8 @@ class WorkspaceModel:
             return "per-instance" if key in self._per_instance_types() else "unknown"
         if kind == "static":
             return key in self.statics
+        if kind == "trait":
+            return key in self.traits
         if kind == "word":
             # A mention, not another definition of the same name (`fn api_key` in two files).
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
@@ -831,7 +833,7 @@ class WorkspaceModel:
     def names_trait(self, type_text: str) -> bool:
         """Whether a type is (or holds) one of the workspace's own traits: a service object
         (``&dyn SecretStore``, ``Arc<dyn Backend>``), not a plain value."""
-        return any(inner.name in self.traits for inner, _, _ in self.inner_types(type_text))
+        return any(self._ask("trait", inner.name) for inner, _, _ in self.inner_types(type_text))
 
     def is_minted_id(self, type_text: str) -> bool:
         """A type whose values the host mints unique (a UUID or ULID, or a newtype or alias
