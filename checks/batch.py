@@ -51,7 +51,8 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
     """``fingerprinted``: compute the findings' fingerprints (baselines, JSON and SARIF output
     and the cache need them; they cost a hashlib import a one-file text run need not pay).
     ``workspace``: the model of the crates ``path`` belongs to (None: the file alone)."""
-    result = analyze(data, settings, path, workspace=workspace)
+    tree = workspace.parsed(str(path), data) if workspace is not None else None
+    result = analyze(data, settings, path, tree, workspace)
     prints: list[str | None] = [None, None]
     if fingerprinted:
         from checks.fingerprint import fingerprints
@@ -316,7 +317,7 @@ def _workspace_state(pending: list[_PendingFile]) -> str:
 def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_their_crates: bool = False) -> WorkspaceModel:
     """The workspace model of the files to lint (with the rest of their crates' files when
     only some files were named): summaries from the cache where a file is unchanged, the
-    others summarised here or in workers."""
+    others parsed and summarised here."""
     import hashlib
 
     from checks.workspace import WorkspaceModel, rust_files_of_crates, summarise
@@ -340,26 +341,16 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
         else:
             summaries[path] = cached
 
-    def summarise_one(index: int):
-        from checks.parsing import parse
+    # Summarised here, each tree dropped at once: keeping every tree for the analysis saves
+    # the second parse but costs as much in page faults (measured), and memory besides.
+    from checks.parsing import parse
 
-        data = sources[missing[index]]
-        return summarise(parse(data), data)
-
-    sizes = [len(sources[path]) for path in missing]
-    workers = _worker_count(options.jobs, len(missing), sum(sizes), warm_up=0)
-    if workers > 1:
-        from checks.parallel import run_in_workers
-
-        results = run_in_workers(summarise_one, sizes, workers)
-    else:
-        results = [summarise_one(index) for index in range(len(missing))]
-    for path, summary in zip(missing, results):
-        summaries[path] = summary
+    for path in missing:
+        data = sources[path]
+        summaries[path] = summary = summarise(parse(data), data)
         if summary_cache is not None:
             summary_cache.put(Path(path), digests[path], summary)
     model = WorkspaceModel(summaries, sources)
-    model.name_index()  # here, so that forked workers inherit it instead of each building it
     return model
 
 
@@ -409,6 +400,9 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
         on_done(done)
     if parallel:
         from checks.parallel import analyse_in_workers
+
+        if workspace is not None:
+            workspace.prepare()  # built once here, inherited by every worker
 
         rest = indices[WARM_UP_FILES:]
         work = [(pending[i].path, pending[i].data, pending[i].settings) for i in rest]

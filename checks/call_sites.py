@@ -57,7 +57,15 @@ def _names_scope_identity(ctx: AnalysisContext, text: str) -> bool:
 
 def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     """Calls of ``function`` (defined in ``ctx``'s file) in the workspace: a method by its
-    name, a free function by a bare call in its own file or a path through its module."""
+    name, a free function by a bare call in its own file or a path through its module.
+    Found once per function and file analysis (several rules and lookups ask)."""
+    found = ctx.calls_of_functions.get(function.id)
+    if found is None:
+        found = ctx.calls_of_functions[function.id] = _find_calls(ctx, function)
+    return found
+
+
+def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     name = function_name(function)
     is_method = ctx.enclosing_impl(function) is not None
     module = module_name(ctx.path_key)

@@ -159,6 +159,8 @@ class AnalysisContext:
         self._rule: Rule | None = None
         self._workspace = workspace
         self._target_kind: str | None = None
+        # Calls of this file's functions found in the workspace (``checks.call_sites``).
+        self.calls_of_functions: dict[int, list] = {}
         # Filled by the engine before meta rules run.
         self.suppressions = None
 

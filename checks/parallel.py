@@ -60,12 +60,6 @@ def analyse_in_workers(work: list[tuple[Path, bytes, Settings]], jobs: int, on_d
     return _in_workers(analyse, [len(data) for _, data, _ in work], jobs, on_done)
 
 
-def run_in_workers(task: Callable[[int], object], sizes: list[int], jobs: int) -> list:
-    """``task`` on each index of ``sizes`` (the items' sizes) in ``jobs`` processes; results
-    are in input order and must pickle."""
-    return _in_workers(task, sizes, jobs, lambda done: None)
-
-
 def settle_in_workers(file_reports: list[FileReport], unsafe: bool, jobs: int, rendering: Rendering | None = None,
                       workspace: "WorkspaceModel | None" = None) -> list[SettledFile]:
     """Fix each of ``file_reports`` until its fixes settle (``checks.batch.settle_file``) in

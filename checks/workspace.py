@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 import zlib
 from functools import lru_cache
@@ -255,8 +254,9 @@ class FileItems(NamedTuple):
     functions: tuple[Signature, ...]
     statics: tuple[StaticDef, ...]
     uses: tuple[tuple[str, str], ...]  # (name in scope, full path it names)
-    # Every name the file's text spells (identifiers, and words in comments and strings): an
-    # index of where a static is used or a function may be called, built without a tree.
+    # The snake_case and SCREAMING_CASE names the file's text spells (identifiers, and words
+    # in comments and strings): where a static is used or a function may be called, found
+    # without a tree.
     names_mentioned: frozenset[str]
     # Types built by a function body, other than by the type's own methods: (type, built in
     # `main`). Where values of a type are made says where they live.
@@ -266,7 +266,9 @@ class FileItems(NamedTuple):
 def _text(node: Node | None) -> str:
     if node is None or node.text is None:
         return ""
-    return " ".join(node.text.decode("utf-8", "replace").split())
+    text = node.text.decode("utf-8", "replace")
+    # Whitespace folded only where there is some to fold: most type texts have none.
+    return " ".join(text.split()) if "\n" in text or "  " in text or "\t" in text else text
 
 
 def _generic_names(item: Node) -> tuple[str, ...]:
@@ -366,7 +368,9 @@ def _use_pairs(argument: Node | None, prefix: str) -> Iterator[tuple[str, str]]:
             yield from _use_pairs(child, prefix)
 
 
-_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# Names questions are asked about: functions and modules (snake_case) and statics
+# (SCREAMING_CASE); type names (CamelCase) never are, and are most of a file's names.
+_ASKED_NAME = re.compile(r"\b(?:[a-z_][a-z0-9_]*|[A-Z][A-Z0-9_]*)\b")
 
 
 def summarise(tree: Tree, data: bytes) -> FileItems:
@@ -418,7 +422,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 body = item.child_by_field_name("body")
                 if body is not None:
                     pending.append(body)
-    mentioned = frozenset(sys.intern(name.decode()) for name in set(_NAME.findall(data)))
+    mentioned = frozenset(_ASKED_NAME.findall(data.decode("utf-8", "replace")))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
                      tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)))
 
@@ -727,33 +731,42 @@ class WorkspaceModel:
     def _per_instance_types(self) -> frozenset[str]:
         if self._per_instance is None:
             host_wide = self._host_wide_types()
-            pending = [name for items in self.summaries.values() for name, in_main in items.constructions
-                       if not in_main and name not in host_wide]
-            found: set[str] = set()
-            while pending:
-                for inner, _, _ in self.inner_types(pending.pop()):
-                    struct = self.struct(inner.name) if inner.kind == "path" else None
-                    if struct is not None and inner.name not in found and inner.name not in host_wide:
-                        found.add(inner.name)
-                        pending.extend(text for _, text in struct.fields)
-            self._per_instance = frozenset(found)
+            seeds = [name for items in self.summaries.values() for name, in_main in items.constructions if not in_main]
+            self._per_instance = frozenset(self._structs_reachable(seeds, host_wide))
         return self._per_instance
 
     def _host_wide_types(self) -> frozenset[str]:
         if self._host_wide is None:
-            pending = [static.type_text for definitions in self.statics.values() for _, static in definitions]
-            pending.extend(name for items in self.summaries.values() for name, in_main in items.constructions if in_main)
+            seeds = [static.type_text for definitions in self.statics.values() for _, static in definitions]
+            seeds.extend(name for items in self.summaries.values() for name, in_main in items.constructions if in_main)
             for signature in self._all_signatures():
-                pending.extend(text for _, text in signature.params if _SHARED_STATE_EXTRACTORS & {e.name for e, _, _ in self.inner_types(text)})
-            found: set[str] = set()
-            while pending:
-                for inner, _, _ in self.inner_types(pending.pop()):
-                    struct = self.struct(inner.name) if inner.kind == "path" else None
-                    if struct is not None and inner.name not in found:
-                        found.add(inner.name)
-                        pending.extend(text for _, text in struct.fields)
-            self._host_wide = frozenset(found)
+                seeds.extend(text for _, text in signature.params
+                             if any(f"{extractor}<" in text for extractor in _SHARED_STATE_EXTRACTORS)
+                             and any(e.name in _SHARED_STATE_EXTRACTORS for e in named_types(text)))
+            self._host_wide = frozenset(self._structs_reachable(seeds, frozenset()))
         return self._host_wide
+
+    def _structs_reachable(self, seeds: list[str], excluded: frozenset[str]) -> set[str]:
+        """The workspace structs named in ``seeds`` (type texts or names), through aliases
+        and fields, except ``excluded`` (and what only they reach)."""
+        found: set[str] = set()
+        aliases_seen: set[str] = set()
+        pending = list(seeds)
+        while pending:
+            for expression in named_types(pending.pop()):
+                name = self.renames.get(expression.name, expression.name)
+                if name in found or name in excluded or name in aliases_seen:
+                    continue
+                alias = self.aliases.get(name)
+                if alias:
+                    aliases_seen.add(name)
+                    pending.append(alias[0][2])
+                    continue
+                definitions = self.structs.get(name)
+                if definitions:
+                    found.add(name)
+                    pending.extend(text for _, text in definitions[0][1].fields)
+        return found
 
     def _all_signatures(self) -> Iterator[Signature]:
         for definitions in self.functions.values():
@@ -794,6 +807,18 @@ class WorkspaceModel:
                         files.add(path)
             self._files_by_name = index
         return self._files_by_name
+
+    def prepare(self) -> None:
+        """Build the indexes every analysis may consult (the name index, where types live)
+        now: a batch run calls it before forking workers, so they inherit them."""
+        self.name_index()
+        self._host_wide_types()
+        self._per_instance_types()
+
+    def parsed(self, path: str, data: bytes) -> Tree | None:
+        """The kept parse of ``path`` when it is a parse of ``data`` (a fix changes the bytes),
+        for analysing that file itself: not a question about another file, nothing logged."""
+        return self._trees.get(path) if self.sources.get(path) == data else None
 
     def tree(self, path: str) -> Tree | None:
         """A parse of one workspace file whose bytes the model has (kept for later asks)."""
