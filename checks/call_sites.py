@@ -90,6 +90,18 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
     return found
 
 
+def callers_with_tenant(ctx: AnalysisContext, function: Node):
+    """The calls of ``function`` from code that serves tenants and has a tenant in reach:
+    (the caller's context, the call, the calling function, the tenant it can see)."""
+    for caller_ctx, call in calls_of_function(ctx, function):
+        if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
+            continue
+        caller = caller_ctx.enclosing_function(call)
+        reach = tenant_in_reach(caller_ctx, caller)
+        if reach is not None:
+            yield caller_ctx, call, caller, reach
+
+
 def arguments_for(call: Node, function: Node, names: set[str]) -> list[Node]:
     """The arguments ``call`` passes for the parameters of ``function`` named ``names``,
     in parameter order (``Type::method(value, ..)`` passes ``self`` first)."""

@@ -12,12 +12,11 @@ level up to the callers that chose it.
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.call_sites import arguments_for, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
+from checks.call_sites import arguments_for, callers_with_tenant, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
 from checks.context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
 from checks.keyed_collections import RECEIVER_PASSTHROUGH
 from checks.keyflow import KeyTracer
@@ -329,13 +328,7 @@ class StaticUses:
                 return Evidence(function.child_by_field_name("name"), ctx,
                                 f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
             return None
-        for caller_ctx, call in callers:
-            if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
-                continue
-            caller = caller_ctx.enclosing_function(call)
-            reach = tenant_in_reach(caller_ctx, caller)
-            if reach is None:
-                continue
+        for caller_ctx, call, caller, reach in callers_with_tenant(ctx, function):
             tracer = self._tracer(caller_ctx)
             key_arguments = arguments_for(call, function, parameters)
             key_ids = {argument.id for argument in key_arguments}

@@ -17,7 +17,7 @@ from tree_sitter import Node
 from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
 from checks import keyed_collections, keyflow
 from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
-from checks.call_sites import arguments_for, calls_of_function, nowhere_called, tenant_in_reach
+from checks.call_sites import arguments_for, callers_with_tenant, calls_of_function, nowhere_called
 from checks.model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, Severity
 from checks.parsing import matches
 from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
@@ -649,14 +649,9 @@ class SecretLookupCheck:
         if not forwarded:
             return f"public `fn {function_name(function)}` is called by no code of the workspace: its callers cannot be judged" \
                 if nowhere_called(self.ctx, function) else None
-        for caller_ctx, call, names in forwarded:
-            if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
-                continue
-            caller = caller_ctx.enclosing_function(call)
-            reach = tenant_in_reach(caller_ctx, caller)
-            if reach is None:
-                continue
-            for name in names:
+        parameters = {part.text for part in composition.parts if part.kind == "parameter"}
+        for caller_ctx, call, caller, reach in callers_with_tenant(self.ctx, function):
+            for name in arguments_for(call, function, parameters):
                 if KeyTracer(caller_ctx).trace(name).scope_evidence(caller_ctx.vocabulary) is None and not _host_fixed(name):
                     return (f"{caller_ctx.path_key}:{call.start_point[0] + 1}: `fn {function_name(caller)}` has `{reach}` "
                             f"in reach and passes `{node_text(name)}` as the name")
