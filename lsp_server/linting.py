@@ -61,6 +61,8 @@ class DocumentLinter:
         self._waiters: dict[str, list[asyncio.Future]] = {}
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isolint-analysis")
         self.debounce_seconds = 0.075
+        self.model_update_delay = 0.3
+        self._model_timers: dict[str, asyncio.TimerHandle] = {}
         # Until the editor's settings have arrived, analyses wait rather than show findings
         # under the wrong config for a moment.
         self._paused = False
@@ -110,9 +112,9 @@ class DocumentLinter:
             settings = self._configuration.settings_for(document.path)
             data, tree = document.data, document.tree.copy()
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.worker, self._analyse_against_model, data, settings, document.path, tree)
+            result = await loop.run_in_executor(self.worker, analyze, data, settings, document.path, tree, self._model.model)
             self._store(document, version, generation, result)
-            self._reanalyse_dependents(document)
+            self._schedule_model_update(document)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)
             self._release_waiters(document.uri, error)
@@ -121,24 +123,38 @@ class DocumentLinter:
         if self._owners.get(document.uri) is document and not self.is_current(document) and document.uri not in self._timers:
             self.schedule(document, delay=0)
 
-    def _analyse_against_model(self, data: bytes, settings, path, tree) -> AnalysisResult:
-        """On the worker: bring the workspace model up to date with this document, then
-        analyse it against the model."""
-        if path is not None:
-            self._model.document_changed(path, data, tree)
-        return analyze(data, settings, path, tree, self._model.model)
+    def _schedule_model_update(self, document: OpenDocument) -> None:
+        """Bring the workspace model up to date with ``document`` once edits pause: while
+        someone types, summarising the file at every keystroke would cost more than the
+        analysis it serves (the document's own findings come from its own tree meanwhile)."""
+        if document.path is None or self._model.model is None:
+            return
+        timer = self._model_timers.pop(document.uri, None)
+        if timer is not None:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._model_timers[document.uri] = loop.call_later(
+            self.model_update_delay, lambda: asyncio.ensure_future(self._update_model(document)))
 
-    def _reanalyse_dependents(self, changed: OpenDocument) -> None:
-        """After an edit reached the model: analyse again every other open document whose
-        findings rested on an answer of the model that is now different (an item it
-        resolved, a use it read in the edited file). Checking costs a checksum per answer."""
+    async def _update_model(self, document: OpenDocument) -> None:
+        self._model_timers.pop(document.uri, None)
+        if self._owners.get(document.uri) is not document:
+            return
+        data, tree = document.data, document.tree.copy()
+        await asyncio.get_running_loop().run_in_executor(self.worker, self._model.document_changed, document.path, data, tree)
+        self._reanalyse_dependents()
+
+    def _reanalyse_dependents(self) -> None:
+        """After an edit reached the model: analyse again every open document whose findings
+        rested on an answer of the model that is now different (an item it resolved, a use
+        it read in the edited file). Checking costs a checksum per answer."""
         model = self._model.model
         for uri, analysis in list(self._analyses.items()):
             document = self._owners.get(uri)
-            if document is None or document is changed or model is None:
+            if document is None or model is None:
                 continue
             if not model.still_answers(analysis.result.model_queries):
-                log.debug("%s depends on items of %s that changed; analysing again", uri, changed.uri)
+                log.debug("%s rested on answers of the workspace model that changed; analysing again", uri)
                 self.schedule(document, delay=0, only_if_changed=True)
 
     def analysis_now(self, document: OpenDocument) -> Analysis:
@@ -205,6 +221,9 @@ class DocumentLinter:
             waiter.cancel()
 
     def _cancel_timer(self, uri: str) -> None:
+        model_timer = self._model_timers.pop(uri, None)
+        if model_timer is not None:
+            model_timer.cancel()
         timer = self._timers.pop(uri, None)
         if timer is not None:
             timer.cancel()
