@@ -816,8 +816,9 @@ class WorkspaceModel:
         self._per_instance_types()
 
     def parsed(self, path: str, data: bytes) -> Tree | None:
-        """The kept parse of ``path`` when it is a parse of ``data`` (a fix changes the bytes),
-        for analysing that file itself: not a question about another file, nothing logged."""
+        """The parse of ``path`` that reading it for another file's analysis already made
+        (``tree``), when it is a parse of ``data`` (a fix changes the bytes), for analysing
+        that file itself: not a question about another file, so nothing is logged."""
         return self._trees.get(path) if self.sources.get(path) == data else None
 
     def tree(self, path: str) -> Tree | None:
