@@ -505,8 +505,6 @@ class SecretLookupCheck:
         workspace = self.ctx.workspace
         names = []
         for text in identity:
-            if not text[:1].isupper() and not text.startswith(("&", "Arc", "Box")):
-                continue
             if workspace.hides_types(text):
                 names.extend(inner.name for inner, _, _ in workspace.inner_types(text) if inner.name)
         return names
