@@ -35,8 +35,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "scripts"))
 
 from generate_corpus import generate  # noqa: E402
+from source_layout import installed_layout  # noqa: E402
 
 RAW_PARSE = """
 import os, sys, tree_sitter, tree_sitter_rust
@@ -52,8 +54,8 @@ for directory, _, names in os.walk(sys.argv[1]):
 # each tree, with no rule judging anything.
 PARSE_AND_QUERY = """
 import os, sys, tree_sitter
-from checks.config import default_settings
-from checks.parsing import RUST, new_parser
+from isolint.checks.config import default_settings
+from isolint.checks.parsing import RUST, new_parser
 sources = dict.fromkeys(q for queries in default_settings().rule_queries.values() for q in queries)
 query = tree_sitter.Query(RUST, "\\n".join(sources))
 parser = new_parser()
@@ -115,9 +117,7 @@ def _small_file(folder: Path) -> Path:
 def _snapshot_engine(work: Path) -> Path:
     """Copy the engine and CLI, so that edits to the working tree during the run neither
     invalidate the warm cache (its key covers the engine's modules) nor mix versions."""
-    snapshot = work / "engine"
-    for package in ("checks", "isolint"):
-        shutil.copytree(REPO / package, snapshot / package, ignore=shutil.ignore_patterns("__pycache__"))
+    snapshot = installed_layout(REPO, work / "engine")
     # Byte-compiled as `pip install` does: under PYTHONDONTWRITEBYTECODE every run would
     # otherwise recompile the sources, a cost no installed isolint pays.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(snapshot)], check=True)

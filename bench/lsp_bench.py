@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,8 +25,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-PACKAGES = ("checks", "isolint", "lsp_server")
+sys.path.insert(0, str(REPO / "scripts"))
+
+from source_layout import installed_layout  # noqa: E402
 
 MODULE_TEMPLATE = '''
 pub struct {name}Registry {{
@@ -93,7 +93,7 @@ class StdioClient:
     async def start(cls, project: Path) -> "StdioClient":
         # `-m` puts the working directory first on sys.path: the server runs ``project``'s code.
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lsp_server", "--log-level", "warning",
+            sys.executable, "-m", "isolint.lsp_server", "--log-level", "warning",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=project,
         )
         return cls(process)
@@ -196,9 +196,9 @@ async def start_to_first_diagnostics(root: Path, starts: int, project: Path) -> 
 
 def in_process_times(text: str, repeats: int = 7) -> tuple[float, float]:
     """Medians of a full parse and a full analysis (no server) of the same file."""
-    from checks.config import DEFAULT_CONFIG
-    from checks.engine import analyze
-    from checks.parsing import parse
+    from isolint.checks.config import DEFAULT_CONFIG
+    from isolint.checks.engine import analyze
+    from isolint.checks.parsing import parse
 
     data = text.encode()
     parse_ms = statistics.median(_timed(lambda: parse(data)) for _ in range(repeats))
@@ -209,7 +209,7 @@ def in_process_times(text: str, repeats: int = 7) -> tuple[float, float]:
 def import_time(repeats: int, project: Path) -> float:
     """Median wall time of a Python process that only imports the server (and the engine)."""
     # With the collector off, as the server's entry points import.
-    code = "import gc; gc.disable(); import lsp_server.server, checks.rules; checks.rules.all_rules()"
+    code = "import gc; gc.disable(); import isolint.lsp_server.server, isolint.checks.rules; isolint.checks.rules.all_rules()"
     return statistics.median(
         _timed(lambda: subprocess.run([sys.executable, "-c", code], cwd=project, check=True)) for _ in range(repeats)
     )
@@ -218,10 +218,7 @@ def import_time(repeats: int, project: Path) -> float:
 def snapshot_project(work: Path) -> Path:
     """Copy the project's packages without their bytecode, so that edits to the working
     tree during the run do not mix versions and the first timings compile nothing ahead."""
-    project = work / "project"
-    for package in PACKAGES:
-        shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
-    return project
+    return installed_layout(REPO, work / "project")
 
 
 def byte_compile(project: Path) -> None:

@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from checks.batch import BatchReport
-from checks.safe_write import write_atomically
+from .batch import BatchReport
+from .safe_write import write_atomically
 
 BASELINE_FORMAT = "isolint-baseline"
 BASELINE_VERSION = 1

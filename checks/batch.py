@@ -15,15 +15,15 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from checks.config import ConfigError, ConfigResolver, Settings
-from checks.discovery import discover
-from checks.engine import FileSkipped, analyze, read_rust_file
-from checks.model import Applicability, Finding
-from checks.source import SourceText
+from .config import ConfigError, ConfigResolver, Settings
+from .discovery import discover
+from .engine import FileSkipped, analyze, read_rust_file
+from .model import Applicability, Finding
+from .source import SourceText
 
 if TYPE_CHECKING:
-    from checks.cache import ResultCache
-    from checks.workspace import WorkspaceModel
+    from .cache import ResultCache
+    from .workspace import WorkspaceModel
 
 # Below this much uncached input, forking workers costs more than it saves (bench/).
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -55,7 +55,7 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
     result = analyze(data, settings, path, tree, workspace)
     prints: list[str | None] = [None, None]
     if fingerprinted:
-        from checks.fingerprint import fingerprints
+        from .fingerprint import fingerprints
 
         computed = fingerprints(result.tree, data, result.findings + result.suppressed)
         prints = [computed[: len(result.findings)], computed[len(result.findings):]]
@@ -320,7 +320,7 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
     others parsed and summarised here."""
     import hashlib
 
-    from checks.workspace import WorkspaceModel, rust_files_of_crates, summarise
+    from .workspace import WorkspaceModel, rust_files_of_crates, summarise
 
     sources = {str(item.path): item.data for item in pending}
     if include_their_crates and pending:
@@ -343,7 +343,7 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
 
     # Summarised here, each tree dropped at once: keeping every tree for the analysis saves
     # the second parse but costs as much in page faults (measured), and memory besides.
-    from checks.parsing import parse
+    from .parsing import parse
 
     for path in missing:
         data = sources[path]
@@ -370,7 +370,7 @@ def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: Resu
         return None
     key = None
     if cache is not None:
-        from checks.cache import entry_key
+        from .cache import entry_key
 
         key = entry_key(data, settings)
     return _PendingFile(path, data, settings, key)
@@ -399,7 +399,7 @@ def _analyse(pending: list[_PendingFile], indices: list[int], options: BatchOpti
         outcomes[index] = analyse_file(item.data, item.settings, item.path, options.fingerprinted, workspace)
         on_done(done)
     if parallel:
-        from checks.parallel import analyse_in_workers
+        from .parallel import analyse_in_workers
 
         if workspace is not None:
             workspace.prepare()  # built once here, inherited by every worker
@@ -443,7 +443,7 @@ class SettledFile(NamedTuple):
 def settle_file(file_report: FileReport, unsafe: bool, workspace: WorkspaceModel | None = None) -> SettledFile:
     """Fix ``file_report``'s source until no eligible fix is left, re-analysing after each
     round (against ``workspace``, the model the file was first analysed against)."""
-    from checks.fixes import fix_until_settled
+    from .fixes import fix_until_settled
 
     latest: list[FileOutcome] = []
 
@@ -463,14 +463,14 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
     when there is enough to fix, as for analysis); replace each file's findings with those that
     remain. With ``write``, files are replaced atomically, and a file that changed on disk
     since it was read is left alone (with a notice)."""
-    from checks.safe_write import FileChangedSinceRead, replace_contents
+    from .safe_write import FileChangedSinceRead, replace_contents
 
     fixable = [index for index, file_report in enumerate(report.files)
                if file_report.summary.safe_fixes or (unsafe and file_report.summary.unsafe_fixes)]
     to_settle = [report.files[index] for index in fixable]
     workers = _worker_count(jobs, len(to_settle), sum(len(f.source.data) for f in to_settle), warm_up=0)
     if workers > 1:
-        from checks.parallel import settle_in_workers
+        from .parallel import settle_in_workers
 
         settlements = settle_in_workers(to_settle, unsafe, workers, rendering, report.workspace)
     else:
@@ -492,7 +492,7 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
                 continue
         outcome, packed = (None, settled.outcome) if isinstance(settled.outcome, PackedOutcome) else (settled.outcome, None)
         if written and cache is not None:
-            from checks.cache import entry_key
+            from .cache import entry_key
 
             packed = packed or PackedOutcome.pack(outcome)
             cache.put(file_report.path, entry_key(settled.data, file_report.settings), packed)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from checks.batch import PackedOutcome
-    from checks.config import Settings
+    from .batch import PackedOutcome
+    from .config import Settings
 
 _FORMAT = 3
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"

@@ -7,8 +7,8 @@ from pathlib import PurePath
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
-from checks.vocabulary import names_identity
+from .context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
+from .vocabulary import names_identity
 
 # Files read for one function's callers at most: a name called in more places is too common
 # for callers found by name to be that function's.
@@ -41,7 +41,7 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         impl = ctx.enclosing_impl(function)
         type_node = impl.child_by_field_name("type") if impl is not None else None
         if type_node is not None:
-            from checks.workspace import parse_type
+            from .workspace import parse_type
 
             struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
             for field, _ in struct.fields if struct is not None else ():

@@ -13,11 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from checks.model import Severity
-from checks.vocabulary import Vocabulary
+from .model import Severity
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
-    from checks.config_schema import IsolintConfig
+    from .config_schema import IsolintConfig
 
 CONFIG_FILE_NAMES = ("isolint.toml", ".isolint.toml")
 CARGO_TABLES = (("package", "metadata", "isolint"), ("workspace", "metadata", "isolint"))
@@ -49,7 +49,7 @@ _SCHEMA_NAMES = frozenset({"IsolintConfig", "ScopeOptions", "SecretOptions", "Te
 
 def __getattr__(name: str):
     if name in _SCHEMA_NAMES:
-        from checks import config_schema
+        from . import config_schema
 
         return getattr(config_schema, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -85,7 +85,7 @@ class Settings(NamedTuple):
     def from_options(cls, config, fingerprint: str) -> "Settings":
         """Resolve options given as attributes in the schema's shape (a validated
         ``IsolintConfig``, or the defaults without pydantic)."""
-        from checks.rules import all_rules, rules_matching_selector
+        from .rules import all_rules, rules_matching_selector
 
         enabled: set[str] = set()
         for selector in config.select + config.extend_select:
@@ -259,7 +259,7 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
         raise ConfigError(path, f"[{'.'.join(table)}] must be a table")
     from pydantic import ValidationError
 
-    from checks.config_schema import IsolintConfig
+    from .config_schema import IsolintConfig
 
     try:
         return IsolintConfig.model_validate(data)
@@ -336,7 +336,7 @@ class ConfigResolver:
     def config_for(self, path: Path) -> IsolintConfig:
         config = self._resolve(path)[1]
         if config is None:
-            from checks.config_schema import DEFAULT_CONFIG
+            from .config_schema import DEFAULT_CONFIG
 
             return DEFAULT_CONFIG
         return config
@@ -369,7 +369,7 @@ class ConfigResolver:
             config = load_config(source)
             self._by_file[source.path] = config
         if self._overrides:
-            from checks.config_schema import DEFAULT_CONFIG, IsolintConfig
+            from .config_schema import DEFAULT_CONFIG, IsolintConfig
 
             config = IsolintConfig.model_validate({**(config or DEFAULT_CONFIG).model_dump(), **self._overrides})
         result = (source, config)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from checks.config import (
+from .config import (
     DEFAULT_EXCLUDE,
     DEFAULT_MAX_FILE_SIZE,
     DEFAULT_PACK_WORDS,
@@ -27,7 +27,7 @@ from checks.config import (
 
 
 def _known_selector(selector: str) -> str:
-    from checks.rules import rules_matching_selector
+    from .rules import rules_matching_selector
 
     if not rules_matching_selector(selector):
         raise ValueError(f"unknown rule code or name {selector!r}")

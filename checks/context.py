@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Iterator
 
 from tree_sitter import Node, Tree
 
-from checks.config import Settings
-from checks.model import Finding, Fix, RelatedLocation, Span
-from checks.rules.base import Rule
-from checks.source import SourceText
+from .config import Settings
+from .model import Finding, Fix, RelatedLocation, Span
+from .rules.base import Rule
+from .source import SourceText
 
 if TYPE_CHECKING:
-    from checks.workspace import WorkspaceModel
+    from .workspace import WorkspaceModel
 
 TEST_ATTRIBUTES = frozenset({"test", "tokio::test", "async_std::test", "rstest", "test_case", "proptest"})
 
@@ -169,7 +169,7 @@ class AnalysisContext:
         """The workspace model: of the crates this file belongs to when the caller built one,
         else of this file alone (built on first use)."""
         if self._workspace is None:
-            from checks.workspace import WorkspaceModel
+            from .workspace import WorkspaceModel
 
             self._workspace = WorkspaceModel.of_file(self.path_key, self.tree, self.source.data)
         return self._workspace
@@ -195,7 +195,7 @@ class AnalysisContext:
         """What this file builds into (``checks.workspace.target_kind``): library, binary,
         test, bench, example, build-script or tooling."""
         if self._target_kind is None:
-            from checks.workspace import target_kind
+            from .workspace import target_kind
 
             self._target_kind = target_kind(self.path) if self.path is not None else "library"
         return self._target_kind
@@ -204,7 +204,7 @@ class AnalysisContext:
     def serves_tenants(self) -> bool:
         """Whether this file's code can run on a tenant's behalf: not tests, benchmarks,
         examples, build scripts or workspace tooling."""
-        from checks.workspace import PER_TENANT_TARGETS
+        from .workspace import PER_TENANT_TARGETS
 
         return self.target_kind in PER_TENANT_TARGETS
 

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from tree_sitter import Node, Tree
 
-from checks.config import Settings
-from checks.context import AnalysisContext
-from checks.model import Finding, Span
-from checks.parsing import parse, prepare_whole_file_queries
-from checks.rules import all_rules
-from checks.source import SourceText
-from checks.suppressions import SuppressionIndex, collect_suppressions
+from .config import Settings
+from .context import AnalysisContext
+from .model import Finding, Span
+from .parsing import parse, prepare_whole_file_queries
+from .rules import all_rules
+from .source import SourceText
+from .suppressions import SuppressionIndex, collect_suppressions
 
 if TYPE_CHECKING:
-    from checks.workspace import WorkspaceModel
+    from .workspace import WorkspaceModel
 
 MAX_SYNTAX_ERRORS_REPORTED = 20
 

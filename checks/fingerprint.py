@@ -12,7 +12,7 @@ import re
 
 from tree_sitter import Node, Tree
 
-from checks.model import Finding
+from .model import Finding
 
 _ITEM_LABELS = {
     "function_item": "fn",

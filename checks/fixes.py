@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from checks.model import Applicability, Edit, Finding, Fix
-from checks.source import UTF8_BOM
+from .model import Applicability, Edit, Finding, Fix
+from .source import UTF8_BOM
 
 # ruff stops after 100 rounds; our fixes are small and local, so a handful settles any file.
 MAX_FIX_ROUNDS = 10

@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, node_text
-from checks.parsing import matches, new_parser
-from checks.statics import STATIC_AND_CONST_ITEMS
-from checks.vocabulary import Vocabulary, words_of
+from .context import AnalysisContext, node_text
+from .parsing import matches, new_parser
+from .statics import STATIC_AND_CONST_ITEMS
+from .vocabulary import Vocabulary, words_of
 
 MAP_TYPES = frozenset({
     "HashMap", "BTreeMap", "DashMap", "IndexMap", "FxHashMap", "AHashMap", "LruCache", "Cache",

@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, method_call_of, node_text
-from checks.parsing import matches
-from checks.vocabulary import Vocabulary
+from .context import AnalysisContext, call_arguments, call_receiver, last_path_segment, method_call_of, node_text
+from .parsing import matches
+from .vocabulary import Vocabulary
 
 PASSTHROUGH_METHODS = frozenset({
     "as_str", "as_ref", "as_bytes", "as_deref", "clone", "cloned", "to_string", "to_owned",

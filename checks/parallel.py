@@ -15,11 +15,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from checks.batch import FileOutcome, FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
-from checks.config import Settings
+from .batch import FileOutcome, FileReport, PackedOutcome, Rendering, SettledFile, analyse_file, settle_file
+from .config import Settings
 
 if TYPE_CHECKING:
-    from checks.workspace import WorkspaceModel
+    from .workspace import WorkspaceModel
 
 RANGES_PER_WORKER = 4
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_rust
 
-from checks.query_batch import RootQueryBatch, query_captures, query_matches
+from .query_batch import RootQueryBatch, query_captures, query_matches
 
 RUST = tree_sitter.Language(tree_sitter_rust.language())
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 import tree_sitter
 
-from checks.source import is_utf8
+from .source import is_utf8
 
 # A query joins the combined one after recurring on this many different trees.
 _RECURRENCE_TO_BATCH = 2

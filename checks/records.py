@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.engine import AnalysisResult
-from checks.fingerprint import fingerprints
-from checks.model import Finding, Span
-from checks.rules import rule_by_code_or_name
-from checks.source import SourceText
+from .engine import AnalysisResult
+from .fingerprint import fingerprints
+from .model import Finding, Span
+from .rules import rule_by_code_or_name
+from .source import SourceText
 
 
 class _Record(BaseModel):

@@ -16,12 +16,12 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.call_sites import arguments_for, callers_with_tenant, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
-from checks.context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
-from checks.keyed_collections import RECEIVER_PASSTHROUGH
-from checks.keyflow import KeyTracer
-from checks.statics import StaticSlot
-from checks.vocabulary import words_of
+from .call_sites import arguments_for, callers_with_tenant, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
+from .context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
+from .keyed_collections import RECEIVER_PASSTHROUGH
+from .keyflow import KeyTracer
+from .statics import StaticSlot
+from .vocabulary import words_of
 
 # Calls that store an entry under a key: where a key decides whose data an entry is (a
 # lookup or removal stores nothing).

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, node_text, nodes_spelled
-from checks.parsing import matches
+from .context import AnalysisContext, node_text, nodes_spelled
+from .parsing import matches
 
 SLOT_DECLARING_MACROS = {
     "thread_local": "thread-local",

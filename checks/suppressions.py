@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.model import Finding, Span, SuppressionInfo
-from checks.rules import rule_by_code_or_name
+from .model import Finding, Span, SuppressionInfo
+from .rules import rule_by_code_or_name
 
 MARKER = re.compile(r"^//[/!]?\s*isolint\s*:", re.IGNORECASE)
 DIRECTIVE = re.compile(

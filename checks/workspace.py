@@ -25,7 +25,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from tree_sitter import Node, Tree
 
-from checks.vocabulary import Vocabulary, WordSet, names_identity, words_of
+from .vocabulary import Vocabulary, WordSet, names_identity, words_of
 
 
 # Types that hold one value and add sharing, locking, laziness or optionality around it.
@@ -827,7 +827,7 @@ class WorkspaceModel:
             return None
         tree = self._trees.get(path)
         if tree is None:
-            from checks.parsing import parse
+            from .parsing import parse
 
             tree = self._trees[path] = parse(self.sources[path])
         return tree

@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from isolint import __version__
-from isolint.formats import FORMATS
-from isolint.progress import ProgressBar
+from . import __version__
+from .formats import FORMATS
+from .progress import ProgressBar
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -80,7 +80,7 @@ def _positive_int(value: str) -> int:
 
 def _selector_list(value: str) -> list[str]:
     selectors = [s.strip() for s in value.split(",") if s.strip()]
-    from checks.rules import rules_matching_selector
+    from .checks.rules import rules_matching_selector
 
     for selector in selectors:
         if not rules_matching_selector(selector):
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         import gc
 
         gc.disable()  # until start-up's objects are frozen: see ``run_stdio``
-        from lsp_server.server import run_stdio
+        from .lsp_server.server import run_stdio
 
         return run_stdio(log_level=args.log_level)
     build_parser().print_help(sys.stderr)
@@ -124,8 +124,8 @@ def _overrides(args) -> dict:
 
 
 def run_check(args) -> int:
-    from checks.batch import BatchOptions, fix_files, lint_paths
-    from checks.config import ConfigError, ConfigResolver
+    from .checks.batch import BatchOptions, fix_files, lint_paths
+    from .checks.config import ConfigError, ConfigResolver
 
     if args.config is not None and not args.config.is_file():
         return _error(f"{args.config}: config file not found")
@@ -133,7 +133,7 @@ def run_check(args) -> int:
         return _error("--fix and --diff exclude each other: --diff shows what --fix would do")
     baseline_entries = None
     if args.baseline is not None:
-        from checks.baseline import BaselineError, load_baseline
+        from .checks.baseline import BaselineError, load_baseline
 
         try:
             baseline_entries = load_baseline(args.baseline)
@@ -160,7 +160,7 @@ def run_check(args) -> int:
         _save_cache(cache, args.quiet)
         return _write_baseline(args.write_baseline, report)
     if baseline_entries is not None:
-        from checks.baseline import apply_baseline
+        from .checks.baseline import apply_baseline
 
         _print_baseline_outcome(apply_baseline(report, baseline_entries, args.baseline), args.baseline, args.quiet)
 
@@ -171,11 +171,11 @@ def run_check(args) -> int:
         print(f"isolint: error: {path}: {problem}", file=sys.stderr)
 
     if args.diff:
-        from isolint.formats import diff
+        from .formats import diff
 
         rendered = diff.render(report.fixed)
     else:
-        from isolint.formats import render
+        from .formats import render
 
         rendered = render(report, args.format, show_fixes=args.show_fixes, quiet=args.quiet)
         if args.statistics and args.format == "text":
@@ -206,7 +206,7 @@ def _rendering_ahead(args):
     fixes or baseline change the findings first): workers then render as they analyse."""
     if args.format != "text" or args.fix or args.diff or args.baseline is not None:
         return None
-    from isolint.formats.text import RENDERING
+    from .formats.text import RENDERING
 
     return RENDERING
 
@@ -216,7 +216,7 @@ def _rendering_after_fixes(args):
     printed (not a diff, no baseline to hide findings first): the fixing workers render it."""
     if args.format != "text" or args.diff or args.baseline is not None:
         return None
-    from isolint.formats.text import RENDERING
+    from .formats.text import RENDERING
 
     return RENDERING
 
@@ -247,13 +247,13 @@ def _save_cache(cache, quiet: bool) -> None:
 
 
 def _open_cache(directory: Path):
-    from checks.cache import ResultCache, engine_signature
+    from .checks.cache import ResultCache, engine_signature
 
     return ResultCache(directory, engine_signature(__version__))
 
 
 def _write_baseline(baseline_file: Path, report) -> int:
-    from checks.baseline import write_baseline
+    from .checks.baseline import write_baseline
 
     for path, problem in report.errors:
         print(f"isolint: error: {path}: {problem}", file=sys.stderr)
@@ -292,8 +292,8 @@ def _statistics(report) -> str:
 def run_rule(args) -> int:
     import json
 
-    from checks.rules import all_rules, rule_by_code_or_name
-    from isolint.ruledocs import rule_dict, rule_markdown
+    from .checks.rules import all_rules, rule_by_code_or_name
+    from .ruledocs import rule_dict, rule_markdown
 
     if args.all:
         rules = list(all_rules())

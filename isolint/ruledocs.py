@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.rules.base import Rule
+from .checks.rules.base import Rule
 
 
 def rule_markdown(rule: Rule) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from checks.fixes import apply_fixes
-from checks.model import Applicability
-from lsp_server.diagnostics import SOURCE, DiagnosticData
-from lsp_server.documents import OpenDocument
-from lsp_server.linting import Analysis
-from lsp_server.positions import range_of_bytes
+from ..checks.fixes import apply_fixes
+from ..checks.model import Applicability
+from .diagnostics import SOURCE, DiagnosticData
+from .documents import OpenDocument
+from .linting import Analysis
+from .positions import range_of_bytes
 
 FIX_ALL_KIND = "source.fixAll.isolint"
 REASON_PLACEHOLDER = "<why>"

@@ -16,10 +16,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.config import ConfigError, ConfigResolver, Settings, default_settings, discover_config_file, error_key_path
+from ..checks.config import ConfigError, ConfigResolver, Settings, default_settings, discover_config_file, error_key_path
 
 if TYPE_CHECKING:
-    from checks.config_schema import IsolintConfig
+    from ..checks.config_schema import IsolintConfig
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class ProjectConfiguration:
             return
         from pydantic import ValidationError
 
-        from checks.config_schema import IsolintConfig
+        from ..checks.config_schema import IsolintConfig
 
         try:
             IsolintConfig.model_validate(overrides)
@@ -116,7 +116,7 @@ class ProjectConfiguration:
         settings = self._effective.get(config_path)
         if settings is None:
             if self._overrides:
-                from checks.config_schema import DEFAULT_CONFIG, IsolintConfig
+                from ..checks.config_schema import DEFAULT_CONFIG, IsolintConfig
 
                 config = IsolintConfig.model_validate({**(config or DEFAULT_CONFIG).model_dump(), **self._overrides})
             settings = self._effective[config_path] = default_settings() if config is None else config.settings

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from checks.config import ConfigError
-from checks.engine import AnalysisResult
-from checks.model import Finding, Severity
-from checks.rules import rule_by_code_or_name
-from checks.source import SourceText
-from lsp_server.positions import range_of_bytes, range_of_span
+from ..checks.config import ConfigError
+from ..checks.engine import AnalysisResult
+from ..checks.model import Finding, Severity
+from ..checks.rules import rule_by_code_or_name
+from ..checks.source import SourceText
+from .positions import range_of_bytes, range_of_span
 
 SOURCE = "isolint"
 

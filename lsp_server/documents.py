@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tree_sitter import Tree
 
-from checks.parsing import parse
-from checks.source import SourceText
+from ..checks.parsing import parse
+from ..checks.source import SourceText
 
 log = logging.getLogger(__name__)
 

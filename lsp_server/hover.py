@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from checks.rules import rule_by_code_or_name
-from isolint.ruledocs import rule_markdown
-from lsp_server.linting import Analysis
-from lsp_server.positions import range_of_span
+from ..checks.rules import rule_by_code_or_name
+from ..ruledocs import rule_markdown
+from .linting import Analysis
+from .positions import range_of_span
 
 
 def _markdown(value: str, hover_range: types.Range) -> types.Hover:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from lsp_server.linting import Analysis
-from lsp_server.positions import position_at
+from .linting import Analysis
+from .positions import position_at
 
 
 def inlay_hints_in(analysis: Analysis, start_byte: int, end_byte: int, encoding: str) -> list[types.InlayHint]:

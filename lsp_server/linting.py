@@ -18,11 +18,11 @@ from typing import Callable
 
 from lsprotocol import types
 
-from checks.engine import AnalysisResult, analyze
-from lsp_server.configuration import ProjectConfiguration
-from lsp_server.diagnostics import diagnostics_for
-from lsp_server.documents import OpenDocument
-from lsp_server.workspace_model import WorkspaceModelKeeper
+from ..checks.engine import AnalysisResult, analyze
+from .configuration import ProjectConfiguration
+from .diagnostics import diagnostics_for
+from .documents import OpenDocument
+from .workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
 

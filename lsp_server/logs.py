@@ -10,7 +10,7 @@ from lsprotocol import types
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 # Our own loggers go to the client too; pygls's message-level debug chatter stays on stderr.
-CLIENT_LOGGERS = ("lsp_server", "checks")
+CLIENT_LOGGERS = ("isolint.lsp_server", "isolint.checks")
 
 MESSAGE_TYPES = (
     (logging.ERROR, types.MessageType.Error),

@@ -23,7 +23,7 @@ import logging
 from dataclasses import dataclass, fields, replace
 from typing import Callable, get_args
 
-from checks.config import SeverityName
+from ..checks.config import SeverityName
 
 log = logging.getLogger(__name__)
 

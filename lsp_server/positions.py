@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from checks.model import Span
-from checks.source import SourceText
+from ..checks.model import Span
+from ..checks.source import SourceText
 
 SUPPORTED_ENCODINGS = ("utf-8", "utf-16", "utf-32")
 

@@ -17,21 +17,21 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from checks.config import DEFAULT_MAX_FILE_SIZE
-from isolint import __version__
-from lsp_server import code_actions, logs
-from lsp_server.configuration import ProjectConfiguration, is_config_file
-from lsp_server.diagnostics import config_error_diagnostic, read_config_text
-from lsp_server.documents import DocumentStore, OpenDocument, TextChange
-from lsp_server.hover import hover_at
-from lsp_server.inlay_hints import inlay_hints_in
-from lsp_server.linting import Analysis, DocumentLinter
-from lsp_server.options import EditorOptions
-from lsp_server.positions import byte_offset_at, encoding_name
-from lsp_server.protocol import IsolintProtocol
-from lsp_server.uris import path_uri, uri_path
-from lsp_server.workspace_files import WorkspaceFiles
-from lsp_server.workspace_model import WorkspaceModelKeeper
+from ..checks.config import DEFAULT_MAX_FILE_SIZE
+from .. import __version__
+from . import code_actions, logs
+from .configuration import ProjectConfiguration, is_config_file
+from .diagnostics import config_error_diagnostic, read_config_text
+from .documents import DocumentStore, OpenDocument, TextChange
+from .hover import hover_at
+from .inlay_hints import inlay_hints_in
+from .linting import Analysis, DocumentLinter
+from .options import EditorOptions
+from .positions import byte_offset_at, encoding_name
+from .protocol import IsolintProtocol
+from .uris import path_uri, uri_path
+from .workspace_files import WorkspaceFiles
+from .workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
 

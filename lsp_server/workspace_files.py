@@ -12,12 +12,12 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from checks.discovery import discover
-from checks.engine import FileSkipped, analyze, read_rust_file
-from checks.workspace import WorkspaceModel
-from lsp_server.configuration import ProjectConfiguration
-from lsp_server.diagnostics import diagnostics_for
-from lsp_server.uris import path_uri
+from ..checks.discovery import discover
+from ..checks.engine import FileSkipped, analyze, read_rust_file
+from ..checks.workspace import WorkspaceModel
+from .configuration import ProjectConfiguration
+from .diagnostics import diagnostics_for
+from .uris import path_uri
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import Callable
 
 from tree_sitter import Tree
 
-from checks.cache import SummaryCache, engine_signature
-from checks.engine import FileSkipped, read_rust_file
-from checks.parsing import parse
-from checks.workspace import FileItems, WorkspaceModel, summarise
-from isolint import __version__
+from ..checks.cache import SummaryCache, engine_signature
+from ..checks.engine import FileSkipped, read_rust_file
+from ..checks.parsing import parse
+from ..checks.workspace import FileItems, WorkspaceModel, summarise
+from .. import __version__
 
 log = logging.getLogger(__name__)
 

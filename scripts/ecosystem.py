@@ -26,6 +26,8 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
+from source_layout import installed_layout
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_FILE = ROOT / "ecosystem" / "corpus.toml"
 VERDICTS_DIR = ROOT / "ecosystem" / "verdicts"
@@ -103,7 +105,8 @@ def export(mirrors: Path, corpus_dir: Path) -> None:
 
 
 def run_isolint(source_root: Path, repository_dir: Path, cache_dir: Path) -> list[Reported]:
-    """isolint from ``source_root`` (a checkout) on one repository, as JSON findings."""
+    """isolint from ``source_root`` (a checkout, in its installed layout) on one repository,
+    as JSON findings."""
     with tempfile.NamedTemporaryFile(suffix=".json") as output:
         environment = dict(os.environ, PYTHONPATH=str(source_root))
         completed = subprocess.run(
@@ -155,8 +158,10 @@ def run(args) -> int:
     base_root = None
     scratch = Path(tempfile.mkdtemp(prefix="isolint-ecosystem-"))
     try:
+        head_root = installed_layout(ROOT, scratch / "head")
         if args.base:
-            base_root = base_checkout(args.base, scratch / "base")
+            base_checkout_root = base_checkout(args.base, scratch / "base-checkout")
+            base_root = installed_layout(base_checkout_root, scratch / "base")
         missing_verdicts = 0
         summary_rows = []
         for repository in selected:
@@ -164,7 +169,7 @@ def run(args) -> int:
             if not repository_dir.is_dir():
                 print(f"## {repository.name}: not exported (run `export` first)")
                 continue
-            now = run_isolint(ROOT, repository_dir, cache_root / "head")
+            now = run_isolint(head_root, repository_dir, cache_root / "head")
             verdicts = load_verdicts(repository)
             print(f"## {repository.name} @ {repository.commit[:12]}")
             if base_root is not None:
@@ -197,7 +202,7 @@ def run(args) -> int:
         return 1 if args.strict and missing_verdicts else 0
     finally:
         if base_root is not None:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_root)], capture_output=True)
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(scratch / "base-checkout")], capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

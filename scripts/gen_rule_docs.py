@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from checks.rules import all_rules
-from checks.rules.base import Rule
+from isolint.checks.rules import all_rules
+from isolint.checks.rules.base import Rule
 from isolint.ruledocs import rule_markdown
 
 ROOT = Path(__file__).resolve().parent.parent

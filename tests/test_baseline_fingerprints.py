@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.batch import analyse_file
-from checks.config import DEFAULT_CONFIG
-from checks.fingerprint import enclosing_item_path
-from checks.parsing import parse
+from isolint.checks.batch import analyse_file
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.fingerprint import enclosing_item_path
+from isolint.checks.parsing import parse
 
 REGISTRY = """\
 pub struct FlowEngine {

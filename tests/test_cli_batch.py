@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.parsing import parse
+from isolint.checks.parsing import parse
 from tests.rule_inputs import corpus_sample
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checks.rules import all_rules
+from isolint.checks.rules import all_rules
 
 SCHEMA_PATH = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 

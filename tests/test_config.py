@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from checks.config import (
+from isolint.checks.config import (
     DEFAULT_CONFIG,
     ConfigError,
     ConfigResolver,
@@ -20,8 +20,8 @@ from checks.config import (
     load_config,
     parse_config_text,
 )
-from checks.model import Severity
-from checks.rules import all_rules
+from isolint.checks.model import Severity
+from isolint.checks.rules import all_rules
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ALL_CODES = {rule.code for rule in all_rules()}
@@ -224,7 +224,7 @@ def test_default_settings_built_without_pydantic_equal_the_schemas(tmp_path):
 def test_a_run_without_config_file_does_not_import_pydantic(tmp_path):
     source = write(tmp_path / "lib.rs", "fn main() {}\n")
     program = (
-        "import sys; from pathlib import Path; from checks.config import ConfigResolver\n"
+        "import sys; from pathlib import Path; from isolint.checks.config import ConfigResolver\n"
         f"settings = ConfigResolver().settings_for(Path({str(source)!r}))\n"
         "assert settings.enabled_codes and 'pydantic' not in sys.modules, sorted(sys.modules)\n"
     )

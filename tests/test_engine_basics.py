@@ -8,16 +8,16 @@ from pathlib import PurePath
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-import checks.engine as engine
-from checks.config import DEFAULT_CONFIG, default_settings, parse_config_text
-from checks.engine import FileSkipped, analyze, read_rust_file
-from checks.fixes import apply_fixes
-from checks.model import Applicability, Edit, Finding, Fix, FixAvailability, Severity, Span
-from checks.parsing import parse
-from checks.rules import all_rules
-from checks.rules.base import Rule
-from checks.source import SourceText
-from checks.suppressions import collect_suppressions
+import isolint.checks.engine as engine
+from isolint.checks.config import DEFAULT_CONFIG, default_settings, parse_config_text
+from isolint.checks.engine import FileSkipped, analyze, read_rust_file
+from isolint.checks.fixes import apply_fixes
+from isolint.checks.model import Applicability, Edit, Finding, Fix, FixAvailability, Severity, Span
+from isolint.checks.parsing import parse
+from isolint.checks.rules import all_rules
+from isolint.checks.rules.base import Rule
+from isolint.checks.source import SourceText
+from isolint.checks.suppressions import collect_suppressions
 
 UNSCOPED_LOOKUP = (
     "pub fn api_key(secrets: &dyn SecretsBackend, name: &str) -> Option<String> {\n"
@@ -424,8 +424,8 @@ struct Fixture { marker_h: u8 }
 
 
 def test_test_code_is_what_test_attributes_mark():
-    from checks.context import AnalysisContext
-    from checks.source import SourceText
+    from isolint.checks.context import AnalysisContext
+    from isolint.checks.source import SourceText
 
     data = TEST_CODE_SHAPES
     tree = engine.parse(data)

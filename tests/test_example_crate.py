@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.rules import all_rules
+from isolint.checks.rules import all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "tenant-host"

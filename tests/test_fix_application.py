@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.batch import BatchOptions, fix_files, lint_paths
-from checks.config import ConfigResolver
-from checks.fixes import apply_fixes, fix_until_settled, line_ending_of
-from checks.model import Applicability, Edit, Finding, Fix, Severity, Span
-from checks.safe_write import FileChangedSinceRead, replace_contents
+from isolint.checks.batch import BatchOptions, fix_files, lint_paths
+from isolint.checks.config import ConfigResolver
+from isolint.checks.fixes import apply_fixes, fix_until_settled, line_ending_of
+from isolint.checks.model import Applicability, Edit, Finding, Fix, Severity, Span
+from isolint.checks.safe_write import FileChangedSinceRead, replace_contents
 
 import pytest
 

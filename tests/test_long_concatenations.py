@@ -5,9 +5,9 @@ took minutes, so a regression shows as a run that does not finish."""
 
 from __future__ import annotations
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
-from checks.rules import unscoped_derived_key
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
+from isolint.checks.rules import unscoped_derived_key
 
 TERMS = 3000
 

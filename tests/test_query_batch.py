@@ -7,8 +7,8 @@ from pathlib import Path
 
 import tree_sitter
 
-from checks.parsing import RUST, new_parser, query
-from checks.query_batch import RootQueryBatch, query_captures, query_matches
+from isolint.checks.parsing import RUST, new_parser, query
+from isolint.checks.query_batch import RootQueryBatch, query_captures, query_matches
 
 CALLS = "(call_expression function: (identifier) @callee) @call"
 LETS = "(let_declaration pattern: (identifier) @name) @let"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import DEFAULT_CONFIG, parse_config_text
-from checks.engine import analyze
-from checks.fixes import apply_fixes
+from isolint.checks.config import DEFAULT_CONFIG, parse_config_text
+from isolint.checks.engine import analyze
+from isolint.checks.fixes import apply_fixes
 from tests.annotations import expected_findings
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "rules"
@@ -65,7 +65,7 @@ def test_fixture_fixes(fixture: Path):
 
 
 def test_every_rule_has_a_fixture():
-    from checks.rules import all_rules
+    from isolint.checks.rules import all_rules
 
     covered = {f.stem.split("_")[0] for f in FIXTURES}
     missing = [r.code for r in all_rules() if r.code not in covered]

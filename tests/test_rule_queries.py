@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from checks import parsing
-from checks.config import ConfigResolver, default_settings
-from checks.engine import analyze
-from checks.query_batch import RootQueryBatch
+from isolint.checks import parsing
+from isolint.checks.config import ConfigResolver, default_settings
+from isolint.checks.engine import analyze
+from isolint.checks.query_batch import RootQueryBatch
 from tests.rule_inputs import EXAMPLE, FIXTURE_DIR, FIXTURES, corpus_sample, fixture_settings, widened_settings
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from checks import engine
-from checks.config import ConfigResolver, default_settings
-from checks.engine import analyze
-from checks.rules import all_rules
+from isolint.checks import engine
+from isolint.checks.config import ConfigResolver, default_settings
+from isolint.checks.engine import analyze
+from isolint.checks.rules import all_rules
 from tests.rule_inputs import EXAMPLE, FIXTURE_DIR, FIXTURES, corpus_sample, fixture_settings, widened_settings
 
 

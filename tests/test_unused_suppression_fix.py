@@ -2,9 +2,9 @@
 
 import pytest
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
-from checks.fixes import apply_fixes
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
+from isolint.checks.fixes import apply_fixes
 
 CASES = [
     pytest.param(

@@ -10,7 +10,7 @@ import importlib
 import os
 from functools import lru_cache
 
-from checks.rules.base import Rule
+from .base import Rule
 
 _NOT_RULES = {"base"}
 

@@ -7,14 +7,14 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks import keyflow, statics
-from checks.context import NAME_FIELDS, call_arguments, calls_named
-from checks.keyflow import KeyComposition, KeyTracer
-from checks.model import FixAvailability, Severity
-from checks.parsing import captures
-from checks.rules.base import Rule, exact_name_triggers
-from checks.statics import StaticSlot, declared_slots, slot_uses
-from checks.vocabulary import names_identity, words_of
+from .. import keyflow, statics
+from ..context import NAME_FIELDS, call_arguments, calls_named
+from ..keyflow import KeyComposition, KeyTracer
+from ..model import FixAvailability, Severity
+from ..parsing import captures
+from .base import Rule, exact_name_triggers
+from ..statics import StaticSlot, declared_slots, slot_uses
+from ..vocabulary import names_identity, words_of
 
 # Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
 _STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})

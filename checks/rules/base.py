@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
-from checks.model import Applicability, Finding, FixAvailability, Severity
-from checks.vocabulary import words_of
+from ... import PROJECT_URL
+from ..model import Applicability, Finding, FixAvailability, Severity
+from ..vocabulary import words_of
 
 if TYPE_CHECKING:
-    from checks.config import Settings
-    from checks.context import AnalysisContext
+    from ..config import Settings
+    from ..context import AnalysisContext
 
-DOCS_BASE_URL = "https://github.com/isolint/isolint/blob/main/docs/rules/"
+DOCS_BASE_URL = f"{PROJECT_URL}/blob/main/docs/rules/"
 
 FAMILIES = {
     "ISO0": "meta",

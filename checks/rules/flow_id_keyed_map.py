@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import call_arguments, call_receiver, method_call_of, node_text
-from checks import keyed_collections, keyflow
-from checks.keyed_collections import (
+from ..context import call_arguments, call_receiver, method_call_of, node_text
+from .. import keyed_collections, keyflow
+from ..keyed_collections import (
     CollectionDeclaration,
     FileCollections,
     declared_type_text,
@@ -20,11 +20,11 @@ from checks.keyed_collections import (
     struct_fields,
     type_name,
 )
-from checks.keyflow import KeyComposition, KeyTracer
-from checks.model import FixAvailability, Severity
-from checks.vocabulary import split_words, words_of
-from checks.parsing import matches
-from checks.rules.base import Rule, vocabulary_triggers
+from ..keyflow import KeyComposition, KeyTracer
+from ..model import FixAvailability, Severity
+from ..vocabulary import split_words, words_of
+from ..parsing import matches
+from .base import Rule, vocabulary_triggers
 
 # Methods whose first argument is the key the collection is filled or read with.
 KEYED_METHODS = frozenset({

@@ -6,12 +6,12 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks import keyflow
-from checks.context import call_arguments, calls_named
-from checks.keyflow import KeyTracer
-from checks.model import FixAvailability, Severity
-from checks.rules.base import Rule
-from checks.vocabulary import words_of
+from .. import keyflow
+from ..context import call_arguments, calls_named
+from ..keyflow import KeyTracer
+from ..model import FixAvailability, Severity
+from .base import Rule
+from ..vocabulary import words_of
 
 _OPENTELEMETRY_SETTERS = {
     "set_tracer_provider": "global OpenTelemetry tracer provider",

@@ -6,13 +6,13 @@ import re
 
 from tree_sitter import Node
 
-from checks.context import attribute_texts, node_text, same_node
-from checks import keyed_collections
-from checks.keyed_collections import IMPL_QUERY, MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
-from checks.model import FixAvailability, Severity
-from checks.parsing import matches
-from checks.rules.base import Rule, vocabulary_triggers
-from checks.vocabulary import words_of
+from ..context import attribute_texts, node_text, same_node
+from .. import keyed_collections
+from ..keyed_collections import IMPL_QUERY, MAP_TYPES, SET_TYPES, STRUCT_QUERY, struct_fields, type_arguments, type_name
+from ..model import FixAvailability, Severity
+from ..parsing import matches
+from .base import Rule, vocabulary_triggers
+from ..vocabulary import words_of
 
 _HASH_DERIVE = r"(?s)^derive\s*\(.*\bHash\b"
 # Last words of struct names that say "I am an identifier", for structs that derive Hash but

@@ -14,12 +14,12 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, attribute_texts, node_text, nodes_spelled
-from checks.model import FixAvailability, Severity
-from checks.parsing import matches
-from checks.rules.base import Rule, exact_name_triggers
-from checks.rules.unscoped_secret_lookup import SECRET_NOUNS, function_name, impl_type_name
-from checks.vocabulary import words_of
+from ..context import AnalysisContext, attribute_texts, node_text, nodes_spelled
+from ..model import FixAvailability, Severity
+from ..parsing import matches
+from .base import Rule, exact_name_triggers
+from .unscoped_secret_lookup import SECRET_NOUNS, function_name, impl_type_name
+from ..vocabulary import words_of
 
 ENV_WORDS = frozenset({"env", "environment", "dotenv", "envvar", "envvars"})
 BACKEND_WORDS = frozenset({"backend", "provider", "store", "manager", "source", "loader", "resolver", "core"})

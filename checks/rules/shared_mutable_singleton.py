@@ -8,14 +8,14 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks import keyflow, statics
-from checks.context import calls_named
-from checks.model import FixAvailability, Severity
-from checks.rules.base import Rule
-from checks.static_uses import Evidence, StaticUses
-from checks.workspace import KNOWN_STATE_TYPES, named_types
-from checks.statics import StaticSlot, declared_slots, slot_uses
-from checks.vocabulary import words_of
+from .. import keyflow, statics
+from ..context import calls_named
+from ..model import FixAvailability, Severity
+from .base import Rule
+from ..static_uses import Evidence, StaticUses
+from ..workspace import KNOWN_STATE_TYPES, named_types
+from ..statics import StaticSlot, declared_slots, slot_uses
+from ..vocabulary import words_of
 
 # Wrappers that only say *how* a static is initialised or shared; what it holds is inside.
 _WRAPPERS = r"\b(?:[A-Za-z_][A-Za-z0-9_]*::)*(?:OnceCell|OnceLock|OnceBox|LazyLock|LazyCell|Lazy|Arc|Rc|Box|Option)\b"

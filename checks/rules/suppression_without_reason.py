@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from checks.model import FixAvailability, Severity
-from checks.rules.base import Rule
+from ..model import FixAvailability, Severity
+from .base import Rule
 
 
 # Editors insert `reason: <why>`; left as it is, it explains nothing.

@@ -8,14 +8,14 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import call_receiver, method_call_of, node_text, nodes_spelled
-from checks import keyed_collections, keyflow
-from checks.keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
-from checks.keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
-from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
-from checks.parsing import matches
-from checks.rules.base import Rule, vocabulary_triggers
-from checks.vocabulary import words_of
+from ..context import call_receiver, method_call_of, node_text, nodes_spelled
+from .. import keyed_collections, keyflow
+from ..keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
+from ..keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
+from ..model import Applicability, Edit, Fix, FixAvailability, Severity
+from ..parsing import matches
+from .base import Rule, vocabulary_triggers
+from ..vocabulary import words_of
 
 # Receivers whose words say the key goes to storage that outlives one request and is shared
 # by every tenant of the process (or of the deployment).

@@ -14,15 +14,15 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from checks.context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
-from checks import keyed_collections, keyflow
-from checks.keyflow import FunctionScope, KeyComposition, KeyTracer
-from checks.call_sites import arguments_for, callers_with_tenant, calls_of_function, nowhere_called
-from checks.model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, Severity
-from checks.parsing import matches
-from checks.rules.base import Rule, exact_name_triggers, vocabulary_triggers
-from checks.statics import STATIC_AND_CONST_ITEMS
-from checks.vocabulary import WordSet, words_of
+from ..context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
+from .. import keyed_collections, keyflow
+from ..keyflow import FunctionScope, KeyComposition, KeyTracer
+from ..call_sites import arguments_for, callers_with_tenant, calls_of_function, nowhere_called
+from ..model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, Severity
+from ..parsing import matches
+from .base import Rule, exact_name_triggers, vocabulary_triggers
+from ..statics import STATIC_AND_CONST_ITEMS
+from ..vocabulary import WordSet, words_of
 
 SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
 SINGULAR_SECRET_NOUNS = frozenset({"secret", "credential"})

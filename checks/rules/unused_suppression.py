@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks.model import Applicability, Edit, Fix, FixAvailability, Severity
-from checks.rules.base import Rule
-from checks.source import UTF8_BOM
+from ..model import Applicability, Edit, Fix, FixAvailability, Severity
+from .base import Rule
+from ..source import UTF8_BOM
 
 
 def _removal(ctx, suppression) -> Edit:

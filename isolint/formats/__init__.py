@@ -28,7 +28,7 @@ def _working_directory() -> str:
 
 def finding_records(file_report, include_suppressed: bool = False) -> list:
     """The serialised records (``checks.records.FindingRecord``) of one file's findings."""
-    from checks.records import to_record
+    from ..checks.records import to_record
 
     path = display_path(file_report.path)
     pairs = list(zip(file_report.findings, file_report.fingerprints))
@@ -39,21 +39,21 @@ def finding_records(file_report, include_suppressed: bool = False) -> list:
 
 def render(report, output_format: str, show_fixes: bool = False, quiet: bool = False) -> str:
     if output_format == "json":
-        from isolint.formats import json_format
+        from . import json_format
 
         return json_format.render(report)
     if output_format == "json-lines":
-        from isolint.formats import json_lines
+        from . import json_lines
 
         return json_lines.render(report)
     if output_format == "sarif":
-        from isolint.formats import sarif
+        from . import sarif
 
         return sarif.render(report)
     if output_format == "github":
-        from isolint.formats import github
+        from . import github
 
         return github.render(report)
-    from isolint.formats import text
+    from . import text
 
     return text.render(report, show_fixes=show_fixes, quiet=quiet)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 
-from checks.batch import FixedFile
-from isolint.formats import display_path
+from ..checks.batch import FixedFile
+from . import display_path
 
 NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
 

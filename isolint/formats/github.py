@@ -7,8 +7,8 @@ inside properties), so a message can never end the command early or inject anoth
 
 from __future__ import annotations
 
-from checks.batch import BatchReport
-from isolint.formats import display_path
+from ..checks.batch import BatchReport
+from . import display_path
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
 

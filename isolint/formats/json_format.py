@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from checks.batch import BatchReport
-from isolint.formats import finding_records
+from ..checks.batch import BatchReport
+from . import finding_records
 
 
 def render(report: BatchReport) -> str:

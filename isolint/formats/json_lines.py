@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.batch import BatchReport
-from isolint.formats import finding_records
+from ..checks.batch import BatchReport
+from . import finding_records
 
 
 def render(report: BatchReport) -> str:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from checks.batch import BatchReport
-from checks.rules import all_rules
-from isolint import __version__
-from isolint.formats import display_path, finding_records
-from isolint.ruledocs import rule_markdown
+from ..checks.batch import BatchReport
+from ..checks.rules import all_rules
+from .. import PROJECT_URL, __version__
+from . import display_path, finding_records
+from ..ruledocs import rule_markdown
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -105,7 +105,7 @@ def render(report: BatchReport) -> str:
             "tool": {"driver": {
                 "name": "isolint",
                 "version": __version__,
-                "informationUri": "https://github.com/isolint/isolint",
+                "informationUri": PROJECT_URL,
                 "rules": [_rule_descriptor(rule) for rule in rules],
             }},
             "invocations": [_invocation(report)],

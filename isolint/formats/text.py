@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
-from checks.batch import BatchReport, Rendering
-from checks.model import Finding, Span
-from checks.source import SourceText
-from isolint.formats import display_path
+from ..checks.batch import BatchReport, Rendering
+from ..checks.model import Finding, Span
+from ..checks.source import SourceText
+from . import display_path
 
 LEVEL_LABELS = {"error": "error", "warning": "warning", "info": "info", "hint": "help"}
 

@@ -1,4 +1,4 @@
-"""A real LSP client over stdio (pytest-lsp) driving ``python -m lsp_server``, with the
+"""A real LSP client over stdio (pytest-lsp) driving ``python -m isolint.lsp_server``, with the
 recorded capabilities of VS Code or Neovim, and helpers to wait for what it receives."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ async def start_session(
     init_options: dict | None = None,
     configuration: dict | None = None,
     caps: types.ClientCapabilities | None = None,
-    command: tuple[str, ...] = (sys.executable, "-m", "lsp_server"),
+    command: tuple[str, ...] = (sys.executable, "-m", "isolint.lsp_server"),
     features_override: dict | None = None,
 ) -> tuple[RecordingClient, types.InitializeResult]:
     client = make_client(features_override)
@@ -167,7 +167,7 @@ def edit(start: tuple[int, int], end: tuple[int, int], text: str) -> types.TextD
 
 def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16") -> str:
     """What a client does with a code action's edits (same-document, non-overlapping)."""
-    from checks.source import SourceText
+    from isolint.checks.source import SourceText
 
     data = text.encode("utf-8")
     source = SourceText(data)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from lsp_server.configuration import ProjectConfiguration
+from isolint.lsp_server.configuration import ProjectConfiguration
 
 from tests.lsp.harness import CLIENTS, capabilities, diagnostics_for, is_pull, open_document, start_session, stop_session, wait_until, wait_until_async
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
 from tests.lsp.harness import CLIENTS, change_document, diagnostics_for, edit, is_pull, open_document, start_session, stop_session
 from tests.lsp.samples import REGISTRY
 

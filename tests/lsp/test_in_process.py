@@ -10,16 +10,16 @@ import logging
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
-from checks.model import FixAvailability, Severity
-from checks.parsing import parse
-from checks.rules import all_rules
-from checks.rules.base import Rule
-from lsp_server.configuration import ProjectConfiguration
-from lsp_server.diagnostics import diagnostics_for
-from lsp_server.documents import DocumentStore, TextChange
-from lsp_server.linting import DocumentLinter
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
+from isolint.checks.model import FixAvailability, Severity
+from isolint.checks.parsing import parse
+from isolint.checks.rules import all_rules
+from isolint.checks.rules.base import Rule
+from isolint.lsp_server.configuration import ProjectConfiguration
+from isolint.lsp_server.diagnostics import diagnostics_for
+from isolint.lsp_server.documents import DocumentStore, TextChange
+from isolint.lsp_server.linting import DocumentLinter
 from tests.lsp.samples import REGISTRY, STALE_SUPPRESSIONS
 
 SEED = REGISTRY + "\n" + STALE_SUPPRESSIONS + 'fn s() { let t = "tenant 🚀 ünï\\r\\n"; }\r\n'
@@ -96,7 +96,7 @@ RAISING_RULE = Rule(
 
 
 def test_a_raising_rule_is_logged_and_the_others_still_report(monkeypatch, caplog):
-    monkeypatch.setattr("checks.engine.all_rules", lambda: (*all_rules(), RAISING_RULE))
+    monkeypatch.setattr("isolint.checks.engine.all_rules", lambda: (*all_rules(), RAISING_RULE))
     configuration = ProjectConfiguration()
     settings_with_rule = DEFAULT_CONFIG.settings._replace(enabled_codes=DEFAULT_CONFIG.settings.enabled_codes | {"ISO999"})
     monkeypatch.setattr(configuration, "settings_for", lambda path: settings_with_rule)
@@ -108,7 +108,7 @@ def test_a_raising_rule_is_logged_and_the_others_still_report(monkeypatch, caplo
         linter.schedule(document, delay=0)
         return await linter.current(document)
 
-    with caplog.at_level(logging.ERROR, logger="lsp_server"):
+    with caplog.at_level(logging.ERROR, logger="isolint.lsp_server"):
         analysis = asyncio.run(run())
     assert [d.code for d in analysis.diagnostics] == ["ISO002", "ISO001"]
     assert analysed == [analysis]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
-from checks.source import SourceText
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
+from isolint.checks.source import SourceText
 from tests.lsp.harness import capabilities, change_document, diagnostics_for, edit, open_document, start_session, stop_session
 
 BEFORE = """fn greet() -> String {

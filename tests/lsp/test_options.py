@@ -7,8 +7,8 @@ import copy
 
 import pytest
 
-from lsp_server.diagnostics import DiagnosticData, EditData, FixData, PositionData
-from lsp_server.options import EditorOptions
+from isolint.lsp_server.diagnostics import DiagnosticData, EditData, FixData, PositionData
+from isolint.lsp_server.options import EditorOptions
 
 
 def test_settings_are_layered_by_camel_case_or_field_name_and_foreign_keys_skipped():

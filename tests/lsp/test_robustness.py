@@ -10,8 +10,8 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from checks.config import DEFAULT_CONFIG
-from checks.engine import analyze
+from isolint.checks.config import DEFAULT_CONFIG
+from isolint.checks.engine import analyze
 from tests.lsp.harness import CLIENTS, change_document, diagnostics_for, edit, open_document, start_session, stop_session
 from tests.lsp.samples import STALE_SUPPRESSIONS
 
