@@ -35,7 +35,7 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         pattern = parameter.child_by_field_name("pattern")
         type_node = parameter.child_by_field_name("type")
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
-            if _names_scope_identity(ctx, text):
+            if names_scope_identity(ctx, text):
                 return node_text(pattern) if pattern is not None else text
     if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
         impl = ctx.enclosing_impl(function)
@@ -44,13 +44,13 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
             from .workspace import parse_type
 
             struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
-            for field, _ in struct.fields if struct is not None else ():
-                if _names_scope_identity(ctx, field):
+            for field, field_type in struct.fields if struct is not None else ():
+                if names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type):
                     return f"self.{field}"
     return None
 
 
-def _names_scope_identity(ctx: AnalysisContext, text: str) -> bool:
+def names_scope_identity(ctx: AnalysisContext, text: str) -> bool:
     found = ctx.vocabulary.tenant.match(text) or ctx.vocabulary.pack.match(text)
     return bool(found) and found not in PROCESS_ENVIRONMENT_WORDS and names_identity(text, found)
 

@@ -25,6 +25,7 @@ CARGO_TABLES = (("package", "metadata", "isolint"), ("workspace", "metadata", "i
 DEFAULT_TENANT_WORDS = (
     "tenant", "tenants", "tenant_id", "tenant_ctx", "tenant_scope", "team", "team_id",
     "env", "environment", "env_id", "org", "org_id", "organization", "account_id", "workspace_id",
+    "app_id", "application_id", "workload_id", "project_id", "customer_id", "organization_id",
 )
 DEFAULT_PACK_WORDS = ("pack_id", "pack", "pack_ref", "pack_name", "bundle_id")
 DEFAULT_PER_PACK_IDS = (
@@ -44,7 +45,7 @@ SeverityName = Literal["error", "warning", "info", "hint"]
 
 # The schema lives in checks.config_schema and costs a pydantic import; these names are
 # served from it on first use, so a run without a config file never loads it.
-_SCHEMA_NAMES = frozenset({"IsolintConfig", "ScopeOptions", "SecretOptions", "TelemetryOptions", "DEFAULT_CONFIG", "RuleSelector"})
+_SCHEMA_NAMES = frozenset({"IsolintConfig", "ScopeOptions", "SecretOptions", "TelemetryOptions", "ContractOptions", "DEFAULT_CONFIG", "RuleSelector"})
 
 
 def __getattr__(name: str):
@@ -53,6 +54,17 @@ def __getattr__(name: str):
 
         return getattr(config_schema, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Contract(NamedTuple):
+    """The isolation contract: what a project declares about its own types and functions
+    (``[contract]``), beside the vocabulary's defaults. Its scope identities and scoping
+    helpers join the vocabulary; the rest is asked by the tenancy model."""
+
+    # Traits and functions whose parameters a tenant chooses (host interfaces, handlers).
+    tenant_chosen: frozenset[str] = frozenset()
+    # Store APIs keyed by their first argument: `Type::method`, or `Type` for all its methods.
+    sinks: frozenset[str] = frozenset()
 
 
 class Settings(NamedTuple):
@@ -76,6 +88,7 @@ class Settings(NamedTuple):
     rule_triggers: dict[str, tuple[bytes, ...]]
     # Per rule code, the whole-file queries it runs under this config (``Rule.queries``).
     rule_queries: dict[str, tuple[str, ...]]
+    contract: Contract = Contract()
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
@@ -96,12 +109,12 @@ class Settings(NamedTuple):
         for selector, level in config.severity.items():
             for rule in rules_matching_selector(selector):
                 severities[rule.code] = Severity(level)
-        scope = config.scope
+        scope, contract = config.scope, config.contract
         vocabulary = Vocabulary(
-            tenant=scope.tenant_identifiers + scope.extend_tenant_identifiers,
+            tenant=scope.tenant_identifiers + scope.extend_tenant_identifiers + contract.scope_identities,
             pack=scope.pack_identifiers + scope.extend_pack_identifiers,
             per_pack=scope.per_pack_identifiers + scope.extend_per_pack_identifiers,
-            helpers=scope.helpers + scope.extend_helpers,
+            helpers=scope.helpers + scope.extend_helpers + contract.scoping_helpers,
         )
         settings = cls(
             enabled_codes=frozenset(enabled),
@@ -119,6 +132,7 @@ class Settings(NamedTuple):
             fingerprint=fingerprint,
             rule_triggers={},
             rule_queries={},
+            contract=Contract(tenant_chosen=frozenset(contract.tenant_chosen), sinks=frozenset(contract.sinks)),
         )
         triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
         queries = {rule.code: rule.queries_for(settings) for rule in all_rules()}
@@ -147,6 +161,7 @@ _DEFAULT_OPTIONS = {
     },
     "secrets": {"extra_apis": (), "extra_receivers": (), "extra_env_backends": ()},
     "telemetry": {"extra_setters": (), "startup_functions": DEFAULT_STARTUP_FUNCTIONS},
+    "contract": {"scope_identities": (), "tenant_chosen": (), "sinks": (), "scoping_helpers": ()},
 }
 
 

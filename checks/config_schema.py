@@ -78,6 +78,21 @@ class TelemetryOptions(_Strict):
     startup_functions: tuple[Name, ...] = DEFAULT_STARTUP_FUNCTIONS
 
 
+class ContractOptions(_Strict):
+    """The isolation contract (``[contract]``): what the project declares about its own types
+    and functions, the way CodeQL's models-as-data declare sources and sinks."""
+
+    # Names or types that identify the isolation unit (`AppId`, `workload_id`): they join
+    # the tenant vocabulary, so every rule counts them as the tenant.
+    scope_identities: tuple[Name, ...] = ()
+    # Traits (host interfaces) and functions whose parameters a tenant chooses.
+    tenant_chosen: tuple[Name, ...] = ()
+    # Store APIs keyed by their first argument: `Type::method`, or `Type` for all of them.
+    sinks: tuple[Name, ...] = ()
+    # Functions that scope a key to the tenant (joins `scope.helpers`).
+    scoping_helpers: tuple[Name, ...] = ()
+
+
 class IsolintConfig(_Strict):
     """The whole of a config file's isolint table."""
 
@@ -94,6 +109,7 @@ class IsolintConfig(_Strict):
     scope: ScopeOptions = ScopeOptions()
     secrets: SecretOptions = SecretOptions()
     telemetry: TelemetryOptions = TelemetryOptions()
+    contract: ContractOptions = ContractOptions()
 
     @cached_property
     def settings(self) -> Settings:

@@ -22,6 +22,7 @@ from .keyed_collections import RECEIVER_PASSTHROUGH
 from .keyflow import KeyTracer
 from .statics import StaticSlot
 from .vocabulary import words_of
+from .workspace import parse_type
 
 # Calls that store an entry under a key: where a key decides whose data an entry is (a
 # lookup or removal stores nothing).
@@ -30,8 +31,10 @@ KEYING_METHODS = frozenset({
     "optionally_get_with", "try_insert", "get_with_by_ref", "insert_with", "get_value_or_guard",
     "get_or_try_insert_with", "push", "push_back", "push_front",
 })
-# Calls that read an entry by key: a per-pack id without its pack reads another pack's entry.
-LOOKUP_METHODS = frozenset({"get", "get_mut", "contains_key", "contains", "remove", "peek", "get_key_value"})
+# Calls that read or drop an entry by key: a per-pack id without its pack reads another
+# pack's entry; a removal or invalidation stores nothing, so it is no tenant's entry.
+LOOKUP_METHODS = frozenset({"get", "get_mut", "contains_key", "contains", "remove", "peek", "get_key_value",
+                            "invalidate", "remove_entry", "evict", "pop"})
 _STEP_TYPES = frozenset({"field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
                          "parenthesized_expression", "unary_expression", "index_expression"})
 
@@ -270,6 +273,8 @@ class StaticUses:
             return Evidence(key, ctx, f"keyed by `{per_pack[0].text}` without its pack: the id is unique only within one pack")
         if composition.scope_evidence(vocabulary) is not None or _fixed_by_host(composition):
             return None
+        if _typed_entity_id(composition):
+            return None
         if _method_of(call) in LOOKUP_METHODS:
             return None  # what an unscoped lookup finds was stored by the writes, judged there
         if self._memoises(ctx, call, composition):
@@ -449,6 +454,17 @@ def _method_of(call: Node) -> str:
 def _fixed_by_host(composition) -> bool:
     """A key made of literals and constants only: the host chose it, not a tenant."""
     return all(part.kind == "literal" or (part.kind == "identifier" and part.text.isupper()) for part in composition.parts)
+
+
+def _typed_entity_id(composition) -> bool:
+    """A key that is one typed entity id (``role_id: RoleId``): ids given their own type are
+    the host's identifiers of its records, minted once and unique across tenants; the keys
+    a tenant chooses are names and strings."""
+    parts = [part for part in composition.parts if part.kind != "literal"]
+    if len(parts) != 1 or not parts[0].type_text:
+        return False
+    expression = parse_type(parts[0].type_text.lstrip("&").strip())
+    return expression.kind == "path" and not expression.args and expression.name.endswith(("Id", "Uuid"))
 
 
 def _declared_public(slot: StaticSlot) -> bool:

@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("--all", action="store_true", help="all rules")
     rule.add_argument("--format", choices=("text", "json"), default="text")
 
+    init = commands.add_parser("init", help="propose an isolation contract (isolint.toml) for a workspace")
+    init.add_argument("path", nargs="?", type=Path, default=Path("."), help="the workspace folder (default: .)")
+    init.add_argument("--stdout", action="store_true", help="print the proposal instead of writing isolint.toml")
+
     server = commands.add_parser("server", help="run the language server on stdio")
     server.add_argument("--log-level", default=None, help="stderr log level (debug, info, warning, error)")
     return parser
@@ -94,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     if args.command == "rule":
         return run_rule(args)
+    if args.command == "init":
+        return run_init(args)
     if args.command == "server":
         import gc
 
@@ -287,6 +293,49 @@ def _statistics(report) -> str:
             entry[1] += finding.fix is not None
     lines = [f"{count:>5}  {code}  {name}" + (f"  ({fixable} fixable)" if fixable else "") for (code, name), (count, fixable) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def run_init(args) -> int:
+    """Write the proposed contract to ``PATH/isolint.toml``; an existing file is never touched."""
+    from .checks.config import ConfigError, ConfigResolver
+    from .checks.contract_proposal import propose, render_toml
+    from .checks.discovery import discover
+    from .checks.engine import FileSkipped, read_rust_file
+    from .checks.parsing import parse
+    from .checks.workspace import WorkspaceModel, summarise
+
+    root: Path = args.path
+    if not root.is_dir():
+        print(f"isolint: error: {root}: not a folder", file=sys.stderr)
+        return EXIT_ERROR
+    target = root / "isolint.toml"
+    if not args.stdout and target.exists():
+        print(f"isolint: error: {target} exists; it is left as it is (`isolint init --stdout` prints the proposal)", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        settings = ConfigResolver().settings_for(root / "lib.rs")
+    except ConfigError as error:
+        print(f"isolint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    summaries = {}
+    for path in discover([root], settings.exclude, settings.respect_gitignore).files:
+        try:
+            data = read_rust_file(path, settings.max_file_size)
+        except (OSError, FileSkipped):
+            continue
+        summaries[str(path)] = summarise(parse(data), data)
+    text = render_toml(propose(WorkspaceModel(summaries), settings, str(root)), len(summaries), str(root))
+    if args.stdout:
+        print(text, end="")
+        return EXIT_CLEAN
+    try:
+        with open(target, "x", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        print(f"isolint: error: {target}: {error.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"wrote {target}: review each entry, then run `isolint check {root}`", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def run_rule(args) -> int:

@@ -5,6 +5,7 @@
 //! the same job safely.
 
 pub mod flows;
+pub mod guest_kv;
 pub mod host;
 pub mod observability;
 pub mod packs;

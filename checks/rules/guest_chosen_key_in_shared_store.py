@@ -1,0 +1,135 @@
+"""ISO204 guest-chosen-key-in-shared-store."""
+
+from __future__ import annotations
+
+from .. import keyed_collections, keyflow
+from ..call_sites import tenant_in_reach
+from ..context import node_text
+from ..keyflow import KeyTracer
+from ..model import FixAvailability, Severity
+from ..parsing import matches
+from ..tenancy import KEYED_METHODS, GuestEntry, GuestKey, chosen_part, guest_entries, is_scoped, storage_of
+from .base import Rule
+
+# Functions, with the trait of the impl they are in (none for free functions and inherent
+# impls): the candidates for guest entries.
+_TRAIT_METHODS = """
+(impl_item trait: (_) @trait body: (declaration_list (function_item) @function))
+"""
+_FUNCTIONS = """
+(function_item) @function
+"""
+_KEYED_CALLS = """
+(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
+"""
+_SHARED = ("process-wide", "host-wide")
+
+
+def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
+    body = entry.function.child_by_field_name("body")
+    if body is None:
+        return
+    scope = tracer.function_scope(entry.function)
+    for _, found in matches(_KEYED_CALLS, body):
+        method = node_text(found["method"][0])
+        if method not in KEYED_METHODS:
+            continue
+        call, key = found["call"][0], found["key"][0]
+        if ctx.enclosing_function(call) is not None and ctx.enclosing_function(call).id != entry.function.id:
+            continue  # a nested function's own parameters are its own
+        composition = tracer.trace(key, scope)
+        part = chosen_part(composition, entry)
+        if part is None or is_scoped(ctx, composition, entry.function):
+            continue
+        storage = storage_of(ctx, found["receiver"][0], tracer, method)
+        if storage is not None:
+            yield GuestKey(call, key, composition, part, entry, storage)
+
+
+def check(ctx):
+    if not ctx.serves_tenants:
+        return
+    trait_of = {found["function"][0].id: found["trait"][0] for _, found in matches(_TRAIT_METHODS, ctx.root)}
+    functions = [(found["function"][0], trait_of.get(found["function"][0].id)) for _, found in matches(_FUNCTIONS, ctx.root)]
+    entries = guest_entries(ctx, [(function, trait) for function, trait in functions if not ctx.should_skip(function)])
+    if not entries:
+        return
+    tracer = KeyTracer(ctx)
+    for entry in entries:
+        in_reach = tenant_in_reach(ctx, entry.function)
+        for guest_key in _guest_keys(ctx, entry, tracer):
+            # A store held through a shared handle may serve one tenant or all of them: with
+            # the host's scope in reach and left out of the key, the guest's word alone decides.
+            if guest_key.storage.scope not in _SHARED and (guest_key.storage.scope != "shared-handle" or in_reach is None):
+                continue
+            yield _finding(ctx, guest_key, in_reach)
+
+
+def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
+    storage, part = guest_key.storage, guest_key.chosen_part
+    method = node_text(guest_key.call.child_by_field_name("function").child_by_field_name("field"))
+    parameter = guest_key.entry.chosen[part.text.split(".", 1)[0]]
+    if storage.scope in _SHARED:
+        where = f"{storage.description} (one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
+    else:
+        where = storage.description
+    message = (
+        f"`{method}` keys {where} by `{_short(node_text(guest_key.key))}`, which the guest chooses "
+        f"(`{part.text.split('.', 1)[0]}`, a parameter of this {guest_key.entry.where})"
+    )
+    if in_reach is not None:
+        message += f", while the host's scope `{in_reach}` is in reach and not in the key"
+    message += ": another tenant choosing the same key reaches this entry"
+    related = [ctx.related(parameter, "chosen by the guest here")]
+    if storage.declaration is not None:
+        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
+    notes = (f"key made of {guest_key.composition.describe()}; no tenant, app or pack identity",)
+    return ctx.finding(guest_key.key, message, related=related, notes=notes)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+RULE = Rule(
+    code="ISO204",
+    name="guest-chosen-key-in-shared-store",
+    summary=(
+        "A key chosen by a tenant (a parameter of a host interface the guest calls, or a request's "
+        "path, query, body or header) keys a store shared beyond that tenant, without the tenant in the key."
+    ),
+    rationale=(
+        "A guest names its keys freely: two tenants' components both write `config`, both ask "
+        "for `session/1`, both route `api.example.com`. When the host uses such a name "
+        "verbatim in a store the whole process or host shares (a static map, a field of the "
+        "host's one shared state, a backend every instance is handed), the second tenant reads "
+        "or overwrites the first one's entry. The host knows which tenant it serves (the "
+        "instance's app id, the request's authenticated org): that identity, not the guest's "
+        "word, must scope the key. Parameters the host allocates (`Resource<T>` handles) and "
+        "ids it mints are not reported."
+    ),
+    bad_example=(
+        "impl keyvalue::store::Host for KvHost {\n"
+        "    async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>> {\n"
+        "        // `self.app_id` is in reach; the backend is shared by every app\n"
+        "        self.backend.get(&key).await\n"
+        "    }\n"
+        "}\n"
+    ),
+    good_example=(
+        "impl keyvalue::store::Host for KvHost {\n"
+        "    async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>> {\n"
+        "        self.backend.get(&format!(\"{}/{}\", self.app_id, key)).await\n"
+        "    }\n"
+        "}\n"
+    ),
+    default_severity=Severity.WARNING,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    queries=(_TRAIT_METHODS, _FUNCTIONS, *keyflow.QUERIES, *keyed_collections.QUERIES),
+    message="`{method}` keys {store} by `{key}`, which the guest chooses (…): another tenant choosing the same key reaches this entry",
+    options=("contract.scope-identities", "contract.tenant-chosen", "contract.sinks", "contract.scoping-helpers",
+             "scope.tenant-identifiers", "scope.extend-tenant-identifiers", "lint-tests"),
+)

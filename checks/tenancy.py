@@ -1,0 +1,281 @@
+"""The tenancy model: who chose a value, and how widely the storage it reaches is shared.
+
+A reviewer of a multi-tenant host asks three questions of every keyed store: who chose the
+key (the host minted it, the host fixed it, or a tenant chose it), where the store lives
+(one per process, one per host, or one per tenant instance), and whether the host's own
+scope identity (the tenant, app, workload, project… the host serves) is part of the key.
+This module answers them over the workspace model (``checks.workspace``) and the isolation
+contract of the config (``[contract]``), so rules ask questions instead of matching words.
+
+Tenant-chosen values, for now:
+- every parameter of a *host interface the guest calls*: a method of ``impl …::Host for T``
+  (wasmtime / wit-bindgen host traits, ``HostBucket``-style resource traits), or of a trait
+  or function the contract lists in ``tenant-chosen``, except handles the host allocates
+  (``Resource<T>``) and ids it mints (``Uuid``);
+- the bindings of a request handler's extractors (``Path(name): Path<String>``,
+  ``Json(body)``, ``Query(params)``, ``HeaderMap``): paths, bodies and headers a client sends.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from tree_sitter import Node
+
+from .call_sites import names_scope_identity
+from .context import AnalysisContext, node_text
+from .keyed_collections import FileCollections
+from .keyflow import KeyComposition, KeyPart, KeyTracer
+from .vocabulary import words_of
+from .workspace import named_types, parse_type
+
+# wit-bindgen names a world's import interface `Host` and each resource's trait `Host<Resource>`.
+HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
+# Web framework extractors whose contents the client chose (axum, actix-web, warp's filters
+# bind plain values and are not recognised).
+REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
+# Handles the host allocates for a guest (wasmtime's resource table): the guest passes them
+# back but cannot forge another guest's.
+HOST_ALLOCATED_HANDLES = frozenset({"Resource", "ResourceAny"})
+# Pointers through which several owners hold one store.
+SHARED_HANDLES = frozenset({"Arc", "Rc", "Weak"})
+# Methods through which a store is keyed: a read, a write or a removal by key.
+KEYED_METHODS = frozenset({
+    "get", "get_mut", "insert", "entry", "remove", "contains_key", "set", "put", "delete", "fetch",
+    "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store",
+})
+# Words of a type that keeps data by key for others to read back: a store, cache or backend.
+STORE_WORDS = frozenset({
+    "store", "kv", "cache", "backend", "bucket", "storage", "db", "database", "redis", "router", "routes",
+    "registry", "table", "keyspace", "state",
+})
+
+
+class GuestEntry(NamedTuple):
+    """A function whose parameters (some of them) a tenant chose."""
+
+    function: Node
+    where: str  # "host interface `store::Host`", "request handler"
+    chosen: dict[str, Node]  # binding name → the parameter that binds it
+
+
+class Storage(NamedTuple):
+    """Where a keyed store lives, as far as the model can tell."""
+
+    scope: str  # process-wide | host-wide | shared-handle | per-instance
+    description: str  # "static `ROUTES`", "field `backend` of `KvHost`"
+    declaration: Node | None  # in this file, when it is
+
+
+class GuestKey(NamedTuple):
+    """A key a tenant chose, at a keyed call on a store."""
+
+    call: Node
+    key: Node
+    composition: KeyComposition
+    chosen_part: KeyPart
+    entry: GuestEntry
+    storage: Storage
+
+
+def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]]) -> list[GuestEntry]:
+    """The guest entries among ``functions`` (each with the trait of its impl, if any)."""
+    contract = ctx.settings.contract
+    entries = []
+    for function, trait in functions:
+        name_node = function.child_by_field_name("name")
+        function_name = node_text(name_node) if name_node is not None else ""
+        trait_name = parse_type(node_text(trait)).name if trait is not None else ""
+        if trait is not None and (HOST_TRAIT.match(trait_name) or trait_name in contract.tenant_chosen):
+            chosen = _host_interface_parameters(ctx, function)
+            where = f"host interface `{_short_trait(node_text(trait))}`"
+        elif function_name in contract.tenant_chosen:
+            chosen = _host_interface_parameters(ctx, function)
+            where = f"`{function_name}` (tenant-chosen in the contract)"
+        else:
+            chosen = _extracted_parameters(function)
+            where = "request handler"
+        if chosen:
+            entries.append(GuestEntry(function, where, chosen))
+    return entries
+
+
+def _short_trait(text: str) -> str:
+    segments = parse_type(text).path.split("::")
+    return "::".join(segments[-2:])
+
+
+def _parameters(function: Node):
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        if parameter.type == "parameter":
+            yield parameter, parameter.child_by_field_name("pattern"), parameter.child_by_field_name("type")
+
+
+def _host_interface_parameters(ctx: AnalysisContext, function: Node) -> dict[str, Node]:
+    chosen = {}
+    for parameter, pattern, type_node in _parameters(function):
+        if pattern is None or pattern.type != "identifier" or type_node is None:
+            continue
+        type_text = node_text(type_node)
+        if any(e.name in HOST_ALLOCATED_HANDLES for e in named_types(type_text)) or ctx.workspace.is_minted_id(type_text):
+            continue
+        chosen[node_text(pattern)] = parameter
+    return chosen
+
+
+def _extracted_parameters(function: Node) -> dict[str, Node]:
+    chosen = {}
+    for parameter, pattern, type_node in _parameters(function):
+        if pattern is None or type_node is None or not _is_extractor(parse_type(node_text(type_node))):
+            continue
+        for name in _bound_names(pattern):
+            chosen[name] = parameter
+    return chosen
+
+
+def _is_extractor(expression) -> bool:
+    """``Path<String>``, ``web::Json<Body>``, ``HeaderMap``; not ``&Path`` (a file path) nor
+    a bare ``Path``."""
+    if expression.kind != "path" or expression.name not in REQUEST_EXTRACTORS:
+        return False
+    return bool(expression.args) or expression.name == "HeaderMap"
+
+
+def _bound_names(pattern: Node) -> list[str]:
+    """``name`` of ``name``, ``Path(name)``, ``Path((a, b))``, ``Json(Body { a, .. })``."""
+    names, pending = [], [pattern]
+    while pending:
+        node = pending.pop()
+        if node.type == "identifier":
+            names.append(node_text(node))
+        elif node.type in ("tuple_struct_pattern", "tuple_pattern", "struct_pattern", "field_pattern",
+                           "shorthand_field_identifier", "mut_pattern", "ref_pattern"):
+            if node.type == "shorthand_field_identifier":
+                names.append(node_text(node))
+            children = node.named_children
+            if node.type == "tuple_struct_pattern":
+                children = children[1:]  # the extractor's own name
+            elif node.type == "struct_pattern":
+                children = [c for c in children if c.type == "field_pattern"]
+            elif node.type == "field_pattern":
+                bound = node.child_by_field_name("pattern")
+                children = [bound] if bound is not None else [c for c in children if c.type == "shorthand_field_identifier"]
+            pending.extend(children)
+    return names
+
+
+def is_scoped(ctx: AnalysisContext, composition: KeyComposition, function: Node) -> bool:
+    """Whether a key carries a scope identity: by its words (``tenant_id``, a scoping
+    helper), or by the declared type of a ``self`` field in it (``self.workload`` of type
+    ``WorkloadId``)."""
+    if composition.scope_evidence(ctx.vocabulary) is not None:
+        return True
+    impl = ctx.enclosing_impl(function)
+    owner = parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
+    for part in composition.parts:
+        segments = part.text.split(".")
+        if part.kind == "field" and owner and segments[0] == "self" and len(segments) > 1:
+            field_type = ctx.workspace.field_type(owner, segments[1])
+            if field_type and names_scope_identity(ctx, field_type):
+                return True
+    return False
+
+
+def chosen_part(composition: KeyComposition, entry: GuestEntry) -> KeyPart | None:
+    """The first ingredient of a key that a parameter the tenant chose supplies."""
+    for part in composition.parts:
+        if part.kind == "literal":
+            continue
+        root = part.text.split(".", 1)[0]
+        if part.kind in ("parameter", "field", "identifier") and root in entry.chosen:
+            return part
+    return None
+
+
+def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str) -> Storage | None:
+    """The store a keyed call's receiver is, and where it lives; None when the receiver is
+    not a store (a plain value, a string, an iterator) as far as declared types tell."""
+    for declaration in FileCollections.of(ctx).resolve(receiver, tracer):
+        if declaration.origin == "static":
+            return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node)
+        if declaration.origin == "field" and declaration.owner is not None:
+            owner_name = node_text(declaration.owner.child_by_field_name("name"))
+            type_node = declaration.name_node.parent.child_by_field_name("type")
+            scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
+            return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
+        return None
+    root = _receiver_root(receiver)
+    if root is None:
+        return None
+    if root.type == "identifier" and root.parent is not None and root.parent.type != "call_expression":
+        name = node_text(root)
+        declared_here = FileCollections.of(ctx).statics.get(name)
+        if declared_here is not None or (name.isupper() and ctx.workspace.declares_static(name)):
+            return Storage("process-wide", f"static `{name}`", declared_here.name_node if declared_here else None)
+    accessed = root.parent
+    if accessed is None or accessed.type != "field_expression" or accessed.child_by_field_name("value") != root:
+        return None
+    field = node_text(accessed.child_by_field_name("field"))
+    owner = _owner_type(ctx, root, tracer)
+    type_text = ctx.workspace.field_type(owner, field) if owner else None
+    if type_text is None:
+        return None
+    type_names = [e.name for e in named_types(type_text)]
+    contract_sinks = ctx.settings.contract.sinks
+    sink = any(f"{name}::{method}" in contract_sinks or name in contract_sinks for name in type_names)
+    if not sink and not ctx.workspace.collections_in(type_text) \
+            and not any(word in STORE_WORDS for name in (field, *type_names) for word in words_of(name)):
+        return None
+    return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None)
+
+
+def _owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
+    """The workspace struct a receiver's root names: ``self`` in an impl, or a parameter
+    declared with it (``state: &ServerState``, ``State(state): State<Arc<ServerState>>``)."""
+    if root.type == "self":
+        impl = ctx.enclosing_impl(root)
+        return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else None
+    if root.type != "identifier":
+        return None
+    scope = tracer.scope_of(root)
+    name = node_text(root)
+    type_text = scope.parameters[name][1] if name in scope.parameters else _destructured_parameter_type(scope.function, name)
+    for expression in named_types(type_text or ""):
+        if ctx.workspace.struct(expression.name) is not None:
+            return expression.name
+    return None
+
+
+def _destructured_parameter_type(function: Node | None, name: str) -> str | None:
+    """The type of the parameter whose pattern binds ``name`` (``State(state): State<T>``)."""
+    for _, pattern, type_node in _parameters(function) if function is not None else ():
+        if pattern is not None and type_node is not None and pattern.type != "identifier" and name in _bound_names(pattern):
+            return node_text(type_node)
+    return None
+
+
+def _field_scope(ctx: AnalysisContext, owner: str, type_text: str) -> str:
+    """A field lives where its struct lives, unless it holds a shared handle (``Arc``,
+    ``Rc``, ``&'static``): then other owners may hold the same store (``shared-handle``)."""
+    home = ctx.workspace.home(owner)
+    if home == "host-wide":
+        return home
+    if any(e.name in SHARED_HANDLES for e in named_types(type_text)) or "'static" in type_text:
+        return "shared-handle"
+    return "per-instance"
+
+
+def _receiver_root(receiver: Node) -> Node | None:
+    """``ROUTES`` of ``ROUTES.get().unwrap().lock().unwrap()``."""
+    node = receiver
+    while node is not None and node.type in ("field_expression", "call_expression", "await_expression", "try_expression",
+                                             "reference_expression", "parenthesized_expression"):
+        if node.type == "field_expression":
+            node = node.child_by_field_name("value")
+        elif node.type == "call_expression":
+            node = node.child_by_field_name("function")
+        else:
+            node = node.named_children[0] if node.named_children else None
+    return node
