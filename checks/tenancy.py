@@ -279,3 +279,120 @@ def _receiver_root(receiver: Node) -> Node | None:
         else:
             node = node.named_children[0] if node.named_children else None
     return node
+
+
+class CalleeStore(NamedTuple):
+    """A store a callee keys with one of its parameters: the call passes the key on."""
+
+    function_name: str
+    where: str  # "src/routes.rs:12"
+    parameter: str
+    storage: Storage
+
+
+def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext, Node] | None:
+    """The workspace function a call runs, when the model names exactly one: a free function
+    (``lookup(..)``, ``routes::lookup(..)``) or a method of the caller's own ``self``."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    model = ctx.workspace
+    if callee.type == "field_expression":
+        value = callee.child_by_field_name("value")
+        if value is None or value.type != "self":
+            return None
+        name = node_text(callee.child_by_field_name("field"))
+        impl = ctx.enclosing_impl(call)
+        owner = parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
+        signature = model.method(owner, name) if owner else None
+        if signature is None:
+            return None
+        paths = [path for path, items in model.summaries.items()
+                 if any(block.self_type == owner and signature in block.methods for block in items.impls)]
+    elif callee.type in ("identifier", "scoped_identifier"):
+        name = node_text(callee) if callee.type == "identifier" else node_text(callee.child_by_field_name("name"))
+        definitions = model.functions.get(name, [])
+        if len(definitions) != 1:
+            return None
+        paths, signature = [definitions[0][0]], definitions[0][1]
+    else:
+        return None
+    if len(paths) != 1:
+        return None
+    other = ctx.context_for(paths[0])
+    if other is None:
+        return None
+    for found in _functions_at(other, signature.line):
+        if node_text(found.child_by_field_name("name")) == name:
+            return other, found
+    return None
+
+
+def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
+    """The function items that start on ``line`` (a model signature's line)."""
+    text = ctx.source.line_bytes(line)
+    column = len(text) - len(text.lstrip())
+    node = ctx.root.descendant_for_point_range((line, column), (line, column))
+    found = []
+    while node is not None:
+        if node.type == "function_item" and node.start_point[0] == line:
+            found.append(node)
+        node = node.parent
+    return found
+
+
+KEYED_CALLS = """
+(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
+"""
+
+
+def keyed_calls(ctx: AnalysisContext, function: Node):
+    """``(call, receiver, method, key)`` of every keyed call in ``function``'s own body."""
+    from .parsing import matches
+
+    body = function.child_by_field_name("body")
+    if body is None:
+        return
+    for _, found in matches(KEYED_CALLS, body):
+        method = node_text(found["method"][0])
+        call = found["call"][0]
+        if method in KEYED_METHODS and _owning_function(call) == function.id:
+            yield call, found["receiver"][0], method, found["key"][0]
+
+
+def _owning_function(node: Node) -> int | None:
+    current = node.parent
+    while current is not None and current.type != "function_item":
+        current = current.parent
+    return current.id if current is not None else None
+
+
+def parameter_names(function: Node) -> list[str]:
+    """Parameter names in order, ``self`` left out (``_`` for patterns that bind no one name)."""
+    return [node_text(pattern) if pattern is not None and pattern.type == "identifier" else "_"
+            for _, pattern, _ in _parameters(function)]
+
+
+def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: str, memo: dict) -> CalleeStore | None:
+    """A process- or host-wide store ``function`` keys with ``parameter`` alone (literals
+    beside it), without a scope: a caller's choice of that argument is the entry's key.
+    ``memo``: the asking file's answers (callees' contexts are made afresh per question)."""
+    key = (ctx.path_key, function.id, parameter)
+    if key in memo:
+        return memo[key]
+    memo[key] = None
+    tracer = KeyTracer(ctx)
+    scope = tracer.function_scope(function)
+    for call, receiver, method, key_node in keyed_calls(ctx, function):
+        composition = tracer.trace(key_node, scope)
+        parts = [part for part in composition.parts if part.kind != "literal"]
+        if not parts or any(part.text.split(".", 1)[0] != parameter for part in parts):
+            continue
+        if is_scoped(ctx, composition, function):
+            continue
+        storage = storage_of(ctx, receiver, tracer, method)
+        if storage is not None and storage.scope in ("process-wide", "host-wide"):
+            where = f"{ctx.path_key}:{call.start_point[0] + 1}"
+            memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage)
+            break
+    return memo[key]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .. import keyed_collections, keyflow
 from ..call_sites import tenant_in_reach
-from ..context import node_text
+from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
-from ..tenancy import KEYED_METHODS, GuestEntry, GuestKey, chosen_part, guest_entries, is_scoped, storage_of
+from ..tenancy import (
+    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, guest_entries, is_scoped, keyed_calls, parameter_names,
+    storage_of, store_keyed_by_parameter,
+)
 from .base import Rule
 
 # Functions, with the trait of the impl they are in (none for free functions and inherent
@@ -19,31 +22,52 @@ _TRAIT_METHODS = """
 _FUNCTIONS = """
 (function_item) @function
 """
-_KEYED_CALLS = """
-(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
+_CALLS = """
+(call_expression arguments: (arguments (_))) @call
 """
 _SHARED = ("process-wide", "host-wide")
 
 
 def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
-    body = entry.function.child_by_field_name("body")
-    if body is None:
-        return
     scope = tracer.function_scope(entry.function)
-    for _, found in matches(_KEYED_CALLS, body):
-        method = node_text(found["method"][0])
-        if method not in KEYED_METHODS:
-            continue
-        call, key = found["call"][0], found["key"][0]
-        if ctx.enclosing_function(call) is not None and ctx.enclosing_function(call).id != entry.function.id:
-            continue  # a nested function's own parameters are its own
+    for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry)
         if part is None or is_scoped(ctx, composition, entry.function):
             continue
-        storage = storage_of(ctx, found["receiver"][0], tracer, method)
+        storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None:
             yield GuestKey(call, key, composition, part, entry, storage)
+
+
+def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
+    """Chosen values handed to a workspace function that keys a shared store with them:
+    ``(argument, composition, chosen part, the callee's store)``."""
+    body = entry.function.child_by_field_name("body")
+    scope = tracer.function_scope(entry.function)
+    for _, found in matches(_CALLS, body) if body is not None else ():
+        call = found["call"][0]
+        arguments = call_arguments(call)
+        if not arguments or ctx.enclosing_function(call).id != entry.function.id:
+            continue
+        traced = []
+        for position, argument in enumerate(arguments):
+            composition = tracer.trace(argument, scope)
+            part = chosen_part(composition, entry)
+            if part is not None and not is_scoped(ctx, composition, entry.function):
+                traced.append((position, argument, composition, part))
+        if not traced:
+            continue
+        definition = callee_definition(ctx, call)
+        if definition is None:
+            continue
+        callee_ctx, callee = definition
+        names = parameter_names(callee)
+        for position, argument, composition, part in traced:
+            if position < len(names) and names[position] != "_":
+                store = store_keyed_by_parameter(callee_ctx, callee, names[position], memo)
+                if store is not None:
+                    yield argument, composition, part, store
 
 
 def check(ctx):
@@ -55,8 +79,11 @@ def check(ctx):
     if not entries:
         return
     tracer = KeyTracer(ctx)
+    memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
+        for argument, composition, part, store in _passed_on(ctx, entry, tracer, memo):
+            yield _passed_on_finding(ctx, entry, argument, composition, part, store, in_reach)
         for guest_key in _guest_keys(ctx, entry, tracer):
             # A store held through a shared handle may serve one tenant or all of them: with
             # the host's scope in reach and left out of the key, the guest's word alone decides.
@@ -85,6 +112,22 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
         related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {guest_key.composition.describe()}; no tenant, app or pack identity",)
     return ctx.finding(guest_key.key, message, related=related, notes=notes)
+
+
+def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, store: CalleeStore, in_reach: str | None):
+    root = part.text.split(".", 1)[0]
+    storage = store.storage
+    message = (
+        f"`{_short(node_text(argument))}`, which the guest chooses (`{root}`, a parameter of this {entry.where}), "
+        f"becomes the key of {storage.description} (one store for the whole "
+        f"{'process' if storage.scope == 'process-wide' else 'host'}) in `fn {store.function_name}` ({store.where})"
+    )
+    if in_reach is not None:
+        message += f"; the host's scope `{in_reach}` is in reach and not passed"
+    message += ": another tenant choosing the same key reaches this entry"
+    related = [ctx.related(entry.chosen[root], "chosen by the guest here")]
+    notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
+    return ctx.finding(argument, message, related=related, notes=notes)
 
 
 def _short(text: str, limit: int = 48) -> str:
