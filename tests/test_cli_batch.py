@@ -532,6 +532,19 @@ def test_fix_keeps_undecodable_bytes_exact(tmp_path: Path):
     assert target.read_bytes() == b'fn a() {\n    let s = "\xff\xfe";\n}\n'
 
 
+def test_unsafe_fix_keeps_undecodable_bytes_in_the_key_it_wraps(tmp_path: Path):
+    billing = tmp_path / "billing.rs"
+    billing.write_bytes(BILLING.encode().replace(b"stripe/secret_key", b"stripe/\xff\xfe_key"))
+    preview = isolint("check", "--no-cache", "--diff", "--unsafe-fixes", cwd=tmp_path)
+    assert preview.returncode == 1
+    # The diff shows undecodable bytes as U+FFFD on both sides: the fix changes none of them.
+    assert '-    let stripe = store.get_secret("stripe/\ufffd\ufffd_key").await?;\n' in preview.stdout
+    assert '+    let stripe = store.get_secret(&scoped_key(ctx, "stripe/\ufffd\ufffd_key")).await?;\n' in preview.stdout
+    applied = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert billing.read_bytes() == BILLING.encode().replace(b'get_secret("stripe/secret_key")', b'get_secret(&scoped_key(ctx, "stripe/\xff\xfe_key"))')
+
+
 def test_unwritable_cache_is_a_warning_not_a_failure(project: Path):
     (project / "blocker").write_text("a file where the cache folder should go")
     result = isolint("check", "--cache-dir", "blocker/cache", "src/lib.rs", cwd=project)

@@ -29,6 +29,16 @@ def test_overlapping_fixes_apply_the_first_whole_and_skip_the_other():
     assert outcome.applied == [overlapping] and outcome.skipped == [first]
 
 
+def test_a_fix_wrapping_an_expression_claims_what_it_wraps():
+    data = b"get(format!(\"k/{}\", id))"
+    wrap = Finding("ISO101", "unscoped-secret-lookup", "m", Span(4, 23, 0, 4, 0, 23), Severity.WARNING,
+                   Fix("t", (Edit(4, 4, "&scoped_key(ctx, "), Edit(23, 23, ")")), Applicability.SAFE))
+    inside = _finding(13, 13, "{}:", code="ISO201")
+    outcome = apply_fixes(data, [inside, wrap])
+    assert outcome.data == b"get(&scoped_key(ctx, format!(\"k/{}\", id)))"
+    assert outcome.applied == [wrap] and outcome.skipped == [inside]
+
+
 def test_unsafe_fixes_need_opting_in_and_display_only_never_apply():
     data = b"let key = flow_id;"
     unsafe = _finding(10, 17, "scoped_key(&tenant, flow_id)", applicability=Applicability.UNSAFE)
