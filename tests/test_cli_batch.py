@@ -312,6 +312,28 @@ def test_diff_prints_changes_and_writes_nothing(tmp_path: Path):
     assert (clean.returncode, clean.stdout) == (0, "")
 
 
+@pytest.mark.parametrize("source", [
+    pytest.param(b"fn a() {}\r// isolint: allow(ISO401) reason: was a static once\r", id="cr-only"),
+    pytest.param(b"fn a() {}\x0c\n// isolint: allow(ISO401) reason: was a static once\nfn b() {}\n", id="form-feed"),
+])
+def test_diff_applies_with_git_apply_to_what_fix_writes(tmp_path: Path, source: bytes):
+    """Lines end at LF only, as patch tools count them: a lone CR or a form feed inside a line
+    must not end it in the diff, or the hunk no longer describes the file."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("needs git to apply the diff")
+    previewed, fixed = tmp_path / "previewed", tmp_path / "fixed"
+    for folder in (previewed, fixed):
+        folder.mkdir()
+        (folder / "handler.rs").write_bytes(source)
+    diff = isolint("check", "--no-cache", "--diff", cwd=previewed, text=False)
+    assert diff.returncode == 1 and diff.stdout.startswith(b"--- a/handler.rs\n+++ b/handler.rs\n@@ "), diff.stdout
+    applied = subprocess.run([git, "apply", "-"], input=diff.stdout, cwd=previewed, capture_output=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    assert isolint("check", "--no-cache", "--fix", cwd=fixed).returncode == 0
+    assert (previewed / "handler.rs").read_bytes() == (fixed / "handler.rs").read_bytes() != source
+
+
 def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path):
     result = isolint("check", "--fix", "--diff", cwd=tmp_path)
     assert result.returncode == 2 and "--fix and --diff" in result.stderr
