@@ -6,7 +6,7 @@ original, so a reader never sees half a file and a crash leaves either the old o
 contents. A rename makes a new file, though: it would split a hard-linked file from its
 other names, and it would give the file to whoever runs the fix. So a file with more than
 one link, or whose owner or group the new file cannot be given, is rewritten in place
-instead (through the descriptor its bytes were checked through).
+instead, through a descriptor its bytes are checked through first.
 """
 
 from __future__ import annotations
@@ -40,26 +40,38 @@ def replace_contents(path: Path, data: bytes, expected: bytes) -> None:
     ``FileChangedSinceRead`` otherwise, and ``FileNotWritable`` when the file may not be
     written. A symlink is followed, so the link stays a link."""
     target = path.resolve() if path.is_symlink() else path
+    with _open_for_writing(target, path) as stream:
+        _check_unchanged(stream, expected, path)
+        info = os.fstat(stream.fileno())
+        if info.st_nlink > 1:
+            _write_in_place(stream, data)
+            return
+    # Closed before the rename: Windows cannot replace a file that is open elsewhere.
     try:
-        # Opening for writing is the permission check: it asks the kernel what a write
-        # would be allowed to do, so a file whose mode forbids writing is left alone even
-        # though its directory would let a rename replace it.
-        descriptor = os.open(target, os.O_RDWR)
+        write_atomically(target, data, stat.S_IMODE(info.st_mode), owner=(info.st_uid, info.st_gid))
+    except _OwnerNotKept:
+        # Ours to write, not ours to give away: in place, checked again, as it may have
+        # changed while the temporary file was written.
+        with _open_for_writing(target, path) as stream:
+            _check_unchanged(stream, expected, path)
+            _write_in_place(stream, data)
+
+
+def _open_for_writing(target: Path, path: Path):
+    """``target`` opened to read and write, without truncating it. Opening for writing is
+    the permission check: the kernel answers for what a write may do, so a file whose mode
+    forbids writing is left alone, although its directory would let a rename replace it."""
+    try:
+        return os.fdopen(os.open(target, os.O_RDWR), "r+b")
     except OSError as error:
         if isinstance(error, PermissionError) or error.errno == errno.EROFS:
             raise FileNotWritable(path, error) from error
         raise
-    with os.fdopen(descriptor, "r+b") as stream:
-        if stream.read() != expected:
-            raise FileChangedSinceRead(str(path))
-        info = os.fstat(stream.fileno())
-        if info.st_nlink == 1:
-            try:
-                write_atomically(target, data, stat.S_IMODE(info.st_mode), owner=(info.st_uid, info.st_gid))
-                return
-            except _OwnerNotKept:
-                pass  # the file is ours to write, not ours to give away: write in place
-        _write_in_place(stream, data)
+
+
+def _check_unchanged(stream, expected: bytes, path: Path) -> None:
+    if stream.read() != expected:
+        raise FileChangedSinceRead(str(path))
 
 
 def _write_in_place(stream, data: bytes) -> None:
