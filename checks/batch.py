@@ -461,9 +461,10 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
               jobs: int | None = None, rendering: Rendering | None = None) -> None:
     """Apply eligible fixes to every file of ``report`` until they settle (in parallel workers
     when there is enough to fix, as for analysis); replace each file's findings with those that
-    remain. With ``write``, files are replaced atomically, and a file that changed on disk
-    since it was read is left alone (with a notice)."""
-    from .safe_write import FileChangedSinceRead, replace_contents
+    remain. With ``write``, files are written as ``checks.safe_write`` writes them; a file
+    that changed on disk since it was read is left alone with a notice, and one that may not
+    be written (read-only) with an error, so the run exits 2 while the other files are fixed."""
+    from .safe_write import FileChangedSinceRead, FileNotWritable, replace_contents
 
     fixable = [index for index, file_report in enumerate(report.files)
                if file_report.summary.safe_fixes or (unsafe and file_report.summary.unsafe_fixes)]
@@ -486,6 +487,9 @@ def fix_files(report: BatchReport, unsafe: bool, write: bool, cache: ResultCache
                 written = True
             except FileChangedSinceRead:
                 report.notices.append((file_report.path, "changed since it was read; not fixed"))
+                continue
+            except FileNotWritable as error:
+                report.errors.append((file_report.path, f"read-only, not fixed ({error.reason})"))
                 continue
             except OSError as error:
                 report.errors.append((file_report.path, f"cannot write fixes: {error.strerror or error}"))

@@ -50,15 +50,21 @@ def apply_fixes(data: bytes, findings: list[Finding], unsafe: bool = False) -> F
     fix is skipped whole (never half-applied)."""
     chosen: list[tuple[Finding, tuple[Edit, ...]]] = []
     taken: list[tuple[int, int]] = []
+    # A fix also claims the stretch between its first and last edit: one that wraps an
+    # expression by insertions before and after it must not see another fix edit inside.
+    claimed: list[tuple[int, int]] = []
     skipped: list[Finding] = []
     ordered = sorted((f for f in findings if eligible(f.fix, unsafe)), key=lambda f: (min(e.start_byte for e in f.fix.edits), f.code))
     for finding in ordered:
         edits = finding.fix.edits
-        if any(_overlaps(edit, start, end) for edit in edits for start, end in taken):
+        claim = (min(e.start_byte for e in edits), max(e.end_byte for e in edits))
+        if (any(_overlaps(edit.start_byte, edit.end_byte, start, end) for edit in edits for start, end in taken)
+                or any(_overlaps(*claim, start, end) for start, end in claimed)):
             skipped.append(finding)
             continue
         chosen.append((finding, edits))
         taken.extend((e.start_byte, e.end_byte) for e in edits)
+        claimed.append(claim)
     all_edits = sorted((edit for _, edits in chosen for edit in edits), key=lambda e: (e.start_byte, e.end_byte), reverse=True)
     line_ending = line_ending_of(data)
     bom_end = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
@@ -107,7 +113,7 @@ def fix_until_settled(
     return SettledFixes(original, data, applied, rounds)
 
 
-def _overlaps(edit: Edit, start: int, end: int) -> bool:
-    if edit.start_byte == edit.end_byte == start == end:
+def _overlaps(first_start: int, first_end: int, start: int, end: int) -> bool:
+    if first_start == first_end == start == end:
         return True  # two insertions at one point would interleave unpredictably
-    return edit.start_byte < end and start < edit.end_byte
+    return first_start < end and start < first_end

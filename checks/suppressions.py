@@ -35,10 +35,11 @@ class SuppressionCode:
 
 
 class Suppression:
-    __slots__ = ("node", "kind", "codes", "reason", "covered_until", "in_test_code")
+    __slots__ = ("node", "span", "kind", "codes", "reason", "covered_until", "in_test_code")
 
-    def __init__(self, node: Node, kind: str, codes: list[SuppressionCode], reason: str | None, covered_until: int):
+    def __init__(self, node: Node, span: Span, kind: str, codes: list[SuppressionCode], reason: str | None, covered_until: int):
         self.node = node
+        self.span = span  # the directive: the comment up to its first line break (``directive_span``)
         self.kind = kind  # "inline" | "file"
         self.codes = codes
         self.reason = reason
@@ -49,10 +50,6 @@ class Suppression:
     def line(self) -> int:
         return self.node.start_point[0]
 
-    @property
-    def span(self) -> Span:
-        return Span.of(self.node)
-
     def covers_line(self, line: int) -> bool:
         if self.kind == "file":
             return True
@@ -61,6 +58,7 @@ class Suppression:
 
 class MalformedSuppression(NamedTuple):
     node: Node
+    span: Span  # as ``Suppression.span``
     problem: str
 
 
@@ -87,16 +85,17 @@ def collect_suppressions(root: Node, data: bytes) -> SuppressionIndex:
         return index
     first_item_line = _first_item_line(root)
     for comment in _marker_comments(root, data):
-        text = comment.text.decode("utf-8", errors="replace").strip()
+        span = directive_span(comment, data)
+        text = data[span.start_byte : span.end_byte].decode("utf-8", errors="replace").strip()
         if not MARKER.match(text):
             continue
         match = DIRECTIVE.match(text)
         if match is None:
-            index.malformed.append(MalformedSuppression(comment, "expected `// isolint: allow(CODE, …) reason: …`"))
+            index.malformed.append(MalformedSuppression(comment, span, "expected `// isolint: allow(CODE, …) reason: …`"))
             continue
         kind = "file" if match.group("kind") == "allow-file" else "inline"
         if kind == "file" and comment.start_point[0] > first_item_line:
-            index.malformed.append(MalformedSuppression(comment, "`allow-file` must come before the first item of the file"))
+            index.malformed.append(MalformedSuppression(comment, span, "`allow-file` must come before the first item of the file"))
             continue
         codes = []
         for raw in (c.strip() for c in match.group("codes").split(",")):
@@ -105,11 +104,26 @@ def collect_suppressions(root: Node, data: bytes) -> SuppressionIndex:
             rule = rule_by_code_or_name(raw)
             codes.append(SuppressionCode(raw, rule.code if rule else None))
         if not codes:
-            index.malformed.append(MalformedSuppression(comment, "names no rule"))
+            index.malformed.append(MalformedSuppression(comment, span, "names no rule"))
             continue
         reason = (match.group("reason") or "").strip() or None
-        index.suppressions.append(Suppression(comment, kind, codes, reason, _covered_until(comment, data)))
+        index.suppressions.append(Suppression(comment, span, kind, codes, reason, _covered_until(comment, data)))
     return index
+
+
+def directive_span(comment: Node, data: bytes) -> Span:
+    """A suppression comment as its reader sees it: up to its first carriage return.
+
+    tree-sitter counts the CR of a CRLF line break into a line comment, and Rust lets a line
+    comment run on past a lone CR, which editors show as a line break (CR-only files); the
+    directive, its reported range and what a fix removes end before either.
+    """
+    start, end = comment.start_byte, comment.end_byte
+    carriage_return = data.find(b"\r", start, end)
+    if carriage_return != -1:
+        end = carriage_return
+    line, column = comment.start_point
+    return Span(start, end, line, column, line, column + (end - start))
 
 
 def _marker_comments(root: Node, data: bytes) -> list[Node]:

@@ -25,8 +25,8 @@ def hover_at(analysis: Analysis, offset: int, encoding: str) -> types.Hover | No
     if result.suppressions is None:
         return None
     for suppression in result.suppressions.suppressions:
-        node = suppression.node
-        if node.start_byte <= offset <= node.end_byte:
+        span = suppression.span
+        if span.start_byte <= offset <= span.end_byte:
             parts = []
             for entry in suppression.codes:
                 rule = rule_by_code_or_name(entry.text)
@@ -37,5 +37,5 @@ def hover_at(analysis: Analysis, offset: int, encoding: str) -> types.Hover | No
             scope = "this file" if suppression.kind == "file" else "this line and the next code line"
             reason = suppression.reason or "no reason given"
             text = "\n\n".join(parts) + f"\n\n*Suppressed in {scope}.* Reason: {reason}"
-            return _markdown(text, range_of_span(result.source, suppression.span, encoding))
+            return _markdown(text, range_of_span(result.source, span, encoding))
     return None

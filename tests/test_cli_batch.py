@@ -210,6 +210,94 @@ def test_fix_keeps_permissions_and_leaves_no_temporary_files(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["handler.rs"]
 
 
+# The user a root test run drops to: `nobody`/`nogroup` on Debian-like systems.
+UNPRIVILEGED_ID = 65534
+RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def isolint_unprivileged(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the console script as a user without root's licence to write any file: the test's
+    own user when it is not root; else uid and gid 65534 with no supplementary groups
+    (through ``setpriv`` when installed, else by dropping them in the child before exec)."""
+    if not RUNNING_AS_ROOT:
+        return isolint(*args, cwd=cwd)
+    command = [ISOLINT, *map(str, args)]
+    setpriv = shutil.which("setpriv")
+    preexec = None
+    if setpriv:
+        command = [setpriv, f"--reuid={UNPRIVILEGED_ID}", f"--regid={UNPRIVILEGED_ID}", "--clear-groups", *command]
+    else:
+        def preexec():
+            os.setgroups([])
+            os.setgid(UNPRIVILEGED_ID)
+            os.setuid(UNPRIVILEGED_ID)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=120, preexec_fn=preexec)
+
+
+@pytest.fixture
+def unprivileged_dir():
+    """A folder the unprivileged user owns and can reach (pytest's own tmp folders are
+    private to root): replacing a file by rename is then allowed there, as it is in any
+    checkout the user owns."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="isolint-unprivileged-"))
+    folder.chmod(0o755)
+    if RUNNING_AS_ROOT:
+        os.chown(folder, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def _write_as_unprivileged(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    if RUNNING_AS_ROOT:
+        os.chown(path, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
+    return path
+
+
+def test_fix_leaves_a_read_only_file_alone_and_fixes_the_others(unprivileged_dir: Path):
+    read_only = _write_as_unprivileged(unprivileged_dir / "read_only.rs", _stale("\n"))
+    read_only.chmod(0o444)
+    writable = _write_as_unprivileged(unprivileged_dir / "writable.rs", _stale("\n"))
+    result = isolint_unprivileged("check", "--no-cache", "--fix", ".", cwd=unprivileged_dir)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "isolint: error: read_only.rs: read-only, not fixed (Permission denied)" in result.stderr
+    assert read_only.read_bytes() == _stale("\n") and stat.S_IMODE(read_only.stat().st_mode) == 0o444
+    assert writable.read_bytes() == _fixed("\n")
+    # The read-only file's findings are still reported: nothing was fixed there.
+    assert "Fixed 2 findings in 1 file." in result.stdout and "read_only.rs:2:16" in result.stdout
+
+
+@pytest.mark.skipif(not RUNNING_AS_ROOT, reason="only root can give a file to another user to fix")
+def test_fix_by_root_keeps_the_owner_and_group_of_another_users_file(tmp_path: Path):
+    target = tmp_path / "handler.rs"
+    target.write_bytes(_stale("\n"))
+    os.chown(target, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
+    target.chmod(0o640)
+    assert isolint("check", "--no-cache", "--fix", cwd=tmp_path).returncode == 0
+    assert target.read_bytes() == _fixed("\n")
+    info = target.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (UNPRIVILEGED_ID, UNPRIVILEGED_ID, 0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handler.rs"]
+
+
+@pytest.mark.skipif(not RUNNING_AS_ROOT, reason="needs root to make a file another user may write but does not own")
+def test_fix_by_a_user_who_cannot_give_the_file_away_writes_it_in_place(unprivileged_dir: Path):
+    shared = unprivileged_dir / "shared.rs"  # root's file, writable by all, in the user's folder
+    shared.write_bytes(_stale("\n"))
+    shared.chmod(0o666)
+    inode = shared.stat().st_ino
+    result = isolint_unprivileged("check", "--no-cache", "--fix", cwd=unprivileged_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert shared.read_bytes() == _fixed("\n")
+    info = shared.stat()
+    assert (info.st_uid, info.st_gid, info.st_ino) == (0, 0, inode)
+
+
 def test_diff_prints_changes_and_writes_nothing(tmp_path: Path):
     target = tmp_path / "handler.rs"
     target.write_bytes(_stale("\r\n"))
@@ -222,6 +310,28 @@ def test_diff_prints_changes_and_writes_nothing(tmp_path: Path):
     target.write_bytes(_fixed("\r\n"))
     clean = isolint("check", "--no-cache", "--diff", cwd=tmp_path)
     assert (clean.returncode, clean.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param(b"fn a() {}\r// isolint: allow(ISO401) reason: was a static once\r", id="cr-only"),
+    pytest.param(b"fn a() {}\x0c\n// isolint: allow(ISO401) reason: was a static once\nfn b() {}\n", id="form-feed"),
+])
+def test_diff_applies_with_git_apply_to_what_fix_writes(tmp_path: Path, source: bytes):
+    """Lines end at LF only, as patch tools count them: a lone CR or a form feed inside a line
+    must not end it in the diff, or the hunk no longer describes the file."""
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("needs git to apply the diff")
+    previewed, fixed = tmp_path / "previewed", tmp_path / "fixed"
+    for folder in (previewed, fixed):
+        folder.mkdir()
+        (folder / "handler.rs").write_bytes(source)
+    diff = isolint("check", "--no-cache", "--diff", cwd=previewed, text=False)
+    assert diff.returncode == 1 and diff.stdout.startswith(b"--- a/handler.rs\n+++ b/handler.rs\n@@ "), diff.stdout
+    applied = subprocess.run([git, "apply", "-"], input=diff.stdout, cwd=previewed, capture_output=True, timeout=60)
+    assert applied.returncode == 0, applied.stderr
+    assert isolint("check", "--no-cache", "--fix", cwd=fixed).returncode == 0
+    assert (previewed / "handler.rs").read_bytes() == (fixed / "handler.rs").read_bytes() != source
 
 
 def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path):
@@ -442,6 +552,19 @@ def test_fix_keeps_undecodable_bytes_exact(tmp_path: Path):
     result = isolint("check", "--no-cache", "--fix", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert target.read_bytes() == b'fn a() {\n    let s = "\xff\xfe";\n}\n'
+
+
+def test_unsafe_fix_keeps_undecodable_bytes_in_the_key_it_wraps(tmp_path: Path):
+    billing = tmp_path / "billing.rs"
+    billing.write_bytes(BILLING.encode().replace(b"stripe/secret_key", b"stripe/\xff\xfe_key"))
+    preview = isolint("check", "--no-cache", "--diff", "--unsafe-fixes", cwd=tmp_path)
+    assert preview.returncode == 1
+    # The diff shows undecodable bytes as U+FFFD on both sides: the fix changes none of them.
+    assert '-    let stripe = store.get_secret("stripe/\ufffd\ufffd_key").await?;\n' in preview.stdout
+    assert '+    let stripe = store.get_secret(&scoped_key(ctx, "stripe/\ufffd\ufffd_key")).await?;\n' in preview.stdout
+    applied = isolint("check", "--no-cache", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert billing.read_bytes() == BILLING.encode().replace(b'get_secret("stripe/secret_key")', b'get_secret(&scoped_key(ctx, "stripe/\xff\xfe_key"))')
 
 
 def test_unwritable_cache_is_a_warning_not_a_failure(project: Path):

@@ -3,6 +3,7 @@ settling over several rounds, and never writing over a file that changed since i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from isolint.checks.batch import BatchOptions, fix_files, lint_paths
@@ -26,6 +27,16 @@ def test_overlapping_fixes_apply_the_first_whole_and_skip_the_other():
     outcome = apply_fixes(data, [overlapping, first])
     assert outcome.data == b"cache.get(flow_id)"
     assert outcome.applied == [overlapping] and outcome.skipped == [first]
+
+
+def test_a_fix_wrapping_an_expression_claims_what_it_wraps():
+    data = b"get(format!(\"k/{}\", id))"
+    wrap = Finding("ISO101", "unscoped-secret-lookup", "m", Span(4, 23, 0, 4, 0, 23), Severity.WARNING,
+                   Fix("t", (Edit(4, 4, "&scoped_key(ctx, "), Edit(23, 23, ")")), Applicability.SAFE))
+    inside = _finding(13, 13, "{}:", code="ISO201")
+    outcome = apply_fixes(data, [inside, wrap])
+    assert outcome.data == b"get(&scoped_key(ctx, format!(\"k/{}\", id)))"
+    assert outcome.applied == [wrap] and outcome.skipped == [inside]
 
 
 def test_unsafe_fixes_need_opting_in_and_display_only_never_apply():
@@ -86,6 +97,18 @@ def test_replace_contents_writes_through_a_symlink(tmp_path: Path):
     link.symlink_to(real)
     replace_contents(link, b"new", expected=b"old")
     assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_replace_contents_keeps_a_hard_linked_file_one_file(tmp_path: Path):
+    original = tmp_path / "a.rs"
+    original.write_bytes(b"old contents")
+    other_name = tmp_path / "b.rs"
+    os.link(original, other_name)
+    inode = original.stat().st_ino
+    replace_contents(original, b"new", expected=b"old contents")
+    assert original.stat().st_ino == inode and original.stat().st_nlink == 2
+    assert other_name.read_bytes() == b"new"  # shorter than before: the tail is cut off
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.rs", "b.rs"]
 
 
 def test_fix_files_skips_a_file_edited_after_it_was_linted(tmp_path: Path):

@@ -64,6 +64,35 @@ def test_fixture_fixes(fixture: Path):
     assert again.data == outcome.data, "fixes are not idempotent"
 
 
+def _with_undecodable_byte_in_every_string(data: bytes) -> bytes:
+    """``data`` with the byte 0xFF, which is never UTF-8, first in every string literal."""
+    from isolint.checks.parsing import captures, parse
+
+    literals = captures("(string_literal) @literal", parse(data).root_node).get("literal", [])
+    result = bytearray(data)
+    for opening in sorted((literal.start_byte + 1 for literal in literals), reverse=True):
+        result[opening:opening] = b"\xff"
+    return bytes(result)
+
+
+def test_fixes_never_rewrite_bytes_that_are_not_utf8():
+    """Fixes copy no source text through a lossy decode: with an undecodable byte first in
+    every string literal of every fixture, each fix still applies and every such byte
+    survives as it was."""
+    applied = 0
+    for fixture in FIXTURES:
+        settings = _settings_for(fixture)
+        clean = fixture.read_bytes()
+        data = _with_undecodable_byte_in_every_string(clean)
+        outcome = apply_fixes(data, analyze(data, settings, _linted_path(fixture)).findings, unsafe=True)
+        expected = apply_fixes(clean, analyze(clean, settings, _linted_path(fixture)).findings, unsafe=True)
+        assert [f.code for f in outcome.applied] == [f.code for f in expected.applied], fixture.name
+        assert outcome.data.count(b"\xff") == data.count(b"\xff"), fixture.name
+        assert "\ufffd".encode() not in outcome.data, fixture.name
+        applied += len(outcome.applied) if data != clean else 0
+    assert applied >= 5, "too few fixes touch files with string literals for this test to mean anything"
+
+
 def test_every_rule_has_a_fixture():
     from isolint.checks.rules import all_rules
 

@@ -16,9 +16,9 @@ def check(ctx):
     for suppression in ctx.suppressions.suppressions:
         codes = ", ".join(c.text for c in suppression.codes)
         if suppression.reason is None:
-            yield ctx.finding(suppression.node, f"suppression of {codes} gives no reason; add `reason: <why this is safe>`")
+            yield ctx.finding(suppression.span, f"suppression of {codes} gives no reason; add `reason: <why this is safe>`")
         elif re.match(PLACEHOLDER_REASON, suppression.reason):
-            yield ctx.finding(suppression.node, f"suppression of {codes} still has the placeholder reason `{suppression.reason}`; say why this is safe")
+            yield ctx.finding(suppression.span, f"suppression of {codes} still has the placeholder reason `{suppression.reason}`; say why this is safe")
 
 
 RULE = Rule(

@@ -917,7 +917,7 @@ class SecretLookupCheck:
         return ctx.finding(
             lookup.key,
             message,
-            fix=self._fix(lookup, key_text, tenant_context),
+            fix=self._fix(lookup, tenant_context),
             related=related,
             notes=(f"{ingredients} — no tenant, no pack_id",),
         )
@@ -971,15 +971,17 @@ class SecretLookupCheck:
             picked.append(pack)
         return ", ".join(picked[:-1]) + f" or {picked[-1]}" if len(picked) > 1 else (picked[0] if picked else "scope")
 
-    def _fix(self, lookup: SecretLookup, key_text: str, tenant_context: TenantContext | None) -> Fix | None:
+    def _fix(self, lookup: SecretLookup, tenant_context: TenantContext | None) -> Fix | None:
         helpers = self.vocabulary.helpers_in_order
         if lookup.kind == "env" or tenant_context is None or tenant_context.fix_argument is None or not helpers:
             return None
         helper = helpers[0]
-        replacement = f"&{helper}({tenant_context.fix_argument}, {key_text})"
+        key = lookup.key
+        # Wrapped by insertions before and after, not retyped: the key's own bytes stay as
+        # they are, even those that are not UTF-8 (a retyped copy would hold U+FFFD there).
         return Fix(
             f"Scope the key with `{helper}({tenant_context.fix_argument}, …)`",
-            (Edit(lookup.key.start_byte, lookup.key.end_byte, replacement),),
+            (Edit(key.start_byte, key.start_byte, f"&{helper}({tenant_context.fix_argument}, "), Edit(key.end_byte, key.end_byte, ")")),
             Applicability.UNSAFE,
         )
 

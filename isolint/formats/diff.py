@@ -1,7 +1,8 @@
 """Unified diffs of what ``--fix`` would change (``--diff``), byte-faithful where it matters.
 
-Lines are split keeping their endings, so a CRLF file's diff shows CRLF lines and a missing
-final newline is marked as ``diff`` marks it.
+Lines are split as ``diff`` and ``patch`` split them, at ``\n`` only, keeping their endings:
+a CRLF file's diff shows CRLF lines, a CR-only file is one line, and a missing final newline
+is marked as ``diff`` marks it, so hunk headers count what ``patch`` and ``git apply`` count.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
 
 
 def _lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    # Not str.splitlines: it also ends lines at a lone CR, form feed, U+2028 and others,
+    # which would put a "No newline" marker in mid-hunk and make the diff unappliable.
+    pieces = data.decode("utf-8", errors="surrogateescape").split("\n")
+    lines = [piece + "\n" for piece in pieces[:-1]]
+    return lines + [pieces[-1]] if pieces[-1] else lines
 
 
 def render_fixed_file(fixed: FixedFile) -> str:
