@@ -34,7 +34,9 @@ from .workspace import named_types, parse_type
 HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
 # Web framework extractors whose contents the client chose (axum, actix-web, warp's filters
 # bind plain values and are not recognised).
-REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
+REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap",
+                                # tonic's and hyper's `Request<T>`: the message a client sent
+                                "Request"})
 # Handles the host allocates for a guest (wasmtime's resource table): the guest passes them
 # back but cannot forge another guest's.
 HOST_ALLOCATED_HANDLES = frozenset({"Resource", "ResourceAny"})
@@ -59,6 +61,11 @@ class GuestEntry(NamedTuple):
     where: str  # "host interface `store::Host`", "request handler"
     chosen: dict[str, Node]  # binding name → the parameter that binds it
 
+    @property
+    def is_host_interface(self) -> bool:
+        """Called by guest code (a host trait or the contract), not by a client's request."""
+        return self.where != "request handler"
+
 
 class Storage(NamedTuple):
     """Where a keyed store lives, as far as the model can tell."""
@@ -77,6 +84,29 @@ class GuestKey(NamedTuple):
     chosen_part: KeyPart
     entry: GuestEntry
     storage: Storage
+
+
+# Functions, with the trait of the impl they are in (none for free functions and inherent
+# impls): the candidates for guest entries. Rules that ask for entries list these queries.
+_TRAIT_METHODS = """
+(impl_item trait: (_) @trait body: (declaration_list (function_item) @function))
+"""
+_FUNCTIONS = """
+(function_item) @function
+"""
+QUERIES = (_TRAIT_METHODS, _FUNCTIONS)
+
+
+def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
+    """This file's guest entries outside test code, found once per analysis."""
+    from .parsing import matches
+
+    found = getattr(ctx, "_guest_entries", None)
+    if found is None:
+        trait_of = {match["function"][0].id: match["trait"][0] for _, match in matches(_TRAIT_METHODS, ctx.root)}
+        functions = [(match["function"][0], trait_of.get(match["function"][0].id)) for _, match in matches(_FUNCTIONS, ctx.root)]
+        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions if not ctx.should_skip(f)])
+    return found
 
 
 def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]]) -> list[GuestEntry]:

@@ -20,6 +20,7 @@ FAMILIES = {
     "ISO2": "keys-and-caches",
     "ISO3": "telemetry",
     "ISO4": "shared-state",
+    "ISO5": "identity",
 }
 
 

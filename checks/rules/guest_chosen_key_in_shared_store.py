@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from .. import keyed_collections, keyflow
+from .. import keyed_collections, keyflow, tenancy
 from ..call_sites import tenant_in_reach
 from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, guest_entries, is_scoped, keyed_calls, parameter_names,
+    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, file_guest_entries, is_scoped, keyed_calls, parameter_names,
     storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
-# Functions, with the trait of the impl they are in (none for free functions and inherent
-# impls): the candidates for guest entries.
-_TRAIT_METHODS = """
-(impl_item trait: (_) @trait body: (declaration_list (function_item) @function))
-"""
-_FUNCTIONS = """
-(function_item) @function
-"""
 _CALLS = """
 (call_expression arguments: (arguments (_))) @call
 """
@@ -73,9 +65,7 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
 def check(ctx):
     if not ctx.serves_tenants:
         return
-    trait_of = {found["function"][0].id: found["trait"][0] for _, found in matches(_TRAIT_METHODS, ctx.root)}
-    functions = [(found["function"][0], trait_of.get(found["function"][0].id)) for _, found in matches(_FUNCTIONS, ctx.root)]
-    entries = guest_entries(ctx, [(function, trait) for function, trait in functions if not ctx.should_skip(function)])
+    entries = file_guest_entries(ctx)
     if not entries:
         return
     tracer = KeyTracer(ctx)
@@ -171,7 +161,7 @@ RULE = Rule(
     fix_availability=FixAvailability.NONE,
     fix_safety=None,
     check=check,
-    queries=(_TRAIT_METHODS, _FUNCTIONS, *keyflow.QUERIES, *keyed_collections.QUERIES),
+    queries=(*tenancy.QUERIES, *keyflow.QUERIES, *keyed_collections.QUERIES),
     message="`{method}` keys {store} by `{key}`, which the guest chooses (…): another tenant choosing the same key reaches this entry",
     options=("contract.scope-identities", "contract.tenant-chosen", "contract.sinks", "contract.scoping-helpers",
              "scope.tenant-identifiers", "scope.extend-tenant-identifiers", "lint-tests"),

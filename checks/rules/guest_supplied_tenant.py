@@ -1,0 +1,137 @@
+"""ISO502 guest-supplied-tenant."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from .. import tenancy
+from ..call_sites import names_scope_identity
+from ..context import call_arguments, node_text
+from ..keyflow import KeyTracer
+from ..model import FixAvailability, Severity
+from ..parsing import matches
+from ..tenancy import GuestEntry, chosen_part, file_guest_entries
+from .base import Rule
+
+# `guest.or(host)`: the receiver wins whenever it is present.
+_PREFERRING_METHODS = frozenset({"unwrap_or", "unwrap_or_else", "or", "or_else", "map_or", "map_or_else"})
+_PREFERENCES = """
+(call_expression function: (field_expression value: (_) @guest field: (field_identifier) @method) arguments: (arguments (_) @host)) @call
+"""
+_MATCHES = """
+(match_expression value: (_) @guest body: (match_block)) @match
+"""
+
+
+def _names_tenant(ctx, composition) -> bool:
+    """A part spells a scope identity: a name or field (``session.org_id``), its declared
+    type, or a header name (``"x-org-id"``)."""
+    for part in composition.parts:
+        texts = (part.text.strip("\"").replace("-", "_"),) if part.kind == "literal" else (part.text, part.type_text)
+        if any(text and names_scope_identity(ctx, text) for text in texts):
+            return True
+    return False
+
+
+def _host_scope(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry) -> bool:
+    """The fallback is the host's own tenant: a scope identity nothing of the guest's supplies."""
+    if node.type == "closure_expression" and node.child_by_field_name("body") is not None:
+        node = node.child_by_field_name("body")  # `unwrap_or_else(|| session.org_id.clone())`
+    composition = tracer.trace(node)
+    return chosen_part(composition, entry) is None and _names_tenant(ctx, composition)
+
+
+def _guest_tenant(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry):
+    composition = tracer.trace(node)
+    part = chosen_part(composition, entry)
+    return part if part is not None and _names_tenant(ctx, composition) else None
+
+
+def check(ctx):
+    if not ctx.serves_tenants:
+        return
+    entries = file_guest_entries(ctx)
+    if not entries:
+        return
+    tracer = KeyTracer(ctx)
+    for entry in entries:
+        body = entry.function.child_by_field_name("body")
+        if body is None:
+            continue
+        for _, found in matches(_PREFERENCES, body):
+            call = found["call"][0]
+            if node_text(found["method"][0]) not in _PREFERRING_METHODS or len(call_arguments(call)) != 1:
+                continue
+            guest, host = found["guest"][0], found["host"][0]
+            part = _guest_tenant(ctx, guest, tracer, entry)
+            if part is not None and _host_scope(ctx, host, tracer, entry):
+                yield _finding(ctx, entry, guest, host, part)
+        for _, found in matches(_MATCHES, body):
+            guest = found["guest"][0]
+            part = _guest_tenant(ctx, guest, tracer, entry)
+            if part is None:
+                continue
+            for arm in found["match"][0].child_by_field_name("body").named_children:
+                pattern = arm.child_by_field_name("pattern")
+                value = arm.child_by_field_name("value")
+                if arm.type == "match_arm" and pattern is not None and value is not None and node_text(pattern) in ("None", "_") \
+                        and _host_scope(ctx, value, tracer, entry):
+                    yield _finding(ctx, entry, guest, value, part)
+
+
+def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part):
+    root = part.text.split(".", 1)[0]
+    return ctx.finding(
+        guest,
+        f"the tenant comes from `{_short(node_text(guest))}`, which the guest supplies (`{root}`, a parameter of this "
+        f"{entry.where}), before the host's own `{_short(node_text(host))}`: a guest that names another tenant is "
+        "served as that tenant; take the tenant the host bound to this instance or request, and reject a "
+        "different one",
+        related=[ctx.related(host, "the host's own tenant, used only as a fallback"),
+                 ctx.related(entry.chosen[root], "supplied by the guest here")],
+    )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+RULE = Rule(
+    code="ISO502",
+    name="guest-supplied-tenant",
+    summary="The tenant is taken from what a guest or client supplies (a context argument, a header), with the host's own binding only as a fallback.",
+    rationale=(
+        "A host knows which tenant an instance or an authenticated request belongs to. When it "
+        "reads the tenant from the guest's own context argument or a request header first, and "
+        "falls back to its binding only when the guest sent none, a guest that names another "
+        "tenant is served as that tenant: its secrets, state and quotas. The host's binding "
+        "must win; a different value the guest sends is an error."
+    ),
+    bad_example=(
+        "impl runtime::Host for InstanceState {\n"
+        "    fn call(&mut self, ctx: GuestContext, name: String) -> Result<Vec<u8>> {\n"
+        "        let tenant_id = ctx.tenant_id.unwrap_or(self.tenant_id.clone());\n"
+        "        self.dispatch(&tenant_id, &name)\n"
+        "    }\n"
+        "}\n"
+    ),
+    good_example=(
+        "impl runtime::Host for InstanceState {\n"
+        "    fn call(&mut self, ctx: GuestContext, name: String) -> Result<Vec<u8>> {\n"
+        "        if ctx.tenant_id.as_ref().is_some_and(|t| *t != self.tenant_id) {\n"
+        "            return Err(Error::TenantMismatch);\n"
+        "        }\n"
+        "        self.dispatch(&self.tenant_id, &name)\n"
+        "    }\n"
+        "}\n"
+    ),
+    default_severity=Severity.ERROR,
+    fix_availability=FixAvailability.NONE,
+    fix_safety=None,
+    check=check,
+    queries=tenancy.QUERIES,
+    message="the tenant comes from `{guest value}`, which the guest supplies, before the host's own `{host value}`",
+    options=("contract.scope-identities", "contract.tenant-chosen", "scope.tenant-identifiers",
+             "scope.extend-tenant-identifiers", "lint-tests"),
+)
