@@ -13,16 +13,10 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from .config import Settings
-from .tenancy import KEYED_METHODS, STORE_WORDS, HOST_TRAIT
+from .tenancy import HOST_TRAIT, KEYED_METHODS, STORE_WORDS, UNIT_WORDS
 from .vocabulary import words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, WorkspaceModel, named_types, parse_type, target_kind
 
-# What real hosts call the unit they isolate. A candidate must be spelled as an identity
-# (`AppId`, `project_id`) and used like one (a map key, a field of several structs).
-UNIT_WORDS = (
-    "tenant", "org", "organization", "organisation", "app", "application", "workload", "project", "namespace",
-    "environment", "env", "account", "customer", "team", "workspace", "warehouse", "realm", "subscription",
-)
 # An identity's last word: a name (`project_name`) labels a unit but is rarely what keys it.
 _ID_WORDS = frozenset({"id", "ref", "uid"})
 MIN_FIELD_USES = 3

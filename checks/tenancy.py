@@ -30,13 +30,20 @@ from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .vocabulary import words_of
 from .workspace import named_types, parse_type
 
+# What real hosts call the unit they isolate. A contract candidate must be spelled as an
+# identity (`AppId`, `project_id`) and used like one; a credential hanging off a value so
+# named is that unit's.
+UNIT_WORDS = frozenset({
+    "tenant", "org", "organization", "organisation", "app", "application", "workload", "project", "namespace",
+    "environment", "env", "account", "customer", "team", "workspace", "warehouse", "realm", "subscription",
+})
 # wit-bindgen names a world's import interface `Host` and each resource's trait `Host<Resource>`.
 HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
 # Web framework extractors whose contents the client chose (axum, actix-web, warp's filters
 # bind plain values and are not recognised).
-REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap",
-                                # tonic's and hyper's `Request<T>`: the message a client sent
-                                "Request"})
+# (`tonic::Request<T>` is left out: gRPC services are as often a cluster's own traffic
+# between trusted nodes as a tenant-facing API.)
+REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
 # Handles the host allocates for a guest (wasmtime's resource table): the guest passes them
 # back but cannot forge another guest's.
 HOST_ALLOCATED_HANDLES = frozenset({"Resource", "ResourceAny"})
@@ -289,12 +296,24 @@ def _destructured_parameter_type(function: Node | None, name: str) -> str | None
 def _field_scope(ctx: AnalysisContext, owner: str, type_text: str) -> str:
     """A field lives where its struct lives, unless it holds a shared handle (``Arc``,
     ``Rc``, ``&'static``): then other owners may hold the same store (``shared-handle``)."""
-    home = ctx.workspace.home(owner)
-    if home == "host-wide":
-        return home
+    if _owns_host_state(ctx, owner):
+        return "host-wide"
     if any(e.name in SHARED_HANDLES for e in named_types(type_text)) or "'static" in type_text:
         return "shared-handle"
     return "per-instance"
+
+
+def _owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
+    """Values of ``owner`` are the host's shared state, as the model tells. Not for a type that
+    implements a host interface: wasmtime gives every instance its own store data. Not for a
+    name that several structs of the workspace share either: the model answers for names,
+    and another `Config` built in `main` says nothing of this one."""
+    model = ctx.workspace
+    if len(model.structs.get(owner, ())) > 1:
+        return False
+    if any(HOST_TRAIT.match(trait) for trait in model.trait_impls.get(owner, ())):
+        return False
+    return model.home(owner) == "host-wide"
 
 
 def _receiver_root(receiver: Node) -> Node | None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
+from ..call_sites import tenant_in_reach
 from ..context import calls_named, node_text
+from ..tenancy import UNIT_WORDS
 from ..model import FixAvailability, Severity
 from ..vocabulary import words_of
 from .base import Rule
@@ -74,10 +76,19 @@ def _fallback_for(ctx, call: Node, function: Node) -> Node | None:
             callee = method_call.child_by_field_name("function") if method_call is not None else None
             if callee is not None and callee.type == "field_expression" and node_text(callee.child_by_field_name("field")) in _FALLBACK_METHODS:
                 candidate = callee.child_by_field_name("value")
-        if candidate is not None and set(words_of(node_text(candidate))) & _CREDENTIAL_WORDS:
+        if candidate is not None and set(words_of(node_text(candidate))) & _CREDENTIAL_WORDS and _belongs_to_tenant(ctx, candidate, function):
             return candidate
         node = node.parent
     return None
+
+
+def _belongs_to_tenant(ctx, credentials: Node, function: Node) -> bool:
+    """The missing credentials are a tenant's: they hang off a value named for the isolation
+    unit (``tenant.registry_auth``, ``app.credentials``), or the function has a tenant in
+    reach. A client tool's own login falling back to the user's docker store is not this."""
+    if tenant_in_reach(ctx, function) is not None:
+        return True
+    return bool(set(words_of(node_text(credentials))) & UNIT_WORDS) or ctx.vocabulary.tenant.match(node_text(credentials)) is not None
 
 
 def check(ctx):

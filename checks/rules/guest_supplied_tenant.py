@@ -15,6 +15,10 @@ from .base import Rule
 
 # `guest.or(host)`: the receiver wins whenever it is present.
 _PREFERRING_METHODS = frozenset({"unwrap_or", "unwrap_or_else", "or", "or_else", "map_or", "map_or_else"})
+# Methods that read a value out of what the guest sent, without looking anything up.
+_ACCESSORS = frozenset({"get", "and_then", "map", "to_str", "ok", "cloned", "clone", "as_deref", "to_string", "to_owned",
+                        "as_ref", "copied", "into", "parse", "first", "get_all", "header", "headers", "extensions",
+                        "metadata", "get_ref", "into_inner", "as_str"})
 _PREFERENCES = """
 (call_expression function: (field_expression value: (_) @guest field: (field_identifier) @method) arguments: (arguments (_) @host)) @call
 """
@@ -34,17 +38,32 @@ def _names_tenant(ctx, composition) -> bool:
 
 
 def _host_scope(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry) -> bool:
-    """The fallback is the host's own tenant: a scope identity nothing of the guest's supplies."""
+    """The fallback is the host's own tenant: a value (not an early return) that names a
+    scope identity nothing of the guest's supplies."""
     if node.type == "closure_expression" and node.child_by_field_name("body") is not None:
         node = node.child_by_field_name("body")  # `unwrap_or_else(|| session.org_id.clone())`
+    if node.type == "block":
+        if any(child.type in ("expression_statement", "let_declaration") for child in node.named_children):
+            return False  # `None => { return Err(..) }` or a computation: not a plain fallback value
+        tail = node.named_children[-1] if node.named_children else None
+        if tail is None:
+            return False
+        node = tail
+    if node.type in ("return_expression", "macro_invocation", "try_expression"):
+        return False
     composition = tracer.trace(node)
     return chosen_part(composition, entry) is None and _names_tenant(ctx, composition)
 
 
 def _guest_tenant(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry):
+    """The guest-supplied value is itself a tenant identity: a field or header of what the
+    guest sent (``ctx.tenant_id``, ``headers.get("x-org-id")``), read through accessors
+    only; a lookup that takes it as an argument (``get_user(org_id)``) is something else."""
     composition = tracer.trace(node)
     part = chosen_part(composition, entry)
-    return part if part is not None and _names_tenant(ctx, composition) else None
+    if part is None or any(p.kind == "call" and p.text not in _ACCESSORS for p in composition.parts):
+        return None
+    return part if _names_tenant(ctx, composition) else None
 
 
 def check(ctx):
