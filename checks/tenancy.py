@@ -243,7 +243,7 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
             scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
             return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
         return None
-    root = _receiver_root(receiver)
+    root = receiver_root(receiver)
     if root is None:
         return None
     if root.type == "identifier" and root.parent is not None and root.parent.type != "call_expression":
@@ -255,7 +255,7 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     if accessed is None or accessed.type != "field_expression" or accessed.child_by_field_name("value") != root:
         return None
     field = node_text(accessed.child_by_field_name("field"))
-    owner = _owner_type(ctx, root, tracer)
+    owner = owner_type(ctx, root, tracer)
     type_text = ctx.workspace.field_type(owner, field) if owner else None
     if type_text is None:
         return None
@@ -268,7 +268,7 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None)
 
 
-def _owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
+def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
     """The workspace struct a receiver's root names: ``self`` in an impl, or a parameter
     declared with it (``state: &ServerState``, ``State(state): State<Arc<ServerState>>``)."""
     if root.type == "self":
@@ -296,14 +296,14 @@ def _destructured_parameter_type(function: Node | None, name: str) -> str | None
 def _field_scope(ctx: AnalysisContext, owner: str, type_text: str) -> str:
     """A field lives where its struct lives, unless it holds a shared handle (``Arc``,
     ``Rc``, ``&'static``): then other owners may hold the same store (``shared-handle``)."""
-    if _owns_host_state(ctx, owner):
+    if owns_host_state(ctx, owner):
         return "host-wide"
     if any(e.name in SHARED_HANDLES for e in named_types(type_text)) or "'static" in type_text:
         return "shared-handle"
     return "per-instance"
 
 
-def _owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
+def owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
     """Values of ``owner`` are the host's shared state, as the model tells. Not for a type that
     implements a host interface: wasmtime gives every instance its own store data. Not for a
     name that several structs of the workspace share either: the model answers for names,
@@ -316,7 +316,7 @@ def _owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
     return model.home(owner) == "host-wide"
 
 
-def _receiver_root(receiver: Node) -> Node | None:
+def receiver_root(receiver: Node) -> Node | None:
     """``ROUTES`` of ``ROUTES.get().unwrap().lock().unwrap()``."""
     node = receiver
     while node is not None and node.type in ("field_expression", "call_expression", "await_expression", "try_expression",

@@ -7,11 +7,11 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .. import keyflow, statics
-from ..context import NAME_FIELDS, call_arguments, calls_named
+from .. import keyflow, statics, tenancy
+from ..context import NAME_FIELDS, call_arguments, calls_named, node_text
 from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
-from ..parsing import captures
+from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import names_identity, words_of
@@ -508,18 +508,63 @@ def _setter_findings(ctx, tracer: KeyTracer):
         )
 
 
+# What a request carries about who makes it: written into one shared slot, it becomes every
+# concurrent request's.
+_REQUEST_IDENTITY_WORDS = frozenset({"user", "login", "namespace", "principal", "identity", "session", "caller", "role"})
+_SLOT_WRITES = """
+(assignment_expression left: (unary_expression (_) @slot) right: (_) @value) @write
+(call_expression function: (field_expression value: (_) @slot field: (field_identifier) @method) arguments: (arguments . (_) @value)) @write
+"""
+
+
+def _shared_slot_findings(ctx, tracer: KeyTracer):
+    """Request context written into one field of the host's shared state (``*self.current_user
+    .lock() = Some(login)``, ``state.namespace.store(..)``): one slot for all requests."""
+    for entry in tenancy.file_guest_entries(ctx):
+        body = entry.function.child_by_field_name("body")
+        for _, found in matches(_SLOT_WRITES, body) if body is not None else ():
+            write = found["write"][0]
+            if write.type == "call_expression" and node_text(found["method"][0]) not in ("set", "store", "swap", "replace"):
+                continue
+            if ctx.enclosing_function(write).id != entry.function.id:
+                continue
+            root = tenancy.receiver_root(found["slot"][0])
+            accessed = root.parent if root is not None else None
+            if accessed is None or accessed.type != "field_expression":
+                continue
+            owner = tenancy.owner_type(ctx, root, tracer)
+            field = node_text(accessed.child_by_field_name("field"))
+            field_type = ctx.workspace.field_type(owner, field) if owner else None
+            if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
+                continue
+            composition = tracer.trace(found["value"][0])
+            evidence = _value_evidence(ctx, composition) or next(
+                (part.text for part in composition.parts if part.kind != "literal"
+                 and set(words_of(part.text.rsplit(".", 1)[-1])) & _REQUEST_IDENTITY_WORDS), None)
+            if evidence is None:
+                continue
+            yield ctx.finding(
+                write,
+                f"`{_short(evidence)}` of this request is written into `{field}` of `{owner}`, the host's one shared "
+                f"state: a slot, not a map, so every concurrent request reads the last writer's value and can run as "
+                f"another tenant's user; pass the request's context along instead",
+                related=[ctx.related(entry.chosen[next(iter(entry.chosen))], f"a {entry.where}: one call per request")],
+            )
+
+
 def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples and tooling serve no tenant
     tracer = KeyTracer(ctx)
     yield from _slot_write_findings(ctx, tracer)
     yield from _setter_findings(ctx, tracer)
+    yield from _shared_slot_findings(ctx, tracer)
 
 
 RULE = Rule(
     code="ISO301",
     name="ambient-tenant-context",
-    summary="Tenant or flow context written into ambient state: a `thread_local!`, a process-global static, or a `set_current_tenant`-style setter.",
+    summary="Tenant or flow context written into ambient state: a `thread_local!`, a process-global static, a `set_current_tenant`-style setter, or one field of the host's shared state written per request.",
     rationale=(
         "A host that runs many tenants' flows in one process must know, at every log line, "
         "span, metric and secret lookup, whose work it is doing. Storing that in ambient state "
@@ -565,9 +610,11 @@ RULE = Rule(
     # A write needs a declared static (`static` items and `static` lines of thread_local!,
     # task_local!, lazy_static!); a setter call a configured setter, a holder type named
     # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
-    triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global"),
+    # `.lock()`, `.write()`, `.store(`: a request context written into a field of shared state.
+    triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global",
+              b".lock()", b".write()", b".store(", b".swap("),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
-    queries=(*statics.QUERIES, *keyflow.QUERIES),
+    queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
     options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )
