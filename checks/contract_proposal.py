@@ -25,7 +25,7 @@ _HELPER_WORDS = frozenset({"key", "path", "prefix", "namespace", "namespaced", "
 
 
 class Proposal(NamedTuple):
-    section: str  # scope-identities | tenant-chosen | sinks | scoping-helpers
+    section: str  # scope-identities | tenant-chosen | sinks | scoping-helpers | recognised (a comment on `value`)
     value: str
     reason: str
 
@@ -90,23 +90,32 @@ def _host_interfaces(model: WorkspaceModel, root: str) -> list[Proposal]:
         for impl in items.impls:
             if impl.trait is not None and HOST_TRAIT.match(impl.trait):
                 found.setdefault(impl.trait, f"implemented for `{impl.self_type}` in {_relative(path, root)}: the guest calls it")
-    # `Host` traits are recognised without the contract; naming them makes it explicit.
-    return [Proposal("tenant-chosen", trait, reason) for trait, reason in sorted(found.items())]
+    # `Host` traits are recognised without the contract: said once, not proposed as entries.
+    if not found:
+        return []
+    names = sorted(found)
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return [Proposal("recognised", "tenant-chosen", f"{len(names)} host interfaces are recognised without an entry here: {shown}")]
 
 
 def _sinks(model: WorkspaceModel, root: str) -> list[Proposal]:
-    proposals = []
+    keyed: dict[str, list[str]] = {}
     for (owner, method), signature in sorted(model.methods.items()):
         if method not in KEYED_METHODS or not signature.has_self or not signature.params:
             continue
         if owner not in model.traits or not any(word in STORE_WORDS for word in words_of(owner)):
             continue
         first_name, first_type = signature.params[0]
-        if not (set(words_of(first_name)) & _KEY_PARAMETER_WORDS) or not any(t in first_type for t in ("str", "String", "[u8]")):
-            continue
-        where = next((p for p, items in model.summaries.items() if owner in items.traits), "")
-        proposals.append(Proposal("sinks", f"{owner}::{method}",
-                                  f"trait `{owner}` ({_relative(where, root)}): `{method}({first_name}: {first_type})` is keyed by its caller"))
+        if set(words_of(first_name)) & _KEY_PARAMETER_WORDS and any(t in first_type for t in ("str", "String", "[u8]")):
+            keyed.setdefault(owner, []).append(f"{method}({first_name}: {first_type})")
+    proposals = []
+    for owner, methods in sorted(keyed.items()):
+        where = _relative(next((p for p, items in model.summaries.items() if owner in items.traits), ""), root)
+        if len(methods) == 1:
+            proposals.append(Proposal("sinks", f"{owner}::{methods[0].split('(')[0]}",
+                                      f"trait `{owner}` ({where}): `{methods[0]}` is keyed by its caller"))
+        else:
+            proposals.append(Proposal("sinks", owner, f"trait `{owner}` ({where}): {', '.join(f'`{m}`' for m in methods)} are keyed by their callers"))
     return proposals
 
 
@@ -154,7 +163,9 @@ def render_toml(proposals: list[Proposal], files: int, root: str) -> str:
     }
     for section, title in titles.items():
         entries = [p for p in proposals if p.section == section]
-        lines += [f"# {title}", f"{section} = ["]
+        lines += [f"# {title}"]
+        lines += [f"# {p.reason}" for p in proposals if p.section == "recognised" and p.value == section]
+        lines += [f"{section} = ["]
         if not entries:
             lines.append("    # nothing found in this workspace")
         for proposal in entries:

@@ -93,27 +93,52 @@ class GuestKey(NamedTuple):
     storage: Storage
 
 
-# Functions, with the trait of the impl they are in (none for free functions and inherent
-# impls): the candidates for guest entries. Rules that ask for entries list these queries.
-_TRAIT_METHODS = """
-(impl_item trait: (_) @trait body: (declaration_list (function_item) @function))
-"""
-_FUNCTIONS = """
-(function_item) @function
-"""
-QUERIES = (_TRAIT_METHODS, _FUNCTIONS)
+# Rules that ask for guest entries run no whole-file query for them: entries are found from
+# where their spellings occur in the file's bytes (below), which most files lack entirely.
+QUERIES: tuple[str, ...] = ()
+_EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
+_HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
     """This file's guest entries outside test code, found once per analysis."""
-    from .parsing import matches
-
     found = getattr(ctx, "_guest_entries", None)
     if found is None:
-        trait_of = {match["function"][0].id: match["trait"][0] for _, match in matches(_TRAIT_METHODS, ctx.root)}
-        functions = [(match["function"][0], trait_of.get(match["function"][0].id)) for _, match in matches(_FUNCTIONS, ctx.root)]
-        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions if not ctx.should_skip(f)])
+        functions = {function.id: (function, trait) for function, trait in _candidate_functions(ctx)}
+        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions.values() if not ctx.should_skip(f)])
     return found
+
+
+def _candidate_functions(ctx: AnalysisContext):
+    """Functions that may be guest entries, with their impl's trait: methods of impls whose
+    trait is spelled like a host interface or named by the contract, functions whose
+    parameters spell an extractor, and functions the contract names."""
+    data, root = ctx.source.data, ctx.root
+    contract = ctx.settings.contract.tenant_chosen
+    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS]
+    if contract:
+        spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
+    seen: set[int] = set()
+    for spelling in spellings:
+        for match in spelling.finditer(data):
+            node = root.descendant_for_byte_range(match.start(), match.end())
+            while node is not None and node.type not in ("impl_item", "function_item", "source_file"):
+                node = node.parent
+            if node is None or node.id in seen:
+                continue
+            seen.add(node.id)
+            if node.type == "impl_item":
+                trait = node.child_by_field_name("trait")
+                body = node.child_by_field_name("body")
+                if trait is None or body is None:
+                    continue
+                for item in body.named_children:
+                    if item.type == "function_item":
+                        yield item, trait
+            elif node.type == "function_item":
+                impl = node.parent.parent if node.parent is not None and node.parent.type == "declaration_list" else None
+                trait = impl.child_by_field_name("trait") if impl is not None and impl.type == "impl_item" else None
+                yield node, trait
 
 
 def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]]) -> list[GuestEntry]:

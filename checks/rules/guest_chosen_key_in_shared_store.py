@@ -44,6 +44,8 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
             continue
         traced = []
         for position, argument in enumerate(arguments):
+            if not any(name in node_text(argument) for name in entry.chosen) and argument.type != "identifier":
+                continue  # cheap first: a chosen value arrives by name, or through a local
             composition = tracer.trace(argument, scope)
             part = chosen_part(composition, entry)
             if part is not None and not is_scoped(ctx, composition, entry.function):
