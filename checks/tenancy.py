@@ -44,6 +44,8 @@ HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
 # (`tonic::Request<T>` is left out: gRPC services are as often a cluster's own traffic
 # between trusted nodes as a tenant-facing API.)
 REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
+# Types of what a tenant writes down for the host to load: an app's manifest, a resource's spec.
+MANIFEST_TYPE_TAILS = ("Manifest", "Spec")
 # Handles the host allocates for a guest (wasmtime's resource table): the guest passes them
 # back but cannot forge another guest's.
 HOST_ALLOCATED_HANDLES = frozenset({"Resource", "ResourceAny"})
@@ -88,7 +90,7 @@ class GuestKey(NamedTuple):
     call: Node
     key: Node
     composition: KeyComposition
-    chosen_part: KeyPart
+    chosen: ChosenPart
     entry: GuestEntry
     storage: Storage
 
@@ -98,6 +100,7 @@ class GuestKey(NamedTuple):
 QUERIES: tuple[str, ...] = ()
 _EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
 _HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
+_MANIFEST_SPELLING = re.compile(rb"\b\w*(?:Manifest|Spec)\b")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
@@ -115,7 +118,7 @@ def _candidate_functions(ctx: AnalysisContext):
     parameters spell an extractor, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS]
+    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
     seen: set[int] = set()
@@ -158,9 +161,25 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             chosen = _extracted_parameters(function)
             where = "request handler"
+            if not chosen:
+                chosen = _manifest_parameters(function, contract.tenant_chosen)
+                where = "function reading a tenant's manifest"
         if chosen:
             entries.append(GuestEntry(function, where, chosen))
     return entries
+
+
+def _manifest_parameters(function: Node, contract_types: frozenset[str]) -> dict[str, Node]:
+    """Parameters holding what a tenant wrote in its manifest or spec (``app: &AppManifest``,
+    a Kubernetes resource's ``Spec``, a type the contract lists): every field of them is the
+    tenant's choice."""
+    chosen = {}
+    for parameter, pattern, type_node in _parameters(function):
+        if pattern is None or pattern.type != "identifier" or type_node is None:
+            continue
+        if any(e.name.endswith(MANIFEST_TYPE_TAILS) or e.name in contract_types for e in named_types(node_text(type_node))):
+            chosen[node_text(pattern)] = parameter
+    return chosen
 
 
 def _short_trait(text: str) -> str:
@@ -245,15 +264,39 @@ def is_scoped(ctx: AnalysisContext, composition: KeyComposition, function: Node)
     return False
 
 
-def chosen_part(composition: KeyComposition, entry: GuestEntry) -> KeyPart | None:
-    """The first ingredient of a key that a parameter the tenant chose supplies."""
+class ChosenPart(NamedTuple):
+    """A key ingredient a tenant chose, and the entry's binding it came from."""
+
+    part: KeyPart
+    source: str
+
+
+def chosen_part(composition: KeyComposition, entry: GuestEntry, tracer: KeyTracer | None = None) -> ChosenPart | None:
+    """The first ingredient of a key that a parameter the tenant chose supplies, directly or
+    (with ``tracer``) through the local a field is read from (``route.host`` where ``for
+    route in &app.routes``)."""
     for part in composition.parts:
         if part.kind == "literal":
             continue
         root = part.text.split(".", 1)[0]
         if part.kind in ("parameter", "field", "identifier") and root in entry.chosen:
-            return part
+            return ChosenPart(part, root)
+    if tracer is None:
+        return None
+    for part in composition.parts:
+        local = _leftmost_identifier(part.node) if part.kind == "field" else None
+        if local is not None and local.id != part.node.id:
+            for traced in tracer.trace(local).parts:
+                source = traced.text.split(".", 1)[0]
+                if traced.kind != "literal" and source in entry.chosen:
+                    return ChosenPart(part, source)
     return None
+
+
+def _leftmost_identifier(node: Node) -> Node | None:
+    while node is not None and node.type == "field_expression":
+        node = node.child_by_field_name("value")
+    return node if node is not None and node.type == "identifier" else None
 
 
 def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str) -> Storage | None:

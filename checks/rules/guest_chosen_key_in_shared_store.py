@@ -24,7 +24,7 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
     scope = tracer.function_scope(entry.function)
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
-        part = chosen_part(composition, entry)
+        part = chosen_part(composition, entry, tracer)
         if part is None or is_scoped(ctx, composition, entry.function):
             continue
         storage = storage_of(ctx, receiver, tracer, method)
@@ -85,16 +85,16 @@ def check(ctx):
 
 
 def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
-    storage, part = guest_key.storage, guest_key.chosen_part
+    storage, source = guest_key.storage, guest_key.chosen.source
     method = node_text(guest_key.call.child_by_field_name("function").child_by_field_name("field"))
-    parameter = guest_key.entry.chosen[part.text.split(".", 1)[0]]
+    parameter = guest_key.entry.chosen[source]
     if storage.scope in _SHARED:
         where = f"{storage.description} (one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
     else:
         where = storage.description
     message = (
         f"`{method}` keys {where} by `{_short(node_text(guest_key.key))}`, which the guest chooses "
-        f"(`{part.text.split('.', 1)[0]}`, a parameter of this {guest_key.entry.where})"
+        f"(`{source}`, a parameter of this {guest_key.entry.where})"
     )
     if in_reach is not None:
         message += f", while the host's scope `{in_reach}` is in reach and not in the key"
@@ -107,7 +107,7 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
 
 
 def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, store: CalleeStore, in_reach: str | None):
-    root = part.text.split(".", 1)[0]
+    root = part.source
     storage = store.storage
     message = (
         f"`{_short(node_text(argument))}`, which the guest chooses (`{root}`, a parameter of this {entry.where}), "

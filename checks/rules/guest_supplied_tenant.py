@@ -99,7 +99,7 @@ def check(ctx):
 
 
 def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part):
-    root = part.text.split(".", 1)[0]
+    root = part.source
     return ctx.finding(
         guest,
         f"the tenant comes from `{_short(node_text(guest))}`, which the guest supplies (`{root}`, a parameter of this "
