@@ -152,3 +152,28 @@ async def test_rapid_edits_publish_only_what_each_version_really_has(tmp_path):
             assert [(d.code, d.range.start.line) for d in item.diagnostics] == [(f.code, f.span.start_line) for f in findings]
     finally:
         await stop_session(client)
+
+
+GUEST_KV = """pub struct GuestKv {
+    tenant_id: TenantId,
+    backend: Arc<KvBackend>,
+}
+
+impl kv::Host for GuestKv {
+    fn get(&mut self, key: String) -> Option<Vec<u8>> {
+        self.backend.get(&key)
+    }
+}
+"""
+
+
+async def test_a_guest_input_finding_shows_where_the_value_came_from(session):
+    client, _, root = session
+    uri = open_document(client, root / "guest.rs", GUEST_KV)
+    diagnostics = [d for d in await diagnostics_for(client, uri, 1) if d.code == "ISO204"]
+    assert [d.range.start.line for d in diagnostics] == [7]
+    (related,) = diagnostics[0].related_information
+    assert related.location.uri == uri
+    assert related.location.range.start.line == 6
+    assert related.message == "chosen by the guest here"
+    assert "self.tenant_id" in diagnostics[0].message
