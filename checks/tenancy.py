@@ -24,7 +24,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .call_sites import names_scope_identity
-from .context import AnalysisContext, node_text
+from .context import AnalysisContext, call_arguments, node_text
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .vocabulary import words_of
@@ -44,8 +44,9 @@ HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
 # (`tonic::Request<T>` is left out: gRPC services are as often a cluster's own traffic
 # between trusted nodes as a tenant-facing API.)
 REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
-# Types of what a tenant writes down for the host to load: an app's manifest, a resource's spec.
-MANIFEST_TYPE_TAILS = ("Manifest", "Spec")
+# Types of what a tenant writes down for the host to load: an app's manifest. (A `Spec` is
+# as often the binary's own declaration; the contract's `tenant-chosen` can name such types.)
+MANIFEST_TYPE_TAILS = ("Manifest",)
 # Handles the host allocates for a guest (wasmtime's resource table): the guest passes them
 # back but cannot forge another guest's.
 HOST_ALLOCATED_HANDLES = frozenset({"Resource", "ResourceAny"})
@@ -56,6 +57,8 @@ KEYED_METHODS = frozenset({
     "get", "get_mut", "insert", "entry", "remove", "contains_key", "set", "put", "delete", "fetch",
     "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store",
 })
+# Writes that take a key and a value: with one argument they set a value, not an entry.
+_PAIR_WRITES = frozenset({"set", "put", "store", "swap"})
 # Words of a type that keeps data by key for others to read back: a store, cache or backend.
 STORE_WORDS = frozenset({
     "store", "kv", "cache", "backend", "bucket", "storage", "db", "database", "redis", "router", "routes",
@@ -100,7 +103,7 @@ class GuestKey(NamedTuple):
 QUERIES: tuple[str, ...] = ()
 _EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
 _HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
-_MANIFEST_SPELLING = re.compile(rb"\b\w*(?:Manifest|Spec)\b")
+_MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
@@ -303,6 +306,8 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     """The store a keyed call's receiver is, and where it lives; None when the receiver is
     not a store (a plain value, a string, an iterator) as far as declared types tell."""
     for declaration in FileCollections.of(ctx).resolve(receiver, tracer):
+        if declaration.collection is not None and declaration.collection.kind == "sequence":
+            return None  # a list is not looked up by key
         if declaration.origin == "static":
             return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node)
         if declaration.origin == "field" and declaration.owner is not None:
@@ -473,8 +478,11 @@ def keyed_calls(ctx: AnalysisContext, function: Node):
     for _, found in matches(KEYED_CALLS, body):
         method = node_text(found["method"][0])
         call = found["call"][0]
-        if method in KEYED_METHODS and _owning_function(call) == function.id:
-            yield call, found["receiver"][0], method, found["key"][0]
+        if method not in KEYED_METHODS or _owning_function(call) != function.id:
+            continue
+        if method in _PAIR_WRITES and len(call_arguments(call)) < 2:
+            continue  # `OnceLock::set(value)`, `AtomicU64::store(n, ..)`: a value, not a key
+        yield call, found["receiver"][0], method, found["key"][0]
 
 
 def _owning_function(node: Node) -> int | None:
