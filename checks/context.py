@@ -312,6 +312,12 @@ _IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
 _IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 
 
+def short_text(text: str, limit: int = 48) -> str:
+    """Source text for a message: whitespace runs folded, cut at ``limit`` with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def same_node(a: Node | None, b: Node | None) -> bool:
     return a is not None and b is not None and a.id == b.id
 

@@ -250,14 +250,24 @@ def _bound_names(pattern: Node) -> list[str]:
     return names
 
 
+def impl_owner(ctx: AnalysisContext, node: Node) -> str:
+    """The type an ``impl`` holding ``node`` is for (``KvHost`` of ``impl Host for KvHost``)."""
+    impl = ctx.enclosing_impl(node)
+    return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
+
+
+def entries_to_check(ctx: AnalysisContext) -> list[GuestEntry]:
+    """The file's guest entries, none where the code serves no tenant (tests, tooling)."""
+    return file_guest_entries(ctx) if ctx.serves_tenants else []
+
+
 def is_scoped(ctx: AnalysisContext, composition: KeyComposition, function: Node) -> bool:
     """Whether a key carries a scope identity: by its words (``tenant_id``, a scoping
     helper), or by the declared type of a ``self`` field in it (``self.workload`` of type
     ``WorkloadId``)."""
     if composition.scope_evidence(ctx.vocabulary) is not None:
         return True
-    impl = ctx.enclosing_impl(function)
-    owner = parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
+    owner = impl_owner(ctx, function)
     for part in composition.parts:
         segments = part.text.split(".")
         if part.kind == "field" and owner and segments[0] == "self" and len(segments) > 1:
@@ -345,8 +355,7 @@ def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | Non
     """The workspace struct a receiver's root names: ``self`` in an impl, or a parameter
     declared with it (``state: &ServerState``, ``State(state): State<Arc<ServerState>>``)."""
     if root.type == "self":
-        impl = ctx.enclosing_impl(root)
-        return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else None
+        return impl_owner(ctx, root) or None
     if root.type != "identifier":
         return None
     scope = tracer.scope_of(root)
@@ -424,8 +433,7 @@ def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext
         if value is None or value.type != "self":
             return None
         name = node_text(callee.child_by_field_name("field"))
-        impl = ctx.enclosing_impl(call)
-        owner = parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
+        owner = impl_owner(ctx, call)
         signature = model.method(owner, name) if owner else None
         if signature is None:
             return None

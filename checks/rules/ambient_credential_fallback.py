@@ -5,7 +5,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from ..call_sites import tenant_in_reach
-from ..context import calls_named, node_text
+from ..context import calls_named, node_text, short_text
 from ..tenancy import UNIT_WORDS
 from ..model import FixAvailability, Severity
 from ..vocabulary import words_of
@@ -106,17 +106,13 @@ def check(ctx):
             continue
         yield ctx.finding(
             call,
-            f"when `{_short(node_text(provided))}` is missing, the host's own credentials are used ({label}): a "
+            f"when `{short_text(node_text(provided), 40)}` is missing, the host's own credentials are used ({label}): a "
             "tenant that brought none acts with the host's identity and reaches what the host can, other tenants' "
             "registries, buckets and services included; refuse the request, or use credentials that belong to "
             "this tenant",
             related=[ctx.related(provided, "the tenant's own credentials, when it has some")],
         )
 
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 RULE = Rule(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from .. import keyed_collections, keyflow, tenancy
 from ..call_sites import tenant_in_reach
-from ..context import call_arguments, node_text
+from ..context import call_arguments, node_text, short_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, file_guest_entries, is_scoped, keyed_calls, parameter_names,
+    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, entries_to_check, is_scoped, keyed_calls, parameter_names,
     storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
@@ -65,12 +65,8 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
 
 
 def check(ctx):
-    if not ctx.serves_tenants:
-        return
-    entries = file_guest_entries(ctx)
-    if not entries:
-        return
-    tracer = KeyTracer(ctx)
+    entries = entries_to_check(ctx)
+    tracer = KeyTracer(ctx) if entries else None
     memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
@@ -93,7 +89,7 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     else:
         where = storage.description
     message = (
-        f"`{method}` keys {where} by `{_short(node_text(guest_key.key))}`, which the guest chooses "
+        f"`{method}` keys {where} by `{short_text(node_text(guest_key.key))}`, which the guest chooses "
         f"(`{source}`, a parameter of this {guest_key.entry.where})"
     )
     if in_reach is not None:
@@ -110,7 +106,7 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
     root = part.source
     storage = store.storage
     message = (
-        f"`{_short(node_text(argument))}`, which the guest chooses (`{root}`, a parameter of this {entry.where}), "
+        f"`{short_text(node_text(argument))}`, which the guest chooses (`{root}`, a parameter of this {entry.where}), "
         f"becomes the key of {storage.description} (one store for the whole "
         f"{'process' if storage.scope == 'process-wide' else 'host'}) in `fn {store.function_name}` ({store.where})"
     )
@@ -121,10 +117,6 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     return ctx.finding(argument, message, related=related, notes=notes)
 
-
-def _short(text: str, limit: int = 48) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 RULE = Rule(

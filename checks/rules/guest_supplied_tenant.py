@@ -6,11 +6,11 @@ from tree_sitter import Node
 
 from .. import tenancy
 from ..call_sites import names_scope_identity
-from ..context import call_arguments, node_text
+from ..context import call_arguments, node_text, short_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
-from ..tenancy import GuestEntry, chosen_part, file_guest_entries
+from ..tenancy import GuestEntry, chosen_part, entries_to_check
 from .base import Rule
 
 # `guest.or(host)`: the receiver wins whenever it is present.
@@ -67,12 +67,8 @@ def _guest_tenant(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry):
 
 
 def check(ctx):
-    if not ctx.serves_tenants:
-        return
-    entries = file_guest_entries(ctx)
-    if not entries:
-        return
-    tracer = KeyTracer(ctx)
+    entries = entries_to_check(ctx)
+    tracer = KeyTracer(ctx) if entries else None
     for entry in entries:
         body = entry.function.child_by_field_name("body")
         if body is None:
@@ -102,18 +98,14 @@ def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part):
     root = part.source
     return ctx.finding(
         guest,
-        f"the tenant comes from `{_short(node_text(guest))}`, which the guest supplies (`{root}`, a parameter of this "
-        f"{entry.where}), before the host's own `{_short(node_text(host))}`: a guest that names another tenant is "
+        f"the tenant comes from `{short_text(node_text(guest), 40)}`, which the guest supplies (`{root}`, a parameter of this "
+        f"{entry.where}), before the host's own `{short_text(node_text(host), 40)}`: a guest that names another tenant is "
         "served as that tenant; take the tenant the host bound to this instance or request, and reject a "
         "different one",
         related=[ctx.related(host, "the host's own tenant, used only as a fallback"),
                  ctx.related(entry.chosen[root], "supplied by the guest here")],
     )
 
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 RULE = Rule(

@@ -12,8 +12,7 @@ from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
-from ..tenancy import GuestEntry, chosen_part, file_guest_entries
-from ..workspace import parse_type
+from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner
 from .base import Rule
 
 # `tracing` and `log` macros: one process-wide subscriber or logger receives them all.
@@ -62,13 +61,9 @@ class _Stamp:
 
     def __init__(self, ctx, entry: GuestEntry):
         self.ctx = ctx
-        self.owner = self._owner(entry.function)
+        self.owner = impl_owner(ctx, entry.function)
         self.function_stamped = self._instrumented(entry.function) or any(
             self.names_tenant(_tokens(macro)) for macro in self._macros(entry.function) if _macro_name(macro) in _SPAN_MACROS)
-
-    def _owner(self, function: Node) -> str:
-        impl = self.ctx.enclosing_impl(function)
-        return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
 
     def _macros(self, function: Node) -> list[Node]:
         body = function.child_by_field_name("body")
@@ -118,12 +113,8 @@ def _chosen_in_tokens(tokens: list[Node], entry: GuestEntry) -> Node | None:
 
 
 def check(ctx):
-    if not ctx.serves_tenants:
-        return
-    entries = file_guest_entries(ctx)
-    if not entries:
-        return
-    tracer = KeyTracer(ctx)
+    entries = entries_to_check(ctx)
+    tracer = KeyTracer(ctx) if entries else None
     for entry in entries:
         stamp = _Stamp(ctx, entry)
         if stamp.function_stamped:
