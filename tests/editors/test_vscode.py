@@ -1,23 +1,30 @@
 """Real VS Code (code-server) in headless Chromium with the packaged isolint extension.
 
-The extension is packaged with `vsce` and installed into a throwaway code-server that all
-tests share; each test opens its own crate. The Playwright driver (`vscode_driver.js`) opens
-a Rust file, waits for the squiggle, reads the Problems panel, the inlay hint and the hover,
-changes workspace settings, applies a quick fix with Ctrl+. and Enter or runs a command,
-saves, and waits for the problem to clear. The file on disk after the save is the text the
-fixes produced.
+The extension is packaged by `npm run package` (isolint and its Python dependencies bundled
+for this platform) and installed into throwaway code-servers that the tests of this module
+share; each test opens its own crate. The code-servers run as a new user's would: no
+`isolint` on PATH and no isolint setting, with a `python3` on PATH that has no isolint, so
+the extension's default (`useBundled`) is what runs unless a test's workspace settings say
+otherwise. The Playwright driver (`vscode_driver.js`) opens a Rust file, waits for the
+squiggle, reads the Problems panel, the inlay hint and the hover, changes workspace
+settings, applies a quick fix with Ctrl+. and Enter or runs a command, saves, and waits
+for the problem to clear. The file on disk after the save is the text the fixes produced;
+the isolint output channel's log file is what the user's Output view shows.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,7 +38,7 @@ from tests.editors.crates import (
     MIXED_FIXES_AFTER_FIX_ALL,
     make_crate,
 )
-from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, isolint_server_command, missing_tool, tool_path
+from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, missing_tool, tool_path
 
 CODE_SERVER_VERSION = "4.100.3"
 PLAYWRIGHT_CORE_VERSION = "1.55.0"
@@ -81,11 +88,16 @@ def vscode_tools() -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def vsix(vscode_tools, tmp_path_factory) -> Path:
-    """The extension packaged by `vsce` exactly as a release is."""
+    """The extension as `npm run package` builds it for a release, bundled Python included."""
     if not (EXTENSION_DIR / "node_modules" / ".bin" / "vsce").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXTENSION_DIR, check=True, capture_output=True)
     out = tmp_path_factory.mktemp("vsix") / "isolint.vsix"
-    subprocess.run(["npx", "vsce", "package", "--out", str(out)], cwd=EXTENSION_DIR, check=True, capture_output=True)
+    # The Python dependencies are cached beside the editors, so only a new machine downloads them.
+    env = dict(os.environ, PYTHON=sys.executable, ISOLINT_BUNDLE_CACHE=str(EDITORS_CACHE / "vscode-bundle-deps"))
+    process = subprocess.run(
+        ["npm", "run", "package", "--", "--out", str(out)], cwd=EXTENSION_DIR, env=env, capture_output=True, text=True
+    )
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
     return out
 
 
@@ -96,14 +108,46 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def code_server(vscode_tools, vsix, tmp_path_factory):
-    """A code-server with only the isolint extension, in throwaway dirs; yields its URL."""
-    home = tmp_path_factory.mktemp("vscode-home")
+def user_path(tmp_path_factory) -> str:
+    """PATH as a new user's: no `isolint` on it, and first a `python3` without isolint.
+
+    The tests' own environment has isolint installed (its bin/ is on PATH, and a system
+    Python may have it too), which would hide what a user without it sees."""
+    venv = tmp_path_factory.mktemp("python-without-isolint")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+    folders = [folder for folder in os.environ.get("PATH", "").split(os.pathsep) if folder and not (Path(folder) / "isolint").exists()]
+    path = os.pathsep.join([str(venv / "bin"), *folders])
+    assert shutil.which("isolint", path=path) is None
+    probe = subprocess.run([str(venv / "bin" / "python3"), "-c", "import isolint"], cwd=venv, capture_output=True)
+    assert probe.returncode != 0, "the python3 on the user's PATH must not have isolint"
+    return path
+
+
+@dataclass
+class CodeServer:
+    url: str
+    user_data: Path
+    tools: dict[str, Path]
+
+    def output_log(self, since: float) -> str:
+        """The isolint output channel of the newest window opened after ``since`` (epoch s):
+        VS Code writes each output channel to a file under the user-data logs."""
+        logs = [log for log in self.user_data.glob("logs/**/*isolint*.log") if log.stat().st_mtime >= since]
+        assert logs, f"no isolint output channel log under {self.user_data / 'logs'}"
+        return max(logs, key=lambda log: log.stat().st_mtime).read_text()
+
+
+@contextmanager
+def running_code_server(tools, vsix: Path, home: Path, path: str, user_settings: dict, extra_args=()):
+    """A code-server with only the isolint extension, in throwaway dirs under ``home``."""
     user_data, extensions = home / "user-data", home / "extensions"
+    # The extension host takes PATH from the user's login shell, as VS Code does on Linux:
+    # the profile says what it is.
+    (home / ".profile").write_text(f"export PATH={shlex.quote(path)}\n")
     (user_data / "User").mkdir(parents=True)
-    (user_data / "User" / "settings.json").write_text(json.dumps({**USER_SETTINGS, "isolint.path": isolint_server_command()[0]}))
-    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
-    binary = str(vscode_tools["code_server"])
+    (user_data / "User" / "settings.json").write_text(json.dumps(user_settings))
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"), PATH=path)
+    binary = str(tools["code_server"])
     dirs = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
     subprocess.run([binary, *dirs, "--install-extension", str(vsix)], env=env, check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S)
 
@@ -111,17 +155,34 @@ def code_server(vscode_tools, vsix, tmp_path_factory):
     log = (home / "code-server.log").open("w")
     server = subprocess.Popen(
         [binary, *dirs, "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry",
-         "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override"],
+         "--disable-update-check", "--disable-getting-started-override", *extra_args],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, server)
-        yield url
+        yield CodeServer(url, user_data, tools)
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def code_server(vscode_tools, vsix, user_path, tmp_path_factory):
+    """The code-server most tests share: workspace trust off, so workspace settings apply."""
+    with running_code_server(
+        vscode_tools, vsix, tmp_path_factory.mktemp("vscode-home"), user_path, USER_SETTINGS, ["--disable-workspace-trust"]
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def trusting_code_server(vscode_tools, vsix, user_path, tmp_path_factory):
+    """A code-server that asks whether to trust each folder it opens, as VS Code does by default."""
+    settings = {**USER_SETTINGS, "security.workspace.trust.enabled": True, "security.workspace.trust.startupPrompt": "always"}
+    with running_code_server(vscode_tools, vsix, tmp_path_factory.mktemp("vscode-home-trust"), user_path, settings) as server:
+        yield server
 
 
 def wait_until_serving(url: str, server: subprocess.Popen) -> None:
@@ -137,12 +198,12 @@ def wait_until_serving(url: str, server: subprocess.Popen) -> None:
     pytest.fail("code-server did not start serving")
 
 
-def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, **spec) -> dict:
+def run_vscode(code_server: CodeServer, tmp_path: Path, folder: Path, file: str, **spec) -> dict:
     spec_file, result_file = tmp_path / "spec.json", tmp_path / "result.json"
     spec_file.write_text(json.dumps({
-        "playwrightCore": str(vscode_tools["playwright_core"]),
-        "chromium": str(vscode_tools["chromium"]),
-        "url": url,
+        "playwrightCore": str(code_server.tools["playwright_core"]),
+        "chromium": str(code_server.tools["chromium"]),
+        "url": code_server.url,
         "folder": str(folder),
         "file": file,
         "waitMs": WAIT_MS,
@@ -156,10 +217,17 @@ def run_vscode(vscode_tools, url: str, tmp_path: Path, folder: Path, file: str, 
     assert result_file.exists(), f"the driver wrote no result (exit {process.returncode}):\n{process.stderr}"
     result = json.loads(result_file.read_text())
     assert "error" not in result, f"{result['error']}\n(screenshot: {tmp_path / 'failure.png'})\n{process.stderr}"
+    # Where a slow run spent its time (shown with -rP or on failure).
+    print("driver stages (ms since start):", result["stage_started_ms"])
     return result
 
 
-def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools, code_server, tmp_path):
+def workspace_settings(crate: Path, settings: dict) -> None:
+    (crate / ".vscode").mkdir(exist_ok=True)
+    (crate / ".vscode" / "settings.json").write_text(json.dumps(settings))
+
+
+def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(code_server, tmp_path):
     lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
     settings_file = tmp_path / "registry" / ".vscode" / "settings.json"
     settings_file.parent.mkdir()
@@ -168,7 +236,7 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
     screenshot = tmp_path / "quickfix.png"
 
     result = run_vscode(
-        vscode_tools, code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
+        code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
         # ISO201 is a warning by default. Error at start: the workspace settings reached the
         # server's initializationOptions; removing them must restore the default, and adding
         # them back must reach the running server.
@@ -201,14 +269,14 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(vscode_tools
         shutil.copyfile(screenshot, SCREENSHOT)
 
 
-def test_fix_all_on_save_applies_only_safe_fixes(vscode_tools, code_server, tmp_path):
+def test_fix_all_on_save_applies_only_safe_fixes(code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", MIXED_FIXES)
     (tmp_path / "greeter" / ".vscode").mkdir()
     (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.fixAllOnSave": True}))
     problem = "unused suppression: no ISO401 finding here"
 
     result = run_vscode(
-        vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
         squiggle="warning",
         problem={"code": "ISO002", "text": problem},
     )
@@ -219,7 +287,7 @@ def test_fix_all_on_save_applies_only_safe_fixes(vscode_tools, code_server, tmp_
     assert any("ISO101" in row for row in result["problems_after_save"]), "the unsafe fix is not applied on save"
 
 
-def test_fix_all_command_applies_safe_fixes(vscode_tools, code_server, tmp_path):
+def test_fix_all_command_applies_safe_fixes(code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
     # The server started through the interpreter with extra args instead of `isolint.path`:
     # with a wrong command line it would exit and no squiggle would ever show.
@@ -230,7 +298,7 @@ def test_fix_all_command_applies_safe_fixes(vscode_tools, code_server, tmp_path)
     problem = "unused suppression: no ISO401 finding here"
 
     result = run_vscode(
-        vscode_tools, code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
         squiggle="warning",
         problem={"code": "ISO002", "text": problem},
         command="isolint: Fix All in File",
