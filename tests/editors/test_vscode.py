@@ -227,13 +227,28 @@ def workspace_settings(crate: Path, settings: dict) -> None:
     (crate / ".vscode" / "settings.json").write_text(json.dumps(settings))
 
 
+def assert_started_bundled_isolint(log: str) -> None:
+    """The first line is the extension's: which isolint it started, run by which interpreter."""
+    started = log.splitlines()[0]
+    assert "bundled/libs/common/isolint" in started and "(python3 on PATH)" in started and "(useBundled)" in started, started
+
+
+def assert_each_server_log_line_once(log: str) -> None:
+    # Before, every server log line came twice: once as a log message and once copied from
+    # the server's stderr ("2025-… INFO isolint.lsp_server.server: …").
+    assert sum("position encoding" in line for line in log.splitlines()) == 1, log
+    assert " INFO isolint." not in log and " WARNING pygls." not in log, log
+    assert "Cancel notification for unknown message id" not in log, log
+
+
 def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(code_server, tmp_path):
+    """With no isolint on PATH and no isolint setting, the bundled isolint serves the file."""
     lib = make_crate(tmp_path / "registry", FLOW_REGISTRIES)
     settings_file = tmp_path / "registry" / ".vscode" / "settings.json"
-    settings_file.parent.mkdir()
-    settings_file.write_text(json.dumps({"isolint.severity": {"ISO201": "error"}}))
+    workspace_settings(tmp_path / "registry", {"isolint.severity": {"ISO201": "error"}})
     line = FLOW_ID_KEYED_LINE + 1
     screenshot = tmp_path / "quickfix.png"
+    since = time.time()
 
     result = run_vscode(
         code_server, tmp_path, tmp_path / "registry", "src/lib.rs",
@@ -264,38 +279,67 @@ def test_flow_id_keyed_registry_is_flagged_and_allowed_by_quick_fix(code_server,
     assert not any("is keyed by" in row for row in result["problems_after_save"])
     # ISO001 asks for the inserted `<why>` placeholder to be replaced by a reason.
     assert any("placeholder reason" in row for row in result["problems_after_save"]), result["problems_after_save"]
+    log = code_server.output_log(since)
+    assert_started_bundled_isolint(log)
+    assert_each_server_log_line_once(log)
     if os.environ.get("ISOLINT_UPDATE_SCREENSHOT"):
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, SCREENSHOT)
 
 
-def test_fix_all_on_save_applies_only_safe_fixes(code_server, tmp_path):
+def test_fix_all_on_save_applies_only_safe_fixes_and_diagnostics_are_pulled_after_the_save(code_server, tmp_path):
     lib = make_crate(tmp_path / "greeter", MIXED_FIXES)
-    (tmp_path / "greeter" / ".vscode").mkdir()
-    (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(json.dumps({"isolint.fixAllOnSave": True}))
+    workspace_settings(tmp_path / "greeter", {"isolint.fixAllOnSave": True, "isolint.trace.server": "messages"})
     problem = "unused suppression: no ISO401 finding here"
+    since = time.time()
 
     result = run_vscode(
         code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
         squiggle="warning",
         problem={"code": "ISO002", "text": problem},
+        save=True,
+        settleMs=1000,
     )
 
     assert any(problem in row for row in result["problems"]), result["problems"]
     assert lib.read_text() == MIXED_FIXES_AFTER_FIX_ALL
     assert not any(problem in row for row in result["problems_after_save"])
     assert any("ISO101" in row for row in result["problems_after_save"]), "the unsafe fix is not applied on save"
+    # The client's pull options are set explicitly: on save it pulls the diagnostics again.
+    trace = code_server.output_log(since)
+    after_save = trace[trace.rindex("Sending notification 'textDocument/didSave'"):]
+    assert "Sending request 'textDocument/diagnostic" in after_save, after_save[:3000]
 
 
-def test_fix_all_command_applies_safe_fixes(code_server, tmp_path):
-    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
-    # The server started through the interpreter with extra args instead of `isolint.path`:
-    # with a wrong command line it would exit and no squiggle would ever show.
-    (tmp_path / "greeter" / ".vscode").mkdir()
-    (tmp_path / "greeter" / ".vscode" / "settings.json").write_text(
-        json.dumps({"isolint.interpreter": sys.executable, "isolint.serverArgs": ["--log-level", "debug"]})
-    )
+def test_code_actions_on_save_with_source_fix_all_isolint_applies_only_safe_fixes(code_server, tmp_path):
+    lib = make_crate(tmp_path / "greeter", MIXED_FIXES)
+    workspace_settings(tmp_path / "greeter", {"editor.codeActionsOnSave": {"source.fixAll.isolint": "explicit"}})
     problem = "unused suppression: no ISO401 finding here"
+
+    result = run_vscode(
+        code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        squiggle="warning",
+        problem={"code": "ISO002", "text": problem},
+        save=True,
+    )
+
+    assert lib.read_text() == MIXED_FIXES_AFTER_FIX_ALL
+    assert not any(problem in row for row in result["problems_after_save"])
+    assert any("ISO101" in row for row in result["problems_after_save"]), "the unsafe fix is not applied on save"
+
+
+def test_from_environment_runs_the_venv_interpreters_isolint_and_fix_all_command_applies_safe_fixes(code_server, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    # The tests' own virtual environment, where isolint is installed from this clone. With a
+    # wrong command line (extra args included) the server would exit and no squiggle show.
+    assert sys.prefix != sys.base_prefix, "the tests run in a virtual environment"
+    workspace_settings(tmp_path / "greeter", {
+        "isolint.importStrategy": "fromEnvironment",
+        "isolint.interpreter": sys.executable,
+        "isolint.serverArgs": ["--log-level", "debug"],
+    })
+    problem = "unused suppression: no ISO401 finding here"
+    since = time.time()
 
     result = run_vscode(
         code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
@@ -306,3 +350,53 @@ def test_fix_all_command_applies_safe_fixes(code_server, tmp_path):
 
     assert lib.read_text() == CRATE_AFTER_FIX
     assert not any(problem in row for row in result["problems_after_save"])
+    started = code_server.output_log(since).splitlines()[0]
+    assert f"from {REPO_ROOT / 'isolint'}, run by {sys.executable} (isolint.interpreter)" in started, started
+    assert "(fromEnvironment)" in started, started
+
+
+def test_a_server_that_cannot_start_names_each_attempt_and_what_to_do(code_server, tmp_path):
+    make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    # The python3 on the user's PATH has no isolint, and there is no isolint on PATH.
+    workspace_settings(tmp_path / "greeter", {"isolint.importStrategy": "fromEnvironment"})
+
+    result = run_vscode(
+        code_server, tmp_path, tmp_path / "greeter", "src/lib.rs",
+        expectNotification="could not find a way to start the isolint language server",
+    )
+
+    message = next(text for text in result["notifications"] if "could not find a way" in text)
+    assert "(python3 on PATH): cannot import isolint" in message, message
+    assert "isolint on PATH: not found" in message, message
+    assert "install isolint into one of these interpreters" in message, message
+    assert "undefined" not in message, message
+
+
+def test_untrusted_workspace_never_runs_a_program_its_settings_name(trusting_code_server, tmp_path):
+    crate = tmp_path / "untrusted"
+    make_crate(crate, CRATE_WITH_STALE_SUPPRESSION)
+    # What a hostile repository could ship and name in its .vscode/settings.json: each would
+    # leave a mark if run.
+    ran = tmp_path / "a-workspace-program-ran"
+    for program in (crate / "tools" / "isolint", crate / ".venv" / "bin" / "python"):
+        program.parent.mkdir(parents=True)
+        program.write_text(f"#!/bin/sh\necho {program.name} >> {shlex.quote(str(ran))}\nexit 1\n")
+        program.chmod(0o755)
+    workspace_settings(crate, {
+        "isolint.path": str(crate / "tools" / "isolint"),
+        "isolint.interpreter": str(crate / ".venv" / "bin" / "python"),
+        "isolint.importStrategy": "fromEnvironment",
+    })
+    problem = "unused suppression: no ISO401 finding here"
+    since = time.time()
+
+    run_vscode(
+        trusting_code_server, tmp_path, crate, "src/lib.rs",
+        trust=False,  # "No, I don't trust the authors": Restricted Mode
+        squiggle="warning",
+        problem={"code": "ISO002", "text": problem},
+    )
+
+    assert not ran.exists(), ran.read_text()
+    # The user's own setup serves the file: the bundled isolint, as without any setting.
+    assert_started_bundled_isolint(trusting_code_server.output_log(since))
