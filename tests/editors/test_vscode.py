@@ -137,19 +137,33 @@ class CodeServer:
         return max(logs, key=lambda log: log.stat().st_mtime).read_text()
 
 
+@pytest.fixture(scope="module")
+def extensions_dir(vscode_tools, vsix, tmp_path_factory) -> Path:
+    """The packaged extension installed once, for every code-server of the module."""
+    home = tmp_path_factory.mktemp("vscode-install")
+    extensions = home / "extensions"
+    subprocess.run(
+        [str(vscode_tools["code_server"]), "--user-data-dir", str(home / "user-data"), "--extensions-dir", str(extensions), "--install-extension", str(vsix)],
+        env=dict(os.environ, HOME=str(home)), check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S,
+    )
+    return extensions
+
+
 @contextmanager
-def running_code_server(tools, vsix: Path, home: Path, path: str, user_settings: dict, extra_args=()):
-    """A code-server with only the isolint extension, in throwaway dirs under ``home``."""
-    user_data, extensions = home / "user-data", home / "extensions"
+def running_code_server(tools, extensions: Path, home: Path, path: str, user_settings: dict, extra_args=()):
+    """A code-server with only the isolint extension, its user data in ``home``."""
+    user_data = home / "user-data"
     # The extension host takes PATH from the user's login shell, as VS Code does on Linux:
     # the profile says what it is.
     (home / ".profile").write_text(f"export PATH={shlex.quote(path)}\n")
     (user_data / "User").mkdir(parents=True)
     (user_data / "User" / "settings.json").write_text(json.dumps(user_settings))
     env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"), PATH=path)
+    # This machine's environment tells Python not to write bytecode; a user's rarely does, and
+    # without it every server start recompiles the bundled libraries.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     binary = str(tools["code_server"])
     dirs = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]
-    subprocess.run([binary, *dirs, "--install-extension", str(vsix)], env=env, check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S)
 
     port = free_port()
     log = (home / "code-server.log").open("w")
@@ -169,19 +183,19 @@ def running_code_server(tools, vsix: Path, home: Path, path: str, user_settings:
 
 
 @pytest.fixture(scope="module")
-def code_server(vscode_tools, vsix, user_path, tmp_path_factory):
+def code_server(vscode_tools, extensions_dir, user_path, tmp_path_factory):
     """The code-server most tests share: workspace trust off, so workspace settings apply."""
     with running_code_server(
-        vscode_tools, vsix, tmp_path_factory.mktemp("vscode-home"), user_path, USER_SETTINGS, ["--disable-workspace-trust"]
+        vscode_tools, extensions_dir, tmp_path_factory.mktemp("vscode-home"), user_path, USER_SETTINGS, ["--disable-workspace-trust"]
     ) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def trusting_code_server(vscode_tools, vsix, user_path, tmp_path_factory):
+def trusting_code_server(vscode_tools, extensions_dir, user_path, tmp_path_factory):
     """A code-server that asks whether to trust each folder it opens, as VS Code does by default."""
     settings = {**USER_SETTINGS, "security.workspace.trust.enabled": True, "security.workspace.trust.startupPrompt": "always"}
-    with running_code_server(vscode_tools, vsix, tmp_path_factory.mktemp("vscode-home-trust"), user_path, settings) as server:
+    with running_code_server(vscode_tools, extensions_dir, tmp_path_factory.mktemp("vscode-home-trust"), user_path, settings) as server:
         yield server
 
 
