@@ -88,14 +88,18 @@ def vscode_tools() -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def vsix(vscode_tools, tmp_path_factory) -> Path:
-    """The extension as `npm run package` builds it for a release, bundled Python included."""
+    """The extension as `npm run package` builds it, with the bundled libraries for the
+    tests' own Python only: the code-servers' python3 is that version, and zipping the
+    other versions' compiled libraries would only make packaging slower (their layout is
+    checked in test_vscode_bundle.py)."""
     if not (EXTENSION_DIR / "node_modules" / ".bin" / "vsce").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=EXTENSION_DIR, check=True, capture_output=True)
     out = tmp_path_factory.mktemp("vsix") / "isolint.vsix"
     # The Python dependencies are cached beside the editors, so only a new machine downloads them.
     env = dict(os.environ, PYTHON=sys.executable, ISOLINT_BUNDLE_CACHE=str(EDITORS_CACHE / "vscode-bundle-deps"))
     process = subprocess.run(
-        ["npm", "run", "package", "--", "--out", str(out)], cwd=EXTENSION_DIR, env=env, capture_output=True, text=True
+        ["npm", "run", "package", "--", "--out", str(out), "--python-versions", f"{sys.version_info.major}.{sys.version_info.minor}"],
+        cwd=EXTENSION_DIR, env=env, capture_output=True, text=True,
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
     return out

@@ -120,7 +120,8 @@ def tree_digest(path: Path) -> str:
 
 def split_common(per_version: dict[str, Path], libs: Path) -> None:
     """Copy each version's dependencies into libs: entries equal for all versions once into
-    common/, the rest into that version's cpXY/."""
+    common/, the rest into that version's cpXY/. (With one version everything is "equal" and
+    lands in common/; the manifest, not the folders, says which versions a build serves.)"""
     names = sorted({entry.name for folder in per_version.values() for entry in folder.iterdir() if entry.name != ".complete"})
     for name in names:
         digests = {version: tree_digest(folder / name) if (folder / name).exists() else None for version, folder in per_version.items()}
@@ -139,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", default=host_target(), choices=sorted(PLATFORM_TAGS), help="VS Code platform target (default: this machine)")
     parser.add_argument("--python-versions", default=",".join(PYTHON_VERSIONS), help="comma-separated Python versions to ship libraries for")
+    parser.add_argument("--libs", type=Path, default=LIBS, help=f"where to lay them out (default: {LIBS.relative_to(EXTENSION_DIR)})")
     args = parser.parse_args(argv)
+    libs = args.libs.resolve()
     versions = [v.strip() for v in args.python_versions.split(",") if v.strip()]
 
     pyproject = project()
@@ -151,14 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=2) as pool:
         folders = dict(zip(versions, pool.map(lambda v: install_dependencies(requirements, v, tags, cache_root), versions)))
 
-    shutil.rmtree(LIBS, ignore_errors=True)
-    split_common(folders, LIBS)
-    copy_isolint(LIBS / "common", pyproject)
+    if libs.exists() and any(libs.iterdir()) and not (libs / "manifest.json").exists():
+        parser.error(f"{libs} is not empty and holds no earlier bundle (manifest.json): not replacing it")
+    shutil.rmtree(libs, ignore_errors=True)
+    split_common(folders, libs)
+    copy_isolint(libs / "common", pyproject)
     from_init = (REPO_ROOT / "isolint" / "__init__.py").read_text(encoding="utf-8")
     version = next(line.split('"')[1] for line in from_init.splitlines() if line.startswith("__version__"))
     manifest = {"isolint": version, "target": args.target, "pythonVersions": versions, "requirements": requirements}
-    (LIBS / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(f"bundle_python: isolint {version} for {args.target}, Python {', '.join(versions)} in {LIBS}", file=sys.stderr)
+    (libs / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(f"bundle_python: isolint {version} for {args.target}, Python {', '.join(versions)} in {libs}", file=sys.stderr)
     return 0
 
 

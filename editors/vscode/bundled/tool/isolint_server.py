@@ -5,8 +5,9 @@
 ISOLINT_IMPORT_STRATEGY picks where `isolint` is imported from:
 
 - ``useBundled`` (the default): the libraries shipped in the extension, ``../libs/common``
-  (pure Python) and ``../libs/cpXY`` (compiled for this interpreter's version), ahead of
-  anything the interpreter has installed.
+  (what every version shares) and ``../libs/cpXY`` (compiled for this interpreter's
+  version), ahead of anything the interpreter has installed, for the Python versions that
+  ``../libs/manifest.json`` lists.
 - ``fromEnvironment``: only what the interpreter itself has installed.
 
 The extension runs this script rather than ``python -m isolint``: ``-m`` would put the
@@ -28,28 +29,24 @@ STRATEGIES = ("useBundled", "fromEnvironment")
 EXIT_CANNOT_START = 3  # distinct from the server's own exit codes
 
 
-def bundled_python_tags():
-    """The Python versions this build ships compiled libraries for, as cpXY folder names."""
+def bundled_python_versions():
+    """The Python versions this build ships isolint for ("3.11", …), from its manifest."""
     try:
-        return sorted(name for name in os.listdir(LIBS) if name.startswith("cp"))
-    except OSError:
+        with open(os.path.join(LIBS, "manifest.json")) as manifest:
+            return json.load(manifest)["pythonVersions"]
+    except (OSError, ValueError, KeyError):
         return []
-
-
-def python_tag():
-    return "cp{}{}".format(sys.version_info[0], sys.version_info[1])
 
 
 def use_bundled_libraries():
     """Put the bundled libraries first on sys.path; the problem as text when there are none."""
-    tag = python_tag()
-    compiled = os.path.join(LIBS, tag)
-    if not os.path.isdir(compiled):
-        shipped = ", ".join("{}.{}".format(t[2], t[3:]) for t in bundled_python_tags()) or "none"
-        return "Python {}.{} has no bundled isolint (this build ships it for Python {})".format(
-            sys.version_info[0], sys.version_info[1], shipped
-        )
-    sys.path[0:0] = [compiled, os.path.join(LIBS, "common")]
+    version = "{}.{}".format(sys.version_info[0], sys.version_info[1])
+    shipped = bundled_python_versions()
+    if version not in shipped:
+        return "Python {} has no bundled isolint (this build ships it for Python {})".format(version, ", ".join(shipped) or "none")
+    # cpXY holds what was built for this version alone; a one-version build keeps all in common.
+    compiled = os.path.join(LIBS, "cp" + version.replace(".", ""))
+    sys.path[0:0] = [path for path in (compiled, os.path.join(LIBS, "common")) if os.path.isdir(path)]
     return None
 
 
