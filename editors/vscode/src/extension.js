@@ -217,7 +217,8 @@ async function activate(context) {
 
 async function deactivate() {
   if (client) {
-    await client.stop();
+    // A client whose server never started has nothing to stop, and says so by rejecting.
+    await client.stop().catch(() => undefined);
   }
 }
 
