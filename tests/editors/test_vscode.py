@@ -44,6 +44,7 @@ CODE_SERVER_VERSION = "4.100.3"
 PLAYWRIGHT_CORE_VERSION = "1.55.0"
 EXTENSION_DIR = REPO_ROOT / "editors" / "vscode"
 DRIVER = Path(__file__).with_name("vscode_driver.js")
+PYTHON_EXTENSION_STAND_IN = Path(__file__).with_name("python_extension_stand_in")
 SCREENSHOT = REPO_ROOT / "docs" / "images" / "vscode-quickfix.png"
 WAIT_MS = 30_000
 WATCHDOG_MS = 50_000
@@ -141,16 +142,44 @@ class CodeServer:
         return max(logs, key=lambda log: log.stat().st_mtime).read_text()
 
 
+def install_extensions(tools, home: Path, *vsixes: Path) -> Path:
+    extensions = home / "extensions"
+    for vsix_file in vsixes:
+        subprocess.run(
+            [str(tools["code_server"]), "--user-data-dir", str(home / "user-data"), "--extensions-dir", str(extensions), "--install-extension", str(vsix_file)],
+            env=dict(os.environ, HOME=str(home)), check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S,
+        )
+    return extensions
+
+
 @pytest.fixture(scope="module")
 def extensions_dir(vscode_tools, vsix, tmp_path_factory) -> Path:
-    """The packaged extension installed once, for every code-server of the module."""
-    home = tmp_path_factory.mktemp("vscode-install")
-    extensions = home / "extensions"
+    """The packaged extension installed once, for the code-servers of a new user."""
+    return install_extensions(vscode_tools, tmp_path_factory.mktemp("vscode-install"), vsix)
+
+
+@pytest.fixture(scope="module")
+def python_extension_vsix(vsix, tmp_path_factory) -> Path:
+    """tests/editors/python_extension_stand_in packaged: the real Python extension cannot be
+    installed offline, and the isolint extension only uses its environments API."""
+    source = tmp_path_factory.mktemp("python-extension") / "stand-in"
+    shutil.copytree(PYTHON_EXTENSION_STAND_IN, source)
+    out = source.parent / "ms-python.python.vsix"
+    vsce = EXTENSION_DIR / "node_modules" / "@vscode" / "vsce" / "vsce"
     subprocess.run(
-        [str(vscode_tools["code_server"]), "--user-data-dir", str(home / "user-data"), "--extensions-dir", str(extensions), "--install-extension", str(vsix)],
-        env=dict(os.environ, HOME=str(home)), check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S,
+        ["node", str(vsce), "package", "--allow-missing-repository", "--skip-license", "--out", str(out)],
+        cwd=source, check=True, capture_output=True, timeout=PROCESS_TIMEOUT_S,
     )
-    return extensions
+    return out
+
+
+@pytest.fixture(scope="module")
+def code_server_with_python_extension(vscode_tools, vsix, python_extension_vsix, user_path, tmp_path_factory):
+    """A new user's code-server, but with the Python extension (its stand-in) installed."""
+    home = tmp_path_factory.mktemp("vscode-home-python")
+    extensions = install_extensions(vscode_tools, home / "install", vsix, python_extension_vsix)
+    with running_code_server(vscode_tools, extensions, home, user_path, USER_SETTINGS, ["--disable-workspace-trust"]) as server:
+        yield server
 
 
 @contextmanager
@@ -418,3 +447,22 @@ def test_untrusted_workspace_never_runs_a_program_its_settings_name(trusting_cod
     assert not ran.exists(), ran.read_text()
     # The user's own setup serves the file: the bundled isolint, as without any setting.
     assert_started_bundled_isolint(trusting_code_server.output_log(since))
+
+
+def test_the_python_extensions_selected_interpreter_runs_the_server(code_server_with_python_extension, tmp_path):
+    crate = tmp_path / "greeter"
+    make_crate(crate, CRATE_WITH_STALE_SUPPRESSION)
+    # The interpreter selected in the Python extension has isolint; the python3 on PATH has not.
+    workspace_settings(crate, {"python.defaultInterpreterPath": sys.executable, "isolint.importStrategy": "fromEnvironment"})
+    since = time.time()
+
+    run_vscode(
+        code_server_with_python_extension, tmp_path, crate, "src/lib.rs",
+        squiggle="warning",
+        problem={"code": "ISO002", "text": "unused suppression: no ISO401 finding here"},
+    )
+
+    started = code_server_with_python_extension.output_log(since).splitlines()[0]
+    assert f"run by {sys.executable} (the Python extension's selected interpreter)" in started, started
+    assert "(fromEnvironment)" in started, started
+
