@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     check.add_argument("--quiet", "-q", action="store_true", help="print findings only: no summary, no warnings")
     check.add_argument("--verbose", "-v", action="store_true", help="also say how many files were analysed and how many came from the cache")
+    check.add_argument("--show-settings", action="store_true",
+                       help="lint nothing: print the config file in effect for the first path and the settings it resolves to (--format json for JSON)")
     fixing = check.add_argument_group("fixes")
     fixing.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
     fixing.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
@@ -135,6 +137,8 @@ def run_check(args) -> int:
 
     if args.config is not None and not args.config.is_file():
         return _error(f"{args.config}: config file not found")
+    if args.show_settings:
+        return show_settings(args)
     if args.fix and args.diff:
         return _error("--fix and --diff exclude each other: --diff shows what --fix would do")
     baseline_entries = None
@@ -199,6 +203,42 @@ def run_check(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
     return EXIT_FINDINGS if report.finding_count else EXIT_CLEAN
+
+
+def show_settings(args) -> int:
+    """The config file that applies to the first path and what it resolves to; editors' health
+    checks ask this instead of guessing at config discovery."""
+    import json
+
+    from .checks.config import ConfigError, ConfigResolver
+
+    if args.format not in ("text", "json"):
+        return _error("--show-settings prints text or json")
+    path = args.paths[0]
+    resolver = ConfigResolver(explicit=args.config, overrides=_overrides(args))
+    try:
+        source = resolver.source_for(path)
+        settings = resolver.settings_for(path)
+    except ConfigError as error:
+        return _error(str(error))
+    shown = {
+        "path": str(path.resolve()),
+        "configFile": str(source.path) if source else None,
+        "table": ".".join(source.table) if source and source.table else None,
+        "enabled": sorted(settings.enabled_codes),
+        "severity": {code: str(level.value) for code, level in sorted(settings.severities.items()) if code in settings.enabled_codes},
+        "lintTests": settings.lint_tests,
+    }
+    if args.format == "json":
+        print(json.dumps(shown, indent=2))
+        return EXIT_CLEAN
+    config = shown["configFile"] or "none (built-in defaults)"
+    if shown["table"]:
+        config += f" [{shown['table']}]"
+    print(f"path: {shown['path']}\nconfig file: {config}\nlint tests: {str(shown['lintTests']).lower()}\nrules:")
+    for code in shown["enabled"]:
+        print(f"  {code}  {shown['severity'][code]}")
+    return EXIT_CLEAN
 
 
 def _reads_fingerprints(args, cache) -> bool:

@@ -54,9 +54,27 @@ local function has_diagnostic(bufnr, code, lnum)
   return false
 end
 
+-- What the user is told: vim.notify, which vim.lsp.start uses when a client cannot start.
+result.notifications = {}
+local notify = vim.notify
+vim.notify = function(message, level, opts)
+  table.insert(result.notifications, { message = message, level = level })
+  return notify(message, level, opts)
+end
+
+local function run_checkhealth()
+  result.stage = 'checkhealth'
+  vim.cmd('checkhealth isolint')
+  result.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+end
+
 local function run()
   vim.opt.runtimepath:prepend(spec.runtimepath)
   vim.cmd('filetype on')
+  if spec.lsp_log then
+    -- Info and up, so that the server's ordinary log messages are in it too.
+    vim.lsp.log.set_level('INFO')
+  end
   if spec.cmd then
     vim.lsp.config('isolint', { cmd = spec.cmd })
   end
@@ -76,6 +94,24 @@ local function run()
   vim.cmd.edit(vim.fn.fnameescape(spec.file))
   local bufnr = vim.api.nvim_get_current_buf()
   result.filetype = vim.bo[bufnr].filetype
+
+  if spec.health_only then
+    run_checkhealth()
+    result.stage = 'done'
+    return
+  end
+
+  if spec.expect_start_failure then
+    wait_for('start failure notification', function()
+      return #result.notifications > 0
+    end)
+    result.clients = #vim.lsp.get_clients({ name = 'isolint' })
+    if spec.health then
+      run_checkhealth()
+    end
+    result.stage = 'done'
+    return
+  end
 
   wait_for('attach', function()
     return isolint_client(bufnr) ~= nil and isolint_client(bufnr).initialized
@@ -144,6 +180,9 @@ local function run()
     result.diagnostics_after_fix = isolint_diagnostics(bufnr)
   end
 
+  if spec.health then
+    run_checkhealth()
+  end
   result.stage = 'done'
 end
 
@@ -151,9 +190,16 @@ local ok, err = xpcall(run, debug.traceback)
 if not ok then
   result.error = tostring(err)
 end
-write_result()
 watchdog:stop()
 for _, client in ipairs(vim.lsp.get_clients()) do
   client:stop()
 end
+if spec.lsp_log then
+  -- After the clients stopped: whatever the server wrote to stderr until it exited is in.
+  vim.wait(spec.wait_ms, function()
+    return #vim.lsp.get_clients() == 0
+  end, 20)
+  result.lsp_log = vim.fn.readfile(vim.lsp.log.get_filename())
+end
+write_result()
 os.exit(ok and 0 or 2)

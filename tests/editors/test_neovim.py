@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,22 +58,26 @@ def nvim() -> Path:
     return path
 
 
-def run_neovim(nvim: Path, tmp_path: Path, file: Path, **spec) -> dict:
-    """Run the driver on ``file`` in a sandboxed Neovim; returns what it recorded."""
+def run_neovim(nvim: Path, tmp_path: Path, file: Path, path: str | None = None, **spec) -> dict:
+    """Run the driver on ``file`` in a sandboxed Neovim (with ``path`` as PATH if given);
+    returns what it recorded."""
     home = tmp_path / "nvim-home"
-    env = dict(os.environ, HOME=str(home))
+    env = dict(os.environ, HOME=str(home), PATH=path or os.environ.get("PATH", ""))
     for xdg in ("CONFIG", "DATA", "STATE", "CACHE", "RUNTIME"):
         env[f"XDG_{xdg}_HOME" if xdg != "RUNTIME" else "XDG_RUNTIME_DIR"] = str(home / xdg.lower())
         (home / xdg.lower()).mkdir(parents=True, exist_ok=True)
     spec_file, result_file = tmp_path / "spec.json", tmp_path / "result.json"
-    spec_file.write_text(json.dumps({
+    spec = {
         "runtimepath": str(REPO_ROOT / "editors" / "nvim"),
         "cmd": isolint_server_command(),
         "file": str(file),
         "wait_ms": WAIT_MS,
         "watchdog_ms": WATCHDOG_MS,
         **spec,
-    }))
+    }
+    # cmd=None: the shipped config's own cmd. Left out, not sent as null, which Lua reads as
+    # vim.NIL, a true value.
+    spec_file.write_text(json.dumps({key: value for key, value in spec.items() if value is not None}))
     process = subprocess.run(
         [str(nvim), "--clean", "-l", str(DRIVER), str(spec_file), str(result_file)],
         cwd=file.parent, env=env, capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S,
@@ -222,3 +227,60 @@ def test_example_crate_flow_registries_in_neovim(nvim, tmp_path):
     # for the inserted `<why>` placeholder to be replaced by a reason.
     assert editor_findings(result["diagnostics_after_fix"]) == {("ISO201", lnum + 1) for _, lnum in expected if lnum != first_line} | {("ISO001", first_line)}
     assert flows.read_text() == original, "the quick fix edits the buffer, not the file"
+
+
+def path_without_isolint() -> str:
+    """PATH less every folder with an `isolint` in it: a user who has not installed it."""
+    folders = [folder for folder in os.environ.get("PATH", "").split(os.pathsep) if folder and not (Path(folder) / "isolint").exists()]
+    path = os.pathsep.join(folders)
+    assert shutil.which("isolint", path=path) is None
+    return path
+
+
+def test_missing_executable_is_reported_when_a_rust_file_opens_and_by_checkhealth(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+
+    # The shipped config's own cmd, as after following the README without installing isolint.
+    result = run_neovim(nvim, tmp_path, lib, path=path_without_isolint(), cmd=None, expect_start_failure=True, health=True)
+
+    assert result["clients"] == 0
+    [notification] = result["notifications"]
+    assert "`isolint` is not on PATH" in notification["message"], notification
+    assert "pip install -e <path to the isolint repository>" in notification["message"], notification
+    health = "\n".join(result["health"])
+    assert "ERROR `isolint` not found on PATH" in health, health
+    assert "pip install -e <path to the isolint repository>" in health, health
+
+
+def test_checkhealth_reports_the_executable_its_version_and_the_config_file(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    (tmp_path / "greeter" / "isolint.toml").write_text('severity = { ISO002 = "error" }\n')
+
+    result = run_neovim(nvim, tmp_path, lib, expect_any_diagnostic=True, health=True)
+
+    health = "\n".join(result["health"])
+    assert f"OK executable: {isolint_server_command()[0]}" in health, health
+    assert "OK version: isolint 0.1.0" in health, health
+    assert f"OK config for {lib}: {tmp_path / 'greeter' / 'isolint.toml'}" in health, health
+    assert "ISO002" in health and "WARNING" not in health and "ERROR" not in health, health
+
+
+def test_checkhealth_reports_a_config_error_with_its_file_and_line(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+    (tmp_path / "greeter" / "isolint.toml").write_text('lint-tests = true\nselect = ["ISO999"]\n')
+
+    result = run_neovim(nvim, tmp_path, lib, health_only=True)
+
+    health = "\n".join(result["health"])
+    assert f"ERROR config for {lib}: isolint: error: {tmp_path / 'greeter' / 'isolint.toml'}:2: invalid value for `select`" in health, health
+
+
+def test_server_log_reaches_lsp_log_at_its_level_and_not_as_stderr_errors(nvim, tmp_path):
+    lib = make_crate(tmp_path / "greeter", CRATE_WITH_STALE_SUPPRESSION)
+
+    result = run_neovim(nvim, tmp_path, lib, expect_any_diagnostic=True, lsp_log=True)
+
+    log = result["lsp_log"]
+    assert any(line.startswith("[INFO]") and "position encoding" in line for line in log), log
+    # Neovim files each line the server writes to stderr as an [ERROR] "rpc … stderr" entry.
+    assert not [line for line in log if "stderr" in line], log

@@ -1,6 +1,6 @@
 'use strict';
-// How the extension's settings map onto the server: which command starts it, and which
-// settings are the server's own options (sent as initializationOptions and served to its
+// How the extension's settings map onto the server: which settings choose the process that
+// runs it (see launch.js), and which are the server's own options (sent as initializationOptions and served to its
 // workspace/configuration requests). Kept free of the `vscode` module so it reads alone.
 
 // The server's own options (lsp_server/options.py); every other isolint.* setting belongs to
@@ -17,8 +17,10 @@ const SERVER_OPTION_KEYS = [
   'logLevel',
 ];
 
-// Changing one of these needs a new server process, not just new options.
-const RESTART_KEYS = ['path', 'interpreter', 'serverArgs'];
+// The settings that choose the server process (launch.js); changing one needs a new
+// process, not just new options. In an untrusted workspace VS Code ignores the workspace's
+// values of these (package.json's capabilities.untrustedWorkspaces.restrictedConfigurations).
+const RESTART_KEYS = ['path', 'interpreter', 'importStrategy', 'serverArgs'];
 
 /**
  * The server's options from an isolint configuration section. Unset rule options stay in as
@@ -34,15 +36,14 @@ function serverOptions(section) {
   return options;
 }
 
-/** { command, args } that start the server over stdio. */
-function serverCommand(section) {
-  const extraArgs = section.get('serverArgs') || [];
-  const interpreter = section.get('interpreter');
-  if (interpreter) {
-    // `-m isolint server` rather than `-m lsp_server`: the CLI entry honours the extra args.
-    return { command: interpreter, args: ['-m', 'isolint', 'server', ...extraArgs] };
-  }
-  return { command: section.get('path') || 'isolint', args: ['server', ...extraArgs] };
+/** The settings launch.js chooses the server process by. */
+function launchSettings(section) {
+  return {
+    path: section.get('path') || '',
+    interpreter: section.get('interpreter') || '',
+    importStrategy: section.get('importStrategy') || 'useBundled',
+    serverArgs: section.get('serverArgs') || [],
+  };
 }
 
-module.exports = { RESTART_KEYS, SERVER_OPTION_KEYS, serverCommand, serverOptions };
+module.exports = { RESTART_KEYS, SERVER_OPTION_KEYS, launchSettings, serverOptions };
