@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import uuid
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ..checks.config import DEFAULT_MAX_FILE_SIZE
 from .. import __version__
-from . import code_actions, logs
+from . import code_actions, framing, logs
 from .configuration import ProjectConfiguration, is_config_file
 from .diagnostics import config_error_diagnostic, read_config_text
 from .documents import DocumentStore, OpenDocument, TextChange
@@ -291,6 +293,32 @@ class IsolintLanguageServer(LanguageServer):
             log.info("config file changed on disk; reloading")
             self.configuration.reload()
             self.config_changed()
+
+    # -- the connection ---------------------------------------------------------------------
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls's stdio server with our reader (``framing``) in place of its own, which a
+        single wrong Content-Length wedges for good."""
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        read = framing.fd_reader(stdin or sys.stdin.buffer)
+        try:
+            asyncio.run(framing.serve(read, self._handle_payload, self._drop_unusable_input))
+        except BrokenPipeError:
+            log.error("the client closed the connection; exiting")
+        except (KeyboardInterrupt, SystemExit):
+            pass  # `exit` ends the server through SystemExit, as in pygls
+        finally:
+            self.shutdown()
+
+    def _handle_payload(self, payload) -> None:
+        try:
+            self.protocol.handle_payload(payload)
+        except Exception as error:  # a message that fails must not end the read loop
+            log.exception("could not handle a message")
+            self._report_server_error(error, JsonRpcException)
+
+    def _drop_unusable_input(self, reason: str) -> None:
+        log.warning("input dropped: %s", reason)
+        self.protocol.send_parse_error(reason)
 
     def report_server_error(self, error: Exception, source) -> None:
         # Errors are logged (and reach the client as log messages); a popup per bad
