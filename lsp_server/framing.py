@@ -14,8 +14,10 @@ huge length makes it allocate that much at once. Here:
 - input that cannot be used (a malformed header block, a missing or invalid length, a body
   that is not JSON, a length that runs into the next frame's header) is reported with a
   JSON-RPC parse error (``-32700``, id null) and skipped up to the next ``Content-Length``
-  header line. A well-formed JSON body never contains one (JSON strings cannot hold a raw
-  line break), so that search cannot stop inside an intact message.
+  header line, searched for from just after the start of the frame that failed: a good
+  header may be glued to the garbage before it, in the header block or in the body. A
+  well-formed JSON body never contains one (JSON strings cannot hold a raw line break), so
+  that search cannot stop inside an intact message.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ class FrameReader:
 
     def __init__(self, max_body_bytes: int = MAX_BODY_BYTES):
         self.max_body_bytes = max_body_bytes
+        # From the start of the frame being read (its header block stays until its body is
+        # read: a failure resumes the search inside it), or of the input being skipped.
         self._buffer = bytearray()
+        self._body_start = 0  # where the body begins, after the header block
         self._body_length: int | None = None  # reading a body of this many bytes
         self._searching = False  # skipping input up to the next Content-Length header
         self._scanned = 0  # how far the buffer has been searched for a header already
@@ -86,11 +91,13 @@ class FrameReader:
             if not progressed:
                 return events
 
-    def _skip_to_next_header(self, events: list, reason: str, search_from: int) -> None:
+    def _skip_to_next_header(self, events: list, reason: str) -> None:
+        """Drop the frame the buffer starts with: search from its second byte on, past its
+        own header, for a header glued to its garbage or after it."""
         events.append(Unusable(reason))
         self._body_length = None
         self._searching = True
-        self._scanned = search_from
+        self._scanned = 1
 
     def _search(self) -> bool:
         found = _NEXT_HEADER.search(self._buffer, self._scanned)
@@ -112,18 +119,15 @@ class FrameReader:
         end = _END_OF_HEADERS.search(self._buffer, 0, MAX_HEADER_BLOCK_BYTES + 2)
         if end is None:
             if len(self._buffer) > MAX_HEADER_BLOCK_BYTES:
-                self._skip_to_next_header(events, f"no end of headers in {MAX_HEADER_BLOCK_BYTES} bytes", 1)
+                self._skip_to_next_header(events, f"no end of headers in {MAX_HEADER_BLOCK_BYTES} bytes")
                 return True
             return False
         length, problem = self._content_length(bytes(self._buffer[: end.start() + 1]))
         if problem is not None:
-            # Searching from the block's second byte: the block may hold a good header
-            # glued after garbage, and the search must move past a rejected one.
-            self._skip_to_next_header(events, problem, 1)
+            self._skip_to_next_header(events, problem)
             return True
-        del self._buffer[: end.end()]
+        self._body_start = self._scanned = end.end()
         self._body_length = length
-        self._scanned = 0
         return True
 
     def _content_length(self, block: bytes) -> tuple[int, str | None]:
@@ -148,30 +152,25 @@ class FrameReader:
     def _read_body(self, events: list) -> bool:
         length = self._body_length
         assert length is not None
+        start, end = self._body_start, self._body_start + length
         # A header line inside the declared body means the length ran past the end of the
         # real body (into the next frame): a JSON body cannot contain one.
-        window_end = min(len(self._buffer), length + NEXT_HEADER_MAX_BYTES)
-        found = _NEXT_HEADER.search(self._buffer, self._scanned, window_end)
-        if found is not None and found.start() < length:
-            del self._buffer[: found.start()]
-            events.append(Unusable(f"Content-Length said {length} bytes but the next message began after {found.start()}"))
-            self._body_length = None
-            self._scanned = 0
+        found = _NEXT_HEADER.search(self._buffer, self._scanned, min(len(self._buffer), end + NEXT_HEADER_MAX_BYTES))
+        if found is not None and found.start() < end:
+            self._skip_to_next_header(events, f"Content-Length said {length} bytes but the next message began after {found.start() - start}")
             return True
-        if len(self._buffer) < length:
-            self._scanned = max(0, len(self._buffer) - NEXT_HEADER_MAX_BYTES)
+        if len(self._buffer) < end:
+            self._scanned = max(start, len(self._buffer) - NEXT_HEADER_MAX_BYTES)
             return False
         try:
-            payload = json.loads(self._buffer[:length])
+            payload = json.loads(self._buffer[start:end])
         except (ValueError, RecursionError) as error:
             # ValueError: not JSON, or bytes in no encoding JSON allows; RecursionError:
-            # nested deeper than Python's stack. The body's own bytes are searched too:
-            # with a length that was too short, the next frame's header sits glued to the
-            # rest of this body.
+            # nested deeper than Python's stack.
             problem = "nested too deeply" if isinstance(error, RecursionError) else f"not JSON: {error}"
-            self._skip_to_next_header(events, f"the body is {problem}", 0)
+            self._skip_to_next_header(events, f"the body is {problem}")
             return True
-        del self._buffer[:length]
+        del self._buffer[:end]
         self._body_length = None
         self._scanned = 0
         events.append(Message(payload))

@@ -133,7 +133,11 @@ def test_after_any_garbage_the_reader_reads_the_next_messages(rng):
     messages = [event.payload for event in events if isinstance(event, Message)]
     assert messages[-2:] == [first, second]
     assert reader.pending_bytes == 0
-    assert events == FrameReader().feed(data), "how the input was cut into chunks changed what was read"
+    # Why input was dropped may read differently (a length too long is caught as such, or
+    # as a body that is not JSON when it came complete before the next header did), but
+    # never which messages were read.
+    read_at_once = [event.payload for event in FrameReader().feed(data) if isinstance(event, Message)]
+    assert messages == read_at_once, "how the input was cut into chunks changed what was read"
 
 
 # -- the real server process ------------------------------------------------------------
