@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import tree_sitter
@@ -17,14 +18,32 @@ def new_parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(RUST)
 
 
-_shared_parser = new_parser()
+# A larger input is parsed a chunk of this size at a time (see ``parse``).
+PARSE_CHUNK_BYTES = 64 * 1024
+_parsers = threading.local()
 
 
 def parse(data: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.Tree:
-    """Parse Rust bytes, reusing ``old_tree`` (already ``edit``-ed) for an incremental parse."""
-    if old_tree is None:
-        return _shared_parser.parse(data)
-    return _shared_parser.parse(data, old_tree)
+    """Parse Rust bytes, reusing ``old_tree`` (already ``edit``-ed) for an incremental parse.
+
+    py-tree-sitter holds the GIL for the whole of a parse from bytes: on a large file that is
+    seconds in which no other thread runs (the language server's event loop among them). So
+    a large input is read through a callback a chunk at a time, and between chunks Python
+    runs, and other threads with it. A tree parsed that way keeps the callback to read node
+    texts through; parsing the bytes again from that tree, with no edit, reuses all of it
+    and gives a tree that reads them from the bytes. As a parse can be interrupted, each
+    thread has its own parser."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = new_parser()
+    if len(data) <= PARSE_CHUNK_BYTES:
+        return parser.parse(data) if old_tree is None else parser.parse(data, old_tree)
+
+    def chunk_at(offset: int, _point) -> bytes:
+        return data[offset:offset + PARSE_CHUNK_BYTES]
+
+    chunked = parser.parse(chunk_at) if old_tree is None else parser.parse(chunk_at, old_tree)
+    return parser.parse(data, chunked)
 
 
 @lru_cache(maxsize=None)

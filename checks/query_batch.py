@@ -179,19 +179,128 @@ def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
     """``QueryCursor(query).matches(node)``, also on text that is not valid UTF-8 (``source``
     is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin;
     ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows)."""
+    found: list[Match] = []
     if _needs_lenient(source, node, decodable):
-        return tree_sitter.QueryCursor(compile_query(_lenient(source))).matches(node, predicate=_lenient_regex_predicate)
-    return tree_sitter.QueryCursor(query).matches(node)
+        for cursor in _cursors(compile_query(_lenient(source)), source, node):
+            found += cursor.matches(node, predicate=_lenient_regex_predicate)
+    else:
+        for cursor in _cursors(query, source, node):
+            found += cursor.matches(node)
+    return found
 
 
 def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
                    compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None) -> dict[str, list[tree_sitter.Node]]:
     """``QueryCursor(query).captures(node)`` in source order, as ``query_matches`` does."""
-    if _needs_lenient(source, node, decodable):
-        captured = tree_sitter.QueryCursor(compile_query(_lenient(source))).captures(node, predicate=_lenient_regex_predicate)
-    else:
-        captured = tree_sitter.QueryCursor(query).captures(node)
+    captured: dict[str, list[tree_sitter.Node]] = {}
+    lenient = _needs_lenient(source, node, decodable)
+    for cursor in _cursors(compile_query(_lenient(source)) if lenient else query, source, node):
+        found = cursor.captures(node, predicate=_lenient_regex_predicate) if lenient else cursor.captures(node)
+        for name, nodes in found.items():
+            captured.setdefault(name, []).extend(nodes)
     return in_source_order(captured)
+
+
+# A query over a whole file larger than this runs a window of top-level items at a time.
+QUERY_WINDOW_BYTES = 128 * 1024
+_WHOLE_FILE_END = 0xFFFFFFFF
+
+
+def _cursors(query: tree_sitter.Query, source: str, node: tree_sitter.Node) -> list[tree_sitter.QueryCursor]:
+    """Cursors whose results together are the query's over ``node``: one, or one per window
+    of top-level items on a large file.
+
+    py-tree-sitter holds the GIL for the whole of one ``matches`` or ``captures`` call (its
+    progress callback, which would let go of it, crashes in 0.26), so on a file of megabytes
+    one call keeps every other thread, the language server's event loop among them, waiting
+    for seconds. A match inside one top-level item is found by the window holding that item
+    and by no other; windows are cut only where items are apart, so even an empty node at an
+    item's edge (a missing token) is in that item's window alone. Only a match of the root
+    itself, or of several top-level items in a row, could span windows: a query with a
+    pattern that could have one runs over the whole file at once."""
+    if node.parent is not None or node.end_byte <= QUERY_WINDOW_BYTES or not _matches_within_items(query, source, node.type):
+        return [tree_sitter.QueryCursor(query)]
+    bounds = [0]
+    children = node.children
+    for before, item in zip(children, children[1:]):
+        if item.start_byte - bounds[-1] >= QUERY_WINDOW_BYTES and before.end_byte < item.start_byte:
+            bounds.append(item.start_byte)
+    bounds.append(_WHOLE_FILE_END)
+    cursors = []
+    for start, end in zip(bounds, bounds[1:]):
+        cursor = tree_sitter.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        cursors.append(cursor)
+    return cursors
+
+
+_within_items: dict[tuple[str, str], bool] = {}
+
+
+def _matches_within_items(query: tree_sitter.Query, source: str, root_type: str) -> bool:
+    """Whether every match of the query lies inside one child of a root of ``root_type``:
+    each pattern has one outermost node (``is_pattern_rooted``), and it can be neither the
+    root's type nor a wildcard."""
+    known = _within_items.get((source, root_type))
+    if known is None:
+        text = source.encode("utf-8")
+        known = all(
+            query.is_pattern_rooted(pattern)
+            and not _outermost_types(text[query.start_byte_for_pattern(pattern):query.end_byte_for_pattern(pattern)]) & {b"_", root_type.encode()}
+            for pattern in range(query.pattern_count)
+        )
+        _within_items[(source, root_type)] = known
+    return known
+
+
+_QUERY_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|;[^\n]*|[()\[\]]|[^\s()\[\]";]+')
+
+
+def _outermost_types(pattern: bytes) -> set[bytes]:
+    """The node types a pattern's outermost node may have: ``(type …)``, the alternatives of
+    ``[…]``, the elements of a group ``((…) …)``, a bare ``_`` or ``"anonymous"`` node."""
+    tokens = [token for token in _QUERY_TOKEN.findall(pattern) if not token.startswith(b";")]
+    return _types_of_element(tokens, 0)
+
+
+def _types_of_element(tokens: list[bytes], at: int) -> set[bytes]:
+    token = tokens[at]
+    if token == b"[":
+        return _types_of_elements(tokens, at + 1)
+    if token == b"(":
+        head = tokens[at + 1]
+        return _types_of_elements(tokens, at + 1) if head in (b"(", b"[") else {head}
+    return {token}
+
+
+def _types_of_elements(tokens: list[bytes], at: int) -> set[bytes]:
+    """The outermost types of the elements from ``at`` to the bracket closing them."""
+    types: set[bytes] = set()
+    while tokens[at] not in (b")", b"]"):
+        token = tokens[at]
+        if token in (b"(", b"["):
+            if not tokens[at + 1].startswith(b"#"):  # a predicate is no element
+                types |= _types_of_element(tokens, at)
+            at = _after_bracket(tokens, at)
+        elif token.startswith((b"@", b"!")) or token.endswith(b":") or token in (b".", b"?", b"*", b"+"):
+            at += 1  # a capture, negated field, field name, anchor or quantifier
+        else:
+            types.add(token)
+            at += 1
+    return types
+
+
+def _after_bracket(tokens: list[bytes], at: int) -> int:
+    depth = 0
+    while True:
+        token = tokens[at]
+        at += 1
+        if token in (b"(", b"["):
+            depth += 1
+        elif token in (b")", b"]"):
+            depth -= 1
+            if depth == 0:
+                return at
 
 
 def _needs_lenient(source: str, node: tree_sitter.Node, decodable: bool | None) -> bool:

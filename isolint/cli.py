@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()  # until start-up's objects are frozen: see ``run_stdio``
         from .lsp_server.server import run_stdio
 
-        return run_stdio(log_level=args.log_level)
+        run_stdio(log_level=args.log_level)  # ends the process
     build_parser().print_help(sys.stderr)
     return EXIT_ERROR
 

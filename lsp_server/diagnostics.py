@@ -177,6 +177,19 @@ def diagnostics_for(result: AnalysisResult, encoding: str, uri: str, version: in
     return [to_diagnostic(f, result.source, encoding, uri, version) for f in result.findings]
 
 
+def skipped_file_diagnostic(reason: str) -> types.Diagnostic:
+    """Says, at the top of a document isolint did not analyse, why (no finding would show
+    otherwise, and an empty list would read as "no problems")."""
+    top = types.Position(line=0, character=0)
+    return types.Diagnostic(
+        range=types.Range(start=top, end=top),
+        severity=types.DiagnosticSeverity.Information,
+        code="skipped",
+        source=SOURCE,
+        message=f"isolint skipped this file: {reason}",
+    )
+
+
 def config_error_diagnostic(error: ConfigError, text: str | None) -> types.Diagnostic:
     """A diagnostic on the config file, on the bad key's line (or the first line)."""
     line = (error.line or 1) - 1

@@ -2,6 +2,10 @@
 
 pygls's text documents are not used: tree-sitter needs exact byte offsets and points for
 ``Tree.edit``, so the bytes we parse are the single source of truth for positions.
+
+The server parses off the event loop: a ``Snapshot`` (the bytes and a copy of the tree)
+goes to the worker, which parses it, and the document adopts the new tree if no edit came
+in the meantime.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from tree_sitter import Tree
 
@@ -32,6 +37,21 @@ def encode_text(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogatepass")
 
 
+class Snapshot(NamedTuple):
+    """A document's bytes and a copy of its tree, its own to parse and read on another
+    thread while the loop goes on editing the document."""
+
+    data: bytes
+    tree: Tree | None  # None: never parsed (or replaced whole)
+    tree_is_current: bool  # False: the tree carries edits made since it was parsed
+
+    def parsed(self) -> Tree:
+        """The tree of ``data``: reparsed incrementally from the edited tree when needed."""
+        if self.tree is not None and self.tree_is_current:
+            return self.tree
+        return parse(self.data, self.tree)
+
+
 @dataclass
 class OpenDocument:
     uri: str
@@ -51,13 +71,25 @@ class OpenDocument:
 
     @property
     def tree(self) -> Tree:
-        """The tree of the current bytes; reparses with the edited old tree when needed."""
+        """The tree of the current bytes, reparsed here with the edited old tree when needed
+        (the server itself parses snapshots, on its worker)."""
         if self._tree is None:
             self._tree = parse(self.data)
         elif self._tree_stale:
             self._tree = parse(self.data, self._tree)
         self._tree_stale = False
         return self._tree
+
+    def snapshot(self) -> Snapshot:
+        tree = self._tree.copy() if self._tree is not None else None
+        return Snapshot(self.data, tree, tree is not None and not self._tree_stale)
+
+    def adopt(self, snapshot: Snapshot, tree: Tree) -> None:
+        """Keep ``tree``, parsed from ``snapshot``, if the document has not changed since; a
+        copy, as the document's own tree is edited in place while analyses read theirs."""
+        if self.data is snapshot.data and (self._tree is None or self._tree_stale):
+            self._tree = tree.copy()
+            self._tree_stale = False
 
     def apply(self, change: TextChange, encoding: str) -> None:
         """Apply one content change to the bytes and edit the tree to match.

@@ -2,26 +2,31 @@
 result id per analysis for pull diagnostics.
 
 Debounced analyses run on one worker thread, so the event loop keeps answering hovers,
-code actions and further edits while a large file is analysed. The worker gets the bytes
-and a *copy* of the tree: the loop goes on editing the document's own tree in place.
-An analysis that finishes after the document moved on is kept for what it is (a stale
-version) and never published as current.
+code actions and further edits while a large file is analysed: the worker parses (from a
+snapshot: the bytes and a *copy* of the tree, as the loop goes on editing the document's
+own tree in place), analyses and builds the diagnostics; the loop only stores and
+publishes them. An analysis that finishes after the document moved on is kept for what it
+is (a stale version) and never published as current. A document over ``max-file-size`` is
+not analysed, like a file the CLI skips: its one diagnostic says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 from lsprotocol import types
 
+from ..checks.config import Settings
 from ..checks.engine import AnalysisResult, analyze
+from ..checks.workspace import WorkspaceModel
 from .configuration import ProjectConfiguration
-from .diagnostics import diagnostics_for
-from .documents import OpenDocument
+from .diagnostics import diagnostics_for, skipped_file_diagnostic
+from .documents import OpenDocument, Snapshot
 from .workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
@@ -33,10 +38,49 @@ class Analysis:
     generation: int
     result: AnalysisResult
     diagnostics: list[types.Diagnostic]
+    skip_reason: str | None = None  # why the document was not analysed
 
     @property
     def result_id(self) -> str:
         return f"{self.version}:{self.generation}"
+
+
+class AnalysisWorker(ThreadPoolExecutor):
+    """The one thread analyses, parses and model updates run on, each with the cycle
+    collector paused. The collector runs on whichever thread allocates; its full passes
+    over the objects of a large file's analysis (millions, nearly all alive) would stop the
+    event loop for seconds each, several times per analysis. An analysis leaves no cycles
+    behind (``checks.engine.analyze``), so nothing is owed when the job ends; the loop's
+    own garbage waits for it meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="isolint-analysis")
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return super().submit(_with_collector_paused, fn, *args, **kwargs)
+
+
+def _with_collector_paused(fn, *args, **kwargs):
+    gc.disable()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        gc.enable()
+
+
+def skip_reason(document: OpenDocument, settings: Settings) -> str | None:
+    """Why the document is not analysed (the CLI skips such files too), or None."""
+    if len(document.data) > settings.max_file_size:
+        return f"{len(document.data)} bytes is over max-file-size ({settings.max_file_size} bytes)"
+    return None
+
+
+def analyse_snapshot(snapshot: Snapshot, settings: Settings, path, model: WorkspaceModel | None, encoding: str, uri: str,
+                     version: int | None) -> tuple[AnalysisResult, list[types.Diagnostic]]:
+    """The worker's part: parse, analyse, and turn the findings into diagnostics (for a large
+    file, each is seconds the event loop must not spend)."""
+    result = analyze(snapshot.data, settings, path, snapshot.parsed(), model)
+    return result, diagnostics_for(result, encoding, uri, version)
 
 
 class DocumentLinter:
@@ -59,7 +103,7 @@ class DocumentLinter:
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, asyncio.Task] = {}
         self._waiters: dict[str, list[asyncio.Future]] = {}
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="isolint-analysis")
+        self.worker = AnalysisWorker()
         self.debounce_seconds = 0.075
         self.model_update_delay = 0.3
         self._model_timers: dict[str, asyncio.TimerHandle] = {}
@@ -87,7 +131,11 @@ class DocumentLinter:
         ``only_if_changed``: a re-analysis the workspace model asked for, reported only when
         its findings differ (an edit or a config change asks for a report every time)."""
         if only_if_changed:
-            self._quiet_unless_changed.add(document.uri)
+            # Never quieten a run already asked to report (a config change, an edit): its
+            # report is what shows a new config error, or the edit's findings.
+            uri = document.uri
+            if uri not in self._timers and uri not in self._running and uri not in self._held:
+                self._quiet_unless_changed.add(uri)
         else:
             self._quiet_unless_changed.discard(document.uri)
         self._cancel_timer(document.uri)
@@ -110,11 +158,17 @@ class DocumentLinter:
         version, generation = document.version, self._configuration.generation
         try:
             settings = self._configuration.settings_for(document.path)
-            data, tree = document.data, document.tree.copy()
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.worker, analyze, data, settings, document.path, tree, self._model.model)
-            self._store(document, version, generation, result)
-            self._schedule_model_update(document)
+            reason = skip_reason(document, settings)
+            if reason is not None:
+                self._store_skipped(document, version, generation, reason)
+            else:
+                snapshot = document.snapshot()
+                loop = asyncio.get_running_loop()
+                result, diagnostics = await loop.run_in_executor(
+                    self.worker, analyse_snapshot, snapshot, settings, document.path, self._model.model, self._encoding(), document.uri, version)
+                document.adopt(snapshot, result.tree)
+                self._store(document, version, generation, result, diagnostics)
+                self._schedule_model_update(document)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)
             self._release_waiters(document.uri, error)
@@ -122,6 +176,14 @@ class DocumentLinter:
             self._running.pop(document.uri, None)
         if self._owners.get(document.uri) is document and not self.is_current(document) and document.uri not in self._timers:
             self.schedule(document, delay=0)
+
+    def _store_skipped(self, document: OpenDocument, version: int | None, generation: int, reason: str) -> None:
+        previous = self._analyses.get(document.uri)
+        if previous is None or previous.skip_reason is None:  # once, not at every edit
+            log.info("not analysing %s: %s", document.uri, reason)
+        # Nothing was parsed: an empty result, over the bytes positions are read from.
+        empty = AnalysisResult(document.source, None)
+        self._store(document, version, generation, empty, [skipped_file_diagnostic(reason)], reason)
 
     def _schedule_model_update(self, document: OpenDocument) -> None:
         """Bring the workspace model up to date with ``document`` once edits pause: while
@@ -138,11 +200,18 @@ class DocumentLinter:
 
     async def _update_model(self, document: OpenDocument) -> None:
         self._model_timers.pop(document.uri, None)
-        if self._owners.get(document.uri) is not document:
+        if self._owners.get(document.uri) is not document or skip_reason(document, self._configuration.settings_for(document.path)):
             return
-        data, tree = document.data, document.tree.copy()
-        await asyncio.get_running_loop().run_in_executor(self.worker, self._model.document_changed, document.path, data, tree)
+        await self.update_model(document)
         self._reanalyse_dependents()
+
+    async def update_model(self, document: OpenDocument) -> None:
+        """Bring the workspace model up to date with the document's text, on the worker."""
+        snapshot = document.snapshot()
+        await asyncio.get_running_loop().run_in_executor(self.worker, self._update_model_from, document.path, snapshot)
+
+    def _update_model_from(self, path, snapshot: Snapshot) -> None:
+        self._model.document_changed(path, snapshot.data, snapshot.parsed())
 
     def _reanalyse_dependents(self) -> None:
         """After an edit reached the model: analyse again every open document whose findings
@@ -157,22 +226,11 @@ class DocumentLinter:
                 log.debug("%s rested on answers of the workspace model that changed; analysing again", uri)
                 self.schedule(document, delay=0, only_if_changed=True)
 
-    def analysis_now(self, document: OpenDocument) -> Analysis:
-        """The analysis of the document's current version, computed here and now if needed
-        (requests such as hover and fix-all must answer for the text the client sees)."""
-        if self.is_current(document):
-            return self._analyses[document.uri]
-        self._owners[document.uri] = document
-        version, generation = document.version, self._configuration.generation
-        settings = self._configuration.settings_for(document.path)
-        result = analyze(document.data, settings, document.path, document.tree, self._model.model)
-        return self._store(document, version, generation, result)
-
-    def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult) -> Analysis:
+    def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult,
+               diagnostics: list[types.Diagnostic], skipped_because: str | None = None) -> Analysis:
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, document.uri, failure.error, failure.detail)
-        diagnostics = diagnostics_for(result, self._encoding(), document.uri, version)
-        analysis = Analysis(version, generation, result, diagnostics)
+        analysis = Analysis(version, generation, result, diagnostics, skipped_because)
         owned = self._owners.get(document.uri) is document
         if owned and document.version == version and generation == self._configuration.generation:
             previous = self._analyses.get(document.uri)
@@ -198,12 +256,14 @@ class DocumentLinter:
     async def current(self, document: OpenDocument) -> Analysis:
         """Wait for the scheduled analysis of the document's latest version.
 
-        Waits through further edits, so a pull never answers for a stale version.
+        Waits through further edits, so a pull never answers for a stale version. With no
+        analysis pending (the last one failed), one is scheduled: never run here, on the
+        loop, where a large file would hold every other request.
         """
         while not self.is_current(document):
             pending = document.uri in self._timers or document.uri in self._held or document.uri in self._running
             if not pending:
-                return self.analysis_now(document)
+                self.schedule(document, delay=0)
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.setdefault(document.uri, []).append(waiter)
             await waiter

@@ -1,5 +1,9 @@
-"""pygls's protocol with two changes the server relies on.
+"""pygls's protocol with the changes the server relies on.
 
+- Messages come from our own reader (``framing``), decoded but not structured:
+  ``handle_payload`` answers what is not a JSON-RPC 2.0 object with Invalid Request, and
+  ``send_parse_error`` answers input the reader dropped, as JSON-RPC asks (both with a
+  null id, which pygls's response types would leave out).
 - Text synchronisation is left to the server's own ``DocumentStore`` (byte buffers and
   tree-sitter trees); pygls's text documents would be a second, unused copy, and their
   update raising on a bad change would keep our handler from ever running.
@@ -26,6 +30,21 @@ class _UnusableRequest:
 
 
 class IsolintProtocol(LanguageServerProtocol):
+    def handle_payload(self, payload: Any) -> None:
+        if not isinstance(payload, dict) or payload.get("jsonrpc") != "2.0":
+            msg_id = payload.get("id") if isinstance(payload, dict) else None
+            log.warning("not a JSON-RPC 2.0 message object: %.80r", payload)
+            self._send_error(msg_id if isinstance(msg_id, (int, str)) else None, types.ErrorCodes.InvalidRequest,
+                             "Invalid Request: not a JSON-RPC 2.0 message object")
+            return
+        self.handle_message(self.structure_message(payload))
+
+    def send_parse_error(self, reason: str) -> None:
+        self._send_error(None, types.ErrorCodes.ParseError, f"Parse error: {reason}")
+
+    def _send_error(self, msg_id: int | str | None, code: int, message: str) -> None:
+        self._send_data({"jsonrpc": self.VERSION, "id": msg_id, "error": {"code": code, "message": message}})
+
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
         yield from self._user_handler(types.TEXT_DOCUMENT_DID_OPEN, params)

@@ -9,23 +9,27 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import sys
 import uuid
 from pathlib import Path
+from typing import NoReturn
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ..checks.config import DEFAULT_MAX_FILE_SIZE
 from .. import __version__
-from . import code_actions, logs
+from . import code_actions, framing, logs
 from .configuration import ProjectConfiguration, is_config_file
 from .diagnostics import config_error_diagnostic, read_config_text
 from .documents import DocumentStore, OpenDocument, TextChange
 from .hover import hover_at
 from .inlay_hints import inlay_hints_in
-from .linting import Analysis, DocumentLinter
+from .linting import Analysis, DocumentLinter, skip_reason
 from .options import EditorOptions
 from .positions import byte_offset_at, encoding_name
 from .protocol import IsolintProtocol
@@ -57,6 +61,7 @@ class IsolintLanguageServer(LanguageServer):
         self._reported_config_errors: dict[Path, str] = {}
         self.scan_task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        self.exit_status = 0  # what ``exit`` asked for: 1 when no ``shutdown`` came first
 
     # -- capabilities ------------------------------------------------------------------
     def encoding(self) -> str:
@@ -255,8 +260,8 @@ class IsolintLanguageServer(LanguageServer):
         model = await self.model_keeper.build(files, folders[0] if folders else None, max_size, self.linter.worker,
                                               lambda done, total: self.report_progress(token, done, total, "files read"))
         for document in self.documents:
-            if document.path is not None:
-                self.model_keeper.document_changed(document.path, document.data, document.tree)
+            if document.path is not None and skip_reason(document, self.configuration.settings_for(document.path)) is None:
+                await self.linter.update_model(document)
         log.info("workspace model: %d Rust files", len(model.summaries))
         for document in self.documents:
             self.linter.schedule(document, delay=0, only_if_changed=True)
@@ -291,6 +296,34 @@ class IsolintLanguageServer(LanguageServer):
             log.info("config file changed on disk; reloading")
             self.configuration.reload()
             self.config_changed()
+
+    # -- the connection ---------------------------------------------------------------------
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """pygls's stdio server with our reader (``framing``) in place of its own, which a
+        single wrong Content-Length wedges for good."""
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        read = framing.fd_reader(stdin or sys.stdin.buffer)
+        try:
+            asyncio.run(framing.serve(read, self._handle_payload, self._drop_unusable_input))
+        except BrokenPipeError:
+            log.error("the client closed the connection; exiting")
+        except SystemExit as exiting:  # `exit` ends the server through SystemExit, as in pygls
+            self.exit_status = exiting.code if isinstance(exiting.code, int) else 0
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()
+
+    def _handle_payload(self, payload) -> None:
+        try:
+            self.protocol.handle_payload(payload)
+        except Exception as error:  # a message that fails must not end the read loop
+            log.exception("could not handle a message")
+            self._report_server_error(error, JsonRpcException)
+
+    def _drop_unusable_input(self, reason: str) -> None:
+        log.warning("input dropped: %s", reason)
+        self.protocol.send_parse_error(reason)
 
     def report_server_error(self, error: Exception, source) -> None:
         # Errors are logged (and reach the client as log messages); a popup per bad
@@ -493,8 +526,11 @@ def build_server() -> IsolintLanguageServer:
     return server
 
 
-def run_stdio(log_level: str | None = None) -> int:
-    """Serve LSP on stdin/stdout until the client sends ``exit``.
+def run_stdio(log_level: str | None = None) -> NoReturn:
+    """Serve LSP on stdin/stdout until the client sends ``exit`` (or closes stdin), then end
+    the process at once: an analysis still running on the worker would keep it alive until
+    the analysis ends, as the interpreter waits for executor threads at exit. Every message
+    is out by then (the writer flushes each one).
 
     Start-up creates a few hundred thousand objects that live as long as the server
     (lsprotocol's classes above all). The entry points import with the collector disabled,
@@ -505,4 +541,5 @@ def run_stdio(log_level: str | None = None) -> int:
     gc.freeze()
     gc.enable()
     server.start_io()
-    return 0
+    logging.shutdown()
+    os._exit(server.exit_status)

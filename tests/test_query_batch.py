@@ -1,14 +1,21 @@
 """checks.query_batch: whole-file queries that recur join one combined query, and each
-caller still gets exactly its own query's results."""
+caller still gets exactly its own query's results; on a large file a query runs a window of
+top-level items at a time (and a large input is parsed a chunk at a time) with exactly the
+results of one run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import tree_sitter
 
-from isolint.checks.parsing import RUST, new_parser, query
+from isolint.checks import query_batch
+from isolint.checks.config import ConfigResolver, default_settings
+from isolint.checks.engine import analyze
+from isolint.checks.parsing import PARSE_CHUNK_BYTES, RUST, new_parser, parse, query
 from isolint.checks.query_batch import RootQueryBatch, query_captures, query_matches
+from tests.rule_inputs import EXAMPLE, FIXTURE_DIR, FIXTURES, corpus_sample, fixture_settings
 
 CALLS = "(call_expression function: (identifier) @callee) @call"
 LETS = "(let_declaration pattern: (identifier) @name) @let"
@@ -83,3 +90,90 @@ def test_regex_predicates_read_undecodable_captures_leniently():
     assert len(query_matches(never_matches, matching, root, query)) == 2  # the lenient twin of `matching` ran
     decodable = new_parser().parse(b'fn f() { a("ok"); }\n').root_node
     assert query_matches(never_matches, matching, decodable, query) == []  # valid UTF-8: the query itself ran
+
+
+# -- windows -----------------------------------------------------------------------------
+EVERY_GAP = 0  # a window boundary at every gap between top-level items
+NEVER = 1 << 40
+
+
+def _findings_windowed_and_whole(monkeypatch, data: bytes, settings, path: Path) -> tuple[list, list]:
+    outcomes = []
+    for window in (EVERY_GAP, NEVER):
+        monkeypatch.setattr(query_batch, "QUERY_WINDOW_BYTES", window)
+        result = analyze(data, settings, path)
+        outcomes.append(list(result.findings + result.suppressed))
+    return outcomes[0], outcomes[1]
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+def test_fixture_findings_are_the_same_with_windowed_queries(monkeypatch, fixture: Path):
+    windowed, whole = _findings_windowed_and_whole(monkeypatch, fixture.read_bytes(), fixture_settings(fixture), fixture.relative_to(FIXTURE_DIR))
+    assert windowed == whole
+
+
+def test_example_and_corpus_findings_are_the_same_with_windowed_queries(monkeypatch, tmp_path):
+    resolver = ConfigResolver()
+    sources = [(path, resolver.settings_for(path), EXAMPLE) for path in sorted((EXAMPLE / "src").rglob("*.rs"))]
+    sources += [(path, default_settings(), tmp_path) for path in corpus_sample(tmp_path, megabytes=0.3, seed=5)]
+    reported = 0
+    for path, settings, root in sources:
+        windowed, whole = _findings_windowed_and_whole(monkeypatch, path.read_bytes(), settings, path.relative_to(root))
+        assert windowed == whole, path
+        reported += len(whole)
+    assert reported
+
+
+def _matches_as_data(found) -> list:
+    return [(pattern, {name: [(n.start_byte, n.end_byte, n.type) for n in nodes] for name, nodes in captured.items()}) for pattern, captured in found]
+
+
+SPANNING = b"""struct A;
+fn a() { struct B; }
+
+// a comment between items
+fn b() { let x = 1 }
+struct C { c: u8 }
+"""
+ACROSS_ITEMS = [
+    "(source_file (struct_item) @s)",  # the root itself
+    "(_ (struct_item) @s)",  # a wildcard, which the root is too
+    "((struct_item) @a . (function_item) @b)",  # top-level items in a row
+    "((line_comment) @c . (function_item) @f)",
+]
+
+
+@pytest.mark.parametrize("source", ACROSS_ITEMS)
+def test_a_query_whose_matches_can_span_items_runs_whole(monkeypatch, source: str):
+    root = new_parser().parse(SPANNING).root_node
+    compiled = query(source)
+    monkeypatch.setattr(query_batch, "QUERY_WINDOW_BYTES", NEVER)
+    whole = _matches_as_data(query_matches(compiled, source, root, query))
+    monkeypatch.setattr(query_batch, "QUERY_WINDOW_BYTES", EVERY_GAP)
+    assert _matches_as_data(query_matches(compiled, source, root, query)) == whole
+    assert whole
+
+
+def test_a_query_within_items_runs_in_windows_with_the_same_matches(monkeypatch):
+    source = "[(struct_item) (let_declaration) (line_comment)] @item"
+    root = new_parser().parse(SPANNING).root_node
+    monkeypatch.setattr(query_batch, "QUERY_WINDOW_BYTES", EVERY_GAP)
+    assert len(query_batch._cursors(query(source), source, root)) == 5  # one per item: no gap before `struct C`
+    windowed = _matches_as_data(query_matches(query(source), source, root, query))
+    captured = query_captures(query(source), source, root, query)
+    monkeypatch.setattr(query_batch, "QUERY_WINDOW_BYTES", NEVER)
+    assert windowed == _matches_as_data(query_matches(query(source), source, root, query))
+    assert captured == query_captures(query(source), source, root, query)
+
+
+def test_a_large_input_parses_to_the_same_tree_in_chunks():
+    data = b"".join(b"fn item_%d(a: u32) -> u32 { let b = a * %d; b + 1 }\n" % (i, i) for i in range(4000))
+    assert len(data) > 3 * PARSE_CHUNK_BYTES
+    tree = parse(data)
+    assert str(tree.root_node) == str(new_parser().parse(data).root_node)
+    assert tree.root_node.children[-1].text == data.splitlines()[-1]  # texts come from the bytes
+    middle = data.index(b"item_2000")
+    tree.edit(start_byte=middle, old_end_byte=middle + 4, new_end_byte=middle + 4,
+              start_point=(2000, 3), old_end_point=(2000, 7), new_end_point=(2000, 7))
+    edited = data[:middle] + b"elem" + data[middle + 4:]
+    assert str(parse(edited, tree).root_node) == str(new_parser().parse(edited).root_node)
