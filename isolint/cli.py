@@ -167,8 +167,7 @@ def run_check(args) -> int:
     if not args.quiet:
         for path, notice in report.notices:
             print(f"isolint: warning: {path}: {notice}", file=sys.stderr)
-    for path, problem in report.errors:
-        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+    _print_problems(report)
 
     if args.diff:
         from .formats import diff
@@ -186,7 +185,7 @@ def run_check(args) -> int:
     if args.statistics and args.format != "text" and not args.diff:
         sys.stderr.write(_statistics(report))
 
-    if report.errors:
+    if _incomplete(report):
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
@@ -252,17 +251,28 @@ def _open_cache(directory: Path):
     return ResultCache(directory, engine_signature(__version__))
 
 
+def _print_problems(report) -> None:
+    """Errors and skipped files, printed even with ``--quiet``: they decide the exit status."""
+    for path, problem in report.errors + report.skipped + report.partly_skipped:
+        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+
+
+def _incomplete(report) -> bool:
+    """A run that met an error or left a file (or a rule on a file) unchecked exits 2 even
+    without findings: a file isolint could not read must never pass as clean."""
+    return bool(report.errors or report.skipped or report.partly_skipped)
+
+
 def _write_baseline(baseline_file: Path, report) -> int:
     from .checks.baseline import write_baseline
 
-    for path, problem in report.errors:
-        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+    _print_problems(report)
     try:
         count = write_baseline(baseline_file, report)
     except OSError as error:
         return _error(f"{baseline_file}: cannot write baseline: {error.strerror or error}")
     print(f"isolint: recorded {count} finding{'s' if count != 1 else ''} in {baseline_file}", file=sys.stderr)
-    return EXIT_ERROR if report.errors else EXIT_CLEAN
+    return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
 
 
 def _print_baseline_outcome(outcome, baseline_file: Path, quiet: bool) -> None:
