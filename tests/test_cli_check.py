@@ -484,23 +484,65 @@ def test_empty_file(tmp_path):
     assert completed.stdout.strip() == "All checks passed (1 file)."
 
 
-def test_binary_rs_file_is_skipped_with_a_notice(tmp_path):
+def test_binary_rs_file_is_skipped_and_the_run_exits_2(tmp_path):
     write(tmp_path / "blob.rs", b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)))
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
     completed, records = check_json(tmp_path)
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
-    assert "blob.rs: skipped: binary file" in completed.stderr
-    assert completed.returncode == 1
+    assert "error: blob.rs: skipped: binary file (a NUL byte at line 1, byte 8)" in completed.stderr
+    assert completed.returncode == 2
 
 
-def test_file_over_max_file_size_is_skipped_with_a_notice(tmp_path):
+def test_file_over_max_file_size_is_skipped_and_the_run_exits_2(tmp_path):
     write(tmp_path / "isolint.toml", "max-file-size = 1000\n")
     write(tmp_path / "generated.rs", UNSCOPED_LOOKUP + "// padding\n" * 200)
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
     completed, records = check_json(tmp_path)
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
-    assert re.search(r"generated\.rs: skipped: \d+ bytes is over max-file-size \(1000 bytes\)", completed.stderr)
-    assert completed.returncode == 1
+    assert re.search(r"error: generated\.rs: skipped: \d+ bytes is over max-file-size \(1000 bytes\)", completed.stderr)
+    assert completed.returncode == 2
+    text = isolint(tmp_path, "check", "--no-cache")
+    assert text.stdout.endswith("Found 1 finding in 1 file. 1 file was skipped (see above).\n")
+
+
+# A finding that a NUL byte in a comment would hide if skipped files passed as clean.
+NUL_IN_A_COMMENT = b"// generated \x00 marker\n" + UNSCOPED_LOOKUP.encode()
+
+
+def test_a_nul_byte_skips_the_file_and_says_so_in_every_format(tmp_path):
+    write(tmp_path / "lib.rs", NUL_IN_A_COMMENT)
+    problem = "skipped: binary file (a NUL byte at line 1, byte 14)"
+    text = isolint(tmp_path, "check", "--no-cache", "lib.rs")
+    assert text.stdout == "No findings in 0 files, but 1 file was skipped (see above).\n"
+    assert text.stderr == f"isolint: error: lib.rs: {problem}\n"
+    assert text.returncode == 2
+    completed, records = check_json(tmp_path, "lib.rs")
+    assert records == [] and problem in completed.stderr and completed.returncode == 2
+    sarif = isolint(tmp_path, "check", "--no-cache", "--format", "sarif", "lib.rs")
+    invocation = json.loads(sarif.stdout)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert [(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]] == [("warning", problem)]
+    assert sarif.returncode == 2
+    github = isolint(tmp_path, "check", "--no-cache", "--format", "github", "lib.rs")
+    assert github.stdout == f"::warning file=lib.rs,title=isolint::{problem}\n"
+
+
+def test_quiet_still_says_a_file_was_skipped(tmp_path):
+    write(tmp_path / "lib.rs", NUL_IN_A_COMMENT)
+    completed = isolint(tmp_path, "check", "--no-cache", "--quiet", "lib.rs")
+    assert completed.stdout == ""
+    assert "lib.rs: skipped: binary file" in completed.stderr
+    assert completed.returncode == 2
+
+
+def test_nothing_passes_when_no_file_could_be_read(tmp_path):
+    (tmp_path / "a.rs").symlink_to("b.rs")
+    (tmp_path / "b.rs").symlink_to("a.rs")
+    for path in ("missing.rs", "a.rs"):
+        completed = isolint(tmp_path, "check", "--no-cache", path)
+        assert "All checks passed" not in completed.stdout
+        assert completed.stdout == "No findings in 0 files, but 1 error was reported (see above).\n"
+        assert completed.returncode == 2
 
 
 def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path):
@@ -514,6 +556,9 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path):
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
     assert re.search(r"error: locked\.rs: cannot read: ", completed.stderr), completed.stderr
     assert completed.returncode == 2
+    alone = isolint(tmp_path, "check", "--no-cache", "locked.rs")
+    assert alone.stdout == "No findings in 0 files, but 1 error was reported (see above).\n"
+    assert alone.returncode == 2
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files whatever their mode")
