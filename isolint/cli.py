@@ -154,7 +154,7 @@ def run_check(args) -> int:
     if args.fix or args.diff:
         fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache, jobs=args.jobs, rendering=_rendering_after_fixes(args))
     if args.verbose:
-        print(f"isolint: {report.analysed} files analysed, {report.from_cache} from cache", file=sys.stderr)
+        print(f"isolint: {_plural(report.analysed, 'file')} analysed, {report.from_cache} from cache", file=sys.stderr)
 
     if args.write_baseline is not None:
         _save_cache(cache, args.quiet)
@@ -220,6 +220,10 @@ def _rendering_after_fixes(args):
     return RENDERING
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def _error(message: str) -> int:
     print(f"isolint: error: {message}", file=sys.stderr)
     return EXIT_ERROR
@@ -271,7 +275,7 @@ def _write_baseline(baseline_file: Path, report) -> int:
         count = write_baseline(baseline_file, report)
     except OSError as error:
         return _error(f"{baseline_file}: cannot write baseline: {error.strerror or error}")
-    print(f"isolint: recorded {count} finding{'s' if count != 1 else ''} in {baseline_file}", file=sys.stderr)
+    print(f"isolint: recorded {_plural(count, 'finding')} in {baseline_file}", file=sys.stderr)
     return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
 
 
@@ -279,7 +283,7 @@ def _print_baseline_outcome(outcome, baseline_file: Path, quiet: bool) -> None:
     if quiet:
         return
     if outcome.matched:
-        print(f"isolint: {outcome.matched} known finding{'s' if outcome.matched != 1 else ''} hidden by baseline {baseline_file}", file=sys.stderr)
+        print(f"isolint: {_plural(outcome.matched, 'known finding')} hidden by baseline {baseline_file}", file=sys.stderr)
     if outcome.fixed:
         count = len(outcome.fixed)
         print(f"isolint: {count} baseline entr{'ies' if count != 1 else 'y'} no longer found (fixed); "

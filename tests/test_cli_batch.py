@@ -3,8 +3,10 @@ fixes on CRLF/BOM files, --diff, baselines, the result cache and parallel worker
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import stat
@@ -287,7 +289,7 @@ def test_bad_baseline_is_an_error_naming_the_file(project: Path):
 # --- cache and parallel workers -----------------------------------------------------------
 
 def _counts(result: subprocess.CompletedProcess) -> tuple[int, int]:
-    match = re.search(r"isolint: (\d+) files analysed, (\d+) from cache", result.stderr)
+    match = re.search(r"isolint: (\d+) files? analysed, (\d+) from cache", result.stderr)
     assert match, result.stderr
     return int(match.group(1)), int(match.group(2))
 
@@ -338,6 +340,33 @@ def test_warm_runs_print_what_a_cold_run_prints_in_every_format_and_directory(pr
     assert "CLIENTS" in with_baseline.stdout and "FLOW_CACHE" not in with_baseline.stdout
     assert "Found 1 finding in 2 files." in with_baseline.stdout
     assert isolint("check", cwd=project).stdout == isolint("check", "--no-cache", cwd=project).stdout
+
+
+def test_a_cache_of_another_shape_is_ignored_and_replaced(project: Path):
+    """Valid pickles of the wrong shape (as another program, or a damaged disk, might leave)
+    and an undecodable workspace state: read, they broke every run with a traceback until
+    the cache was deleted."""
+    cold = isolint("check", "-v", cwd=project)
+    cache = project / ".isolint_cache"
+    sources = sorted((project / "src").glob("*.rs"))
+    for results in cache.glob("results-*.pickle"):
+        results.write_bytes(pickle.dumps({str(path.absolute()): 5 for path in sources}))
+    for summaries in cache.glob("summaries-*.pickle"):
+        summaries.write_bytes(pickle.dumps({str(path.absolute()): (hashlib.sha256(path.read_bytes()).digest(), "not a summary") for path in sources}))
+    for state in cache.glob("workspace-*.txt"):
+        state.write_bytes(b"\xff\xfe not text")
+    damaged = isolint("check", "-v", cwd=project)
+    assert "Traceback" not in damaged.stderr
+    assert (damaged.stdout, damaged.returncode) == (cold.stdout, cold.returncode) == (cold.stdout, 1)
+    assert _counts(damaged) == (2, 0)
+    assert _counts(isolint("check", "-v", cwd=project)) == (0, 2)  # the damaged cache was replaced
+
+
+def test_verbose_counts_in_words_that_agree(project: Path):
+    one = isolint("check", "-v", "--no-cache", "src/lib.rs", cwd=project)
+    assert "isolint: 1 file analysed, 0 from cache" in one.stderr
+    two = isolint("check", "-v", "--no-cache", cwd=project)
+    assert "isolint: 2 files analysed, 0 from cache" in two.stderr
 
 
 def test_no_cache_writes_no_cache(project: Path):
