@@ -365,7 +365,9 @@ def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: Resu
     try:
         settings = resolver.settings_for(path)
     except ConfigError as error:
-        report.errors.append((error.path, f"{error.detail}" + (f" (line {error.line})" if error.line else "")))
+        # Said once per config file, not once per file it governs.
+        if not any(problem_path == error.path for problem_path, _ in report.errors):
+            report.errors.extend((error.path, problem.message + (f" (line {problem.line})" if problem.line else "")) for problem in error.problems)
         return None
     try:
         data = read_rust_file(path, settings.max_file_size)

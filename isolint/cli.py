@@ -148,7 +148,9 @@ def run_check(args) -> int:
                                fingerprinted=_reads_fingerprints(args, cache))
         report = lint_paths(list(args.paths), resolver, options)
     except ConfigError as error:
-        return _error(str(error))
+        for problem in error.problems:
+            _error(error.located(problem))
+        return EXIT_ERROR
     finally:
         progress.finish()
     if args.fix or args.diff:

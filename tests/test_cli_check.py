@@ -468,6 +468,18 @@ def test_bom_does_not_shift_columns(tmp_path):
     assert text[3] == "1 | " + one_line.rstrip("\n")
 
 
+def test_config_errors_list_every_problem_with_file_line_and_key(tmp_path):
+    write(tmp_path / "isolint.toml", 'select = "ALL"\nlint_tests = true\n')
+    write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
+    completed = isolint(tmp_path, "check", "--no-cache", "lib.rs")
+    assert completed.stderr.replace(f"{tmp_path.resolve()}/", "").splitlines() == [
+        'isolint: error: isolint.toml:1: invalid value for `select`: expected a list, got "ALL"',
+        "isolint: error: isolint.toml:2: unknown option `lint_tests`: options are kebab-case, write `lint-tests`",
+    ]
+    assert completed.stdout == ""
+    assert completed.returncode == 2
+
+
 def test_crlf_line_endings(tmp_path):
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP.replace("\n", "\r\n").encode())
     completed, records = check_json(tmp_path, "lib.rs")
