@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--cache-dir", type=Path, default=Path(".isolint_cache"), help="result cache folder (default: .isolint_cache)")
 
     rule = commands.add_parser("rule", help="explain a rule, or list all rules")
-    rule.add_argument("rule", nargs="?", help="a rule code (ISO101) or name (unscoped-secret-lookup)")
+    rule.add_argument("rule", nargs="?", help="what --select accepts: a rule code (ISO101), a code prefix (ISO1), a name (unscoped-secret-lookup) or ALL")
     rule.add_argument("--all", action="store_true", help="all rules")
     rule.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -308,24 +308,28 @@ def _statistics(report) -> str:
 def run_rule(args) -> int:
     import json
 
-    from .checks.rules import all_rules, rule_by_code_or_name
+    from .checks.rules import all_rules, rule_by_code_or_name, rules_matching_selector
     from .ruledocs import rule_dict, rule_markdown
 
+    # One rule named by its code or name is printed alone (an object in JSON); a prefix, ALL
+    # or --all print every rule they select (a list).
+    named = rule_by_code_or_name(args.rule) if args.rule and not args.all else None
     if args.all:
         rules = list(all_rules())
+    elif named is not None:
+        rules = [named]
     elif args.rule:
-        rule = rule_by_code_or_name(args.rule)
-        if rule is None:
-            print(f"isolint: error: unknown rule {args.rule!r}; `isolint rule --all` lists them", file=sys.stderr)
+        rules = rules_matching_selector(args.rule)
+        if not rules:
+            print(f"isolint: error: unknown rule {args.rule!r}; `isolint rule` lists them", file=sys.stderr)
             return EXIT_ERROR
-        rules = [rule]
     else:
         for rule in all_rules():
             print(f"{rule.code}  {rule.name:<36} {rule.summary}")
         return EXIT_CLEAN
     if args.format == "json":
         payload = [rule_dict(r) for r in rules]
-        print(json.dumps(payload if args.all else payload[0], indent=2))
+        print(json.dumps(payload[0] if named is not None else payload, indent=2))
     else:
         print("\n".join(rule_markdown(r) for r in rules), end="")
     return EXIT_CLEAN

@@ -328,6 +328,17 @@ def test_rule_all_json(tmp_path):
         assert entry["fix_availability"] in ("none", "sometimes", "always")
 
 
+def test_rule_accepts_the_prefixes_select_accepts(tmp_path):
+    family = [rule for rule in all_rules() if rule.code.startswith("ISO1")]
+    completed = isolint(tmp_path, "rule", "ISO1")
+    assert completed.returncode == 0, completed.stderr
+    assert [line for line in completed.stdout.splitlines() if line.startswith("# ")] == [f"# {r.name} ({r.code})" for r in family]
+    as_json = json.loads(isolint(tmp_path, "rule", "iso1", "--format", "json").stdout)
+    assert [entry["code"] for entry in as_json] == [r.code for r in family]
+    everything = json.loads(isolint(tmp_path, "rule", "ALL", "--format", "json").stdout)
+    assert [entry["code"] for entry in everything] == [r.code for r in all_rules()]
+
+
 def test_rule_listing_names_every_rule(tmp_path):
     completed = isolint(tmp_path, "rule")
     listed = [line.split()[0] for line in completed.stdout.splitlines()]
