@@ -1,6 +1,7 @@
 """``isolint``: ``check`` (batch lint), ``rule`` (docs), ``server`` (the language server).
 
-Exit codes of ``check``: 0 no findings, 1 findings, 2 usage, config or I/O error.
+Exit codes of ``check``: 0 no findings, 1 findings, 2 usage, config or I/O error, or a file
+not checked in full; 130 (every command) interrupted by Ctrl-C.
 Everything beyond argument parsing is imported when used, so ``check`` on one file pays
 for the engine only, never for the language server.
 """
@@ -18,6 +19,7 @@ from .progress import ProgressBar
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells report for a command Ctrl-C stopped
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +91,15 @@ def _selector_list(value: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run_command(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's request, not a failure worth a traceback.
+        print("isolint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return run_check(args)

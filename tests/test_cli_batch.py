@@ -9,9 +9,11 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -479,3 +481,53 @@ def test_unwritable_cache_is_a_warning_not_a_failure(project: Path):
     assert result.returncode == 0
     assert "blocker/cache: cannot write cache" in result.stderr
     assert result.stdout == "All checks passed (1 file).\n"
+
+
+# --- Ctrl-C -------------------------------------------------------------------------------
+
+def _started_analysing(process: subprocess.Popen) -> bool:
+    """Whether ``process`` has loaded the parser: it is then inside ``main``, past the
+    imports of the console script, where an interrupt is isolint's to report."""
+    try:
+        return "tree_sitter" in Path(f"/proc/{process.pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see when the run has started")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_during_check_says_so_in_one_line_and_exits_130(tmp_path: Path, jobs: str):
+    corpus_sample(tmp_path / "corpus", megabytes=3, seed=11)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    process = subprocess.Popen([ISOLINT, "check", "--no-cache", "--jobs", jobs, "corpus"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(1500):
+        if _started_analysing(process) or process.poll() is not None:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the analysis, which takes seconds
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert (stderr, process.returncode) == ("isolint: interrupted\n", 130)
+    assert stdout == ""
+
+
+@pytest.mark.parametrize("command, interrupted", [
+    (["rule", "ISO1"], "isolint.ruledocs.rule_markdown"),
+    (["server"], "isolint.lsp_server.server.run_stdio"),
+])
+def test_ctrl_c_in_rule_and_at_server_start_says_so_in_one_line_and_exits_130(tmp_path: Path, command, interrupted):
+    """The interrupt is raised where the command does its work, in a real process through
+    the console script's ``main`` (a signal's timing cannot pick that moment)."""
+    module, name = interrupted.rsplit(".", 1)
+    program = (
+        "import importlib, sys\n"
+        f"module = importlib.import_module({module!r})\n"
+        "def interrupt(*args, **kwargs):\n    raise KeyboardInterrupt\n"
+        f"setattr(module, {name!r}, interrupt)\n"
+        "from isolint.cli import main\n"
+        f"sys.exit(main({command!r}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (completed.stderr, completed.returncode) == ("isolint: interrupted\n", 130)
