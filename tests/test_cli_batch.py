@@ -514,7 +514,7 @@ def test_ctrl_c_during_check_says_so_in_one_line_and_exits_130(tmp_path: Path, j
 
 
 @pytest.mark.parametrize("command, interrupted", [
-    (["rule", "ISO1"], "isolint.ruledocs.rule_markdown"),
+    (["rule", "ISO101"], "isolint.ruledocs.rule_markdown"),
     (["server"], "isolint.lsp_server.server.run_stdio"),
 ])
 def test_ctrl_c_in_rule_and_at_server_start_says_so_in_one_line_and_exits_130(tmp_path: Path, command, interrupted):
