@@ -44,6 +44,7 @@ class FileOutcome(NamedTuple):
     rule_failures: list[tuple[str, str]]  # rule code, error
     # The workspace model's answers the findings rest on: (question, key, answer checksum).
     model_queries: tuple = ()
+    rule_skips: tuple[tuple[str, str], ...] = ()  # rule code, why (input nested too deeply)
 
 
 def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: bool = True,
@@ -68,6 +69,7 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
         first_syntax_error=(first_error.start_line, first_error.start_col) if first_error else None,
         rule_failures=[(failure.code, failure.error) for failure in result.rule_failures],
         model_queries=result.model_queries,
+        rule_skips=tuple(result.rule_skips),
     )
 
 
@@ -80,12 +82,13 @@ class FileSummary(NamedTuple):
     first_syntax_error: tuple[int, int] | None
     rule_failures: tuple[tuple[str, str], ...]
     model_queries: tuple = ()
+    rule_skips: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, outcome: FileOutcome) -> "FileSummary":
         fixes = [finding.fix.applicability for finding in outcome.findings if finding.fix is not None]
         return cls(len(outcome.findings), fixes.count(Applicability.SAFE), fixes.count(Applicability.UNSAFE),
-                   outcome.first_syntax_error, tuple(outcome.rule_failures), outcome.model_queries)
+                   outcome.first_syntax_error, tuple(outcome.rule_failures), outcome.model_queries, outcome.rule_skips)
 
 
 class PackedOutcome:
@@ -208,7 +211,11 @@ class BatchReport:
     def __init__(self) -> None:
         self.files: list[FileReport] = []
         self.errors: list[tuple[Path, str]] = []  # could not read / config
-        self.notices: list[tuple[Path, str]] = []  # skipped, syntax errors
+        # Files not analysed (too large, binary), and files some rule skipped (input nested
+        # too deeply): each with why. Either way the run cannot vouch for the whole file.
+        self.skipped: list[tuple[Path, str]] = []
+        self.partly_skipped: list[tuple[Path, str]] = []
+        self.notices: list[tuple[Path, str]] = []  # syntax errors, undecodable bytes
         self.analysed = 0  # files run through the engine in this run
         self.from_cache = 0
         self.fixed: list[FixedFile] = []
@@ -358,12 +365,14 @@ def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: Resu
     try:
         settings = resolver.settings_for(path)
     except ConfigError as error:
-        report.errors.append((error.path, f"{error.detail}" + (f" (line {error.line})" if error.line else "")))
+        # Said once per config file, not once per file it governs.
+        if not any(problem_path == error.path for problem_path, _ in report.errors):
+            report.errors.extend((error.path, problem.message + (f" (line {problem.line})" if problem.line else "")) for problem in error.problems)
         return None
     try:
         data = read_rust_file(path, settings.max_file_size)
     except FileSkipped as skipped:
-        report.notices.append((path, str(skipped)))
+        report.skipped.append((path, str(skipped)))
         return None
     except OSError as error:
         report.errors.append((path, f"cannot read: {error.strerror or error}"))
@@ -422,6 +431,8 @@ def _add_file(report: BatchReport, file_report: FileReport) -> None:
     path, summary = file_report.path, file_report.summary
     for code, error in summary.rule_failures:
         report.errors.append((path, f"internal error in rule {code}: {error}"))
+    for code, why in summary.rule_skips:
+        report.partly_skipped.append((path, f"rule {code} skipped: {why}"))
     if summary.first_syntax_error is not None:
         line, byte_col = summary.first_syntax_error
         column = file_report.source.char_column(line, byte_col)

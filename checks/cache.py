@@ -9,6 +9,10 @@ editable install whose rules change never serves stale results.
 An entry is a ``checks.batch.PackedOutcome``: the outcome stays pickled until read, beside
 its summary and the renderings made of it, so a warm run that prints what the last run
 printed decodes no finding.
+
+Each file starts with a marker and a checksum of the pickle after it: a file another program
+wrote (even a valid pickle of another shape), a truncated or damaged one, is ignored as if
+absent, and replaced by the next save. It costs one full analysis, never a failed run.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +30,9 @@ if TYPE_CHECKING:
     from .batch import PackedOutcome
     from .config import Settings
 
-_FORMAT = 3
+_FORMAT = 4
+_MARKER = b"isolint cache\n"
+_CHECKSUM_BYTES = 4
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"
 
 
@@ -89,15 +96,22 @@ class SummaryCache:
 
 
 def _load_pickled_dict(file: Path) -> dict:
+    try:
+        data = file.read_bytes()
+    except OSError:
+        return {}  # a missing cache only costs a full analysis
+    start = len(_MARKER) + _CHECKSUM_BYTES
+    payload = memoryview(data)[start:]
+    if not data.startswith(_MARKER) or data[len(_MARKER):start] != zlib.crc32(payload).to_bytes(_CHECKSUM_BYTES, "big"):
+        return {}  # not written by isolint, or damaged since
     # Unpickling creates every entry at once; the collector would walk the growing heap
     # again and again while nothing can yet be garbage.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with open(file, "rb") as stream:
-            entries = pickle.load(stream)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
-        return {}  # a missing or damaged cache only costs a full analysis
+        entries = pickle.loads(payload)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+        return {}
     finally:
         if collecting:
             gc.enable()
@@ -110,9 +124,11 @@ def _write_atomically(directory: Path, file: Path, entries: dict) -> None:
     if not tag.exists():
         tag.write_bytes(_CACHEDIR_TAG)
         (directory / ".gitignore").write_text("*\n")
+    payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{file.stem}-", suffix=".tmp")
     with os.fdopen(handle, "wb") as stream:
-        pickle.dump(entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        stream.write(_MARKER + zlib.crc32(payload).to_bytes(_CHECKSUM_BYTES, "big"))
+        stream.write(payload)
     os.replace(temporary, file)
 
 
@@ -128,8 +144,8 @@ class ResultCache:
         # ``checks.batch``): equal again, every cached result's model answers are too.
         self._state_file = directory / f"workspace-{signature}.txt"
         try:
-            self.workspace_state: str | None = self._state_file.read_text() or None
-        except OSError:
+            self.workspace_state: str | None = self._state_file.read_text(encoding="ascii") or None
+        except (OSError, UnicodeDecodeError):  # a damaged state only means the model is built
             self.workspace_state = None
         self._saved_state = self.workspace_state
 

@@ -8,10 +8,11 @@ name the file, the line and the key; nothing is silently ignored.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from .model import Severity
 from .vocabulary import Vocabulary
@@ -185,16 +186,36 @@ def _canonical(value):
     return value
 
 
-class ConfigError(Exception):
-    """A config file that cannot be used; ``str()`` names the file, line and key."""
+class ConfigProblem(NamedTuple):
+    """One thing wrong in a config file: what, at which key, on which line."""
 
-    def __init__(self, path: Path, message: str, line: int | None = None, key: str | None = None):
+    message: str
+    line: int | None = None
+    key: str | None = None
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, with every problem found in it; ``str()`` names the
+    file, line and key of each, one per line. ``line``, ``key`` and ``detail`` are the first
+    problem's."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, key: str | None = None,
+                 more: tuple[ConfigProblem, ...] = ()):
         self.path = path
+        self.problems = (ConfigProblem(message, line, key), *more)
         self.line = line
         self.key = key
         self.detail = message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__("\n".join(self.located(problem) for problem in self.problems))
+
+    def located(self, problem: ConfigProblem) -> str:
+        """``isolint.toml:3: unknown option `foo```."""
+        return f"{self.path}:{problem.line}: {problem.message}" if problem.line else f"{self.path}: {problem.message}"
+
+    @classmethod
+    def of(cls, path: Path, problems: list[ConfigProblem]) -> "ConfigError":
+        first, *more = problems
+        return cls(path, first.message, first.line, first.key, tuple(more))
 
 
 class ConfigSource(NamedTuple):
@@ -266,7 +287,7 @@ def error_key_path(loc: tuple) -> list[str]:
 
 
 def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> IsolintConfig:
-    """Validate config text; raise ``ConfigError`` at the first bad key."""
+    """Validate config text; raise ``ConfigError`` naming every bad key."""
     data = _parse_toml(path, text)
     for part in table:
         data = data.get(part, {})
@@ -274,21 +295,62 @@ def parse_config_text(path: Path, text: str, table: tuple[str, ...] = ()) -> Iso
         raise ConfigError(path, f"[{'.'.join(table)}] must be a table")
     from pydantic import ValidationError
 
-    from .config_schema import IsolintConfig
+    from .config_schema import IsolintConfig, python_named_keys
 
+    problems = []
+    for key_path, kebab in python_named_keys(data):
+        key = ".".join(key_path)
+        problems.append(ConfigProblem(f"unknown option `{key}`: options are kebab-case, write `{kebab}`",
+                                      _line_of_key(text, table, list(key_path)), key))
     try:
-        return IsolintConfig.model_validate(data)
+        config = IsolintConfig.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        key_path = error_key_path(first["loc"])
-        key = ".".join(key_path) or "<root>"
-        kind = first["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown option `{key}`"
-        else:
-            message = f"invalid value for `{key}`: {first['msg'].removeprefix('Value error, ')}"
-        line = _line_of_key(text, table, key_path)
-        raise ConfigError(path, message, line=line, key=key) from error
+        config = None
+        for found in error.errors():
+            key_path = error_key_path(found["loc"])
+            key = ".".join(key_path) or "<root>"
+            problems.append(ConfigProblem(describe_invalid(key, found), _line_of_key(text, table, key_path), key))
+    if problems:
+        problems.sort(key=lambda problem: (problem.line or 0, problem.key or ""))
+        raise ConfigError.of(path, problems)
+    return config
+
+
+def describe_invalid(key: str, error: dict) -> str:
+    """One pydantic error (``ValidationError.errors()``) in isolint's words: what the key
+    expects, and what it was given."""
+    kind, given = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown option `{key}`"
+    if kind == "value_error":  # raised by the schema's own validators, already in our words
+        return f"invalid value for `{key}`: {error['msg'].removeprefix('Value error, ')}"
+    if kind == "literal_error":
+        expected = "one of " + ", ".join(f'"{level}"' for level in get_args(SeverityName))
+    elif kind == "greater_than":
+        expected = f"a number greater than {error.get('ctx', {}).get('gt')}"
+    else:
+        expected = _EXPECTED_BY_ERROR.get(kind, "another kind of value")
+    return f"invalid value for `{key}`: expected {expected}, got {_toml_value(given)}"
+
+
+# What a value had to be, by pydantic's error type.
+_EXPECTED_BY_ERROR = {
+    "tuple_type": "a list", "list_type": "a list", "bool_type": "true or false", "int_type": "a whole number",
+    "string_type": "a string", "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table",
+}
+
+
+def _toml_value(value) -> str:
+    """A value as TOML writes it (``"ALL"``, ``true``), or its kind when it is a table or list."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return str(value)
 
 
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -341,6 +403,8 @@ class ConfigResolver:
         # A config of None stands for the defaults, unvalidated: nothing to validate.
         self._by_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
         self._by_file: dict[Path, IsolintConfig] = {}
+        # Config files that failed to load: every file they govern fails with the same error.
+        self._failed: dict[Path, ConfigError] = {}
         # By directory as given: resolving symlinks costs system calls per path component,
         # and a batch run asks once per file.
         self._by_given_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
@@ -380,8 +444,14 @@ class ConfigResolver:
             config = None
         elif source.path in self._by_file:
             config = self._by_file[source.path]
+        elif source.path in self._failed:
+            raise self._failed[source.path]
         else:
-            config = load_config(source)
+            try:
+                config = load_config(source)
+            except ConfigError as error:
+                self._failed[source.path] = error
+                raise
             self._by_file[source.path] = config
         if self._overrides:
             from .config_schema import DEFAULT_CONFIG, IsolintConfig

@@ -8,7 +8,7 @@ settings from the defaults in ``checks.config`` and never pays for pydantic.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -117,3 +117,22 @@ class IsolintConfig(_Strict):
 
 
 DEFAULT_CONFIG = IsolintConfig()
+
+
+def python_named_keys(data: dict, model: type[BaseModel] = IsolintConfig, above: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """The keys of a config table written as an option's Python name (``lint_tests``) rather
+    than its kebab-case name, each with the name it should have. The schema accepts Python
+    names (overrides from the command line and editors are given by name), so a file's keys
+    are checked here: a file spells options as the documentation does."""
+    by_key = {}
+    for name, field in model.model_fields.items():
+        by_key[name] = by_key[field.alias or name] = field
+    for key, value in data.items():
+        field = by_key.get(key)
+        if field is None:
+            continue
+        if field.alias and field.alias != key:
+            yield above + (key,), field.alias
+        annotation = field.annotation
+        if isinstance(value, dict) and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from python_named_keys(value, annotation, above + (field.alias or key,))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from tree_sitter import Node, Tree
 
+from .ancestry import Ancestry
 from .config import Settings
 from .model import Finding, Fix, RelatedLocation, Span
 from .rules.base import Rule
@@ -83,7 +84,7 @@ def last_path_segment(node: Node) -> str | None:
 TEST_ITEM_KINDS = frozenset({"function_item", "mod_item", "impl_item", "struct_item", "static_item", "const_item", "macro_invocation", "enum_item", "trait_item"})
 
 
-def _test_item_ranges(root: Node, data: bytes) -> list[tuple[int, int]]:
+def _test_item_ranges(ancestry: Ancestry, data: bytes) -> list[tuple[int, int]]:
     """The byte ranges of the items an outer test attribute marks (``#[cfg(test)]``,
     ``#[test]``, ``#[tokio::test]``, …). Each such attribute spells ``test``, so only the
     attributes around that word are read, not every item of the file."""
@@ -91,9 +92,9 @@ def _test_item_ranges(root: Node, data: bytes) -> list[tuple[int, int]]:
     seen: set[int] = set()
     found = data.find(b"test")
     while found != -1:
-        attribute_item = root.descendant_for_byte_range(found, found + 4)
-        while attribute_item is not None and attribute_item.type != "attribute_item":
-            attribute_item = attribute_item.parent
+        attribute_item = ancestry.root.descendant_for_byte_range(found, found + 4)
+        if attribute_item is not None and attribute_item.type != "attribute_item":
+            attribute_item = ancestry.enclosing(attribute_item, ("attribute_item",))
         found = data.find(b"test", found + 4)
         if attribute_item is None or attribute_item.id in seen:
             continue
@@ -118,16 +119,16 @@ def call_arguments(call: Node) -> list[Node]:
     return arguments.named_children if arguments is not None else []
 
 
-def method_call_of(method: Node) -> Node | None:
+def method_call_of(method: Node, ancestry: Ancestry) -> Node | None:
     """The call ``x.method(..)`` whose method name is ``method`` (a ``field_identifier``),
     else None (a field read). Queries capture the bare name and leave this to Python: a
     pattern nested under ``call_expression`` and ``field_expression`` takes about 1.4 ms to
     compile (tree-sitter analyses the grammar for every parent in a pattern), more than a
     small file takes to analyse."""
-    access = method.parent
+    access = ancestry.parent(method)
     if access is None or access.type != "field_expression":
         return None
-    call = access.parent
+    call = ancestry.parent(access)
     if call is None or call.type != "call_expression" or not same_node(call.child_by_field_name("function"), access):
         return None
     return call
@@ -152,6 +153,7 @@ class AnalysisContext:
         self.path = path
         self.is_test_file = is_test_path(path)
         self._test_items: list[tuple[int, int]] | None = None  # byte ranges of test items
+        self.ancestry = Ancestry(self.root)
         # Per-file indexes several rules use, built once: function bodies (``checks.keyflow``)
         # and collection declarations (``checks.keyed_collections``).
         self.function_scopes: dict[int, object] = {}
@@ -244,14 +246,12 @@ class AnalysisContext:
     def text(node: Node) -> str:
         return node_text(node)
 
-    @staticmethod
-    def enclosing(node: Node, kinds: frozenset[str] | set[str] | tuple[str, ...]) -> Node | None:
-        current = node.parent
-        while current is not None:
-            if current.type in kinds:
-                return current
-            current = current.parent
-        return None
+    def parent(self, node: Node) -> Node | None:
+        """``node.parent`` at a cost that does not grow with the tree's depth (``Ancestry``)."""
+        return self.ancestry.parent(node)
+
+    def enclosing(self, node: Node, kinds: frozenset[str] | tuple[str, ...]) -> Node | None:
+        return self.ancestry.enclosing(node, kinds)
 
     def enclosing_function(self, node: Node) -> Node | None:
         return self.enclosing(node, ("function_item",))
@@ -264,7 +264,7 @@ class AnalysisContext:
         if self.is_test_file:
             return True
         if self._test_items is None:
-            self._test_items = _test_item_ranges(self.root, self.source.data)
+            self._test_items = _test_item_ranges(self.ancestry, self.source.data)
         start, end = node.start_byte, node.end_byte
         for item_start, item_end in self._test_items:
             if item_start <= start and end <= item_end:
@@ -276,27 +276,28 @@ class AnalysisContext:
         return not self.settings.lint_tests and self.is_test_code(node)
 
     def path_segments(self, node: Node) -> list[str]:
-        """``std::env::var`` → [std, env, var]; ``x.y`` → [x, y]; a plain identifier → [it]."""
-        if node.type in ("identifier", "field_identifier", "type_identifier", "self", "super", "crate"):
-            return [node_text(node)]
-        if node.type == "scoped_identifier":
-            segments: list[str] = []
-            path = node.child_by_field_name("path")
-            if path is not None:
-                segments.extend(self.path_segments(path))
-            name = node.child_by_field_name("name")
-            if name is not None:
-                segments.append(node_text(name))
-            return segments
-        if node.type == "field_expression":
-            value = node.child_by_field_name("value")
-            field_node = node.child_by_field_name("field")
-            head = self.path_segments(value) if value is not None else []
-            return head + ([node_text(field_node)] if field_node is not None else [])
-        if node.type == "generic_function":
-            function = node.child_by_field_name("function")
-            return self.path_segments(function) if function is not None else []
-        return [node_text(node)]
+        """``std::env::var`` → [std, env, var]; ``x.y`` → [x, y]; a plain identifier → [it].
+        Read from the last segment inwards, without recursion: a generated path or field
+        chain may be thousands of segments long."""
+        backwards: list[str] = []
+        current: Node | None = node
+        while current is not None:
+            kind = current.type
+            if kind in ("identifier", "field_identifier", "type_identifier", "self", "super", "crate"):
+                backwards.append(node_text(current))
+                break
+            if kind in ("scoped_identifier", "field_expression"):
+                last = current.child_by_field_name("name" if kind == "scoped_identifier" else "field")
+                if last is not None:
+                    backwards.append(node_text(last))
+                current = current.child_by_field_name("path" if kind == "scoped_identifier" else "value")
+            elif kind == "generic_function":
+                current = current.child_by_field_name("function")
+            else:
+                backwards.append(node_text(current))
+                break
+        backwards.reverse()
+        return backwards
 
     def callee_name(self, call: Node) -> str | None:
         """Last path segment of a call's function: ``a.b.get_secret(..)`` → ``get_secret``."""
@@ -380,21 +381,21 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
             for end in ends:
                 node = root.descendant_for_byte_range(start, end)
                 while node is not None and node.start_byte == start and node.end_byte == end:
-                    call = _call_named_by(node)
+                    call = _call_named_by(node, ctx.ancestry)
                     if call is not None:
                         calls[call.id] = call
-                    node = node.parent
+                    node = ctx.parent(node)
             start = data.find(prefix, start + 1)
     return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
 
 
-def _call_named_by(name: Node) -> Node | None:
+def _call_named_by(name: Node, ancestry: Ancestry) -> Node | None:
     """The call whose callee's last path segment, or whole callee, is ``name``."""
-    callee, parent = name, name.parent
+    callee, parent = name, ancestry.parent(name)
     if parent is not None and parent.type in NAME_FIELDS and same_node(parent.child_by_field_name(NAME_FIELDS[parent.type]), callee):
-        callee, parent = parent, parent.parent
+        callee, parent = parent, ancestry.parent(parent)
     if parent is not None and parent.type == "generic_function" and same_node(parent.child_by_field_name("function"), callee):
-        callee, parent = parent, parent.parent
+        callee, parent = parent, ancestry.parent(parent)
     if parent is not None and parent.type == "call_expression" and same_node(parent.child_by_field_name("function"), callee):
         return parent
     return None

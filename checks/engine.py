@@ -13,7 +13,7 @@ from tree_sitter import Node, Tree
 
 from .config import Settings
 from .context import AnalysisContext
-from .model import Finding, Span
+from .model import Finding, InputTooDeep, Span
 from .parsing import parse, prepare_whole_file_queries
 from .rules import all_rules
 from .source import SourceText
@@ -34,7 +34,7 @@ class RuleFailure(NamedTuple):
 class AnalysisResult:
     """Everything one analysis of one file produced."""
 
-    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "suppressions", "model_queries")
+    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "rule_skips", "suppressions", "model_queries")
 
     def __init__(self, source: SourceText, tree: Tree):
         self.source = source
@@ -43,6 +43,8 @@ class AnalysisResult:
         self.suppressed: list[Finding] = []
         self.syntax_errors: list[Span] = []
         self.rule_failures: list[RuleFailure] = []
+        # Rules that met input nested deeper than they read (``InputTooDeep``): (code, why).
+        self.rule_skips: list[tuple[str, str]] = []
         self.suppressions: SuppressionIndex | None = None
         # What the rules asked the workspace model, with checksums of its answers.
         self.model_queries: tuple = ()
@@ -141,6 +143,9 @@ def _run_rule(rule, ctx: AnalysisContext, result: AnalysisResult) -> list[Findin
     ctx.bind_rule(rule)
     try:
         findings = list(rule.check(ctx))
+    except InputTooDeep as error:
+        result.rule_skips.append((rule.code, str(error)))
+        return []
     except Exception as error:  # a broken rule must not take the other rules down
         import traceback
 
@@ -178,6 +183,10 @@ class FileSkipped(Exception):
     """A file that was not analysed, with the reason to show the user."""
 
 
+# A NUL byte among a file's first bytes marks it binary, as git decides.
+BINARY_SNIFF_BYTES = 8192
+
+
 def read_rust_file(path: Path, max_size: int) -> bytes:
     """Read a file for analysis, refusing what is not Rust text worth parsing.
 
@@ -187,6 +196,9 @@ def read_rust_file(path: Path, max_size: int) -> bytes:
     if size > max_size:
         raise FileSkipped(f"skipped: {size} bytes is over max-file-size ({max_size} bytes)")
     data = path.read_bytes()
-    if b"\0" in data[:8192]:
-        raise FileSkipped("skipped: binary file (contains NUL bytes)")
+    nul = data.find(b"\0", 0, BINARY_SNIFF_BYTES)
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - data.rfind(b"\n", 0, nul)
+        raise FileSkipped(f"skipped: binary file (a NUL byte at line {line}, byte {column})")
     return data

@@ -12,6 +12,7 @@ import re
 
 from tree_sitter import Node, Tree
 
+from .ancestry import Ancestry
 from .model import Finding
 
 _ITEM_LABELS = {
@@ -28,15 +29,12 @@ _ITEM_LABELS = {
 _WHITESPACE = re.compile(rb"\s+")
 
 
-def enclosing_item_path(tree: Tree, start_byte: int) -> str:
-    node: Node | None = tree.root_node.descendant_for_byte_range(start_byte, start_byte)
-    labels: list[str] = []
-    while node is not None:
-        label = _ITEM_LABELS.get(node.type)
-        if label is not None:
-            labels.append(f"{label} {_item_name(node)}".strip())
-        node = node.parent
-    return " > ".join(reversed(labels))
+def enclosing_item_path(tree: Tree, start_byte: int, ancestry: Ancestry | None = None) -> str:
+    """``impl FlowEngine > fn register``: the items around ``start_byte``, outermost first."""
+    ancestry = ancestry or Ancestry(tree.root_node)
+    node = tree.root_node.descendant_for_byte_range(start_byte, start_byte)
+    path = ancestry.path_to(node) if node is not None else []
+    return " > ".join(f"{label} {_item_name(item)}".strip() for item in path if (label := _ITEM_LABELS.get(item.type)) is not None)
 
 
 def _item_name(node: Node) -> str:
@@ -56,9 +54,10 @@ def fingerprints(tree: Tree, data: bytes, findings: list[Finding]) -> list[str]:
     """One fingerprint per finding, in order."""
     counts: dict[str, int] = {}
     result = []
+    ancestry = Ancestry(tree.root_node)
     for finding in findings:
         snippet = _WHITESPACE.sub(b" ", data[finding.span.start_byte : finding.span.end_byte]).strip()
-        base = f"{finding.code}|{enclosing_item_path(tree, finding.span.start_byte)}|".encode() + snippet
+        base = f"{finding.code}|{enclosing_item_path(tree, finding.span.start_byte, ancestry)}|".encode() + snippet
         digest = hashlib.sha256(base).hexdigest()[:24]
         occurrence = counts.get(digest, 0)
         counts[digest] = occurrence + 1

@@ -115,12 +115,12 @@ def strip_reference(type_node: Node | None) -> Node | None:
     return type_node
 
 
-def collection_of(type_node: Node | None, depth: int = 0) -> CollectionType | None:
+def collection_of(type_node: Node | None) -> CollectionType | None:
     """The map/set/sequence a declared type holds, looking through wrappers such as
     ``Arc<RwLock<Option<..>>>``; None when the type is not a collection."""
     while True:
         type_node = strip_reference(type_node)
-        if type_node is None or depth > 8 or type_node.type != "generic_type":
+        if type_node is None or type_node.type != "generic_type":
             return None
         name = type_name(type_node)
         if name not in _COLLECTION_AND_WRAPPER_TYPES:
@@ -135,7 +135,6 @@ def collection_of(type_node: Node | None, depth: int = 0) -> CollectionType | No
         if name in SEQUENCE_TYPES:
             return CollectionType("sequence", type_node, name, None, arguments[0])
         type_node = arguments[0]
-        depth += 1
 
 
 def collection_of_constructor(value: Node | None) -> CollectionType | None:
@@ -166,13 +165,17 @@ def collection_of_constructor(value: Node | None) -> CollectionType | None:
 def is_bare_id_type(type_node: Node | None, vocabulary: Vocabulary) -> bool:
     """A key type that says nothing about the pack: strings, integers, ``Uuid``, ``FlowId``,
     ``Arc<str>``. Tuples, key structs and pack-scoped id types are not bare."""
-    type_node = strip_reference(type_node)
-    if type_node is None:
-        return False
-    name = type_name(type_node)
-    if type_node.type == "generic_type":
+    while True:
+        type_node = strip_reference(type_node)
+        if type_node is None:
+            return False
+        name = type_name(type_node)
+        if type_node.type != "generic_type":
+            break
         arguments = type_arguments(type_node)
-        return name in ("Arc", "Rc", "Box", "Cow") and bool(arguments) and is_bare_id_type(arguments[-1], vocabulary)
+        if name not in ("Arc", "Rc", "Box", "Cow") or not arguments:
+            return False
+        type_node = arguments[-1]
     if type_node.type not in ("type_identifier", "primitive_type", "scoped_type_identifier"):
         return False
     if vocabulary.pack.match(name) or vocabulary.tenant.match(name):
@@ -309,7 +312,7 @@ class FileCollections:
             for name, type_node in _macro_statics(found["body"][0]):
                 collection = collection_of(type_node)
                 if collection is not None:
-                    self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, found["body"][0].parent)
+                    self.statics[node_text(name)] = CollectionDeclaration(node_text(name), name, "static", collection, ctx.parent(found["body"][0]))
         self._lets: dict[int, CollectionDeclaration | None] = {}
         self._parameters: dict[int, CollectionDeclaration] = {}
         self._impls: list[Node] | None = None
@@ -410,7 +413,7 @@ class FileCollections:
                 parameter = self._parameter_declaration(scope.parameters.get(name), scope.function)
                 if parameter is not None:
                     return [parameter]
-                accessed = _thread_local_access(node, name) if _may_be_in_closure(scope, node) else None
+                accessed = _thread_local_access(self.ctx, node, name) if _may_be_in_closure(scope, node) else None
                 if accessed is not None:
                     return self._resolve(accessed, tracer, depth + 1)
             static = self.statics.get(name)
@@ -470,22 +473,27 @@ def _may_be_in_closure(scope, node: Node) -> bool:
     return any(c.type == "closure_expression" and c.start_byte <= start and end <= c.end_byte for c in scope.iterations)
 
 
-def _thread_local_access(identifier: Node, name: str) -> Node | None:
+_CLOSURE_OR_FUNCTION = ("closure_expression", "function_item")
+
+
+def _thread_local_access(ctx: AnalysisContext, identifier: Node, name: str) -> Node | None:
     """``CACHE.with(|cache| cache.borrow_mut().insert(..))``: ``cache`` is ``CACHE``'s value."""
-    current = identifier.parent
+    # From closure to enclosing closure: the answers are kept, so many identifiers deep in
+    # one expression do not each climb through all of it.
+    current = ctx.enclosing(identifier, _CLOSURE_OR_FUNCTION)
     while current is not None and current.type != "function_item":
         if current.type == "closure_expression":
             parameters = current.child_by_field_name("parameters")
             names = [node_text(p.child_by_field_name("pattern") or p) for p in parameters.named_children] if parameters is not None else []
             if name in names:
-                arguments = current.parent
-                call = arguments.parent if arguments is not None and arguments.type == "arguments" else None
+                arguments = ctx.parent(current)
+                call = ctx.parent(arguments) if arguments is not None and arguments.type == "arguments" else None
                 function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
                 method = function.child_by_field_name("field") if function is not None and function.type == "field_expression" else None
                 if method is not None and node_text(method) in THREAD_LOCAL_ACCESSORS:
                     return function.child_by_field_name("value")
                 return None
-        current = current.parent
+        current = ctx.enclosing(current, _CLOSURE_OR_FUNCTION)
     return None
 
 

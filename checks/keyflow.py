@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
+from .ancestry import Ancestry
 from .context import AnalysisContext, call_arguments, call_receiver, last_path_segment, method_call_of, node_text
 from .parsing import matches
 from .vocabulary import Vocabulary
@@ -27,7 +28,6 @@ PASSTHROUGH_METHODS = frozenset({
     "display", "to_str", "to_string_lossy",
 })
 APPENDING_METHODS = frozenset({"push_str", "push", "extend", "insert_str"})
-MAX_DEPTH = 14
 _INLINE_ARG = r"\{([^\W\d]\w*)(?:[:}])"
 
 
@@ -109,8 +109,8 @@ class _FileBindings:
     """The ``let``s, loops, closures and updates of every function body of a file, each filed
     under the innermost function whose body holds it (a nested ``fn`` binds its own names)."""
 
-    def __init__(self, root: Node):
-        self._root = root
+    def __init__(self, ancestry: Ancestry):
+        self.ancestry = ancestry
         self._by_function: dict[int, _BodyBindings] | None = None
 
     def of(self, function: Node) -> _BodyBindings:
@@ -121,7 +121,7 @@ class _FileBindings:
     def _index(self) -> dict[int, _BodyBindings]:
         functions: list[tuple[Node, Node | None]] = []
         found_nodes: list[tuple[Node, str, Node | None]] = []
-        for _, found in matches(_FILE_BINDINGS, self._root):
+        for _, found in matches(_FILE_BINDINGS, self.ancestry.root):
             if "function" in found:
                 body = found.get("body")
                 functions.append((found["function"][0], body[0] if body else None))
@@ -137,7 +137,7 @@ class _FileBindings:
                 if target is not None and target.type == "identifier":
                     found_nodes.append((assignment, "update", target))
             else:
-                call = method_call_of(found["update"][0])
+                call = method_call_of(found["update"][0], self.ancestry)
                 target = call_receiver(call) if call is not None else None
                 if target is not None and target.type == "identifier":
                     found_nodes.append((call, "update", target))
@@ -246,7 +246,7 @@ class FunctionScope:
         """The latest ``let name`` that ends before ``use`` and whose block encloses it."""
         best = None
         for declaration in self.lets.get(name, ()):
-            if declaration.end_byte <= use.start_byte and _block_encloses(declaration, use):
+            if declaration.end_byte <= use.start_byte and _block_encloses(declaration, use, self._file_bindings.ancestry):
                 if best is None or declaration.start_byte > best.start_byte:
                     best = declaration
         return best
@@ -255,12 +255,12 @@ class FunctionScope:
         return [n for n in self.appends.get(name, ()) if start <= n.start_byte and n.end_byte <= end]
 
 
-def _block_encloses(declaration: Node, use: Node) -> bool:
-    block = declaration.parent
+def _block_encloses(declaration: Node, use: Node, ancestry: Ancestry) -> bool:
+    block = ancestry.parent(declaration)
     return block is not None and block.start_byte <= use.start_byte and use.end_byte <= block.end_byte
 
 
-def _iteration_source(use: Node, name: str, scope: FunctionScope) -> Node | None:
+def _iteration_source(use: Node, name: str, scope: FunctionScope, ancestry: Ancestry) -> Node | None:
     """What a loop or closure variable is drawn from: `uris` in `for uri in &uris { .. }` or
     in `uris.iter().map(|uri| ..)`, so a key built from it is traced to where it came from.
 
@@ -275,7 +275,8 @@ def _iteration_source(use: Node, name: str, scope: FunctionScope) -> Node | None
                 return current.child_by_field_name("value")
         elif current.type == "closure_expression":
             if _binds(current.child_by_field_name("parameters"), name):
-                call = current.parent.parent if current.parent is not None and current.parent.type == "arguments" else None
+                arguments = ancestry.parent(current)
+                call = ancestry.parent(arguments) if arguments is not None and arguments.type == "arguments" else None
                 function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
                 return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
     return None
@@ -318,14 +319,9 @@ def _concatenated_operands(chain: Node) -> list[Node]:
 
 
 def _pattern_name(pattern: Node | None) -> str | None:
-    if pattern is None:
-        return None
-    if pattern.type == "identifier":
-        return node_text(pattern)
-    if pattern.type in ("mut_pattern", "ref_pattern"):
-        inner = pattern.named_children[-1] if pattern.named_children else None
-        return _pattern_name(inner)
-    return None
+    while pattern is not None and pattern.type in ("mut_pattern", "ref_pattern"):
+        pattern = pattern.named_children[-1] if pattern.named_children else None
+    return node_text(pattern) if pattern is not None and pattern.type == "identifier" else None
 
 
 # Expressions ``_trace`` resolves without looking a name up in the function's scope (a path
@@ -342,7 +338,7 @@ class KeyTracer:
         self._scopes: dict[int, FunctionScope] = ctx.function_scopes
         bindings = getattr(ctx, "_keyflow_file_bindings", None)
         if bindings is None:
-            bindings = ctx._keyflow_file_bindings = _FileBindings(ctx.root)
+            bindings = ctx._keyflow_file_bindings = _FileBindings(ctx.ancestry)
         self._file_bindings = bindings
 
     def scope_of(self, node: Node) -> FunctionScope:
@@ -362,42 +358,70 @@ class KeyTracer:
         composition = KeyComposition(expression)
         if scope is None and expression.type not in _NAMES_NOTHING:
             scope = self.scope_of(expression)
-        self._trace(expression, composition, scope, 0, set())
+        _Trace(self.ctx, composition, scope).run(expression)
         return composition
 
-    def _trace(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
-        if depth > MAX_DEPTH or node.id in visiting:
+
+class _Trace:
+    """One expression traced back to its ingredients. Steps wait on a stack instead of in
+    nested calls, so the depth of the input (a key in twenty parentheses, a thousand nested
+    ``format!``) costs no stack; every node is read at most once, which bounds the work by
+    the function's size. A step that reads further pushes what it reads, in order, on top:
+    parts come out in the order a depth-first reading finds them."""
+
+    __slots__ = ("ctx", "out", "scope", "visiting", "pending")
+
+    def __init__(self, ctx: AnalysisContext, out: KeyComposition, scope: FunctionScope):
+        self.ctx = ctx
+        self.out = out
+        self.scope = scope
+        self.visiting: set[int] = set()
+        self.pending: list[tuple] = []  # (step, its arguments…)
+
+    def run(self, expression: Node) -> None:
+        pending = self.pending
+        pending.append((self.expression, expression))
+        while pending:
+            step, *arguments = pending.pop()
+            step(*arguments)
+
+    def then(self, steps: list[tuple]) -> None:
+        """Run ``steps`` in order, before anything pushed earlier."""
+        self.pending.extend(reversed(steps))
+
+    def expression(self, node: Node) -> None:
+        if node.id in self.visiting:
             return
-        visiting.add(node.id)
+        self.visiting.add(node.id)
         kind = node.type
+        out = self.out
         if kind == "identifier":
-            self._trace_identifier(node, node_text(node), out, scope, depth, visiting)
+            self.identifier(node, node_text(node))
         elif kind == "self":
             out.parts.append(KeyPart("self", "identifier", node))
         elif kind in ("string_literal", "raw_string_literal", "char_literal", "integer_literal"):
             out.parts.append(KeyPart(node_text(node), "literal", node))
         elif kind == "field_expression":
-            self._trace_field(node, out, scope, depth, visiting)
+            self.field(node)
         elif kind == "call_expression":
-            self._trace_call(node, out, scope, depth, visiting)
+            self.call(node)
         elif kind == "macro_invocation":
-            self._trace_macro(node, out, scope, depth, visiting)
+            self.macro(node)
         elif kind == "scoped_identifier":
             out.parts.append(KeyPart(node_text(node), "identifier", node))
         elif kind == "struct_expression":
-            self._trace_struct(node, out, scope, depth, visiting)
+            self.struct(node)
         elif kind == "binary_expression" and _is_concatenation(node):
             # `a + ":" + b + …` is one level of composition, however many terms it has.
-            for operand in _concatenated_operands(node):
-                self._trace(operand, out, scope, depth + 1, visiting)
-        elif kind in ("closure_expression",):
+            self.then([(self.expression, operand) for operand in _concatenated_operands(node)])
+        elif kind == "closure_expression":
             return
         else:
-            for child in node.named_children:
-                if child.type not in ("line_comment", "block_comment", "type_arguments"):
-                    self._trace(child, out, scope, depth + 1, visiting)
+            self.then([(self.expression, child) for child in node.named_children
+                       if child.type not in ("line_comment", "block_comment", "type_arguments")])
 
-    def _trace_identifier(self, node: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+    def identifier(self, node: Node, name: str) -> None:
+        out, scope = self.out, self.scope
         binding = scope.binding_before(name, node)
         if binding is not None:
             out.composed_at.append(binding)
@@ -405,35 +429,39 @@ class KeyTracer:
             value = binding.child_by_field_name("value")
             if type_node is not None:
                 out.parts.append(KeyPart(name, "identifier", node, node_text(type_node)))
+            steps: list[tuple] = []
             if value is not None:
-                before = len(out.parts)
-                self._trace(value, out, scope, depth + 1, visiting)
-                if len(out.parts) == before:
-                    out.parts.append(KeyPart(name, "identifier", node))
-            for update in scope.updates_between(name, binding.end_byte, node.start_byte):
-                out.composed_at.append(update)
-                self._trace_update(update, name, out, scope, depth, visiting)
+                steps.append((self.expression, value))
+                steps.append((self.name_unless_traced, len(out.parts), name, node))
+            steps.extend((self.update, update) for update in scope.updates_between(name, binding.end_byte, node.start_byte))
+            self.then(steps)
             return
         parameter = scope.parameters.get(name)
         if parameter is not None:
             out.parts.append(KeyPart(name, "parameter", parameter[0], parameter[1]))
             return
         out.parts.append(KeyPart(name, "identifier", node))
-        source = _iteration_source(node, name, scope)
+        source = _iteration_source(node, name, scope, self.ctx.ancestry)
         if source is not None:
             out.composed_at.append(source)
-            self._trace(source, out, scope, depth + 1, visiting)
+            self.then([(self.expression, source)])
 
-    def _trace_update(self, update: Node, name: str, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+    def name_unless_traced(self, parts_before: int, name: str, node: Node) -> None:
+        """A variable whose value gave no ingredient is an ingredient itself."""
+        if len(self.out.parts) == parts_before:
+            self.out.parts.append(KeyPart(name, "identifier", node))
+
+    def update(self, update: Node) -> None:
+        self.out.composed_at.append(update)
         if update.type == "call_expression":
-            for argument in call_arguments(update):
-                self._trace(argument, out, scope, depth + 1, visiting)
+            self.then([(self.expression, argument) for argument in call_arguments(update)])
         else:
             right = update.child_by_field_name("right")
             if right is not None:
-                self._trace(right, out, scope, depth + 1, visiting)
+                self.then([(self.expression, right)])
 
-    def _trace_field(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+    def field(self, node: Node) -> None:
+        out, scope = self.out, self.scope
         segments = self.ctx.path_segments(node)
         root = segments[0] if segments else ""
         type_text = ""
@@ -443,85 +471,77 @@ class KeyTracer:
         out.parts.append(KeyPart(".".join(segments), "field", node, type_text))
         value = node.child_by_field_name("value")
         if value is not None and value.type not in ("identifier", "self", "field_expression"):
-            self._trace(value, out, scope, depth + 1, visiting)
+            self.then([(self.expression, value)])
         elif value is not None and value.type == "identifier" and parameter is None:
             binding = scope.binding_before(root, node)
             if binding is not None and binding.child_by_field_name("value") is not None:
                 out.composed_at.append(binding)
-                self._trace(binding.child_by_field_name("value"), out, scope, depth + 1, visiting)
+                self.then([(self.expression, binding.child_by_field_name("value"))])
 
-    def _trace_call(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+    def call(self, node: Node) -> None:
         function = node.child_by_field_name("function")
         name = (last_path_segment(function) if function is not None else None) or ""
         receiver = function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
-        vocabulary = self.ctx.vocabulary
-        if vocabulary.is_helper(name):
-            out.parts.append(KeyPart(name, "helper", node))
+        if self.ctx.vocabulary.is_helper(name):
+            self.out.parts.append(KeyPart(name, "helper", node))
             return
-        if receiver is not None and name in PASSTHROUGH_METHODS:
-            self._trace(receiver, out, scope, depth + 1, visiting)
-            for argument in call_arguments(node):
-                self._trace(argument, out, scope, depth + 1, visiting)
-            return
-        out.parts.append(KeyPart(name, "call", node))
-        if receiver is not None:
-            self._trace(receiver, out, scope, depth + 1, visiting)
-        for argument in call_arguments(node):
-            self._trace(argument, out, scope, depth + 1, visiting)
+        if receiver is None or name not in PASSTHROUGH_METHODS:
+            self.out.parts.append(KeyPart(name, "call", node))
+        read = [receiver] if receiver is not None else []
+        self.then([(self.expression, part) for part in read + call_arguments(node)])
 
-    def _trace_struct(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
+    def struct(self, node: Node) -> None:
         name_node = node.child_by_field_name("name")
         if name_node is not None:
-            out.parts.append(KeyPart(node_text(name_node), "type", name_node))
+            self.out.parts.append(KeyPart(node_text(name_node), "type", name_node))
         body = node.child_by_field_name("body")
-        if body is None:
-            return
-        for initializer in body.named_children:
-            if initializer.type == "field_initializer":
-                field_name = initializer.child_by_field_name("field")
-                value = initializer.child_by_field_name("value")
-                if field_name is not None:
-                    out.parts.append(KeyPart(node_text(field_name), "struct-field", field_name))
-                if value is not None:
-                    self._trace(value, out, scope, depth + 1, visiting)
-            elif initializer.type == "shorthand_field_initializer":
-                for child in initializer.named_children:
-                    self._trace(child, out, scope, depth + 1, visiting)
-            elif initializer.type == "base_field_initializer":
-                for child in initializer.named_children:
-                    self._trace(child, out, scope, depth + 1, visiting)
+        if body is not None:
+            self.then([(self.initializer, initializer) for initializer in body.named_children])
 
-    def _trace_macro(self, node: Node, out: KeyComposition, scope: FunctionScope, depth: int, visiting: set[int]) -> None:
-        out.composed_at.append(node)
+    def initializer(self, initializer: Node) -> None:
+        if initializer.type == "field_initializer":
+            field_name = initializer.child_by_field_name("field")
+            value = initializer.child_by_field_name("value")
+            if field_name is not None:
+                self.out.parts.append(KeyPart(node_text(field_name), "struct-field", field_name))
+            if value is not None:
+                self.then([(self.expression, value)])
+        elif initializer.type in ("shorthand_field_initializer", "base_field_initializer"):
+            self.then([(self.expression, child) for child in initializer.named_children])
+
+    def macro(self, node: Node) -> None:
+        self.out.composed_at.append(node)
         token_tree = next((c for c in node.named_children if c.type == "token_tree"), None)
-        if token_tree is None:
+        if token_tree is not None:
+            self.then([(self.token_path, token_path) for token_path in _token_paths(token_tree)])
+
+    def token_path(self, token_path: list[Node]) -> None:
+        """One argument of a macro, as its tokens: a format string (and the names inlined
+        in it), a name, or a path such as ``ctx.tenant.id``."""
+        out, scope = self.out, self.scope
+        first = token_path[0]
+        first_kind = first.type
+        first_text = node_text(first)
+        if first_kind in ("string_literal", "raw_string_literal"):
+            out.parts.append(KeyPart(first_text, "literal", first))
+            self.then([(self.identifier, first, inline) for inline in re.findall(_INLINE_ARG, first_text)])
             return
-        helpers = self.ctx.vocabulary.helpers
-        for token_path in _token_paths(token_tree):
-            first = token_path[0]
-            first_kind = first.type
-            first_text = node_text(first)
-            if first_kind in ("string_literal", "raw_string_literal"):
-                out.parts.append(KeyPart(first_text, "literal", first))
-                for inline in re.findall(_INLINE_ARG, first_text):
-                    self._trace_identifier(first, inline, out, scope, depth + 1, visiting)
-                continue
-            if len(token_path) == 1:
-                if first_kind == "identifier":
-                    self._trace_identifier(first, first_text, out, scope, depth + 1, visiting)
-                continue
-            texts = [first_text, *(node_text(t) for t in token_path[1:])]
-            if any(text in helpers for text in texts):
-                out.parts.append(KeyPart(texts[-1], "helper", first))
-                continue
-            parameter = scope.parameters.get(first_text)
-            out.parts.append(KeyPart(".".join(texts), "field", first, parameter[1] if parameter else ""))
-            if parameter is None and first_kind == "identifier":
-                binding = scope.binding_before(first_text, first)
-                value = binding.child_by_field_name("value") if binding is not None else None
-                if value is not None:
-                    out.composed_at.append(binding)
-                    self._trace(value, out, scope, depth + 1, visiting)
+        if len(token_path) == 1:
+            if first_kind == "identifier":
+                self.identifier(first, first_text)
+            return
+        texts = [first_text, *(node_text(t) for t in token_path[1:])]
+        if any(text in self.ctx.vocabulary.helpers for text in texts):
+            out.parts.append(KeyPart(texts[-1], "helper", first))
+            return
+        parameter = scope.parameters.get(first_text)
+        out.parts.append(KeyPart(".".join(texts), "field", first, parameter[1] if parameter else ""))
+        if parameter is None and first_kind == "identifier":
+            binding = scope.binding_before(first_text, first)
+            value = binding.child_by_field_name("value") if binding is not None else None
+            if value is not None:
+                out.composed_at.append(binding)
+                self.then([(self.expression, value)])
 
 
 def _token_paths(token_tree: Node) -> list[list[Node]]:
@@ -557,8 +577,11 @@ def _token_paths(token_tree: Node) -> list[list[Node]]:
 
 
 def _flat_tokens(token_tree: Node, into: list[Node]) -> None:
-    for child in token_tree.children:
+    """The tokens of ``token_tree`` and of the token trees nested in it, in source order."""
+    pending = token_tree.children[::-1]
+    while pending:
+        child = pending.pop()
         if child.type == "token_tree":
-            _flat_tokens(child, into)
+            pending.extend(child.children[::-1])
         else:
             into.append(child)

@@ -15,6 +15,11 @@ from enum import Enum
 from typing import NamedTuple
 
 
+class InputTooDeep(Exception):
+    """Input nested deeper than isolint reads (a type of hundreds of nested generics): the
+    rule that met it is skipped on the file, and the run says so, rather than failing."""
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"

@@ -11,6 +11,7 @@ few per worker, so one large file does not leave the other workers idle at the e
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -25,6 +26,12 @@ RANGES_PER_WORKER = 4
 
 # What each worker runs on the index of an inherited item: set before the pool forks.
 _inherited_task: Callable[[int], object] | None = None
+
+
+def _die_on_interrupt() -> None:
+    """In each worker: Ctrl-C (sent to the whole process group) ends the worker at once and
+    silently; the parent alone reports the interruption."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run_range(bounds: tuple[int, int]) -> list:
@@ -92,7 +99,7 @@ def _in_workers(task: Callable[[int], object], sizes: list[int], jobs: int, on_d
     done = 0
     ranges = byte_balanced_ranges(sizes, jobs * RANGES_PER_WORKER)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=_die_on_interrupt) as pool:
             futures = {pool.submit(_run_range, bounds): bounds for bounds in ranges}
             for future in as_completed(futures):
                 start, end = futures[future]

@@ -61,13 +61,19 @@ def prepare_whole_file_queries(query_sources) -> None:
     _whole_file_queries.prepare(query_sources)
 
 
+def _is_root(node: tree_sitter.Node) -> bool:
+    # By its type, which the grammar gives the root alone: `Node.parent` descends from the
+    # root, a cost that grows with the depth of a subtree queried on its own.
+    return node.type == "source_file"
+
+
 def captures(query_source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
-    if node.parent is None:  # whole-file queries of all rules share one tree walk
+    if _is_root(node):  # whole-file queries of all rules share one tree walk
         return _whole_file_queries.captures(query_source, node)
     return query_captures(query(query_source), query_source, node, query)
 
 
 def matches(query_source: str, node: tree_sitter.Node):
-    if node.parent is None:
+    if _is_root(node):
         return _whole_file_queries.matches(query_source, node)
     return query_matches(query(query_source), query_source, node, query)

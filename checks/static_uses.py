@@ -55,12 +55,12 @@ class UseReport(NamedTuple):
     evidence: list[Evidence]
 
 
-def _keyed_call(use: Node) -> tuple[Node, Node] | None:
+def _keyed_call(ctx: AnalysisContext, use: Node) -> tuple[Node, Node] | None:
     """``(call, key)`` when ``use`` is the receiver of a keyed method, through guards and
     conversions (``CACHE.write().await.insert(k, v)``)."""
     node = use
     while True:
-        parent = node.parent
+        parent = ctx.parent(node)
         if parent is None or parent.type not in _STEP_TYPES:
             return None
         if parent.type == "index_expression" and not same_node(parent.named_children[0] if parent.named_children else None, node):
@@ -68,7 +68,7 @@ def _keyed_call(use: Node) -> tuple[Node, Node] | None:
         if parent.type == "field_expression":
             field = parent.child_by_field_name("field")
             name = node_text(field) if field is not None else ""
-            call = parent.parent
+            call = ctx.parent(parent)
             if call is None or call.type != "call_expression" or not same_node(call.child_by_field_name("function"), parent):
                 node = parent  # a field of what the static holds (`guard.data.entry(k)`)
                 continue
@@ -91,12 +91,12 @@ STORING_METHODS = frozenset({"set", "store", "swap", "replace", "insert", "push"
                              "get_or_init", "get_or_insert", "get_or_insert_with", "extend", "append"})
 
 
-def _stored_value(use: Node) -> Node | None:
+def _stored_value(ctx: AnalysisContext, use: Node) -> Node | None:
     """What a use stores into the static: the arguments of a storing method reached through
     guards (``SLOT.lock().unwrap().replace(v)``), or the right side of an assignment to it."""
     node = use
     while True:
-        parent = node.parent
+        parent = ctx.parent(node)
         if parent is None:
             return None
         if parent.type == "assignment_expression" and parent.child_by_field_name("left") is not None and \
@@ -106,7 +106,7 @@ def _stored_value(use: Node) -> Node | None:
             return None
         if parent.type == "field_expression":
             name = node_text(parent.child_by_field_name("field"))
-            call = parent.parent
+            call = ctx.parent(parent)
             if call is None or call.type != "call_expression":
                 return None
             if name in STORING_METHODS:
@@ -118,12 +118,12 @@ def _stored_value(use: Node) -> Node | None:
         node = parent
 
 
-def _bound_guard(use: Node) -> Node | None:
+def _bound_guard(ctx: AnalysisContext, use: Node) -> Node | None:
     """The identifier a ``let`` binds the static (or a guard of it) to, or the parameter of
     the closure a thread-local's ``with`` hands it to."""
-    access = use.parent
+    access = ctx.parent(use)
     if access is not None and access.type == "field_expression" and node_text(access.child_by_field_name("field")) in THREAD_LOCAL_ACCESSORS:
-        call = access.parent
+        call = ctx.parent(access)
         closure = call_arguments(call)[0] if call is not None and call.type == "call_expression" and call_arguments(call) else None
         if closure is not None and closure.type == "closure_expression":
             parameters = closure.child_by_field_name("parameters")
@@ -132,9 +132,8 @@ def _bound_guard(use: Node) -> Node | None:
                 first = first.child_by_field_name("pattern") if first.type == "parameter" else (first.named_children[-1] if first.named_children else None)
             return first if first is not None and first.type == "identifier" else None
     node = use
-    while node.parent is not None and node.parent.type in _STEP_TYPES:
-        node = node.parent
-    let = node.parent
+    while (let := ctx.parent(node)) is not None and let.type in _STEP_TYPES:
+        node = let
     if let is None or let.type != "let_declaration":
         return None
     pattern = let.child_by_field_name("pattern")
@@ -227,15 +226,15 @@ class StaticUses:
         if ctx.workspace.knows_workspace:
             # Where the model knows the workspace, only what is stored counts: reading a
             # shared value beside a tenant's data mixes nothing.
-            stored = _stored_value(use)
+            stored = _stored_value(ctx, use)
             if stored is None:
                 return None
             looked_at = node_text(stored)
             message = f"`fn {function_name(function)}` stores `{reach}`'s data in it"
         else:
             statement = use
-            while statement.parent is not None and statement.parent.type not in ("block", "function_item"):
-                statement = statement.parent
+            while (parent := ctx.parent(statement)) is not None and parent.type not in ("block", "function_item"):
+                statement = parent
             looked_at = node_text(statement)
             message = f"`fn {function_name(function)}` uses it with `{reach}`'s data"
         if set(words_of(reach)) & set(words_of(looked_at)) - {"self"}:
@@ -251,17 +250,17 @@ class StaticUses:
         return Evidence(function.child_by_field_name("name"), ctx, f"reached from public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
 
     def _keyed_sites(self, ctx: AnalysisContext, use: Node, function: Node):
-        direct = _keyed_call(use)
+        direct = _keyed_call(ctx, use)
         if direct is not None:
             yield direct
             return
-        guard = _bound_guard(use)
+        guard = _bound_guard(ctx, use)
         if guard is None:
             return
         name = node_text(guard)
         for later in nodes_spelled(ctx, name, guard.end_byte, function.end_byte):
             if later.type == "identifier":
-                site = _keyed_call(later)
+                site = _keyed_call(ctx, later)
                 if site is not None:
                     yield site
 
@@ -292,10 +291,10 @@ class StaticUses:
         """The stored value is made from the key alone (``insert(addr, connect(addr))``), or
         there is no value (a set): an entry says nothing but its key, so whoever reads it gets
         what the key determines, whichever tenant stored it."""
-        value = _stored_value_of(call)
+        value = _stored_value_of(ctx, call)
         if value is None:
             return _method_of(call) != "entry" and not _is_map_write(call)
-        if _accumulates(call):
+        if _accumulates(ctx, call):
             return False  # `*entry(k).or_insert(0) += n`: every writer adds to the same entry
         traced = self._tracer(ctx).trace(value)
         return _made_from(traced, key) and not self._reads_shared_state(ctx, traced)
@@ -341,7 +340,7 @@ class StaticUses:
             values = [tracer.trace(argument) for argument in call_arguments(call) if argument.id not in key_ids]
             if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys + values):
                 continue
-            if any(_closure_parameter(argument, caller) for argument in key_arguments):
+            if any(_closure_parameter(caller_ctx, argument, caller) for argument in key_arguments):
                 continue  # the key is handed to a closure by whoever calls it: not this caller's choice
             if keys and values and all(_made_from(value, *keys) for value in values):
                 continue  # the caller stores what the key alone determines
@@ -349,7 +348,7 @@ class StaticUses:
         return None
 
 
-def _closure_parameter(argument: Node, function: Node | None) -> bool:
+def _closure_parameter(ctx: AnalysisContext, argument: Node, function: Node | None) -> bool:
     """An argument that is (a borrow or conversion of) a parameter of a closure around it."""
     while argument.type in ("reference_expression", "parenthesized_expression") and argument.named_children:
         argument = argument.named_children[-1]
@@ -359,13 +358,13 @@ def _closure_parameter(argument: Node, function: Node | None) -> bool:
     if argument is None or argument.type != "identifier":
         return False
     name = node_text(argument)
-    node = argument.parent
+    node = ctx.parent(argument)
     while node is not None and not same_node(node, function):
         if node.type == "closure_expression":
             parameters = node.child_by_field_name("parameters")
             if parameters is not None and any(node_text(p).split(":")[0].strip() == name for p in parameters.named_children):
                 return True
-        node = node.parent
+        node = ctx.parent(node)
     return False
 
 
@@ -382,15 +381,15 @@ def _made_from(value, *keys) -> bool:
 _ENTRY_FILLERS = frozenset({"or_insert", "or_insert_with", "or_insert_with_key", "or_default"})
 
 
-def _stored_value_of(call: Node) -> Node | None:
+def _stored_value_of(ctx: AnalysisContext, call: Node) -> Node | None:
     """The value a keyed write stores: its second argument, or for ``entry(k)`` the argument
     of the ``or_insert…`` that fills it (a closure's body)."""
     arguments = call_arguments(call)
     if _method_of(call) != "entry":
         return arguments[1] if len(arguments) >= 2 else None
     node = call
-    while node.parent is not None and node.parent.type == "field_expression":
-        outer = node.parent.parent
+    while (access := ctx.parent(node)) is not None and access.type == "field_expression":
+        outer = ctx.parent(access)
         if outer is None or outer.type != "call_expression":
             return None
         if _method_of(outer) in _ENTRY_FILLERS:
@@ -406,30 +405,28 @@ def _stored_value_of(call: Node) -> Node | None:
 _ACCUMULATING_METHODS = frozenset({"push", "push_back", "extend", "insert", "append", "fetch_add", "fetch_sub", "add_assign"})
 
 
-def _accumulates(call: Node) -> bool:
+def _accumulates(ctx: AnalysisContext, call: Node) -> bool:
     """The entry a write reaches is then changed in place: a compound assignment to it, or a
     growing method called on it."""
     node = call
-    while node.parent is not None and node.parent.type in ("field_expression", "call_expression", "unary_expression",
-                                                            "parenthesized_expression", "try_expression", "await_expression"):
-        parent = node.parent
+    while (parent := ctx.parent(node)) is not None and parent.type in ("field_expression", "call_expression", "unary_expression",
+                                                                        "parenthesized_expression", "try_expression", "await_expression"):
         if parent.type == "field_expression" and node_text(parent.child_by_field_name("field")) in _ACCUMULATING_METHODS:
             return True
         node = parent
-    parent = node.parent
     if parent is not None and parent.type == "let_declaration":
-        return _grows_later(parent)
+        return _grows_later(ctx, parent)
     return parent is not None and parent.type in ("compound_assignment_expr", "assignment_expression") and \
         parent.child_by_field_name("left") is not None and parent.child_by_field_name("left").id == node.id
 
 
-def _grows_later(let: Node) -> bool:
+def _grows_later(ctx: AnalysisContext, let: Node) -> bool:
     """``let entry = map.entry(k).or_insert(..);`` followed by ``entry.items.push(..)`` or
     ``*entry += 1``."""
     pattern = let.child_by_field_name("pattern")
     while pattern is not None and pattern.type == "mut_pattern":
         pattern = pattern.named_children[-1] if pattern.named_children else None
-    block = let.parent
+    block = ctx.parent(let)
     if pattern is None or pattern.type != "identifier" or block is None or block.text is None:
         return False
     after = block.text[let.end_byte - block.start_byte:]

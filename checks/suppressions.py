@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
+from .ancestry import Ancestry
 from .model import Finding, Span, SuppressionInfo
 from .rules import rule_by_code_or_name
 
@@ -133,13 +134,14 @@ def _marker_comments(root: Node, data: bytes) -> list[Node]:
     text = data.decode("utf-8", "surrogateescape")  # one character per undecodable byte
     is_ascii = len(text) == len(data)
     comments = []
+    ancestry = Ancestry(root)
     for candidate in MARKER_AHEAD.finditer(text):
         start = candidate.start()
         if not is_ascii:
             start = len(text[:start].encode("utf-8", "surrogateescape"))
         node = root.descendant_for_byte_range(start, start + 2)
-        while node is not None and node.type != "line_comment":
-            node = node.parent
+        if node is not None and node.type != "line_comment":
+            node = ancestry.enclosing(node, ("line_comment",))
         if node is not None and node.start_byte == start:
             comments.append(node)
     return comments

@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from tree_sitter import Node, Tree
 
+from .model import InputTooDeep
 from .vocabulary import Vocabulary, WordSet, names_identity, words_of
 
 
@@ -51,6 +52,10 @@ KNOWN_STATE_TYPES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES | LOCKS | frozenset({
 TOOLING_WORDS = frozenset({"xtask", "bench", "benches", "benchmark", "benchmarks", "fuzz", "tools", "tool", "simulator",
                            "sim", "testing", "test", "tests", "examples", "example", "dev", "codegen", "scripts"})
 MAX_RESOLUTION_DEPTH = 12
+# How deeply type text may nest (generics, references, tuples) for ``parse_type`` to read it.
+# A ``TypeExpr`` is read recursively everywhere (compared, hashed, substituted, pickled into
+# the cache), so deeper text is refused (``InputTooDeep``); real types nest a few levels.
+MAX_TYPE_NESTING = 64
 MINTED_ID_TYPES = frozenset({"Uuid", "Ulid"})
 # Extractors through which web frameworks hand every request the host's one shared state.
 _SHARED_STATE_EXTRACTORS = frozenset({"State", "Data", "Extension"})
@@ -72,24 +77,42 @@ class TypeExpr(NamedTuple):
 _TOKEN = re.compile(r"\s*(::|->|'[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*|\d+|.)", re.S)
 
 
-@lru_cache(maxsize=16384)
 def parse_type(text: str) -> TypeExpr:
-    """Parse type text into a ``TypeExpr``; what it cannot read becomes kind ``other``."""
+    """Parse type text into a ``TypeExpr``; what it cannot read becomes kind ``other``.
+    Raises ``InputTooDeep`` when it nests deeper than ``MAX_TYPE_NESTING``."""
+    parsed = _parsed_type(text)
+    if parsed is None:
+        raise InputTooDeep(f"a type nested more than {MAX_TYPE_NESTING} levels deep: {text[:60]}…")
+    return parsed
+
+
+@lru_cache(maxsize=16384)
+def _parsed_type(text: str) -> TypeExpr | None:
+    """``parse_type``'s answer, None for text nested too deeply (kept too: refused text
+    stays refused without being read again)."""
     tokens = [t for t in _TOKEN.findall(text) if t.strip()]
     parser = _TypeParser(tokens)
     try:
         parsed = parser.parse()
     except IndexError:
         return TypeExpr("other", "", "", (), text.strip())
+    except _NestedTooDeep:
+        return None
     return parsed
 
 
+class _NestedTooDeep(Exception):
+    pass
+
+
 class _TypeParser:
-    """A recursive-descent reader of type text, bounded by the text's own length."""
+    """A recursive-descent reader of type text, bounded by the text's own length and, in
+    depth, by ``MAX_TYPE_NESTING``."""
 
     def __init__(self, tokens: list[str]):
         self.tokens = tokens
         self.position = 0
+        self.nesting = 0
 
     def peek(self) -> str:
         return self.tokens[self.position] if self.position < len(self.tokens) else ""
@@ -100,6 +123,15 @@ class _TypeParser:
         return token
 
     def parse(self) -> TypeExpr:
+        if self.nesting >= MAX_TYPE_NESTING:
+            raise _NestedTooDeep
+        self.nesting += 1
+        try:
+            return self._parse_one()
+        finally:
+            self.nesting -= 1
+
+    def _parse_one(self) -> TypeExpr:
         start = self.position
         token = self.peek()
         if token == "&" or token == "*":
@@ -342,30 +374,49 @@ def _struct(item: Node) -> StructDef:
     return StructDef(_text(item.child_by_field_name("name")), _generic_names(item), tuple(fields), item.start_point[0])
 
 
-def _use_pairs(argument: Node | None, prefix: str) -> Iterator[tuple[str, str]]:
-    """(name in scope, full path) for each name a ``use`` tree brings in."""
-    if argument is None:
-        return
-    kind = argument.type
-    if kind in ("identifier", "scoped_identifier", "crate", "self", "super"):
-        path = f"{prefix}::{_text(argument)}" if prefix else _text(argument)
-        yield path.rsplit("::", 1)[-1], path
-    elif kind == "use_as_clause":
-        path = _text(argument.child_by_field_name("path"))
-        alias = _text(argument.child_by_field_name("alias"))
-        yield alias, f"{prefix}::{path}" if prefix else path
-    elif kind == "scoped_use_list":
-        path = _text(argument.child_by_field_name("path"))
-        inner = f"{prefix}::{path}" if prefix and path else (path or prefix)
-        yield from _use_pairs(argument.child_by_field_name("list"), inner)
-    elif kind == "use_wildcard":
-        inner = argument.named_children[0] if argument.named_children else None
-        path = _text(inner) if inner is not None else ""
-        full = f"{prefix}::{path}" if prefix and path else (path or prefix)
-        yield "*", f"{full}::*"
-    elif kind == "use_list":
-        for child in argument.named_children:
-            yield from _use_pairs(child, prefix)
+class _Prefix(NamedTuple):
+    """The path a nested ``use`` list sits under, as a chain to its parent list's prefix:
+    written out only where a name is brought in, so a deeply nested tree costs its size,
+    not its depth times its size."""
+
+    segment: str
+    above: "_Prefix | None"
+
+    def joined(self, tail: str = "") -> str:
+        segments = [tail] if tail else []
+        prefix: _Prefix | None = self
+        while prefix is not None:
+            segments.append(prefix.segment)
+            prefix = prefix.above
+        return "::".join(reversed(segments))
+
+
+def _use_pairs(argument: Node | None) -> list[tuple[str, str]]:
+    """(name in scope, full path) for each name a ``use`` tree brings in, in source order."""
+    pairs: list[tuple[str, str]] = []
+    pending: list[tuple[Node | None, _Prefix | None]] = [(argument, None)]
+    while pending:
+        node, prefix = pending.pop()
+        if node is None:
+            continue
+        kind = node.type
+        if kind in ("identifier", "scoped_identifier", "crate", "self", "super"):
+            path = prefix.joined(_text(node)) if prefix else _text(node)
+            pairs.append((path.rsplit("::", 1)[-1], path))
+        elif kind == "use_as_clause":
+            path = _text(node.child_by_field_name("path"))
+            pairs.append((_text(node.child_by_field_name("alias")), prefix.joined(path) if prefix else path))
+        elif kind == "scoped_use_list":
+            path = _text(node.child_by_field_name("path"))
+            pending.append((node.child_by_field_name("list"), _Prefix(path, prefix) if path else prefix))
+        elif kind == "use_wildcard":
+            inner = node.named_children[0] if node.named_children else None
+            path = _text(inner) if inner is not None else ""
+            full = prefix.joined(path) if prefix else path
+            pairs.append(("*", f"{full}::*"))
+        elif kind == "use_list":
+            pending.extend((child, prefix) for child in reversed(node.named_children))
+    return pairs
 
 
 # Names questions are asked about: functions and modules (snake_case) and statics
@@ -410,7 +461,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 statics.append(StaticDef(_text(item.child_by_field_name("name")), _text(item.child_by_field_name("type")),
                                          "static-mut" if mutable else "static", item.start_point[0]))
             elif kind == "use_declaration":
-                uses.extend(_use_pairs(item.child_by_field_name("argument"), ""))
+                uses.extend(_use_pairs(item.child_by_field_name("argument")))
             elif kind == "impl_item":
                 impls.append(_impl(item))
                 owner = impls[-1].self_type
@@ -440,10 +491,20 @@ def _constructed(function: Node, owner: str | None) -> set[tuple[str, bool]]:
     return {(name.decode(), in_main) for name in _CONSTRUCTION.findall(body.text) if name.decode() not in (owner, "Self")}
 
 
+def _type_name(text: str) -> str:
+    """The last path segment of a type (``Registry`` for ``&crate::Registry<T>``). An impl
+    block is summarised even for a type nested too deeply to parse: its name is read up to
+    the first ``<``."""
+    try:
+        return parse_type(text).name
+    except InputTooDeep:
+        return text.split("<", 1)[0].lstrip("&* ").removeprefix("mut ").rsplit("::", 1)[-1].strip()
+
+
 def _impl(item: Node) -> ImplBlock:
-    self_type = parse_type(_text(item.child_by_field_name("type"))).name
+    self_type = _type_name(_text(item.child_by_field_name("type")))
     trait_node = item.child_by_field_name("trait")
-    trait = parse_type(_text(trait_node)).name if trait_node is not None else None
+    trait = _type_name(_text(trait_node)) if trait_node is not None else None
     methods = []
     body = item.child_by_field_name("body")
     if body is not None:
@@ -1029,12 +1090,32 @@ def _checksum(answer) -> int:
 
 
 def substitute(expression: TypeExpr, bindings: dict[str, TypeExpr]) -> TypeExpr:
-    """``expression`` with generic parameters replaced by their arguments."""
+    """``expression`` with generic parameters replaced by their arguments. Raises
+    ``InputTooDeep`` rather than nest the result deeper than ``MAX_TYPE_NESTING`` (aliases of
+    aliases, each substituted into the next, would otherwise grow without bound)."""
+    nesting = {name: _nesting(argument) for name, argument in bindings.items()}
+    return _substituted(expression, bindings, nesting, 0)
+
+
+def _substituted(expression: TypeExpr, bindings: dict[str, TypeExpr], nesting: dict[str, int], level: int) -> TypeExpr:
     if expression.kind == "path" and not expression.args and expression.name in bindings and "::" not in expression.path:
+        if level + nesting[expression.name] > MAX_TYPE_NESTING:
+            raise InputTooDeep(f"a type nested more than {MAX_TYPE_NESTING} levels deep once its generics are substituted: {expression.text}")
         return bindings[expression.name]
     if not expression.args:
         return expression
-    return expression._replace(args=tuple(substitute(arg, bindings) for arg in expression.args))
+    return expression._replace(args=tuple(_substituted(arg, bindings, nesting, level + 1) for arg in expression.args))
+
+
+def _nesting(expression: TypeExpr) -> int:
+    """How many levels deep ``expression`` nests (1 for a type without arguments)."""
+    deepest = 0
+    pending = [(expression, 1)]
+    while pending:
+        current, level = pending.pop()
+        deepest = max(deepest, level)
+        pending.extend((argument, level + 1) for argument in current.args)
+    return deepest
 
 
 def rust_files_of_crates(paths: Iterable[Path]) -> list[Path]:

@@ -1,6 +1,7 @@
 """``isolint``: ``check`` (batch lint), ``rule`` (docs), ``server`` (the language server).
 
-Exit codes of ``check``: 0 no findings, 1 findings, 2 usage, config or I/O error.
+Exit codes of ``check``: 0 no findings, 1 findings, 2 usage, config or I/O error, or a file
+not checked in full; 130 (every command) interrupted by Ctrl-C.
 Everything beyond argument parsing is imported when used, so ``check`` on one file pays
 for the engine only, never for the language server.
 """
@@ -18,6 +19,7 @@ from .progress import ProgressBar
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells report for a command Ctrl-C stopped
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--cache-dir", type=Path, default=Path(".isolint_cache"), help="result cache folder (default: .isolint_cache)")
 
     rule = commands.add_parser("rule", help="explain a rule, or list all rules")
-    rule.add_argument("rule", nargs="?", help="a rule code (ISO101) or name (unscoped-secret-lookup)")
+    rule.add_argument("rule", nargs="?", help="what --select accepts: a rule code (ISO101), a code prefix (ISO1), a name (unscoped-secret-lookup) or ALL")
     rule.add_argument("--all", action="store_true", help="all rules")
     rule.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -95,6 +97,15 @@ def _selector_list(value: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run_command(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's request, not a failure worth a traceback.
+        print("isolint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return run_check(args)
@@ -158,13 +169,15 @@ def run_check(args) -> int:
                                fingerprinted=_reads_fingerprints(args, cache))
         report = lint_paths(list(args.paths), resolver, options)
     except ConfigError as error:
-        return _error(str(error))
+        for problem in error.problems:
+            _error(error.located(problem))
+        return EXIT_ERROR
     finally:
         progress.finish()
     if args.fix or args.diff:
         fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache, jobs=args.jobs, rendering=_rendering_after_fixes(args))
     if args.verbose:
-        print(f"isolint: {report.analysed} files analysed, {report.from_cache} from cache", file=sys.stderr)
+        print(f"isolint: {_plural(report.analysed, 'file')} analysed, {report.from_cache} from cache", file=sys.stderr)
 
     if args.write_baseline is not None:
         _save_cache(cache, args.quiet)
@@ -177,8 +190,7 @@ def run_check(args) -> int:
     if not args.quiet:
         for path, notice in report.notices:
             print(f"isolint: warning: {path}: {notice}", file=sys.stderr)
-    for path, problem in report.errors:
-        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+    _print_problems(report)
 
     if args.diff:
         from .formats import diff
@@ -196,7 +208,7 @@ def run_check(args) -> int:
     if args.statistics and args.format != "text" and not args.diff:
         sys.stderr.write(_statistics(report))
 
-    if report.errors:
+    if _incomplete(report):
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
@@ -267,6 +279,10 @@ def _rendering_after_fixes(args):
     return RENDERING
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def _error(message: str) -> int:
     print(f"isolint: error: {message}", file=sys.stderr)
     return EXIT_ERROR
@@ -298,24 +314,35 @@ def _open_cache(directory: Path):
     return ResultCache(directory, engine_signature(__version__))
 
 
+def _print_problems(report) -> None:
+    """Errors and skipped files, printed even with ``--quiet``: they decide the exit status."""
+    for path, problem in report.errors + report.skipped + report.partly_skipped:
+        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+
+
+def _incomplete(report) -> bool:
+    """A run that met an error or left a file (or a rule on a file) unchecked exits 2 even
+    without findings: a file isolint could not read must never pass as clean."""
+    return bool(report.errors or report.skipped or report.partly_skipped)
+
+
 def _write_baseline(baseline_file: Path, report) -> int:
     from .checks.baseline import write_baseline
 
-    for path, problem in report.errors:
-        print(f"isolint: error: {path}: {problem}", file=sys.stderr)
+    _print_problems(report)
     try:
         count = write_baseline(baseline_file, report)
     except OSError as error:
         return _error(f"{baseline_file}: cannot write baseline: {error.strerror or error}")
-    print(f"isolint: recorded {count} finding{'s' if count != 1 else ''} in {baseline_file}", file=sys.stderr)
-    return EXIT_ERROR if report.errors else EXIT_CLEAN
+    print(f"isolint: recorded {_plural(count, 'finding')} in {baseline_file}", file=sys.stderr)
+    return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
 
 
 def _print_baseline_outcome(outcome, baseline_file: Path, quiet: bool) -> None:
     if quiet:
         return
     if outcome.matched:
-        print(f"isolint: {outcome.matched} known finding{'s' if outcome.matched != 1 else ''} hidden by baseline {baseline_file}", file=sys.stderr)
+        print(f"isolint: {_plural(outcome.matched, 'known finding')} hidden by baseline {baseline_file}", file=sys.stderr)
     if outcome.fixed:
         count = len(outcome.fixed)
         print(f"isolint: {count} baseline entr{'ies' if count != 1 else 'y'} no longer found (fixed); "
@@ -381,24 +408,28 @@ def run_init(args) -> int:
 def run_rule(args) -> int:
     import json
 
-    from .checks.rules import all_rules, rule_by_code_or_name
+    from .checks.rules import all_rules, rule_by_code_or_name, rules_matching_selector
     from .ruledocs import rule_dict, rule_markdown
 
+    # One rule named by its code or name is printed alone (an object in JSON); a prefix, ALL
+    # or --all print every rule they select (a list).
+    named = rule_by_code_or_name(args.rule) if args.rule and not args.all else None
     if args.all:
         rules = list(all_rules())
+    elif named is not None:
+        rules = [named]
     elif args.rule:
-        rule = rule_by_code_or_name(args.rule)
-        if rule is None:
-            print(f"isolint: error: unknown rule {args.rule!r}; `isolint rule --all` lists them", file=sys.stderr)
+        rules = rules_matching_selector(args.rule)
+        if not rules:
+            print(f"isolint: error: unknown rule {args.rule!r}; `isolint rule` lists them", file=sys.stderr)
             return EXIT_ERROR
-        rules = [rule]
     else:
         for rule in all_rules():
             print(f"{rule.code}  {rule.name:<36} {rule.summary}")
         return EXIT_CLEAN
     if args.format == "json":
         payload = [rule_dict(r) for r in rules]
-        print(json.dumps(payload if args.all else payload[0], indent=2))
+        print(json.dumps(payload[0] if named is not None else payload, indent=2))
     else:
         print("\n".join(rule_markdown(r) for r in rules), end="")
     return EXIT_CLEAN

@@ -3,13 +3,17 @@ fixes on CRLF/BOM files, --diff, baselines, the result cache and parallel worker
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -401,7 +405,7 @@ def test_bad_baseline_is_an_error_naming_the_file(project: Path):
 # --- cache and parallel workers -----------------------------------------------------------
 
 def _counts(result: subprocess.CompletedProcess) -> tuple[int, int]:
-    match = re.search(r"isolint: (\d+) files analysed, (\d+) from cache", result.stderr)
+    match = re.search(r"isolint: (\d+) files? analysed, (\d+) from cache", result.stderr)
     assert match, result.stderr
     return int(match.group(1)), int(match.group(2))
 
@@ -452,6 +456,33 @@ def test_warm_runs_print_what_a_cold_run_prints_in_every_format_and_directory(pr
     assert "CLIENTS" in with_baseline.stdout and "FLOW_CACHE" not in with_baseline.stdout
     assert "Found 1 finding in 2 files." in with_baseline.stdout
     assert isolint("check", cwd=project).stdout == isolint("check", "--no-cache", cwd=project).stdout
+
+
+def test_a_cache_of_another_shape_is_ignored_and_replaced(project: Path):
+    """Valid pickles of the wrong shape (as another program, or a damaged disk, might leave)
+    and an undecodable workspace state: read, they broke every run with a traceback until
+    the cache was deleted."""
+    cold = isolint("check", "-v", cwd=project)
+    cache = project / ".isolint_cache"
+    sources = sorted((project / "src").glob("*.rs"))
+    for results in cache.glob("results-*.pickle"):
+        results.write_bytes(pickle.dumps({str(path.absolute()): 5 for path in sources}))
+    for summaries in cache.glob("summaries-*.pickle"):
+        summaries.write_bytes(pickle.dumps({str(path.absolute()): (hashlib.sha256(path.read_bytes()).digest(), "not a summary") for path in sources}))
+    for state in cache.glob("workspace-*.txt"):
+        state.write_bytes(b"\xff\xfe not text")
+    damaged = isolint("check", "-v", cwd=project)
+    assert "Traceback" not in damaged.stderr
+    assert (damaged.stdout, damaged.returncode) == (cold.stdout, cold.returncode) == (cold.stdout, 1)
+    assert _counts(damaged) == (2, 0)
+    assert _counts(isolint("check", "-v", cwd=project)) == (0, 2)  # the damaged cache was replaced
+
+
+def test_verbose_counts_in_words_that_agree(project: Path):
+    one = isolint("check", "-v", "--no-cache", "src/lib.rs", cwd=project)
+    assert "isolint: 1 file analysed, 0 from cache" in one.stderr
+    two = isolint("check", "-v", "--no-cache", cwd=project)
+    assert "isolint: 2 files analysed, 0 from cache" in two.stderr
 
 
 def test_no_cache_writes_no_cache(project: Path):
@@ -577,3 +608,53 @@ def test_unwritable_cache_is_a_warning_not_a_failure(project: Path):
     assert result.returncode == 0
     assert "blocker/cache: cannot write cache" in result.stderr
     assert result.stdout == "All checks passed (1 file).\n"
+
+
+# --- Ctrl-C -------------------------------------------------------------------------------
+
+def _started_analysing(process: subprocess.Popen) -> bool:
+    """Whether ``process`` has loaded the parser: it is then inside ``main``, past the
+    imports of the console script, where an interrupt is isolint's to report."""
+    try:
+        return "tree_sitter" in Path(f"/proc/{process.pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see when the run has started")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_during_check_says_so_in_one_line_and_exits_130(tmp_path: Path, jobs: str):
+    corpus_sample(tmp_path / "corpus", megabytes=3, seed=11)
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    process = subprocess.Popen([ISOLINT, "check", "--no-cache", "--jobs", jobs, "corpus"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(1500):
+        if _started_analysing(process) or process.poll() is not None:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the analysis, which takes seconds
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert (stderr, process.returncode) == ("isolint: interrupted\n", 130)
+    assert stdout == ""
+
+
+@pytest.mark.parametrize("command, interrupted", [
+    (["rule", "ISO101"], "isolint.ruledocs.rule_markdown"),
+    (["server"], "isolint.lsp_server.server.run_stdio"),
+])
+def test_ctrl_c_in_rule_and_at_server_start_says_so_in_one_line_and_exits_130(tmp_path: Path, command, interrupted):
+    """The interrupt is raised where the command does its work, in a real process through
+    the console script's ``main`` (a signal's timing cannot pick that moment)."""
+    module, name = interrupted.rsplit(".", 1)
+    program = (
+        "import importlib, sys\n"
+        f"module = importlib.import_module({module!r})\n"
+        "def interrupt(*args, **kwargs):\n    raise KeyboardInterrupt\n"
+        f"setattr(module, {name!r}, interrupt)\n"
+        "from isolint.cli import main\n"
+        f"sys.exit(main({command!r}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (completed.stderr, completed.returncode) == ("isolint: interrupted\n", 130)

@@ -328,6 +328,17 @@ def test_rule_all_json(tmp_path):
         assert entry["fix_availability"] in ("none", "sometimes", "always")
 
 
+def test_rule_accepts_the_prefixes_select_accepts(tmp_path):
+    family = [rule for rule in all_rules() if rule.code.startswith("ISO1")]
+    completed = isolint(tmp_path, "rule", "ISO1")
+    assert completed.returncode == 0, completed.stderr
+    assert [line for line in completed.stdout.splitlines() if line.startswith("# ")] == [f"# {r.name} ({r.code})" for r in family]
+    as_json = json.loads(isolint(tmp_path, "rule", "iso1", "--format", "json").stdout)
+    assert [entry["code"] for entry in as_json] == [r.code for r in family]
+    everything = json.loads(isolint(tmp_path, "rule", "ALL", "--format", "json").stdout)
+    assert [entry["code"] for entry in everything] == [r.code for r in all_rules()]
+
+
 def test_rule_listing_names_every_rule(tmp_path):
     completed = isolint(tmp_path, "rule")
     listed = [line.split()[0] for line in completed.stdout.splitlines()]
@@ -468,6 +479,18 @@ def test_bom_does_not_shift_columns(tmp_path):
     assert text[3] == "1 | " + one_line.rstrip("\n")
 
 
+def test_config_errors_list_every_problem_with_file_line_and_key(tmp_path):
+    write(tmp_path / "isolint.toml", 'select = "ALL"\nlint_tests = true\n')
+    write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
+    completed = isolint(tmp_path, "check", "--no-cache", "lib.rs")
+    assert completed.stderr.replace(f"{tmp_path.resolve()}/", "").splitlines() == [
+        'isolint: error: isolint.toml:1: invalid value for `select`: expected a list, got "ALL"',
+        "isolint: error: isolint.toml:2: unknown option `lint_tests`: options are kebab-case, write `lint-tests`",
+    ]
+    assert completed.stdout == ""
+    assert completed.returncode == 2
+
+
 def test_crlf_line_endings(tmp_path):
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP.replace("\n", "\r\n").encode())
     completed, records = check_json(tmp_path, "lib.rs")
@@ -484,23 +507,65 @@ def test_empty_file(tmp_path):
     assert completed.stdout.strip() == "All checks passed (1 file)."
 
 
-def test_binary_rs_file_is_skipped_with_a_notice(tmp_path):
+def test_binary_rs_file_is_skipped_and_the_run_exits_2(tmp_path):
     write(tmp_path / "blob.rs", b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)))
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
     completed, records = check_json(tmp_path)
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
-    assert "blob.rs: skipped: binary file" in completed.stderr
-    assert completed.returncode == 1
+    assert "error: blob.rs: skipped: binary file (a NUL byte at line 1, byte 8)" in completed.stderr
+    assert completed.returncode == 2
 
 
-def test_file_over_max_file_size_is_skipped_with_a_notice(tmp_path):
+def test_file_over_max_file_size_is_skipped_and_the_run_exits_2(tmp_path):
     write(tmp_path / "isolint.toml", "max-file-size = 1000\n")
     write(tmp_path / "generated.rs", UNSCOPED_LOOKUP + "// padding\n" * 200)
     write(tmp_path / "lib.rs", UNSCOPED_LOOKUP)
     completed, records = check_json(tmp_path)
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
-    assert re.search(r"generated\.rs: skipped: \d+ bytes is over max-file-size \(1000 bytes\)", completed.stderr)
-    assert completed.returncode == 1
+    assert re.search(r"error: generated\.rs: skipped: \d+ bytes is over max-file-size \(1000 bytes\)", completed.stderr)
+    assert completed.returncode == 2
+    text = isolint(tmp_path, "check", "--no-cache")
+    assert text.stdout.endswith("Found 1 finding in 1 file. 1 file was skipped (see above).\n")
+
+
+# A finding that a NUL byte in a comment would hide if skipped files passed as clean.
+NUL_IN_A_COMMENT = b"// generated \x00 marker\n" + UNSCOPED_LOOKUP.encode()
+
+
+def test_a_nul_byte_skips_the_file_and_says_so_in_every_format(tmp_path):
+    write(tmp_path / "lib.rs", NUL_IN_A_COMMENT)
+    problem = "skipped: binary file (a NUL byte at line 1, byte 14)"
+    text = isolint(tmp_path, "check", "--no-cache", "lib.rs")
+    assert text.stdout == "No findings in 0 files, but 1 file was skipped (see above).\n"
+    assert text.stderr == f"isolint: error: lib.rs: {problem}\n"
+    assert text.returncode == 2
+    completed, records = check_json(tmp_path, "lib.rs")
+    assert records == [] and problem in completed.stderr and completed.returncode == 2
+    sarif = isolint(tmp_path, "check", "--no-cache", "--format", "sarif", "lib.rs")
+    invocation = json.loads(sarif.stdout)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert [(n["level"], n["message"]["text"]) for n in invocation["toolExecutionNotifications"]] == [("warning", problem)]
+    assert sarif.returncode == 2
+    github = isolint(tmp_path, "check", "--no-cache", "--format", "github", "lib.rs")
+    assert github.stdout == f"::warning file=lib.rs,title=isolint::{problem}\n"
+
+
+def test_quiet_still_says_a_file_was_skipped(tmp_path):
+    write(tmp_path / "lib.rs", NUL_IN_A_COMMENT)
+    completed = isolint(tmp_path, "check", "--no-cache", "--quiet", "lib.rs")
+    assert completed.stdout == ""
+    assert "lib.rs: skipped: binary file" in completed.stderr
+    assert completed.returncode == 2
+
+
+def test_nothing_passes_when_no_file_could_be_read(tmp_path):
+    (tmp_path / "a.rs").symlink_to("b.rs")
+    (tmp_path / "b.rs").symlink_to("a.rs")
+    for path in ("missing.rs", "a.rs"):
+        completed = isolint(tmp_path, "check", "--no-cache", path)
+        assert "All checks passed" not in completed.stdout
+        assert completed.stdout == "No findings in 0 files, but 1 error was reported (see above).\n"
+        assert completed.returncode == 2
 
 
 def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path):
@@ -514,6 +579,9 @@ def test_unreadable_file_is_reported_and_the_run_goes_on(tmp_path):
     assert located(records) == [("lib.rs", 2, 24, "ISO101")]
     assert re.search(r"error: locked\.rs: cannot read: ", completed.stderr), completed.stderr
     assert completed.returncode == 2
+    alone = isolint(tmp_path, "check", "--no-cache", "locked.rs")
+    assert alone.stdout == "No findings in 0 files, but 1 error was reported (see above).\n"
+    assert alone.returncode == 2
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files whatever their mode")

@@ -139,6 +139,28 @@ def test_bad_values(text, key, line):
     assert str(error).startswith(f"isolint.toml:{line}: invalid value for `{key}`: ")
 
 
+def test_every_problem_is_reported_in_isolints_words():
+    error = config_error('select = "ALL"\nlint-tests = 1\nmax-file-size = 0\nnoise = true\n[severity]\nISO101 = "loud"\n')
+    assert [(p.line, p.key) for p in error.problems] == [
+        (1, "select"), (2, "lint-tests"), (3, "max-file-size"), (4, "noise"), (6, "severity.ISO101")]
+    assert str(error).splitlines() == [
+        'isolint.toml:1: invalid value for `select`: expected a list, got "ALL"',
+        "isolint.toml:2: invalid value for `lint-tests`: expected true or false, got 1",
+        "isolint.toml:3: invalid value for `max-file-size`: expected a number greater than 0, got 0",
+        "isolint.toml:4: unknown option `noise`",
+        'isolint.toml:6: invalid value for `severity.ISO101`: expected one of "error", "warning", "info", "hint", got "loud"',
+    ]
+    assert (error.line, error.key) == (1, "select")  # the first problem, for one-line consumers
+
+
+def test_python_names_of_options_are_rejected_with_their_kebab_case_name():
+    error = config_error('lint_tests = true\n[scope]\nextend_helpers = ["scoped"]\nhelpers = ["k"]\n')
+    assert str(error).splitlines() == [
+        "isolint.toml:1: unknown option `lint_tests`: options are kebab-case, write `lint-tests`",
+        "isolint.toml:3: unknown option `scope.extend_helpers`: options are kebab-case, write `extend-helpers`",
+    ]
+
+
 def test_invalid_toml_names_the_line():
     error = config_error('select = ["ALL"]\nignore = [\n\nlint-tests = \n')
     assert error.line is not None and error.line >= 2

@@ -57,16 +57,16 @@ def _same(a: Node | None, b: Node | None) -> bool:
 _DECIDING_METHODS = _SCOPED_FORMS | _STORING_METHODS | _ACCESS_METHODS
 
 
-def _climb(node: Node) -> tuple[Node, tuple[str, Node] | None, bool]:
+def _climb(ctx, node: Node) -> tuple[Node, tuple[str, Node] | None, bool]:
     """Walk up a method chain starting at ``node`` (``X.lock().unwrap()`` → lock, unwrap) to
     the first method in `_DECIDING_METHODS`, else to the outermost expression the chain is
     part of: where it stopped, that ``(method, call)`` if any, and whether a method was called."""
     called = False
     current = node
-    while (parent := current.parent) is not None:
+    while (parent := ctx.parent(current)) is not None:
         kind = parent.type
         if kind == "field_expression" and _same(parent.child_by_field_name("value"), current):
-            call = parent.parent
+            call = ctx.parent(parent)
             method = parent.child_by_field_name("field")
             if call is not None and call.type == "call_expression" and _same(call.child_by_field_name("function"), parent) and method is not None:
                 name = method.text.decode("utf-8", "replace")
@@ -93,7 +93,7 @@ class AmbientWriteFinder:
         self._seen: set[int] = set()
 
     def from_use(self, use: Node, slot: StaticSlot, depth: int = 0) -> None:
-        top, deciding, called = _climb(use)
+        top, deciding, called = _climb(self.ctx, use)
         if deciding is not None:
             method, call = deciding
             if method in _STORING_METHODS:
@@ -101,7 +101,7 @@ class AmbientWriteFinder:
             elif method in _ACCESS_METHODS:
                 self._through_closure(call, slot, depth)
             return
-        parent = top.parent
+        parent = self.ctx.parent(top)
         if parent is None:
             return
         if parent.type in ("assignment_expression", "compound_assignment_expr") and _same(parent.child_by_field_name("left"), top):
@@ -146,7 +146,7 @@ class AmbientWriteFinder:
         pattern = declaration.child_by_field_name("pattern")
         while pattern is not None and pattern.type in ("mut_pattern", "ref_pattern") and pattern.named_children:
             pattern = pattern.named_children[-1]
-        block = declaration.parent
+        block = self.ctx.parent(declaration)
         if pattern is None or pattern.type != "identifier" or block is None or depth >= MAX_ALIAS_DEPTH:
             return
         name = self.ctx.text(pattern)
@@ -364,12 +364,12 @@ def _is_context_holder_type(ctx, segment: str) -> bool:
     return _scope_word(ctx, segment) is not None and bool(words & _HOLDER_WORDS)
 
 
-def _binds_guard(call: Node) -> bool:
+def _binds_guard(ctx, call: Node) -> bool:
     """``let _guard = enter_current_tenant(t);``: the setter returns a guard that restores the
     previous context when it goes out of scope, the RAII form of a scope."""
-    parent = call.parent
+    parent = ctx.parent(call)
     while parent is not None and parent.type in ("try_expression", "await_expression"):
-        parent = parent.parent
+        parent = ctx.parent(parent)
     if parent is None or parent.type != "let_declaration":
         return False
     pattern = parent.child_by_field_name("pattern")
@@ -483,7 +483,7 @@ def _setter_findings(ctx, tracer: KeyTracer):
         segments = ctx.path_segments(function)
         name = segments[-1] if segments else ""
         kind = "configured" if ctx.text(function) in configured_paths else _setter_kind(ctx, segments)
-        if kind is None or _binds_guard(call):
+        if kind is None or _binds_guard(ctx, call):
             continue
         arguments = call_arguments(call)
         if not arguments or all(_is_clearing(ctx, argument) for argument in arguments):

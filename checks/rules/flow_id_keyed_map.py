@@ -190,7 +190,7 @@ def _uses(ctx, tracer, collections: FileCollections, triage: "_Triage"):
     method calls, then indexing."""
     for _, found in matches(_KEYED_METHOD_CALLS, ctx.root):
         method_name = found["method"][0]
-        call = method_call_of(method_name)
+        call = method_call_of(method_name, ctx.ancestry)
         if call is None:
             continue
         receiver = call_receiver(call)

@@ -114,11 +114,11 @@ def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
 def _guarded_once(ctx, node: Node, function: Node) -> bool:
     """Inside a closure run at most once (``Once::call_once``, ``OnceLock::get_or_init``,
     ``Lazy::new``), or under an ``if`` that flips an atomic flag first."""
-    current = node.parent
+    current = ctx.parent(node)
     while current is not None and current.id != function.id:
         if current.type == "closure_expression":
-            arguments = current.parent
-            call = arguments.parent if arguments is not None and arguments.type == "arguments" else None
+            arguments = ctx.parent(current)
+            call = ctx.parent(arguments) if arguments is not None and arguments.type == "arguments" else None
             if call is not None and call.type == "call_expression":
                 callee = call.child_by_field_name("function")
                 segments = ctx.path_segments(callee) if callee is not None else []
@@ -129,7 +129,7 @@ def _guarded_once(ctx, node: Node, function: Node) -> bool:
             condition_text = ctx.text(condition) if condition is not None else ""
             if ".swap(true" in condition_text or "compare_exchange" in condition_text:
                 return True
-        current = current.parent
+        current = ctx.parent(current)
     return False
 
 

@@ -35,11 +35,11 @@ _KEYED_TYPES = """
 """ % " ".join(f'"{name}"' for name in sorted(MAP_TYPES | SET_TYPES))
 
 
-def _generic_type_named_by(name: Node) -> Node | None:
+def _generic_type_named_by(ctx, name: Node) -> Node | None:
     """``HashMap<K, V>`` (or ``dashmap::DashMap<K, V>``) from the name ``HashMap``."""
-    named, parent = name, name.parent
+    named, parent = name, ctx.parent(name)
     if parent is not None and parent.type == "scoped_type_identifier" and same_node(parent.child_by_field_name("name"), named):
-        named, parent = parent, parent.parent
+        named, parent = parent, ctx.parent(parent)
     if parent is None or parent.type != "generic_type" or not same_node(parent.child_by_field_name("type"), named):
         return None
     return parent
@@ -49,7 +49,7 @@ def _key_type_uses(ctx, struct_names: set[str]) -> dict[str, list[Node]]:
     """Struct name → the map/set types in this file that use one of ``struct_names`` as key."""
     uses: dict[str, list[Node]] = {}
     for _, found in matches(_KEYED_TYPES, ctx.root):
-        generic = _generic_type_named_by(found["collection"][0])
+        generic = _generic_type_named_by(ctx, found["collection"][0])
         if generic is None:
             continue
         arguments = type_arguments(generic)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from tree_sitter import Node
 
-from ..context import AnalysisContext, attribute_texts, node_text, nodes_spelled
+from ..context import AnalysisContext, attribute_texts, last_path_segment, node_text, nodes_spelled, same_node
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from .base import Rule, exact_name_triggers
@@ -39,17 +39,27 @@ GUARD_CALL_WORDS = OPT_IN_WORDS | {"ensure", "require", "assert", "guard", "only
 BAIL_OUT = ("return", "panic!", "bail!", "unreachable!", "Err(", "exit(", "unimplemented!", "todo!")
 ASSERTION_MACROS = frozenset({"assert", "ensure", "debug_assert"})
 
+# Both queries capture names only, and the code around a name is read in Python: a pattern
+# rooted at a node that nests (a path's `scoped_identifier`, a call's `arguments`) keeps a
+# match in progress for each level, so on a path or call nested n deep tree-sitter's work
+# grew as n².
+# Names in a path (`crate::EnvSecrets::new`, `Self::Env`): a path naming one is a candidate.
 PATH_QUERY = """
-((scoped_identifier path: (_) @type name: (identifier) @member) @site
-  (#match? @type "(Env|Environment|Dotenv|Secret|Credential|Self{extra})"))
+([(identifier) (type_identifier)] @name (#match? @name "(Env|Environment|Dotenv|Secret|Credential|Self{extra})"))
 """
+# A backend built or handed over as a value: `EnvSecrets { .. }` (a `type_identifier`), and
+# `f(EnvBackend)`, `let b = EnvBackend;`, `backend: EnvBackend`, `backends::EnvBackend` (an
+# `identifier`).
 VALUE_QUERY = """
-((struct_expression name: (type_identifier) @type) @site (#match? @type "(Env|Environment|Dotenv{extra})"))
-((arguments (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
-((let_declaration value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
-((field_initializer value: (identifier) @type @site) (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
-((scoped_identifier name: (identifier) @type) @site (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
+((type_identifier) @type (#match? @type "(Env|Environment|Dotenv{extra})"))
+((identifier) @type (#match? @type "^([A-Z][A-Za-z0-9]*)?(Env|Dotenv{extra})"))
 """
+# Where a value-query name is a backend value: its parent's type, and the field holding it
+# there (None: any child).
+_VALUE_SITES = {
+    "type_identifier": {"struct_expression": "name"},
+    "identifier": {"arguments": None, "let_declaration": "value", "field_initializer": "value", "scoped_identifier": "name"},
+}
 DEFAULT_VARIANT_QUERY = """
 ((enum_item name: (type_identifier) @enum body: (enum_variant_list (enum_variant name: (identifier) @variant)))
   (#match? @enum "(Secret|Credential)"))
@@ -118,22 +128,58 @@ class EnvBackendCheck:
 
     def _candidates(self):
         ctx = self.ctx
-        for _, found in matches(self.path_query, ctx.root):
-            site, type_node, member = found["site"][0], found["type"][0], found["member"][0]
-            type_name, description = self._judge_path(site, type_node, node_text(member))
+        for site in self._paths_naming(node for _, found in matches(self.path_query, ctx.root) for node in found["name"]):
+            member = site.child_by_field_name("name")
+            type_name, description = self._judge_path(site, site.child_by_field_name("path"), node_text(member))
             if description:
                 yield site, type_name, description, node_text(member) in ENV_VARIANTS
         for _, found in self._matches_if_named(self.value_query, (b"Env", b"Dotenv", *(n.encode() for n in self.extra_backends))):
-            type_name = node_text(found["type"][0])
-            site = found["site"][0]
-            if site.type == "scoped_identifier" and site.parent is not None and site.parent.type == "scoped_identifier":
+            name = found["type"][0]
+            site = self._value_site(name)
+            if site is None:
+                continue
+            type_name = node_text(name)
+            if site.type == "scoped_identifier" and (outer := ctx.parent(site)) is not None and outer.type == "scoped_identifier":
                 continue  # `crate::EnvSecrets::new`: judged as a path with its member
             if self._is_env_backend(type_name, site) and not self._inside_own_impl(site, type_name):
                 yield site, type_name, f"`{type_name}` builds a secrets backend that reads the process environment", False
         for _, found in self._matches_if_named(DEFAULT_VARIANT_QUERY, (b"Secret", b"Credential")):
             variant = found["variant"][0]
-            if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(variant.parent)):
+            if node_text(variant) in ENV_VARIANTS and any(t.strip() == "default" for t in attribute_texts(ctx.parent(variant))):
                 yield variant, node_text(found["enum"][0]), f"`#[default] {node_text(variant)}` makes the process environment the default source of `{node_text(found['enum'][0])}`", True
+
+    def _paths_naming(self, names):
+        """The paths with a member (``scoped_identifier``) whose path holds one of ``names``
+        (``crate::EnvSecrets`` in ``crate::EnvSecrets::new``), each once. Every node is
+        climbed through once: which paths above a node hold a name does not depend on which
+        name below it was climbed from, so names deep in one long path cost its length once."""
+        climbed: set[int] = set()
+        found: set[int] = set()
+        for name in names:
+            node = name
+            while (parent := self.ctx.parent(node)) is not None:
+                if parent.type == "scoped_identifier" and parent.id not in found and same_node(parent.child_by_field_name("path"), node):
+                    found.add(parent.id)
+                    member = parent.child_by_field_name("name")
+                    if member is not None and member.type == "identifier":
+                        yield parent
+                if parent.id in climbed:
+                    break
+                climbed.add(parent.id)
+                node = parent
+
+    def _value_site(self, name: Node) -> Node | None:
+        """Where ``name`` (a value-query capture) stands for a backend value, else None."""
+        parent = self.ctx.parent(name)
+        if parent is None:
+            return None
+        sites = _VALUE_SITES[name.type]
+        if parent.type not in sites:
+            return None
+        field = sites[parent.type]
+        if field is not None and not same_node(parent.child_by_field_name(field), name):
+            return None
+        return parent if parent.type in ("struct_expression", "scoped_identifier") else name
 
     def _matches_if_named(self, query_source: str, words: tuple[bytes, ...]):
         """The query's matches, asked for only when the file holds one of the ``words`` its
@@ -143,21 +189,19 @@ class EnvBackendCheck:
         return matches(query_source, self.ctx.root) if any(word in data for word in words) else ()
 
     def _judge_path(self, site: Node, type_node: Node, member: str) -> tuple[str, str | None]:
-        segments = self.ctx.path_segments(type_node)
-        type_name = segments[-1] if segments else ""
+        type_name = last_path_segment(type_node) or ""
         if type_name == "Self":
             type_name = impl_type_name(self.ctx.enclosing_impl(site))
-        shown = node_text(site)
         if self._is_env_backend(type_name, site):
             if self._inside_own_impl(site, type_name):
                 return type_name, None
-            return type_name, f"`{shown}` builds a secrets backend that reads the process environment"
+            return type_name, f"`{node_text(site)}` builds a secrets backend that reads the process environment"
         if not is_secrets_backend_type(type_name):
             return type_name, None
         if member in FROM_ENV_CONSTRUCTORS and not self._inside_own_impl(site, type_name):
-            return type_name, f"`{shown}` builds a secrets backend from the process environment"
+            return type_name, f"`{node_text(site)}` builds a secrets backend from the process environment"
         if member in ENV_VARIANTS and not self._is_comparison(site):
-            return type_name, f"`{shown}` selects the process environment as the secrets backend"
+            return type_name, f"`{node_text(site)}` selects the process environment as the secrets backend"
         return type_name, None
 
     def _is_env_backend(self, type_name: str, site: Node) -> bool:
@@ -168,8 +212,8 @@ class EnvBackendCheck:
     def _in_secret_context(self, site: Node) -> bool:
         """`EnvBackend` is a secrets backend when the statement or function around it says so."""
         statement = site
-        while statement.parent is not None and statement.parent.type not in ("block", "source_file", "declaration_list"):
-            statement = statement.parent
+        while (parent := self.ctx.parent(statement)) is not None and parent.type not in ("block", "source_file", "declaration_list"):
+            statement = parent
         statement_words = _words(node_text(statement)) if statement.type != "function_item" else set()
         function = self.ctx.enclosing_function(site)
         return bool((statement_words | _words(function_name(function))) & (SECRET_NOUNS | {"vault"}))
@@ -178,15 +222,13 @@ class EnvBackendCheck:
         """A type's own constructors (`impl EnvSecrets { fn new() -> Self { EnvSecrets {..} } }`)."""
         return impl_type_name(self.ctx.enclosing_impl(site)) == type_name
 
-    @staticmethod
-    def _is_comparison(site: Node) -> bool:
-        parent = site.parent
+    def _is_comparison(self, site: Node) -> bool:
+        parent = self.ctx.parent(site)
         return parent is not None and parent.type == "binary_expression"
 
-    @staticmethod
-    def _is_declaration_or_pattern(site: Node) -> bool:
+    def _is_declaration_or_pattern(self, site: Node) -> bool:
         """`use …::EnvSecrets`, `SecretsBackend::Env => …`, `if let SecretsBackend::Env = b`."""
-        child, current = site, site.parent
+        child, current = site, self.ctx.parent(site)
         while current is not None:
             if current.type in ("use_declaration", "match_pattern", "tuple_struct_pattern", "struct_pattern", "macro_definition", "attribute_item"):
                 return True
@@ -195,13 +237,13 @@ class EnvBackendCheck:
                 return pattern is not None and pattern.id == child.id
             if current.type in ("function_item", "block", "source_file"):
                 return False
-            child, current = current, current.parent
+            child, current = current, self.ctx.parent(current)
         return False
 
     # -- guards ---------------------------------------------------------------------
     def _guard(self, site: Node) -> bool:
         """A visible dev/test guard between the construction and its enclosing items."""
-        child, current = site, site.parent
+        child, current = site, self.ctx.parent(site)
         while current is not None:
             if self._attributes_guard(current) or self._branch_guard(current, child):
                 return True
@@ -209,7 +251,7 @@ class EnvBackendCheck:
                 return True
             if current.type == "block" and self._earlier_statement_guards(current, child):
                 return True
-            child, current = current, current.parent
+            child, current = current, self.ctx.parent(current)
         return False
 
     def _attributes_guard(self, item: Node) -> bool:
@@ -273,7 +315,7 @@ class EnvBackendCheck:
         if type_name not in self._declarations:
             declaration = None
             for name in nodes_spelled(self.ctx, type_name):
-                item = name.parent if name.type == "type_identifier" else None
+                item = self.ctx.parent(name) if name.type == "type_identifier" else None
                 if item is not None and item.type in ("struct_item", "enum_item") and item.child_by_field_name("name") == name:
                     declaration = item
             self._declarations[type_name] = declaration

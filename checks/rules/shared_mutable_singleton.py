@@ -252,7 +252,7 @@ def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
     the callers are where per-tenant code reaches the static."""
     accessors: dict[str, str] = {}
     for slot in slots:
-        if slot.declaration.parent.type == "source_file":
+        if ctx.parent(slot.declaration).type == "source_file":
             continue  # most statics are top-level items: no function around them
         function = ctx.enclosing_function(slot.declaration)
         name = function.child_by_field_name("name") if function is not None else None

@@ -81,31 +81,32 @@ def _is_storage_key_name(name: str) -> bool:
     return bool(words & KEY_WORDS) and not words & NOT_STORAGE_KEY_WORDS
 
 
-def _climb(node: Node) -> Node:
+def _climb(ctx, node: Node) -> Node:
     """From a key expression up through ``&``, parentheses and ``.as_str()``-style calls."""
-    while node.parent is not None:
-        parent = node.parent
+    while (parent := ctx.parent(node)) is not None:
         if parent.type in ("reference_expression", "parenthesized_expression", "try_expression"):
             node = parent
             continue
-        if parent.type == "field_expression" and parent.parent is not None and parent.parent.type == "call_expression":
+        call = ctx.parent(parent) if parent.type == "field_expression" else None
+        if call is not None and call.type == "call_expression":
             method = parent.child_by_field_name("field")
             if method is not None and node_text(method) in PASSTHROUGH_METHODS:
-                node = parent.parent
+                node = call
                 continue
         return node
     return node
 
 
-def _first_argument_of(node: Node) -> Node | None:
+def _first_argument_of(ctx, node: Node) -> Node | None:
     """The call whose first argument ``node`` is, if any."""
-    parent = node.parent
+    parent = ctx.parent(node)
     if parent is None or parent.type != "arguments":
         return None
     arguments = [c for c in parent.named_children if c.type not in ("line_comment", "block_comment")]
     if not arguments or arguments[0].id != node.id:
         return None
-    return parent.parent if parent.parent is not None and parent.parent.type == "call_expression" else None
+    call = ctx.parent(parent)
+    return call if call is not None and call.type == "call_expression" else None
 
 
 def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | None:
@@ -185,11 +186,11 @@ def _key_constructor(call: Node | None) -> bool:
 def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination, Node] | None:
     """How to name a derived string, where it goes, and the expression to trace it at (a later
     use of its ``let``); None when it is not a storage key (a log line, an error, a path)."""
-    top = _climb(derived)
-    call = _first_argument_of(top)
+    top = _climb(ctx, derived)
+    call = _first_argument_of(ctx, top)
     while _key_constructor(call):
-        top = _climb(call)
-        call = _first_argument_of(top)
+        top = _climb(ctx, call)
+        call = _first_argument_of(ctx, top)
     if call is not None:
         destination = _store_call(ctx, collections, call)
         if destination is not None and destination.pack_local:
@@ -197,7 +198,7 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         if destination is not None and (destination.shared or destination.tenant_local):
             return "", destination, derived
         return None
-    parent = top.parent
+    parent = ctx.parent(top)
     if parent is None:
         return None
     if parent.type == "let_declaration":
@@ -207,7 +208,7 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         sinks: list[tuple[Destination, Node]] = []
         uses = _uses_in_function(ctx, function, name, parent.end_byte) if function is not None and name else []
         for use in uses:
-            use_call = _first_argument_of(_climb(use))
+            use_call = _first_argument_of(ctx, _climb(ctx, use))
             destination = _store_call(ctx, collections, use_call) if use_call is not None else None
             if destination is not None:
                 sinks.append((destination, use))
@@ -237,12 +238,12 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
 
 def _returned_from(ctx, node: Node) -> Node | None:
     """The function ``node`` is the result of (tail expression or ``return``), if any."""
-    parent = node.parent
+    parent = ctx.parent(node)
     if parent is not None and parent.type == "return_expression":
         return ctx.enclosing_function(parent)
     statements = [c for c in parent.named_children if c.type not in ("line_comment", "block_comment")] if parent is not None else []
     if parent is not None and parent.type == "block" and statements and statements[-1].id == node.id:
-        function = parent.parent
+        function = ctx.parent(parent)
         if function is not None and function.type == "function_item":
             return function
     return None
@@ -368,7 +369,7 @@ def _derived_strings(ctx, tracer):
             for node_id in climbed:
                 chain_tops[node_id] = derived
         elif "method" in found:
-            derived = method_call_of(found["method"][0])
+            derived = method_call_of(found["method"][0], ctx.ancestry)
             receiver = call_receiver(derived) if derived is not None else None
             if receiver is None or receiver.type not in ("array_expression", "macro_invocation"):
                 continue
@@ -384,7 +385,7 @@ def _derived_strings(ctx, tracer):
             if target is None or target.type != "identifier" or operator is None or operator.type != "+=":
                 continue
         else:
-            call = method_call_of(found["method"][0])
+            call = method_call_of(found["method"][0], ctx.ancestry)
             target = call_receiver(call) if call is not None else None
             if target is None or target.type != "identifier":
                 continue

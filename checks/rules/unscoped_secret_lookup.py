@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from ..context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text
+from ..context import AnalysisContext, call_arguments, call_receiver, last_path_segment, node_text, same_node
 from .. import keyed_collections, keyflow
 from ..keyflow import FunctionScope, KeyComposition, KeyTracer
 from ..call_sites import arguments_for, callers_with_tenant, calls_of_function, nowhere_called
@@ -94,13 +94,14 @@ SETTING_HEAD_WORDS = frozenset({
     "disabled", "dev", "root", "secs", "seconds", "ms", "entries", "capacity", "version",
 })
 
-# `{names}` and `{methods}` are filled per config (extra APIs); the predicates keep the
-# candidate set small so most calls never reach Python.
+# The callees of calls that may read a secret: `{names}` and `{methods}` are filled per config
+# (extra APIs), and the predicates keep the candidate set small so most names never reach
+# Python. The call around a name is read in Python (``_call_of``): a pattern rooted at
+# `call_expression` keeps a match in progress for every call a chain nests, so on a chain of
+# n calls tree-sitter's work grew as n².
 CALL_QUERY = """
-((call_expression function: (identifier) @callee) @call (#match? @callee "{names}"))
-((call_expression function: (scoped_identifier name: (identifier) @callee)) @call (#match? @callee "{names}"))
-((call_expression function: (field_expression field: (field_identifier) @callee)) @call (#match? @callee "{methods}"))
-((call_expression function: (generic_function function: (field_expression field: (field_identifier) @callee))) @call (#match? @callee "{methods}"))
+((identifier) @callee (#match? @callee "{names}"))
+((field_identifier) @callee (#match? @callee "{methods}"))
 """
 # Every callee `is_secret_read_name` can accept: a secret noun as a word in any case (`creds`
 # only as the first word), or `var`/`var_os`.
@@ -154,38 +155,32 @@ _UNKNOWN = object()
 
 
 class LookupSite:
-    """What encloses a lookup call: its ancestors, walked up once and only as far as asked
-    (each `Node.parent` descends from the root again), answer every question about the
-    enclosing function, impl, closures and loops."""
+    """What encloses a lookup call: its ancestors, read once when first asked, answer every
+    question about the enclosing function, impl, closures and loops."""
 
     def __init__(self, call: Node, tracer: KeyTracer):
         self.call = call
         self._tracer = tracer
-        self._ancestors: list[Node] = []
-        self._highest: Node | None = call  # the highest node reached; None once past the root
+        self._ancestors: list[Node] | None = None  # innermost first
         self._function = self._impl = _UNKNOWN
+
+    @property
+    def ancestors(self) -> list[Node]:
+        if self._ancestors is None:
+            self._ancestors = self._tracer.ctx.ancestry.path_to(self.call)[-2::-1]
+        return self._ancestors
 
     def innermost(self, kinds: tuple[str, ...], above: Node | None = None) -> Node | None:
         """The nearest ancestor of one of ``kinds``, above ``above`` (itself an ancestor) when
         given: what `AnalysisContext.enclosing` finds."""
-        ancestors = self._ancestors
+        ancestors = self.ancestors
         for node in ancestors[ancestors.index(above) + 1 :] if above is not None else ancestors:
             if node.type in kinds:
                 return node
-        node = self._highest
-        while node is not None:
-            node = node.parent
-            if node is not None:
-                ancestors.append(node)
-                if node.type in kinds:
-                    self._highest = node
-                    return node
-        self._highest = None
         return None
 
     def all_of(self, kind: str) -> list[Node]:
-        self.innermost(())
-        return [node for node in self._ancestors if node.type == kind]
+        return [node for node in self.ancestors if node.type == kind]
 
     @property
     def function(self) -> Node | None:
@@ -391,13 +386,33 @@ class SecretLookupCheck:
     def lookups(self):
         seen: set[int] = set()
         for _, found in matches(self.call_query, self.ctx.root):
-            call = found["call"][0]
-            if call.id in seen or call.has_error:
+            callee = found["callee"][0]
+            call = self._call_of(callee)
+            if call is None or call.id in seen or call.has_error:
                 continue
             seen.add(call.id)
-            lookup = self._classify(call, node_text(found["callee"][0]))
+            lookup = self._classify(call, node_text(callee))
             if lookup is not None:
                 yield lookup
+
+    def _call_of(self, callee: Node) -> Node | None:
+        """The call ``callee`` names: ``callee(..)`` or ``path::callee(..)`` for a name,
+        ``x.callee(..)`` or ``x.callee::<T>(..)`` for a method."""
+        parent = self.ctx.parent(callee)
+        if parent is None:
+            return None
+        if callee.type == "identifier":
+            if parent.type == "scoped_identifier" and same_node(parent.child_by_field_name("name"), callee):
+                callee, parent = parent, self.ctx.parent(parent)
+        elif parent.type == "field_expression" and same_node(parent.child_by_field_name("field"), callee):
+            callee, parent = parent, self.ctx.parent(parent)
+            if parent is not None and parent.type == "generic_function" and same_node(parent.child_by_field_name("function"), callee):
+                callee, parent = parent, self.ctx.parent(parent)
+        else:
+            return None
+        if parent is None or parent.type != "call_expression" or not same_node(parent.child_by_field_name("function"), callee):
+            return None
+        return parent
 
     def _classify(self, call: Node, callee: str) -> SecretLookup | None:
         function = call.child_by_field_name("function")
@@ -454,13 +469,12 @@ class SecretLookupCheck:
                 return argument
         return arguments[-1]
 
-    @staticmethod
-    def _builder_key(call: Node) -> Node | None:
+    def _builder_key(self, call: Node) -> Node | None:
         """`client.get_secret_value().secret_id(name).send()` → `name`."""
         node = call
-        while node.parent is not None and node.parent.type == "field_expression" and node.parent.parent is not None and node.parent.parent.type == "call_expression":
-            outer = node.parent.parent
-            method = node.parent.child_by_field_name("field")
+        while (access := self.ctx.parent(node)) is not None and access.type == "field_expression" and \
+                (outer := self.ctx.parent(access)) is not None and outer.type == "call_expression":
+            method = access.child_by_field_name("field")
             arguments = call_arguments(outer)
             if method is not None and node_text(method) in BUILDER_KEY_METHODS and arguments:
                 return arguments[0]

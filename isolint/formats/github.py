@@ -39,4 +39,9 @@ def render(report: BatchReport) -> str:
             rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
             message = finding.message + (f"\nhelp: {finding.fix.title} ({finding.fix.applicability.value} fix)" if finding.fix else "")
             lines.append(f"::{COMMANDS[finding.severity.value]} {rendered}::{escape_data(message)}\n")
+    # What the run could not check annotates the file too: a pull request must not look clean
+    # because a file was skipped.
+    for command, problems in (("error", report.errors), ("warning", report.skipped + report.partly_skipped)):
+        for path, problem in problems:
+            lines.append(f"::{command} file={escape_property(display_path(path))},title=isolint::{escape_data(problem)}\n")
     return "".join(lines)

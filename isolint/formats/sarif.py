@@ -48,13 +48,15 @@ def _artifact_uri(path: Path) -> str:
 
 
 def _invocation(report: BatchReport) -> dict:
-    """Files that could not be read or configured are tool notifications: code scanning then
-    shows that the run was incomplete instead of silently reporting fewer results."""
+    """Files that could not be read or configured, and files skipped in whole or in part, are
+    tool notifications: code scanning then shows that the run was incomplete instead of
+    silently reporting fewer results."""
     notifications = [
-        {"level": "error", "message": {"text": problem}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(path)}}}]}
-        for path, problem in report.errors
+        {"level": level, "message": {"text": problem}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(path)}}}]}
+        for level, problems in (("error", report.errors), ("warning", report.skipped + report.partly_skipped))
+        for path, problem in problems
     ]
-    invocation = {"executionSuccessful": not report.errors}
+    invocation = {"executionSuccessful": not (report.errors or report.skipped or report.partly_skipped)}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return invocation

@@ -94,14 +94,32 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
+def _unchecked(report: BatchReport) -> str:
+    """What the run could not check, as a clause ("1 file was skipped and 2 errors were
+    reported"), or "" when it checked everything it was asked to."""
+    clauses = []
+    for count, noun, what in (
+        (len({path for path, _ in report.skipped}), "file", "skipped"),
+        (len({path for path, _ in report.partly_skipped}), "file", "checked only in part"),
+        (len(report.errors), "error", "reported"),
+    ):
+        if count:
+            clauses.append(f"{_plural(count, noun)} {'was' if count == 1 else 'were'} {what}")
+    return " and ".join(clauses)
+
+
 def _summary(report: BatchReport) -> str:
     total = report.finding_count
     written = [f for f in report.fixed if f.written]
+    unchecked = _unchecked(report)
     lines = []
     if written:
         lines.append(f"Fixed {_plural(sum(len(f.applied) for f in written), 'finding')} in {_plural(len(written), 'file')}.")
     if not total:
-        lines.append(f"All checks passed ({_plural(len(report.files), 'file')}).")
+        if unchecked:
+            lines.append(f"No findings in {_plural(len(report.files), 'file')}, but {unchecked} (see above).")
+        else:
+            lines.append(f"All checks passed ({_plural(len(report.files), 'file')}).")
         return "\n".join(lines)
     summary = f"Found {_plural(total, 'finding')} in {_plural(len(report.files), 'file')}."
     safe = sum(f.summary.safe_fixes for f in report.files)
@@ -113,6 +131,8 @@ def _summary(report: BatchReport) -> str:
         hints.append(f"{unsafe} more with --fix --unsafe-fixes")
     if hints:
         summary += f" ({'; '.join(hints)})"
+    if unchecked:
+        summary += f" {unchecked[0].upper()}{unchecked[1:]} (see above)."
     lines.append(summary)
     return "\n".join(lines)
 
