@@ -128,8 +128,8 @@ def _candidate_functions(ctx: AnalysisContext):
     for spelling in spellings:
         for match in spelling.finditer(data):
             node = root.descendant_for_byte_range(match.start(), match.end())
-            while node is not None and node.type not in ("impl_item", "function_item", "source_file"):
-                node = node.parent
+            if node is not None and node.type not in ("impl_item", "function_item"):
+                node = ctx.enclosing(node, ("impl_item", "function_item"))
             if node is None or node.id in seen:
                 continue
             seen.add(node.id)
@@ -142,7 +142,8 @@ def _candidate_functions(ctx: AnalysisContext):
                     if item.type == "function_item":
                         yield item, trait
             elif node.type == "function_item":
-                impl = node.parent.parent if node.parent is not None and node.parent.type == "declaration_list" else None
+                holder = ctx.parent(node)
+                impl = ctx.parent(holder) if holder is not None and holder.type == "declaration_list" else None
                 trait = impl.child_by_field_name("trait") if impl is not None and impl.type == "impl_item" else None
                 yield node, trait
 
@@ -322,19 +323,19 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
             return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node)
         if declaration.origin == "field" and declaration.owner is not None:
             owner_name = node_text(declaration.owner.child_by_field_name("name"))
-            type_node = declaration.name_node.parent.child_by_field_name("type")
+            type_node = ctx.parent(declaration.name_node).child_by_field_name("type")
             scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
             return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
         return None
     root = receiver_root(receiver)
     if root is None:
         return None
-    if root.type == "identifier" and root.parent is not None and root.parent.type != "call_expression":
+    accessed = ctx.parent(root)
+    if root.type == "identifier" and accessed is not None and accessed.type != "call_expression":
         name = node_text(root)
         declared_here = FileCollections.of(ctx).statics.get(name)
         if declared_here is not None or (name.isupper() and ctx.workspace.declares_static(name)):
             return Storage("process-wide", f"static `{name}`", declared_here.name_node if declared_here else None)
-    accessed = root.parent
     if accessed is None or accessed.type != "field_expression" or accessed.child_by_field_name("value") != root:
         return None
     field = node_text(accessed.child_by_field_name("field"))
@@ -467,7 +468,7 @@ def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
     while node is not None:
         if node.type == "function_item" and node.start_point[0] == line:
             found.append(node)
-        node = node.parent
+        node = ctx.parent(node)
     return found
 
 
@@ -486,18 +487,12 @@ def keyed_calls(ctx: AnalysisContext, function: Node):
     for _, found in matches(KEYED_CALLS, body):
         method = node_text(found["method"][0])
         call = found["call"][0]
-        if method not in KEYED_METHODS or _owning_function(call) != function.id:
+        owner = ctx.enclosing_function(call)
+        if method not in KEYED_METHODS or owner is None or owner.id != function.id:
             continue
         if method in _PAIR_WRITES and len(call_arguments(call)) < 2:
             continue  # `OnceLock::set(value)`, `AtomicU64::store(n, ..)`: a value, not a key
         yield call, found["receiver"][0], method, found["key"][0]
-
-
-def _owning_function(node: Node) -> int | None:
-    current = node.parent
-    while current is not None and current.type != "function_item":
-        current = current.parent
-    return current.id if current is not None else None
 
 
 def parameter_names(function: Node) -> list[str]:

@@ -219,6 +219,12 @@ UNPRIVILEGED_ID = 65534
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def _drop_to_unprivileged() -> None:
+    os.setgroups([])
+    os.setgid(UNPRIVILEGED_ID)
+    os.setuid(UNPRIVILEGED_ID)
+
+
 def isolint_unprivileged(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     """Run the console script as a user without root's licence to write any file: the test's
     own user when it is not root; else uid and gid 65534 with no supplementary groups
@@ -227,14 +233,9 @@ def isolint_unprivileged(*args: str | Path, cwd: Path) -> subprocess.CompletedPr
         return isolint(*args, cwd=cwd)
     command = [ISOLINT, *map(str, args)]
     setpriv = shutil.which("setpriv")
-    preexec = None
     if setpriv:
         command = [setpriv, f"--reuid={UNPRIVILEGED_ID}", f"--regid={UNPRIVILEGED_ID}", "--clear-groups", *command]
-    else:
-        def preexec():
-            os.setgroups([])
-            os.setgid(UNPRIVILEGED_ID)
-            os.setuid(UNPRIVILEGED_ID)
+    preexec = None if setpriv else _drop_to_unprivileged
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, timeout=120, preexec_fn=preexec)
     if "Permission denied" in completed.stderr and ISOLINT in completed.stderr:

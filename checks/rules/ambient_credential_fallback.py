@@ -58,7 +58,7 @@ def _fallback_for(ctx, call: Node, function: Node) -> Node | None:
     """The tenant-provided value ``call`` stands in for when it is missing: the scrutinee of
     a ``None``/``_`` match arm, the ``if let Some(..)`` of an ``else``, or the receiver of
     ``unwrap_or_else(|| …)`` — when that value is a credential."""
-    node = call.parent
+    node = ctx.parent(call)
     while node is not None and node.id != function.id:
         candidate = None
         if node.type == "match_arm":
@@ -67,18 +67,18 @@ def _fallback_for(ctx, call: Node, function: Node) -> Node | None:
                 match = ctx.enclosing(node, ("match_expression",))
                 candidate = match.child_by_field_name("value") if match is not None else None
         elif node.type == "else_clause":
-            if_expression = node.parent
+            if_expression = ctx.parent(node)
             condition = if_expression.child_by_field_name("condition") if if_expression is not None else None
             if condition is not None and condition.type == "let_condition":
                 candidate = condition.child_by_field_name("value")
         elif node.type == "arguments":
-            method_call = node.parent
+            method_call = ctx.parent(node)
             callee = method_call.child_by_field_name("function") if method_call is not None else None
             if callee is not None and callee.type == "field_expression" and node_text(callee.child_by_field_name("field")) in _FALLBACK_METHODS:
                 candidate = callee.child_by_field_name("value")
         if candidate is not None and set(words_of(node_text(candidate))) & _CREDENTIAL_WORDS and _belongs_to_tenant(ctx, candidate, function):
             return candidate
-        node = node.parent
+        node = ctx.parent(node)
     return None
 
 

@@ -529,7 +529,7 @@ def _shared_slot_findings(ctx, tracer: KeyTracer):
             if ctx.enclosing_function(write).id != entry.function.id:
                 continue
             root = tenancy.receiver_root(found["slot"][0])
-            accessed = root.parent if root is not None else None
+            accessed = ctx.parent(root) if root is not None else None
             if accessed is None or accessed.type != "field_expression":
                 continue
             owner = tenancy.owner_type(ctx, root, tracer)
