@@ -190,18 +190,21 @@ def skipped_file_diagnostic(reason: str) -> types.Diagnostic:
     )
 
 
-def config_error_diagnostic(error: ConfigError, text: str | None) -> types.Diagnostic:
-    """A diagnostic on the config file, on the bad key's line (or the first line)."""
-    line = (error.line or 1) - 1
+def config_error_diagnostics(error: ConfigError, text: str | None) -> list[types.Diagnostic]:
+    """One diagnostic per problem of the config file, each on its key's line (or the first)."""
     lines = (text or "").splitlines()
-    length = len(lines[line]) if line < len(lines) else 0
-    return types.Diagnostic(
-        range=types.Range(start=types.Position(line=line, character=0), end=types.Position(line=line, character=length)),
-        severity=types.DiagnosticSeverity.Error,
-        code="config",
-        source=SOURCE,
-        message=f"{error.detail}; isolint keeps using the last good configuration",
-    )
+    diagnostics = []
+    for problem in error.problems:
+        line = (problem.line or 1) - 1
+        length = len(lines[line]) if line < len(lines) else 0
+        diagnostics.append(types.Diagnostic(
+            range=types.Range(start=types.Position(line=line, character=0), end=types.Position(line=line, character=length)),
+            severity=types.DiagnosticSeverity.Error,
+            code="config",
+            source=SOURCE,
+            message=f"{problem.message}; isolint keeps using the last good configuration",
+        ))
+    return diagnostics
 
 
 def read_config_text(path: Path) -> str | None:

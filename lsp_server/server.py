@@ -25,7 +25,7 @@ from ..checks.config import DEFAULT_MAX_FILE_SIZE
 from .. import __version__
 from . import code_actions, framing, logs
 from .configuration import ProjectConfiguration, is_config_file
-from .diagnostics import config_error_diagnostic, read_config_text
+from .diagnostics import config_error_diagnostics, read_config_text
 from .documents import DocumentStore, OpenDocument, TextChange
 from .hover import hover_at
 from .inlay_hints import inlay_hints_in
@@ -172,7 +172,7 @@ class IsolintLanguageServer(LanguageServer):
             self._reported_config_errors[path] = str(error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"isolint: {error}"))
             if not self.pull_mode:
-                self.publish(path_uri(path), [config_error_diagnostic(error, read_config_text(path))], None)
+                self.publish(path_uri(path), config_error_diagnostics(error, read_config_text(path)), None)
         for path in [p for p in self._reported_config_errors if p not in errors]:
             del self._reported_config_errors[path]
             if not self.pull_mode:
@@ -183,7 +183,7 @@ class IsolintLanguageServer(LanguageServer):
         error = self.configuration.errors.get(path) if path is not None else None
         if error is None:
             return None
-        return [config_error_diagnostic(error, read_config_text(error.path))]
+        return config_error_diagnostics(error, read_config_text(error.path))
 
     # -- documents -----------------------------------------------------------------------
     def document_or_error(self, uri: str) -> OpenDocument:

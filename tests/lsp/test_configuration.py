@@ -73,7 +73,7 @@ async def test_broken_config_is_reported_and_the_last_good_one_kept(session):
     config.write_text('ignore = ["ISO001"]\n')
     uri = open_document(client, root / "lookup.rs", UNREASONED)
     assert [d.code for d in await diagnostics_for(client, uri, 1)] == ["ISO002"]
-    config.write_text('ignore = ["ISO001"]\n\n[severity]\nISO999 = "error"\n')
+    config.write_text('ignore = ["ISO001"]\nlint_tests = true\n\n[severity]\nISO999 = "error"\n')
     notify_changed(client, config)
     await expect_codes_after_reload(client, uri, 1, ["ISO002"])
     message = await wait_until(client, lambda: next((m for m in client.messages if "ISO999" in m.message), None), "a showMessage")
@@ -84,9 +84,9 @@ async def test_broken_config_is_reported_and_the_last_good_one_kept(session):
         diagnostics = item.items
     else:
         diagnostics = await diagnostics_for(client, config.as_uri())
-    (diagnostic,) = diagnostics
-    # On the bad key's line: `ISO999 = "error"` is line 4 (0-based 3).
-    assert diagnostic.range.start.line == 3 and "ISO999" in diagnostic.message
+    # One per problem, each on its key's line: `lint_tests` (0-based 1), `ISO999` (0-based 4).
+    assert [d.range.start.line for d in diagnostics] == [1, 4]
+    assert "lint-tests" in diagnostics[0].message and "ISO999" in diagnostics[1].message
     # Fixing the file clears the config diagnostic and applies the new config.
     config.write_text("")
     notify_changed(client, config)
