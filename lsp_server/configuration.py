@@ -16,7 +16,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..checks.config import ConfigError, ConfigResolver, Settings, default_settings, discover_config_file, error_key_path
+from ..checks.config import (
+    ConfigError, ConfigResolver, Settings, default_settings, describe_invalid, discover_config_file, error_key_path,
+)
 
 if TYPE_CHECKING:
     from ..checks.config_schema import IsolintConfig
@@ -60,9 +62,8 @@ class ProjectConfiguration:
         try:
             IsolintConfig.model_validate(overrides)
         except ValidationError as error:
-            first = error.errors()[0]
-            key = ".".join(error_key_path(first["loc"])) or "<root>"
-            raise ValueError(f"invalid isolint setting `{key}`: {first['msg']}") from error
+            problems = [describe_invalid(".".join(error_key_path(found["loc"])) or "<root>", found) for found in error.errors()]
+            raise ValueError("invalid isolint setting: " + "; ".join(problems)) from error
 
     def reload(self, overrides: dict | None = None) -> None:
         if overrides is not None:

@@ -142,5 +142,13 @@ async def test_config_edits_are_noticed_on_save_without_file_watchers(tmp_path):
 
 def test_an_unknown_rule_in_editor_severity_names_the_setting():
     # pydantic locates a bad dict key as `severity.ISO999.[key]`; the setting is `severity.ISO999`.
-    with pytest.raises(ValueError, match=r"invalid isolint setting `severity\.ISO999`: "):
+    with pytest.raises(ValueError, match=r"invalid isolint setting: invalid value for `severity\.ISO999`: unknown rule"):
         ProjectConfiguration.validate_overrides({"severity": {"ISO999": "error"}})
+
+
+def test_every_invalid_editor_override_is_named_in_isolint_words():
+    with pytest.raises(ValueError) as caught:
+        ProjectConfiguration.validate_overrides({"select": "ALL", "lint-tests": "yes"})
+    message = str(caught.value)
+    assert "`select`: expected a list" in message and "`lint-tests`" in message
+    assert "Input should be" not in message
