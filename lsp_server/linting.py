@@ -131,10 +131,14 @@ class DocumentLinter:
         ``only_if_changed``: a re-analysis the workspace model asked for, reported only when
         its findings differ (an edit or a config change asks for a report every time)."""
         if only_if_changed:
+            uri = document.uri
+            if uri in self._timers or uri in self._held:
+                # An edit's analysis is already on its way and will read the model as it is
+                # then; running it now would cut the edit's debounce short.
+                return
             # Never quieten a run already asked to report (a config change, an edit): its
             # report is what shows a new config error, or the edit's findings.
-            uri = document.uri
-            if uri not in self._timers and uri not in self._running and uri not in self._held:
+            if uri not in self._running:
                 self._quiet_unless_changed.add(uri)
         else:
             self._quiet_unless_changed.discard(document.uri)
