@@ -61,6 +61,7 @@ class IsolintLanguageServer(LanguageServer):
         self._reported_config_errors: dict[Path, str] = {}
         self.scan_task: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        self._disk_rescans: set[asyncio.Task] = set()
         self.exit_status = 0  # what ``exit`` asked for: 1 when no ``shutdown`` came first
 
     # -- capabilities ------------------------------------------------------------------
@@ -142,6 +143,12 @@ class IsolintLanguageServer(LanguageServer):
                 await self.analyse_disk_file(path)
         if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
             self.workspace_diagnostic_refresh(None)
+
+    async def disk_rescans_settled(self) -> None:
+        """Wait for the files the client said changed on disk to be analysed again, so that
+        a workspace pull right after the change answers for the files as they are now."""
+        while self._disk_rescans:
+            await asyncio.gather(*list(self._disk_rescans), return_exceptions=True)
 
     def spawn(self, work) -> asyncio.Task:
         """Run ``work`` in the background, holding a reference and logging its failure."""
@@ -291,7 +298,9 @@ class IsolintLanguageServer(LanguageServer):
                     if not self.pull_mode:
                         self.publish(change.uri, [], None)
                 else:
-                    self.spawn(self.analyse_disk_file(path))
+                    task = self.spawn(self.analyse_disk_file(path))
+                    self._disk_rescans.add(task)
+                    task.add_done_callback(self._disk_rescans.discard)
         if config_touched:
             log.info("config file changed on disk; reloading")
             self.configuration.reload()
@@ -432,6 +441,7 @@ def register_features(server: IsolintLanguageServer) -> None:
 
     @server.feature(types.WORKSPACE_DIAGNOSTIC)
     async def workspace_diagnostic(params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:
+        await server.disk_rescans_settled()
         previous = {item.uri: item.value for item in params.previous_result_ids}
         items: list = []
         for document in server.documents:
