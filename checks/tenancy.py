@@ -76,7 +76,14 @@ class GuestEntry(NamedTuple):
     @property
     def is_host_interface(self) -> bool:
         """Called by guest code (a host trait or the contract), not by a client's request."""
-        return self.where != "request handler"
+        return self.where != "request handler" and not self.where.startswith("function reading")
+
+    @property
+    def chooser(self) -> str:
+        """Who chose the values: the guest, the client of a request, or the tenant's manifest."""
+        if self.where == "request handler":
+            return "client"
+        return "guest" if self.is_host_interface else "tenant"
 
 
 class Storage(NamedTuple):

@@ -89,13 +89,13 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     else:
         where = storage.description
     message = (
-        f"`{method}` keys {where} by `{short_text(node_text(guest_key.key))}`, which the guest chooses "
+        f"`{method}` keys {where} by `{short_text(node_text(guest_key.key))}`, which the {guest_key.entry.chooser} chooses "
         f"(`{source}`, a parameter of this {guest_key.entry.where})"
     )
     if in_reach is not None:
         message += f", while the host's scope `{in_reach}` is in reach and not in the key"
     message += ": another tenant choosing the same key reaches this entry"
-    related = [ctx.related(parameter, "chosen by the guest here")]
+    related = [ctx.related(parameter, f"chosen by the {guest_key.entry.chooser} here")]
     if storage.declaration is not None:
         related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {guest_key.composition.describe()}; no tenant, app or pack identity",)
@@ -106,14 +106,14 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
     root = part.source
     storage = store.storage
     message = (
-        f"`{short_text(node_text(argument))}`, which the guest chooses (`{root}`, a parameter of this {entry.where}), "
+        f"`{short_text(node_text(argument))}`, which the {entry.chooser} chooses (`{root}`, a parameter of this {entry.where}), "
         f"becomes the key of {storage.description} (one store for the whole "
         f"{'process' if storage.scope == 'process-wide' else 'host'}) in `fn {store.function_name}` ({store.where})"
     )
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
-    related = [ctx.related(entry.chosen[root], "chosen by the guest here")]
+    related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     return ctx.finding(argument, message, related=related, notes=notes)
 
@@ -156,7 +156,7 @@ RULE = Rule(
     fix_safety=None,
     check=check,
     queries=(*tenancy.QUERIES, *keyflow.QUERIES, *keyed_collections.QUERIES),
-    message="`{method}` keys {store} by `{key}`, which the guest chooses (…): another tenant choosing the same key reaches this entry",
+    message="`{method}` keys {store} by `{key}`, which the guest, client or tenant chooses (…): another tenant choosing the same key reaches this entry",
     options=("contract.scope-identities", "contract.tenant-chosen", "contract.sinks", "contract.scoping-helpers",
              "scope.tenant-identifiers", "scope.extend-tenant-identifiers", "lint-tests"),
 )

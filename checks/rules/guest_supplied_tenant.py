@@ -98,12 +98,12 @@ def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part):
     root = part.source
     return ctx.finding(
         guest,
-        f"the tenant comes from `{short_text(node_text(guest), 40)}`, which the guest supplies (`{root}`, a parameter of this "
+        f"the tenant comes from `{short_text(node_text(guest), 40)}`, which the {entry.chooser} supplies (`{root}`, a parameter of this "
         f"{entry.where}), before the host's own `{short_text(node_text(host), 40)}`: a guest that names another tenant is "
         "served as that tenant; take the tenant the host bound to this instance or request, and reject a "
         "different one",
         related=[ctx.related(host, "the host's own tenant, used only as a fallback"),
-                 ctx.related(entry.chosen[root], "supplied by the guest here")],
+                 ctx.related(entry.chosen[root], f"supplied by the {entry.chooser} here")],
     )
 
 

@@ -158,11 +158,11 @@ def _finding(ctx, entry: GuestEntry, site: Node, chosen: Node, kind: str):
         )
     else:
         message = (
-            f"a metric named by the guest (`{what}`, a parameter of this {entry.where}) goes to the process-wide "
+            f"a metric named by the {entry.chooser} (`{what}`, a parameter of this {entry.where}) goes to the process-wide "
             "registry without the tenant: two tenants' guests add to one series, and a guest can create series without "
             "bound; label it with the tenant the host serves, or prefix the name with it"
         )
-    related = [ctx.related(parameter, "chosen by the guest here")] if parameter is not None else []
+    related = [ctx.related(parameter, f"chosen by the {entry.chooser} here")] if parameter is not None else []
     return ctx.finding(site, message, related=related)
 
 
