@@ -610,9 +610,10 @@ RULE = Rule(
     # A write needs a declared static (`static` items and `static` lines of thread_local!,
     # task_local!, lazy_static!); a setter call a configured setter, a holder type named
     # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
-    # `.lock()`, `.write()`, `.store(`: a request context written into a field of shared state.
+    # The last four: spellings of the guest entries (host interfaces, extractors) whose
+    # request context may be written into a field of shared state.
     triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global",
-              b".lock()", b".write()", b".store(", b".swap("),
+              b"host", b"path<", b"json<", b"headermap"),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
     queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
