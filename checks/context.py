@@ -313,6 +313,23 @@ _IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
 _IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 
 
+_CHAIN_STEPS = ("field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
+                "parenthesized_expression")
+
+
+def chain_root(node: Node | None) -> Node | None:
+    """Where a chain of calls, fields and awaits starts: ``ROUTES`` of
+    ``ROUTES.get().unwrap().lock().unwrap()``, ``self`` of ``self.cache.lock()``."""
+    while node is not None and node.type in _CHAIN_STEPS:
+        if node.type == "field_expression":
+            node = node.child_by_field_name("value")
+        elif node.type == "call_expression":
+            node = node.child_by_field_name("function")
+        else:
+            node = node.named_children[0] if node.named_children else None
+    return node
+
+
 def short_text(text: str, limit: int = 48) -> str:
     """Source text for a message: whitespace runs folded, cut at ``limit`` with an ellipsis."""
     text = " ".join(text.split())

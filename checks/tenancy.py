@@ -24,7 +24,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .call_sites import names_scope_identity
-from .context import AnalysisContext, call_arguments, node_text
+from .context import AnalysisContext, call_arguments, chain_root, node_text
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .vocabulary import words_of
@@ -334,7 +334,7 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
             scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
             return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
         return None
-    root = receiver_root(receiver)
+    root = chain_root(receiver)
     if root is None:
         return None
     accessed = ctx.parent(root)
@@ -404,20 +404,6 @@ def owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
     if any(HOST_TRAIT.match(trait) for trait in model.trait_impls.get(owner, ())):
         return False
     return model.home(owner) == "host-wide"
-
-
-def receiver_root(receiver: Node) -> Node | None:
-    """``ROUTES`` of ``ROUTES.get().unwrap().lock().unwrap()``."""
-    node = receiver
-    while node is not None and node.type in ("field_expression", "call_expression", "await_expression", "try_expression",
-                                             "reference_expression", "parenthesized_expression"):
-        if node.type == "field_expression":
-            node = node.child_by_field_name("value")
-        elif node.type == "call_expression":
-            node = node.child_by_field_name("function")
-        else:
-            node = node.named_children[0] if node.named_children else None
-    return node
 
 
 class CalleeStore(NamedTuple):

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .. import keyflow, statics, tenancy
-from ..context import NAME_FIELDS, call_arguments, calls_named, node_text
+from ..context import NAME_FIELDS, call_arguments, calls_named, chain_root, node_text
 from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
@@ -528,7 +528,7 @@ def _shared_slot_findings(ctx, tracer: KeyTracer):
                 continue
             if ctx.enclosing_function(write).id != entry.function.id:
                 continue
-            root = tenancy.receiver_root(found["slot"][0])
+            root = chain_root(found["slot"][0])
             accessed = ctx.parent(root) if root is not None else None
             if accessed is None or accessed.type != "field_expression":
                 continue

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .. import keyflow
-from ..context import call_arguments, calls_named
+from ..context import call_arguments, calls_named, chain_root
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from .base import Rule
@@ -94,14 +94,7 @@ def _subscriber_init(ctx, call: Node, function: Node) -> GlobalSetup | None:
     method = function.child_by_field_name("field")
     if method is None or ctx.text(method) not in ("init", "try_init"):
         return None
-    root = function.child_by_field_name("value")
-    while root is not None and root.type in ("call_expression", "field_expression", "try_expression"):
-        if root.type == "call_expression":
-            root = root.child_by_field_name("function")
-        elif root.type == "field_expression":
-            root = root.child_by_field_name("value")
-        else:
-            root = root.named_children[0] if root.named_children else None
+    root = chain_root(function.child_by_field_name("value"))
     if root is None or root.type not in ("identifier", "scoped_identifier"):
         return None
     segments = ctx.path_segments(root)

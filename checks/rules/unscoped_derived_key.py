@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from ..context import call_receiver, method_call_of, node_text, nodes_spelled
+from ..context import call_receiver, chain_root, method_call_of, node_text, nodes_spelled
 from .. import keyed_collections, keyflow
 from ..keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from ..keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
@@ -132,16 +132,9 @@ def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | 
 
 def _chain_root(node: Node) -> str:
     """``self`` in ``self.cache.lock().unwrap()``; ``CACHE`` in ``CACHE.get()``."""
-    while node.type in ("field_expression", "call_expression", "await_expression", "try_expression", "reference_expression", "parenthesized_expression"):
-        if node.type == "field_expression":
-            inner = node.child_by_field_name("value")
-        elif node.type == "call_expression":
-            inner = node.child_by_field_name("function")
-        else:
-            inner = node.named_children[0] if node.named_children else None
-        if inner is None:
-            return ""
-        node = inner
+    node = chain_root(node)
+    if node is None:
+        return ""
     if node.type == "scoped_identifier":
         name = node.child_by_field_name("name")
         return node_text(name) if name is not None else ""
