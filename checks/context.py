@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from functools import lru_cache
 from pathlib import PurePath
@@ -84,6 +86,19 @@ def last_path_segment(node: Node) -> str | None:
 TEST_ITEM_KINDS = frozenset({"function_item", "mod_item", "impl_item", "struct_item", "static_item", "const_item", "macro_invocation", "enum_item", "trait_item"})
 
 
+def _disjoint(ranges: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Nested and overlapping byte ranges merged into disjoint ones: (starts, ends), sorted."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(ranges):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
 def _test_item_ranges(ancestry: Ancestry, data: bytes) -> list[tuple[int, int]]:
     """The byte ranges of the items an outer test attribute marks (``#[cfg(test)]``,
     ``#[test]``, ``#[tokio::test]``, …). Each such attribute spells ``test``, so only the
@@ -152,7 +167,9 @@ class AnalysisContext:
         self.vocabulary = settings.vocabulary
         self.path = path
         self.is_test_file = is_test_path(path)
-        self._test_items: list[tuple[int, int]] | None = None  # byte ranges of test items
+        # Byte ranges of test items, merged into disjoint (starts, ends).
+        self._test_items: tuple[list[int], list[int]] | None = None
+        self._identifier_offsets: dict[bytes, list[int]] | None = None
         self.ancestry = Ancestry(self.root)
         # Per-file indexes several rules use, built once: function bodies (``checks.keyflow``)
         # and collection declarations (``checks.keyed_collections``).
@@ -259,17 +276,25 @@ class AnalysisContext:
     def enclosing_impl(self, node: Node) -> Node | None:
         return self.enclosing(node, ("impl_item",))
 
+    def identifier_offsets(self) -> dict[bytes, list[int]]:
+        """Where each identifier-shaped run of the file starts, built on first use."""
+        if self._identifier_offsets is None:
+            offsets: dict[bytes, list[int]] = {}
+            for match in _IDENTIFIER_TOKEN.finditer(self.source.data):
+                offsets.setdefault(match.group(), []).append(match.start())
+            self._identifier_offsets = offsets
+        return self._identifier_offsets
+
     def is_test_code(self, node: Node) -> bool:
         """Inside a ``#[cfg(test)]`` item, a ``#[test]`` function, or a file under ``tests/``."""
         if self.is_test_file:
             return True
         if self._test_items is None:
-            self._test_items = _test_item_ranges(self.ancestry, self.source.data)
-        start, end = node.start_byte, node.end_byte
-        for item_start, item_end in self._test_items:
-            if item_start <= start and end <= item_end:
-                return True
-        return False
+            self._test_items = _disjoint(_test_item_ranges(self.ancestry, self.source.data))
+        starts, ends = self._test_items
+        # One lookup per node: a rule may ask for every use in a file with thousands of test items.
+        index = bisect.bisect_right(starts, node.start_byte) - 1
+        return index >= 0 and node.end_byte <= ends[index]
 
     def should_skip(self, node: Node) -> bool:
         """True when findings at ``node`` are not reported under the test-code setting."""
@@ -359,6 +384,13 @@ def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | No
     return found
 
 
+# Above this size a file's identifiers are indexed once, and calls are looked up by name in
+# the index: scanning the bytes once per question costs the file's size times the questions
+# (a generated file with thousands of functions asks about each).
+INDEXED_FILE_BYTES = 256 * 1024
+_IDENTIFIER_TOKEN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
 @lru_cache(maxsize=32)
 def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes], tuple[bytes, ...]]]:
     """How to find ``spellings`` in a file with few scans: the prefixes to scan for (at most
@@ -385,25 +417,35 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
     spellings occur in the bytes: far cheaper than testing each call of the file, whether in
     Python or by a query predicate (which builds a node and its text per call)."""
     data = ctx.source.data
-    root = ctx.root
     calls: dict[int, Node] = {}
+    indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES else None
     for prefix, identifiers, others in _scans_for(spellings):
+        if indexed is not None:
+            for spelled in identifiers:
+                for start in indexed.get(spelled, ()):
+                    _add_calls_spelled_at(ctx, start, start + len(spelled), calls)
+            if not others:
+                continue
         start = data.find(prefix)
         while start != -1:
             # The lexer takes every identifier byte into a name, so a token spelled like an
             # identifier ends where the run of identifier bytes does.
             run_end = _IDENTIFIER_RUN.match(data, start).end()
-            ends = [run_end] if data[start:run_end] in identifiers else []
+            ends = [run_end] if indexed is None and data[start:run_end] in identifiers else []
             ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
             for end in ends:
-                node = root.descendant_for_byte_range(start, end)
-                while node is not None and node.start_byte == start and node.end_byte == end:
-                    call = _call_named_by(node, ctx.ancestry)
-                    if call is not None:
-                        calls[call.id] = call
-                    node = ctx.parent(node)
+                _add_calls_spelled_at(ctx, start, end, calls)
             start = data.find(prefix, start + 1)
     return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
+
+
+def _add_calls_spelled_at(ctx: AnalysisContext, start: int, end: int, calls: dict[int, Node]) -> None:
+    node = ctx.root.descendant_for_byte_range(start, end)
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        call = _call_named_by(node, ctx.ancestry)
+        if call is not None:
+            calls[call.id] = call
+        node = ctx.parent(node)
 
 
 def _call_named_by(name: Node, ancestry: Ancestry) -> Node | None:

@@ -3,7 +3,7 @@ analysis pipeline around the rules (test code, syntax errors, failing rules, fil
 
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
@@ -435,3 +435,19 @@ def test_test_code_is_what_test_attributes_mark():
         offset = data.index(f"marker_{marker}".encode())
         verdicts[marker] = ctx.is_test_code(tree.root_node.descendant_for_byte_range(offset, offset + 8))
     assert verdicts == {"a": False, "b": False, "c": False, "d": True, "e": True, "f": False, "g": True, "h": True}
+
+
+def test_large_files_find_calls_through_the_identifier_index_as_the_scan_does(monkeypatch):
+    """Over ``INDEXED_FILE_BYTES`` calls are looked up in an index of the file's identifiers
+    instead of scanning its bytes once per question: the findings must not change."""
+    from isolint.checks import context
+    from isolint.checks.config import DEFAULT_CONFIG
+
+    fixtures = sorted((Path(__file__).parent / "fixtures" / "rules").glob("ISO1*.rs"))
+    unit = b"\n".join(path.read_bytes() for path in fixtures)
+    data = unit * (context.INDEXED_FILE_BYTES // len(unit) + 2)
+    indexed = engine.analyze(data, DEFAULT_CONFIG.settings, Path("big.rs")).findings
+    monkeypatch.setattr(context, "INDEXED_FILE_BYTES", len(data) + 1)
+    scanned = engine.analyze(data, DEFAULT_CONFIG.settings, Path("big.rs")).findings
+    assert len(indexed) > 10
+    assert [(f.code, f.span) for f in indexed] == [(f.code, f.span) for f in scanned]
