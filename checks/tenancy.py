@@ -13,7 +13,9 @@ Tenant-chosen values, for now:
   or function the contract lists in ``tenant-chosen``, except handles the host allocates
   (``Resource<T>``) and ids it mints (``Uuid``);
 - the bindings of a request handler's extractors (``Path(name): Path<String>``,
-  ``Json(body)``, ``Query(params)``, ``HeaderMap``): paths, bodies and headers a client sends.
+  ``Json(body)``, ``Query(params)``, ``HeaderMap``): paths, bodies and headers a client sends;
+- the fields of a tenant's manifest (a parameter typed ``…Manifest``, or a type the contract
+  lists), and locals iterated from them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .call_sites import names_scope_identity
 from .context import AnalysisContext, call_arguments, chain_root, node_text
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
+from .parsing import matches
 from .vocabulary import words_of
 from .workspace import named_types, parse_type
 
@@ -66,24 +69,27 @@ STORE_WORDS = frozenset({
 })
 
 
+# Who chose an entry's values, by the kind of entry.
+_CHOOSERS = {"host-interface": "guest", "request-handler": "client", "manifest": "tenant"}
+
+
 class GuestEntry(NamedTuple):
     """A function whose parameters (some of them) a tenant chose."""
 
     function: Node
-    where: str  # "host interface `store::Host`", "request handler"
+    kind: str  # host-interface (a host trait or the contract's) | request-handler | manifest
+    where: str  # for messages: "host interface `store::Host`", "request handler"
     chosen: dict[str, Node]  # binding name → the parameter that binds it
 
     @property
     def is_host_interface(self) -> bool:
         """Called by guest code (a host trait or the contract), not by a client's request."""
-        return self.where != "request handler" and not self.where.startswith("function reading")
+        return self.kind == "host-interface"
 
     @property
     def chooser(self) -> str:
         """Who chose the values: the guest, the client of a request, or the tenant's manifest."""
-        if self.where == "request handler":
-            return "client"
-        return "guest" if self.is_host_interface else "tenant"
+        return _CHOOSERS[self.kind]
 
 
 class Storage(NamedTuple):
@@ -164,26 +170,25 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         function_name = node_text(name_node) if name_node is not None else ""
         trait_name = parse_type(node_text(trait)).name if trait is not None else ""
         if trait is not None and (HOST_TRAIT.match(trait_name) or trait_name in contract.tenant_chosen):
+            kind, where = "host-interface", f"host interface `{_short_trait(node_text(trait))}`"
             chosen = _host_interface_parameters(ctx, function)
-            where = f"host interface `{_short_trait(node_text(trait))}`"
         elif function_name in contract.tenant_chosen:
+            kind, where = "host-interface", f"`{function_name}` (tenant-chosen in the contract)"
             chosen = _host_interface_parameters(ctx, function)
-            where = f"`{function_name}` (tenant-chosen in the contract)"
         else:
+            kind, where = "request-handler", "request handler"
             chosen = _extracted_parameters(function)
-            where = "request handler"
             if not chosen:
+                kind, where = "manifest", "function reading a tenant's manifest"
                 chosen = _manifest_parameters(function, contract.tenant_chosen)
-                where = "function reading a tenant's manifest"
         if chosen:
-            entries.append(GuestEntry(function, where, chosen))
+            entries.append(GuestEntry(function, kind, where, chosen))
     return entries
 
 
 def _manifest_parameters(function: Node, contract_types: frozenset[str]) -> dict[str, Node]:
-    """Parameters holding what a tenant wrote in its manifest or spec (``app: &AppManifest``,
-    a Kubernetes resource's ``Spec``, a type the contract lists): every field of them is the
-    tenant's choice."""
+    """Parameters holding what a tenant wrote in its manifest (``app: &AppManifest``, or a
+    type the contract lists): every field of them is the tenant's choice."""
     chosen = {}
     for parameter, pattern, type_node in _parameters(function):
         if pattern is None or pattern.type != "identifier" or type_node is None:
@@ -472,8 +477,6 @@ KEYED_CALLS = """
 
 def keyed_calls(ctx: AnalysisContext, function: Node):
     """``(call, receiver, method, key)`` of every keyed call in ``function``'s own body."""
-    from .parsing import matches
-
     body = function.child_by_field_name("body")
     if body is None:
         return

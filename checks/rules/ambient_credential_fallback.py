@@ -38,7 +38,7 @@ _FALLBACK_METHODS = frozenset({"unwrap_or_else", "or_else", "map_or_else", "unwr
                                "unwrap_or_default"})
 
 
-def _ambient_label(ctx, call: Node) -> str | None:
+def _ambient_label(call: Node) -> str | None:
     callee = call.child_by_field_name("function")
     text = node_text(callee) if callee is not None else ""
     segments = [segment for segment in text.replace(".", "::").split("::") if segment]
@@ -97,7 +97,7 @@ def check(ctx):
     for call in calls_named(ctx, frozenset(AMBIENT_SOURCES)):
         if ctx.should_skip(call):
             continue
-        label = _ambient_label(ctx, call)
+        label = _ambient_label(call)
         function = ctx.enclosing_function(call)
         if label is None or function is None:
             continue

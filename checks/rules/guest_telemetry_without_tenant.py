@@ -12,7 +12,7 @@ from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
-from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner
+from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner, is_scoped
 from .base import Rule
 
 # `tracing` and `log` macros: one process-wide subscriber or logger receives them all.
@@ -62,12 +62,10 @@ class _Stamp:
     def __init__(self, ctx, entry: GuestEntry):
         self.ctx = ctx
         self.owner = impl_owner(ctx, entry.function)
+        body = entry.function.child_by_field_name("body")
+        self.macros = [found["macro"][0] for _, found in matches(_MACROS, body)] if body is not None else []
         self.function_stamped = self._instrumented(entry.function) or any(
-            self.names_tenant(_tokens(macro)) for macro in self._macros(entry.function) if _macro_name(macro) in _SPAN_MACROS)
-
-    def _macros(self, function: Node) -> list[Node]:
-        body = function.child_by_field_name("body")
-        return [found["macro"][0] for _, found in matches(_MACROS, body)] if body is not None else []
+            self.names_tenant(_tokens(macro)) for macro in self.macros if _macro_name(macro) in _SPAN_MACROS)
 
     def _instrumented(self, function: Node) -> bool:
         sibling = function.prev_named_sibling
@@ -119,7 +117,7 @@ def check(ctx):
         stamp = _Stamp(ctx, entry)
         if stamp.function_stamped:
             continue
-        for macro in stamp._macros(entry.function):
+        for macro in stamp.macros:
             name = _macro_name(macro)
             if name not in LOG_MACROS and name not in METRIC_MACROS:
                 continue
@@ -141,8 +139,7 @@ def check(ctx):
             if not arguments:
                 continue
             composition = tracer.trace(arguments[0])
-            part = chosen_part(composition, entry)
-            if part is not None and composition.tenant_evidence(ctx.vocabulary) is None:
+            if chosen_part(composition, entry) is not None and not is_scoped(ctx, composition, entry.function):
                 yield _finding(ctx, entry, call, arguments[0], "metric")
 
 
