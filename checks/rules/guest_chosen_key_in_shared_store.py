@@ -73,11 +73,20 @@ def check(ctx):
         for argument, composition, part, store in _passed_on(ctx, entry, tracer, memo):
             yield _passed_on_finding(ctx, entry, argument, composition, part, store, in_reach)
         for guest_key in _guest_keys(ctx, entry, tracer):
-            # A store held through a shared handle may serve one tenant or all of them: with
-            # the host's scope in reach and left out of the key, the guest's word alone decides.
-            if guest_key.storage.scope not in _SHARED and (guest_key.storage.scope != "shared-handle" or in_reach is None):
-                continue
-            yield _finding(ctx, guest_key, in_reach)
+            if _shared_beyond_the_tenant(guest_key.storage, in_reach):
+                yield _finding(ctx, guest_key, in_reach)
+
+
+def _shared_beyond_the_tenant(storage, in_reach: str | None) -> bool:
+    """A store of the process or the host is; one held through a shared handle may serve one
+    tenant or all of them, and with the host's scope in reach but left out of the key, the
+    guest's word alone decides whose entry it is."""
+    return storage.scope in _SHARED or (storage.scope == "shared-handle" and in_reach is not None)
+
+
+def _whole(storage) -> str:
+    """``(one store for the whole process)`` of a shared store."""
+    return f"(one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
 
 
 def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
@@ -85,7 +94,7 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     method = node_text(guest_key.call.child_by_field_name("function").child_by_field_name("field"))
     parameter = guest_key.entry.chosen[source]
     if storage.scope in _SHARED:
-        where = f"{storage.description} (one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
+        where = f"{storage.description} {_whole(storage)}"
     else:
         where = storage.description
     message = (
@@ -107,8 +116,7 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
     storage = store.storage
     message = (
         f"`{short_text(node_text(argument))}`, which the {entry.chooser} chooses (`{root}`, a parameter of this {entry.where}), "
-        f"becomes the key of {storage.description} (one store for the whole "
-        f"{'process' if storage.scope == 'process-wide' else 'host'}) in `fn {store.function_name}` ({store.where})"
+        f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
@@ -116,7 +124,6 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
     related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     return ctx.finding(argument, message, related=related, notes=notes)
-
 
 
 RULE = Rule(
