@@ -45,6 +45,7 @@ class FileOutcome(NamedTuple):
     # The workspace model's answers the findings rest on: (question, key, answer checksum).
     model_queries: tuple = ()
     rule_skips: tuple[tuple[str, str], ...] = ()  # rule code, why (input nested too deeply)
+    observations: tuple = ()  # sites the rules judged safe (``checks.model.Observation``)
 
 
 def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: bool = True,
@@ -70,6 +71,7 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
         rule_failures=[(failure.code, failure.error) for failure in result.rule_failures],
         model_queries=result.model_queries,
         rule_skips=tuple(result.rule_skips),
+        observations=tuple(result.observations),
     )
 
 
@@ -174,6 +176,10 @@ class FileReport:
     @property
     def suppressed_fingerprints(self) -> list[str]:
         return self._loaded().suppressed_fingerprints
+
+    @property
+    def observations(self) -> tuple:
+        return self._loaded().observations
 
     @property
     def finding_count(self) -> int:

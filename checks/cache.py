@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .batch import PackedOutcome
     from .config import Settings
 
-_FORMAT = 4
+_FORMAT = 5
 _MARKER = b"isolint cache\n"
 _CHECKSUM_BYTES = 4
 _CACHEDIR_TAG = b"Signature: 8a477f597d28d172789f06886806bc55\n# isolint result cache; safe to delete.\n"

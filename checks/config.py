@@ -66,6 +66,9 @@ class Contract(NamedTuple):
     tenant_chosen: frozenset[str] = frozenset()
     # Store APIs keyed by their first argument: `Type::method`, or `Type` for all its methods.
     sinks: frozenset[str] = frozenset()
+    # Declared here too (they already joined the vocabulary) for reports to show.
+    scope_identities: tuple[str, ...] = ()
+    scoping_helpers: tuple[str, ...] = ()
 
 
 class Settings(NamedTuple):
@@ -133,7 +136,8 @@ class Settings(NamedTuple):
             fingerprint=fingerprint,
             rule_triggers={},
             rule_queries={},
-            contract=Contract(tenant_chosen=frozenset(contract.tenant_chosen), sinks=frozenset(contract.sinks)),
+            contract=Contract(tenant_chosen=frozenset(contract.tenant_chosen), sinks=frozenset(contract.sinks),
+                              scope_identities=tuple(contract.scope_identities), scoping_helpers=tuple(contract.scoping_helpers)),
         )
         triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
         queries = {rule.code: rule.queries_for(settings) for rule in all_rules()}

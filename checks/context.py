@@ -13,7 +13,7 @@ from tree_sitter import Node, Tree
 
 from .ancestry import Ancestry
 from .config import Settings
-from .model import Finding, Fix, RelatedLocation, Span
+from .model import Finding, Fix, Observation, RelatedLocation, Span
 from .rules.base import Rule
 from .source import SourceText
 
@@ -182,6 +182,8 @@ class AnalysisContext:
         self.calls_of_functions: dict[int, list] = {}
         # Filled by the engine before meta rules run.
         self.suppressions = None
+        # Sites the rules judged safe, with why (``observe``).
+        self.observations: list[Observation] = []
 
     @property
     def workspace(self) -> "WorkspaceModel":
@@ -254,6 +256,18 @@ class AnalysisContext:
             related=tuple(related),
             notes=notes,
         )
+
+    def observe(self, node: Node, area: str, verdict: str, detail: str, rule: Rule | None = None) -> None:
+        """Record a site the current rule examined and judged not a risk (``Observation``):
+        what an audit lists as scoped beside the findings. Test code is left out unless
+        tests are linted, as findings are."""
+        rule = rule or self._rule
+        if rule is None or self.should_skip(node):
+            return
+        from .fingerprint import rust_item_path
+
+        self.observations.append(Observation(rule.code, area, Span.of(node), verdict, short_text(node_text(node)), detail,
+                                             rust_item_path(self.tree, node.start_byte, self.ancestry)))
 
     def related(self, node: Node, message: str) -> RelatedLocation:
         return RelatedLocation(Span.of(node), message)

@@ -34,7 +34,8 @@ class RuleFailure(NamedTuple):
 class AnalysisResult:
     """Everything one analysis of one file produced."""
 
-    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "rule_skips", "suppressions", "model_queries")
+    __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "rule_skips", "suppressions", "model_queries",
+                 "observations")
 
     def __init__(self, source: SourceText, tree: Tree):
         self.source = source
@@ -48,6 +49,8 @@ class AnalysisResult:
         self.suppressions: SuppressionIndex | None = None
         # What the rules asked the workspace model, with checksums of its answers.
         self.model_queries: tuple = ()
+        # Sites the rules judged safe, with why (``checks.model.Observation``).
+        self.observations: list = []
 
 
 def analyze(
@@ -108,6 +111,7 @@ def analyze(
         meta_findings.extend(_run_rule(rule, ctx, result))
     _partition(meta_findings, suppressions, result)
 
+    result.observations = sorted(set(ctx.observations), key=lambda o: (o.span.start_byte, o.code, o.verdict))
     result.findings.sort(key=lambda f: (f.span.start_byte, f.code))
     result.suppressed.sort(key=lambda f: (f.span.start_byte, f.code))
     if tree.root_node.has_error:

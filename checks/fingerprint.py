@@ -37,6 +37,28 @@ def enclosing_item_path(tree: Tree, start_byte: int, ancestry: Ancestry | None =
     return " > ".join(f"{label} {_item_name(item)}".strip() for item in path if (label := _ITEM_LABELS.get(item.type)) is not None)
 
 
+def rust_item_path(tree: Tree, start_byte: int, ancestry: Ancestry | None = None) -> str:
+    """``store::FlowEngine::register``: the items around ``start_byte`` as Rust names them
+    (modules, the implementing type, the function); empty at the top level."""
+    ancestry = ancestry or Ancestry(tree.root_node)
+    node = tree.root_node.descendant_for_byte_range(start_byte, start_byte)
+    names = []
+    for item in ancestry.path_to(node) if node is not None else []:
+        if item.type == "impl_item":
+            type_node = item.child_by_field_name("type")
+            if type_node is not None:
+                names.append(_last_type_segment(type_node.text.decode(errors="replace")))
+        elif item.type in _ITEM_LABELS and item.type != "macro_invocation":
+            name = item.child_by_field_name("name")
+            if name is not None:
+                names.append(name.text.decode(errors="replace"))
+    return "::".join(names)
+
+
+def _last_type_segment(type_text: str) -> str:
+    return type_text.split("<", 1)[0].rsplit("::", 1)[-1].strip()
+
+
 def _item_name(node: Node) -> str:
     if node.type == "impl_item":
         trait = node.child_by_field_name("trait")

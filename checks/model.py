@@ -82,6 +82,20 @@ class SuppressionInfo(NamedTuple):
     line: int
 
 
+class Observation(NamedTuple):
+    """A site a rule examined and judged *not* a risk, with why: the other half of an audit.
+    Findings say what is unscoped; observations say what was checked and found scoped, keyed
+    by an id the host minted, or the host's own, so a report can show a reviewer both."""
+
+    code: str  # the rule that judged the site
+    area: str  # secrets | state | keys | singletons | telemetry | guest-input | credentials
+    span: Span
+    verdict: str  # scoped | host-minted key | host's own | holds no tenant data | per-instance
+    subject: str  # what was judged, as written (`self.secrets.get(&key)`)
+    detail: str  # why, in a reviewer's words (the key's composition, the owner's type)
+    item: str = ""  # the enclosing items, outermost first (`SecretsHost::get`)
+
+
 class Finding(NamedTuple):
     code: str
     name: str

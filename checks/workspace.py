@@ -789,6 +789,10 @@ class WorkspaceModel:
         ``unknown`` (never built in the workspace: a library type whose users are elsewhere)."""
         return self._ask("home", self.renames.get(type_name, type_name))
 
+    def host_wide_types(self) -> frozenset[str]:
+        """The workspace structs of which the host keeps one, shared (``home``)."""
+        return self._host_wide_types()
+
     def _per_instance_types(self) -> frozenset[str]:
         if self._per_instance is None:
             host_wide = self._host_wide_types()

@@ -71,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", type=Path, default=Path("."), help="the workspace folder (default: .)")
     init.add_argument("--stdout", action="store_true", help="print the proposal instead of writing isolint.toml")
 
+    report = commands.add_parser("report", help="write the multi-tenant readiness audit of a workspace")
+    report.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="files or folders (default: .); the first is the report's root")
+    report.add_argument("--format", choices=("markdown", "html", "json"), default="markdown", help="output format (default: markdown)")
+    report.add_argument("--output-file", "-o", type=Path, help="write the report to this file instead of stdout")
+    report.add_argument("--config", type=Path, help="use this config file for every file instead of discovery")
+    report.add_argument("--jobs", "-j", type=_positive_int, metavar="N", help="worker processes (default: the cores, used only when the input is large)")
+    report.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    report.add_argument("--cache-dir", type=Path, default=Path(".isolint_cache"), help="result cache folder (default: .isolint_cache)")
+    report.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no warnings")
+
     server = commands.add_parser("server", help="run the language server on stdio")
     server.add_argument("--log-level", default=None, help="stderr log level (debug, info, warning, error)")
     return parser
@@ -113,6 +123,8 @@ def _run_command(argv: list[str] | None) -> int:
         return run_rule(args)
     if args.command == "init":
         return run_init(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "server":
         import gc
 
@@ -403,6 +415,42 @@ def run_init(args) -> int:
         return EXIT_ERROR
     print(f"wrote {target}: review each entry, then run `isolint check {root}`", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def run_report(args) -> int:
+    """The readiness audit of the workspace under the first path (``checks.readiness``).
+    Exit codes: 0 written, 2 on a config or I/O error or a file not analysed in full (the
+    report is still written, and lists it)."""
+    from .checks.batch import BatchOptions, lint_paths
+    from .checks.config import ConfigError, ConfigResolver
+    from .checks.readiness import build_report
+    from .report_formats import render_report
+
+    if args.config is not None and not args.config.is_file():
+        return _error(f"{args.config}: config file not found")
+    missing = [path for path in args.paths if not path.exists()]
+    if missing:
+        return _error(f"{missing[0]}: no such file or folder")
+    cache = None if args.no_cache else _open_cache(args.cache_dir)
+    progress = ProgressBar.for_stderr(enabled=not args.quiet)
+    resolver = ConfigResolver(explicit=args.config)
+    root = args.paths[0]
+    try:
+        settings = resolver.settings_for(root if root.is_file() else root / "lib.rs")
+        source = resolver.source_for(root if root.is_file() else root / "lib.rs")
+        report = lint_paths(list(args.paths), resolver, BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update))
+    except ConfigError as error:
+        for problem in error.problems:
+            _error(error.located(problem))
+        return EXIT_ERROR
+    finally:
+        progress.finish()
+    readiness = build_report(report, settings, root, source.path if source is not None else args.config, f"isolint {__version__}")
+    _save_cache(cache, args.quiet)
+    _print_problems(report)
+    if not _emit(render_report(readiness, args.format), args.output_file):
+        return EXIT_ERROR
+    return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
 
 
 def run_rule(args) -> int:

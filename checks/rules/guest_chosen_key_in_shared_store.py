@@ -25,11 +25,18 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry, tracer)
-        if part is None or is_scoped(ctx, composition, entry.function):
+        if part is None:
+            continue
+        if is_scoped(ctx, composition, entry.function):
+            ctx.observe(call, "guest-input", "scoped", f"the {entry.chooser} chooses part of key {composition.describe()}; the host's scope is in it")
             continue
         storage = storage_of(ctx, receiver, tracer, method)
-        if storage is not None:
+        if storage is None:
+            continue
+        if storage.scope in _SHARED or storage.scope == "shared-handle":
             yield GuestKey(call, key, composition, part, entry, storage)
+        else:
+            ctx.observe(call, "guest-input", "per-instance", f"key {composition.describe()} chosen by the {entry.chooser} keys {storage.description}, held per instance")
 
 
 def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):

@@ -116,6 +116,8 @@ def check(ctx):
     for entry in entries:
         stamp = _Stamp(ctx, entry)
         if stamp.function_stamped:
+            ctx.observe(entry.function.child_by_field_name("name") or entry.function, "telemetry", "scoped",
+                        f"the span of this {entry.where} carries the tenant identity")
             continue
         for macro in stamp.macros:
             name = _macro_name(macro)
@@ -127,7 +129,10 @@ def check(ctx):
             if name in LOG_MACROS and not (entry.is_host_interface and _forwards_a_line(tokens)):
                 continue  # the host's own line, mentioning what a guest or client sent
             chosen = _chosen_in_tokens(tokens, entry)
-            if chosen is None or stamp.names_tenant(tokens):
+            if chosen is None:
+                continue
+            if stamp.names_tenant(tokens):
+                ctx.observe(macro, "telemetry", "scoped", f"the {entry.chooser}'s `{node_text(chosen)}` is logged with the tenant identity")
                 continue
             yield _finding(ctx, entry, macro, chosen, "metric" if name in METRIC_MACROS else "log")
         body = entry.function.child_by_field_name("body")

@@ -332,6 +332,10 @@ def check(ctx):
             candidates.append(_Candidate(slot, holding, keyed, False, holding.what in _OPAQUE_HOLDINGS and modelled is None))
         elif modelled is not None and slot.storage != "task-local":
             candidates.append(_Candidate(slot, modelled, keyed, True, False))
+        elif _tenant_typed(ctx.vocabulary, slot.type_text):
+            ctx.observe(slot.name_node, "singletons", "scoped", f"`{slot.describe()}` is keyed or partitioned by the tenant")
+        else:
+            ctx.observe(slot.name_node, "singletons", "holds no tenant data", f"`{slot.describe()}` holds no per-tenant state")
     if not candidates:
         return
     uses = slot_uses(ctx, [candidate.slot for candidate in candidates])
@@ -346,7 +350,9 @@ def check(ctx):
             reaching = sorted(reaching + calls, key=lambda n: n.start_byte)
         shown = reader.report(slot, keyed, reaching, holds_known_state=not (opaque and ctx.workspace.knows_workspace))
         if shown.uses and not shown.evidence:
-            continue  # its uses were read, and none mixes tenants
+            # Its uses were read, and none mixes tenants.
+            ctx.observe(slot.name_node, "singletons", "scoped", f"`{slot.describe()}`: its {shown.uses} uses keep tenants apart")
+            continue
         if ctx.workspace.knows_workspace and not shown.evidence and not _spells_known_state(slot.type_text):
             # In a real workspace, a static with no use in sight is reported only when its
             # type spells out a lock or collection: an outside type's name (`SharedIdentityCache`,

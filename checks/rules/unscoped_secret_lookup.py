@@ -614,29 +614,33 @@ class SecretLookupCheck:
         site = lookup.site
         scope = site.scope
         composition = self.tracer.trace(lookup.key, scope)
+        observe = self._observer(lookup, composition)
         if self._is_scoped(composition) or self._other_argument_is_scoped(lookup, scope):
-            return None
-        if self._is_host_minted(composition) or self._callee_declares_no_name(lookup) or self._callers_fix_the_name(composition, scope.function):
-            return None  # an id the host minted (a UUID stored with its owner) names one owner's secret
+            return observe("scoped", "the key carries the tenant scope")
+        if self._is_host_minted(composition) or self._callee_declares_no_name(lookup):
+            # An id the host minted (a UUID stored with its owner) names one owner's secret.
+            return observe("host-minted key", "the key is an id the host minted")
+        if self._callers_fix_the_name(composition, scope.function):
+            return observe("host's own", "every caller passes a name the host fixed")
         if lookup.kind != "env" and self._receiver_is_scoped(lookup, scope):
-            return None
+            return observe("scoped", "the store is bound to the tenant")
         function = scope.function
         fixed_name = self._is_fixed_name(composition)
         if lookup.kind == "env" and not self._env_name_is_secret(composition, function, fixed_name):
             return None
         if self._is_stored_reference(composition):
-            return None
+            return observe("host-minted key", "the key is a reference the host stored with its owner")
         tenant_context = self.tenant_context(site)
         if tenant_context is None and (fixed_name or function_name(function) in self.startup_functions):
             # Host-level code: a fixed name with no tenant in reach, or startup (`main`) reading
             # the host's own secrets.
-            return None
+            return observe("host's own", "a name the host fixed, read with no tenant in reach")
         if not fixed_name and self._is_secret_api_layer(site, composition) and (tenant_context is None or tenant_context.kind == "per-pack"):
             # A decorator or backend over the secrets API: its callers choose the key. With a
             # tenant in reach it is a boundary (a component's `secrets::Host::get`) and is judged.
             return None
         if lookup.kind == "store" and self._store_owned_by_scoped_self(lookup):
-            return None
+            return observe("scoped", "the store belongs to a value bound to the tenant")
         caller_note = None
         names_per_pack_entity = bool(composition.per_pack_ids(self.vocabulary)) and self.ctx.workspace.declares_scope(self.vocabulary)[1]
         if tenant_context is None and self.ctx.workspace.knows_workspace and not names_per_pack_entity:
@@ -645,11 +649,19 @@ class SecretLookupCheck:
             # is the host's own.
             caller_note = self._caller_passing_unscoped_key(composition, function)
             if caller_note is None:
-                return None
+                return observe("host's own", "every caller is host-level code with no tenant in reach")
         finding = self._finding(lookup, composition, function, tenant_context, fixed_name)
         if finding is not None and caller_note is not None:
             finding = finding._replace(related=finding.related + (RelatedLocation(finding.span, caller_note),))
         return finding
+
+    def _observer(self, lookup: SecretLookup, composition: KeyComposition):
+        """Records ``lookup`` as judged safe (``AnalysisContext.observe``); returns None, the
+        judgement's answer, so that a quiet branch reads ``return observe(…)``."""
+        def observe(verdict: str, why: str) -> None:
+            self.ctx.observe(lookup.call, "secrets", verdict, f"{why}: key {composition.describe()}")
+
+        return observe
 
     def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> str | None:
         """Why a helper that forwards its parameter as a secret's name is reported: a caller
