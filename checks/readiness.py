@@ -146,7 +146,8 @@ def _sink_entry(site: _Site) -> InventoryEntry:
 def _reported_state_entry(site: _Site) -> InventoryEntry:
     """State a rule reported as shared where the model did not place it (a field of a struct
     whose one value the host builds outside ``main``, a key struct)."""
-    return InventoryEntry(item=site.item, location=site.location, kind="declaration", scope="shared (as reported)", area=site.area,
+    item = site.item if not site.what.isidentifier() or site.item.endswith(f"::{site.what}") else f"{site.item}::{site.what}"
+    return InventoryEntry(item=item, location=site.location, kind="declaration", scope="shared (as reported)", area=site.area,
                           holds=site.what, key="-", verdict="unscoped", why=site.why)
 
 
