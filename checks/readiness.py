@@ -80,6 +80,7 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
     """The readiness report of one batch run of the workspace under ``root``."""
     files = _Files(root)
     sites: list[_Site] = []
+    audited: list[_Site] = []  # suppressed findings: decisions, not standing risks
     finding_entries: dict[str, list[FindingEntry]] = {area.id: [] for area in AREAS}
     incomplete = [f"{files.relative(path)}: {why}" for path, why in batch.errors + batch.skipped + batch.partly_skipped]
     for file_report in batch.files:
@@ -95,13 +96,16 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
                 code=finding.code, name=finding.name, severity=finding.severity.value, message=finding.message, item=item,
                 location=location, suppressed=suppressed,
                 suppression_reason=finding.suppression.reason if finding.suppression is not None else None))
-            if not suppressed:
-                what = file_report.source.data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace")
-                sites.append(_Site(area, item, location, finding.code, "unscoped", _short(what), finding.message, finding))
+            what = _short(file_report.source.data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"))
+            if suppressed:
+                reason = finding.suppression.reason or "no reason given"
+                audited.append(_Site(area, item, location, finding.code, "suppressed", what, f"suppressed, audited: {reason}", finding))
+            else:
+                sites.append(_Site(area, item, location, finding.code, "unscoped", what, finding.message, finding))
         for observation in file_report.observations:
             sites.append(_observed(observation, path))
     workspace = batch.workspace
-    inventory = _state_inventory(workspace, files, sites, settings) if workspace is not None else []
+    inventory = _state_inventory(workspace, files, sites + audited, settings) if workspace is not None else []
     declared = {(entry.location.path, entry.location.line) for entry in inventory}
     inventory += [_reported_state_entry(site) for site in sites
                   if site.code in _STATE_RULES and site.verdict == "unscoped" and (site.location.path, site.location.line) not in declared]
@@ -241,9 +245,10 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
 def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: InventoryEntry) -> InventoryEntry:
     """``entry`` with the verdict of the rule that judged its declaration, else one read off
     its type: keys that carry the scope or that the host mints, or no keyed state at all."""
-    for site in here:
-        if site.verdict == "unscoped":
-            return entry.model_copy(update={"verdict": "unscoped", "why": f"{site.code}: {site.why}", "area": site.area})
+    for verdict in ("unscoped", "suppressed"):
+        for site in here:
+            if site.verdict == verdict:
+                return entry.model_copy(update={"verdict": verdict, "why": f"{site.code}: {site.why}", "area": site.area})
     for site in here:
         return entry.model_copy(update={"verdict": site.verdict, "why": f"{site.code}: {site.why}"})
     collections = _outer_collections(workspace, entry.holds) if entry.holds != "(type not written)" else []

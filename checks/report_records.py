@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = 1
 STATUSES = ("Ready", "Partially ready", "Not ready", "Unknown")
-VERDICTS = ("unscoped", "scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data", "undetermined")
+VERDICTS = ("unscoped", "suppressed", "scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data", "undetermined")
 
 
 class _Record(BaseModel):

@@ -448,9 +448,20 @@ def run_report(args) -> int:
     readiness = build_report(report, settings, root, source.path if source is not None else args.config, f"isolint {__version__}")
     _save_cache(cache, args.quiet)
     _print_problems(report)
-    if not _emit(render_report(readiness, args.format), args.output_file):
+    if not _emit(render_report(readiness, args.format, _link_base(root, args.output_file)), args.output_file):
         return EXIT_ERROR
     return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
+
+
+def _link_base(root: Path, output_file: Path | None) -> str:
+    """The report root as seen from the folder the report is written to, for file links."""
+    import os
+
+    if output_file is None:
+        return ""
+    folder = root.resolve() if root.is_dir() else root.resolve().parent
+    relative = Path(os.path.relpath(folder, output_file.resolve().parent)).as_posix()
+    return "" if relative == "." else relative + "/"
 
 
 def run_rule(args) -> int:
