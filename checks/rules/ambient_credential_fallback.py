@@ -103,6 +103,8 @@ def check(ctx):
             continue
         provided = _fallback_for(ctx, call, function)
         if provided is None:
+            if tenant_in_reach(ctx, function) is None:
+                ctx.observe(call, "credentials", "host's own", f"{label}, taken by code with no tenant in reach, not as a tenant's fallback")
             continue
         yield ctx.finding(
             call,

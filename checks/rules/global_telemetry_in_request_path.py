@@ -231,12 +231,16 @@ def check(ctx):
     tracer = KeyTracer(ctx)
     for setup in setups:
         function = ctx.enclosing_function(setup.call)
-        if function is None or _guarded_once(ctx, setup.call, function):
+        if function is None:
+            continue
+        if _guarded_once(ctx, setup.call, function):
+            ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` runs once, behind a guard")
             continue
         evidence = _own_evidence(ctx, function)
         if evidence is None and not _is_startup(ctx, function):
             evidence = _caller_evidence(ctx, function, callers, tracer)
         if evidence is None:
+            ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` is set up by startup code, not per request")
             continue
         yield ctx.finding(
             setup.span_node,
