@@ -39,7 +39,7 @@ class _Evidence:
 
 def propose(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
     """The contract entries the workspace suggests, most evident first within each section."""
-    return [*_scope_identities(model, settings, root), *_host_interfaces(model, root), *_sinks(model, root),
+    return [*scope_identity_candidates(model, settings, root), *_host_interfaces(model, root), *_sinks(model, root),
             *_scoping_helpers(model, settings, root)]
 
 
@@ -55,7 +55,10 @@ def _unit_identity(name: str) -> bool:
     return len(words) >= 2 and words[-1] in _ID_WORDS and any(word in UNIT_WORDS for word in words[:-1])
 
 
-def _scope_identities(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
+def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
+    """Names the code uses as an isolation unit's identity that the vocabulary does not know
+    yet: id newtypes, and id fields of several structs or keying maps; the reason ends with
+    where one is declared (``path:line``)."""
     evidence = _Evidence()
     for name, definitions in model.structs.items():
         if _unit_identity(name) and len(definitions[0][1].fields) <= 1:

@@ -30,7 +30,7 @@ from .report_records import (
     Location, ReadinessReport, Summary, TenantIdentity,
 )
 from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, REQUEST_EXTRACTORS
-from .vocabulary import names_identity
+from .vocabulary import names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, target_kind
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ SAFE_VERDICTS = frozenset({"scoped", "host-minted key", "host's own", "per-insta
 # Entry points listed with their chains; the total is always given.
 MAX_ENTRY_POINTS = 200
 MAX_IDENTITIES = 12
+MIN_IDENTITY_USES = 2
 _COLLECTION_NAMES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES
 _STORAGE_SCOPES = {"static": "process-wide", "static-mut": "process-wide", "thread-local": "thread-wide", "task-local": "task-wide"}
 
@@ -287,16 +288,27 @@ def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings"
     tenant = settings.vocabulary.tenant
     contract_names = set(settings.contract.scope_identities)
     counts: dict[str, int] = {}
+    spellings: dict[str, dict[str, int]] = {}
     first: dict[str, Location] = {}
 
-    def count(name: str, path: str, line: int) -> None:
-        found = tenant.match(name)
-        if found is None or not names_identity(name, found):
-            return
-        counts[name] = counts.get(name, 0) + 1
-        location = Location(path=files.relative(Path(path)), line=line + 1)
-        if name not in first or (location.path, location.line) < (first[name].path, first[name].line):
-            first[name] = location
+    def count(text: str, path: str, line: int) -> None:
+        # Patterns (`Path(project_id)`) bind names too; a name counts under its identity's
+        # canonical words (`ProjectId`, `project_id`), and variants (`parent_project_id`,
+        # `_project_id`) are other things named after it.
+        for name in _IDENTIFIER.findall(text):
+            found = tenant.match(name)
+            if found is None or not names_identity(name, found):
+                continue
+            words, entry = words_of(name), words_of(found)
+            if words[:len(entry)] != entry or len(words) > len(entry) + 1:
+                continue
+            canonical = "_".join(words)
+            counts[canonical] = counts.get(canonical, 0) + 1
+            spellings.setdefault(canonical, {}).setdefault(name, 0)
+            spellings[canonical][name] += 1
+            location = Location(path=files.relative(Path(path)), line=line + 1)
+            if canonical not in first or (location.path, location.line) < (first[canonical].path, first[canonical].line):
+                first[canonical] = location
 
     for path, items in workspace.summaries.items():
         if not files.reported(path) or target_kind(PurePath(path)) not in PER_TENANT_TARGETS:
@@ -309,10 +321,36 @@ def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings"
             for parameter, _ in signature.params:
                 count(parameter, path, signature.line)
     ranked = sorted(counts, key=lambda n: (-counts[n], n))[:MAX_IDENTITIES]
-    identities = [Identity(name=name, source="contract" if name in contract_names else "vocabulary", uses=counts[name],
-                           first_seen=first.get(name)) for name in ranked]
+    if ranked and counts[ranked[0]] >= MIN_IDENTITY_USES:
+        ranked = [name for name in ranked if counts[name] >= MIN_IDENTITY_USES]  # one-off mentions are not what identifies a tenant here
+    identities = []
+    for canonical in ranked:
+        shown = " / ".join(sorted(spellings[canonical], key=lambda s: (-spellings[canonical][s], s)))
+        from_contract = any(spelling in contract_names for spelling in spellings[canonical])
+        identities.append(Identity(name=shown, source="contract" if from_contract else "vocabulary", uses=counts[canonical],
+                                   first_seen=first.get(canonical)))
+    identities += _learned_identities(workspace, files, settings, {s for c in ranked for s in spellings[c]})
     entries = _entry_points(workspace, files, settings, sites)
     return TenantIdentity(identities=identities, entry_points=entries[:MAX_ENTRY_POINTS], entry_points_total=len(entries))
+
+
+def _learned_identities(workspace: "WorkspaceModel", files: "_Files", settings: "Settings", known: set[str]) -> list[Identity]:
+    """Identities the model learns from the code (what `isolint init` would propose)."""
+    from .contract_proposal import scope_identity_candidates
+
+    learned = []
+    for proposal in scope_identity_candidates(workspace, settings, str(files.root)):
+        if proposal.value in known or len(learned) >= MAX_IDENTITIES:
+            continue
+        declared = _DECLARED_AT.search(proposal.reason)
+        uses = sum(int(count) for count in re.findall(r"(\d+) (?:structs|maps)", proposal.reason)) or 1
+        learned.append(Identity(name=proposal.value, source="model", uses=uses,
+                                first_seen=Location(path=declared.group(1), line=int(declared.group(2))) if declared else None))
+    return learned
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DECLARED_AT = re.compile(r" in (\S+?):(\d+)")
 
 
 def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Settings", sites: list[_Site]) -> list[EntryPoint]:

@@ -66,7 +66,7 @@ class Identity(_Record):
     """A name that identifies the isolation unit here, and where it is declared."""
 
     name: str
-    source: str  # contract | vocabulary
+    source: str  # contract | vocabulary | model (learned from the code, as `isolint init` proposes)
     uses: int  # struct fields, parameters and types that spell it
     first_seen: Location | None
 
