@@ -171,7 +171,9 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
     # Shared state the model found and judged safe counts as evidence too; the sinks are
     # already there as sites.
     state = [entry for entry in inventory if entry.area == area.id and entry.kind != "sink"]
-    scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS]
+    judged_lines = {(site.location.path, site.location.line) for site in mine}
+    scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS
+               and (entry.location.path, entry.location.line) not in judged_lines]
     unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped"
                  and not any(e.location == entry.location for e in unscoped)]
     standing = [f for f in findings if not f.suppressed]
