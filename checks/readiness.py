@@ -29,9 +29,9 @@ from .report_records import (
     STATUSES, AreaReadiness, ChainStep, ContractInEffect, EntryPoint, Evidence, FindingEntry, Identity, InventoryEntry,
     Location, ReadinessReport, Summary, TenantIdentity,
 )
-from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, REQUEST_EXTRACTORS
+from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, is_extractor
 from .vocabulary import names_identity, words_of
-from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, target_kind
+from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
 if TYPE_CHECKING:
     from .batch import BatchReport, FileReport
@@ -43,23 +43,30 @@ class Area(NamedTuple):
     id: str
     title: str
     rules: tuple[str, ...]
+    # Verdicts that show the area's tenant-facing sites are safe, not merely host-level.
+    strong: frozenset[str] = frozenset({"scoped", "host-minted key", "per-instance"})
 
 
 AREAS = (
     Area("secrets", "Secrets isolation", ("ISO101", "ISO102")),
     Area("state", "Tenant-scoped state and session storage", ("ISO202",)),
     Area("keys", "Per-pack and per-tenant keys in caches and registries", ("ISO201", "ISO203")),
-    Area("singletons", "Shared singletons", ("ISO401",)),
+    # The question here is whether a singleton holds tenant data at all.
+    Area("singletons", "Shared singletons", ("ISO401",), frozenset({"scoped", "host-minted key", "holds no tenant data"})),
     Area("telemetry", "Telemetry and log attribution", ("ISO301", "ISO302", "ISO303")),
     Area("guest-input", "Guest-supplied input", ("ISO204", "ISO502")),
     Area("credentials", "Ambient credentials", ("ISO501",)),
 )
 AREA_OF_RULE = {code: area.id for area in AREAS for code in area.rules}
 SAFE_VERDICTS = frozenset({"scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data"})
+UNVERIFIED_VERDICTS = frozenset({"opaque", "undetermined"})
 # Entry points listed with their chains; the total is always given.
 MAX_ENTRY_POINTS = 200
 MAX_IDENTITIES = 12
 MIN_IDENTITY_USES = 2
+# The default vocabulary counts a deployment environment as a scope; as the name of what a
+# tenant *is*, `env` nearly always means the process environment.
+PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _COLLECTION_NAMES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES
 _STORAGE_SCOPES = {"static": "process-wide", "static-mut": "process-wide", "thread-local": "thread-wide", "task-local": "task-wide"}
 
@@ -82,7 +89,7 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
     files = _Files(root)
     sites: list[_Site] = []
     audited: list[_Site] = []  # suppressed findings: decisions, not standing risks
-    finding_entries: dict[str, list[FindingEntry]] = {area.id: [] for area in AREAS}
+    finding_entries: list[tuple[str, FindingEntry]] = []
     incomplete = [f"{files.relative(path)}: {why}" for path, why in batch.errors + batch.skipped + batch.partly_skipped]
     for file_report in batch.files:
         items = _ItemPaths(file_report)
@@ -93,10 +100,10 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
                 continue
             item = _qualified(path, items.at(finding.span.start_byte))
             location = Location(path=path, line=finding.span.start_line + 1)
-            finding_entries[area].append(FindingEntry(
+            finding_entries.append((area, FindingEntry(
                 code=finding.code, name=finding.name, severity=finding.severity.value, message=finding.message, item=item,
                 location=location, suppressed=suppressed,
-                suppression_reason=finding.suppression.reason if finding.suppression is not None else None))
+                suppression_reason=finding.suppression.reason if finding.suppression is not None else None)))
             what = _short(file_report.source.data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"))
             if suppressed:
                 reason = finding.suppression.reason or "no reason given"
@@ -107,12 +114,18 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
             sites.append(_observed(observation, path))
     workspace = batch.workspace
     inventory = _state_inventory(workspace, files, sites + audited, settings) if workspace is not None else []
+    # A static is filed under what it holds (a keyed cache under keys), and so is what the
+    # singleton rule said of it.
+    area_of_static = {(e.location.path, e.location.line): e.area for e in inventory if e.kind in _STORAGE_SCOPES}
+    sites = [_refiled(site, area_of_static) for site in sites]
+    finding_entries = [(area_of_static.get((entry.location.path, entry.location.line), area) if entry.code in _STATE_RULES else area, entry)
+                       for area, entry in finding_entries]
     declared = {(entry.location.path, entry.location.line) for entry in inventory}
     inventory += [_reported_state_entry(site) for site in sites
                   if site.code in _STATE_RULES and site.verdict == "unscoped" and (site.location.path, site.location.line) not in declared]
     inventory += [_sink_entry(site) for site in sites if site.code in _SINK_RULES]
     inventory.sort(key=lambda e: (e.area, e.location.path, e.location.line, e.item, e.holds))
-    readiness = [_area_readiness(area, sites, inventory, finding_entries[area.id]) for area in AREAS]
+    readiness = [_area_readiness(area, sites, inventory, [entry for filed, entry in finding_entries if filed == area.id]) for area in AREAS]
     statuses = {status: sum(r.status == status for r in readiness) for status in STATUSES}
     return ReadinessReport(
         tool=tool,
@@ -131,6 +144,13 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
 _SINK_RULES = frozenset({"ISO101", "ISO202", "ISO204", "ISO303"})
 # Rules that report shared state at its declaration (a field, a static, a key struct).
 _STATE_RULES = frozenset({"ISO201", "ISO203", "ISO401"})
+
+
+def _refiled(site: _Site, area_of_static: dict) -> _Site:
+    if site.code not in _STATE_RULES:
+        return site
+    area = area_of_static.get((site.location.path, site.location.line), site.area)
+    return site._replace(area=area) if area != site.area else site
 
 
 def _observed(observation: Observation, path: str) -> _Site:
@@ -168,25 +188,33 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
     mine = [site for site in sites if site.area == area.id]
     unscoped = [_evidence(site) for site in mine if site.verdict == "unscoped"]
     scoped = [_evidence(site) for site in mine if site.verdict in SAFE_VERDICTS]
-    # Shared state the model found and judged safe counts as evidence too; the sinks are
+    unverified = [_evidence(site) for site in mine if site.verdict in UNVERIFIED_VERDICTS]
+    # Shared state the model found counts as evidence too, once per place; the sinks are
     # already there as sites.
-    state = [entry for entry in inventory if entry.area == area.id and entry.kind != "sink"]
     judged_lines = {(site.location.path, site.location.line) for site in mine}
-    scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS
-               and (entry.location.path, entry.location.line) not in judged_lines]
-    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped"
-                 and not any(e.location == entry.location for e in unscoped)]
+    state = [entry for entry in inventory if entry.area == area.id and entry.kind != "sink"
+             and (entry.location.path, entry.location.line) not in judged_lines]
+    scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS]
+    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped"]
+    unverified += [_inventory_evidence(entry) for entry in state if entry.verdict in UNVERIFIED_VERDICTS]
     standing = [f for f in findings if not f.suppressed]
     errors = [f for f in standing if f.severity == Severity.ERROR.value]
+    strong = [e for e in scoped if e.verdict in area.strong]
     audited = len(findings) - len(standing)
     if errors:
         status, reason = "Not ready", f"{_count(len(errors), 'error-level finding')} stand{'s' if len(errors) == 1 else ''}"
-    elif standing and not scoped:
-        status, reason = "Not ready", f"{_count(len(standing), 'finding')} and no site found scoped"
+    elif standing and not strong:
+        status, reason = "Not ready", f"{_count(len(standing), 'finding')} and no tenant-facing site found scoped"
     elif standing:
-        status, reason = "Partially ready", f"{_count(len(standing), 'finding')} beside {_count(len(scoped), 'site')} judged safe"
+        status, reason = "Partially ready", f"{_count(len(standing), 'finding')} beside {_count(len(strong), 'site')} judged safe"
+    elif strong and unverified:
+        status, reason = "Partially ready", f"{_count(len(strong), 'site')} judged safe; {len(unverified)} left unverified (opaque or undetermined)"
+    elif strong:
+        status, reason = "Ready", f"all {_count(len(strong), 'tenant-facing site')} found judged safe"
     elif scoped:
-        status, reason = "Ready", f"all {_count(len(scoped), 'site')} found judged safe"
+        status, reason = "Unknown", f"only host-level sites found ({len(scoped)}): nothing tenant-facing to judge"
+    elif unverified:
+        status, reason = "Unknown", f"{_count(len(unverified), 'site')} found, none judged"
     else:
         status, reason = "Unknown", "no site of this kind was found to judge"
     if audited:
@@ -194,7 +222,8 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
     order = lambda e: (e.location.path, e.location.line, e.item, e.what)  # noqa: E731
     findings = sorted(findings, key=lambda f: (f.suppressed, f.location.path, f.location.line, f.code, f.message))
     return AreaReadiness(area=area.id, title=area.title, status=status, reason=reason, rules=list(area.rules),
-                         scoped=sorted(scoped, key=order), unscoped=sorted(unscoped, key=order), findings=findings)
+                         scoped=sorted(scoped, key=order), unscoped=sorted(unscoped, key=order),
+                         unverified=sorted(unverified, key=order), findings=findings)
 
 
 # -- inventory of shared state -------------------------------------------------------------
@@ -220,12 +249,16 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
     if items is None or target_kind(PurePath(path)) not in PER_TENANT_TARGETS:
         return []
     entries = []
+    in_tests = _TestLines(workspace.sources.get(path, b""))
     for static in items.statics:
+        if in_tests.covers(static.line):
+            continue
         location = Location(path=shown_path, line=static.line + 1)
+        keyed = any(c.kind != "sequence" for c in _outer_collections(workspace, static.type_text))
         entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
             item=f"{shown_path}::{static.name}", location=location, kind=static.storage,
-            scope=_STORAGE_SCOPES.get(static.storage, "process-wide"), area="singletons", holds=static.type_text or "(type not written)",
-            key=_keys(workspace, static.type_text), verdict="undetermined", why="")))
+            scope=_STORAGE_SCOPES.get(static.storage, "process-wide"), area="keys" if keyed else "singletons",
+            holds=static.type_text or "(type not written)", key=_keys(workspace, static.type_text), verdict="undetermined", why="")))
     host_wide = workspace.host_wide_types()
     lines: list[bytes] | None = None
     for struct in items.structs:
@@ -251,7 +284,7 @@ def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: Inve
     for verdict in ("unscoped", "suppressed"):
         for site in here:
             if site.verdict == verdict:
-                return entry.model_copy(update={"verdict": verdict, "why": f"{site.code}: {site.why}", "area": site.area})
+                return entry.model_copy(update={"verdict": verdict, "why": f"{site.code}: {site.why}"})
     for site in here:
         return entry.model_copy(update={"verdict": site.verdict, "why": f"{site.code}: {site.why}"})
     collections = _outer_collections(workspace, entry.holds) if entry.holds != "(type not written)" else []
@@ -270,6 +303,28 @@ def _outer_collections(workspace: "WorkspaceModel", type_text: str) -> list:
     if not type_text:
         return []
     return [c for c in workspace.collections_in(type_text) if not set(c.via) & _COLLECTION_NAMES]
+
+
+class _TestLines:
+    """The lines of a file's test items (``#[cfg(test)]`` modules, ``#[test]`` functions),
+    read from a parse made only when the file spells ``test``."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._ranges: list[tuple[int, int]] | None = None
+
+    def covers(self, line: int) -> bool:
+        if self._ranges is None:
+            self._ranges = self._find() if b"test" in self._data else []
+        return any(start <= line <= end for start, end in self._ranges)
+
+    def _find(self) -> list[tuple[int, int]]:
+        from .ancestry import Ancestry
+        from .context import _disjoint, _test_item_ranges
+        from .parsing import parse
+
+        starts, ends = _disjoint(_test_item_ranges(Ancestry(parse(self._data).root_node), self._data))
+        return [(self._data.count(b"\n", 0, start), self._data.count(b"\n", 0, end)) for start, end in zip(starts, ends)]
 
 
 def _keys(workspace: "WorkspaceModel", type_text: str) -> str:
@@ -299,7 +354,7 @@ def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings"
         # `_project_id`) are other things named after it.
         for name in _IDENTIFIER.findall(text):
             found = tenant.match(name)
-            if found is None or not names_identity(name, found):
+            if found is None or not names_identity(name, found) or (found in PROCESS_ENVIRONMENT_WORDS and name not in contract_names):
                 continue
             words, entry = words_of(name), words_of(found)
             if words[:len(entry)] != entry or len(words) > len(entry) + 1:
@@ -401,7 +456,9 @@ def _host_allocated(type_text: str) -> bool:
 
 
 def _is_request_extractor(type_text: str) -> bool:
-    return any(e.name in REQUEST_EXTRACTORS and (e.args or e.name == "HeaderMap") for e in named_types(type_text))
+    """As the tenancy model reads a handler's parameters: ``Path<String>``, ``Json<Body>``,
+    ``HeaderMap``, never ``&Path`` (a file path)."""
+    return is_extractor(parse_type(type_text))
 
 
 # -- the rest ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = 1
 STATUSES = ("Ready", "Partially ready", "Not ready", "Unknown")
-VERDICTS = ("unscoped", "suppressed", "scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data", "undetermined")
+VERDICTS = ("unscoped", "suppressed", "scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data", "opaque", "undetermined")
 
 
 class _Record(BaseModel):
@@ -57,8 +57,9 @@ class AreaReadiness(_Record):
     status: str  # one of STATUSES
     reason: str
     rules: list[str]
-    scoped: list[Evidence]
+    scoped: list[Evidence]  # judged safe
     unscoped: list[Evidence]
+    unverified: list[Evidence]  # state no rule could see into (opaque) or judged (undetermined)
     findings: list[FindingEntry]  # the area's findings, suppressed ones included (audited)
 
 

@@ -225,14 +225,14 @@ def _host_interface_parameters(ctx: AnalysisContext, function: Node) -> dict[str
 def _extracted_parameters(function: Node) -> dict[str, Node]:
     chosen = {}
     for parameter, pattern, type_node in _parameters(function):
-        if pattern is None or type_node is None or not _is_extractor(parse_type(node_text(type_node))):
+        if pattern is None or type_node is None or not is_extractor(parse_type(node_text(type_node))):
             continue
         for name in _bound_names(pattern):
             chosen[name] = parameter
     return chosen
 
 
-def _is_extractor(expression) -> bool:
+def is_extractor(expression) -> bool:
     """``Path<String>``, ``web::Json<Body>``, ``HeaderMap``; not ``&Path`` (a file path) nor
     a bare ``Path``."""
     if expression.kind != "path" or expression.name not in REQUEST_EXTRACTORS:

@@ -79,7 +79,7 @@ def test_example_report_shows_each_capability_with_evidence():
     assert {e.verdict for e in areas["secrets"].scoped} == {"scoped"}
     assert any(e.item == "src/secrets.rs::database_url" for e in areas["secrets"].scoped)
     assert areas["credentials"].status == "Unknown"
-    audited = [f for f in areas["singletons"].findings if f.suppressed]
+    audited = [f for f in areas["keys"].findings if f.suppressed]  # a keyed static is filed under keys
     assert [f.item for f in audited] == ["src/shared.rs::REQUEST_COUNTS"] and audited[0].suppression_reason
     guest = next(e for e in report.identity.entry_points if e.item == "src/guest_kv.rs::GuestKv::get")
     assert guest.kind == "host-interface" and guest.chosen == ["key"]

@@ -27,16 +27,16 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
         part = chosen_part(composition, entry, tracer)
         if part is None:
             continue
-        if is_scoped(ctx, composition, entry.function):
-            ctx.observe(call, "guest-input", "scoped", f"the {entry.chooser} chooses part of key {composition.describe()}; the host's scope is in it")
-            continue
+        scoped = is_scoped(ctx, composition, entry.function)
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is None:
             continue
-        if storage.scope in _SHARED or storage.scope == "shared-handle":
-            yield GuestKey(call, key, composition, part, entry, storage)
+        if storage.scope not in _SHARED and storage.scope != "shared-handle":
+            ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}")
+        elif scoped:
+            ctx.observe(call, "guest-input", "scoped", f"the host's scope is in the key of {storage.description}: key {composition.describe()}")
         else:
-            ctx.observe(call, "guest-input", "per-instance", f"key {composition.describe()} chosen by the {entry.chooser} keys {storage.description}, held per instance")
+            yield GuestKey(call, key, composition, part, entry, storage)
 
 
 def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):

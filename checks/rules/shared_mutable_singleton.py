@@ -13,7 +13,7 @@ from ..context import calls_named
 from ..model import FixAvailability, Severity
 from .base import Rule
 from ..static_uses import Evidence, StaticUses
-from ..workspace import KNOWN_STATE_TYPES, named_types
+from ..workspace import KNOWN_STATE_TYPES, WRAPPERS, named_types
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import words_of
 
@@ -194,6 +194,29 @@ def _type_holding(vocabulary, type_text: str, declared: str, storage: str) -> Sh
     return None
 
 
+# Types whose values hold no tenant's data: numbers, flags, text fixed at build time, time,
+# the std's one-shot guards and pattern/instrument types.
+_INERT_TYPES = frozenset({
+    "str", "String", "Duration", "Instant", "SystemTime", "Once", "Ordering", "PhantomData", "Regex", "RegexSet",
+    "NonZeroU64", "NonZeroUsize", "NonZeroU32", "Semaphore", "Notify", "Level", "LevelFilter",
+})
+
+
+def _is_inert(slot: StaticSlot) -> bool:
+    """A static whose type, wrappers aside, names only inert types or instruments (counters,
+    histograms): a static the rule is quiet on for a reason a reviewer can see."""
+    if not slot.type_text:
+        return False
+    for expression in named_types(slot.type_text):
+        name = expression.name
+        if expression.kind != "path" or name in WRAPPERS or name in _INERT_TYPES or name in _SCALARS:
+            continue
+        if name.startswith("Atomic") or set(words_of(name)) & _INSTRUMENT_NOUNS:
+            continue
+        return False
+    return True
+
+
 def _tenant_typed(vocabulary, type_text: str) -> str | None:
     """The tenant/pack vocabulary word in the held type (``TenantCtx``), ignoring ``env``,
     which in a type name nearly always means the process environment (``EnvFilter``)."""
@@ -334,8 +357,11 @@ def check(ctx):
             candidates.append(_Candidate(slot, modelled, keyed, True, False))
         elif _tenant_typed(ctx.vocabulary, slot.type_text):
             ctx.observe(slot.name_node, "singletons", "scoped", f"`{slot.describe()}` is keyed or partitioned by the tenant")
+        elif _is_inert(slot):
+            ctx.observe(slot.name_node, "singletons", "holds no tenant data", f"`{slot.describe()}` holds flags, numbers, constants or instruments")
         else:
-            ctx.observe(slot.name_node, "singletons", "holds no tenant data", f"`{slot.describe()}` holds no per-tenant state")
+            # Quiet on it, but an outside or trait type may keep anything inside: not evidence of safety.
+            ctx.observe(slot.name_node, "singletons", "opaque", f"`{slot.describe()}`: what its type keeps inside is not visible here")
     if not candidates:
         return
     uses = slot_uses(ctx, [candidate.slot for candidate in candidates])

@@ -33,10 +33,10 @@ def render(report: ReadinessReport, link_base: str = "") -> str:
     if report.incomplete:
         out += [f"**Not analysed in full ({len(report.incomplete)} files):** the statuses below cannot vouch for them; "
                 "see [Files not analysed in full](#files-not-analysed-in-full).", ""]
-    out += ["## Readiness", "", "| Capability | Status | Why | Judged safe | Unscoped |", "| --- | --- | --- | ---: | ---: |"]
+    out += ["## Readiness", "", "| Capability | Status | Why | Judged safe | Unscoped | Unverified |", "| --- | --- | --- | ---: | ---: | ---: |"]
     for area in report.readiness:
         out.append(f"| [{area.title}](#{_slug(area.title)}) | {STATUS_MARKS[area.status]} {area.status} | {_cell(area.reason)} "
-                   f"| {len(area.scoped)} | {len(area.unscoped)} |")
+                   f"| {len(area.scoped)} | {len(area.unscoped)} | {len(area.unverified)} |")
     out += ["", "How a status is decided: [below](#how-statuses-are-decided).", ""]
     for area in report.readiness:
         out += _area(area, links)
@@ -56,6 +56,9 @@ def _area(area: AreaReadiness, links: "_Links") -> list[str]:
         out += _folded(f"Unscoped ({len(area.unscoped)})", _evidence_table(area.unscoped, links), len(area.unscoped))
     if area.scoped:
         out += _folded(f"Judged safe ({len(area.scoped)})", _evidence_table(area.scoped, links), len(area.scoped))
+    if area.unverified:
+        out += _folded(f"Unverified ({len(area.unverified)}): no rule could see into or judge these", _evidence_table(area.unverified, links),
+                       len(area.unverified))
     audited = [finding for finding in area.findings if finding.suppressed]
     if audited:
         # Standing findings are the unscoped sites above; suppressed ones are decisions to audit.
@@ -64,7 +67,7 @@ def _area(area: AreaReadiness, links: "_Links") -> list[str]:
             rows.append(f"| `{finding.code}` {finding.name} | {links.to(finding.location)} | {_code(finding.item)} "
                         f"| {_cell(finding.message)} | {_cell(finding.suppression_reason or 'no reason given')} |")
         out += _folded(f"Suppressed findings ({len(audited)})", rows, len(audited))
-    if not (area.unscoped or area.scoped or area.findings):
+    if not (area.unscoped or area.scoped or area.unverified or area.findings):
         out += ["Nothing of this kind was found.", ""]
     return out
 
