@@ -34,9 +34,13 @@ from .vocabulary import names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
 if TYPE_CHECKING:
-    from .batch import BatchReport, FileReport
+    from collections.abc import Iterable
+
+    from tree_sitter import Tree
+
+    from .batch import BatchReport
     from .config import Settings
-    from .workspace import WorkspaceModel
+    from .workspace import FileItems, WorkspaceModel
 
 
 class Area(NamedTuple):
@@ -92,7 +96,7 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
     finding_entries: list[tuple[str, FindingEntry]] = []
     incomplete = [f"{files.relative(path)}: {why}" for path, why in batch.errors + batch.skipped + batch.partly_skipped]
     for file_report in batch.files:
-        items = _ItemPaths(file_report)
+        items = _ItemPaths(file_report.source.data)
         path = files.relative(file_report.path)
         for finding, suppressed in [(f, False) for f in file_report.findings] + [(f, True) for f in file_report.suppressed]:
             area = AREA_OF_RULE.get(finding.code)
@@ -104,12 +108,8 @@ def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_
                 code=finding.code, name=finding.name, severity=finding.severity.value, message=finding.message, item=item,
                 location=location, suppressed=suppressed,
                 suppression_reason=finding.suppression.reason if finding.suppression is not None else None)))
-            what = _short(file_report.source.data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"))
-            if suppressed:
-                reason = finding.suppression.reason or "no reason given"
-                audited.append(_Site(area, item, location, finding.code, "suppressed", what, f"suppressed, audited: {reason}", finding))
-            else:
-                sites.append(_Site(area, item, location, finding.code, "unscoped", what, finding.message, finding))
+            site = _found(finding, area, item, location, file_report.source.data)
+            (audited if suppressed else sites).append(site)
         for observation in file_report.observations:
             sites.append(_observed(observation, path))
     workspace = batch.workspace
@@ -151,6 +151,34 @@ def _refiled(site: _Site, area_of_static: dict) -> _Site:
         return site
     area = area_of_static.get((site.location.path, site.location.line), site.area)
     return site._replace(area=area) if area != site.area else site
+
+
+def sites_by_line(findings: "Iterable[Finding]", observations: "Iterable[Observation]", data: bytes, shown_path: str,
+                  tree: "Tree | None" = None) -> dict[int, list[_Site]]:
+    """The rules' verdicts in one analysed file, by 1-based line: what ``judged_at`` gives
+    ``shared_state_of_file`` when there is one file's analysis and no batch (the language
+    server). Suppressed findings give the verdict ``suppressed`` with the reason; ``tree``,
+    when the caller has it, spares a parse."""
+    items = _ItemPaths(data, tree)
+    by_line: dict[int, list[_Site]] = {}
+    for finding in findings:
+        area = AREA_OF_RULE.get(finding.code)
+        if area is not None:
+            location = Location(path=shown_path, line=finding.span.start_line + 1)
+            site = _found(finding, area, _qualified(shown_path, items.at(finding.span.start_byte)), location, data)
+            by_line.setdefault(location.line, []).append(site)
+    for observation in observations:
+        site = _observed(observation, shown_path)
+        by_line.setdefault(site.location.line, []).append(site)
+    return by_line
+
+
+def _found(finding: Finding, area: str, item: str, location: Location, data: bytes) -> _Site:
+    what = _short(data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"))
+    if finding.suppression is not None:
+        reason = finding.suppression.reason or "no reason given"
+        return _Site(area, item, location, finding.code, "suppressed", what, f"suppressed, audited: {reason}", finding)
+    return _Site(area, item, location, finding.code, "unscoped", what, finding.message, finding)
 
 
 def _observed(observation: Observation, path: str) -> _Site:
@@ -240,12 +268,15 @@ def _state_inventory(workspace: "WorkspaceModel", files: "_Files", sites: list[_
 
 
 def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path: str, shown_path: str,
-                         judged_at=lambda line: ()) -> list[InventoryEntry]:
+                         judged_at=lambda line: (), *, items: "FileItems | None" = None, data: bytes | None = None) -> list[InventoryEntry]:
     """The state one file declares that the process or the host shares (statics, and fields of
     the structs the host keeps one of) with a verdict each. ``judged_at(line)`` gives the
-    rules' sites on a 1-based line (findings and observations as ``_Site``): their verdict
-    wins over the one read off the type. The language server asks it for hovers."""
-    items = workspace.summaries.get(path)
+    rules' sites on a 1-based line (findings and observations as ``_Site``, see
+    ``sites_by_line``): their verdict wins over the one read off the type. ``items`` and
+    ``data``, given together, are the file as it is now where the model still holds an older
+    copy (an editor's buffer, which the language server's model catches up with later)."""
+    if items is None:
+        items, data = workspace.summaries.get(path), workspace.sources.get(path, b"")
     if items is None or target_kind(PurePath(path)) not in PER_TENANT_TARGETS:
         return []
     entries = []
@@ -270,7 +301,7 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
             if not any(c.kind != "sequence" or c.locked for c in _outer_collections(workspace, type_text)):
                 continue
             if lines is None:
-                lines = workspace.sources.get(path, b"").splitlines()
+                lines = (data or b"").splitlines()
             location = Location(path=shown_path, line=_field_line(lines, struct.line, field) + 1)
             entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
                 item=f"{shown_path}::{struct.name}::{field}", location=location, kind="host-wide field", scope="host-wide",
@@ -505,16 +536,16 @@ class _Files:
 class _ItemPaths:
     """Enclosing item paths of one file's spans, from one parse made only when asked."""
 
-    def __init__(self, file_report: "FileReport"):
-        self._file = file_report
-        self._tree = None
+    def __init__(self, data: bytes, tree: "Tree | None" = None):
+        self._data = data
+        self._tree = tree
 
     def at(self, byte: int) -> str:
         from .fingerprint import rust_item_path
         from .parsing import parse
 
         if self._tree is None:
-            self._tree = parse(self._file.source.data)
+            self._tree = parse(self._data)
         return rust_item_path(self._tree, byte)
 
 

@@ -1,5 +1,6 @@
 """The isolint language server: document sync, diagnostics (pull or push), code actions,
-hover, inlay hints, configuration and the workspace scan, over the ``checks`` engine.
+hover, inlay hints, code lenses, configuration and the workspace scan, over the ``checks``
+engine.
 
 State lives on ``IsolintLanguageServer``; ``register_features`` binds LSP methods to it.
 """
@@ -33,6 +34,7 @@ from .linting import Analysis, DocumentLinter, skip_reason
 from .options import EditorOptions
 from .positions import byte_offset_at, encoding_name
 from .protocol import IsolintProtocol
+from .shared_state import SharedState, code_lenses, shared_state_in
 from .uris import path_uri, uri_path
 from .workspace_files import WorkspaceFiles
 from .workspace_model import WorkspaceModelKeeper
@@ -208,6 +210,11 @@ class IsolintLanguageServer(LanguageServer):
         else:
             log.debug("not publishing %s v%s: document moved on", document.uri, analysis.version)
 
+    def shared_state(self, document: OpenDocument, analysis: Analysis) -> list[SharedState]:
+        """The readiness inventory's entries for what the document declares, from its analysis."""
+        settings = self.configuration.settings_for(document.path)
+        return shared_state_in(analysis, self.model_keeper.model, settings, document.path)
+
     def publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None) -> None:
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
@@ -272,6 +279,10 @@ class IsolintLanguageServer(LanguageServer):
         log.info("workspace model: %d Rust files", len(model.summaries))
         for document in self.documents:
             self.linter.schedule(document, delay=0, only_if_changed=True)
+        if self.supports("workspace", "code_lens", "refresh_support"):
+            # Lenses shown so far read each document alone: which structs the host keeps one
+            # of is decided across files.
+            self.workspace_code_lens_refresh(None)
         return f"{len(model.summaries)} files in the workspace model"
 
     async def scan_workspace(self, token: str | None) -> str:
@@ -490,7 +501,15 @@ def register_features(server: IsolintLanguageServer) -> None:
         document = server.document_or_error(params.text_document.uri)
         analysis = await server.linter.current(document)  # the debounced run, not a second one
         offset = byte_offset_at(analysis.result.source, params.position, server.encoding())
-        return hover_at(analysis, offset, server.encoding())
+        return hover_at(analysis, offset, server.encoding(), server.shared_state(document, analysis))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(params: types.CodeLensParams) -> list[types.CodeLens] | None:
+        document = server.documents.get(params.text_document.uri)
+        if document is None:
+            return None  # closed while the request was on its way: no lenses, not an error
+        analysis = await server.linter.current(document)
+        return code_lenses(server.shared_state(document, analysis), analysis, server.encoding())
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     async def inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
