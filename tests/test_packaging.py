@@ -85,6 +85,15 @@ def test_check_runs_from_the_installed_wheel(user_environment, tmp_path):
     assert [f["fingerprint"] for f in findings] == [f["fingerprint"] for f in json.loads(from_checkout.stdout)]
 
 
+def test_report_runs_from_the_installed_wheel(user_environment, tmp_path):
+    for output_format, start in (("json", "{"), ("html", "<!DOCTYPE html>")):
+        output = tmp_path / f"report.{output_format}"
+        completed = run_in(user_environment, "isolint", "report", str(EXAMPLE), "--format", output_format,
+                           "-o", str(output), "--no-cache", "-q", cwd=tmp_path)
+        assert completed.returncode == 0, completed.stderr
+        assert output.read_text().startswith(start)
+
+
 def test_the_user_packages_are_untouched(user_environment, tmp_path):
     program = (
         "import isolint.checks.engine, isolint.lsp_server.server, checks, lsp_server\n"
