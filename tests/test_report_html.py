@@ -124,7 +124,7 @@ def test_the_page_loads_nothing_from_elsewhere(reports):
     tags = parsed(reports["example"].read_text())
     assert not [attrs for tag, attrs in tags.tags if tag == "link"], "no stylesheet or other linked resource"
     assert not [(tag, attrs) for tag, attrs in tags.tags if "src" in attrs or "srcset" in attrs]
-    assert [tag for tag, _ in tags.tags].count("script") == 1, "one inline script at most"
+    assert [tag for tag, _ in tags.tags].count("script") == 1, "one script, inline"
     style = "".join(tags.styles)
     assert "url(" not in style and "@import" not in style and "@font-face" not in style
     hrefs = [attrs["href"] for tag, attrs in tags.tags if tag == "a"]
