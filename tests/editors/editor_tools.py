@@ -17,6 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EDITORS_CACHE = Path(os.environ.get("ISOLINT_EDITORS_CACHE", "/var/cache/isolint-editors"))
+PLAYWRIGHT_CORE_VERSION = "1.55.0"  # the version scripts/editors/install.sh installs
 
 
 def in_ci() -> bool:
@@ -40,6 +41,12 @@ def tool_path(env_var: str, cached: list[Path], on_path: str | None = None) -> P
             return candidate
     found = shutil.which(on_path) if on_path else None
     return Path(found) if found else None
+
+
+def playwright_core_path() -> Path | None:
+    return tool_path(
+        "PLAYWRIGHT_CORE", [EDITORS_CACHE / f"playwright-core-{PLAYWRIGHT_CORE_VERSION}" / "node_modules" / "playwright-core"]
+    )
 
 
 def isolint_server_command() -> list[str]:

@@ -38,10 +38,9 @@ from tests.editors.crates import (
     MIXED_FIXES_AFTER_FIX_ALL,
     make_crate,
 )
-from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, missing_tool, tool_path
+from tests.editors.editor_tools import EDITORS_CACHE, REPO_ROOT, missing_tool, playwright_core_path, tool_path
 
 CODE_SERVER_VERSION = "4.100.3"
-PLAYWRIGHT_CORE_VERSION = "1.55.0"
 EXTENSION_DIR = REPO_ROOT / "editors" / "vscode"
 DRIVER = Path(__file__).with_name("vscode_driver.js")
 PYTHON_EXTENSION_STAND_IN = Path(__file__).with_name("python_extension_stand_in")
@@ -75,9 +74,7 @@ def vscode_tools() -> dict[str, Path]:
         "code_server": tool_path(
             "CODE_SERVER", [EDITORS_CACHE / f"code-server-{CODE_SERVER_VERSION}" / "node_modules" / ".bin" / "code-server"]
         ),
-        "playwright_core": tool_path(
-            "PLAYWRIGHT_CORE", [EDITORS_CACHE / f"playwright-core-{PLAYWRIGHT_CORE_VERSION}" / "node_modules" / "playwright-core"]
-        ),
+        "playwright_core": playwright_core_path(),
         "chromium": tool_path("CHROMIUM", [], on_path="chromium"),
         "npm": tool_path("NPM", [], on_path="npm"),
     }
