@@ -182,7 +182,9 @@ def _found(finding: Finding, area: str, item: str, location: Location, data: byt
 
 
 def _observed(observation: Observation, path: str) -> _Site:
-    return _Site(observation.area, _qualified(path, observation.item), Location(path=path, line=observation.span.start_line + 1),
+    # A `thread_local!` static has no enclosing item: it is named by itself.
+    item = observation.item or (observation.subject if observation.subject.isidentifier() else "")
+    return _Site(observation.area, _qualified(path, item), Location(path=path, line=observation.span.start_line + 1),
                  observation.code, observation.verdict, observation.subject, observation.detail, None)
 
 
@@ -475,10 +477,10 @@ def _entry(path: str, name: str, kind: str, line: int, chosen: list[str], by_ite
     item = f"{path}::{name}"
     steps = []
     for site in sorted(by_item.get((path, item), ()), key=lambda s: (s.location.line, s.code)):
-        steps.append(ChainStep(label=f"{site.code} `{site.what}`: {site.why}", location=site.location, verdict=site.verdict))
+        steps.append(ChainStep(kind="site", label=f"{site.code} `{site.what}`: {site.why}", location=site.location, verdict=site.verdict))
         if site.finding is not None:
             for related in site.finding.related:
-                steps.append(ChainStep(label=f"  {related.message}", location=Location(path=path, line=related.span.start_line + 1)))
+                steps.append(ChainStep(kind="path", label=related.message, location=Location(path=path, line=related.span.start_line + 1)))
     return EntryPoint(item=item, kind=kind, location=Location(path=path, line=line + 1), chosen=chosen, steps=steps)
 
 

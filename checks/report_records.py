@@ -73,6 +73,11 @@ class Identity(_Record):
 
 
 class ChainStep(_Record):
+    """``site``: a place a rule judged (``label`` says what and why, ``verdict`` its
+    verdict); ``path``: a step the finding before it followed (where the value was chosen,
+    composed, or the store it lands in)."""
+
+    kind: str  # site | path
     label: str
     location: Location | None
     verdict: str | None = None
@@ -100,8 +105,10 @@ class InventoryEntry(_Record):
 
     item: str
     location: Location
-    kind: str  # static | thread-local | static-mut | host-wide field | sink
-    scope: str  # process-wide | thread-wide | host-wide | call site
+    # static | thread-local | static-mut | host-wide field | sink | declaration (state a rule
+    # reported as shared where the model did not place it)
+    kind: str
+    scope: str  # process-wide | thread-wide | host-wide | call site | shared (as reported)
     area: str
     holds: str  # the type, or the call
     key: str  # the key's composition, or "-" when it is not keyed

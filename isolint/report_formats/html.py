@@ -517,8 +517,8 @@ def _entry_point(entry: EntryPoint, link_base: str) -> str:
 
 
 def _is_note(step: ChainStep) -> bool:
-    """A step that explains the one before it: the model indents its label."""
-    return step.label.startswith(" ")
+    """A step that explains the one before it (``ChainStep.kind``)."""
+    return step.kind == "path"
 
 
 def _inventory_table(entries: list[InventoryEntry], link_base: str) -> str:

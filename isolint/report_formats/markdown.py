@@ -107,9 +107,9 @@ def _identity(report: ReadinessReport, links: "_Links") -> list[str]:
             last = position == len(entry.steps) - 1
             where = f"  ({step.location.path}:{step.location.line})" if step.location is not None else ""
             verdict = f"  [{step.verdict}]" if step.verdict else ""
-            label = step.label.strip()
+            label = step.label
             branch = "   └─▶ " if last else "   ├─▶ "
-            if step.label.startswith("  "):
+            if step.kind == "path":
                 branch = "   │     " if not last else "         "
             lines.append(f"{branch}{_one_line(label)}{verdict}{where}")
     out += _folded("Entry points and where their values go", ["```text", *lines, "```"], len(identity.entry_points))
