@@ -292,7 +292,7 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
             item=f"{shown_path}::{static.name}", location=location, kind=static.storage,
             scope=_STORAGE_SCOPES.get(static.storage, "process-wide"), area="keys" if keyed else "singletons",
             holds=static.type_text or "(type not written)", key=_keys(workspace, static.type_text), verdict="undetermined", why="")))
-    host_wide = workspace.host_wide_types()
+    host_wide = workspace.host_kept_types()
     lines: list[bytes] | None = None
     for struct in items.structs:
         if struct.name not in host_wide:

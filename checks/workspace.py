@@ -245,6 +245,16 @@ def named_types(type_text: str) -> Iterator[TypeExpr]:
         pending.extend(expression.args)
 
 
+def _types_outside_collections(type_text: str) -> Iterator[TypeExpr]:
+    """``named_types`` without descending into what a map, set or sequence holds."""
+    pending = [parse_type(type_text)]
+    while pending:
+        expression = pending.pop()
+        yield expression
+        if expression.name not in MAP_TYPES and expression.name not in SET_TYPES and expression.name not in SEQUENCE_TYPES:
+            pending.extend(expression.args)
+
+
 class Signature(NamedTuple):
     """A function or method: its parameters (name, type text) and return type text."""
 
@@ -610,6 +620,7 @@ class WorkspaceModel:
         self._host_wide: frozenset[str] | None = None
         self._knows_workspace: bool | None = None
         self._per_instance: frozenset[str] | None = None
+        self._host_kept: frozenset[str] | None = None
         self.structs: dict[str, list[tuple[str, StructDef]]] = {}
         self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
         self.traits: set[str] = set()
@@ -789,10 +800,6 @@ class WorkspaceModel:
         ``unknown`` (never built in the workspace: a library type whose users are elsewhere)."""
         return self._ask("home", self.renames.get(type_name, type_name))
 
-    def host_wide_types(self) -> frozenset[str]:
-        """The workspace structs of which the host keeps one, shared (``home``)."""
-        return self._host_wide_types()
-
     def _per_instance_types(self) -> frozenset[str]:
         if self._per_instance is None:
             host_wide = self._host_wide_types()
@@ -800,25 +807,38 @@ class WorkspaceModel:
             self._per_instance = frozenset(self._structs_reachable(seeds, host_wide))
         return self._per_instance
 
+    def host_kept_types(self) -> frozenset[str]:
+        """The host-wide structs the host keeps one value of: reached from its shared state
+        through fields and wrappers, not as the entries of a collection (``HashMap<String,
+        Alert>`` keeps one `Alert` per entry, each as private as its key)."""
+        if self._host_kept is None:
+            self._host_kept = frozenset(self._structs_reachable(self._host_wide_seeds(), frozenset(), into_collections=False))
+        return self._host_kept
+
+    def _host_wide_seeds(self) -> list[str]:
+        seeds = [static.type_text for definitions in self.statics.values() for _, static in definitions]
+        seeds.extend(name for items in self.summaries.values() for name, in_main in items.constructions if in_main)
+        for signature in self._all_signatures():
+            seeds.extend(text for _, text in signature.params
+                         if any(f"{extractor}<" in text for extractor in _SHARED_STATE_EXTRACTORS)
+                         and any(e.name in _SHARED_STATE_EXTRACTORS for e in named_types(text)))
+        return seeds
+
     def _host_wide_types(self) -> frozenset[str]:
         if self._host_wide is None:
-            seeds = [static.type_text for definitions in self.statics.values() for _, static in definitions]
-            seeds.extend(name for items in self.summaries.values() for name, in_main in items.constructions if in_main)
-            for signature in self._all_signatures():
-                seeds.extend(text for _, text in signature.params
-                             if any(f"{extractor}<" in text for extractor in _SHARED_STATE_EXTRACTORS)
-                             and any(e.name in _SHARED_STATE_EXTRACTORS for e in named_types(text)))
-            self._host_wide = frozenset(self._structs_reachable(seeds, frozenset()))
+            self._host_wide = frozenset(self._structs_reachable(self._host_wide_seeds(), frozenset()))
         return self._host_wide
 
-    def _structs_reachable(self, seeds: list[str], excluded: frozenset[str]) -> set[str]:
+    def _structs_reachable(self, seeds: list[str], excluded: frozenset[str], into_collections: bool = True) -> set[str]:
         """The workspace structs named in ``seeds`` (type texts or names), through aliases
-        and fields, except ``excluded`` (and what only they reach)."""
+        and fields (and into collections' entries unless ``into_collections`` is false),
+        except ``excluded`` (and what only they reach)."""
         found: set[str] = set()
         aliases_seen: set[str] = set()
         pending = list(seeds)
+        walk = named_types if into_collections else _types_outside_collections
         while pending:
-            for expression in named_types(pending.pop()):
+            for expression in walk(pending.pop()):
                 name = self.renames.get(expression.name, expression.name)
                 if name in found or name in excluded or name in aliases_seen:
                     continue
