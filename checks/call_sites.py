@@ -8,13 +8,11 @@ from pathlib import PurePath
 from tree_sitter import Node
 
 from .context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
-from .vocabulary import names_identity
+from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity
 
 # Files read for one function's callers at most: a name called in more places is too common
 # for callers found by name to be that function's.
 MAX_CALLER_FILES = 12
-# The process environment, not a tenant's: `env` in a name seldom means a tenant's environment.
-PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 
 
 def function_name(function: Node) -> str:

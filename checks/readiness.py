@@ -30,7 +30,7 @@ from .report_records import (
     Location, ReadinessReport, Summary, TenantIdentity,
 )
 from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, is_extractor
-from .vocabulary import names_identity, words_of
+from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
 if TYPE_CHECKING:
@@ -68,9 +68,6 @@ UNVERIFIED_VERDICTS = frozenset({"opaque", "undetermined"})
 MAX_ENTRY_POINTS = 200
 MAX_IDENTITIES = 12
 MIN_IDENTITY_USES = 2
-# The default vocabulary counts a deployment environment as a scope; as the name of what a
-# tenant *is*, `env` nearly always means the process environment.
-PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _COLLECTION_NAMES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES
 _STORAGE_SCOPES = {"static": "process-wide", "static-mut": "process-wide", "thread-local": "thread-wide", "task-local": "task-wide"}
 

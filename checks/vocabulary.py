@@ -50,6 +50,11 @@ def names_identity(text: str, entry: str) -> bool:
     return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
 
 
+# The default tenant vocabulary counts a deployment environment (`env`) as a scope; where the
+# word means the process environment (`ENV_KEY`, `env::var`) it identifies no tenant.
+PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
+
+
 class WordSet:
     """A set of vocabulary entries, each matched as a run of words."""
 

@@ -14,7 +14,7 @@ from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
 from ..statics import StaticSlot, declared_slots, slot_uses
-from ..vocabulary import names_identity, words_of
+from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 
 # Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
 _STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})
@@ -35,7 +35,6 @@ _HOLDER_WORDS = frozenset({"context", "ctx", "holder", "current", "local", "ambi
 _HOLDER_SETTERS = frozenset({"set", "enter", "push", "install", "replace", "set_current", "attach"})
 _GUARD_WORDS = frozenset({"guard", "scope", "entered", "enter", "reset", "restore"})
 _CLEARING_VALUE = r"^(None|Default::default\(\)|[A-Za-z_][\w:<>]*::(new|default)\(\)|0|false|\"\")$"
-_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _COLLECTION_WORDS = frozenset({"map", "set", "vec", "deque", "cache", "list", "queue", "heap"})
 MAX_ALIAS_DEPTH = 3
 
@@ -164,7 +163,7 @@ def _scope_word(ctx, text: str) -> str | None:
     always means the process environment, so it does not count there."""
     vocabulary = ctx.vocabulary
     found = vocabulary.tenant.match(text) or vocabulary.pack.match(text) or vocabulary.per_pack.match(text)
-    if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+    if found and found not in PROCESS_ENVIRONMENT_WORDS:
         return found
     return "flow" if "flow" in words_of(text) else None
 

@@ -11,7 +11,7 @@ from ..context import call_arguments, calls_named, chain_root
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from .base import Rule
-from ..vocabulary import words_of
+from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, words_of
 
 _OPENTELEMETRY_SETTERS = {
     "set_tracer_provider": "global OpenTelemetry tracer provider",
@@ -38,7 +38,6 @@ _CONSTRUCTORS = frozenset({"new", "build", "builder", "default", "with_config", 
 _REQUEST_WORDS = frozenset({"flow", "request", "req", "ctx", "session", "invocation"})
 _APPLICATION_WORDS = frozenset({"app", "application", "cli", "args", "config", "settings", "builder", "global"})
 _HANDLER_FIRST_WORDS = frozenset({"handle", "handler", "execute", "on", "serve", "dispatch", "invoke"})
-_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 
 
 class GlobalSetup(NamedTuple):
@@ -129,7 +128,7 @@ def _guarded_once(ctx, node: Node, function: Node) -> bool:
 def _scope_in(ctx, text: str) -> str | None:
     vocabulary = ctx.vocabulary
     found = vocabulary.tenant.match(text) or vocabulary.pack.match(text) or vocabulary.per_pack.match(text)
-    return found if found and found not in _PROCESS_ENVIRONMENT_WORDS else None
+    return found if found and found not in PROCESS_ENVIRONMENT_WORDS else None
 
 
 def _function_name(function: Node) -> str:

@@ -15,7 +15,7 @@ from .base import Rule
 from ..static_uses import Evidence, StaticUses
 from ..workspace import KNOWN_STATE_TYPES, WRAPPERS, named_types
 from ..statics import StaticSlot, declared_slots, slot_uses
-from ..vocabulary import words_of
+from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, words_of
 
 # Wrappers that only say *how* a static is initialised or shared; what it holds is inside.
 _WRAPPERS = r"\b(?:[A-Za-z_][A-Za-z0-9_]*::)*(?:OnceCell|OnceLock|OnceBox|LazyLock|LazyCell|Lazy|Arc|Rc|Box|Option)\b"
@@ -56,7 +56,6 @@ _INSTRUMENT_NOUNS = frozenset({"counter", "histogram", "gauge", "meter", "tracer
 _TYPE_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _KEYED_COLLECTION_OPEN = r"\b(?:HashMap|BTreeMap|DashMap|IndexMap|LruCache|FxHashMap|AHashMap)\s*<"
 _SCALARS = frozenset({"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "bool", "f32", "f64", "char"})
-_PROCESS_ENVIRONMENT_WORDS = frozenset({"env", "environment", "env_id"})
 _PER_REQUEST_WORDS = frozenset({"flow", "request", "req", "session", "invocation"})
 MAX_RELATED_SITES = 5
 
@@ -222,7 +221,7 @@ def _tenant_typed(vocabulary, type_text: str) -> str | None:
     which in a type name nearly always means the process environment (``EnvFilter``)."""
     for token in re.split(r"[^A-Za-z0-9_]+", type_text):
         found = vocabulary.tenant.match(token) or vocabulary.pack.match(token)
-        if found and found not in _PROCESS_ENVIRONMENT_WORDS:
+        if found and found not in PROCESS_ENVIRONMENT_WORDS:
             return token
     return None
 

@@ -22,7 +22,7 @@ from ..model import Applicability, Edit, Fix, FixAvailability, RelatedLocation, 
 from ..parsing import matches
 from .base import Rule, exact_name_triggers, vocabulary_triggers
 from ..statics import STATIC_AND_CONST_ITEMS
-from ..vocabulary import WordSet, words_of
+from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, WordSet, words_of
 
 SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds"})
 SINGULAR_SECRET_NOUNS = frozenset({"secret", "credential"})
@@ -616,6 +616,8 @@ class SecretLookupCheck:
         composition = self.tracer.trace(lookup.key, scope)
         observe = self._observer(lookup, composition)
         if self._is_scoped(composition) or self._other_argument_is_scoped(lookup, scope):
+            if self._scoped_only_by_environment(composition):
+                return observe("host's own", "the key names a deployment or process environment, not a tenant")
             return observe("scoped", "the key carries the tenant scope")
         if self._is_host_minted(composition) or self._callee_declares_no_name(lookup):
             # An id the host minted (a UUID stored with its owner) names one owner's secret.
@@ -662,6 +664,24 @@ class SecretLookupCheck:
             self.ctx.observe(lookup.call, "secrets", verdict, f"{why}: key {composition.describe()}")
 
         return observe
+
+    def _scoped_only_by_environment(self, composition: KeyComposition) -> bool:
+        """Whether the only scope words in the key are `env`'s (``PENDING_ENV``, ``env_name``),
+        which the report must not count as a tenant's scope."""
+        environment = False
+        for part in composition.parts:
+            if part.kind == "helper":
+                return False
+            if part.kind == "literal":
+                continue
+            source = part.words_source()
+            if self.vocabulary.pack.match(source):
+                return False
+            found = self.vocabulary.tenant.match(source)
+            if found is not None and found not in PROCESS_ENVIRONMENT_WORDS:
+                return False
+            environment = environment or found is not None
+        return environment
 
     def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> str | None:
         """Why a helper that forwards its parameter as a secret's name is reported: a caller
