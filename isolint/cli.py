@@ -156,8 +156,8 @@ def _overrides(args) -> dict:
 
 
 def run_check(args) -> int:
-    from .checks.batch import BatchOptions, fix_files, lint_paths
-    from .checks.config import ConfigError, ConfigResolver
+    from .checks.batch import BatchOptions, fix_files
+    from .checks.config import ConfigResolver
 
     if args.config is not None and not args.config.is_file():
         return _error(f"{args.config}: config file not found")
@@ -177,16 +177,11 @@ def run_check(args) -> int:
     cache = None if args.no_cache else _open_cache(args.cache_dir)
     progress = ProgressBar.for_stderr(enabled=not args.quiet)
     resolver = ConfigResolver(explicit=args.config, overrides=_overrides(args))
-    try:
-        options = BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update, rendering=_rendering_ahead(args),
-                               fingerprinted=_reads_fingerprints(args, cache))
-        report = lint_paths(list(args.paths), resolver, options)
-    except ConfigError as error:
-        for problem in error.problems:
-            _error(error.located(problem))
+    options = BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update, rendering=_rendering_ahead(args),
+                           fingerprinted=_reads_fingerprints(args, cache))
+    report = _lint(args.paths, resolver, options, progress)
+    if report is None:
         return EXIT_ERROR
-    finally:
-        progress.finish()
     if args.fix or args.diff:
         fix_files(report, unsafe=args.unsafe_fixes, write=args.fix, cache=cache, jobs=args.jobs, rendering=_rendering_after_fixes(args))
     if args.verbose:
@@ -228,6 +223,21 @@ def run_check(args) -> int:
     if args.diff:
         return EXIT_FINDINGS if report.fixed else EXIT_CLEAN
     return EXIT_FINDINGS if report.finding_count else EXIT_CLEAN
+
+
+def _lint(paths, resolver, options, progress):
+    """``lint_paths`` with every config problem printed (file, line and key): None then."""
+    from .checks.batch import lint_paths
+    from .checks.config import ConfigError
+
+    try:
+        return lint_paths(list(paths), resolver, options)
+    except ConfigError as error:
+        for problem in error.problems:
+            _error(error.located(problem))
+        return None
+    finally:
+        progress.finish()
 
 
 def show_settings(args) -> int:
@@ -422,7 +432,7 @@ def run_report(args) -> int:
     """The readiness audit of the workspace under the first path (``checks.readiness``).
     Exit codes: 0 written, 2 on a config or I/O error or a file not analysed in full (the
     report is still written, and lists it)."""
-    from .checks.batch import BatchOptions, lint_paths
+    from .checks.batch import BatchOptions
     from .checks.config import ConfigError, ConfigResolver
     from .checks.readiness import build_report
     from .report_formats import render_report
@@ -436,16 +446,14 @@ def run_report(args) -> int:
     progress = ProgressBar.for_stderr(enabled=not args.quiet)
     resolver = ConfigResolver(explicit=args.config)
     root = args.paths[0]
+    report = _lint(args.paths, resolver, BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update), progress)
+    if report is None:
+        return EXIT_ERROR
     try:
         settings = resolver.settings_for(root if root.is_file() else root / "lib.rs")
         source = resolver.source_for(root if root.is_file() else root / "lib.rs")
-        report = lint_paths(list(args.paths), resolver, BatchOptions(jobs=args.jobs, cache=cache, progress=progress.update))
-    except ConfigError as error:
-        for problem in error.problems:
-            _error(error.located(problem))
-        return EXIT_ERROR
-    finally:
-        progress.finish()
+    except ConfigError as error:  # the root's own config, when the paths linted were others
+        return _error(str(error))
     readiness = build_report(report, settings, root, source.path if source is not None else args.config, f"isolint {__version__}")
     _save_cache(cache, args.quiet)
     _print_problems(report)
