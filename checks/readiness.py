@@ -19,6 +19,7 @@ How an area's status is decided (documented in ``docs/report.md``):
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from pathlib import Path, PurePath
@@ -36,7 +37,7 @@ from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES,
 if TYPE_CHECKING:
     from .batch import BatchReport, FileReport
     from .config import Settings
-    from .workspace import WorkspaceModel
+    from .workspace import Collection, WorkspaceModel
 
 
 class Area(NamedTuple):
@@ -78,6 +79,19 @@ class _Site(NamedTuple):
 
 def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_file: Path | None, tool: str) -> ReadinessReport:
     """The readiness report of one batch run of the workspace under ``root``."""
+    # Hundreds of thousands of records are made here (findings decoded, sites, entries), none
+    # of them garbage before the report is done: the collector would walk the growing heap
+    # again and again: about 2 s of a 7 s warm run on the bench workspace (bench/report_bench.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_report(batch, settings, root, config_file, tool)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_report(batch: "BatchReport", settings: "Settings", root: Path, config_file: Path | None, tool: str) -> ReadinessReport:
     files = _Files(root)
     sites: list[_Site] = []
     finding_entries: dict[str, list[FindingEntry]] = {area.id: [] for area in AREAS}
@@ -167,8 +181,10 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
     # already there as sites.
     state = [entry for entry in inventory if entry.area == area.id and entry.kind != "sink"]
     scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS]
-    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped"
-                 and not any(e.location == entry.location for e in unscoped)]
+    # Looked up in a set: scanning the list per entry compared pydantic records 25 million
+    # times (100 s) on the 1,000-file bench workspace (bench/report_bench.py).
+    reported_at = {e.location for e in unscoped}
+    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped" and entry.location not in reported_at]
     standing = [f for f in findings if not f.suppressed]
     errors = [f for f in standing if f.severity == Severity.ERROR.value]
     audited = len(findings) - len(standing)
@@ -215,10 +231,11 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
     entries = []
     for static in items.statics:
         location = Location(path=shown_path, line=static.line + 1)
+        collections = _outer_collections(workspace, static.type_text)
         entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
             item=f"{shown_path}::{static.name}", location=location, kind=static.storage,
             scope=_STORAGE_SCOPES.get(static.storage, "process-wide"), area="singletons", holds=static.type_text or "(type not written)",
-            key=_keys(workspace, static.type_text), verdict="undetermined", why="")))
+            key=_keys(collections), verdict="undetermined", why=""), collections))
     host_wide = workspace.host_wide_types()
     lines: list[bytes] | None = None
     for struct in items.structs:
@@ -227,26 +244,27 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
         for field, type_text in struct.fields:
             # Keyed state, or a list behind a lock: what requests write and read back. A plain
             # list in the host's state is its configuration.
-            if not any(c.kind != "sequence" or c.locked for c in _outer_collections(workspace, type_text)):
+            collections = _outer_collections(workspace, type_text)
+            if not any(c.kind != "sequence" or c.locked for c in collections):
                 continue
             if lines is None:
                 lines = workspace.sources.get(path, b"").splitlines()
             location = Location(path=shown_path, line=_field_line(lines, struct.line, field) + 1)
             entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
                 item=f"{shown_path}::{struct.name}::{field}", location=location, kind="host-wide field", scope="host-wide",
-                area="keys", holds=type_text, key=_keys(workspace, type_text), verdict="undetermined", why="")))
+                area="keys", holds=type_text, key=_keys(collections), verdict="undetermined", why=""), collections))
     return entries
 
 
-def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: InventoryEntry) -> InventoryEntry:
+def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: InventoryEntry, collections: list["Collection"]) -> InventoryEntry:
     """``entry`` with the verdict of the rule that judged its declaration, else one read off
-    its type: keys that carry the scope or that the host mints, or no keyed state at all."""
+    its type (``collections``: those it holds directly): keys that carry the scope or that the
+    host mints, or no keyed state at all."""
     for site in here:
         if site.verdict == "unscoped":
             return entry.model_copy(update={"verdict": "unscoped", "why": f"{site.code}: {site.why}", "area": site.area})
     for site in here:
         return entry.model_copy(update={"verdict": site.verdict, "why": f"{site.code}: {site.why}"})
-    collections = _outer_collections(workspace, entry.holds) if entry.holds != "(type not written)" else []
     keys = [c.key for c in collections if c.key is not None]
     if keys and all(workspace.names_scope(key, settings.vocabulary) for key in keys):
         return entry.model_copy(update={"verdict": "scoped", "why": "every key type carries the tenant or pack identity"})
@@ -257,15 +275,16 @@ def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: Inve
     return entry.model_copy(update={"verdict": "undetermined", "why": "keyed by a type that names no scope; its keys are decided where it is used, and no rule reported a use"})
 
 
-def _outer_collections(workspace: "WorkspaceModel", type_text: str) -> list:
-    """The collections a value of the type holds directly, not those inside their entries."""
+def _outer_collections(workspace: "WorkspaceModel", type_text: str) -> list["Collection"]:
+    """The collections a value of the type holds directly, not those inside their entries
+    (asked once per declaration: resolving a type through the model is the inventory's cost)."""
     if not type_text:
         return []
     return [c for c in workspace.collections_in(type_text) if not set(c.via) & _COLLECTION_NAMES]
 
 
-def _keys(workspace: "WorkspaceModel", type_text: str) -> str:
-    keys = [c.key.text if c.key is not None else f"(a {c.kind})" for c in _outer_collections(workspace, type_text)]
+def _keys(collections: list["Collection"]) -> str:
+    keys = [c.key.text if c.key is not None else f"(a {c.kind})" for c in collections]
     return ", ".join(dict.fromkeys(keys)) or "-"
 
 
@@ -375,45 +394,60 @@ def _contract(settings: "Settings", files: "_Files", config_file: Path | None) -
 
 
 class _Files:
-    """Paths as the report shows them: relative to its root, with forward slashes."""
+    """Paths as the report shows them: relative to its root, with forward slashes. Each path
+    is resolved once: the identity and the inventory ask about the same files thousands of
+    times, and every resolve walks the path's symlinks."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
         self.root_label = root.resolve().name or str(root)
+        self._relative: dict[Path | str, str] = {}
+        self._reported: dict[str, bool] = {}
 
     def relative(self, path: Path | str) -> str:
-        absolute = Path(path).resolve()
-        try:
-            relative = absolute.relative_to(self.root if self.root.is_dir() else self.root.parent)
-        except ValueError:
-            relative = Path(os.path.relpath(absolute, self.root))
-        return relative.as_posix()
+        known = self._relative.get(path)
+        if known is None:
+            absolute = Path(path).resolve()
+            try:
+                relative = absolute.relative_to(self.root if self.root.is_dir() else self.root.parent)
+            except ValueError:
+                relative = Path(os.path.relpath(absolute, self.root))
+            known = self._relative[path] = relative.as_posix()
+        return known
 
     def reported(self, path: str) -> bool:
         """Whether a model file lies under the root (the model may hold the rest of a crate
         when single files were named)."""
-        base = self.root if self.root.is_dir() else self.root.parent
-        try:
-            Path(path).resolve().relative_to(base)
-        except ValueError:
-            return False
-        return True
+        known = self._reported.get(path)
+        if known is None:
+            base = self.root if self.root.is_dir() else self.root.parent
+            try:
+                Path(path).resolve().relative_to(base)
+                known = True
+            except ValueError:
+                known = False
+            self._reported[path] = known
+        return known
 
 
 class _ItemPaths:
-    """Enclosing item paths of one file's spans, from one parse made only when asked."""
+    """Enclosing item paths of one file's spans, from one parse made only when asked. One
+    ``Ancestry`` serves every span: each descent then starts from the previous one's path."""
 
     def __init__(self, file_report: "FileReport"):
         self._file = file_report
         self._tree = None
+        self._ancestry = None
 
     def at(self, byte: int) -> str:
+        from .ancestry import Ancestry
         from .fingerprint import rust_item_path
         from .parsing import parse
 
         if self._tree is None:
             self._tree = parse(self._file.source.data)
-        return rust_item_path(self._tree, byte)
+            self._ancestry = Ancestry(self._tree.root_node)
+        return rust_item_path(self._tree, byte, self._ancestry)
 
 
 def _qualified(path: str, item: str) -> str:
