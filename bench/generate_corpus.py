@@ -1,6 +1,6 @@
 """Write a deterministic, realistic multi-tenant Rust corpus for benchmarking.
 
-    python bench/generate_corpus.py OUT_DIR [--megabytes 12] [--seed 7]
+    python bench/generate_corpus.py OUT_DIR [--megabytes 12] [--seed 7] [--cargo-workspace]
 
 The corpus looks like a workspace of pack-host crates: runners, secret providers, flow
 registries, session stores, telemetry setup, HTTP clients. Every module mixes the shapes
@@ -9,12 +9,18 @@ key structs without pack id, tenant context pushed into globals, shared mutable 
 and lookups and keys that forget the tenant or pack id in reach, which come with fixes)
 with the safe look-alikes beside them (scoped keys, pack-qualified maps, immutable statics,
 test modules, doc comments). The same seed always writes the same bytes.
+
+With ``--cargo-workspace`` the crates are Cargo packages of one workspace (manifests, a
+``lib.rs`` declaring the modules, a ``main.rs`` building one of each registry), so the
+workspace model knows them as a workspace and finds the state the host keeps one of; the
+modules' bytes are the same either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -194,8 +200,8 @@ def _module(rng: random.Random, crate: str, module: str, target_bytes: int) -> s
     return "".join(parts)
 
 
-def generate(out_dir: Path, megabytes: float, seed: int) -> tuple[int, int]:
-    """Write the corpus; return (files, bytes)."""
+def generate(out_dir: Path, megabytes: float, seed: int, cargo_workspace: bool = False) -> tuple[int, int]:
+    """Write the corpus; return (files, bytes) of its modules."""
     rng = random.Random(seed)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -210,7 +216,26 @@ def generate(out_dir: Path, megabytes: float, seed: int) -> tuple[int, int]:
         path.write_text(text)
         written += len(text.encode())
         files += 1
+    if cargo_workspace:
+        _write_cargo_workspace(out_dir)
     return files, written
+
+
+_REGISTRY = re.compile(r"^pub struct (\w+Registry\d+) \{", re.MULTILINE)
+
+
+def _write_cargo_workspace(out_dir: Path) -> None:
+    crates = sorted(path.name for path in out_dir.iterdir() if (path / "src").is_dir())
+    members = "".join(f'    "{crate}",\n' for crate in crates)
+    (out_dir / "Cargo.toml").write_text(f'[workspace]\nresolver = "2"\nmembers = [\n{members}]\n')
+    for crate in crates:
+        source = out_dir / crate / "src"
+        modules = sorted(path for path in source.glob("*.rs"))
+        (out_dir / crate / "Cargo.toml").write_text(f'[package]\nname = "{crate}"\nversion = "0.1.0"\nedition = "2021"\n')
+        (source / "lib.rs").write_text("".join(f"pub mod {module.stem};\n" for module in modules))
+        registries = sorted({name for module in modules for name in _REGISTRY.findall(module.read_text())})
+        built = "".join(f"    let _{name.lower()} = {name}::default();\n" for name in registries)
+        (source / "main.rs").write_text(f"//! {crate}: one host process serving every tenant.\n\nfn main() {{\n{built}}}\n")
 
 
 def main() -> None:
@@ -218,8 +243,9 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--megabytes", type=float, default=12.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cargo-workspace", action="store_true", help="make the crates Cargo packages of one workspace")
     args = parser.parse_args()
-    files, size = generate(args.out_dir, args.megabytes, args.seed)
+    files, size = generate(args.out_dir, args.megabytes, args.seed, args.cargo_workspace)
     print(f"wrote {files} files, {size / 1e6:.1f} MB to {args.out_dir}")
 
 

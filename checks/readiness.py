@@ -19,6 +19,7 @@ How an area's status is decided (documented in ``docs/report.md``):
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from pathlib import Path, PurePath
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from .batch import BatchReport
     from .config import Settings
-    from .workspace import FileItems, WorkspaceModel
+    from .workspace import Collection, FileItems, WorkspaceModel
 
 
 class Area(NamedTuple):
@@ -87,6 +88,19 @@ class _Site(NamedTuple):
 
 def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_file: Path | None, tool: str) -> ReadinessReport:
     """The readiness report of one batch run of the workspace under ``root``."""
+    # Hundreds of thousands of records are made here (findings decoded, sites, entries), none
+    # of them garbage before the report is done: the collector would walk the growing heap
+    # again and again: about 2 s of a 7 s warm run on the bench workspace (bench/report_bench.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_report(batch, settings, root, config_file, tool)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_report(batch: "BatchReport", settings: "Settings", root: Path, config_file: Path | None, tool: str) -> ReadinessReport:
     files = _Files(root)
     sites: list[_Site] = []
     audited: list[_Site] = []  # suppressed findings: decisions, not standing risks
@@ -222,7 +236,10 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
     state = [entry for entry in inventory if entry.area == area.id and entry.kind != "sink"
              and (entry.location.path, entry.location.line) not in judged_lines]
     scoped += [_inventory_evidence(entry) for entry in state if entry.verdict in SAFE_VERDICTS]
-    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped"]
+    # Looked up in a set: scanning the list per entry compared pydantic records 25 million
+    # times (100 s) on the 1,000-file bench workspace (bench/report_bench.py).
+    reported_at = {e.location for e in unscoped}
+    unscoped += [_inventory_evidence(entry) for entry in state if entry.verdict == "unscoped" and entry.location not in reported_at]
     unverified += [_inventory_evidence(entry) for entry in state if entry.verdict in UNVERIFIED_VERDICTS]
     standing = [f for f in findings if not f.suppressed]
     errors = [f for f in standing if f.severity == Severity.ERROR.value]
@@ -284,11 +301,12 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
         if in_tests.covers(static.line):
             continue
         location = Location(path=shown_path, line=static.line + 1)
-        keyed = any(c.kind != "sequence" for c in _outer_collections(workspace, static.type_text))
+        collections = _outer_collections(workspace, static.type_text)
+        keyed = any(c.kind != "sequence" for c in collections)
         entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
             item=f"{shown_path}::{static.name}", location=location, kind=static.storage,
             scope=_STORAGE_SCOPES.get(static.storage, "process-wide"), area="keys" if keyed else "singletons",
-            holds=static.type_text or "(type not written)", key=_keys(workspace, static.type_text), verdict="undetermined", why="")))
+            holds=static.type_text or "(type not written)", key=_keys(collections), verdict="undetermined", why=""), collections))
     host_wide = workspace.host_kept_types()
     lines: list[bytes] | None = None
     for struct in items.structs:
@@ -297,27 +315,28 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
         for field, type_text in struct.fields:
             # Keyed state, or a list behind a lock: what requests write and read back. A plain
             # list in the host's state is its configuration.
-            if not any(c.kind != "sequence" or c.locked for c in _outer_collections(workspace, type_text)):
+            collections = _outer_collections(workspace, type_text)
+            if not any(c.kind != "sequence" or c.locked for c in collections):
                 continue
             if lines is None:
                 lines = (data or b"").splitlines()
             location = Location(path=shown_path, line=_field_line(lines, struct.line, field) + 1)
             entries.append(_judged(workspace, settings, judged_at(location.line), InventoryEntry(
                 item=f"{shown_path}::{struct.name}::{field}", location=location, kind="host-wide field", scope="host-wide",
-                area="keys", holds=type_text, key=_keys(workspace, type_text), verdict="undetermined", why="")))
+                area="keys", holds=type_text, key=_keys(collections), verdict="undetermined", why=""), collections))
     return entries
 
 
-def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: InventoryEntry) -> InventoryEntry:
+def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: InventoryEntry, collections: list["Collection"]) -> InventoryEntry:
     """``entry`` with the verdict of the rule that judged its declaration, else one read off
-    its type: keys that carry the scope or that the host mints, or no keyed state at all."""
+    its type (``collections``: those it holds directly): keys that carry the scope or that the
+    host mints, or no keyed state at all."""
     for verdict in ("unscoped", "suppressed"):
         for site in here:
             if site.verdict == verdict:
                 return entry.model_copy(update={"verdict": verdict, "why": f"{site.code}: {site.why}"})
     for site in here:
         return entry.model_copy(update={"verdict": site.verdict, "why": f"{site.code}: {site.why}"})
-    collections = _outer_collections(workspace, entry.holds) if entry.holds != "(type not written)" else []
     keys = [c.key for c in collections if c.key is not None]
     if keys and all(workspace.names_scope(key, settings.vocabulary) for key in keys):
         return entry.model_copy(update={"verdict": "scoped", "why": "every key type carries the tenant or pack identity"})
@@ -328,8 +347,9 @@ def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: Inve
     return entry.model_copy(update={"verdict": "undetermined", "why": "keyed by a type that names no scope; its keys are decided where it is used, and no rule reported a use"})
 
 
-def _outer_collections(workspace: "WorkspaceModel", type_text: str) -> list:
-    """The collections a value of the type holds directly, not those inside their entries."""
+def _outer_collections(workspace: "WorkspaceModel", type_text: str) -> list["Collection"]:
+    """The collections a value of the type holds directly, not those inside their entries
+    (asked once per declaration: resolving a type through the model is the inventory's cost)."""
     if not type_text:
         return []
     return [c for c in workspace.collections_in(type_text) if not set(c.via) & _COLLECTION_NAMES]
@@ -357,8 +377,8 @@ class _TestLines:
         return [(self._data.count(b"\n", 0, start), self._data.count(b"\n", 0, end)) for start, end in zip(starts, ends)]
 
 
-def _keys(workspace: "WorkspaceModel", type_text: str) -> str:
-    keys = [c.key.text if c.key is not None else f"(a {c.kind})" for c in _outer_collections(workspace, type_text)]
+def _keys(collections: list["Collection"]) -> str:
+    keys = [c.key.text if c.key is not None else f"(a {c.kind})" for c in collections]
     return ", ".join(dict.fromkeys(keys)) or "-"
 
 
@@ -507,45 +527,61 @@ def _contract(settings: "Settings", files: "_Files", config_file: Path | None) -
 
 
 class _Files:
-    """Paths as the report shows them: relative to its root, with forward slashes."""
+    """Paths as the report shows them: relative to its root, with forward slashes. Each path
+    is resolved once: the identity and the inventory ask about the same files thousands of
+    times, and every resolve walks the path's symlinks."""
 
     def __init__(self, root: Path):
         self.root = root.resolve()
         self.root_label = root.resolve().name or str(root)
+        self._relative: dict[Path | str, str] = {}
+        self._reported: dict[str, bool] = {}
 
     def relative(self, path: Path | str) -> str:
-        absolute = Path(path).resolve()
-        try:
-            relative = absolute.relative_to(self.root if self.root.is_dir() else self.root.parent)
-        except ValueError:
-            relative = Path(os.path.relpath(absolute, self.root))
-        return relative.as_posix()
+        known = self._relative.get(path)
+        if known is None:
+            absolute = Path(path).resolve()
+            try:
+                relative = absolute.relative_to(self.root if self.root.is_dir() else self.root.parent)
+            except ValueError:
+                relative = Path(os.path.relpath(absolute, self.root))
+            known = self._relative[path] = relative.as_posix()
+        return known
 
     def reported(self, path: str) -> bool:
         """Whether a model file lies under the root (the model may hold the rest of a crate
         when single files were named)."""
-        base = self.root if self.root.is_dir() else self.root.parent
-        try:
-            Path(path).resolve().relative_to(base)
-        except ValueError:
-            return False
-        return True
+        known = self._reported.get(path)
+        if known is None:
+            base = self.root if self.root.is_dir() else self.root.parent
+            try:
+                Path(path).resolve().relative_to(base)
+                known = True
+            except ValueError:
+                known = False
+            self._reported[path] = known
+        return known
 
 
 class _ItemPaths:
-    """Enclosing item paths of one file's spans, from one parse made only when asked."""
+    """Enclosing item paths of one file's spans, from one parse made only when asked. One
+    ``Ancestry`` serves every span: each descent then starts from the previous one's path."""
 
     def __init__(self, data: bytes, tree: "Tree | None" = None):
         self._data = data
         self._tree = tree
+        self._ancestry = None
 
     def at(self, byte: int) -> str:
+        from .ancestry import Ancestry
         from .fingerprint import rust_item_path
         from .parsing import parse
 
         if self._tree is None:
             self._tree = parse(self._data)
-        return rust_item_path(self._tree, byte)
+        if self._ancestry is None:
+            self._ancestry = Ancestry(self._tree.root_node)
+        return rust_item_path(self._tree, byte, self._ancestry)
 
 
 def _qualified(path: str, item: str) -> str:
