@@ -228,6 +228,11 @@ class BatchReport:
         # What the files are analysed against, built on first use (a run whose files all
         # come unchanged from the cache needs none).
         self._workspace: Callable[[], WorkspaceModel] | None = None
+        # The identity of every linted file's path, bytes and settings (None when not cached
+        # or only some files were named), and whether the cached run saw them so: then what
+        # was derived from that run (a report) is still valid.
+        self.workspace_state: str | None = None
+        self.unchanged = False
 
     @property
     def workspace(self) -> WorkspaceModel | None:
@@ -282,6 +287,7 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
     # cached results rested on is the same, and no model is needed to say so.
     state = _workspace_state(pending) if options.cache is not None and not linted_files_alone else None
     unchanged = state is not None and options.cache.workspace_state == state
+    report.workspace_state, report.unchanged = state, unchanged
     packed: dict[int, PackedOutcome] = {}
     to_analyse: list[int] = []
     for index, item in enumerate(pending):

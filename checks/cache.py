@@ -138,6 +138,7 @@ class ResultCache:
     def __init__(self, directory: Path, signature: str):
         self.directory = directory
         self.file = directory / f"results-{signature}.pickle"
+        self._signature = signature
         self._entries: dict[str, tuple[bytes, PackedOutcome]] = _load_pickled_dict(self.file)
         self.summaries = SummaryCache(directory, signature)
         # The linted files' paths, bytes and settings as of the run that last saved (see
@@ -158,6 +159,31 @@ class ResultCache:
     def put(self, path: Path, key: bytes, packed: PackedOutcome) -> None:
         packed.changed = True
         self._entries[str(path.absolute())] = (key, packed)
+
+    def derived(self, kind: str, key: str) -> str | None:
+        """Output derived from a whole run (``keep_derived``), when made under ``key``."""
+        try:
+            with open(self._derived_file(kind), encoding="utf-8", newline="") as stream:
+                stored_key, _, text = stream.read().partition("\n")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return text if stored_key == key else None
+
+    def keep_derived(self, kind: str, key: str, text: str) -> str | None:
+        """Keep one output of each ``kind`` (e.g. a report format) with the key it was made
+        under; returns a problem description instead of raising."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".derived-", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(f"{key}\n{text}")
+            os.replace(temporary, self._derived_file(kind))
+        except OSError as error:
+            return f"{self.directory}: cannot write cache: {error.strerror or error}"
+        return None
+
+    def _derived_file(self, kind: str) -> Path:
+        return self.directory / f"derived-{self._signature}-{kind}.txt"
 
     def _drop_deleted_files(self) -> None:
         for path in [p for p in self._entries if not os.path.exists(p)]:
@@ -197,8 +223,9 @@ class ResultCache:
 
     def _remove_other_signatures(self) -> None:
         """Results of another engine can never be valid again; do not let them pile up."""
-        for stale in [*self.directory.glob("results-*.pickle"), *self.directory.glob("summaries-*.pickle"), *self.directory.glob("workspace-*.txt")]:
-            if stale not in (self.file, self.summaries.file, self._state_file):
+        for stale in [*self.directory.glob("results-*.pickle"), *self.directory.glob("summaries-*.pickle"), *self.directory.glob("workspace-*.txt"),
+                      *self.directory.glob("derived-*.txt")]:
+            if stale not in (self.file, self.summaries.file, self._state_file) and not stale.name.startswith(f"derived-{self._signature}-"):
                 try:
                     stale.unlink()
                 except OSError:

@@ -326,9 +326,7 @@ def _emit(rendered: str, output_file: Path | None) -> bool:
 def _save_cache(cache, quiet: bool) -> None:
     if cache is None:
         return
-    problem = cache.save()
-    if problem and not quiet:
-        print(f"isolint: warning: {problem}", file=sys.stderr)
+    _warn(cache.save(), quiet)
 
 
 def _open_cache(directory: Path):
@@ -454,12 +452,36 @@ def run_report(args) -> int:
         source = resolver.source_for(root if root.is_file() else root / "lib.rs")
     except ConfigError as error:  # the root's own config, when the paths linted were others
         return _error(str(error))
-    readiness = build_report(report, settings, root, source.path if source is not None else args.config, f"isolint {__version__}")
+    config_file = source.path if source is not None else args.config
+    link_base = _report_link_base(root, args.output_file)
+    kind = f"report-{args.format}"
+    derived_key = _report_key(report, root, config_file, link_base) if cache is not None and report.workspace_state else None
+    # Every file as the cached run left it: the report made then is this one.
+    rendered = cache.derived(kind, derived_key) if derived_key is not None and report.unchanged else None
+    if rendered is None:
+        rendered = render_report(build_report(report, settings, root, config_file, f"isolint {__version__}"), args.format, link_base)
+        if derived_key is not None:
+            _warn(cache.keep_derived(kind, derived_key, rendered), args.quiet)
     _save_cache(cache, args.quiet)
     _print_problems(report)
-    if not _emit(render_report(readiness, args.format, _report_link_base(root, args.output_file)), args.output_file):
+    if not _emit(rendered, args.output_file):
         return EXIT_ERROR
     return EXIT_ERROR if _incomplete(report) else EXIT_CLEAN
+
+
+def _report_key(report, root: Path, config_file: Path | None, link_base: str) -> str:
+    """What a report depends on beyond the files' bytes and settings (``workspace_state``):
+    where it is rooted and read from, the config file, the files left out and why."""
+    import hashlib
+
+    parts = [report.workspace_state, str(root.resolve()), str(config_file), link_base, __version__,
+             *(f"{path}: {why}" for path, why in report.errors + report.skipped + report.partly_skipped)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _warn(problem: str | None, quiet: bool) -> None:
+    if problem and not quiet:
+        print(f"isolint: warning: {problem}", file=sys.stderr)
 
 
 def _report_link_base(root: Path, output_file: Path | None) -> str:

@@ -127,6 +127,23 @@ def test_output_is_deterministic_and_the_same_from_the_cache(tmp_path):
     assert str(tmp_path) not in cold.stdout  # no absolute paths: a committed report diffs cleanly
 
 
+def test_a_cached_report_is_never_stale(tmp_path):
+    crate = write_crate(tmp_path / "crate")
+    cache = tmp_path / "cache"
+    first = isolint(crate, "report", ".", "--cache-dir", str(cache), "-q")
+    assert list(cache.glob("derived-*-report-markdown.txt")), "the rendered report is kept beside the results"
+    secrets = crate / "src" / "secrets.rs"
+    secrets.write_text(secrets.read_text(encoding="utf-8").replace("secrets.get_secret(name)", "secrets.get_secret(&format!(\"{}/{}\", tenant.tenant_id, name))"),
+                       encoding="utf-8")
+    edited = isolint(crate, "report", ".", "--cache-dir", str(cache), "-q")
+    assert edited.stdout == isolint(crate, "report", ".", "--no-cache", "-q").stdout != first.stdout
+    # Another format, or the same report written elsewhere (its links differ), is made afresh.
+    (tmp_path / "out").mkdir()
+    elsewhere = isolint(crate, "report", ".", "--cache-dir", str(cache), "-q", "-o", str(tmp_path / "out" / "r.md"))
+    assert elsewhere.returncode == 0 and "(../crate/src/" in (tmp_path / "out" / "r.md").read_text(encoding="utf-8")
+    assert isolint(crate, "report", ".", "--cache-dir", str(cache), "-q", "--format", "json").stdout.startswith("{")
+
+
 def test_links_resolve_from_where_the_report_is_written(tmp_path):
     crate = write_crate(tmp_path / "crate")
     (tmp_path / "docs").mkdir()
