@@ -62,6 +62,18 @@ AREAS = (
     Area("guest-input", "Guest-supplied input", ("ISO204", "ISO502")),
     Area("credentials", "Ambient credentials", ("ISO501",)),
 )
+# How ``_area_readiness`` decides, in words: the renderers print them, docs/report.md explains.
+STATUS_RULES = (
+    ("Not ready", "An error-level finding stands in the area, or findings stand and no tenant-facing site of the area "
+                  "was found safe."),
+    ("Partially ready", "Findings (warnings) stand beside tenant-facing sites judged safe, or no finding stands but some "
+                        "of the area's state is unverified (opaque or undetermined)."),
+    ("Ready", "Tenant-facing sites were found, all judged safe (keys scoped by the tenant, minted by the host, stores "
+              "held per instance; for singletons, no tenant data held), nothing is left unverified and no finding "
+              "stands. Suppressed findings are audited decisions and do not count against it."),
+    ("Unknown", "isolint found no tenant-facing site of the area: only host-level ones (the host's own names, startup "
+                "telemetry), only unverified state, or nothing. Unknown is not safe."),
+)
 AREA_OF_RULE = {code: area.id for area in AREAS for code in area.rules}
 SAFE_VERDICTS = frozenset({"scoped", "host-minted key", "host's own", "per-instance", "holds no tenant data"})
 UNVERIFIED_VERDICTS = frozenset({"opaque", "undetermined"})

@@ -12,7 +12,7 @@ import re
 from html import escape
 from urllib.parse import quote
 
-from ..checks.readiness import SAFE_VERDICTS
+from ..checks.readiness import SAFE_VERDICTS, STATUS_RULES
 from ..checks.report_records import (
     AreaReadiness, ChainStep, ContractInEffect, EntryPoint, Evidence, FindingEntry, InventoryEntry, Location,
     ReadinessReport, TenantIdentity,
@@ -23,13 +23,6 @@ OPEN_LIST_LIMIT = 8
 OPEN_ENTRY_POINTS_LIMIT = 6
 
 STATUS_CLASSES = {"Ready": "ready", "Partially ready": "partial", "Not ready": "not-ready", "Unknown": "unknown"}
-STATUS_RULES = (
-    ("Not ready", "An error-level finding stands in the area, or findings stand and no site of the area was found scoped."),
-    ("Partially ready", "Findings (warnings) stand beside sites judged safe."),
-    ("Ready", "Sites of the area were found, all judged safe, and no finding stands. Suppressed findings are audited "
-              "decisions and do not count against it."),
-    ("Unknown", "isolint found no site of the area to judge."),
-)
 SEVERITY_CLASSES = {"error": "bad", "warning": "warn"}
 SUPPRESSED_ROW = ' class="suppressed"'
 

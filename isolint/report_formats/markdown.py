@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import re
 
+from ..checks.readiness import STATUS_RULES
 from ..checks.report_records import STATUSES, AreaReadiness, Evidence, Location, ReadinessReport
 
 # Lists longer than this fold into a collapsed ``<details>``.
 FOLD_AFTER = 8
 STATUS_MARKS = {"Ready": "🟢", "Partially ready": "🟡", "Not ready": "🔴", "Unknown": "⚪"}
-HOW_DECIDED = (
-    "- **Not ready**: an error-level finding stands in the area, or findings stand and no site of the area was found scoped.",
-    "- **Partially ready**: findings (warnings) stand beside sites judged safe.",
-    "- **Ready**: sites of the area were found, all were judged safe, and no finding stands. Suppressed findings are "
-    "audited decisions: they are listed, and do not count against the area.",
-    "- **Unknown**: isolint found no site of the area to judge (not the same as safe).",
-    "",
-    "A site is *judged safe* when a rule examined it and found its key scoped by the tenant, minted by the host, "
-    "the host's own (fixed by the host, read with no tenant in reach), held per instance, or when the state holds "
-    "no tenant data. State no rule judged is listed in the inventory as *undetermined*.",
-)
 
 
 def render(report: ReadinessReport, link_base: str = "") -> str:
@@ -45,7 +35,7 @@ def render(report: ReadinessReport, link_base: str = "") -> str:
     out += _contract(report)
     if report.incomplete:
         out += ["## Files not analysed in full", ""] + [f"- {_cell(entry)}" for entry in report.incomplete] + [""]
-    out += ["## How statuses are decided", "", *HOW_DECIDED, ""]
+    out += ["## How statuses are decided", "", *(f"- **{status}**: {rule}" for status, rule in STATUS_RULES), ""]
     return "\n".join(out)
 
 
