@@ -487,12 +487,13 @@ def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Setti
             if not (HOST_TRAIT.match(trait) or trait in tenant_chosen):
                 continue
             for method in impl.methods:
-                chosen = [name for name, type_text in method.params if not _host_allocated(type_text)]
+                chosen = [name for pattern, type_text in method.params if not _host_allocated(type_text) for name in _bound_names(pattern)]
                 found.append(_entry(relative, f"{impl.self_type}::{method.name}", "host-interface", method.line, chosen, by_item))
         callables = [(f, f.name) for f in items.functions] + [(m, f"{impl.self_type}::{m.name}") for impl in items.impls for m in impl.methods]
         for signature, name in callables:
-            extracted = [p for p, t in signature.params if _is_request_extractor(t)]
-            manifests = [p for p, t in signature.params if any(e.name.endswith(MANIFEST_TYPE_TAILS) for e in named_types(t))]
+            extracted = [name for p, t in signature.params if _is_request_extractor(t) for name in _bound_names(p)]
+            manifests = [name for p, t in signature.params if any(e.name.endswith(MANIFEST_TYPE_TAILS) for e in named_types(t))
+                         for name in _bound_names(p)]
             if extracted:
                 found.append(_entry(relative, name, "request-handler", signature.line, extracted, by_item))
             elif manifests:
@@ -511,6 +512,12 @@ def _entry(path: str, name: str, kind: str, line: int, chosen: list[str], by_ite
             for related in site.finding.related:
                 steps.append(ChainStep(kind="path", label=related.message, location=Location(path=path, line=related.span.start_line + 1)))
     return EntryPoint(item=item, kind=kind, location=Location(path=path, line=line + 1), chosen=chosen, steps=steps)
+
+
+def _bound_names(pattern: str) -> list[str]:
+    """The names a parameter pattern binds: ``org_id`` and ``stream`` of ``Path((org_id,
+    stream))``, ``a`` of ``Json(Body { a, .. })``; not the extractor or struct names."""
+    return [name for name in _IDENTIFIER.findall(pattern) if name != "mut" and name != "_" and not name[0].isupper()]
 
 
 def _host_allocated(type_text: str) -> bool:
