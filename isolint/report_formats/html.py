@@ -254,6 +254,7 @@ class _Page:
                 f"<td>{_text(area.reason)}</td>"
                 f'<td class="number">{len(area.unscoped)}</td>'
                 f'<td class="number">{len(area.scoped)}</td>'
+                f'<td class="number">{len(area.unverified)}</td>'
                 f'<td class="number">{findings}</td>'
                 "</tr>"
             )
@@ -262,7 +263,7 @@ class _Page:
             "<h2>Readiness</h2>"
             '<div class="table-wrap"><table class="readiness">'
             '<thead><tr><th>Capability</th><th>Status</th><th>Reason</th>'
-            '<th class="number">Unscoped</th><th class="number">Scoped</th><th class="number">Findings</th></tr></thead>'
+            '<th class="number">Unscoped</th><th class="number">Judged safe</th><th class="number">Unverified</th><th class="number">Findings</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>"
             f'<p class="muted">How each status is decided: <a href="#{self.section_ids["statuses"]}">below</a>.</p>'
             + "".join(self._area(area) for area in self.report.readiness)
@@ -286,6 +287,9 @@ class _Page:
                            len(area.unscoped), "No unscoped site was found.", len(area.unscoped) <= OPEN_LIST_LIMIT)
             + _collapsible(f"Sites judged safe ({len(area.scoped)})", _evidence_table(area.scoped, self.link_base),
                            len(area.scoped), "No site was judged safe.", len(area.scoped) <= OPEN_LIST_LIMIT)
+            + (_collapsible(f"Unverified: no rule could see into or judge these ({len(area.unverified)})",
+                            _evidence_table(area.unverified, self.link_base), len(area.unverified), "",
+                            len(area.unverified) <= OPEN_LIST_LIMIT) if area.unverified else "")
             # The standing findings are the unscoped sites again; what this list adds is the
             # suppressed ones and their reasons, so it opens only when it has one.
             + _collapsible(findings_summary, _findings_table(area.findings, self.link_base), len(area.findings),
