@@ -166,7 +166,7 @@ class AnalysisContext:
         self.settings = settings
         self.vocabulary = settings.vocabulary
         self.path = path
-        self.is_test_file = is_test_path(path)
+        self.is_test_file = is_test_path(path) or (workspace is not None and path is not None and workspace.is_test_module(str(path)))
         # Byte ranges of test items, merged into disjoint (starts, ends).
         self._test_items: tuple[list[int], list[int]] | None = None
         self._identifier_offsets: dict[bytes, list[int]] | None = None

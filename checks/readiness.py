@@ -305,7 +305,7 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
     copy (an editor's buffer, which the language server's model catches up with later)."""
     if items is None:
         items, data = workspace.summaries.get(path), workspace.sources.get(path, b"")
-    if items is None or target_kind(PurePath(path)) not in PER_TENANT_TARGETS:
+    if items is None or target_kind(PurePath(path)) not in PER_TENANT_TARGETS or workspace.is_test_module(path):
         return []
     entries = []
     in_tests = _TestLines(workspace.sources.get(path, b""))

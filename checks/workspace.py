@@ -303,6 +303,9 @@ class FileItems(NamedTuple):
     # Types built by a function body, other than by the type's own methods: (type, built in
     # `main`). Where values of a type are made says where they live.
     constructions: tuple[tuple[str, bool], ...] = ()
+    # Modules declared here, in their own file, behind a test attribute (`#[cfg(test)] mod x;`):
+    # those files are test code, though nothing in them says so.
+    test_modules: tuple[str, ...] = ()
 
 
 def _text(node: Node | None) -> str:
@@ -445,6 +448,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
     statics: list[StaticDef] = []
     uses: list[tuple[str, str]] = []
     constructions: set[tuple[str, bool]] = set()
+    test_modules: list[str] = []
     pending = [tree.root_node]
     while pending:
         container = pending.pop()
@@ -483,9 +487,23 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 body = item.child_by_field_name("body")
                 if body is not None:
                     pending.append(body)
+                elif container.type == "source_file" and _behind_cfg_test(item):
+                    test_modules.append(_text(item.child_by_field_name("name")))
     mentioned = frozenset(_ASKED_NAME.findall(data.decode("utf-8", "replace")))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
-                     tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)))
+                     tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)), tuple(test_modules))
+
+
+def _behind_cfg_test(item: Node) -> bool:
+    from .context import is_cfg_test
+
+    sibling = item.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        attribute = next((c for c in sibling.named_children if c.type == "attribute"), None) if sibling.type == "attribute_item" else None
+        if attribute is not None and is_cfg_test(_text(attribute)):
+            return True
+        sibling = sibling.prev_named_sibling
+    return False
 
 
 _CONSTRUCTION = re.compile(rb"\b([A-Z][A-Za-z0-9_]*)(?:\s*\{|::(?:new|default|with_[a-z_]+|from_[a-z_]+|builder)\s*\()")
@@ -766,11 +784,34 @@ class WorkspaceModel:
         if kind == "word":
             # A mention, not another definition of the same name (`fn api_key` in two files).
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
+        if kind == "test-module":
+            return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
         if kind == "callers":
             candidates = set.intersection(*(self._files_naming_word(word) for word in key.split("::")))
             needles = (key.encode() + b"(", key.encode() + b"::<")
             return tuple(sorted(path for path in candidates if any(_spelled_at_word_start(self.sources.get(path, b""), needle) for needle in needles)))
         raise ValueError(f"unknown workspace question {kind!r}")
+
+    def is_test_module(self, path: str) -> bool:
+        """Whether the file at ``path`` is a module its parent declares behind a test attribute
+        (``#[cfg(test)] mod tests;``), or lies inside one."""
+        return self._ask("test-module", path)
+
+    def _declared_as_test_module(self, path: str, depth: int) -> bool:
+        file = PurePath(path)
+        if file.stem in ("lib", "main") or depth <= 0:
+            return False
+        # `a/b.rs` and `a/b/mod.rs` are module `b`, declared in `a/mod.rs`, `a/lib.rs`,
+        # `a/main.rs` or `a.rs`.
+        name, folder = (file.parent.name, file.parent.parent) if file.stem == "mod" else (file.stem, file.parent)
+        for parent in (folder / "mod.rs", folder / "lib.rs", folder / "main.rs", folder.parent / f"{folder.name}.rs"):
+            items = self.summaries.get(str(parent))
+            if items is None:
+                continue
+            if name in items.test_modules:
+                return True
+            return parent.stem not in ("lib", "main") and self._declared_as_test_module(str(parent), depth - 1)
+        return False
 
     def files_mentioning(self, name: str) -> tuple[str, ...]:
         """The files whose text spells ``name`` (where a static may be used)."""

@@ -636,3 +636,20 @@ def test_gitignored_and_excluded_files_are_not_read(tmp_path):
     write(tmp_path / "src" / "lib.rs", UNSCOPED_LOOKUP)
     _, records = check_json(tmp_path)
     assert located(records) == [("src/lib.rs", 2, 24, "ISO101")]
+
+
+def test_a_module_declared_for_tests_is_test_code(tmp_path):
+    """`#[cfg(test)] mod conformance;` makes conformance.rs, and the modules it declares, test
+    code: nothing in those files says so."""
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "host"\nversion = "0.1.0"\n', encoding="utf-8")
+    source = tmp_path / "src"
+    (source / "conformance").mkdir(parents=True)
+    (source / "lib.rs").write_text("pub mod live;\n#[cfg(test)]\nmod conformance;\n", encoding="utf-8")
+    (source / "live.rs").write_text(UNSCOPED_LOOKUP, encoding="utf-8")
+    (source / "conformance.rs").write_text("mod doubles;\n" + UNSCOPED_LOOKUP, encoding="utf-8")
+    (source / "conformance" / "doubles.rs").write_text(UNSCOPED_LOOKUP, encoding="utf-8")
+    completed, findings = check_json(tmp_path, ".")
+    assert completed.returncode == 1, completed.stderr
+    assert sorted(Path(f["path"]).name for f in findings) == ["live.rs"]
+    _, with_tests = check_json(tmp_path, ".", "--lint-tests")
+    assert sorted(Path(f["path"]).name for f in with_tests) == ["conformance.rs", "doubles.rs", "live.rs"]
