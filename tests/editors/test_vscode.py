@@ -133,10 +133,12 @@ class CodeServer:
 
     def output_log(self, since: float) -> str:
         """The isolint output channel of the newest window opened after ``since`` (epoch s):
-        VS Code writes each output channel to a file under the user-data logs."""
+        VS Code writes each output channel to a file under the user-data logs, in a folder
+        named when the window's extension host started (``output_logging_<time>``). The newest
+        folder, not the newest write: an earlier window's server may still be logging."""
         logs = [log for log in self.user_data.glob("logs/**/*isolint*.log") if log.stat().st_mtime >= since]
         assert logs, f"no isolint output channel log under {self.user_data / 'logs'}"
-        return max(logs, key=lambda log: log.stat().st_mtime).read_text()
+        return max(logs, key=lambda log: (log.parent.name, log.stat().st_mtime)).read_text()
 
 
 def install_extensions(tools, home: Path, *vsixes: Path) -> Path:
