@@ -148,7 +148,10 @@ def _build_report(batch: "BatchReport", settings: "Settings", root: Path, config
                   if site.code in _STATE_RULES and site.verdict == "unscoped" and (site.location.path, site.location.line) not in declared]
     inventory += [_sink_entry(site) for site in sites if site.code in _SINK_RULES]
     inventory.sort(key=lambda e: (e.area, e.location.path, e.location.line, e.item, e.holds))
-    readiness = [_area_readiness(area, sites, inventory, [entry for filed, entry in finding_entries if filed == area.id]) for area in AREAS]
+    entries = _entry_points(workspace, files, settings, sites) if workspace is not None else []
+    identity = _identity(workspace, files, settings, entries) if workspace is not None else TenantIdentity(identities=[], entry_points=[], entry_points_total=0)
+    readiness = [_with_coverage(_area_readiness(area, sites, inventory, [entry for filed, entry in finding_entries if filed == area.id]),
+                                sites, entries) for area in AREAS]
     statuses = {status: sum(r.status == status for r in readiness) for status in STATUSES}
     return ReadinessReport(
         tool=tool,
@@ -156,7 +159,7 @@ def _build_report(batch: "BatchReport", settings: "Settings", root: Path, config
         summary=Summary(files=len(batch.files), statuses=statuses, findings=batch.finding_count,
                         suppressed=sum(len(f.suppressed) for f in batch.files), inventory=len(inventory)),
         readiness=readiness,
-        identity=_identity(workspace, files, settings, sites) if workspace is not None else TenantIdentity(identities=[], entry_points=[], entry_points_total=0),
+        identity=identity,
         inventory=inventory,
         contract=_contract(settings, files, config_file),
         incomplete=sorted(incomplete),
@@ -282,6 +285,19 @@ def _area_readiness(area: Area, sites: list[_Site], inventory: list[InventoryEnt
                          unverified=sorted(unverified, key=order), findings=findings)
 
 
+# Areas judged inside the entry points themselves: how many of them a rule judged says how
+# far the status reaches.
+_PER_ENTRY_AREAS = frozenset({"telemetry", "guest-input"})
+
+
+def _with_coverage(readiness: AreaReadiness, sites: list[_Site], entries: list[EntryPoint]) -> AreaReadiness:
+    if readiness.area not in _PER_ENTRY_AREAS or not entries:
+        return readiness
+    judged_items = {site.item for site in sites if site.area == readiness.area}
+    judged = sum(entry.item in judged_items for entry in entries)
+    return readiness.model_copy(update={"reason": f"{readiness.reason}; {judged} of {len(entries)} entry points judged"})
+
+
 # -- inventory of shared state -------------------------------------------------------------
 def _state_inventory(workspace: "WorkspaceModel", files: "_Files", sites: list[_Site], settings: "Settings") -> list[InventoryEntry]:
     by_line: dict[tuple[str, int], list[_Site]] = {}
@@ -403,7 +419,7 @@ def _field_line(lines: list[bytes], struct_line: int, field: str) -> int:
 
 
 # -- tenant identity -----------------------------------------------------------------------
-def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings", sites: list[_Site]) -> TenantIdentity:
+def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings", entries: list[EntryPoint]) -> TenantIdentity:
     tenant = settings.vocabulary.tenant
     contract_names = set(settings.contract.scope_identities)
     counts: dict[str, int] = {}
@@ -449,7 +465,6 @@ def _identity(workspace: "WorkspaceModel", files: "_Files", settings: "Settings"
         identities.append(Identity(name=shown, source="contract" if from_contract else "vocabulary", uses=counts[canonical],
                                    first_seen=first.get(canonical)))
     identities += _learned_identities(workspace, files, settings, {s for c in ranked for s in spellings[c]})
-    entries = _entry_points(workspace, files, settings, sites)
     return TenantIdentity(identities=identities, entry_points=entries[:MAX_ENTRY_POINTS], entry_points_total=len(entries))
 
 
