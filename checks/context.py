@@ -99,6 +99,11 @@ def _disjoint(ranges: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def test_items(ancestry: Ancestry, data: bytes) -> tuple[list[int], list[int]]:
+    """The byte ranges of a file's test items, merged into disjoint (starts, ends)."""
+    return _disjoint(_test_item_ranges(ancestry, data))
+
+
 def _test_item_ranges(ancestry: Ancestry, data: bytes) -> list[tuple[int, int]]:
     """The byte ranges of the items an outer test attribute marks (``#[cfg(test)]``,
     ``#[test]``, ``#[tokio::test]``, …). Each such attribute spells ``test``, so only the
@@ -257,7 +262,7 @@ class AnalysisContext:
             notes=notes,
         )
 
-    def observe(self, node: Node, area: str, verdict: str, detail: str, rule: Rule | None = None) -> None:
+    def observe(self, node: Node, area: str, verdict: str, detail: str, key: str = "", rule: Rule | None = None) -> None:
         """Record a site the current rule examined and judged not a risk (``Observation``):
         what an audit lists as scoped beside the findings. Test code is left out unless
         tests are linted, as findings are."""
@@ -267,7 +272,7 @@ class AnalysisContext:
         from .fingerprint import rust_item_path
 
         self.observations.append(Observation(rule.code, area, Span.of(node), verdict, short_text(node_text(node)), detail,
-                                             rust_item_path(self.tree, node.start_byte, self.ancestry)))
+                                             rust_item_path(self.tree, node.start_byte, self.ancestry), key))
 
     def related(self, node: Node, message: str) -> RelatedLocation:
         return RelatedLocation(Span.of(node), message)
@@ -304,7 +309,7 @@ class AnalysisContext:
         if self.is_test_file:
             return True
         if self._test_items is None:
-            self._test_items = _disjoint(_test_item_ranges(self.ancestry, self.source.data))
+            self._test_items = test_items(self.ancestry, self.source.data)
         starts, ends = self._test_items
         # One lookup per node: a rule may ask for every use in a file with thousands of test items.
         index = bisect.bisect_right(starts, node.start_byte) - 1

@@ -28,6 +28,10 @@ class Proposal(NamedTuple):
     section: str  # scope-identities | tenant-chosen | sinks | scoping-helpers | recognised (a comment on `value`)
     value: str
     reason: str
+    # For scope identities: where one is declared (path relative to the root, 1-based line),
+    # and how many struct fields and map keys use it.
+    declared_at: tuple[str, int] | None = None
+    uses: int = 0
 
 
 class _Evidence:
@@ -35,6 +39,12 @@ class _Evidence:
         self.keyed_maps: Counter = Counter()
         self.fields: Counter = Counter()
         self.where: dict[str, str] = {}
+        self.declared_at: dict[str, tuple[str, int]] = {}
+
+    def declared(self, name: str, what: str, path: str, line: int) -> None:
+        if name not in self.where:
+            self.where[name] = f"{what} in {path}:{line}"
+            self.declared_at[name] = (path, line)
 
 
 def propose(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
@@ -57,17 +67,16 @@ def _unit_identity(name: str) -> bool:
 
 def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
     """Names the code uses as an isolation unit's identity that the vocabulary does not know
-    yet: id newtypes, and id fields of several structs or keying maps; the reason ends with
-    where one is declared (``path:line``)."""
+    yet: id newtypes, and id fields of several structs or keying maps."""
     evidence = _Evidence()
     for name, definitions in model.structs.items():
         if _unit_identity(name) and len(definitions[0][1].fields) <= 1:
-            evidence.where.setdefault(name, f"newtype in {_relative(definitions[0][0], root)}:{definitions[0][1].line + 1}")
+            evidence.declared(name, "newtype", _relative(definitions[0][0], root), definitions[0][1].line + 1)
         for path, struct in definitions:
             for field, type_text in struct.fields:
                 if _unit_identity(field):
                     evidence.fields[field] += 1
-                    evidence.where.setdefault(field, f"field of `{struct.name}` in {_relative(path, root)}:{struct.line + 1}")
+                    evidence.declared(field, f"field of `{struct.name}`", _relative(path, root), struct.line + 1)
                 for expression in named_types(type_text):
                     if expression.name in MAP_TYPES and expression.args:
                         for key in named_types(expression.args[0].text):
@@ -83,7 +92,8 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
             parts.append(f"a field of {evidence.fields[name]} structs")
         if evidence.keyed_maps[name]:
             parts.append(f"the key of {evidence.keyed_maps[name]} maps")
-        proposals.append(Proposal("scope-identities", name, "; ".join(parts)))
+        proposals.append(Proposal("scope-identities", name, "; ".join(parts), evidence.declared_at[name],
+                                  evidence.fields[name] + evidence.keyed_maps[name]))
     return proposals
 
 

@@ -94,6 +94,7 @@ class Observation(NamedTuple):
     subject: str  # what was judged, as written (`self.secrets.get(&key)`)
     detail: str  # why, in a reviewer's words (the key's composition, the owner's type)
     item: str = ""  # the enclosing items, outermost first (`SecretsHost::get`)
+    key: str = ""  # for a keyed site, the key's composition (`[tenant.tenant_id, name]`)
 
 
 class Finding(NamedTuple):

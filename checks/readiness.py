@@ -8,13 +8,7 @@ site: findings are the unscoped ones, observations (``checks.model.Observation``
 they judged safe. This module arranges both, with the workspace model's statics, host-wide
 fields and entry points, into ``checks.report_records.ReadinessReport``.
 
-How an area's status is decided (documented in ``docs/report.md``):
-- **Not ready**: an error-level finding stands in the area, or findings stand and no site of
-  the area was found scoped;
-- **Partially ready**: findings stand (warnings), beside sites found scoped;
-- **Ready**: sites of the area were found, all judged safe, and no finding stands
-  (suppressed findings are audited decisions and do not count against it);
-- **Unknown**: isolint found no site of the area to judge.
+How an area's status is decided is ``STATUS_RULES`` (and ``docs/report.md``).
 """
 
 from __future__ import annotations
@@ -25,12 +19,13 @@ import re
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple
 
+from .context import short_text
 from .model import Finding, Observation, Severity
 from .report_records import (
     STATUSES, AreaReadiness, ChainStep, ContractInEffect, EntryPoint, Evidence, FindingEntry, Identity, InventoryEntry,
     Location, ReadinessReport, Summary, TenantIdentity,
 )
-from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, is_extractor
+from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, guest_chooses, is_extractor
 from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
@@ -96,6 +91,7 @@ class _Site(NamedTuple):
     what: str
     why: str
     finding: Finding | None
+    key: str = ""  # a keyed site's composition, as the rule read it
 
 
 def build_report(batch: "BatchReport", settings: "Settings", root: Path, config_file: Path | None, tool: str) -> ReadinessReport:
@@ -200,28 +196,23 @@ def sites_by_line(findings: "Iterable[Finding]", observations: "Iterable[Observa
 
 
 def _found(finding: Finding, area: str, item: str, location: Location, data: bytes) -> _Site:
-    what = _short(data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"))
+    what = short_text(data[finding.span.start_byte:finding.span.end_byte].decode("utf-8", "replace"), 80)
     if finding.suppression is not None:
         reason = finding.suppression.reason or "no reason given"
         return _Site(area, item, location, finding.code, "suppressed", what, f"suppressed, audited: {reason}", finding)
-    return _Site(area, item, location, finding.code, "unscoped", what, finding.message, finding)
+    return _Site(area, item, location, finding.code, "unscoped", what, finding.message, finding, finding.notes[0] if finding.notes else "")
 
 
 def _observed(observation: Observation, path: str) -> _Site:
     # A `thread_local!` static has no enclosing item: it is named by itself.
     item = observation.item or (observation.subject if observation.subject.isidentifier() else "")
     return _Site(observation.area, _qualified(path, item), Location(path=path, line=observation.span.start_line + 1),
-                 observation.code, observation.verdict, observation.subject, observation.detail, None)
+                 observation.code, observation.verdict, observation.subject, observation.detail, None, observation.key)
 
 
 def _sink_entry(site: _Site) -> InventoryEntry:
-    key = "-"
-    if site.finding is not None and site.finding.notes:
-        key = site.finding.notes[0]
-    elif ": key " in site.why:
-        key = site.why.rsplit(": key ", 1)[1]
     return InventoryEntry(item=site.item, location=site.location, kind="sink", scope="call site", area=site.area,
-                          holds=site.what, key=_short(key, 120), verdict=site.verdict, why=site.why)
+                          holds=site.what, key=short_text(site.key, 120) or "-", verdict=site.verdict, why=site.why)
 
 
 def _reported_state_entry(site: _Site) -> InventoryEntry:
@@ -324,7 +315,7 @@ def shared_state_of_file(workspace: "WorkspaceModel", settings: "Settings", path
     if items is None or target_kind(PurePath(path)) not in PER_TENANT_TARGETS or workspace.is_test_module(path):
         return []
     entries = []
-    in_tests = _TestLines(workspace.sources.get(path, b""))
+    in_tests = _TestLines(data or b"")
     for static in items.statics:
         if in_tests.covers(static.line):
             continue
@@ -398,10 +389,10 @@ class _TestLines:
 
     def _find(self) -> list[tuple[int, int]]:
         from .ancestry import Ancestry
-        from .context import _disjoint, _test_item_ranges
+        from .context import test_items
         from .parsing import parse
 
-        starts, ends = _disjoint(_test_item_ranges(Ancestry(parse(self._data).root_node), self._data))
+        starts, ends = test_items(Ancestry(parse(self._data).root_node), self._data)
         return [(self._data.count(b"\n", 0, start), self._data.count(b"\n", 0, end)) for start, end in zip(starts, ends)]
 
 
@@ -476,15 +467,12 @@ def _learned_identities(workspace: "WorkspaceModel", files: "_Files", settings: 
     for proposal in scope_identity_candidates(workspace, settings, str(files.root)):
         if proposal.value in known or len(learned) >= MAX_IDENTITIES:
             continue
-        declared = _DECLARED_AT.search(proposal.reason)
-        uses = sum(int(count) for count in re.findall(r"(\d+) (?:structs|maps)", proposal.reason)) or 1
-        learned.append(Identity(name=proposal.value, source="model", uses=uses,
-                                first_seen=Location(path=declared.group(1), line=int(declared.group(2))) if declared else None))
+        first_seen = Location(path=Path(proposal.declared_at[0]).as_posix(), line=proposal.declared_at[1]) if proposal.declared_at else None
+        learned.append(Identity(name=proposal.value, source="model", uses=proposal.uses or 1, first_seen=first_seen))
     return learned
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DECLARED_AT = re.compile(r" in (\S+?):(\d+)")
 
 
 def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Settings", sites: list[_Site]) -> list[EntryPoint]:
@@ -502,7 +490,7 @@ def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Setti
             if not (HOST_TRAIT.match(trait) or trait in tenant_chosen):
                 continue
             for method in impl.methods:
-                chosen = [name for pattern, type_text in method.params if not _host_allocated(type_text) for name in _bound_names(pattern)]
+                chosen = [name for pattern, type_text in method.params if guest_chooses(workspace, type_text) for name in _bound_names(pattern)]
                 found.append(_entry(relative, f"{impl.self_type}::{method.name}", "host-interface", method.line, chosen, by_item))
         callables = [(f, f.name) for f in items.functions] + [(m, f"{impl.self_type}::{m.name}") for impl in items.impls for m in impl.methods]
         for signature, name in callables:
@@ -533,10 +521,6 @@ def _bound_names(pattern: str) -> list[str]:
     """The names a parameter pattern binds: ``org_id`` and ``stream`` of ``Path((org_id,
     stream))``, ``a`` of ``Json(Body { a, .. })``; not the extractor or struct names."""
     return [name for name in _IDENTIFIER.findall(pattern) if name != "mut" and name != "_" and not name[0].isupper()]
-
-
-def _host_allocated(type_text: str) -> bool:
-    return any(e.name in ("Resource", "ResourceAny", "StoreContextMut", "Caller") for e in named_types(type_text)) or "self" == type_text
 
 
 def _is_request_extractor(type_text: str) -> bool:
@@ -620,11 +604,6 @@ class _ItemPaths:
 
 def _qualified(path: str, item: str) -> str:
     return f"{path}::{item}" if item else path
-
-
-def _short(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _count(number: int, noun: str) -> str:

@@ -215,11 +215,16 @@ def _host_interface_parameters(ctx: AnalysisContext, function: Node) -> dict[str
     for parameter, pattern, type_node in _parameters(function):
         if pattern is None or pattern.type != "identifier" or type_node is None:
             continue
-        type_text = node_text(type_node)
-        if any(e.name in HOST_ALLOCATED_HANDLES for e in named_types(type_text)) or ctx.workspace.is_minted_id(type_text):
+        if not guest_chooses(ctx.workspace, node_text(type_node)):
             continue
         chosen[node_text(pattern)] = parameter
     return chosen
+
+
+def guest_chooses(workspace, type_text: str) -> bool:
+    """Whether a guest chooses a host-interface parameter of this type: not a handle the host
+    allocates (``Resource<T>``) nor an id it mints."""
+    return not any(e.name in HOST_ALLOCATED_HANDLES for e in named_types(type_text)) and not workspace.is_minted_id(type_text)
 
 
 def _extracted_parameters(function: Node) -> dict[str, Node]:

@@ -804,14 +804,11 @@ class WorkspaceModel:
         # `a/b.rs` and `a/b/mod.rs` are module `b`, declared in `a/mod.rs`, `a/lib.rs`,
         # `a/main.rs` or `a.rs`.
         name, folder = (file.parent.name, file.parent.parent) if file.stem == "mod" else (file.stem, file.parent)
-        for parent in (folder / "mod.rs", folder / "lib.rs", folder / "main.rs", folder.parent / f"{folder.name}.rs"):
-            items = self.summaries.get(str(parent))
-            if items is None:
-                continue
-            if name in items.test_modules:
-                return True
-            return parent.stem not in ("lib", "main") and self._declared_as_test_module(str(parent), depth - 1)
-        return False
+        parents = [parent for parent in (folder / "mod.rs", folder / "lib.rs", folder / "main.rs", folder.parent / f"{folder.name}.rs")
+                   if str(parent) in self.summaries]
+        if any(name in self.summaries[str(parent)].test_modules for parent in parents):
+            return True
+        return any(self._declared_as_test_module(str(parent), depth - 1) for parent in parents)
 
     def files_mentioning(self, name: str) -> tuple[str, ...]:
         """The files whose text spells ``name`` (where a static may be used)."""

@@ -32,9 +32,11 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
         if storage is None:
             continue
         if storage.scope not in _SHARED and storage.scope != "shared-handle":
-            ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}")
+            ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}",
+                        key=composition.describe())
         elif scoped:
-            ctx.observe(call, "guest-input", "scoped", f"the host's scope is in the key of {storage.description}: key {composition.describe()}")
+            ctx.observe(call, "guest-input", "scoped", f"the host's scope is in the key of {storage.description}: key {composition.describe()}",
+                        key=composition.describe())
         else:
             yield GuestKey(call, key, composition, part, entry, storage)
 

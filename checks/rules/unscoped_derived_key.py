@@ -434,7 +434,8 @@ def check(ctx):
         if destination.shared and composition.tenant_evidence(vocabulary) is None:
             missing.append("tenant")
         if not missing:
-            ctx.observe(derived, "state", "scoped", f"{_kind(subject, destination)} {composition.describe()} carries the pack and, for a shared store, the tenant")
+            ctx.observe(derived, "state", "scoped", f"{_kind(subject, destination)} {composition.describe()} carries the pack and, for a shared store, the tenant",
+                        key=composition.describe())
             continue
         reported.add(derived.id)
         related = [ctx.related(n, "key composed here") for n in composition.composed_at if n.id != derived.id and n.type == "let_declaration"]

@@ -661,7 +661,7 @@ class SecretLookupCheck:
         """Records ``lookup`` as judged safe (``AnalysisContext.observe``); returns None, the
         judgement's answer, so that a quiet branch reads ``return observe(…)``."""
         def observe(verdict: str, why: str) -> None:
-            self.ctx.observe(lookup.call, "secrets", verdict, f"{why}: key {composition.describe()}")
+            self.ctx.observe(lookup.call, "secrets", verdict, f"{why}: key {composition.describe()}", key=composition.describe())
 
         return observe
 
