@@ -77,7 +77,8 @@ MAX_ENTRY_POINTS = 200
 MAX_IDENTITIES = 12
 MIN_IDENTITY_USES = 2
 _COLLECTION_NAMES = MAP_TYPES | SET_TYPES | SEQUENCE_TYPES
-_STORAGE_SCOPES = {"static": "process-wide", "static-mut": "process-wide", "thread-local": "thread-wide", "task-local": "task-wide"}
+_STORAGE_SCOPES = {"static": "process-wide", "static-mut": "process-wide", "lazy-static": "process-wide", "thread-local": "thread-wide",
+                   "task-local": "task-wide"}
 
 
 class _Site(NamedTuple):
@@ -362,7 +363,7 @@ def _judged(workspace: "WorkspaceModel", settings: "Settings", here, entry: Inve
     if keys and all(workspace.is_minted_id(key.text) for key in keys):
         return entry.model_copy(update={"verdict": "host-minted key", "why": "keyed by ids the host mints"})
     if not collections and entry.kind != "host-wide field":
-        return entry.model_copy(update={"verdict": "undetermined", "why": "no rule judged it, and its type holds no collection the model can see"})
+        return entry.model_copy(update={"verdict": "undetermined", "why": "no rule judged its declaration (a rule may report its uses), and its type holds no collection the model can see"})
     return entry.model_copy(update={"verdict": "undetermined", "why": "keyed by a type that names no scope; its keys are decided where it is used, and no rule reported a use"})
 
 

@@ -27,7 +27,7 @@ SLOT_DECLARING_MACROS = {
 STATIC_AND_CONST_ITEMS = "[(static_item) (const_item)] @item"
 # Only invocations named like a declaring macro become matches: the names are compared in C
 # before a match is built (most files invoke many macros, few of them declaring ones).
-# ``_declaring_macro_storage`` still decides from the whole macro path.
+# ``declaring_macro_storage`` still decides from the whole macro path.
 _DECLARING_NAMES = " ".join(f'"{name}"' for name in SLOT_DECLARING_MACROS)
 _DECLARING_MACROS_QUERY = f"""
 (macro_invocation macro: (identifier) @declaring (#any-of? @declaring {_DECLARING_NAMES})) @macro
@@ -78,9 +78,9 @@ def _find_declared_slots(ctx: AnalysisContext) -> list[StaticSlot]:
                 slots.append(slot)
     for _, captured in matches(_DECLARING_MACROS_QUERY, ctx.root):
         macro = captured["macro"][0]
-        storage = _declaring_macro_storage(macro)
+        storage = declaring_macro_storage(macro)
         if storage is not None:
-            slots.extend(_slots_from_macro(ctx, macro, storage))
+            slots.extend(slots_from_macro(ctx.source.data, macro, storage))
     slots.sort(key=lambda s: s.name_node.start_byte)
     return slots
 
@@ -101,7 +101,8 @@ def _slot_from_static_item(item: Node, is_mut: bool) -> StaticSlot | None:
     )
 
 
-def _declaring_macro_storage(macro: Node) -> str | None:
+def declaring_macro_storage(macro: Node) -> str | None:
+    """The storage a ``thread_local!``-like invocation declares (``thread-local``…), else None."""
     macro_name = macro.child_by_field_name("macro")
     if macro_name is None:
         return None
@@ -109,12 +110,11 @@ def _declaring_macro_storage(macro: Node) -> str | None:
     return SLOT_DECLARING_MACROS.get(last_segment)
 
 
-def _slots_from_macro(ctx: AnalysisContext, macro: Node, storage: str) -> list[StaticSlot]:
+def slots_from_macro(data: bytes, macro: Node, storage: str) -> list[StaticSlot]:
     """Split ``static [ref] NAME: TYPE [= INIT];`` runs out of the macro's flat tokens."""
     token_tree = next((c for c in macro.children if c.type == "token_tree"), None)
     if token_tree is None:
         return []
-    data = ctx.source.data
     slots: list[StaticSlot] = []
     statement: list[Node] = []
     for token in token_tree.children[1:-1]:

@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, NamedTuple
 from tree_sitter import Node, Tree
 
 from .model import InputTooDeep
+from .statics import declaring_macro_storage, slots_from_macro
 from .vocabulary import Vocabulary, WordSet, names_identity, words_of
 
 
@@ -281,7 +282,7 @@ class ImplBlock(NamedTuple):
 class StaticDef(NamedTuple):
     name: str
     type_text: str
-    storage: str  # static, static-mut, thread-local
+    storage: str  # static, static-mut, thread-local, task-local, lazy-static
     line: int
 
 
@@ -474,6 +475,11 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 mutable = any(child.type == "mutable_specifier" for child in item.children)
                 statics.append(StaticDef(_text(item.child_by_field_name("name")), _text(item.child_by_field_name("type")),
                                          "static-mut" if mutable else "static", item.start_point[0]))
+            elif kind == "macro_invocation":
+                storage = declaring_macro_storage(item)
+                if storage is not None:
+                    statics.extend(StaticDef(slot.name, slot.type_text, storage, slot.name_node.start_point[0])
+                                   for slot in slots_from_macro(data, item, storage))
             elif kind == "use_declaration":
                 uses.extend(_use_pairs(item.child_by_field_name("argument")))
             elif kind == "impl_item":

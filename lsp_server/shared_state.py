@@ -17,6 +17,7 @@ from tree_sitter import Node, Tree
 from ..checks.config import Settings
 from ..checks.readiness import shared_state_of_file, sites_by_line
 from ..checks.report_records import InventoryEntry
+from ..checks.statics import declaring_macro_storage, slots_from_macro
 from ..checks.workspace import WorkspaceModel, summarise
 from .linting import Analysis
 from .positions import range_of_bytes
@@ -53,7 +54,7 @@ def shared_state_in(analysis: Analysis, model: WorkspaceModel | None, settings: 
         items = summarise(result.tree, data)
     verdicts = sites_by_line(list(result.findings) + list(result.suppressed), result.observations, data, path.name, result.tree)
     entries = shared_state_of_file(model, settings, path_key, path.name, lambda line: verdicts.get(line, ()), items=items, data=data)
-    names = _DeclaredNames(result.tree)
+    names = _DeclaredNames(result.tree, data)
     found = []
     for entry in entries:
         name = names.of(entry, path.name)
@@ -112,7 +113,7 @@ class _DeclaredNames:
     """The name nodes of the statics and struct fields a file declares where the workspace
     summary reads them (the top level and inline modules)."""
 
-    def __init__(self, tree: Tree):
+    def __init__(self, tree: Tree, data: bytes):
         self._statics: dict[tuple[str, int], Node] = {}
         self._fields: dict[tuple[str, str], list[Node]] = {}
         pending = [tree.root_node]
@@ -122,6 +123,9 @@ class _DeclaredNames:
                     name = item.child_by_field_name("name")
                     if name is not None:
                         self._statics[(_text(name), item.start_point[0])] = name
+                elif item.type == "macro_invocation" and (storage := declaring_macro_storage(item)) is not None:
+                    for slot in slots_from_macro(data, item, storage):
+                        self._statics[(slot.name, slot.name_node.start_point[0])] = slot.name_node
                 elif item.type in ("struct_item", "union_item"):
                     self._add_fields(item)
                 elif item.type == "mod_item" and item.child_by_field_name("body") is not None:

@@ -355,7 +355,10 @@ def check(ctx):
         elif modelled is not None and slot.storage != "task-local":
             candidates.append(_Candidate(slot, modelled, keyed, True, False))
         elif _tenant_typed(ctx.vocabulary, slot.type_text):
-            ctx.observe(slot.name_node, "singletons", "scoped", f"`{slot.describe()}` is keyed or partitioned by the tenant")
+            # A slot holding one tenant's context (`RefCell<Option<TenantCtx>>`) is ambient
+            # context, judged by ISO301 where it is written; only a collection is partitioned.
+            if ctx.workspace.collections_in(slot.type_text):
+                ctx.observe(slot.name_node, "singletons", "scoped", f"`{slot.describe()}` is keyed or partitioned by the tenant")
         elif _is_inert(slot):
             ctx.observe(slot.name_node, "singletons", "holds no tenant data", f"`{slot.describe()}` holds flags, numbers, constants or instruments")
         else:

@@ -75,9 +75,11 @@ async def test_code_lenses_give_each_shared_declaration_its_verdict(crate_sessio
 
     shown = {(lens.range.start.line, lens.range.start.character, lens.range.end.character): lens.command.title for lens in await lenses(client, main)}
     responses, tracing = name_range(main_text, "RESPONSES", encoding), name_range(main_text, "TRACING_READY", encoding)
+    buffer = name_range(main_text, "LINE_BUFFER", encoding)  # declared inside `thread_local!`
     assert shown == {
         (responses.start.line, responses.start.character, responses.end.character): "isolint: process-wide static · keyed by String · unscoped",
         (tracing.start.line, tracing.start.character, tracing.end.character): "isolint: process-wide static · holds no tenant data",
+        (buffer.start.line, buffer.start.character, buffer.end.character): "isolint: thread-wide thread-local · holds no tenant data",
     }
 
     # `Host` is built in main.rs: the workspace model, not host.rs alone, makes its fields host-wide.
@@ -169,4 +171,4 @@ async def test_no_lenses_for_a_document_that_is_not_open(crate_session):
     client, _, root = crate_session
     assert await lenses(client, (root / "src" / "elsewhere.rs").as_uri()) is None
     main, _ = open_file(client, root / "src" / "main.rs")
-    assert len(await lenses(client, main)) == 2  # the server still answers
+    assert len(await lenses(client, main)) == 3  # the server still answers
