@@ -337,9 +337,7 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
     """The workspace model of the files to lint (with the rest of their crates' files when
     only some files were named): summaries from the cache where a file is unchanged, the
     others parsed and summarised here."""
-    import hashlib
-
-    from .workspace import WorkspaceModel, rust_files_of_crates, summarise
+    from .workspace import rust_files_of_crates
 
     sources = {str(item.path): item.data for item in pending}
     if include_their_crates and pending:
@@ -349,28 +347,30 @@ def build_workspace(pending: list[_PendingFile], options: BatchOptions, include_
                     sources[str(path)] = read_rust_file(path, pending[0].settings.max_file_size)
                 except (OSError, FileSkipped):
                     continue
-    summary_cache = options.cache.summaries if options.cache is not None else None
-    digests = {path: hashlib.sha256(data).digest() for path, data in sources.items()}
-    summaries = {}
-    missing: list[str] = []
-    for path in sources:
-        cached = summary_cache.get(Path(path), digests[path]) if summary_cache is not None else None
-        if cached is None:
-            missing.append(path)
-        else:
-            summaries[path] = cached
+    return model_of_sources(sources, options.cache)
 
-    # Summarised here, each tree dropped at once: keeping every tree for the analysis saves
-    # the second parse but costs as much in page faults (measured), and memory besides.
+
+def model_of_sources(sources: dict[str, bytes], cache: ResultCache | None = None) -> WorkspaceModel:
+    """The workspace model of these files (path → bytes): summaries from the cache where a
+    file is unchanged, the others parsed and summarised here."""
+    import hashlib
+
     from .parsing import parse
+    from .workspace import WorkspaceModel, summarise
 
-    for path in missing:
-        data = sources[path]
-        summaries[path] = summary = summarise(parse(data), data)
-        if summary_cache is not None:
-            summary_cache.put(Path(path), digests[path], summary)
-    model = WorkspaceModel(summaries, sources)
-    return model
+    summary_cache = cache.summaries if cache is not None else None
+    summaries = {}
+    for path, data in sources.items():
+        digest = hashlib.sha256(data).digest() if summary_cache is not None else b""
+        summary = summary_cache.get(Path(path), digest) if summary_cache is not None else None
+        if summary is None:
+            # Each tree dropped at once: keeping every tree for the analysis saves the second
+            # parse but costs as much in page faults (measured), and memory besides.
+            summary = summarise(parse(data), data)
+            if summary_cache is not None:
+                summary_cache.put(Path(path), digest, summary)
+        summaries[path] = summary
+    return WorkspaceModel(summaries, sources)
 
 
 def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:

@@ -385,12 +385,11 @@ def _statistics(report) -> str:
 
 def run_init(args) -> int:
     """Write the proposed contract to ``PATH/isolint.toml``; an existing file is never touched."""
+    from .checks.batch import model_of_sources
     from .checks.config import ConfigError, ConfigResolver
     from .checks.contract_proposal import propose, render_toml
     from .checks.discovery import discover
     from .checks.engine import FileSkipped, read_rust_file
-    from .checks.parsing import parse
-    from .checks.workspace import WorkspaceModel, summarise
 
     root: Path = args.path
     if not root.is_dir():
@@ -405,14 +404,13 @@ def run_init(args) -> int:
     except ConfigError as error:
         print(f"isolint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    summaries = {}
+    sources = {}
     for path in discover([root], settings.exclude, settings.respect_gitignore).files:
         try:
-            data = read_rust_file(path, settings.max_file_size)
+            sources[str(path)] = read_rust_file(path, settings.max_file_size)
         except (OSError, FileSkipped):
             continue
-        summaries[str(path)] = summarise(parse(data), data)
-    text = render_toml(propose(WorkspaceModel(summaries), settings, str(root)), len(summaries), str(root))
+    text = render_toml(propose(model_of_sources(sources), settings, str(root)), len(sources), str(root))
     if args.stdout:
         print(text, end="")
         return EXIT_CLEAN
