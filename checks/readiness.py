@@ -62,7 +62,8 @@ STATUS_RULES = (
     ("Not ready", "An error-level finding stands in the area, or findings stand and no tenant-facing site of the area "
                   "was found safe."),
     ("Partially ready", "Findings (warnings) stand beside tenant-facing sites judged safe, or no finding stands but some "
-                        "of the area's state is unverified (opaque or undetermined)."),
+                        "of the area's state is unverified (opaque or undetermined), or (telemetry and guest input, "
+                        "judged inside each entry point) all is safe but rules judged fewer than half of the entry points."),
     ("Ready", "Tenant-facing sites were found, all judged safe (keys scoped by the tenant, minted by the host, stores "
               "held per instance; for singletons, no tenant data held), nothing is left unverified and no finding "
               "stands. Suppressed findings are audited decisions and do not count against it."),
@@ -287,7 +288,10 @@ def _with_coverage(readiness: AreaReadiness, sites: list[_Site], entries: list[E
         return readiness
     judged_items = {site.item for site in sites if site.area == readiness.area}
     judged = sum(entry.item in judged_items for entry in entries)
-    return readiness.model_copy(update={"reason": f"{readiness.reason}; {judged} of {len(entries)} entry points judged"})
+    coverage = f"{judged} of {len(entries)} entry points judged"
+    if readiness.status == "Ready" and judged * 2 < len(entries):
+        return readiness.model_copy(update={"status": "Partially ready", "reason": f"{readiness.reason}, but only {coverage}"})
+    return readiness.model_copy(update={"reason": f"{readiness.reason}; {coverage}"})
 
 
 # -- inventory of shared state -------------------------------------------------------------

@@ -116,6 +116,38 @@ def test_statuses_follow_the_documented_rules(tmp_path):
     assert (secrets.status, len(secrets.scoped), secrets.unscoped) == ("Ready", 2, [])
 
 
+HANDLERS = """use axum::extract::Path;
+
+#[tracing::instrument(fields(app_id = %app_id))]
+pub async fn logs(Path(app_id): Path<String>, Path(line): Path<String>) {
+    tracing::info!("{line}");
+}
+
+INSTRUMENTED pub async fn status(Path(app_id): Path<String>) -> String {
+    app_id
+}
+
+pub async fn health(Path(app_id): Path<String>) -> String {
+    app_id
+}
+
+fn main() {}
+"""
+
+
+def test_telemetry_judged_in_too_few_entry_points_is_only_partially_ready(tmp_path):
+    cargo = CRATE["Cargo.toml"]
+    one_of_three = write_crate(tmp_path / "few", {"Cargo.toml": cargo, "src/main.rs": HANDLERS.replace("INSTRUMENTED ", "")})
+    telemetry = {a.area: a for a in ReadinessReport.model_validate(report_json(one_of_three, "--no-cache", "-q")).readiness}["telemetry"]
+    assert (telemetry.status, telemetry.unscoped) == ("Partially ready", [])
+    assert telemetry.reason.endswith("but only 1 of 3 entry points judged")
+
+    two_of_three = write_crate(tmp_path / "most", {"Cargo.toml": cargo, "src/main.rs": HANDLERS.replace(
+        "INSTRUMENTED ", "#[tracing::instrument(fields(app_id = %app_id))]\n")})
+    telemetry = {a.area: a for a in ReadinessReport.model_validate(report_json(two_of_three, "--no-cache", "-q")).readiness}["telemetry"]
+    assert telemetry.status == "Ready" and telemetry.reason.endswith("; 2 of 3 entry points judged")
+
+
 def test_output_is_deterministic_and_the_same_from_the_cache(tmp_path):
     crate = write_crate(tmp_path / "crate")
     cache = str(tmp_path / "cache")
