@@ -133,10 +133,13 @@ def _test_item_ranges(ancestry: Ancestry, data: bytes) -> list[tuple[int, int]]:
     return ranges
 
 
+COMMENT_TYPES = frozenset({"line_comment", "block_comment"})
+
+
 def call_arguments(call: Node) -> list[Node]:
-    """The argument expressions of a call, in order."""
+    """The argument expressions of a call, in order (comments between them are not arguments)."""
     arguments = call.child_by_field_name("arguments")
-    return arguments.named_children if arguments is not None else []
+    return [child for child in arguments.named_children if child.type not in COMMENT_TYPES] if arguments is not None else []
 
 
 def method_call_of(method: Node, ancestry: Ancestry) -> Node | None:
@@ -274,8 +277,12 @@ class AnalysisContext:
         self.observations.append(Observation(rule.code, area, Span.of(node), verdict, short_text(node_text(node)), detail,
                                              rust_item_path(self.tree, node.start_byte, self.ancestry), key))
 
-    def related(self, node: Node, message: str) -> RelatedLocation:
-        return RelatedLocation(Span.of(node), message)
+    def related(self, node: Node, message: str, elsewhere: "AnalysisContext | None" = None) -> RelatedLocation:
+        """A related location; ``elsewhere`` is the context of another workspace file ``node``
+        belongs to (``context_for``), whose bytes the result then depends on."""
+        if elsewhere is None or elsewhere.path_key == self.path_key:
+            return RelatedLocation(Span.of(node), message)
+        return RelatedLocation(Span.of(node), message, elsewhere.path_key)
 
     # -- syntax helpers ----------------------------------------------------------------
     @staticmethod

@@ -72,6 +72,9 @@ class Fix(NamedTuple):
 class RelatedLocation(NamedTuple):
     span: Span
     message: str
+    # Another workspace file the step lies in, as the workspace model names it (a caller, the
+    # store a callee writes); None: the finding's own file.
+    path: str | None = None
 
 
 class SuppressionInfo(NamedTuple):

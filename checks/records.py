@@ -3,11 +3,13 @@ baselines, the language server's diagnostic ``data``)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from pydantic import BaseModel, ConfigDict
 
 from .engine import AnalysisResult
 from .fingerprint import fingerprints
-from .model import Finding, Span
+from .model import Finding, RelatedLocation, Span
 from .rules import rule_by_code_or_name
 from .source import SourceText
 
@@ -43,6 +45,8 @@ class FixRecord(_Record):
 class RelatedRecord(_Record):
     range: Range
     message: str
+    # Another file than the finding's (a caller, a callee's store); absent: the finding's file.
+    path: str | None = None
 
 
 class SuppressionRecord(_Record):
@@ -78,6 +82,23 @@ def _span_range(source: SourceText, span: Span) -> Range:
     return _range(source, span.start_byte, span.end_byte)
 
 
+# Another file's display path and text, for related locations that lie there.
+RelatedFile = Callable[[str], "tuple[str, SourceText | None]"]
+
+
+def _related_record(related: RelatedLocation, source: SourceText, related_file: RelatedFile | None) -> RelatedRecord:
+    if related.path is None:
+        return RelatedRecord(range=_span_range(source, related.span), message=related.message)
+    shown, text = related_file(related.path) if related_file is not None else (related.path, None)
+    span = related.span
+    if text is not None and span.end_byte <= len(text.data):
+        return RelatedRecord(range=_span_range(text, span), message=related.message, path=shown)
+    # The file is gone or changed since: its lines and byte columns are all that is known.
+    start = Position(line=span.start_line + 1, column=span.start_col + 1, byte=span.start_byte)
+    end = Position(line=span.end_line + 1, column=span.end_col + 1, byte=span.end_byte)
+    return RelatedRecord(range=Range(start=start, end=end), message=related.message, path=shown)
+
+
 def finding_records(result: AnalysisResult, path: str, include_suppressed: bool = False) -> list[FindingRecord]:
     findings: list[Finding] = list(result.findings) + (list(result.suppressed) if include_suppressed else [])
     prints = fingerprints(result.tree, result.source.data, findings)
@@ -87,7 +108,7 @@ def finding_records(result: AnalysisResult, path: str, include_suppressed: bool 
     return records
 
 
-def to_record(finding: Finding, source: SourceText, path: str, fingerprint: str) -> FindingRecord:
+def to_record(finding: Finding, source: SourceText, path: str, fingerprint: str, related_file: RelatedFile | None = None) -> FindingRecord:
     rule = rule_by_code_or_name(finding.code)
     fix = None
     if finding.fix is not None:
@@ -107,7 +128,7 @@ def to_record(finding: Finding, source: SourceText, path: str, fingerprint: str)
         path=path,
         range=_span_range(source, finding.span),
         fix=fix,
-        related=[RelatedRecord(range=_span_range(source, r.span), message=r.message) for r in finding.related],
+        related=[_related_record(r, source, related_file) for r in finding.related],
         suppression=suppression,
         fingerprint=fingerprint,
         url=rule.doc_url() if rule else "",

@@ -3,6 +3,7 @@ does the same) so a code action never re-lints and cannot drift from what was sh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,10 +11,11 @@ from lsprotocol import types
 
 from ..checks.config import ConfigError
 from ..checks.engine import AnalysisResult
-from ..checks.model import Finding, Severity
+from ..checks.model import Finding, RelatedLocation, Severity
 from ..checks.rules import rule_by_code_or_name
 from ..checks.source import SourceText
 from .positions import range_of_bytes, range_of_span
+from .uris import path_uri
 
 SOURCE = "isolint"
 
@@ -151,13 +153,13 @@ def fix_data(finding: Finding, source: SourceText, encoding: str) -> FixData | N
     return FixData(title=finding.fix.title, applicability=finding.fix.applicability.value, edits=tuple(edits))
 
 
-def to_diagnostic(finding: Finding, source: SourceText, encoding: str, uri: str, version: int | None) -> types.Diagnostic:
+def to_diagnostic(finding: Finding, source: SourceText, encoding: str, uri: str, version: int | None,
+                  sources: Mapping[str, bytes] | None = None) -> types.Diagnostic:
+    """``sources``: the workspace files' bytes the analysis read (the model's), where a
+    related location in another file was found."""
     rule = rule_by_code_or_name(finding.code)
     related = [
-        types.DiagnosticRelatedInformation(
-            location=types.Location(uri=uri, range=range_of_span(source, item.span, encoding)),
-            message=item.message,
-        )
+        types.DiagnosticRelatedInformation(location=_related_location(item, source, encoding, uri, sources), message=item.message)
         for item in finding.related
     ]
     data = DiagnosticData(version=version, first_line=finding.span.start_line, fix=fix_data(finding, source, encoding))
@@ -173,8 +175,26 @@ def to_diagnostic(finding: Finding, source: SourceText, encoding: str, uri: str,
     )
 
 
-def diagnostics_for(result: AnalysisResult, encoding: str, uri: str, version: int | None) -> list[types.Diagnostic]:
-    return [to_diagnostic(f, result.source, encoding, uri, version) for f in result.findings]
+def diagnostics_for(result: AnalysisResult, encoding: str, uri: str, version: int | None,
+                    sources: Mapping[str, bytes] | None = None) -> list[types.Diagnostic]:
+    return [to_diagnostic(f, result.source, encoding, uri, version, sources) for f in result.findings]
+
+
+def _related_location(item: RelatedLocation, source: SourceText, encoding: str, uri: str, sources: Mapping[str, bytes] | None) -> types.Location:
+    if item.path is None:
+        return types.Location(uri=uri, range=range_of_span(source, item.span, encoding))
+    data = (sources or {}).get(item.path)
+    if data is None:
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError:
+            data = b""
+    span = item.span
+    if span.end_byte > len(data):  # the file is gone or changed since: its lines are all that is known
+        shown = types.Range(start=types.Position(line=span.start_line, character=span.start_col), end=types.Position(line=span.end_line, character=span.end_col))
+    else:
+        shown = range_of_span(SourceText(data), span, encoding)
+    return types.Location(uri=path_uri(Path(item.path)), range=shown)
 
 
 def skipped_file_diagnostic(reason: str) -> types.Diagnostic:

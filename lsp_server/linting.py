@@ -80,7 +80,7 @@ def analyse_snapshot(snapshot: Snapshot, settings: Settings, path, model: Worksp
     """The worker's part: parse, analyse, and turn the findings into diagnostics (for a large
     file, each is seconds the event loop must not spend)."""
     result = analyze(snapshot.data, settings, path, snapshot.parsed(), model)
-    return result, diagnostics_for(result, encoding, uri, version)
+    return result, diagnostics_for(result, encoding, uri, version, model.sources if model is not None else None)
 
 
 class DocumentLinter:

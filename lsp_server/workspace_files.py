@@ -67,7 +67,7 @@ class WorkspaceFiles:
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, path, failure.error, failure.detail)
         self._revision += 1
-        entry = FileDiagnostics(uri, generation, self._revision, diagnostics_for(result, encoding, uri, None))
+        entry = FileDiagnostics(uri, generation, self._revision, diagnostics_for(result, encoding, uri, None, workspace.sources if workspace is not None else None))
         self._files[uri] = entry
         return entry
 

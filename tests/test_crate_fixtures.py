@@ -44,4 +44,25 @@ def test_a_finding_in_one_file_shows_the_use_in_another():
     )
     findings = json.loads(completed.stdout)
     result_cache = next(f for f in findings if "RESULT_CACHE" in f["message"])
-    assert any("handlers.rs:5" in related["message"] and "tenant" in related["message"] for related in result_cache["related"]), result_cache
+    uses = [related for related in result_cache["related"] if (related["path"] or "").endswith("handlers.rs")]
+    assert [(use["range"]["start"]["line"], "tenant" in use["message"]) for use in uses] == [(5, True)], result_cache
+
+    # Text output names the other file, with the column of the use in it.
+    text = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--exit-zero", str(CRATES / "shared_state_across_files")],
+        capture_output=True, text=True, timeout=120,
+    ).stdout
+    handlers = (CRATES / "shared_state_across_files" / "src" / "handlers.rs").read_text(encoding="utf-8").splitlines()
+    column = uses[0]["range"]["start"]["column"]
+    assert handlers[4][column - 1:].startswith("query.to_string()")
+    assert f"handlers.rs:5:{column}: " in text
+
+    sarif = json.loads(subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "sarif", "--exit-zero",
+         str(CRATES / "shared_state_across_files")],
+        capture_output=True, text=True, timeout=120,
+    ).stdout)
+    result = next(r for r in sarif["runs"][0]["results"] if "RESULT_CACHE" in r["message"]["text"])
+    elsewhere = [(related["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1], related["physicalLocation"]["region"]["startColumn"])
+                 for related in result["relatedLocations"] if not related["physicalLocation"]["artifactLocation"]["uri"].endswith("caches.rs")]
+    assert elsewhere == [("handlers.rs", column)]

@@ -12,7 +12,7 @@ from .. import keyflow, statics
 from ..context import calls_named
 from ..model import FixAvailability, Severity
 from .base import Rule
-from ..static_uses import Evidence, StaticUses
+from ..static_uses import StaticUses
 from ..workspace import KNOWN_STATE_TYPES, WRAPPERS, named_types
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, words_of
@@ -288,14 +288,6 @@ def _accessor_calls(ctx, slots: list[StaticSlot]) -> dict[str, list[Node]]:
     return calls
 
 
-def _evidence_location(ctx, slot: StaticSlot, evidence: Evidence):
-    """A use that mixes tenants, as a related location; one in another file is shown at the
-    static, with that file and line in the message (related locations are in the finding's file)."""
-    if evidence.ctx is ctx:
-        return ctx.related(evidence.node, evidence.message)
-    return ctx.related(slot.name_node, f"{evidence.ctx.path_key}:{evidence.node.start_point[0] + 1}: {evidence.message}")
-
-
 _STORAGE_KINDS = {"thread-local": "a thread-local; runtimes run many tenants per thread", "static-mut": "`static mut`"}
 
 
@@ -390,7 +382,7 @@ def check(ctx):
             continue  # the shape verdict is the fallback for what its words say, not for what the model found
         related = related_by_name.get(slot.name)
         if related is None and shown.evidence:
-            related = related_by_name[slot.name] = [_evidence_location(ctx, slot, evidence) for evidence in shown.evidence[:MAX_RELATED_SITES]]
+            related = related_by_name[slot.name] = [ctx.related(evidence.node, evidence.message, evidence.ctx) for evidence in shown.evidence[:MAX_RELATED_SITES]]
         elif related is None:
             related = related_by_name[slot.name] = list(_per_tenant_sites(ctx, reaching, per_tenant_parameter))
         kind = _STORAGE_KINDS.get(slot.storage, "static")

@@ -654,7 +654,7 @@ class SecretLookupCheck:
                 return observe("host's own", "every caller is host-level code with no tenant in reach")
         finding = self._finding(lookup, composition, function, tenant_context, fixed_name)
         if finding is not None and caller_note is not None:
-            finding = finding._replace(related=finding.related + (RelatedLocation(finding.span, caller_note),))
+            finding = finding._replace(related=finding.related + (caller_note,))
         return finding
 
     def _observer(self, lookup: SecretLookup, composition: KeyComposition):
@@ -683,22 +683,25 @@ class SecretLookupCheck:
             environment = environment or found is not None
         return environment
 
-    def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> str | None:
-        """Why a helper that forwards its parameter as a secret's name is reported: a caller
-        that has a tenant in reach passes a name without it, or no code of the workspace
-        calls the public helper at all. None when every caller is host-level."""
+    def _caller_passing_unscoped_key(self, composition: KeyComposition, function) -> RelatedLocation | None:
+        """Why a helper that forwards its parameter as a secret's name is reported, as a
+        related location: a caller (in whichever file) that has a tenant in reach passes a
+        name without it, or no code of the workspace calls the public helper at all. None
+        when every caller is host-level."""
         forwarded = self._forwarded_names(composition, function)
         if forwarded is None:
             return None
         if not forwarded:
-            return f"public `fn {function_name(function)}` is called by no code of the workspace: its callers cannot be judged" \
-                if nowhere_called(self.ctx, function) else None
+            if not nowhere_called(self.ctx, function):
+                return None
+            return self.ctx.related(function.child_by_field_name("name") or function,
+                                    f"public `fn {function_name(function)}` is called by no code of the workspace: its callers cannot be judged")
         parameters = {part.text for part in composition.parts if part.kind == "parameter"}
         for caller_ctx, call, caller, reach in callers_with_tenant(self.ctx, function):
             for name in arguments_for(call, function, parameters):
                 if KeyTracer(caller_ctx).trace(name).scope_evidence(caller_ctx.vocabulary) is None and not _host_fixed(name):
-                    return (f"{caller_ctx.path_key}:{call.start_point[0] + 1}: `fn {function_name(caller)}` has `{reach}` "
-                            f"in reach and passes `{node_text(name)}` as the name")
+                    return self.ctx.related(name, f"`fn {function_name(caller)}` has `{reach}` in reach and passes `{node_text(name)}` as the name",
+                                            caller_ctx)
         return None
 
     def _callers_fix_the_name(self, composition: KeyComposition, function) -> bool:

@@ -26,6 +26,19 @@ def _working_directory() -> str:
     return os.getcwd()
 
 
+@lru_cache(maxsize=64)
+def related_file(path: str):
+    """Another file a finding's related location lies in (a caller, a callee's store): its
+    display path and text as read now, in the run that analysed it; no text if unreadable."""
+    from ..checks.source import SourceText
+
+    try:
+        text = SourceText(Path(path).read_bytes())
+    except OSError:
+        text = None
+    return display_path(Path(path)), text
+
+
 def finding_records(file_report, include_suppressed: bool = False) -> list:
     """The serialised records (``checks.records.FindingRecord``) of one file's findings."""
     from ..checks.records import to_record
@@ -34,7 +47,7 @@ def finding_records(file_report, include_suppressed: bool = False) -> list:
     pairs = list(zip(file_report.findings, file_report.fingerprints))
     if include_suppressed:
         pairs += list(zip(file_report.suppressed, file_report.suppressed_fingerprints))
-    return [to_record(finding, file_report.source, path, fingerprint) for finding, fingerprint in pairs]
+    return [to_record(finding, file_report.source, path, fingerprint, related_file) for finding, fingerprint in pairs]
 
 
 def render(report, output_format: str, show_fixes: bool = False, quiet: bool = False) -> str:

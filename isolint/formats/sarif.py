@@ -80,7 +80,8 @@ def render(report: BatchReport) -> str:
             }
             if record.related:
                 result["relatedLocations"] = [
-                    {"id": i, "physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(r.range)}, "message": {"text": r.message}}
+                    {"id": i, "physicalLocation": {"artifactLocation": {"uri": path if r.path is None else _artifact_uri(Path(r.path))}, "region": _region(r.range)},
+                     "message": {"text": r.message}}
                     for i, r in enumerate(record.related)
                 ]
             if record.fix is not None:

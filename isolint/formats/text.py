@@ -6,9 +6,9 @@ import unicodedata
 from collections import Counter
 
 from ..checks.batch import BatchReport, Rendering
-from ..checks.model import Finding, Span
+from ..checks.model import Finding, RelatedLocation, Span
 from ..checks.source import SourceText
-from . import display_path
+from . import display_path, related_file
 
 LEVEL_LABELS = {"error": "error", "warning": "warning", "info": "info", "hint": "help"}
 
@@ -60,12 +60,22 @@ def render_finding(finding: Finding, source: SourceText, path: str, show_fix: bo
         f"{gutter} | {' ' * _display_width(prefix)}{'^' * caret_count}",
     ]
     for related in finding.related:
-        related_prefix, _ = _first_line(data, related.span)
-        related_col = _column(related_prefix, related.span.start_line)
-        lines.append(f"{gutter} = note: {path}:{related.span.start_line + 1}:{related_col}: {related.message}")
+        lines.append(f"{gutter} = note: {_related_position(related, data, path)}: {related.message}")
     if show_fix and finding.fix is not None:
         lines.append(f"{gutter} = help: {finding.fix.title} ({finding.fix.applicability.value} fix)")
     return "\n".join(lines)
+
+
+def _related_position(related: RelatedLocation, data: bytes, path: str) -> str:
+    """``path:line:column`` of a related location, in the finding's file or another one."""
+    span = related.span
+    if related.path is not None:
+        path, text = related_file(related.path)
+        if text is None or span.end_byte > len(text.data):
+            return f"{path}:{span.start_line + 1}:{span.start_col + 1}"  # the file is gone or changed since
+        data = text.data
+    prefix, _ = _first_line(data, span)
+    return f"{path}:{span.start_line + 1}:{_column(prefix, span.start_line)}"
 
 
 def _render_file(file_report, path: str) -> str:

@@ -179,3 +179,16 @@ def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "ut
     for start, end, new in sorted(spans, reverse=True):
         data = data[:start] + new + data[end:]
     return data.decode("utf-8")
+
+
+def negotiated(result: types.InitializeResult) -> str:
+    """The position encoding the server chose (``utf-16`` when it says none)."""
+    encoding = result.capabilities.position_encoding  # an enum member, or its plain string
+    return getattr(encoding, "value", encoding) or "utf-16"
+
+
+def column_in(text: str, encoding: str) -> int:
+    """The length of ``text`` in code units of a position encoding."""
+    if encoding == "utf-8":
+        return len(text.encode("utf-8"))
+    return len(text.encode(f"{encoding}-le")) // (2 if encoding == "utf-16" else 4)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from tests.lsp.harness import (CLIENTS, RecordingClient, capabilities, change_document, diagnostics_for, edit, open_document, start_session, stop_session,
-                               wait_until)
+from tests.lsp.harness import (CLIENTS, RecordingClient, capabilities, change_document, diagnostics_for, edit, negotiated, open_document, start_session,
+                               stop_session, wait_until)
 from tests.lsp.test_workspace_model import model_built
 
 CRATE = Path(__file__).parent.parent / "fixtures" / "crates" / "shared_state_inventory"
@@ -31,11 +31,6 @@ async def crate_session(request, tmp_path):
     await model_built(client)
     yield client, negotiated(result), tmp_path
     await stop_session(client)
-
-
-def negotiated(result: types.InitializeResult) -> str:
-    encoding = result.capabilities.position_encoding  # an enum member, or its plain string
-    return getattr(encoding, "value", encoding) or "utf-16"
 
 
 CODE_UNIT_BYTES = {"utf-8": 1, "utf-16": 2, "utf-32": 4}
