@@ -786,6 +786,10 @@ class WorkspaceModel:
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
         if kind == "test-module":
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
+        if kind == "handed-to-filter":
+            needle = re.compile(rb"\.(?:and_then|then|map)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
+            return tuple(sorted(path for path in self._files_naming_word(key)
+                                if b"warp::" in self.sources.get(path, b"") and needle.search(self.sources.get(path, b""))))
         if kind == "callers":
             candidates = set.intersection(*(self._files_naming_word(word) for word in key.split("::")))
             needles = (key.encode() + b"(", key.encode() + b"::<")
@@ -906,6 +910,12 @@ class WorkspaceModel:
         definition: calls, but also a function passed by name (a route handler) or used
         inside a macro."""
         return self._ask("word", name)
+
+    def files_handing_to_filter(self, function: str) -> tuple[str, ...]:
+        """The files that hand a function of this name to a warp filter chain as its handler
+        (``.and_then(handler)``, ``.then(handler)``, ``.map(handler)``): the filters before it
+        extract the values it takes from the request."""
+        return self._ask("handed-to-filter", function)
 
     def files_calling(self, function: str) -> tuple[str, ...]:
         """The files whose text calls a function or method of this name (``name(`` or

@@ -3,35 +3,36 @@
 from __future__ import annotations
 
 from .. import keyed_collections, keyflow, tenancy
-from ..call_sites import tenant_in_reach
-from ..context import call_arguments, node_text, short_text
+from ..call_sites import names_scope_identity, tenant_in_reach
+from ..context import call_arguments, chain_root, node_text, short_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, entries_to_check, is_scoped, keyed_calls, parameter_names,
-    storage_of, store_keyed_by_parameter,
+    ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
+    fields_carrying, is_scoped, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
-_CALLS = """
-(call_expression arguments: (arguments (_))) @call
-"""
 _SHARED = ("process-wide", "host-wide")
 
 
 def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
-    scope = tracer.function_scope(entry.function)
+    scope = entry_scope(tracer, entry.function)
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry, tracer)
         if part is None:
             continue
         scoped = is_scoped(ctx, composition, entry.function)
-        storage = storage_of(ctx, receiver, tracer, method)
+        storage = _serving_every_call(entry, receiver, storage_of(ctx, receiver, tracer, method))
         if storage is None:
             continue
-        if storage.scope not in _SHARED and storage.scope != "shared-handle":
+        checked = None if scoped else ownership_checked(ctx, call, entry.function)
+        if checked is not None:
+            ctx.observe(call, "guest-input", "scoped", f"the entry {storage.description} holds is checked against the caller: `{checked}`",
+                        key=composition.describe())
+        elif storage.scope not in _SHARED and storage.scope != "shared-handle":
             ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}",
                         key=composition.describe())
         elif scoped:
@@ -41,15 +42,25 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
             yield GuestKey(call, key, composition, part, entry, storage)
 
 
+def _serving_every_call(entry: GuestEntry, receiver, storage: Storage | None) -> Storage | None:
+    """A public gRPC service's object serves every caller's requests (tonic shares one value
+    of it among all connections): its own fields are shared by all of them."""
+    if storage is None or entry.kind != "grpc-service" or storage.scope != "per-instance" or chain_root(receiver) is None \
+            or chain_root(receiver).type != "self":
+        return storage
+    return storage._replace(scope="host-wide", description=f"{storage.description}, of the service every caller shares")
+
+
 def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
-    """Chosen values handed to a workspace function that keys a shared store with them:
-    ``(argument, composition, chosen part, the callee's store)``."""
+    """Chosen values handed (as an argument, or a field of a struct built for the call) to
+    workspace functions that, themselves or through further calls, key a shared store with
+    them: ``(argument, composition, chosen part, the store)``."""
     body = entry.function.child_by_field_name("body")
-    scope = tracer.function_scope(entry.function)
-    for _, found in matches(_CALLS, body) if body is not None else ():
+    scope = entry_scope(tracer, entry.function)
+    for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not arguments or ctx.enclosing_function(call).id != entry.function.id:
+        if not arguments or not runs_in(ctx, call, entry.function):
             continue
         traced = []
         for position, argument in enumerate(arguments):
@@ -57,20 +68,30 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
                 continue  # cheap first: a chosen value arrives by name, or through a local
             composition = tracer.trace(argument, scope)
             part = chosen_part(composition, entry)
-            if part is not None and not is_scoped(ctx, composition, entry.function):
-                traced.append((position, argument, composition, part))
+            if part is None:
+                continue
+            if not is_scoped(ctx, composition, entry.function):
+                traced.append((position, argument, composition, part, ""))
+            for field in fields_carrying(composition, lambda p: _chosen_unscoped(ctx, entry, p)):
+                traced.append((position, argument, composition, part, field))
         if not traced:
             continue
         definition = callee_definition(ctx, call)
         if definition is None:
             continue
         callee_ctx, callee = definition
-        names = parameter_names(callee)
-        for position, argument, composition, part in traced:
-            if position < len(names) and names[position] != "_":
-                store = store_keyed_by_parameter(callee_ctx, callee, names[position], memo)
-                if store is not None:
-                    yield argument, composition, part, store
+        for position, argument, composition, part, field in traced:
+            name = passed_parameter(call, callee, position)
+            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field) if name is not None else None
+            if store is not None:
+                yield argument, composition, part, store
+                break
+
+
+def _chosen_unscoped(ctx, entry: GuestEntry, part) -> bool:
+    """An ingredient the entry's chooser supplied, naming no scope of the host's."""
+    return part.kind in ("parameter", "field", "identifier") and part.text.split(".", 1)[0] in entry.chosen \
+        and not names_scope_identity(ctx, part.text.rsplit(".", 1)[-1])
 
 
 def check(ctx):
@@ -127,11 +148,17 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
         f"`{short_text(node_text(argument))}`, which the {entry.chooser} chooses (`{root}`, a parameter of this {entry.where}), "
         f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
+    if store.chain:
+        message += f", through {' → '.join(store.chain)}"
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
     related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
+    if storage.declaration is not None and store.where.rsplit(":", 1)[0] == ctx.path_key:
+        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
+    if store.chain:
+        notes += (f"passed on through {' → '.join(store.chain)}",)
     return ctx.finding(argument, message, related=related, notes=notes)
 
 
