@@ -490,6 +490,10 @@ def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | Non
     scope = tracer.scope_of(root)
     name = node_text(root)
     type_text = scope.parameters[name][1] if name in scope.parameters else _destructured_parameter_type(scope.function, name)
+    closure = ctx.enclosing(root, ("closure_expression",))
+    while type_text is None and closure is not None:
+        type_text = _closure_parameter_type(closure, name)
+        closure = ctx.enclosing(closure, ("closure_expression",))
     for expression in named_types(type_text or ""):
         if ctx.workspace.struct(expression.name) is not None:
             return expression.name
@@ -500,6 +504,14 @@ def _destructured_parameter_type(function: Node | None, name: str) -> str | None
     """The type of the parameter whose pattern binds ``name`` (``State(state): State<T>``)."""
     for _, pattern, type_node in _parameters(function) if function is not None else ():
         if pattern is not None and type_node is not None and pattern.type != "identifier" and name in _bound_names(pattern):
+            return node_text(type_node)
+    return None
+
+
+def _closure_parameter_type(closure: Node, name: str) -> str | None:
+    """The declared type of a closure parameter binding ``name`` (``|State(s): State<T>|``)."""
+    for _, pattern, type_node in _parameters(closure):
+        if pattern is not None and type_node is not None and name in _bound_names(pattern):
             return node_text(type_node)
     return None
 
@@ -666,13 +678,13 @@ def passed_parameter(call: Node, callee: Node, position: int) -> str | None:
 
 
 def fields_carrying(composition: KeyComposition, carries) -> list[str]:
-    """The fields of a struct literal (``Request { trace_id: id, .. }``) whose value is made
-    of what ``carries`` accepts alone (literals beside it): the struct hands the value on
-    under that field."""
+    """The fields of a struct literal (``Request { trace_id: id, .. }``) whose value's
+    ingredients (literals left out) ``carries`` accepts: the struct hands the value on under
+    that field."""
     found, field, parts = [], None, []
     for part in [*composition.parts, KeyPart("", "struct-field", composition.expression)]:
         if part.kind == "struct-field":
-            if field is not None and parts and all(carries(p) for p in parts):
+            if field is not None and parts and carries(parts):
                 found.append(field)
             field, parts = part.text, []
         elif field is not None and part.kind not in ("literal", "type"):
@@ -734,18 +746,18 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not any(parameter in node_text(argument) for argument in arguments) or not runs_in(ctx, call, function):
-            continue  # cheap first: the value travels by its name
+        if not any(may_carry(argument, (parameter,)) for argument in arguments) or not runs_in(ctx, call, function):
+            continue
         definition = None
         for position, argument in enumerate(arguments):
-            if parameter not in node_text(argument):
+            if not may_carry(argument, (parameter,)):
                 continue
             composition = tracer.trace(argument, scope)
             parts = [part for part in composition.parts if part.kind != "literal"]
             if parts and all(carries(part) for part in parts):
                 handed = [""]
             else:
-                handed = fields_carrying(composition, carries)
+                handed = fields_carrying(composition, lambda found: all(carries(part) for part in found))
             if not handed or handed == [""] and is_scoped(ctx, composition, function):
                 continue
             definition = definition or callee_definition(ctx, call)
@@ -760,6 +772,14 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
                     memo[key] = store._replace(chain=(step, *store.chain))
                     return memo[key]
     return None
+
+
+def may_carry(argument: Node, names) -> bool:
+    """Cheap first: a value travels by its name, or through a local (``x``, ``&x``) bound
+    from it."""
+    if argument.type == "reference_expression" and argument.named_children:
+        argument = argument.named_children[-1]
+    return argument.type == "identifier" or any(name in node_text(argument) for name in names)
 
 
 def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str | None:
@@ -777,6 +797,8 @@ def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str |
     elif parent is not None and parent.type == "let_condition":
         bound = _pattern_names(parent.child_by_field_name("pattern"))
     region = function.child_by_field_name("body")
+    if bound:
+        bound |= _aliases_after(region, bound, node.end_byte)
     for comparison, _ in _comparisons(region):
         if comparison.start_byte < node.start_byte:
             continue  # a check before the lookup checks something else
@@ -802,6 +824,22 @@ def _pattern_names(pattern: Node | None) -> set[str]:
             names.add(node_text(current))
         pending.extend(current.named_children)
     return names
+
+
+_REBINDINGS = """
+[(let_declaration) (let_condition)] @binding
+"""
+
+
+def _aliases_after(region: Node | None, names: set[str], after: int) -> set[str]:
+    """Names bound later from ``names`` (``if let Some(found) = &session``, ``let s = session``)."""
+    aliases: set[str] = set()
+    for _, found in matches(_REBINDINGS, region) if region is not None else ():
+        binding = found["binding"][0]
+        value = binding.child_by_field_name("value")
+        if binding.start_byte >= after and value is not None and node_text(value).lstrip("&*").split(".", 1)[0] in names | aliases:
+            aliases |= _pattern_names(binding.child_by_field_name("pattern"))
+    return aliases
 
 
 _COMPARISONS = """

@@ -10,7 +10,7 @@ from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
     ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
-    fields_carrying, is_scoped, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
+    fields_carrying, is_scoped, may_carry, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
@@ -64,15 +64,15 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
             continue
         traced = []
         for position, argument in enumerate(arguments):
-            if not any(name in node_text(argument) for name in entry.chosen) and argument.type != "identifier":
-                continue  # cheap first: a chosen value arrives by name, or through a local
+            if not may_carry(argument, entry.chosen):
+                continue
             composition = tracer.trace(argument, scope)
             part = chosen_part(composition, entry)
             if part is None:
                 continue
             if not is_scoped(ctx, composition, entry.function):
                 traced.append((position, argument, composition, part, ""))
-            for field in fields_carrying(composition, lambda p: _chosen_unscoped(ctx, entry, p)):
+            for field in fields_carrying(composition, lambda parts: _chosen_unscoped(ctx, entry, parts)):
                 traced.append((position, argument, composition, part, field))
         if not traced:
             continue
@@ -88,10 +88,10 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
                 break
 
 
-def _chosen_unscoped(ctx, entry: GuestEntry, part) -> bool:
-    """An ingredient the entry's chooser supplied, naming no scope of the host's."""
-    return part.kind in ("parameter", "field", "identifier") and part.text.split(".", 1)[0] in entry.chosen \
-        and not names_scope_identity(ctx, part.text.rsplit(".", 1)[-1])
+def _chosen_unscoped(ctx, entry: GuestEntry, parts) -> bool:
+    """A struct field's value the entry's chooser supplied, with no scope of the host's in it."""
+    chosen = any(part.kind in ("parameter", "field", "identifier") and part.text.split(".", 1)[0] in entry.chosen for part in parts)
+    return chosen and not any(names_scope_identity(ctx, part.text.rsplit(".", 1)[-1]) for part in parts)
 
 
 def check(ctx):
