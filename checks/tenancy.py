@@ -755,7 +755,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
             composition = tracer.trace(argument, scope)
             parts = [part for part in composition.parts if part.kind != "literal"]
             if parts and all(carries(part) for part in parts):
-                handed = [""]
+                # The struct itself passes its chosen field on; a field read out of it is the value.
+                handed = [field if all(part.text == parameter for part in parts) else ""]
             else:
                 handed = fields_carrying(composition, lambda found: all(carries(part) for part in found))
             if not handed or handed == [""] and is_scoped(ctx, composition, function):
