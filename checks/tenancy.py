@@ -150,7 +150,9 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING, _GRPC_REQUEST_SPELLING]
+    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
+    if b"Status" in data:
+        spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
     seen: set[int] = set()
@@ -260,8 +262,7 @@ def is_public_grpc_service(workspace, trait: str, parameter_types: list[str], re
     if not is_grpc_method(parameter_types, returns):
         return False
     client_module = re.sub(r"(?<!^)(?=[A-Z])", "_", trait).lower() + "_client"
-    defining = {path for path, items in workspace.summaries.items() if trait in items.traits}
-    return not [path for path in workspace.files_naming(client_module) if path not in defining]
+    return all(trait in workspace.summaries[path].traits for path in workspace.files_naming(client_module) if path in workspace.summaries)
 
 
 def _grpc_request_parameters(function: Node) -> dict[str, Node]:
@@ -552,10 +553,11 @@ class CalleeStore(NamedTuple):
     chain: tuple[str, ...] = ()
 
 
-def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext, Node] | None:
+def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None) -> tuple[AnalysisContext, Node] | None:
     """The workspace function a call runs, when the model names exactly one: a free function
     (``lookup(..)``; ``routes::lookup(..)``, among same-named functions the one of module
-    ``routes``) or a method of the caller's own ``self``."""
+    ``routes``) or a method of the caller's own ``self``. ``memo``: where the contexts of
+    other files made for one analysis are kept."""
     callee = call.child_by_field_name("function")
     if callee is not None and callee.type == "generic_function":
         callee = callee.child_by_field_name("function")
@@ -585,7 +587,10 @@ def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext
         return None
     if len(paths) != 1:
         return None
-    other = ctx.context_for(paths[0])
+    contexts = memo.setdefault("file contexts", {}) if memo is not None else {}
+    other = contexts.get(paths[0])
+    if other is None:
+        other = contexts[paths[0]] = ctx.context_for(paths[0])
     if other is None:
         return None
     for found in _functions_at(other, signature.line):
@@ -717,6 +722,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     if key in memo:
         return memo[key]
     memo[key] = None  # a recursive call chain ends here
+    if takes_scope(ctx, function):
+        return None
     passes = memo.get("contexts")
     if passes is None:
         passes = memo["contexts"] = _PassContexts()
@@ -733,7 +740,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     for call, receiver, method, key_node in keyed_calls(ctx, function):
         composition = tracer.trace(key_node, scope)
         parts = [part for part in composition.parts if part.kind != "literal"]
-        if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function):
+        if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function) \
+                or ownership_checked(ctx, call, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None and storage.scope in ("process-wide", "host-wide"):
@@ -761,7 +769,7 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
                 handed = fields_carrying(composition, lambda found: all(carries(part) for part in found))
             if not handed or handed == [""] and is_scoped(ctx, composition, function):
                 continue
-            definition = definition or callee_definition(ctx, call)
+            definition = definition or callee_definition(ctx, call, memo)
             if definition is None:
                 break
             callee_ctx, callee = definition
@@ -773,6 +781,21 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
                     memo[key] = store._replace(chain=(step, *store.chain))
                     return memo[key]
     return None
+
+
+def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
+    """A function handed the host's scope as a parameter (``org_id: &str``) that reads it:
+    it is told whose request it serves, and judges the values beside it with that at hand
+    (checks an entry's owner, keys by both), so a value followed into it stops there."""
+    for _, pattern, type_node in _parameters(function):
+        if pattern is None or pattern.type != "identifier":
+            continue
+        name = node_text(pattern)
+        if names_scope_identity(ctx, name) or type_node is not None and names_scope_identity(ctx, node_text(type_node)):
+            body = function.child_by_field_name("body")
+            if body is not None and re.search(rb"\b" + re.escape(name.encode()) + rb"\b", ctx.source.data[body.start_byte:body.end_byte]):
+                return True
+    return False
 
 
 def may_carry(argument: Node, names) -> bool:
@@ -809,10 +832,14 @@ def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str |
         sides = (node_text(left), node_text(right))
         inside_chain = node.start_byte <= comparison.start_byte and comparison.end_byte <= node.end_byte
         for mine, theirs in (sides, sides[::-1]):
-            root = mine.split(".", 1)[0].lstrip("&*")
-            if "." not in mine or not (inside_chain or (bound and root in bound)):
+            mine = mine.lstrip("&*")
+            root = mine.split(".", 1)[0]
+            if not (inside_chain and "." in mine or bound and root in bound):
                 continue
-            if names_scope_identity(ctx, mine.rsplit(".", 1)[-1]) and names_scope_identity(ctx, theirs.rsplit(".", 1)[-1]):
+            # The entry's owner field (`session.org_id`), or the entry itself when the store
+            # maps an id to its owner (`if let Some(org) = OWNERS.get(id) { org == org_id }`).
+            owner = mine == root or names_scope_identity(ctx, mine.rsplit(".", 1)[-1])
+            if owner and names_scope_identity(ctx, theirs.lstrip("&*").rsplit(".", 1)[-1]):
                 return node_text(comparison)
     return None
 

@@ -76,7 +76,7 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
                 traced.append((position, argument, composition, part, field))
         if not traced:
             continue
-        definition = callee_definition(ctx, call)
+        definition = callee_definition(ctx, call, memo)
         if definition is None:
             continue
         callee_ctx, callee = definition
