@@ -599,6 +599,19 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     return None
 
 
+def may_name_callee(call: Node) -> bool:
+    """Cheap first: whether a call is spelled as ``callee_definition`` can resolve it."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "generic_function":
+        callee = callee.child_by_field_name("function")
+    if callee is None:
+        return False
+    if callee.type == "field_expression":
+        value = callee.child_by_field_name("value")
+        return value is not None and value.type == "self"
+    return callee.type in ("identifier", "scoped_identifier")
+
+
 def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list):
     """Of several same-named free functions, those a call's spelling picks: the one of the
     module its path names (``file_list::set``), or the caller's own file's for a bare name."""
@@ -754,7 +767,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not any(may_carry(argument, (parameter,)) for argument in arguments) or not runs_in(ctx, call, function):
+        if not may_name_callee(call) or not any(may_carry(argument, (parameter,)) for argument in arguments) \
+                or not runs_in(ctx, call, function):
             continue
         definition = None
         for position, argument in enumerate(arguments):

@@ -10,7 +10,7 @@ from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
     ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
-    fields_carrying, is_scoped, may_carry, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
+    fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
@@ -60,7 +60,7 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not arguments or not runs_in(ctx, call, entry.function):
+        if not arguments or not may_name_callee(call) or not runs_in(ctx, call, entry.function):
             continue
         traced = []
         for position, argument in enumerate(arguments):
