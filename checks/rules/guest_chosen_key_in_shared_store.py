@@ -30,7 +30,7 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
             continue
         checked = None if scoped else ownership_checked(ctx, call, entry.function)
         if checked is not None:
-            ctx.observe(call, "guest-input", "scoped", f"the entry {storage.description} holds is checked against the caller: `{checked}`",
+            ctx.observe(call, "guest-input", "scoped", f"what {storage.description} holds under this key is checked against the caller: `{checked}`",
                         key=composition.describe())
         elif storage.scope not in _SHARED and storage.scope != "shared-handle":
             ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}",
