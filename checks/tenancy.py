@@ -31,7 +31,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .call_sites import module_name, names_scope_identity
-from .context import AnalysisContext, call_arguments, chain_root, node_text
+from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
@@ -798,18 +798,28 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
 
 
 def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
-    """A function handed the host's scope as a parameter (``org_id: &str``) that reads it:
-    it is told whose request it serves, and judges the values beside it with that at hand
-    (checks an entry's owner, keys by both), so a value followed into it stops there."""
+    """A function handed the host's scope as a parameter (``org_id: &str``) that uses it in
+    its code (not only in a log line): it is told whose request it serves, and judges the
+    values beside it with that at hand (checks an entry's owner, keys by both, passes it on),
+    so a value followed into it stops there."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
     for _, pattern, type_node in _parameters(function):
         if pattern is None or pattern.type != "identifier":
             continue
         name = node_text(pattern)
-        if names_scope_identity(ctx, name) or type_node is not None and names_scope_identity(ctx, node_text(type_node)):
-            body = function.child_by_field_name("body")
-            if body is not None and re.search(rb"\b" + re.escape(name.encode()) + rb"\b", ctx.source.data[body.start_byte:body.end_byte]):
+        if not (names_scope_identity(ctx, name) or type_node is not None and names_scope_identity(ctx, node_text(type_node))):
+            continue
+        for use in nodes_spelled(ctx, name, body.start_byte, body.end_byte):
+            macro = ctx.enclosing(use, ("macro_invocation",))
+            if use.type == "identifier" and (macro is None or node_text(macro.child_by_field_name("macro")) in _KEY_BUILDING_MACROS):
                 return True
     return False
+
+
+# Macros that build a value from their arguments (a key), unlike a log line or an assertion.
+_KEY_BUILDING_MACROS = frozenset({"format", "concat", "vec"})
 
 
 def may_carry(argument: Node, names) -> bool:

@@ -166,8 +166,9 @@ RULE = Rule(
     code="ISO204",
     name="guest-chosen-key-in-shared-store",
     summary=(
-        "A key chosen by a tenant (a parameter of a host interface the guest calls, or a request's "
-        "path, query, body or header) keys a store shared beyond that tenant, without the tenant in the key."
+        "A key chosen by a tenant (a parameter of a host interface the guest calls, a request's "
+        "path, query, body or header, a public gRPC call) keys a store shared beyond that tenant, "
+        "without the tenant in the key, in the entry or a few workspace calls further."
     ),
     rationale=(
         "A guest names its keys freely: two tenants' components both write `config`, both ask "
@@ -176,8 +177,14 @@ RULE = Rule(
         "host's one shared state, a backend every instance is handed), the second tenant reads "
         "or overwrites the first one's entry. The host knows which tenant it serves (the "
         "instance's app id, the request's authenticated org): that identity, not the guest's "
-        "word, must scope the key. Parameters the host allocates (`Resource<T>` handles) and "
-        "ids it mints are not reported."
+        "word, must scope the key. The chosen value is followed through the workspace functions "
+        "it is handed to (as an argument or a field of a request struct), a few calls deep, "
+        "until one keys a shared store with it; a function handed the host's scope stops the "
+        "chase, as does a lookup that compares the entry's owner with the caller's scope. "
+        "Entries are host interfaces, request extractors (in functions and route closures), "
+        "warp handlers and the methods of public gRPC services (a service whose client the "
+        "workspace builds serves the cluster's own nodes and is not one). Parameters the host "
+        "allocates (`Resource<T>` handles) and ids it mints are not reported."
     ),
     bad_example=(
         "impl keyvalue::store::Host for KvHost {\n"
