@@ -540,6 +540,17 @@ def owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
     return model.home(owner) == "host-wide"
 
 
+class PassStep(NamedTuple):
+    """A workspace function that hands a chosen value on to the next, at ``call``."""
+
+    path: str
+    call: Node
+    function_name: str
+
+    def describe(self) -> str:
+        return f"`fn {self.function_name}` ({self.path}:{self.call.start_point[0] + 1})"
+
+
 class CalleeStore(NamedTuple):
     """A store a callee keys with one of its parameters: the call passes the key on, directly
     or through further workspace calls (``chain``)."""
@@ -548,9 +559,11 @@ class CalleeStore(NamedTuple):
     where: str  # "src/routes.rs:12"
     parameter: str
     storage: Storage
-    # The functions between the first callee and the one keying the store, each with where
-    # it passes the value on: "`fn plan` (src/plan.rs:40)", the first callee first.
-    chain: tuple[str, ...] = ()
+    # The functions between the first callee and the one keying the store, the first callee
+    # first (a related location can name no other file, so messages name those steps).
+    chain: tuple[PassStep, ...] = ()
+    path: str = ""  # of the file keying the store
+    keyed_at: Node | None = None  # the keyed call
 
 
 def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None) -> tuple[AnalysisContext, Node] | None:
@@ -759,7 +772,7 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None and storage.scope in ("process-wide", "host-wide"):
             where = f"{ctx.path_key}:{call.start_point[0] + 1}"
-            memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage)
+            memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage, (), ctx.path_key, call)
             return memo[key]
     if depth <= 1:
         return None
@@ -791,7 +804,7 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
             for handed_field in handed if name is not None else ():
                 store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1)
                 if store is not None:
-                    step = f"`fn {node_text(function.child_by_field_name('name'))}` ({ctx.path_key}:{call.start_point[0] + 1})"
+                    step = PassStep(ctx.path_key, call, node_text(function.child_by_field_name("name")))
                     memo[key] = store._replace(chain=(step, *store.chain))
                     return memo[key]
     return None

@@ -45,3 +45,17 @@ def test_a_finding_in_one_file_shows_the_use_in_another():
     findings = json.loads(completed.stdout)
     result_cache = next(f for f in findings if "RESULT_CACHE" in f["message"])
     assert any("handlers.rs:5" in related["message"] and "tenant" in related["message"] for related in result_cache["related"]), result_cache
+
+
+def test_a_chosen_value_followed_across_files_names_each_step():
+    completed = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero",
+         str(CRATES / "chosen_value_chains")],
+        capture_output=True, text=True, timeout=120,
+    )
+    findings = json.loads(completed.stdout)
+    search = next(f for f in findings if f["code"] == "ISO204" and "its field `trace_id`" in f["message"])
+    message = search["message"]
+    assert "static `SCANS`" in message and "`fn register`" in message and "scan_state.rs:" in message, message
+    assert message.index("`fn plan_scan` (") < message.index("`fn prepare` (") < message.index("`fn stage` ("), message
+    assert any(related["message"] == "chosen by the client here" for related in search["related"]), search

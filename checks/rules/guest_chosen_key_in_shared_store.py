@@ -54,7 +54,8 @@ def _serving_every_call(entry: GuestEntry, receiver, storage: Storage | None) ->
 def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
     """Chosen values handed (as an argument, or a field of a struct built for the call) to
     workspace functions that, themselves or through further calls, key a shared store with
-    them: ``(argument, composition, chosen part, the store)``."""
+    them: ``(argument, the struct field carrying the value or "", composition, chosen part,
+    the store)``."""
     body = entry.function.child_by_field_name("body")
     scope = entry_scope(tracer, entry.function)
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
@@ -84,7 +85,7 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
             name = passed_parameter(call, callee, position)
             store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field) if name is not None else None
             if store is not None:
-                yield argument, composition, part, store
+                yield argument, field, composition, part, store
                 break
 
 
@@ -100,8 +101,8 @@ def check(ctx):
     memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
-        for argument, composition, part, store in _passed_on(ctx, entry, tracer, memo):
-            yield _passed_on_finding(ctx, entry, argument, composition, part, store, in_reach)
+        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo):
+            yield _passed_on_finding(ctx, entry, argument, field, composition, part, store, in_reach)
         for guest_key in _guest_keys(ctx, entry, tracer):
             if _shared_beyond_the_tenant(guest_key.storage, in_reach):
                 yield _finding(ctx, guest_key, in_reach)
@@ -141,24 +142,29 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     return ctx.finding(guest_key.key, message, related=related, notes=notes)
 
 
-def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, store: CalleeStore, in_reach: str | None):
+def _passed_on_finding(ctx, entry: GuestEntry, argument, field: str, composition, part, store: CalleeStore, in_reach: str | None):
     root = part.source
     storage = store.storage
     message = (
-        f"`{short_text(node_text(argument))}`, which the {entry.chooser} chooses (`{root}`, a parameter of this {entry.where}), "
+        f"`{short_text(node_text(argument))}`{f' (its field `{field}`)' if field else ''}, which the {entry.chooser} chooses "
+        f"(`{root}`, a parameter of this {entry.where}), "
         f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
     if store.chain:
-        message += f", through {' → '.join(store.chain)}"
+        message += f", through {' → '.join(step.describe() for step in store.chain)}"
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
+    # The chain as related locations, where they lie in this file (others are named above).
     related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
-    if storage.declaration is not None and store.where.rsplit(":", 1)[0] == ctx.path_key:
+    related += [ctx.related(step.call, f"`fn {step.function_name}` passes it on") for step in store.chain if step.path == ctx.path_key]
+    if store.path == ctx.path_key and store.keyed_at is not None:
+        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it"))
+    if storage.declaration is not None and store.path == ctx.path_key:
         related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     if store.chain:
-        notes += (f"passed on through {' → '.join(store.chain)}",)
+        notes += (f"passed on through {' → '.join(step.describe() for step in store.chain)}",)
     return ctx.finding(argument, message, related=related, notes=notes)
 
 
