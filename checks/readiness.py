@@ -25,7 +25,7 @@ from .report_records import (
     STATUSES, AreaReadiness, ChainStep, ContractInEffect, EntryPoint, Evidence, FindingEntry, Identity, InventoryEntry,
     Location, ReadinessReport, Summary, TenantIdentity,
 )
-from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, guest_chooses, is_extractor, is_plain_data, is_public_grpc_service
+from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, guest_chooses, handed_to_filter, is_extractor, is_plain_data, is_public_grpc_service
 from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
@@ -504,7 +504,7 @@ def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Setti
             extracted = [name for p, t in signature.params if _is_request_extractor(t) for name in _bound_names(p)]
             manifests = [name for p, t in signature.params if any(e.name.endswith(MANIFEST_TYPE_TAILS) for e in named_types(t))
                          for name in _bound_names(p)]
-            if not extracted and not signature.has_self and workspace.files_handing_to_filter(signature.name):
+            if not extracted and not signature.has_self and handed_to_filter(workspace, path, signature.name):
                 # A warp handler: the filters before it extracted its plain values from the request.
                 extracted = [name for p, t in signature.params if is_plain_data(workspace, t) for name in _bound_names(p)]
             if extracted:

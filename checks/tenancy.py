@@ -197,13 +197,20 @@ def _warp_handlers(ctx: AnalysisContext, seen: set[int]):
     root = ctx.root
     for match in _FUNCTION_NAME.finditer(ctx.source.data):
         name = match.group(1).decode()
-        if not ctx.workspace.files_handing_to_filter(name):
+        if not handed_to_filter(ctx.workspace, ctx.path_key, name):
             continue
         node = root.descendant_for_byte_range(match.start(1), match.end(1))
         function = ctx.enclosing(node, ("function_item",)) if node is not None else None
         if function is not None and function.id not in seen and ctx.enclosing_impl(function) is None:
             seen.add(function.id)
             yield function, None
+
+
+def handed_to_filter(workspace, path: str, name: str) -> bool:
+    """Whether the function ``name`` of the file at ``path`` is handed to a warp filter chain:
+    in its own file, or in a file that can name it (not a same-named function elsewhere)."""
+    module = module_name(path)
+    return any(other == path or workspace.refers_to(other, module, name) for other in workspace.files_handing_to_filter(name))
 
 
 def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]]) -> list[GuestEntry]:
@@ -226,7 +233,7 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
-            if not chosen and function.type == "function_item" and ctx.workspace.files_handing_to_filter(function_name):
+            if not chosen and function.type == "function_item" and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
                 where = "warp handler"
                 chosen = _warp_handler_parameters(ctx.workspace, function)
             if not chosen and function.type == "function_item":
@@ -244,8 +251,10 @@ def _signature_texts(function: Node) -> tuple[list[str], str]:
 
 
 def is_grpc_method(parameter_types: list[str], returns: str) -> bool:
-    """A tonic service method: it takes a ``Request<T>`` and answers ``Result<…, Status>``."""
-    return "Status" in returns and any(_is_grpc_request(text) for text in parameter_types)
+    """A tonic service method: it takes a ``Request<T>`` and answers ``Result<Response<…>,
+    Status>`` (an interceptor, which hands the request back, is not one)."""
+    answers = [expression.name for expression in named_types(returns)]
+    return "Status" in answers and "Response" in answers and any(_is_grpc_request(text) for text in parameter_types)
 
 
 def _is_grpc_request(type_text: str) -> bool:

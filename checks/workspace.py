@@ -787,7 +787,7 @@ class WorkspaceModel:
         if kind == "test-module":
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
         if kind == "handed-to-filter":
-            needle = re.compile(rb"\.(?:and_then|then|map)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
+            needle = re.compile(rb"\.(?:and_then|then)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
             return tuple(sorted(path for path in self._files_naming_word(key)
                                 if b"warp::" in self.sources.get(path, b"") and needle.search(self.sources.get(path, b""))))
         if kind == "callers":
@@ -913,8 +913,8 @@ class WorkspaceModel:
 
     def files_handing_to_filter(self, function: str) -> tuple[str, ...]:
         """The files that hand a function of this name to a warp filter chain as its handler
-        (``.and_then(handler)``, ``.then(handler)``, ``.map(handler)``): the filters before it
-        extract the values it takes from the request."""
+        (``.and_then(handler)``, ``.then(handler)``): the filters before it extract the values
+        it takes from the request. (``.map(f)`` is left out: iterators spell it too.)"""
         return self._ask("handed-to-filter", function)
 
     def files_calling(self, function: str) -> tuple[str, ...]:
