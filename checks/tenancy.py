@@ -264,14 +264,14 @@ def _is_grpc_request(type_text: str) -> bool:
 
 def is_public_grpc_service(workspace, trait: str, parameter_types: list[str], returns: str) -> bool:
     """A gRPC service whose callers are outside the workspace. tonic generates a client
-    module (``foo_service_client``) beside each service; a service the workspace builds a
-    client for is called by the cluster's own nodes (a query fanned out to its peers, with
-    ids the calling node minted or already authorised), so only a service whose client no
-    file names, beyond the generated code that declares the service, is a public API."""
+    module (``foo_service_client``) beside each service; a service whose client the
+    workspace itself uses (beyond the generated ``mod`` declaring it) is called by the
+    cluster's own nodes, a query fanned out to its peers, and only a service whose client
+    nothing uses is a public API. (A host that serves the same service to both is read as
+    the cluster's: its entries are then not counted.)"""
     if not is_grpc_method(parameter_types, returns):
         return False
-    client_module = re.sub(r"(?<!^)(?=[A-Z])", "_", trait).lower() + "_client"
-    return all(trait in workspace.summaries[path].traits for path in workspace.files_naming(client_module) if path in workspace.summaries)
+    return not workspace.builds_client(re.sub(r"(?<!^)(?=[A-Z])", "_", trait).lower() + "_client")
 
 
 def _grpc_request_parameters(function: Node) -> dict[str, Node]:

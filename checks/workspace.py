@@ -786,6 +786,12 @@ class WorkspaceModel:
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
         if kind == "test-module":
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
+        if kind == "client-built":
+            # Named beyond its own `mod name {` declaration: someone builds or imports it.
+            needle = key.encode()
+            return any(data[max(0, position - 4):position] != b"mod " and not _continues_name(data, position + len(needle))
+                       for path in self._files_naming_word(key) for data in (self.sources.get(path, b""),)
+                       for position in _word_starts(data, needle))
         if kind == "handed-to-filter":
             needle = re.compile(rb"\.(?:and_then|then)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
             return tuple(sorted(path for path in self._files_naming_word(key)
@@ -910,6 +916,11 @@ class WorkspaceModel:
         definition: calls, but also a function passed by name (a route handler) or used
         inside a macro."""
         return self._ask("word", name)
+
+    def builds_client(self, client_module: str) -> bool:
+        """Whether some workspace file uses a generated gRPC client module (``foo_client::``,
+        ``use …::foo_client::FooClient``) beyond the ``mod foo_client`` that declares it."""
+        return self._ask("client-built", client_module)
 
     def files_handing_to_filter(self, function: str) -> tuple[str, ...]:
         """The files that hand a function of this name to a warp filter chain as its handler
@@ -1144,6 +1155,10 @@ def _word_starts(data: bytes, needle: bytes) -> Iterator[int]:
 
 def _spelled_at_word_start(data: bytes, needle: bytes) -> bool:
     return next(_word_starts(data, needle), None) is not None
+
+
+def _continues_name(data: bytes, end: int) -> bool:
+    return end < len(data) and (data[end:end + 1].isalnum() or data[end] == 0x5F)
 
 
 def _mentions_beyond_definition(data: bytes, name: bytes) -> bool:
