@@ -151,7 +151,7 @@ def _candidate_functions(ctx: AnalysisContext):
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
     spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
-    if b"Status" in data:
+    if b"Status" in data and b"Response<" in data:
         spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
@@ -233,7 +233,8 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
-            if not chosen and function.type == "function_item" and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
+            if not chosen and function.type == "function_item" and b"warp" in ctx.source.data \
+                    and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
                 where = "warp handler"
                 chosen = _warp_handler_parameters(ctx.workspace, function)
             if not chosen and function.type == "function_item":
