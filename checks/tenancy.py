@@ -579,25 +579,26 @@ class CalleeStore(NamedTuple):
 def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None) -> tuple[AnalysisContext, Node] | None:
     """The workspace function a call runs, when the model names exactly one: a free function
     (``lookup(..)``; ``routes::lookup(..)``, among same-named functions the one of module
-    ``routes``) or a method of the caller's own ``self``. ``memo``: where the contexts of
-    other files made for one analysis are kept."""
+    ``routes``), or a method of a receiver whose workspace type is declared (``self``, a
+    parameter ``state: &AppState``, a field ``state.scans`` of such a type) or named
+    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made."""
     callee = call.child_by_field_name("function")
     if callee is not None and callee.type == "generic_function":
         callee = callee.child_by_field_name("function")
     if callee is None:
         return None
     model = ctx.workspace
-    if callee.type == "field_expression":
-        value = callee.child_by_field_name("value")
-        if value is None or value.type != "self":
-            return None
-        name = node_text(callee.child_by_field_name("field"))
-        owner = impl_owner(ctx, call)
+    if callee.type == "field_expression" or callee.type == "scoped_identifier" and _names_type(callee):
+        if callee.type == "field_expression":
+            name = node_text(callee.child_by_field_name("field"))
+            owner = _receiver_type(ctx, callee.child_by_field_name("value"), memo)
+        else:
+            name = node_text(callee.child_by_field_name("name"))
+            owner = parse_type(node_text(callee.child_by_field_name("path"))).name
         signature = model.method(owner, name) if owner else None
         if signature is None:
             return None
-        paths = [path for path, items in model.summaries.items()
-                 if any(block.self_type == owner and signature in block.methods for block in items.impls)]
+        paths = list(model.files_defining_method(owner, name))
     elif callee.type in ("identifier", "scoped_identifier"):
         name = node_text(callee) if callee.type == "identifier" else node_text(callee.child_by_field_name("name"))
         definitions = model.functions.get(name, [])
@@ -622,6 +623,34 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     return None
 
 
+def _names_type(callee: Node) -> bool:
+    """``Type::method`` (a capitalised last path segment), not ``module::function``."""
+    path = callee.child_by_field_name("path")
+    if path is not None and path.type == "scoped_identifier":
+        path = path.child_by_field_name("name")
+    return path is not None and path.type in ("identifier", "type_identifier") and node_text(path)[:1].isupper()
+
+
+def _receiver_type(ctx: AnalysisContext, value: Node | None, memo: dict | None) -> str | None:
+    """The workspace struct a method's receiver is: ``self``'s, a parameter's declared type,
+    then each field's declared type along ``state.scans``."""
+    fields = []
+    while value is not None and value.type == "field_expression":
+        fields.append(node_text(value.child_by_field_name("field")))
+        value = value.child_by_field_name("value")
+    if value is None or value.type not in ("self", "identifier"):
+        return None
+    if value.type == "self":
+        owner = impl_owner(ctx, value) or None
+    else:
+        passes = memo.setdefault("contexts", _PassContexts()) if memo is not None else _PassContexts()
+        owner = owner_type(ctx, value, passes.tracer(ctx))
+    for field in reversed(fields):
+        type_text = ctx.workspace.field_type(owner, field) if owner else None
+        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
+    return owner
+
+
 def may_name_callee(call: Node) -> bool:
     """Cheap first: whether a call is spelled as ``callee_definition`` can resolve it."""
     callee = call.child_by_field_name("function")
@@ -631,7 +660,7 @@ def may_name_callee(call: Node) -> bool:
         return False
     if callee.type == "field_expression":
         value = callee.child_by_field_name("value")
-        return value is not None and value.type == "self"
+        return value is not None and value.type in ("self", "identifier", "field_expression")
     return callee.type in ("identifier", "scoped_identifier")
 
 

@@ -786,6 +786,10 @@ class WorkspaceModel:
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
         if kind == "test-module":
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
+        if kind == "method-files":
+            owner, method = self.renames.get(key[0], key[0]), key[1]
+            return tuple(sorted(path for path, items in self.summaries.items()
+                                if any(block.self_type == owner and any(m.name == method for m in block.methods) for block in items.impls)))
         if kind == "client-built":
             # Named beyond its own `mod name {` declaration: someone builds or imports it.
             needle = key.encode()
@@ -916,6 +920,10 @@ class WorkspaceModel:
         definition: calls, but also a function passed by name (a route handler) or used
         inside a macro."""
         return self._ask("word", name)
+
+    def files_defining_method(self, type_name: str, method: str) -> tuple[str, ...]:
+        """The files with an ``impl`` of ``type_name`` (its own or a trait's) defining ``method``."""
+        return self._ask("method-files", (type_name, method))
 
     def builds_client(self, client_module: str) -> bool:
         """Whether some workspace file uses a generated gRPC client module (``foo_client::``,
