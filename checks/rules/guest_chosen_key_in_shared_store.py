@@ -61,7 +61,11 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not arguments or not may_name_callee(call) or not runs_in(ctx, call, entry.function):
+        if not arguments or not may_name_callee(call) or not any(may_carry(argument, entry.chosen) for argument in arguments) \
+                or not runs_in(ctx, call, entry.function):
+            continue
+        definition = callee_definition(ctx, call, memo)
+        if definition is None:
             continue
         traced = []
         for position, argument in enumerate(arguments):
@@ -75,11 +79,6 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
                 traced.append((position, argument, composition, part, ""))
             for field in fields_carrying(composition, lambda parts: _chosen_unscoped(ctx, entry, parts)):
                 traced.append((position, argument, composition, part, field))
-        if not traced:
-            continue
-        definition = callee_definition(ctx, call, memo)
-        if definition is None:
-            continue
         callee_ctx, callee = definition
         for position, argument, composition, part, field in traced:
             name = passed_parameter(call, callee, position)
