@@ -791,11 +791,12 @@ class WorkspaceModel:
             return tuple(sorted(path for path, items in self.summaries.items()
                                 if any(block.self_type == owner and any(m.name == method for m in block.methods) for block in items.impls)))
         if kind == "client-built":
-            # Named beyond its own `mod name {` declaration: someone builds or imports it.
+            # Named beyond its own `mod name {` declaration, in code the server runs (a test's
+            # or an example's client is an outside caller): someone builds or imports it.
             needle = key.encode()
             return any(data[max(0, position - 4):position] != b"mod " and not _continues_name(data, position + len(needle))
-                       for path in self._files_naming_word(key) for data in (self.sources.get(path, b""),)
-                       for position in _word_starts(data, needle))
+                       for path in self._files_naming_word(key) if target_kind(PurePath(path)) in PER_TENANT_TARGETS
+                       for data in (self.sources.get(path, b""),) for position in _word_starts(data, needle))
         if kind == "handed-to-filter":
             needle = re.compile(rb"\.(?:and_then|then)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
             return tuple(sorted(path for path in self._files_naming_word(key)
