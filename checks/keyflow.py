@@ -506,7 +506,11 @@ class _Trace:
                 self.out.parts.append(KeyPart(node_text(field_name), "struct-field", field_name))
             if value is not None:
                 self.then([(self.expression, value)])
-        elif initializer.type in ("shorthand_field_initializer", "base_field_initializer"):
+        elif initializer.type == "shorthand_field_initializer":
+            # `Request { trace_id }` sets field `trace_id` from the local of that name.
+            self.out.parts.append(KeyPart(node_text(initializer), "struct-field", initializer))
+            self.then([(self.expression, child) for child in initializer.named_children])
+        elif initializer.type == "base_field_initializer":
             self.then([(self.expression, child) for child in initializer.named_children])
 
     def macro(self, node: Node) -> None:

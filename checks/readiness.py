@@ -25,7 +25,7 @@ from .report_records import (
     STATUSES, AreaReadiness, ChainStep, ContractInEffect, EntryPoint, Evidence, FindingEntry, Identity, InventoryEntry,
     Location, ReadinessReport, Summary, TenantIdentity,
 )
-from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, guest_chooses, is_extractor
+from .tenancy import HOST_TRAIT, MANIFEST_TYPE_TAILS, guest_chooses, handed_to_filter, is_extractor, is_plain_data, is_public_grpc_service
 from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from .workspace import MAP_TYPES, PER_TENANT_TARGETS, SEQUENCE_TYPES, SET_TYPES, named_types, parse_type, target_kind
 
@@ -497,11 +497,21 @@ def _entry_points(workspace: "WorkspaceModel", files: "_Files", settings: "Setti
             for method in impl.methods:
                 chosen = [name for pattern, type_text in method.params if guest_chooses(workspace, type_text) for name in _bound_names(pattern)]
                 found.append(_entry(relative, f"{impl.self_type}::{method.name}", "host-interface", method.line, chosen, by_item))
+        for impl in items.impls:
+            if impl.trait is None or HOST_TRAIT.match(impl.trait) or impl.trait in tenant_chosen:
+                continue
+            for method in impl.methods:
+                if is_public_grpc_service(workspace, impl.trait, [t for _, t in method.params], method.returns):
+                    chosen = [name for pattern, type_text in method.params if parse_type(type_text).name == "Request" for name in _bound_names(pattern)]
+                    found.append(_entry(relative, f"{impl.self_type}::{method.name}", "grpc-service", method.line, chosen, by_item))
         callables = [(f, f.name) for f in items.functions] + [(m, f"{impl.self_type}::{m.name}") for impl in items.impls for m in impl.methods]
         for signature, name in callables:
             extracted = [name for p, t in signature.params if _is_request_extractor(t) for name in _bound_names(p)]
             manifests = [name for p, t in signature.params if any(e.name.endswith(MANIFEST_TYPE_TAILS) for e in named_types(t))
                          for name in _bound_names(p)]
+            if not extracted and not signature.has_self and handed_to_filter(workspace, path, signature.name):
+                # A warp handler: the filters before it extracted its plain values from the request.
+                extracted = [name for p, t in signature.params if is_plain_data(workspace, t) for name in _bound_names(p)]
             if extracted:
                 found.append(_entry(relative, name, "request-handler", signature.line, extracted, by_item))
             elif manifests:

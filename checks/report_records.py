@@ -88,7 +88,7 @@ class EntryPoint(_Record):
     a request handler, a manifest loader; ``steps`` follow them to the stores they reach."""
 
     item: str
-    kind: str  # host-interface | request-handler | manifest
+    kind: str  # host-interface | request-handler | grpc-service | manifest
     location: Location
     chosen: list[str]  # the parameters whose values the tenant chooses
     steps: list[ChainStep]

@@ -13,7 +13,12 @@ Tenant-chosen values, for now:
   or function the contract lists in ``tenant-chosen``, except handles the host allocates
   (``Resource<T>``) and ids it mints (``Uuid``);
 - the bindings of a request handler's extractors (``Path(name): Path<String>``,
-  ``Json(body)``, ``Query(params)``, ``HeaderMap``): paths, bodies and headers a client sends;
+  ``Json(body)``, ``Query(params)``, ``HeaderMap``), in a function or a route closure
+  (``get(|Path(id): Path<String>| async move {..})``): paths, bodies and headers a client sends;
+- the plain values a warp handler takes (``.and_then(handler)`` at the end of a filter chain:
+  its strings, numbers and data structs come from the path, query, body or headers);
+- the ``Request<T>`` of a public gRPC service method (tonic): a service whose client the
+  workspace itself never builds serves outside callers, not the cluster's own nodes;
 - the fields of a tenant's manifest (a parameter typed ``…Manifest``, or a type the contract
   lists), and locals iterated from them.
 """
@@ -25,8 +30,8 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import names_scope_identity
-from .context import AnalysisContext, call_arguments, chain_root, node_text
+from .call_sites import module_name, names_scope_identity
+from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
@@ -42,10 +47,8 @@ UNIT_WORDS = frozenset({
 })
 # wit-bindgen names a world's import interface `Host` and each resource's trait `Host<Resource>`.
 HOST_TRAIT = re.compile(r"^Host(?:[A-Z]\w*)?$")
-# Web framework extractors whose contents the client chose (axum, actix-web, warp's filters
-# bind plain values and are not recognised).
-# (`tonic::Request<T>` is left out: gRPC services are as often a cluster's own traffic
-# between trusted nodes as a tenant-facing API.)
+# Web framework extractors whose contents the client chose (axum, actix-web; warp's filters
+# bind plain values: see `_warp_handler_parameters`).
 REQUEST_EXTRACTORS = frozenset({"Path", "Query", "Json", "Form", "TypedHeader", "RawQuery", "Multipart", "HeaderMap"})
 # Types of what a tenant writes down for the host to load: an app's manifest. (A `Spec` is
 # as often the binary's own declaration; the contract's `tenant-chosen` can name such types.)
@@ -70,14 +73,23 @@ STORE_WORDS = frozenset({
 
 
 # Who chose an entry's values, by the kind of entry.
-_CHOOSERS = {"host-interface": "guest", "request-handler": "client", "manifest": "tenant"}
+_CHOOSERS = {"host-interface": "guest", "request-handler": "client", "manifest": "tenant", "grpc-service": "client"}
+# Types a warp filter extracts as plain values from the request (a path segment, a header, a
+# query or body struct of them), as opposed to the services a handler is handed.
+PLAIN_VALUE_TYPES = frozenset({
+    "String", "str", "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+    "isize", "f32", "f64", "Bytes", "Vec", "Option", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "HeaderMap",
+    "HeaderValue", "Uuid", "Ulid", "FullPath", "Tail", "Cow", "Box",
+})
+# Steps a chosen value is followed through workspace calls before its store is looked for.
+MAX_PASS_DEPTH = 5
 
 
 class GuestEntry(NamedTuple):
     """A function whose parameters (some of them) a tenant chose."""
 
-    function: Node
-    kind: str  # host-interface (a host trait or the contract's) | request-handler | manifest
+    function: Node  # a function item, or a route closure
+    kind: str  # host-interface (a host trait or the contract's) | request-handler | manifest | grpc-service
     where: str  # for messages: "host interface `store::Host`", "request handler"
     chosen: dict[str, Node]  # binding name → the parameter that binds it
 
@@ -117,6 +129,9 @@ QUERIES: tuple[str, ...] = ()
 _EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
 _HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
 _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
+# A tonic service method takes its call as a `Request<T>`.
+_GRPC_REQUEST_SPELLING = re.compile(rb"\bRequest<")
+_FUNCTION_NAME = re.compile(rb"\bfn\s+([a-z_][a-z0-9_]*)")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
@@ -130,35 +145,72 @@ def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
 
 def _candidate_functions(ctx: AnalysisContext):
     """Functions that may be guest entries, with their impl's trait: methods of impls whose
-    trait is spelled like a host interface or named by the contract, functions whose
-    parameters spell an extractor, and functions the contract names."""
+    trait is spelled like a host interface or named by the contract, functions and route
+    closures whose parameters spell an extractor, methods taking a gRPC ``Request<T>``,
+    functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
     spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
+    if b"Status" in data and b"Response<" in data:
+        spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
     seen: set[int] = set()
     for spelling in spellings:
         for match in spelling.finditer(data):
             node = root.descendant_for_byte_range(match.start(), match.end())
-            if node is not None and node.type not in ("impl_item", "function_item"):
+            if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
+                node = ctx.enclosing(node, ("impl_item", "function_item", "closure_expression"))
+            if node is not None and node.type == "closure_expression":
+                if node.id not in seen:
+                    seen.add(node.id)
+                    yield node, None
                 node = ctx.enclosing(node, ("impl_item", "function_item"))
             if node is None or node.id in seen:
                 continue
             seen.add(node.id)
-            if node.type == "impl_item":
-                trait = node.child_by_field_name("trait")
-                body = node.child_by_field_name("body")
-                if trait is None or body is None:
-                    continue
-                for item in body.named_children:
-                    if item.type == "function_item":
-                        yield item, trait
-            elif node.type == "function_item":
-                holder = ctx.parent(node)
-                impl = ctx.parent(holder) if holder is not None and holder.type == "declaration_list" else None
-                trait = impl.child_by_field_name("trait") if impl is not None and impl.type == "impl_item" else None
-                yield node, trait
+            yield from _functions_of_item(ctx, node)
+    if b"warp" in data:
+        yield from _warp_handlers(ctx, seen)
+
+
+def _functions_of_item(ctx: AnalysisContext, node: Node):
+    """An impl's methods, or a function, each with the trait of its impl (if any)."""
+    if node.type == "impl_item":
+        trait = node.child_by_field_name("trait")
+        body = node.child_by_field_name("body")
+        if trait is None or body is None:
+            return
+        for item in body.named_children:
+            if item.type == "function_item":
+                yield item, trait
+    elif node.type == "function_item":
+        holder = ctx.parent(node)
+        impl = ctx.parent(holder) if holder is not None and holder.type == "declaration_list" else None
+        trait = impl.child_by_field_name("trait") if impl is not None and impl.type == "impl_item" else None
+        yield node, trait
+
+
+def _warp_handlers(ctx: AnalysisContext, seen: set[int]):
+    """Free functions of a file that spells warp, handed by name to a warp filter chain in
+    some workspace file (the filters before it extract what it takes from the request)."""
+    root = ctx.root
+    for match in _FUNCTION_NAME.finditer(ctx.source.data):
+        name = match.group(1).decode()
+        if not handed_to_filter(ctx.workspace, ctx.path_key, name):
+            continue
+        node = root.descendant_for_byte_range(match.start(1), match.end(1))
+        function = ctx.enclosing(node, ("function_item",)) if node is not None else None
+        if function is not None and function.id not in seen and ctx.enclosing_impl(function) is None:
+            seen.add(function.id)
+            yield function, None
+
+
+def handed_to_filter(workspace, path: str, name: str) -> bool:
+    """Whether the function ``name`` of the file at ``path`` is handed to a warp filter chain:
+    in its own file, or in a file that can name it (not a same-named function elsewhere)."""
+    module = module_name(path)
+    return any(other == path or workspace.refers_to(other, module, name) for other in workspace.files_handing_to_filter(name))
 
 
 def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]]) -> list[GuestEntry]:
@@ -175,15 +227,85 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         elif function_name in contract.tenant_chosen:
             kind, where = "host-interface", f"`{function_name}` (tenant-chosen in the contract)"
             chosen = _host_interface_parameters(ctx, function)
+        elif trait is not None and is_public_grpc_service(ctx.workspace, trait_name, *_signature_texts(function)):
+            kind, where = "grpc-service", f"public gRPC service `{trait_name}`"
+            chosen = _grpc_request_parameters(function)
         else:
-            kind, where = "request-handler", "request handler"
+            kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
-            if not chosen:
+            if not chosen and function.type == "function_item" and b"warp" in ctx.source.data \
+                    and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
+                where = "warp handler"
+                chosen = _warp_handler_parameters(ctx.workspace, function)
+            if not chosen and function.type == "function_item":
                 kind, where = "manifest", "function reading a tenant's manifest"
                 chosen = _manifest_parameters(function, contract.tenant_chosen)
         if chosen:
             entries.append(GuestEntry(function, kind, where, chosen))
     return entries
+
+
+def _signature_texts(function: Node) -> tuple[list[str], str]:
+    """A function's parameter type texts and its return type text."""
+    returns = function.child_by_field_name("return_type")
+    return [node_text(t) for _, _, t in _parameters(function) if t is not None], node_text(returns) if returns is not None else ""
+
+
+def is_grpc_method(parameter_types: list[str], returns: str) -> bool:
+    """A tonic service method: it takes a ``Request<T>`` and answers ``Result<Response<…>,
+    Status>`` (an interceptor, which hands the request back, is not one)."""
+    answers = [expression.name for expression in named_types(returns)]
+    return "Status" in answers and "Response" in answers and any(_is_grpc_request(text) for text in parameter_types)
+
+
+def _is_grpc_request(type_text: str) -> bool:
+    parsed = parse_type(type_text)
+    return parsed.kind == "path" and parsed.name == "Request" and bool(parsed.args)
+
+
+def is_public_grpc_service(workspace, trait: str, parameter_types: list[str], returns: str) -> bool:
+    """A gRPC service whose callers are outside the workspace. tonic generates a client
+    module (``foo_service_client``) beside each service; a service whose client the
+    workspace itself uses (beyond the generated ``mod`` declaring it) is called by the
+    cluster's own nodes, a query fanned out to its peers, and only a service whose client
+    nothing uses is a public API. (A host that serves the same service to both is read as
+    the cluster's: its entries are then not counted.)"""
+    if not is_grpc_method(parameter_types, returns):
+        return False
+    return not workspace.builds_client(re.sub(r"(?<!^)(?=[A-Z])", "_", trait).lower() + "_client")
+
+
+def _grpc_request_parameters(function: Node) -> dict[str, Node]:
+    """The ``Request<T>`` parameter of a gRPC method: its message and metadata are the caller's."""
+    return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
+            if pattern is not None and pattern.type == "identifier" and type_node is not None and _is_grpc_request(node_text(type_node))}
+
+
+def _warp_handler_parameters(workspace, function: Node) -> dict[str, Node]:
+    """A warp handler's parameters that hold plain values (strings, numbers, data structs of
+    them): what the filters before it extracted from the request. Services and state it is
+    handed (``Arc<Service>``, a client, a trait object) are the host's."""
+    return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
+            if pattern is not None and pattern.type == "identifier" and type_node is not None
+            and is_plain_data(workspace, node_text(type_node))}
+
+
+def is_plain_data(workspace, type_text: str, depth: int = 3) -> bool:
+    """Whether values of a type are data only: strings, numbers, the workspace's enums, and
+    its structs and aliases made of those (no handle, service or trait object inside)."""
+    for expression in named_types(type_text):
+        name = expression.name
+        if expression.kind != "path" or name in PLAIN_VALUE_TYPES or name in workspace.enums:
+            continue
+        struct = workspace.struct(name)
+        alias = workspace.aliases.get(name)
+        if depth > 0 and struct is not None and len(workspace.structs.get(name, ())) == 1:
+            if all(is_plain_data(workspace, field_type, depth - 1) for _, field_type in struct.fields):
+                continue
+        elif depth > 0 and alias is not None and len(alias) == 1 and is_plain_data(workspace, alias[0][2], depth - 1):
+            continue
+        return False
+    return True
 
 
 def _manifest_parameters(function: Node, contract_types: frozenset[str]) -> dict[str, Node]:
@@ -379,6 +501,10 @@ def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | Non
     scope = tracer.scope_of(root)
     name = node_text(root)
     type_text = scope.parameters[name][1] if name in scope.parameters else _destructured_parameter_type(scope.function, name)
+    closure = ctx.enclosing(root, ("closure_expression",))
+    while type_text is None and closure is not None:
+        type_text = _closure_parameter_type(closure, name)
+        closure = ctx.enclosing(closure, ("closure_expression",))
     for expression in named_types(type_text or ""):
         if ctx.workspace.struct(expression.name) is not None:
             return expression.name
@@ -389,6 +515,14 @@ def _destructured_parameter_type(function: Node | None, name: str) -> str | None
     """The type of the parameter whose pattern binds ``name`` (``State(state): State<T>``)."""
     for _, pattern, type_node in _parameters(function) if function is not None else ():
         if pattern is not None and type_node is not None and pattern.type != "identifier" and name in _bound_names(pattern):
+            return node_text(type_node)
+    return None
+
+
+def _closure_parameter_type(closure: Node, name: str) -> str | None:
+    """The declared type of a closure parameter binding ``name`` (``|State(s): State<T>|``)."""
+    for _, pattern, type_node in _parameters(closure):
+        if pattern is not None and type_node is not None and name in _bound_names(pattern):
             return node_text(type_node)
     return None
 
@@ -416,36 +550,60 @@ def owns_host_state(ctx: AnalysisContext, owner: str) -> bool:
     return model.home(owner) == "host-wide"
 
 
+class PassStep(NamedTuple):
+    """A workspace function that hands a chosen value on to the next, at ``call``."""
+
+    path: str
+    call: Node
+    function_name: str
+
+    def describe(self) -> str:
+        return f"`fn {self.function_name}` ({self.path}:{self.call.start_point[0] + 1})"
+
+
 class CalleeStore(NamedTuple):
-    """A store a callee keys with one of its parameters: the call passes the key on."""
+    """A store a callee keys with one of its parameters: the call passes the key on, directly
+    or through further workspace calls (``chain``)."""
 
     function_name: str
     where: str  # "src/routes.rs:12"
     parameter: str
     storage: Storage
+    # The functions between the first callee and the one keying the store, the first callee
+    # first (a related location can name no other file, so messages name those steps).
+    chain: tuple[PassStep, ...] = ()
+    path: str = ""  # of the file keying the store
+    keyed_at: Node | None = None  # the keyed call
 
 
-def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext, Node] | None:
+def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None) -> tuple[AnalysisContext, Node] | None:
     """The workspace function a call runs, when the model names exactly one: a free function
-    (``lookup(..)``, ``routes::lookup(..)``) or a method of the caller's own ``self``."""
+    (``lookup(..)``; ``routes::lookup(..)``, among same-named functions the one of module
+    ``routes``), or a method of a receiver whose workspace type is declared (``self``, a
+    parameter ``state: &AppState``, a field ``state.scans`` of such a type) or named
+    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made."""
     callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "generic_function":
+        callee = callee.child_by_field_name("function")
     if callee is None:
         return None
     model = ctx.workspace
-    if callee.type == "field_expression":
-        value = callee.child_by_field_name("value")
-        if value is None or value.type != "self":
-            return None
-        name = node_text(callee.child_by_field_name("field"))
-        owner = impl_owner(ctx, call)
+    if callee.type == "field_expression" or callee.type == "scoped_identifier" and _names_type(callee):
+        if callee.type == "field_expression":
+            name = node_text(callee.child_by_field_name("field"))
+            owner = _receiver_type(ctx, callee.child_by_field_name("value"), memo)
+        else:
+            name = node_text(callee.child_by_field_name("name"))
+            owner = parse_type(node_text(callee.child_by_field_name("path"))).name
         signature = model.method(owner, name) if owner else None
         if signature is None:
             return None
-        paths = [path for path, items in model.summaries.items()
-                 if any(block.self_type == owner and signature in block.methods for block in items.impls)]
+        paths = list(model.files_defining_method(owner, name))
     elif callee.type in ("identifier", "scoped_identifier"):
         name = node_text(callee) if callee.type == "identifier" else node_text(callee.child_by_field_name("name"))
         definitions = model.functions.get(name, [])
+        if len(definitions) > 1:
+            definitions = _definitions_named_by(ctx, callee, definitions)
         if len(definitions) != 1:
             return None
         paths, signature = [definitions[0][0]], definitions[0][1]
@@ -453,13 +611,71 @@ def callee_definition(ctx: AnalysisContext, call: Node) -> tuple[AnalysisContext
         return None
     if len(paths) != 1:
         return None
-    other = ctx.context_for(paths[0])
+    contexts = memo.setdefault("file contexts", {}) if memo is not None else {}
+    other = contexts.get(paths[0])
+    if other is None:
+        other = contexts[paths[0]] = ctx.context_for(paths[0])
     if other is None:
         return None
     for found in _functions_at(other, signature.line):
         if node_text(found.child_by_field_name("name")) == name:
             return other, found
     return None
+
+
+def _names_type(callee: Node) -> bool:
+    """``Type::method`` (a capitalised last path segment), not ``module::function``."""
+    path = callee.child_by_field_name("path")
+    if path is not None and path.type == "scoped_identifier":
+        path = path.child_by_field_name("name")
+    return path is not None and path.type in ("identifier", "type_identifier") and node_text(path)[:1].isupper()
+
+
+def _receiver_type(ctx: AnalysisContext, value: Node | None, memo: dict | None) -> str | None:
+    """The workspace struct a method's receiver is: ``self``'s, a parameter's declared type,
+    then each field's declared type along ``state.scans``."""
+    fields = []
+    while value is not None and value.type == "field_expression":
+        fields.append(node_text(value.child_by_field_name("field")))
+        value = value.child_by_field_name("value")
+    if value is None or value.type not in ("self", "identifier"):
+        return None
+    if value.type == "self":
+        owner = impl_owner(ctx, value) or None
+    else:
+        passes = memo.setdefault("contexts", _PassContexts()) if memo is not None else _PassContexts()
+        owner = owner_type(ctx, value, passes.tracer(ctx))
+    for field in reversed(fields):
+        type_text = ctx.workspace.field_type(owner, field) if owner else None
+        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
+    return owner
+
+
+def may_name_callee(call: Node) -> bool:
+    """Cheap first: whether a call is spelled as ``callee_definition`` can resolve it."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "generic_function":
+        callee = callee.child_by_field_name("function")
+    if callee is None:
+        return False
+    if callee.type == "field_expression":
+        value = callee.child_by_field_name("value")
+        return value is not None and value.type in ("self", "identifier", "field_expression")
+    return callee.type in ("identifier", "scoped_identifier")
+
+
+def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list):
+    """Of several same-named free functions, those a call's spelling picks: the one of the
+    module its path names (``file_list::set``), or the caller's own file's for a bare name."""
+    if callee.type == "identifier":
+        return [d for d in definitions if d[0] == ctx.path_key]
+    path = callee.child_by_field_name("path")
+    if path is None:
+        return []
+    module = node_text(path.child_by_field_name("name") if path.type == "scoped_identifier" else path)
+    if module in ("self", "super", "crate"):
+        return [d for d in definitions if d[0] == ctx.path_key] if module == "self" else []
+    return [d for d in definitions if module_name(d[0]) == module]
 
 
 def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
@@ -478,6 +694,19 @@ def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
 KEYED_CALLS = """
 (call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
 """
+ALL_CALLS = """
+(call_expression arguments: (arguments (_))) @call
+"""
+
+
+def runs_in(ctx: AnalysisContext, node: Node, function: Node) -> bool:
+    """Whether ``node`` runs as part of ``function``'s own body: not in a nested ``fn``
+    (a closure's body is its function's; a route closure's is the closure's own)."""
+    owner = ctx.enclosing_function(node)
+    if function.type == "closure_expression":
+        return function.start_byte <= node.start_byte and node.end_byte <= function.end_byte and \
+            owner is not None and owner.id == (ctx.enclosing_function(function) or function).id
+    return owner is not None and owner.id == function.id
 
 
 def keyed_calls(ctx: AnalysisContext, function: Node):
@@ -488,12 +717,17 @@ def keyed_calls(ctx: AnalysisContext, function: Node):
     for _, found in matches(KEYED_CALLS, body):
         method = node_text(found["method"][0])
         call = found["call"][0]
-        owner = ctx.enclosing_function(call)
-        if method not in KEYED_METHODS or owner is None or owner.id != function.id:
+        if method not in KEYED_METHODS or not runs_in(ctx, call, function):
             continue
         if method in _PAIR_WRITES and len(call_arguments(call)) < 2:
             continue  # `OnceLock::set(value)`, `AtomicU64::store(n, ..)`: a value, not a key
         yield call, found["receiver"][0], method, found["key"][0]
+
+
+def entry_scope(tracer: KeyTracer, function: Node):
+    """The scope a function's (or a route closure's) names are traced in: a closure's
+    bindings are filed under the function around it."""
+    return tracer.scope_of(function) if function.type == "closure_expression" else tracer.function_scope(function)
 
 
 def parameter_names(function: Node) -> list[str]:
@@ -502,26 +736,221 @@ def parameter_names(function: Node) -> list[str]:
             for _, pattern, _ in _parameters(function)]
 
 
-def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: str, memo: dict) -> CalleeStore | None:
-    """A process- or host-wide store ``function`` keys with ``parameter`` alone (literals
-    beside it), without a scope: a caller's choice of that argument is the entry's key.
+def passed_parameter(call: Node, callee: Node, position: int) -> str | None:
+    """The callee's parameter an argument at ``position`` binds (``Type::method(value, ..)``
+    passes ``self`` first)."""
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "scoped_identifier" and any(
+            child.type == "self_parameter" for child in (callee.child_by_field_name("parameters") or callee).named_children):
+        position -= 1
+    names = parameter_names(callee)
+    return names[position] if 0 <= position < len(names) and names[position] != "_" else None
+
+
+def fields_carrying(composition: KeyComposition, carries) -> list[str]:
+    """The fields of a struct literal (``Request { trace_id: id, .. }``) whose value's
+    ingredients (literals left out) ``carries`` accepts: the struct hands the value on under
+    that field."""
+    found, field, parts = [], None, []
+    for part in [*composition.parts, KeyPart("", "struct-field", composition.expression)]:
+        if part.kind == "struct-field":
+            if field is not None and parts and carries(parts):
+                found.append(field)
+            field, parts = part.text, []
+        elif field is not None and part.kind not in ("literal", "type"):
+            parts.append(part)
+    return found
+
+
+class _PassContexts:
+    """The contexts and tracers of the files a chosen value is followed through, made once
+    per asking file's analysis."""
+
+    def __init__(self):
+        self.tracers: dict[str, KeyTracer] = {}
+
+    def tracer(self, ctx: AnalysisContext) -> KeyTracer:
+        tracer = self.tracers.get(ctx.path_key)
+        if tracer is None:
+            tracer = self.tracers[ctx.path_key] = KeyTracer(ctx)
+        return tracer
+
+
+def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: str, memo: dict,
+                             field: str = "", depth: int = MAX_PASS_DEPTH) -> CalleeStore | None:
+    """A process- or host-wide store ``function`` keys with ``parameter`` (or its ``field``)
+    alone, literals beside it, without a scope: a caller's choice of that argument is the
+    entry's key. The value is followed into the workspace functions ``function`` passes it to
+    (as an argument, or a field of a struct it builds), ``depth`` calls deep at most.
     ``memo``: the asking file's answers (callees' contexts are made afresh per question)."""
-    key = (ctx.path_key, function.id, parameter)
+    key = (ctx.path_key, function.id, parameter, field)
     if key in memo:
         return memo[key]
-    memo[key] = None
-    tracer = KeyTracer(ctx)
+    memo[key] = None  # a recursive call chain ends here
+    if takes_scope(ctx, function):
+        return None
+    passes = memo.get("contexts")
+    if passes is None:
+        passes = memo["contexts"] = _PassContexts()
+    tracer = passes.tracer(ctx)
     scope = tracer.function_scope(function)
+    prefix = f"{parameter}.{field}"
+
+    def carries(part: KeyPart) -> bool:
+        text = part.text
+        if part.kind not in ("parameter", "field", "identifier") or text.split(".", 1)[0] != parameter:
+            return False
+        return not field or text == parameter or text == prefix or text.startswith(prefix + ".")
+
     for call, receiver, method, key_node in keyed_calls(ctx, function):
         composition = tracer.trace(key_node, scope)
         parts = [part for part in composition.parts if part.kind != "literal"]
-        if not parts or any(part.text.split(".", 1)[0] != parameter for part in parts):
-            continue
-        if is_scoped(ctx, composition, function):
+        if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function) \
+                or ownership_checked(ctx, call, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None and storage.scope in ("process-wide", "host-wide"):
             where = f"{ctx.path_key}:{call.start_point[0] + 1}"
-            memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage)
-            break
-    return memo[key]
+            memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage, (), ctx.path_key, call)
+            return memo[key]
+    if depth <= 1:
+        return None
+    body = function.child_by_field_name("body")
+    for _, found in matches(ALL_CALLS, body) if body is not None else ():
+        call = found["call"][0]
+        arguments = call_arguments(call)
+        if not may_name_callee(call) or not any(may_carry(argument, (parameter,)) for argument in arguments) \
+                or not runs_in(ctx, call, function):
+            continue
+        definition = None
+        for position, argument in enumerate(arguments):
+            if not may_carry(argument, (parameter,)):
+                continue
+            composition = tracer.trace(argument, scope)
+            parts = [part for part in composition.parts if part.kind != "literal"]
+            if parts and all(carries(part) for part in parts):
+                # The struct itself passes its chosen field on; a field read out of it is the value.
+                handed = [field if all(part.text == parameter for part in parts) else ""]
+            else:
+                handed = fields_carrying(composition, lambda found: all(carries(part) for part in found))
+            if not handed or handed == [""] and is_scoped(ctx, composition, function):
+                continue
+            definition = definition or callee_definition(ctx, call, memo)
+            if definition is None:
+                break
+            callee_ctx, callee = definition
+            name = passed_parameter(call, callee, position)
+            for handed_field in handed if name is not None else ():
+                store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1)
+                if store is not None:
+                    step = PassStep(ctx.path_key, call, node_text(function.child_by_field_name("name")))
+                    memo[key] = store._replace(chain=(step, *store.chain))
+                    return memo[key]
+    return None
+
+
+def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
+    """A function handed the host's scope as a parameter (``org_id: &str``) that uses it in
+    its code (not only in a log line): it is told whose request it serves, and judges the
+    values beside it with that at hand (checks an entry's owner, keys by both, passes it on),
+    so a value followed into it stops there."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    for _, pattern, type_node in _parameters(function):
+        if pattern is None or pattern.type != "identifier":
+            continue
+        name = node_text(pattern)
+        if not (names_scope_identity(ctx, name) or type_node is not None and names_scope_identity(ctx, node_text(type_node))):
+            continue
+        for use in nodes_spelled(ctx, name, body.start_byte, body.end_byte):
+            macro = ctx.enclosing(use, ("macro_invocation",))
+            if use.type == "identifier" and (macro is None or node_text(macro.child_by_field_name("macro")) in _KEY_BUILDING_MACROS):
+                return True
+    return False
+
+
+# Macros that build a value from their arguments (a key), unlike a log line or an assertion.
+_KEY_BUILDING_MACROS = frozenset({"format", "concat", "vec"})
+
+
+def may_carry(argument: Node, names) -> bool:
+    """Cheap first: a value travels by its name, or through a local (``x``, ``&x``) bound
+    from it."""
+    if argument.type == "reference_expression" and argument.named_children:
+        argument = argument.named_children[-1]
+    return argument.type == "identifier" or any(name in node_text(argument) for name in names)
+
+
+def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str | None:
+    """A comparison that checks the entry a lookup found belongs to the caller: a scope field
+    of the result against the caller's scope (``if session.tenant_id != auth.tenant_id``,
+    ``.filter(|s| s.org == org)``). Returns the comparison's text."""
+    bound, node = None, call
+    parent = ctx.parent(node)
+    while parent is not None and parent.type in ("call_expression", "field_expression", "try_expression", "await_expression",
+                                                  "reference_expression", "arguments", "parenthesized_expression"):
+        node, parent = parent, ctx.parent(parent)
+    if parent is not None and parent.type == "let_declaration":
+        pattern = parent.child_by_field_name("pattern")
+        bound = _pattern_names(pattern)
+    elif parent is not None and parent.type == "let_condition":
+        bound = _pattern_names(parent.child_by_field_name("pattern"))
+    region = function.child_by_field_name("body")
+    if bound:
+        bound |= _aliases_after(region, bound, node.end_byte)
+    for comparison, _ in _comparisons(region):
+        if comparison.start_byte < node.start_byte:
+            continue  # a check before the lookup checks something else
+        left, right = comparison.child_by_field_name("left"), comparison.child_by_field_name("right")
+        if left is None or right is None:
+            continue
+        sides = (node_text(left), node_text(right))
+        inside_chain = node.start_byte <= comparison.start_byte and comparison.end_byte <= node.end_byte
+        for mine, theirs in (sides, sides[::-1]):
+            mine = mine.lstrip("&*")
+            root = mine.split(".", 1)[0]
+            if not (inside_chain and "." in mine or bound and root in bound):
+                continue
+            # The entry's owner field (`session.org_id`), or the entry itself when the store
+            # maps an id to its owner (`if let Some(org) = OWNERS.get(id) { org == org_id }`).
+            owner = mine == root or names_scope_identity(ctx, mine.rsplit(".", 1)[-1])
+            if owner and names_scope_identity(ctx, theirs.lstrip("&*").rsplit(".", 1)[-1]):
+                return node_text(comparison)
+    return None
+
+
+def _pattern_names(pattern: Node | None) -> set[str]:
+    names, pending = set(), [pattern] if pattern is not None else []
+    while pending:
+        current = pending.pop()
+        if current.type == "identifier":
+            names.add(node_text(current))
+        pending.extend(current.named_children)
+    return names
+
+
+_REBINDINGS = """
+[(let_declaration) (let_condition)] @binding
+"""
+
+
+def _aliases_after(region: Node | None, names: set[str], after: int) -> set[str]:
+    """Names bound later from ``names`` (``if let Some(found) = &session``, ``let s = session``)."""
+    aliases: set[str] = set()
+    for _, found in matches(_REBINDINGS, region) if region is not None else ():
+        binding = found["binding"][0]
+        value = binding.child_by_field_name("value")
+        if binding.start_byte >= after and value is not None and node_text(value).lstrip("&*").split(".", 1)[0] in names | aliases:
+            aliases |= _pattern_names(binding.child_by_field_name("pattern"))
+    return aliases
+
+
+_COMPARISONS = """
+(binary_expression operator: ["==" "!="]) @comparison
+"""
+
+
+def _comparisons(region: Node | None):
+    for _, found in matches(_COMPARISONS, region) if region is not None else ():
+        yield found["comparison"][0], None

@@ -792,6 +792,21 @@ class WorkspaceModel:
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
         if kind == "test-module":
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
+        if kind == "method-files":
+            owner, method = self.renames.get(key[0], key[0]), key[1]
+            return tuple(sorted(path for path, items in self.summaries.items()
+                                if any(block.self_type == owner and any(m.name == method for m in block.methods) for block in items.impls)))
+        if kind == "client-built":
+            # Named beyond its own `mod name {` declaration, in code the server runs (a test's
+            # or an example's client is an outside caller): someone builds or imports it.
+            needle = key.encode()
+            return any(data[max(0, position - 4):position] != b"mod " and not _continues_name(data, position + len(needle))
+                       for path in self._files_naming_word(key) if target_kind(PurePath(path)) in PER_TENANT_TARGETS
+                       for data in (self.sources.get(path, b""),) for position in _word_starts(data, needle))
+        if kind == "handed-to-filter":
+            needle = re.compile(rb"\.(?:and_then|then)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
+            return tuple(sorted(path for path in self._files_naming_word(key)
+                                if b"warp::" in self.sources.get(path, b"") and needle.search(self.sources.get(path, b""))))
         if kind == "callers":
             candidates = set.intersection(*(self._files_naming_word(word) for word in key.split("::")))
             needles = (key.encode() + b"(", key.encode() + b"::<")
@@ -912,6 +927,21 @@ class WorkspaceModel:
         definition: calls, but also a function passed by name (a route handler) or used
         inside a macro."""
         return self._ask("word", name)
+
+    def files_defining_method(self, type_name: str, method: str) -> tuple[str, ...]:
+        """The files with an ``impl`` of ``type_name`` (its own or a trait's) defining ``method``."""
+        return self._ask("method-files", (type_name, method))
+
+    def builds_client(self, client_module: str) -> bool:
+        """Whether some workspace file uses a generated gRPC client module (``foo_client::``,
+        ``use …::foo_client::FooClient``) beyond the ``mod foo_client`` that declares it."""
+        return self._ask("client-built", client_module)
+
+    def files_handing_to_filter(self, function: str) -> tuple[str, ...]:
+        """The files that hand a function of this name to a warp filter chain as its handler
+        (``.and_then(handler)``, ``.then(handler)``): the filters before it extract the values
+        it takes from the request. (``.map(f)`` is left out: iterators spell it too.)"""
+        return self._ask("handed-to-filter", function)
 
     def files_calling(self, function: str) -> tuple[str, ...]:
         """The files whose text calls a function or method of this name (``name(`` or
@@ -1140,6 +1170,10 @@ def _word_starts(data: bytes, needle: bytes) -> Iterator[int]:
 
 def _spelled_at_word_start(data: bytes, needle: bytes) -> bool:
     return next(_word_starts(data, needle), None) is not None
+
+
+def _continues_name(data: bytes, end: int) -> bool:
+    return end < len(data) and (data[end:end + 1].isalnum() or data[end] == 0x5F)
 
 
 def _mentions_beyond_definition(data: bytes, name: bytes) -> bool:

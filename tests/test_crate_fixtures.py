@@ -66,3 +66,17 @@ def test_a_finding_in_one_file_shows_the_use_in_another():
     elsewhere = [(related["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1], related["physicalLocation"]["region"]["startColumn"])
                  for related in result["relatedLocations"] if not related["physicalLocation"]["artifactLocation"]["uri"].endswith("caches.rs")]
     assert elsewhere == [("handlers.rs", column)]
+
+
+def test_a_chosen_value_followed_across_files_names_each_step():
+    completed = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero",
+         str(CRATES / "chosen_value_chains")],
+        capture_output=True, text=True, timeout=120,
+    )
+    findings = json.loads(completed.stdout)
+    search = next(f for f in findings if f["code"] == "ISO204" and "its field `trace_id`" in f["message"])
+    message = search["message"]
+    assert "static `SCANS`" in message and "`fn register`" in message and "scan_state.rs:" in message, message
+    assert message.index("`fn plan_scan` (") < message.index("`fn prepare` (") < message.index("`fn stage` ("), message
+    assert any(related["message"] == "chosen by the client here" for related in search["related"]), search

@@ -3,35 +3,36 @@
 from __future__ import annotations
 
 from .. import keyed_collections, keyflow, tenancy
-from ..call_sites import tenant_in_reach
-from ..context import call_arguments, node_text, short_text
+from ..call_sites import names_scope_identity, tenant_in_reach
+from ..context import call_arguments, chain_root, node_text, short_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    CalleeStore, GuestEntry, GuestKey, callee_definition, chosen_part, entries_to_check, is_scoped, keyed_calls, parameter_names,
-    storage_of, store_keyed_by_parameter,
+    ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
+    fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
-_CALLS = """
-(call_expression arguments: (arguments (_))) @call
-"""
 _SHARED = ("process-wide", "host-wide")
 
 
 def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
-    scope = tracer.function_scope(entry.function)
+    scope = entry_scope(tracer, entry.function)
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry, tracer)
         if part is None:
             continue
         scoped = is_scoped(ctx, composition, entry.function)
-        storage = storage_of(ctx, receiver, tracer, method)
+        storage = _serving_every_call(entry, receiver, storage_of(ctx, receiver, tracer, method))
         if storage is None:
             continue
-        if storage.scope not in _SHARED and storage.scope != "shared-handle":
+        checked = None if scoped else ownership_checked(ctx, call, entry.function)
+        if checked is not None:
+            ctx.observe(call, "guest-input", "scoped", f"what {storage.description} holds under this key is checked against the caller: `{checked}`",
+                        key=composition.describe())
+        elif storage.scope not in _SHARED and storage.scope != "shared-handle":
             ctx.observe(call, "guest-input", "per-instance", f"{storage.description} is held per instance: key {composition.describe()}",
                         key=composition.describe())
         elif scoped:
@@ -41,36 +42,56 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
             yield GuestKey(call, key, composition, part, entry, storage)
 
 
+def _serving_every_call(entry: GuestEntry, receiver, storage: Storage | None) -> Storage | None:
+    """A public gRPC service's object serves every caller's requests (tonic shares one value
+    of it among all connections): its own fields are shared by all of them."""
+    if storage is None or entry.kind != "grpc-service" or storage.scope != "per-instance" or chain_root(receiver) is None \
+            or chain_root(receiver).type != "self":
+        return storage
+    return storage._replace(scope="host-wide", description=f"{storage.description}, of the service every caller shares")
+
+
 def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
-    """Chosen values handed to a workspace function that keys a shared store with them:
-    ``(argument, composition, chosen part, the callee's store)``."""
+    """Chosen values handed (as an argument, or a field of a struct built for the call) to
+    workspace functions that, themselves or through further calls, key a shared store with
+    them: ``(argument, the struct field carrying the value or "", composition, chosen part,
+    the store)``."""
     body = entry.function.child_by_field_name("body")
-    scope = tracer.function_scope(entry.function)
-    for _, found in matches(_CALLS, body) if body is not None else ():
+    scope = entry_scope(tracer, entry.function)
+    for _, found in matches(ALL_CALLS, body) if body is not None else ():
         call = found["call"][0]
         arguments = call_arguments(call)
-        if not arguments or ctx.enclosing_function(call).id != entry.function.id:
+        if not arguments or not may_name_callee(call) or not any(may_carry(argument, entry.chosen) for argument in arguments) \
+                or not runs_in(ctx, call, entry.function):
+            continue
+        definition = callee_definition(ctx, call, memo)
+        if definition is None:
             continue
         traced = []
         for position, argument in enumerate(arguments):
-            if not any(name in node_text(argument) for name in entry.chosen) and argument.type != "identifier":
-                continue  # cheap first: a chosen value arrives by name, or through a local
+            if not may_carry(argument, entry.chosen):
+                continue
             composition = tracer.trace(argument, scope)
             part = chosen_part(composition, entry)
-            if part is not None and not is_scoped(ctx, composition, entry.function):
-                traced.append((position, argument, composition, part))
-        if not traced:
-            continue
-        definition = callee_definition(ctx, call)
-        if definition is None:
-            continue
+            if part is None:
+                continue
+            if not is_scoped(ctx, composition, entry.function):
+                traced.append((position, argument, composition, part, ""))
+            for field in fields_carrying(composition, lambda parts: _chosen_unscoped(ctx, entry, parts)):
+                traced.append((position, argument, composition, part, field))
         callee_ctx, callee = definition
-        names = parameter_names(callee)
-        for position, argument, composition, part in traced:
-            if position < len(names) and names[position] != "_":
-                store = store_keyed_by_parameter(callee_ctx, callee, names[position], memo)
-                if store is not None:
-                    yield argument, composition, part, store
+        for position, argument, composition, part, field in traced:
+            name = passed_parameter(call, callee, position)
+            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field) if name is not None else None
+            if store is not None:
+                yield argument, field, composition, part, store
+                break
+
+
+def _chosen_unscoped(ctx, entry: GuestEntry, parts) -> bool:
+    """A struct field's value the entry's chooser supplied, with no scope of the host's in it."""
+    chosen = any(part.kind in ("parameter", "field", "identifier") and part.text.split(".", 1)[0] in entry.chosen for part in parts)
+    return chosen and not any(names_scope_identity(ctx, part.text.rsplit(".", 1)[-1]) for part in parts)
 
 
 def check(ctx):
@@ -79,8 +100,8 @@ def check(ctx):
     memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
-        for argument, composition, part, store in _passed_on(ctx, entry, tracer, memo):
-            yield _passed_on_finding(ctx, entry, argument, composition, part, store, in_reach)
+        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo):
+            yield _passed_on_finding(ctx, entry, argument, field, composition, part, store, in_reach)
         for guest_key in _guest_keys(ctx, entry, tracer):
             if _shared_beyond_the_tenant(guest_key.storage, in_reach):
                 yield _finding(ctx, guest_key, in_reach)
@@ -120,18 +141,29 @@ def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     return ctx.finding(guest_key.key, message, related=related, notes=notes)
 
 
-def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, store: CalleeStore, in_reach: str | None):
+def _passed_on_finding(ctx, entry: GuestEntry, argument, field: str, composition, part, store: CalleeStore, in_reach: str | None):
     root = part.source
     storage = store.storage
     message = (
-        f"`{short_text(node_text(argument))}`, which the {entry.chooser} chooses (`{root}`, a parameter of this {entry.where}), "
+        f"`{short_text(node_text(argument))}`{f' (its field `{field}`)' if field else ''}, which the {entry.chooser} chooses "
+        f"(`{root}`, a parameter of this {entry.where}), "
         f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
+    if store.chain:
+        message += f", through {' → '.join(step.describe() for step in store.chain)}"
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
+    # The chain as related locations, where they lie in this file (others are named above).
     related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
+    related += [ctx.related(step.call, f"`fn {step.function_name}` passes it on") for step in store.chain if step.path == ctx.path_key]
+    if store.path == ctx.path_key and store.keyed_at is not None:
+        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it"))
+    if storage.declaration is not None and store.path == ctx.path_key:
+        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
+    if store.chain:
+        notes += (f"passed on through {' → '.join(step.describe() for step in store.chain)}",)
     return ctx.finding(argument, message, related=related, notes=notes)
 
 
@@ -139,8 +171,9 @@ RULE = Rule(
     code="ISO204",
     name="guest-chosen-key-in-shared-store",
     summary=(
-        "A key chosen by a tenant (a parameter of a host interface the guest calls, or a request's "
-        "path, query, body or header) keys a store shared beyond that tenant, without the tenant in the key."
+        "A key chosen by a tenant (a parameter of a host interface the guest calls, a request's "
+        "path, query, body or header, a public gRPC call) keys a store shared beyond that tenant, "
+        "without the tenant in the key, in the entry or a few workspace calls further."
     ),
     rationale=(
         "A guest names its keys freely: two tenants' components both write `config`, both ask "
@@ -149,8 +182,14 @@ RULE = Rule(
         "host's one shared state, a backend every instance is handed), the second tenant reads "
         "or overwrites the first one's entry. The host knows which tenant it serves (the "
         "instance's app id, the request's authenticated org): that identity, not the guest's "
-        "word, must scope the key. Parameters the host allocates (`Resource<T>` handles) and "
-        "ids it mints are not reported."
+        "word, must scope the key. The chosen value is followed through the workspace functions "
+        "it is handed to (as an argument or a field of a request struct), a few calls deep, "
+        "until one keys a shared store with it; a function handed the host's scope stops the "
+        "chase, as does a lookup that compares the entry's owner with the caller's scope. "
+        "Entries are host interfaces, request extractors (in functions and route closures), "
+        "warp handlers and the methods of public gRPC services (a service whose client the "
+        "workspace builds serves the cluster's own nodes and is not one). Parameters the host "
+        "allocates (`Resource<T>` handles) and ids it mints are not reported."
     ),
     bad_example=(
         "impl keyvalue::store::Host for KvHost {\n"
