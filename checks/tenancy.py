@@ -186,6 +186,34 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
     return entries
 
 
+# Extractors spelled after the framework's own (`AwebJson`, `ValidatedJson<T>`, `AppQuery<T>`):
+# wrappers that validate or re-shape a body still hand the handler what the client sent.
+_BODY_EXTRACTOR_TAILS = ("Json", "Form", "Query")
+
+
+def request_seeds(model, declared: tuple[str, ...]):
+    """``(signature, path, type text, kind)`` of every value a client or tenant hands the host
+    whole: what a request handler's extractor holds (``T`` of ``Json<T>``), a manifest
+    parameter, a parameter of a type ``declared`` tenant-chosen (the contract). A parameter
+    is read by its own type (``Database<SerdeJson<T>>`` is a table, not a request body)."""
+    for path, items in model.summaries.items():
+        for signature in (*items.functions, *(method for block in items.impls for method in block.methods)):
+            for _, type_text in signature.params:
+                expression = parse_type(type_text)
+                while expression.kind == "reference" and expression.args:
+                    expression = expression.args[0]
+                if expression.kind != "path":
+                    continue
+                if expression.args and (is_extractor(expression) or expression.name.endswith(_BODY_EXTRACTOR_TAILS)):
+                    # A path names what a request addresses (ids), not settings it supplies.
+                    if expression.name != "Path":
+                        yield signature, path, expression.args[0].text, "request"
+                elif expression.name.endswith(MANIFEST_TYPE_TAILS):
+                    yield signature, path, expression.text, "manifest"
+                elif expression.name in declared:
+                    yield signature, path, expression.text, "contract"
+
+
 def _manifest_parameters(function: Node, contract_types: frozenset[str]) -> dict[str, Node]:
     """Parameters holding what a tenant wrote in its manifest (``app: &AppManifest``, or a
     type the contract lists): every field of them is the tenant's choice."""
