@@ -844,6 +844,8 @@ class WorkspaceModel:
             return key in self.statics
         if kind == "trait":
             return key in self.traits
+        if kind == "enum":
+            return key in self.enums
         if kind == "word":
             # A mention, not another definition of the same name (`fn api_key` in two files).
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
@@ -873,6 +875,8 @@ class WorkspaceModel:
         from .tenancy import request_seeds
 
         found = {}
+        # Every name once: an alias may name itself (`type Result<T> = std::result::Result<T, Error>`).
+        seen: set[str] = set()
         pending: list[tuple[str, RequestOrigin]] = []
         for signature, path, type_text, origin_kind in request_seeds(self, declared):
             pending.append((type_text, RequestOrigin(origin_kind, _type_name(type_text), path, signature.line, signature.name)))
@@ -880,8 +884,9 @@ class WorkspaceModel:
             type_text, origin = pending.pop()
             for expression in named_types(type_text):
                 name = self.renames.get(expression.name, expression.name)
-                if name in found or name in WRAPPERS:
+                if name in seen or name in WRAPPERS:
                     continue
+                seen.add(name)
                 alias = self.aliases.get(name)
                 struct = self.structs.get(name)
                 payloads = self.enum_payloads.get(name)
@@ -1001,6 +1006,10 @@ class WorkspaceModel:
             for _, function in definitions:
                 yield function
         yield from self.methods.values()
+
+    def declares_enum(self, name: str) -> bool:
+        """Whether some workspace file declares an enum of this name."""
+        return self._ask("enum", self.renames.get(name, name))
 
     def declares_static(self, name: str) -> bool:
         """Whether some workspace file declares a static of this name."""

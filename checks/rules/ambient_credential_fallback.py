@@ -106,17 +106,21 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
     one (``load_from_env()``, ``env::var("API_KEY")``), constructors of a credential type
     (``DefaultAzureCredentialBuilder::new()``), and such calls written inside a macro's
     arguments (``apply_config!(aws_config::from_env(), ..)``), where the parser sees tokens."""
+    cached = getattr(ctx, "_ambient_calls", None)
+    if cached is not None:
+        return cached
     found: dict[int, tuple[Node, str]] = {}
     for call in calls_named(ctx, frozenset(AMBIENT_SOURCES) | ENV_READS):
         label = ambient_label(call)
-        if label is not None:
+        if label is not None and not _credentials_set_after(ctx, call):
             found[call.id] = (call, label)
     data = ctx.source.data
-    for name in AMBIENT_SOURCES.keys() | ENV_READS:
-        if name.encode() not in data:
-            continue
-        for node in nodes_spelled(ctx, name):
-            parent = ctx.parent(node)
+    present = [name for name in sorted(AMBIENT_SOURCES.keys() | ENV_READS) if name.encode() in data]
+    offsets = ctx.identifier_offsets() if present else {}
+    for name in present:
+        for start in offsets.get(name.encode(), ()):
+            node = ctx.root.descendant_for_byte_range(start, start + len(name))
+            parent = ctx.parent(node) if node is not None else None
             if parent is None:
                 continue
             if parent.type == "token_tree":
@@ -128,7 +132,24 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
                 site = None
             if site is not None and site[1] is not None and site[0].id not in found:
                 found[site[0].id] = (site[0], site[1])
-    return sorted(found.values(), key=lambda item: item[0].start_byte)
+    ctx._ambient_calls = sorted(found.values(), key=lambda item: item[0].start_byte)
+    return ctx._ambient_calls
+
+
+def _credentials_set_after(ctx: AnalysisContext, call: Node) -> bool:
+    """A builder seeded from the environment whose chain then sets credentials of its own
+    (``AmazonS3Builder::from_env().with_access_key_id(..)``): what it authenticates with is
+    what the chain set, not the host's identity."""
+    node = call
+    while (parent := ctx.parent(node)) is not None and parent.type == "field_expression" and same_node(parent.child_by_field_name("value"), node):
+        method = node_text(parent.child_by_field_name("field"))
+        if method.startswith(("with_", "set_")) and (set(words_of(method)) & CREDENTIAL_WORDS or "service_account" in method):
+            return True
+        caller = ctx.parent(parent)
+        if caller is None or caller.type != "call_expression":
+            return False
+        node = caller
+    return False
 
 
 def _macro_call(name: Node, tokens: Node) -> tuple[Node, str | None] | None:
@@ -161,7 +182,14 @@ def ambient_in_callee(ctx: AnalysisContext, call: Node) -> HelperSource | None:
     if resolved is None:
         return None
     other, function = resolved
-    for inner, label in ambient_calls(other):
+    # Contexts for other files are made afresh per question: their sources are kept per asker.
+    by_file = getattr(ctx, "_ambient_calls_by_file", None)
+    if by_file is None:
+        by_file = ctx._ambient_calls_by_file = {}
+    if other.path_key not in by_file:
+        by_file[other.path_key] = (other, ambient_calls(other))
+    other, sources = by_file[other.path_key]
+    for inner, label in sources:
         enclosing = other.enclosing_function(inner)
         if enclosing is not None and enclosing.id == function.id:
             name = node_text(function.child_by_field_name("name"))
@@ -179,24 +207,33 @@ class Owner(NamedTuple):
 
 
 def value_owner(ctx: AnalysisContext, value: Node, function: Node) -> Owner | None:
-    """Whose ``value`` (a credential, or what selects one) is: a tenant's when it hangs off a
-    value named for the isolation unit (``tenant.registry_auth``), when the function has a
-    tenant in reach, or when its root binding's declared type is made from what a client or
-    tenant sends (a request body, a manifest: ``checks.workspace.made_from_request``). A client
-    tool's own login falling back to the user's docker store is none of these."""
-    root, type_name = _root_binding(ctx, value, function)
-    if type_name:
-        origin = ctx.workspace.made_from_request(type_name, ctx.settings.contract.tenant_chosen)
-        if origin is not None:
-            made = "a manifest" if origin.kind == "manifest" else f"what a request sends (`{origin.type_name}`, taken by `{origin.function}` at {short_path(origin.path)}:{origin.line + 1})"
-            return Owner(f"`{root}` (`{type_name}`) is made from {made}", origin, root, type_name)
+    """Whose ``value`` (a credential) is: a tenant's when its root binding's declared type is
+    made from what a client or tenant sends (``request_owner``), when the function has a
+    tenant in reach, or when it hangs off a value named for the isolation unit
+    (``tenant.registry_auth``). A client tool's own login falling back to the user's docker
+    store is none of these."""
+    owner = request_owner(ctx, value, function)
+    if owner is not None:
+        return owner
     reach = tenant_in_reach(ctx, function)
     if reach is not None:
-        return Owner(f"tenant `{reach}` is in reach", None, root, type_name)
+        return Owner(f"tenant `{reach}` is in reach", None, "", "")
     text = node_text(value)
     if set(words_of(text)) & UNIT_WORDS or ctx.vocabulary.tenant.match(text) is not None:
-        return Owner(f"`{short_text(text, 40)}` is the tenant's", None, root, type_name)
+        return Owner(f"`{short_text(text, 40)}` is the tenant's", None, "", "")
     return None
+
+
+def request_owner(ctx: AnalysisContext, value: Node, function: Node) -> Owner | None:
+    """``value``'s owner when the declared type of the binding it hangs off is made from what
+    a request or a manifest sends (``checks.workspace.made_from_request``)."""
+    root, type_name = _root_binding(ctx, value, function)
+    origin = ctx.workspace.made_from_request(type_name, ctx.settings.contract.tenant_chosen) if type_name else None
+    if origin is None:
+        return None
+    made = "a manifest" if origin.kind == "manifest" else (
+        f"what a request sends (`{origin.type_name}`, taken by `{origin.function}` at {short_path(origin.path)}:{origin.line + 1})")
+    return Owner(f"`{root}` (`{type_name}`) is made from {made}", origin, root, type_name)
 
 
 def short_path(path: str) -> str:
@@ -310,7 +347,7 @@ def _workspace_type(ctx: AnalysisContext, type_text: str) -> str:
     """The first workspace struct or enum a type text names (through references, wrappers)."""
     model = ctx.workspace
     for expression in named_types(type_text) if type_text else ():
-        if expression.kind == "path" and (model.struct(expression.name) is not None or expression.name in model.enums):
+        if expression.kind == "path" and (model.struct(expression.name) is not None or model.declares_enum(expression.name)):
             return expression.name
     return ""
 
@@ -369,6 +406,13 @@ def _fallback_for(ctx, site: Node, function: Node) -> Node | None:
             return None if _reads_ambient(candidate) else candidate
         node = ctx.parent(node)
     return None
+
+
+def _is_env_read(site: Node) -> bool:
+    """``std::env::var(..)``, or its name inside a macro's arguments."""
+    callee = site.child_by_field_name("function") if site.type == "call_expression" else site
+    text = node_text(callee) if callee is not None else ""
+    return text.replace(".", "::").rsplit("::", 1)[-1] in ENV_READS
 
 
 def _reads_ambient(value: Node) -> bool:
@@ -435,7 +479,9 @@ def check(ctx):
         provided = _fallback_for(ctx, call, function)
         owner = value_owner(ctx, provided, function) if provided is not None else None
         if owner is None:
-            if provided is None and tenant_in_reach(ctx, function) is None and fallback.helper is None:
+            # A key the host reads from its own environment is ISO101's to audit; the cloud
+            # and docker identities taken for the host's own work are recorded here.
+            if provided is None and tenant_in_reach(ctx, function) is None and fallback.helper is None and not _is_env_read(call):
                 ctx.observe(call, "credentials", "host's own", f"{fallback.label}, taken by code with no tenant in reach, not as a tenant's fallback")
             continue
         yield _finding(ctx, call, fallback, provided, owner, destination_of(ctx, owner, function))

@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from ..context import AnalysisContext, node_text, short_text
 from ..model import FixAvailability, Severity
-from .ambient_credential_fallback import Owner, ambient_calls, ambient_in_callee, destination_of, short_path, value_owner
+from .ambient_credential_fallback import Owner, ambient_calls, ambient_in_callee, destination_of, request_owner, short_path
 from .base import Rule
 
 # Arms that stand for a missing value: ISO501 judges those as fallbacks.
@@ -94,17 +94,15 @@ def _arm_owner(ctx: AnalysisContext, arm: Node, function: Node) -> Owner | None:
     for path in variant_paths:
         enum = path.child_by_field_name("path")
         name = node_text(enum).rsplit("::", 1)[-1] if enum is not None else ""
-        if name in ctx.workspace.enums:
-            origin = ctx.workspace.made_from_request(name, ctx.settings.contract.tenant_chosen)
-            if origin is not None:
-                owner = value_owner(ctx, _scrutinee(ctx, arm) or pattern, function)
-                if owner is not None and owner.origin is not None:
-                    return owner
-                return Owner(f"`{name}` is made from what a request sends (`{origin.type_name}`, taken by `{origin.function}` at "
-                             f"{short_path(origin.path)}:{origin.line + 1})", origin, "", name)
+        origin = ctx.workspace.made_from_request(name, ctx.settings.contract.tenant_chosen) if name else None
+        if origin is not None:
+            owner = request_owner(ctx, _scrutinee(ctx, arm) or pattern, function)
+            if owner is not None:
+                return owner
+            return Owner(f"`{name}` is made from what a request sends (`{origin.type_name}`, taken by `{origin.function}` at "
+                         f"{short_path(origin.path)}:{origin.line + 1})", origin, "", name)
     scrutinee = _scrutinee(ctx, arm)
-    owner = value_owner(ctx, scrutinee, function) if scrutinee is not None else None
-    return owner if owner is not None and owner.origin is not None else None
+    return request_owner(ctx, scrutinee, function) if scrutinee is not None else None
 
 
 def _is_fallback_arm(arm: Node) -> bool:
@@ -123,8 +121,8 @@ def _condition_owner(ctx: AnalysisContext, condition: Node, function: Node) -> O
     request (``if settings.use_system_identity``)."""
     for node in _descendants(condition):
         if node.type == "field_expression":
-            owner = value_owner(ctx, node, function)
-            if owner is not None and owner.origin is not None:
+            owner = request_owner(ctx, node, function)
+            if owner is not None:
                 return owner
     return None
 
