@@ -189,12 +189,15 @@ def ambient_in_callee(ctx: AnalysisContext, call: Node) -> HelperSource | None:
     if other.path_key not in by_file:
         by_file[other.path_key] = (other, ambient_calls(other))
     other, sources = by_file[other.path_key]
-    for inner, label in sources:
-        enclosing = other.enclosing_function(inner)
-        if enclosing is not None and enclosing.id == function.id:
-            name = node_text(function.child_by_field_name("name"))
-            return HelperSource(label, name, f"{other.path_key}:{inner.start_point[0] + 1}")
-    return None
+    inside = [(inner, label) for inner, label in sources
+              if (enclosing := other.enclosing_function(inner)) is not None and enclosing.id == function.id]
+    if not inside:
+        return None
+    variables = [f"`{variable}`" for inner, _ in inside if (variable := _env_variable(inner)) is not None]
+    # A helper that tries one variable, then another, names them all: any of them is sent.
+    label = f"the process environment's {' or '.join(dict.fromkeys(variables))}" if len(variables) == len(inside) else inside[0][1]
+    name = node_text(function.child_by_field_name("name"))
+    return HelperSource(label, name, f"{other.path_key}:{inside[0][0].start_point[0] + 1}")
 
 
 class Owner(NamedTuple):
@@ -406,6 +409,17 @@ def _fallback_for(ctx, site: Node, function: Node) -> Node | None:
             return None if _reads_ambient(candidate) else candidate
         node = ctx.parent(node)
     return None
+
+
+def _env_variable(site: Node) -> str | None:
+    """The credential variable an env read (a call, or its name in a macro's tokens) names."""
+    if not _is_env_read(site):
+        return None
+    if site.type == "call_expression":
+        arguments = call_arguments(site)
+        return _credential_variable(arguments[0] if arguments else None)
+    following = site.next_sibling
+    return _credential_variable(following.named_children[0] if following is not None and following.named_children else None)
 
 
 def _is_env_read(site: Node) -> bool:
