@@ -271,11 +271,12 @@ def _root_binding(ctx: AnalysisContext, value: Node, function: Node, depth: int 
         return "", ""
     if node.type == "self":
         owner = impl_owner(ctx, node)
-        read = [field for field in reversed(fields) if field]
-        if read and owner:
-            field_type = ctx.workspace.field_type(owner, read[0])
+        # The step right after `self`: a field of the impl's type (empty for a method's result).
+        first_field = fields[-1] if fields else ""
+        if first_field and owner:
+            field_type = ctx.workspace.field_type(owner, first_field)
             if field_type:
-                return f"self.{read[0]}", _workspace_type(ctx, field_type) or owner
+                return f"self.{first_field}", _workspace_type(ctx, field_type) or owner
         return "self", owner
     if node.type == "identifier":
         name = node_text(node)
@@ -319,16 +320,13 @@ def _binding_source(ctx: AnalysisContext, identifier: Node, function: Node) -> N
 
 
 def _binds(pattern: Node | None, name: str) -> bool:
-    if pattern is None:
-        return False
-    pending = [pattern]
+    """Whether a pattern binds ``name`` (not as a path's segment, like `Auth::name`)."""
+    pending = [(pattern, None)] if pattern is not None else []
     while pending:
-        node = pending.pop()
-        if node.type in ("identifier", "shorthand_field_identifier") and node_text(node) == name:
-            parent = node.parent
-            if parent is None or parent.type != "scoped_identifier":
-                return True
-        pending.extend(node.named_children)
+        node, parent_type = pending.pop()
+        if node.type in ("identifier", "shorthand_field_identifier") and node_text(node) == name and parent_type != "scoped_identifier":
+            return True
+        pending.extend((child, node.type) for child in node.named_children)
     return False
 
 
