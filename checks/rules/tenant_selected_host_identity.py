@@ -18,7 +18,8 @@ _FALLBACK_PATTERNS = ("None", "_")
 
 
 class Selection(NamedTuple):
-    chooser: Node  # the arm's pattern, or the branch's condition
+    choice: Node  # the arm, or the `if`
+    chooser: Node  # what chooses: the variant an arm's pattern names, or the branch's condition
     owner: Owner
     source: str  # the ambient source, for the message
     site: Node  # where the ambient source is taken
@@ -28,22 +29,22 @@ def _selections(ctx: AnalysisContext):
     reported: set[int] = set()
     for call, label in ambient_calls(ctx):
         selection = _selection_above(ctx, call, label)
-        if selection is not None and selection.chooser.id not in reported:
-            reported.add(selection.chooser.id)
+        if selection is not None and selection.choice.id not in reported:
+            reported.add(selection.choice.id)
             yield selection
     for arm in _arms(ctx):
         if arm.id in reported:
             continue
         function = ctx.enclosing_function(arm)
-        owner = _arm_owner(ctx, arm, function) if function is not None else None
-        if owner is None:
+        chosen = _arm_owner(ctx, arm, function) if function is not None else None
+        if chosen is None:
             continue
         value = arm.child_by_field_name("value")
         helper = _helper_in(ctx, value) if value is not None else None
         if helper is not None:
             call, found = helper
             reported.add(arm.id)
-            yield Selection(arm.child_by_field_name("pattern"), owner, f"{found.label}, read by `{found.helper}` at {short_path(found.where)}", call)
+            yield Selection(arm, chosen[1], chosen[0], f"{found.label}, read by `{found.helper}` at {short_path(found.where)}", call)
 
 
 def _selection_above(ctx: AnalysisContext, call: Node, label: str) -> Selection | None:
@@ -54,14 +55,14 @@ def _selection_above(ctx: AnalysisContext, call: Node, label: str) -> Selection 
         if node.type == "match_arm" and _is_fallback_arm(node) or node.type == "else_clause":
             return None  # taken when a value is missing: ISO501's question
         if node.type == "match_arm":
-            owner = _arm_owner(ctx, node, function)
-            if owner is not None:
-                return Selection(node.child_by_field_name("pattern"), owner, label, call)
+            chosen = _arm_owner(ctx, node, function)
+            if chosen is not None:
+                return Selection(node, chosen[1], chosen[0], label, call)
         elif node.type == "if_expression" and child.id == _id(node.child_by_field_name("consequence")):
             condition = node.child_by_field_name("condition")
             owner = _condition_owner(ctx, condition, function) if condition is not None else None
             if owner is not None:
-                return Selection(condition, owner, label, call)
+                return Selection(node, condition, owner, label, call)
         child, node = node, ctx.parent(node)
     return None
 
@@ -82,9 +83,10 @@ def _arms(ctx: AnalysisContext):
         position = data.find(b"=>", position + 2)
 
 
-def _arm_owner(ctx: AnalysisContext, arm: Node, function: Node) -> Owner | None:
-    """Whose choice an arm is: its pattern names a variant (``S3Auth::SystemIdentity``) of an
-    enum a tenant's settings are made of, or the matched value is a tenant's."""
+def _arm_owner(ctx: AnalysisContext, arm: Node, function: Node) -> tuple[Owner, Node] | None:
+    """Whose choice an arm is, and what in its pattern chooses: a variant it names
+    (``S3Auth::SystemIdentity``) of an enum a tenant's settings are made of, or the whole
+    pattern when the matched value is a tenant's."""
     pattern = arm.child_by_field_name("pattern")
     if pattern is None or _is_fallback_arm(arm):
         return None
@@ -97,12 +99,13 @@ def _arm_owner(ctx: AnalysisContext, arm: Node, function: Node) -> Owner | None:
         origin = ctx.workspace.made_from_request(name, ctx.settings.contract.tenant_chosen) if name else None
         if origin is not None:
             owner = request_owner(ctx, _scrutinee(ctx, arm) or pattern, function)
-            if owner is not None:
-                return owner
-            return Owner(f"`{name}` is made from what a request sends (`{origin.type_name}`, taken by `{origin.function}` at "
-                         f"{short_path(origin.path)}:{origin.line + 1})", origin, "", name)
+            if owner is None:
+                owner = Owner(f"`{name}` is made from what a request sends (`{origin.type_name}`, taken by `{origin.function}` at "
+                              f"{short_path(origin.path)}:{origin.line + 1})", origin, "", name)
+            return owner, path
     scrutinee = _scrutinee(ctx, arm)
-    return request_owner(ctx, scrutinee, function) if scrutinee is not None else None
+    owner = request_owner(ctx, scrutinee, function) if scrutinee is not None else None
+    return (owner, pattern) if owner is not None else None
 
 
 def _is_fallback_arm(arm: Node) -> bool:
