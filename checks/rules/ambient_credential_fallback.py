@@ -40,9 +40,14 @@ AMBIENT_SOURCES = {
     "ApplicationDefaultCredentials": "Google application default credentials",
     "from_env": "the process's environment",
     "defaults": _AWS_CHAIN,
+    # google-cloud-storage's `ClientConfig::default().with_auth()`: with no argument, it
+    # authenticates as whatever application default credentials the host has.
+    "with_auth": "Google application default credentials",
     "get_credential": "the host user's docker credential helpers",
     "CredentialHelper": "the host user's docker credential helpers",
 }
+# Methods that pick up the default identity only when given nothing to authenticate with.
+_DEFAULT_ONLY_WITHOUT_ARGUMENTS = frozenset({"with_auth"})
 # Reads of one process environment variable (`std::env::var("OPENAI_API_KEY")`).
 ENV_READS = frozenset({"var", "var_os"})
 _ENV_MODULES = frozenset({"env", "dotenv", "dotenvy"})
@@ -63,6 +68,8 @@ def ambient_label(call: Node) -> str | None:
     ambient credential source."""
     callee = call.child_by_field_name("function")
     arguments = call_arguments(call)
+    if arguments and callee is not None and callee.type == "field_expression" and node_text(callee.child_by_field_name("field")) in _DEFAULT_ONLY_WITHOUT_ARGUMENTS:
+        return None  # `with_auth(token)`: the caller's own credentials
     return _label(node_text(callee) if callee is not None else "", arguments[0] if arguments else None)
 
 
