@@ -36,7 +36,7 @@ from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
 from .vocabulary import words_of
-from .workspace import named_types, parse_type
+from .workspace import Signature, named_types, parse_type
 
 # What real hosts call the unit they isolate. A contract candidate must be spelled as an
 # identity (`AppId`, `project_id`) and used like one; a credential hanging off a value so
@@ -306,6 +306,55 @@ def is_plain_data(workspace, type_text: str, depth: int = 3) -> bool:
             continue
         return False
     return True
+
+
+# Extractors spelled after the framework's own (`AwebJson`, `ValidatedJson<T>`, `AppQuery<T>`):
+# wrappers that validate or re-shape a body still hand the handler what the client sent.
+_BODY_EXTRACTOR_TAILS = ("Json", "Form", "Query")
+
+
+def request_seeds(model, declared: tuple[str, ...]):
+    """``(signature, path, type text, kind)`` of every value a client or tenant hands the host
+    whole: what a request handler's extractor holds (``T`` of ``Json<T>``), a manifest
+    parameter, and what the contract ``declared`` tenant-chosen (a type, or the parameters of
+    a function or of a trait's methods). A parameter is read by its own type
+    (``Database<SerdeJson<T>>`` is a table, not a request body); a declared type is a seed
+    with no signature of its own."""
+    contract = frozenset(declared)
+    for path, items in model.summaries.items():
+        for struct in items.structs:
+            if struct.name in contract:
+                yield Signature(struct.name, (), "", struct.line, False), path, struct.name, "contract"
+        for name in items.enums:
+            if name in contract:
+                yield Signature(name, (), "", 0, False), path, name, "contract"
+        for signature, of_declared_trait in (*((function, False) for function in items.functions), *_methods(items, contract)):
+            if of_declared_trait or signature.name in contract:
+                for _, type_text in signature.params:
+                    yield signature, path, type_text, "contract"
+                continue
+            for _, type_text in signature.params:
+                expression = parse_type(type_text)
+                while expression.kind == "reference" and expression.args:
+                    expression = expression.args[0]
+                if expression.kind != "path":
+                    continue
+                if expression.args and (is_extractor(expression) or expression.name.endswith(_BODY_EXTRACTOR_TAILS)):
+                    # A path names what a request addresses (ids), not settings it supplies.
+                    if expression.name != "Path":
+                        yield signature, path, expression.args[0].text, "request"
+                elif expression.name.endswith(MANIFEST_TYPE_TAILS):
+                    yield signature, path, expression.text, "manifest"
+
+
+def _methods(items, contract: frozenset[str]):
+    """Each method of a file's impls and trait declarations, with whether its trait is one
+    the contract names."""
+    for block in items.impls:
+        # A trait's declaration is summarised as a block of the trait's own name.
+        trait = block.trait if block.trait is not None else block.self_type if block.self_type in items.traits else None
+        for method in block.methods:
+            yield method, trait in contract
 
 
 def _manifest_parameters(function: Node, contract_types: frozenset[str]) -> dict[str, Node]:

@@ -307,6 +307,12 @@ class FileItems(NamedTuple):
     # Modules declared here, in their own file, behind a test attribute (`#[cfg(test)] mod x;`):
     # those files are test code, though nothing in them says so.
     test_modules: tuple[str, ...] = ()
+    # The types each enum's variants hold, as text (`Auth::Keys(S3Keys)` → `S3Keys`, and the
+    # fields of struct variants): what a value of the enum may carry.
+    enum_payloads: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Conversions declared by `impl From<A> for B` and `impl TryFrom<A> for B`: (A as text, B):
+    # a `B` may be made of what an `A` held.
+    conversions: tuple[tuple[str, str], ...] = ()
 
 
 def _text(node: Node | None) -> str:
@@ -450,6 +456,8 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
     uses: list[tuple[str, str]] = []
     constructions: set[tuple[str, bool]] = set()
     test_modules: list[str] = []
+    enum_payloads: list[tuple[str, tuple[str, ...]]] = []
+    conversions: list[tuple[str, str]] = []
     pending = [tree.root_node]
     while pending:
         container = pending.pop()
@@ -459,6 +467,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                 structs.append(_struct(item))
             elif kind == "enum_item":
                 enums.append(_text(item.child_by_field_name("name")))
+                enum_payloads.append((enums[-1], _variant_payloads(item)))
             elif kind == "type_item":
                 aliases.append((_text(item.child_by_field_name("name")), _generic_names(item), _text(item.child_by_field_name("type"))))
             elif kind == "trait_item":
@@ -485,6 +494,9 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
             elif kind == "impl_item":
                 impls.append(_impl(item))
                 owner = impls[-1].self_type
+                converted_from = _conversion_source(item)
+                if converted_from is not None:
+                    conversions.append((converted_from, owner))
                 body = item.child_by_field_name("body")
                 for method in body.named_children if body is not None else ():
                     if method.type == "function_item":
@@ -497,7 +509,40 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                     test_modules.append(_text(item.child_by_field_name("name")))
     mentioned = frozenset(_ASKED_NAME.findall(data.decode("utf-8", "replace")))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
-                     tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)), tuple(test_modules))
+                     tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)), tuple(test_modules),
+                     tuple(enum_payloads), tuple(conversions))
+
+
+def _variant_payloads(item: Node) -> tuple[str, ...]:
+    """The types an enum's variants hold: tuple variants' members, struct variants' fields."""
+    body = item.child_by_field_name("body")
+    payloads: list[str] = []
+    for variant in body.named_children if body is not None else ():
+        fields = variant.child_by_field_name("body") if variant.type == "enum_variant" else None
+        if fields is None:
+            continue
+        if fields.type == "field_declaration_list":
+            payloads.extend(_text(field.child_by_field_name("type")) for field in fields.named_children if field.type == "field_declaration")
+        else:
+            payloads.extend(_text(member) for member in fields.named_children
+                            if member.type not in ("attribute_item", "visibility_modifier", "line_comment", "block_comment"))
+    return tuple(payloads)
+
+
+_CONVERSION_TRAITS = frozenset({"From", "TryFrom"})
+
+
+def _conversion_source(item: Node) -> str | None:
+    """``A`` of ``impl From<A> for B`` (or ``TryFrom``), as text."""
+    trait = item.child_by_field_name("trait")
+    if trait is None or trait.type != "generic_type":
+        return None
+    name = trait.child_by_field_name("type")
+    arguments = trait.child_by_field_name("type_arguments")
+    if name is None or _text(name).rsplit("::", 1)[-1] not in _CONVERSION_TRAITS or arguments is None:
+        return None
+    source = next((child for child in arguments.named_children if child.type not in ("lifetime", "line_comment", "block_comment")), None)
+    return _text(source) if source is not None else None
 
 
 def _behind_cfg_test(item: Node) -> bool:
@@ -630,6 +675,17 @@ class Collection(NamedTuple):
     locked: bool
 
 
+class RequestOrigin(NamedTuple):
+    """Where a client's or tenant's values enter: the handler (or manifest reader) that takes
+    them, and the type it takes them as."""
+
+    kind: str  # request | manifest | contract
+    type_name: str  # `Settings` of `Json<Settings>`
+    path: str
+    line: int
+    function: str
+
+
 class WorkspaceModel:
     """Items of every summarised file, merged; answers questions about types and crates."""
 
@@ -656,6 +712,9 @@ class WorkspaceModel:
         self.renames: dict[str, str] = {}  # `use a::B as C`: C -> B
         self.methods_by_name: dict[str, list[Signature]] = {}
         self.field_types: dict[str, set[str]] = {}  # field name -> the types declared for it
+        self.enum_payloads: dict[str, list[str]] = {}  # enum name -> the types its variants hold
+        self.conversions: dict[str, set[str]] = {}  # type name -> the types converted from it
+        self._request_made: dict[tuple[str, ...], dict[str, RequestOrigin]] = {}
         self._memo: dict[tuple[str, object], tuple[object, int]] = {}
         for path, items in summaries.items():
             self._add(path, items)
@@ -680,6 +739,10 @@ class WorkspaceModel:
             self.functions.setdefault(function.name, []).append((path, function))
         for static in items.statics:
             self.statics.setdefault(static.name, []).append((path, static))
+        for name, payloads in items.enum_payloads:
+            self.enum_payloads.setdefault(name, []).extend(payloads)
+        for source, target in items.conversions:
+            self.conversions.setdefault(_type_name(source), set()).add(target)
         for name, full in items.uses:
             last = full.rsplit("::", 1)[-1]
             if name != last and name not in ("self", "*", "_"):
@@ -787,6 +850,8 @@ class WorkspaceModel:
             return key in self.statics
         if kind == "trait":
             return key in self.traits
+        if kind == "enum":
+            return key in self.enums
         if kind == "word":
             # A mention, not another definition of the same name (`fn api_key` in two files).
             return tuple(sorted(path for path in self._files_naming_word(key) if _mentions_beyond_definition(self.sources.get(path, b""), key.encode())))
@@ -807,11 +872,56 @@ class WorkspaceModel:
             needle = re.compile(rb"\.(?:and_then|then)\(\s*(?:[a-z_][a-z0-9_]*::)*" + re.escape(key.encode()) + rb"\s*\)")
             return tuple(sorted(path for path in self._files_naming_word(key)
                                 if b"warp::" in self.sources.get(path, b"") and needle.search(self.sources.get(path, b""))))
+        if kind == "request-made":
+            name, declared = key
+            return self._request_made_types(declared).get(name)
         if kind == "callers":
             candidates = set.intersection(*(self._files_naming_word(word) for word in key.split("::")))
             needles = (key.encode() + b"(", key.encode() + b"::<")
             return tuple(sorted(path for path in candidates if any(_spelled_at_word_start(self.sources.get(path, b""), needle) for needle in needles)))
         raise ValueError(f"unknown workspace question {kind!r}")
+
+    def made_from_request(self, type_name: str, declared: Iterable[str] = ()) -> "RequestOrigin | None":
+        """Where values of a workspace type may come from a client or a tenant: the request body,
+        query or form a handler extracts (``Json<CreateWarehouse>``), a manifest parameter, or a
+        type ``declared`` tenant-chosen (the contract) — and everything those hold, through
+        fields, enum variants and ``From``/``TryFrom`` conversions. None for a type only the
+        host's own code and configuration make."""
+        return self._ask("request-made", (self.renames.get(type_name, type_name), tuple(sorted(declared))))
+
+    def _request_made_types(self, declared: tuple[str, ...]) -> dict[str, "RequestOrigin"]:
+        found = self._request_made.get(declared)
+        if found is not None:
+            return found
+        from .tenancy import request_seeds
+
+        found = {}
+        # Every name once: an alias may name itself (`type Result<T> = std::result::Result<T, Error>`).
+        seen: set[str] = set()
+        pending: list[tuple[str, RequestOrigin]] = []
+        for signature, path, type_text, origin_kind in request_seeds(self, declared):
+            pending.append((type_text, RequestOrigin(origin_kind, _type_name(type_text), path, signature.line, signature.name)))
+        while pending:
+            type_text, origin = pending.pop()
+            for expression in named_types(type_text):
+                name = self.renames.get(expression.name, expression.name)
+                if name in seen or name in WRAPPERS:
+                    continue
+                seen.add(name)
+                alias = self.aliases.get(name)
+                struct = self.structs.get(name)
+                payloads = self.enum_payloads.get(name)
+                if alias:
+                    pending.append((alias[0][2], origin))
+                if not struct and payloads is None:
+                    continue
+                found[name] = origin
+                if struct:
+                    pending.extend((text, origin) for _, definition in struct for _, text in definition.fields)
+                pending.extend((text, origin) for text in payloads or ())
+                pending.extend((target, origin) for target in self.conversions.get(name, ()))
+        self._request_made[declared] = found
+        return found
 
     def is_test_module(self, path: str) -> bool:
         """Whether the file at ``path`` is a module its parent declares behind a test attribute
@@ -917,6 +1027,10 @@ class WorkspaceModel:
             for _, function in definitions:
                 yield function
         yield from self.methods.values()
+
+    def declares_enum(self, name: str) -> bool:
+        """Whether some workspace file declares an enum of this name."""
+        return self._ask("enum", self.renames.get(name, name))
 
     def declares_static(self, name: str) -> bool:
         """Whether some workspace file declares a static of this name."""
