@@ -47,6 +47,9 @@ def names_identity(text: str, entry: str) -> bool:
     (``organization_provisioner``, ``PackFooter``, ``pack_path``): its last word is the
     entry's or an identity word."""
     words = words_of(text)
+    # A newtype's tuple field (`self.org_id.0`) is the identity it wraps.
+    while words and words[-1].isdigit():
+        words = words[:-1]
     return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
 
 

@@ -15,6 +15,7 @@ from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
+from ..workspace import types_outside_collections
 
 # Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
 _STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})
@@ -221,6 +222,59 @@ def _names_scope_identity(ctx, part) -> bool:
     return False
 
 
+# Struct levels read below a written value's type for the identity it carries: a request's
+# context holds its login, the login holds the org.
+MAX_CARRIER_DEPTH = 2
+
+
+def _carried_identity(ctx, type_text: str) -> tuple[str, ...] | None:
+    """The path to a field naming a scope identity inside the workspace struct ``type_text``
+    holds, at most `MAX_CARRIER_DEPTH` structs down (``RequestCtx`` → ``("RequestCtx.login",
+    "Login.org_id")``), through wrappers and references but not into collections."""
+    model = ctx.workspace
+    pending: list[tuple[str, tuple[str, ...]]] = [(type_text, ())]
+    seen: set[str] = set()
+    while pending:
+        text, path = pending.pop()
+        for expression in types_outside_collections(text):
+            struct = model.struct(expression.name)
+            if struct is None or expression.name in seen:
+                continue
+            seen.add(expression.name)
+            for field, field_type in struct.fields:
+                step = path + (f"{expression.name}.{field}",)
+                found = _scope_word(ctx, field)
+                if found is not None and names_identity(field, found) and ctx.vocabulary.per_pack.match(field) != found:
+                    return step
+                if len(step) < MAX_CARRIER_DEPTH:
+                    pending.append((field_type, step))
+    return None
+
+
+# Words of a value that is who makes a request (beside `_REQUEST_IDENTITY_WORDS`): a request's
+# own context, the claims or auth it was admitted with.
+_REQUEST_CARRIER_WORDS = frozenset({"request", "req", "claims", "auth", "invocation"})
+
+
+def _handed_identity(ctx, write: AmbientWrite, composition: KeyComposition) -> str | None:
+    """What a write stores when its function was handed who makes a request, carrying a
+    tenant identity (``fn install(ctx: RequestCtx) { *CURRENT.write() = Some(ctx) }`` with
+    ``RequestCtx { login: Login { org_id } }``): a caller's context parked for whoever reads
+    the slot next. A handed configuration that names a default org is the host's own; lazy
+    initialisers store one value for the process."""
+    if write.method in _LAZY_INITIALISERS:
+        return None
+    for part in composition.parts:
+        if part.kind != "parameter" or not part.type_text:
+            continue
+        path = _carried_identity(ctx, part.type_text)
+        if path is None:
+            continue
+        if set(words_of(" ".join((part.text, part.type_text) + path))) & (_REQUEST_IDENTITY_WORDS | _REQUEST_CARRIER_WORDS):
+            return f"{part.text}: {part.type_text}, which holds `{' → '.join(path)}`"
+    return None
+
+
 def _is_clearing(ctx, value: Node | None) -> bool:
     return value is None or bool(re.match(_CLEARING_VALUE, ctx.text(value).strip()))
 
@@ -292,8 +346,11 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
         slot = write.slot
         composition = tracer.trace(write.value)
         evidence = _value_evidence(ctx, composition)
+        handed = _handed_identity(ctx, write, composition) if evidence is None else None
         if evidence is not None:
             why = f"the value carries `{evidence}`"
+        elif handed is not None:
+            why = f"the value is the caller's `{handed}`"
         elif _slot_names_scope(ctx, slot) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.describe()}` holds tenant/flow context"
         else:

@@ -144,8 +144,90 @@ def check(ctx):
             if not arguments:
                 continue
             composition = tracer.trace(arguments[0])
-            if chosen_part(composition, entry) is not None and not is_scoped(ctx, composition, entry.function):
-                yield _finding(ctx, entry, call, arguments[0], "metric")
+            if chosen_part(composition, entry) is None or is_scoped(ctx, composition, entry.function):
+                continue
+            if _recorded_with_tenant(ctx, stamp, call, entry.function):
+                ctx.observe(call, "telemetry", "scoped", f"the {entry.chooser}'s metric is recorded with the tenant among its attributes")
+                continue
+            yield _finding(ctx, entry, call, arguments[0], "metric")
+
+
+# OpenTelemetry instruments take their attributes where a value is recorded.
+_RECORDING_METHODS = frozenset({"add", "record"})
+_LETS = "(let_declaration pattern: (identifier) @name value: (_) @value) @let"
+
+
+def _recorded_with_tenant(ctx, stamp: _Stamp, builder: Node, function: Node) -> bool:
+    """Every value recorded on the instrument ``builder`` makes carries the tenant among its
+    attributes (``.add(v, &[KeyValue::new("org_id", ..)])``, or an attribute array bound by a
+    ``let``), whether the recording is chained onto the builder or made on a ``let`` binding
+    of it. A component id among the attributes does not count: it repeats across tenants."""
+    body = function.child_by_field_name("body")
+    lets = {node_text(found["name"][0]): found for _, found in matches(_LETS, body)} if body is not None else {}
+    recordings = []
+    chained = _outer_call(ctx, builder)
+    while chained is not None:
+        if _method_name(chained) in _RECORDING_METHODS:
+            recordings.append(chained)
+            break
+        chained = _outer_call(ctx, chained)
+    if not recordings:
+        binding = next((name for name, found in lets.items() if found["value"][0].start_byte <= builder.start_byte < found["value"][0].end_byte), None)
+        for _, found in matches(_METHOD_CALLS, body) if binding is not None else ():
+            call = found["call"][0]
+            receiver = call.child_by_field_name("function").child_by_field_name("value")
+            if _method_name(call) in _RECORDING_METHODS and receiver is not None and node_text(receiver) == binding:
+                recordings.append(call)
+    return bool(recordings) and all(_attributes_name_tenant(ctx, stamp, recording, lets) for recording in recordings)
+
+
+def _method_name(call: Node) -> str:
+    callee = call.child_by_field_name("function")
+    field = callee.child_by_field_name("field") if callee is not None and callee.type == "field_expression" else None
+    return node_text(field) if field is not None else ""
+
+
+def _outer_call(ctx, call: Node) -> Node | None:
+    """The call made on ``call``'s result (``call.build()``), if any."""
+    access = ctx.parent(call)
+    if access is None or access.type != "field_expression":
+        return None
+    outer = ctx.parent(access)
+    return outer if outer is not None and outer.type == "call_expression" else None
+
+
+def _attributes_name_tenant(ctx, stamp: _Stamp, recording: Node, lets: dict) -> bool:
+    arguments = call_arguments(recording)
+    if len(arguments) < 2:
+        return False
+    attributes = arguments[-1]
+    while attributes.type == "reference_expression" and attributes.named_children:
+        attributes = attributes.named_children[-1]
+    if attributes.type == "identifier" and node_text(attributes) in lets:
+        attributes = lets[node_text(attributes)]["value"][0]
+    for _, found in matches(_KEY_VALUES, attributes):
+        key = found["key"][0]
+        text = node_text(key).strip("\"") if key.type == "string_literal" else node_text(key)
+        if names_scope_identity(ctx, text) or stamp.names_tenant(_tokens_of(found["value"][0])):
+            return True
+    return False
+
+
+def _tokens_of(node: Node) -> list[Node]:
+    """The leaves of an expression in order, as a macro's tokens are read."""
+    leaves, pending = [], [node]
+    while pending:
+        current = pending.pop()
+        if current.child_count == 0:
+            leaves.append(current)
+        else:
+            pending.extend(reversed(current.children))
+    return leaves
+
+
+_KEY_VALUES = """
+(call_expression function: [(scoped_identifier) (identifier)] @constructor arguments: (arguments . (_) @key . (_) @value)) @pair
+"""
 
 
 def _finding(ctx, entry: GuestEntry, site: Node, chosen: Node, kind: str):
