@@ -13,6 +13,7 @@ from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
+from .global_telemetry_in_request_path import is_startup
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from ..workspace import types_outside_collections
@@ -183,6 +184,13 @@ def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
     return False
 
 
+def _slot_names_requester(slot: StaticSlot) -> bool:
+    """``CURRENT_USER``, ``CURRENT_SESSION``: a slot named for the current one of who makes a
+    request, the ambient form of the request's own context."""
+    words = set(words_of(slot.name))
+    return bool(words & _AMBIENT_WORDS) and bool(words & _REQUEST_IDENTITY_WORDS)
+
+
 # A slot named for what it holds: `FLOW_STACK`, `TENANT_SLOT` hold the identity itself.
 _CONTEXT_HOLDER_TAILS = frozenset({"stack", "slot", "slots", "frames", "chain", "cell"})
 
@@ -256,13 +264,13 @@ def _carried_identity(ctx, type_text: str) -> tuple[str, ...] | None:
 _REQUEST_CARRIER_WORDS = frozenset({"request", "req", "claims", "auth", "invocation"})
 
 
-def _handed_identity(ctx, write: AmbientWrite, composition: KeyComposition) -> str | None:
+def _handed_identity(ctx, composition: KeyComposition, method: str = "") -> str | None:
     """What a write stores when its function was handed who makes a request, carrying a
     tenant identity (``fn install(ctx: RequestCtx) { *CURRENT.write() = Some(ctx) }`` with
     ``RequestCtx { login: Login { org_id } }``): a caller's context parked for whoever reads
     the slot next. A handed configuration that names a default org is the host's own; lazy
     initialisers store one value for the process."""
-    if write.method in _LAZY_INITIALISERS:
+    if method in _LAZY_INITIALISERS:
         return None
     for part in composition.parts:
         if part.kind != "parameter" or not part.type_text:
@@ -271,7 +279,18 @@ def _handed_identity(ctx, write: AmbientWrite, composition: KeyComposition) -> s
         if path is None:
             continue
         if set(words_of(" ".join((part.text, part.type_text) + path))) & (_REQUEST_IDENTITY_WORDS | _REQUEST_CARRIER_WORDS):
-            return f"{part.text}: {part.type_text}, which holds `{' → '.join(path)}`"
+            return f"{part.text}: {part.type_text}` (holding `{' → '.join(path)}`)"
+    return None
+
+
+def _named_identity(ctx, value: Node) -> str | None:
+    """A local the code itself names as a scope identity in the written value (``let tenant
+    = headers.get(..)..; *slot = tenant.clone()``), where the trace reaches only its parts."""
+    for identifier in _identifiers(value):
+        text = ctx.text(identifier)
+        found = _scope_word(ctx, text)
+        if found is not None and names_identity(text, found) and ctx.vocabulary.per_pack.match(text) != found:
+            return text
     return None
 
 
@@ -346,13 +365,15 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
         slot = write.slot
         composition = tracer.trace(write.value)
         evidence = _value_evidence(ctx, composition)
-        handed = _handed_identity(ctx, write, composition) if evidence is None else None
+        handed = _handed_identity(ctx, composition, write.method) if evidence is None else None
         if evidence is not None:
             why = f"the value carries `{evidence}`"
         elif handed is not None:
-            why = f"the value is the caller's `{handed}`"
+            why = f"the value is the caller's `{handed}"
         elif _slot_names_scope(ctx, slot) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.describe()}` holds tenant/flow context"
+        elif _slot_names_requester(slot) and write.method not in _LAZY_INITIALISERS:
+            why = f"`{slot.name}` holds who makes the current request"
         else:
             continue
         value_text = _short(ctx.text(write.value))
@@ -567,45 +588,60 @@ def _setter_findings(ctx, tracer: KeyTracer):
 # What a request carries about who makes it: written into one shared slot, it becomes every
 # concurrent request's.
 _REQUEST_IDENTITY_WORDS = frozenset({"user", "login", "namespace", "principal", "identity", "session", "caller", "role"})
+_SLOT_WRITE_METHODS = ("set", "store", "swap", "replace")
 _SLOT_WRITES = """
 (assignment_expression left: (unary_expression (_) @slot) right: (_) @value) @write
-(call_expression function: (field_expression value: (_) @slot field: (field_identifier) @method) arguments: (arguments . (_) @value)) @write
-"""
+(call_expression function: (field_expression value: (_) @slot field: (field_identifier) @method) arguments: (arguments . (_) @value)
+  (#any-of? @method %s)) @write
+""" % " ".join(f'"{name}"' for name in _SLOT_WRITE_METHODS)
 
 
 def _shared_slot_findings(ctx, tracer: KeyTracer):
     """Request context written into one field of the host's shared state (``*self.current_user
-    .lock() = Some(login)``, ``state.namespace.store(..)``): one slot for all requests."""
-    for entry in tenancy.file_guest_entries(ctx):
-        body = entry.function.child_by_field_name("body")
-        for _, found in matches(_SLOT_WRITES, body) if body is not None else ():
-            write = found["write"][0]
-            if write.type == "call_expression" and node_text(found["method"][0]) not in ("set", "store", "swap", "replace"):
-                continue
-            if ctx.enclosing_function(write).id != entry.function.id:
-                continue
-            root = chain_root(found["slot"][0])
-            accessed = ctx.parent(root) if root is not None else None
-            if accessed is None or accessed.type != "field_expression":
-                continue
-            owner = tenancy.owner_type(ctx, root, tracer)
-            field = node_text(accessed.child_by_field_name("field"))
-            field_type = ctx.workspace.field_type(owner, field) if owner else None
-            if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
-                continue
-            composition = tracer.trace(found["value"][0])
-            evidence = _value_evidence(ctx, composition) or next(
-                (part.text for part in composition.parts if part.kind != "literal"
-                 and set(words_of(part.text.rsplit(".", 1)[-1])) & _REQUEST_IDENTITY_WORDS), None)
-            if evidence is None:
-                continue
-            yield ctx.finding(
-                write,
-                f"`{_short(evidence)}` of this request is written into `{field}` of `{owner}`, the host's one shared "
-                f"state: a slot, not a map, so every concurrent request reads the last writer's value and can run as "
-                f"another tenant's user; pass the request's context along instead",
-                related=[ctx.related(entry.chosen[next(iter(entry.chosen))], f"a {entry.where}: one call per request")],
-            )
+    .lock() = Some(login)``, ``state.namespace.store(..)``): one slot for all requests. In a
+    request handler or host interface, whatever names who makes the request counts; in any
+    other code but startup, a tenant identity or a handed request's context that carries one
+    (middleware, a dispatcher's `begin(caller)`)."""
+    entries = {entry.function.id: entry for entry in tenancy.file_guest_entries(ctx)}
+    for _, found in matches(_SLOT_WRITES, ctx.root):
+        write = found["write"][0]
+        function = ctx.enclosing_function(write)
+        if function is None or ctx.should_skip(write):
+            continue
+        entry = entries.get(function.id)
+        if entry is None and is_startup(ctx, function):
+            continue
+        root = chain_root(found["slot"][0])
+        accessed = ctx.parent(root) if root is not None else None
+        if accessed is None or accessed.type != "field_expression":
+            continue
+        owner = tenancy.owner_type(ctx, root, tracer)
+        field = node_text(accessed.child_by_field_name("field"))
+        field_type = ctx.workspace.field_type(owner, field) if owner else None
+        if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
+            continue
+        if _is_clearing(ctx, found["value"][0]):
+            continue
+        composition = tracer.trace(found["value"][0])
+        value = found["value"][0]
+        evidence = _value_evidence(ctx, composition) or _named_identity(ctx, value)
+        if evidence is None and entry is not None:
+            evidence = next((part.text for part in composition.parts if part.kind != "literal"
+                             and set(words_of(part.text.rsplit(".", 1)[-1])) & _REQUEST_IDENTITY_WORDS), None)
+        shown = _short(evidence) if evidence is not None else _handed_identity(ctx, composition)
+        if shown is None:
+            continue
+        if entry is not None:
+            related = [ctx.related(entry.chosen[next(iter(entry.chosen))], f"a {entry.where}: one call per request")]
+        else:
+            related = [ctx.related(function.child_by_field_name("name") or function, "written each time this runs, not once at startup")]
+        yield ctx.finding(
+            write,
+            f"`{shown}` of this request is written into `{field}` of `{owner}`, the host's one shared "
+            f"state: a slot, not a map, so every concurrent request reads the last writer's value and can run as "
+            f"another tenant's user; pass the request's context along instead",
+            related=related,
+        )
 
 
 def check(ctx):

@@ -155,7 +155,9 @@ def _request_parameter(ctx, function: Node) -> Node | None:
     return None
 
 
-def _is_startup(ctx, function: Node) -> bool:
+def is_startup(ctx, function: Node) -> bool:
+    """A function that runs once as the process starts: `main`, a `telemetry.startup-functions`
+    name or prefix (`init_tracing`), an `on_start`-style hook, an impl's constructor."""
     name = _function_name(function)
     words = words_of(name)
     startup = ctx.settings.startup_functions
@@ -172,7 +174,7 @@ def _own_evidence(ctx, function: Node) -> PerRequestEvidence | None:
     tenant = _tenant_parameter(ctx, function)
     if tenant is not None:
         return PerRequestEvidence(f"`fn {name}` takes `{ctx.text(tenant)}`", tenant, "per-tenant parameter")
-    if _is_startup(ctx, function):
+    if is_startup(ctx, function):
         return None
     request = _request_parameter(ctx, function)
     if request is not None:
@@ -205,7 +207,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
         caller = ctx.enclosing_function(call)
         if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
             continue
-        if _is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
+        if is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
             continue  # `main` passing a tenant's settings once is still startup
         for argument in call_arguments(call):
             composition = tracer.trace(argument)
@@ -236,7 +238,7 @@ def check(ctx):
             ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` runs once, behind a guard")
             continue
         evidence = _own_evidence(ctx, function)
-        if evidence is None and not _is_startup(ctx, function):
+        if evidence is None and not is_startup(ctx, function):
             evidence = _caller_evidence(ctx, function, callers, tracer)
         if evidence is None:
             ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` is set up by startup code, not per request")

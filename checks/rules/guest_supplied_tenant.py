@@ -15,12 +15,14 @@ from .base import Rule
 
 # `guest.or(host)`: the receiver wins whenever it is present.
 _PREFERRING_METHODS = frozenset({"unwrap_or", "unwrap_or_else", "or", "or_else", "map_or", "map_or_else"})
+# `guest.map_or(host, f)`: the fallback comes first, the mapping of the guest's value second.
+_MAPPING_PREFERENCES = frozenset({"map_or", "map_or_else"})
 # Methods that read a value out of what the guest sent, without looking anything up.
 _ACCESSORS = frozenset({"get", "and_then", "map", "to_str", "ok", "cloned", "clone", "as_deref", "to_string", "to_owned",
                         "as_ref", "copied", "into", "parse", "first", "get_all", "header", "headers", "extensions",
                         "metadata", "get_ref", "into_inner", "as_str", "filter"})
 _PREFERENCES = """
-(call_expression function: (field_expression value: (_) @guest field: (field_identifier) @method) arguments: (arguments (_) @host)) @call
+(call_expression function: (field_expression value: (_) @guest field: (field_identifier) @method) arguments: (arguments . (_) @host)) @call
 """
 _MATCHES = """
 (match_expression value: (_) @guest body: (match_block)) @match
@@ -76,9 +78,12 @@ def _guest_tenant(ctx, node: Node, tracer: KeyTracer, entry: GuestEntry):
 def _preferences(body: Node):
     """``(guest, host)`` of each ``guest.unwrap_or(host)``-style preference in ``body``."""
     for _, found in matches(_PREFERENCES, body):
-        call = found["call"][0]
-        if node_text(found["method"][0]) in _PREFERRING_METHODS and len(call_arguments(call)) == 1:
+        call, method = found["call"][0], node_text(found["method"][0])
+        arguments = call_arguments(call)
+        if method in _PREFERRING_METHODS and len(arguments) == 1:
             yield found["guest"][0], found["host"][0]
+        elif method in _MAPPING_PREFERENCES and len(arguments) == 2:
+            yield found["guest"][0], arguments[0]  # `guest.map_or(host, |g| g.clone())`
 
 
 def _parameter_read(node: Node, parameters: list[str]) -> str | None:

@@ -12,6 +12,7 @@ from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
+from ..statics import declared_slots
 from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner, is_scoped
 from .base import Rule
 
@@ -88,6 +89,37 @@ class _Stamp:
         return False
 
 
+# Logging crates whose macros take the logger as their first argument (`slog::info!(log, ..)`):
+# a line goes to that logger, which the host may have built per instance with the tenant's
+# keys, not to one process-wide logger.
+_EXPLICIT_LOGGER_CRATES = ("slog",)
+
+
+def _explicit_logger(ctx, macro: Node, tokens: list[Node]) -> list[Node] | None:
+    """The tokens of the logger a macro of an explicit-logger crate writes to (spelled with
+    the crate's path, or imported from it), else None."""
+    name = macro.child_by_field_name("macro")
+    crate = ""
+    if name is not None and name.type == "scoped_identifier":
+        crate = node_text(name).split("::", 1)[0]
+    elif name is not None:
+        data = ctx.source.data
+        for candidate in _EXPLICIT_LOGGER_CRATES:
+            if re.search(rb"#\[macro_use\]\s*extern\s+crate\s+" + candidate.encode() + rb"\b", data) or re.search(
+                    rb"\buse\s+" + candidate.encode() + rb"::(?:\*|\{[^}]*\b" + node_text(name).encode() + rb"\b[^}]*\}|"
+                    + node_text(name).encode() + rb"\b)", data):
+                crate = candidate
+    if crate not in _EXPLICIT_LOGGER_CRATES:
+        return None
+    arguments = [token for token in tokens if node_text(token) not in ("(", ")", "[", "]", "{", "}")]
+    comma = next((i for i, token in enumerate(arguments) if node_text(token) == ","), len(arguments))
+    return arguments[:comma]
+
+
+def _is_static(ctx, name: str) -> bool:
+    return any(slot.name == name for slot in declared_slots(ctx)) or ctx.workspace.declares_static(name)
+
+
 def _forwards_a_line(tokens: list[Node]) -> bool:
     """The host adds no words of its own: the format string is only placeholders and
     punctuation (``"{message}"``, ``"{}: {}"``), so the line is the guest's."""
@@ -128,6 +160,10 @@ def check(ctx):
             tokens = _tokens(macro)
             if name in LOG_MACROS and not (entry.is_host_interface and _forwards_a_line(tokens)):
                 continue  # the host's own line, mentioning what a guest or client sent
+            logger = _explicit_logger(ctx, macro, tokens) if name in LOG_MACROS else None
+            if logger and not _is_static(ctx, node_text(logger[0])):
+                ctx.observe(macro, "telemetry", "scoped", f"written to `{''.join(node_text(t) for t in logger)}`, a logger the host holds, not the process-wide one")
+                continue
             chosen = _chosen_in_tokens(tokens, entry)
             if chosen is None:
                 continue
