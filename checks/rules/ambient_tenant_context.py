@@ -674,7 +674,12 @@ RULE = Rule(
         "from `telemetry.extra-setters`; slots are the `thread_local!`/`task_local!`/`static` "
         "items declared in the same file. A lazy initialiser (`SLOT.get_or_init(..)`) runs once "
         "per process and is judged by what it stores, not by the static's name; a setter that "
-        "only passes its own parameter on to another setter is reported where it is called."
+        "only passes its own parameter on to another setter is reported where it is called. A "
+        "value tells whose it is by its name, or by its declared type: a handed `RequestCtx` "
+        "whose `login` holds an `org_id` is a request's context, a static named for the current "
+        "user or session holds one. The same holds for one field of the host's shared state "
+        "(`*state.current_user.lock() = ..`), written by a handler, a middleware or a method of a "
+        "host-wide service, but not by startup code."
     ),
     bad_example=(
         "thread_local! {\n"

@@ -188,7 +188,10 @@ RULE = Rule(
         "reads the tenant from the guest's own context argument or a request header first, and "
         "falls back to its binding only when the guest sent none, a guest that names another "
         "tenant is served as that tenant: its secrets, state and quotas. The host's binding "
-        "must win; a different value the guest sends is an error."
+        "must win; a different value the guest sends is an error. The preference is read in "
+        "`unwrap_or`/`or_else`/`map_or`, a `match` or `if let .. else` on the guest's value, and "
+        "in a workspace helper handed both (`fn org_for(host: &OrgId, guest: Option<OrgId>)`), "
+        "reported where the guest's value goes in."
     ),
     bad_example=(
         "impl runtime::Host for InstanceState {\n"

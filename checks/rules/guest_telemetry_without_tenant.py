@@ -306,7 +306,9 @@ RULE = Rule(
         "host's, and a guest-named metric adds to a series another tenant's guest also writes "
         "(or creates series without bound). A component or pack id does not help: it repeats "
         "across tenants. Telemetry that carries a scope identity, or that is written inside a "
-        "span (or `#[instrument]`) with one, is quiet."
+        "span (or `#[instrument]`) with one, is quiet; so is an OpenTelemetry instrument whose "
+        "every recording carries the tenant among its attributes, and a line written to a logger "
+        "the host holds (`slog::info!(self.log, ..)`, built per instance) rather than a static one."
     ),
     bad_example=(
         "impl logging::Host for GuestState {\n"
