@@ -63,7 +63,9 @@ class WordSet:
 
     def __init__(self, entries: tuple[str, ...]):
         self.entries = entries
-        self._needles = tuple({words_of(e) for e in entries if words_of(e)})
+        # Longest first, so the entry found is the most specific one whatever the set's order
+        # (a configured `environment_id` is found in `environment_id`, not the default `environment`).
+        self._needles = tuple(sorted({words_of(e) for e in entries if words_of(e)}, key=lambda needle: (-len(needle), needle)))
         self._cache: dict[str, str | None] = {}
 
     def match(self, identifier: str) -> str | None:
