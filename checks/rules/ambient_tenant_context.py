@@ -13,7 +13,7 @@ from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
-from .global_telemetry_in_request_path import is_startup
+from .global_telemetry_in_request_path import TELEMETRY_ENV_PREFIXES, is_startup
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
 from ..workspace import types_outside_collections
@@ -184,10 +184,10 @@ def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
     return False
 
 
-def _slot_names_requester(slot: StaticSlot) -> bool:
+def _names_requester(name: str) -> bool:
     """``CURRENT_USER``, ``CURRENT_SESSION``: a slot named for the current one of who makes a
     request, the ambient form of the request's own context."""
-    words = set(words_of(slot.name))
+    words = set(words_of(name))
     return bool(words & _AMBIENT_WORDS) and bool(words & _REQUEST_IDENTITY_WORDS)
 
 
@@ -372,7 +372,7 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
             why = f"the value is the caller's `{handed}"
         elif _slot_names_scope(ctx, slot) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.describe()}` holds tenant/flow context"
-        elif _slot_names_requester(slot) and write.method not in _LAZY_INITIALISERS:
+        elif _names_requester(slot.name) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.name}` holds who makes the current request"
         else:
             continue
@@ -644,6 +644,38 @@ def _shared_slot_findings(ctx, tracer: KeyTracer):
         )
 
 
+def _environment_variable_findings(ctx, tracer: KeyTracer):
+    """``std::env::set_var("ORG_ID", &claims.org_id)`` outside startup: the process
+    environment is one slot for every tenant the process serves, read by whatever runs next
+    (a child process, a library that reads its settings from the environment)."""
+    for call in calls_named(ctx, frozenset({"set_var"})):
+        function_node = call.child_by_field_name("function")
+        segments = ctx.path_segments(function_node) if function_node is not None else []
+        if segments[:-1][-1:] not in ([], ["env"]) or ctx.should_skip(call):
+            continue
+        function = ctx.enclosing_function(call)
+        arguments = call_arguments(call)
+        if function is None or len(arguments) != 2 or is_startup(ctx, function) or _is_clearing(ctx, arguments[1]):
+            continue
+        name = ctx.text(arguments[0]).strip('"')
+        if name.startswith(TELEMETRY_ENV_PREFIXES):
+            continue  # the exporter's and filter's settings: ISO302 judges those
+        composition = tracer.trace(arguments[1])
+        evidence = _value_evidence(ctx, composition) or _named_identity(ctx, arguments[1])
+        found = _scope_word(ctx, name)
+        named = arguments[0].type == "string_literal" and (found is not None and names_identity(name, found) or _names_requester(name))
+        if evidence is None and not named:
+            continue
+        why = f"the value carries `{_short(evidence)}`" if evidence is not None else f"`{name}` names who the work is for"
+        yield ctx.finding(
+            call,
+            f"tenant context is written into the process environment variable `{_short(name, 40)}` ({why}): one "
+            "environment for every tenant this process serves, so whatever reads it next — another tenant's request, a "
+            "child process, a library configured from the environment — sees this tenant's value; pass it explicitly "
+            "(to a child process, `Command::env`)",
+        )
+
+
 def check(ctx):
     if not ctx.serves_tenants:
         return  # tests, benchmarks, examples and tooling serve no tenant
@@ -651,6 +683,7 @@ def check(ctx):
     yield from _slot_write_findings(ctx, tracer)
     yield from _setter_findings(ctx, tracer)
     yield from _shared_slot_findings(ctx, tracer)
+    yield from _environment_variable_findings(ctx, tracer)
 
 
 RULE = Rule(
@@ -679,7 +712,8 @@ RULE = Rule(
         "whose `login` holds an `org_id` is a request's context, a static named for the current "
         "user or session holds one. The same holds for one field of the host's shared state "
         "(`*state.current_user.lock() = ..`), written by a handler, a middleware or a method of a "
-        "host-wide service, but not by startup code."
+        "host-wide service, but not by startup code; and for the process environment "
+        "(`env::set_var(\"ORG_ID\", ..)` outside startup)."
     ),
     bad_example=(
         "thread_local! {\n"
@@ -707,12 +741,14 @@ RULE = Rule(
     # A write needs a declared static (`static` items and `static` lines of thread_local!,
     # task_local!, lazy_static!); a setter call a configured setter, a holder type named
     # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
-    # The last four: spellings of the guest entries (host interfaces, extractors) whose
-    # request context may be written into a field of shared state.
+    # Then: spellings of the guest entries (host interfaces, extractors) whose request context
+    # may be written into a field of shared state; the writes into such a field from any
+    # other code (through a lock guard, a cell or a swap); a process environment write.
     triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global",
-              b"host", b"path<", b"json<", b"headermap"),
+              b"host", b"path<", b"json<", b"headermap",
+              b"lock()", b"write()", b"borrow_mut()", b".store(", b".swap(", b".replace(", b".set(", b"set_var"),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
-    queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES),
+    queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES, _SLOT_WRITES),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
     options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )

@@ -30,7 +30,7 @@ _SUBSCRIBER_CRATES = frozenset({
     "registry", "fmt", "tracing_log", "LogTracer",
 })
 _SUBSCRIBER_INIT_METHODS = frozenset({"init", "try_init", "init_config", "init_file"})
-_TELEMETRY_ENV_PREFIXES = ("OTEL_", "RUST_LOG")
+TELEMETRY_ENV_PREFIXES = ("OTEL_", "RUST_LOG")
 # Calls whose closure runs at most once per process: a guard that makes setup idempotent.
 _ONCE_GUARDS = frozenset({"call_once", "call_once_force", "get_or_init", "get_or_try_init", "get_or_insert_with", "force"})
 _LAZY_TYPES = frozenset({"Lazy", "LazyLock", "LazyCell", "Once", "OnceLock", "OnceCell"})
@@ -78,7 +78,7 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     if name in ("set_var", "remove_var") and (not qualifiers or qualifiers[-1] == "env"):
         arguments = call_arguments(call)
         variable = ctx.text(arguments[0]).strip('"') if arguments else ""
-        if variable.startswith(_TELEMETRY_ENV_PREFIXES):
+        if variable.startswith(TELEMETRY_ENV_PREFIXES):
             return GlobalSetup(call, function, f"process environment variable `{variable}` (read by every tenant's exporter and filter)", ctx.text(function))
     return None
 
