@@ -8,7 +8,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .. import keyflow, statics, tenancy
-from ..context import NAME_FIELDS, call_arguments, calls_named, chain_root, node_text
+from ..context import NAME_FIELDS, call_arguments, calls_named, chain_root, method_call_of, node_text
 from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
@@ -589,11 +589,26 @@ def _setter_findings(ctx, tracer: KeyTracer):
 # concurrent request's.
 _REQUEST_IDENTITY_WORDS = frozenset({"user", "login", "namespace", "principal", "identity", "session", "caller", "role"})
 _SLOT_WRITE_METHODS = ("set", "store", "swap", "replace")
+# Flat patterns (the method name alone, its call read in Python by `method_call_of`): one
+# nested under `call_expression` keeps a state open per level of a long method chain.
 _SLOT_WRITES = """
-(assignment_expression left: (unary_expression (_) @slot) right: (_) @value) @write
-(call_expression function: (field_expression value: (_) @slot field: (field_identifier) @method) arguments: (arguments . (_) @value)
-  (#any-of? @method %s)) @write
+(assignment_expression left: (unary_expression) @deref right: (_) @value) @write
+((field_identifier) @method (#any-of? @method %s))
 """ % " ".join(f'"{name}"' for name in _SLOT_WRITE_METHODS)
+
+
+def _slot_writes_in_file(ctx):
+    """``(write, slot, value)`` of every ``*slot.. = value`` and ``slot.set(value)``-style call."""
+    for _, found in matches(_SLOT_WRITES, ctx.root):
+        if "write" in found:
+            deref = found["deref"][0]
+            if deref.named_children:
+                yield found["write"][0], deref.named_children[-1], found["value"][0]
+            continue
+        call = method_call_of(found["method"][0], ctx.ancestry)
+        arguments = call_arguments(call) if call is not None else []
+        if arguments:
+            yield call, call.child_by_field_name("function").child_by_field_name("value"), arguments[0]
 
 
 def _shared_slot_findings(ctx, tracer: KeyTracer):
@@ -603,15 +618,14 @@ def _shared_slot_findings(ctx, tracer: KeyTracer):
     other code but startup, a tenant identity or a handed request's context that carries one
     (middleware, a dispatcher's `begin(caller)`)."""
     entries = {entry.function.id: entry for entry in tenancy.file_guest_entries(ctx)}
-    for _, found in matches(_SLOT_WRITES, ctx.root):
-        write = found["write"][0]
+    for write, slot, value in _slot_writes_in_file(ctx):
         function = ctx.enclosing_function(write)
         if function is None or ctx.should_skip(write):
             continue
         entry = entries.get(function.id)
         if entry is None and is_startup(ctx, function):
             continue
-        root = chain_root(found["slot"][0])
+        root = chain_root(slot)
         accessed = ctx.parent(root) if root is not None else None
         if accessed is None or accessed.type != "field_expression":
             continue
@@ -620,10 +634,9 @@ def _shared_slot_findings(ctx, tracer: KeyTracer):
         field_type = ctx.workspace.field_type(owner, field) if owner else None
         if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
             continue
-        if _is_clearing(ctx, found["value"][0]):
+        if _is_clearing(ctx, value):
             continue
-        composition = tracer.trace(found["value"][0])
-        value = found["value"][0]
+        composition = tracer.trace(value)
         evidence = _value_evidence(ctx, composition) or _named_identity(ctx, value)
         if evidence is None and entry is not None:
             evidence = next((part.text for part in composition.parts if part.kind != "literal"
