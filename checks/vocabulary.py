@@ -47,6 +47,9 @@ def names_identity(text: str, entry: str) -> bool:
     (``organization_provisioner``, ``PackFooter``, ``pack_path``): its last word is the
     entry's or an identity word."""
     words = words_of(text)
+    # A newtype's tuple field (`self.org_id.0`) is the identity it wraps.
+    while words and words[-1].isdigit():
+        words = words[:-1]
     return bool(words) and (words[-1] in words_of(entry) or words[-1] in _IDENTITY_TAILS)
 
 
@@ -60,7 +63,9 @@ class WordSet:
 
     def __init__(self, entries: tuple[str, ...]):
         self.entries = entries
-        self._needles = tuple({words_of(e) for e in entries if words_of(e)})
+        # Longest first, so the entry found is the most specific one whatever the set's order
+        # (a configured `environment_id` is found in `environment_id`, not the default `environment`).
+        self._needles = tuple(sorted({words_of(e) for e in entries if words_of(e)}, key=lambda needle: (-len(needle), needle)))
         self._cache: dict[str, str | None] = {}
 
     def match(self, identifier: str) -> str | None:

@@ -246,7 +246,7 @@ def named_types(type_text: str) -> Iterator[TypeExpr]:
         pending.extend(expression.args)
 
 
-def _types_outside_collections(type_text: str) -> Iterator[TypeExpr]:
+def types_outside_collections(type_text: str) -> Iterator[TypeExpr]:
     """``named_types`` without descending into what a map, set or sequence holds."""
     pending = [parse_type(type_text)]
     while pending:
@@ -1005,7 +1005,7 @@ class WorkspaceModel:
         found: set[str] = set()
         aliases_seen: set[str] = set()
         pending = list(seeds)
-        walk = named_types if into_collections else _types_outside_collections
+        walk = named_types if into_collections else types_outside_collections
         while pending:
             for expression in walk(pending.pop()):
                 name = self.renames.get(expression.name, expression.name)

@@ -8,13 +8,15 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .. import keyflow, statics, tenancy
-from ..context import NAME_FIELDS, call_arguments, calls_named, chain_root, node_text
+from ..context import NAME_FIELDS, call_arguments, calls_named, chain_root, method_call_of, node_text
 from ..keyflow import KeyComposition, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import captures, matches
 from .base import Rule, exact_name_triggers
+from .global_telemetry_in_request_path import TELEMETRY_ENV_PREFIXES, is_startup
 from ..statics import StaticSlot, declared_slots, slot_uses
 from ..vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity, words_of
+from ..workspace import types_outside_collections
 
 # Methods that store a value into a cell, lock guard, `OnceLock`, `ArcSwap` or atomic.
 _STORING_METHODS = frozenset({"set", "replace", "store", "swap", "insert", "get_or_insert", "get_or_insert_with", "get_or_init", "push"})
@@ -182,6 +184,13 @@ def _slot_names_scope(ctx, slot: StaticSlot) -> bool:
     return False
 
 
+def _names_requester(name: str) -> bool:
+    """``CURRENT_USER``, ``CURRENT_SESSION``: a slot named for the current one of who makes a
+    request, the ambient form of the request's own context."""
+    words = set(words_of(name))
+    return bool(words & _AMBIENT_WORDS) and bool(words & _REQUEST_IDENTITY_WORDS)
+
+
 # A slot named for what it holds: `FLOW_STACK`, `TENANT_SLOT` hold the identity itself.
 _CONTEXT_HOLDER_TAILS = frozenset({"stack", "slot", "slots", "frames", "chain", "cell"})
 
@@ -219,6 +228,70 @@ def _names_scope_identity(ctx, part) -> bool:
                 continue
         return True
     return False
+
+
+# Struct levels read below a written value's type for the identity it carries: a request's
+# context holds its login, the login holds the org.
+MAX_CARRIER_DEPTH = 2
+
+
+def _carried_identity(ctx, type_text: str) -> tuple[str, ...] | None:
+    """The path to a field naming a scope identity inside the workspace struct ``type_text``
+    holds, at most `MAX_CARRIER_DEPTH` structs down (``RequestCtx`` → ``("RequestCtx.login",
+    "Login.org_id")``), through wrappers and references but not into collections."""
+    model = ctx.workspace
+    pending: list[tuple[str, tuple[str, ...]]] = [(type_text, ())]
+    seen: set[str] = set()
+    while pending:
+        text, path = pending.pop()
+        for expression in types_outside_collections(text):
+            struct = model.struct(expression.name)
+            if struct is None or expression.name in seen:
+                continue
+            seen.add(expression.name)
+            for field, field_type in struct.fields:
+                step = path + (f"{expression.name}.{field}",)
+                found = _scope_word(ctx, field)
+                if found is not None and names_identity(field, found) and ctx.vocabulary.per_pack.match(field) != found:
+                    return step
+                if len(step) < MAX_CARRIER_DEPTH:
+                    pending.append((field_type, step))
+    return None
+
+
+# Words of a value that is who makes a request (beside `_REQUEST_IDENTITY_WORDS`): a request's
+# own context, the claims or auth it was admitted with.
+_REQUEST_CARRIER_WORDS = frozenset({"request", "req", "claims", "auth", "invocation"})
+
+
+def _handed_identity(ctx, composition: KeyComposition, method: str = "") -> str | None:
+    """What a write stores when its function was handed who makes a request, carrying a
+    tenant identity (``fn install(ctx: RequestCtx) { *CURRENT.write() = Some(ctx) }`` with
+    ``RequestCtx { login: Login { org_id } }``): a caller's context parked for whoever reads
+    the slot next. A handed configuration that names a default org is the host's own; lazy
+    initialisers store one value for the process."""
+    if method in _LAZY_INITIALISERS:
+        return None
+    for part in composition.parts:
+        if part.kind != "parameter" or not part.type_text:
+            continue
+        path = _carried_identity(ctx, part.type_text)
+        if path is None:
+            continue
+        if set(words_of(" ".join((part.text, part.type_text) + path))) & (_REQUEST_IDENTITY_WORDS | _REQUEST_CARRIER_WORDS):
+            return f"{part.text}: {part.type_text}` (holding `{' → '.join(path)}`)"
+    return None
+
+
+def _named_identity(ctx, value: Node) -> str | None:
+    """A local the code itself names as a scope identity in the written value (``let tenant
+    = headers.get(..)..; *slot = tenant.clone()``), where the trace reaches only its parts."""
+    for identifier in _identifiers(value):
+        text = ctx.text(identifier)
+        found = _scope_word(ctx, text)
+        if found is not None and names_identity(text, found) and ctx.vocabulary.per_pack.match(text) != found:
+            return text
+    return None
 
 
 def _is_clearing(ctx, value: Node | None) -> bool:
@@ -292,10 +365,15 @@ def _slot_write_findings(ctx, tracer: KeyTracer):
         slot = write.slot
         composition = tracer.trace(write.value)
         evidence = _value_evidence(ctx, composition)
+        handed = _handed_identity(ctx, composition, write.method) if evidence is None else None
         if evidence is not None:
             why = f"the value carries `{evidence}`"
+        elif handed is not None:
+            why = f"the value is the caller's `{handed}"
         elif _slot_names_scope(ctx, slot) and write.method not in _LAZY_INITIALISERS:
             why = f"`{slot.describe()}` holds tenant/flow context"
+        elif _names_requester(slot.name) and write.method not in _LAZY_INITIALISERS:
+            why = f"`{slot.name}` holds who makes the current request"
         else:
             continue
         value_text = _short(ctx.text(write.value))
@@ -510,45 +588,105 @@ def _setter_findings(ctx, tracer: KeyTracer):
 # What a request carries about who makes it: written into one shared slot, it becomes every
 # concurrent request's.
 _REQUEST_IDENTITY_WORDS = frozenset({"user", "login", "namespace", "principal", "identity", "session", "caller", "role"})
+_SLOT_WRITE_METHODS = ("set", "store", "swap", "replace")
+# Flat patterns (the method name alone, its call read in Python by `method_call_of`): one
+# nested under `call_expression` keeps a state open per level of a long method chain.
 _SLOT_WRITES = """
-(assignment_expression left: (unary_expression (_) @slot) right: (_) @value) @write
-(call_expression function: (field_expression value: (_) @slot field: (field_identifier) @method) arguments: (arguments . (_) @value)) @write
-"""
+(assignment_expression left: (unary_expression) @deref right: (_) @value) @write
+((field_identifier) @method (#any-of? @method %s))
+""" % " ".join(f'"{name}"' for name in _SLOT_WRITE_METHODS)
+
+
+def _slot_writes_in_file(ctx):
+    """``(write, slot, value)`` of every ``*slot.. = value`` and ``slot.set(value)``-style call."""
+    for _, found in matches(_SLOT_WRITES, ctx.root):
+        if "write" in found:
+            deref = found["deref"][0]
+            if deref.named_children:
+                yield found["write"][0], deref.named_children[-1], found["value"][0]
+            continue
+        call = method_call_of(found["method"][0], ctx.ancestry)
+        arguments = call_arguments(call) if call is not None else []
+        if arguments:
+            yield call, call.child_by_field_name("function").child_by_field_name("value"), arguments[0]
 
 
 def _shared_slot_findings(ctx, tracer: KeyTracer):
     """Request context written into one field of the host's shared state (``*self.current_user
-    .lock() = Some(login)``, ``state.namespace.store(..)``): one slot for all requests."""
-    for entry in tenancy.file_guest_entries(ctx):
-        body = entry.function.child_by_field_name("body")
-        for _, found in matches(_SLOT_WRITES, body) if body is not None else ():
-            write = found["write"][0]
-            if write.type == "call_expression" and node_text(found["method"][0]) not in ("set", "store", "swap", "replace"):
-                continue
-            if ctx.enclosing_function(write).id != entry.function.id:
-                continue
-            root = chain_root(found["slot"][0])
-            accessed = ctx.parent(root) if root is not None else None
-            if accessed is None or accessed.type != "field_expression":
-                continue
-            owner = tenancy.owner_type(ctx, root, tracer)
-            field = node_text(accessed.child_by_field_name("field"))
-            field_type = ctx.workspace.field_type(owner, field) if owner else None
-            if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
-                continue
-            composition = tracer.trace(found["value"][0])
-            evidence = _value_evidence(ctx, composition) or next(
-                (part.text for part in composition.parts if part.kind != "literal"
-                 and set(words_of(part.text.rsplit(".", 1)[-1])) & _REQUEST_IDENTITY_WORDS), None)
-            if evidence is None:
-                continue
-            yield ctx.finding(
-                write,
-                f"`{_short(evidence)}` of this request is written into `{field}` of `{owner}`, the host's one shared "
-                f"state: a slot, not a map, so every concurrent request reads the last writer's value and can run as "
-                f"another tenant's user; pass the request's context along instead",
-                related=[ctx.related(entry.chosen[next(iter(entry.chosen))], f"a {entry.where}: one call per request")],
-            )
+    .lock() = Some(login)``, ``state.namespace.store(..)``): one slot for all requests. In a
+    request handler or host interface, whatever names who makes the request counts; in any
+    other code but startup, a tenant identity or a handed request's context that carries one
+    (middleware, a dispatcher's `begin(caller)`)."""
+    entries = {entry.function.id: entry for entry in tenancy.file_guest_entries(ctx)}
+    for write, slot, value in _slot_writes_in_file(ctx):
+        function = ctx.enclosing_function(write)
+        if function is None or ctx.should_skip(write):
+            continue
+        entry = entries.get(function.id)
+        if entry is None and is_startup(ctx, function):
+            continue
+        root = chain_root(slot)
+        accessed = ctx.parent(root) if root is not None else None
+        if accessed is None or accessed.type != "field_expression":
+            continue
+        owner = tenancy.owner_type(ctx, root, tracer)
+        field = node_text(accessed.child_by_field_name("field"))
+        field_type = ctx.workspace.field_type(owner, field) if owner else None
+        if not field_type or not tenancy.owns_host_state(ctx, owner) or ctx.workspace.collections_in(field_type):
+            continue
+        if _is_clearing(ctx, value):
+            continue
+        composition = tracer.trace(value)
+        evidence = _value_evidence(ctx, composition) or _named_identity(ctx, value)
+        if evidence is None and entry is not None:
+            evidence = next((part.text for part in composition.parts if part.kind != "literal"
+                             and set(words_of(part.text.rsplit(".", 1)[-1])) & _REQUEST_IDENTITY_WORDS), None)
+        shown = _short(evidence) if evidence is not None else _handed_identity(ctx, composition)
+        if shown is None:
+            continue
+        if entry is not None:
+            related = [ctx.related(entry.chosen[next(iter(entry.chosen))], f"a {entry.where}: one call per request")]
+        else:
+            related = [ctx.related(function.child_by_field_name("name") or function, "written each time this runs, not once at startup")]
+        yield ctx.finding(
+            write,
+            f"`{shown}` of this request is written into `{field}` of `{owner}`, the host's one shared "
+            f"state: a slot, not a map, so every concurrent request reads the last writer's value and can run as "
+            f"another tenant's user; pass the request's context along instead",
+            related=related,
+        )
+
+
+def _environment_variable_findings(ctx, tracer: KeyTracer):
+    """``std::env::set_var("ORG_ID", &claims.org_id)`` outside startup: the process
+    environment is one slot for every tenant the process serves, read by whatever runs next
+    (a child process, a library that reads its settings from the environment)."""
+    for call in calls_named(ctx, frozenset({"set_var"})):
+        function_node = call.child_by_field_name("function")
+        segments = ctx.path_segments(function_node) if function_node is not None else []
+        if segments[:-1][-1:] not in ([], ["env"]) or ctx.should_skip(call):
+            continue
+        function = ctx.enclosing_function(call)
+        arguments = call_arguments(call)
+        if function is None or len(arguments) != 2 or is_startup(ctx, function) or _is_clearing(ctx, arguments[1]):
+            continue
+        name = ctx.text(arguments[0]).strip('"')
+        if name.startswith(TELEMETRY_ENV_PREFIXES):
+            continue  # the exporter's and filter's settings: ISO302 judges those
+        composition = tracer.trace(arguments[1])
+        evidence = _value_evidence(ctx, composition) or _named_identity(ctx, arguments[1])
+        found = _scope_word(ctx, name)
+        named = arguments[0].type == "string_literal" and (found is not None and names_identity(name, found) or _names_requester(name))
+        if evidence is None and not named:
+            continue
+        why = f"the value carries `{_short(evidence)}`" if evidence is not None else f"`{name}` names who the work is for"
+        yield ctx.finding(
+            call,
+            f"tenant context is written into the process environment variable `{_short(name, 40)}` ({why}): one "
+            "environment for every tenant this process serves, so whatever reads it next — another tenant's request, a "
+            "child process, a library configured from the environment — sees this tenant's value; pass it explicitly "
+            "(to a child process, `Command::env`)",
+        )
 
 
 def check(ctx):
@@ -558,6 +696,7 @@ def check(ctx):
     yield from _slot_write_findings(ctx, tracer)
     yield from _setter_findings(ctx, tracer)
     yield from _shared_slot_findings(ctx, tracer)
+    yield from _environment_variable_findings(ctx, tracer)
 
 
 RULE = Rule(
@@ -581,7 +720,13 @@ RULE = Rule(
         "from `telemetry.extra-setters`; slots are the `thread_local!`/`task_local!`/`static` "
         "items declared in the same file. A lazy initialiser (`SLOT.get_or_init(..)`) runs once "
         "per process and is judged by what it stores, not by the static's name; a setter that "
-        "only passes its own parameter on to another setter is reported where it is called."
+        "only passes its own parameter on to another setter is reported where it is called. A "
+        "value tells whose it is by its name, or by its declared type: a handed `RequestCtx` "
+        "whose `login` holds an `org_id` is a request's context, a static named for the current "
+        "user or session holds one. The same holds for one field of the host's shared state "
+        "(`*state.current_user.lock() = ..`), written by a handler, a middleware or a method of a "
+        "host-wide service, but not by startup code; and for the process environment "
+        "(`env::set_var(\"ORG_ID\", ..)` outside startup)."
     ),
     bad_example=(
         "thread_local! {\n"
@@ -609,12 +754,14 @@ RULE = Rule(
     # A write needs a declared static (`static` items and `static` lines of thread_local!,
     # task_local!, lazy_static!); a setter call a configured setter, a holder type named
     # for context (_HOLDER_WORDS) or an ambient word (_AMBIENT_WORDS) in its name.
-    # The last four: spellings of the guest entries (host interfaces, extractors) whose
-    # request context may be written into a field of shared state.
+    # Then: spellings of the guest entries (host interfaces, extractors) whose request context
+    # may be written into a field of shared state; the writes into such a field from any
+    # other code (through a lock guard, a cell or a swap); a process environment write.
     triggers=(b"static", b"context", b"ctx", b"holder", b"current", b"local", b"ambient", b"global",
-              b"host", b"path<", b"json<", b"headermap"),
+              b"host", b"path<", b"json<", b"headermap",
+              b"lock()", b"write()", b"borrow_mut()", b".store(", b".swap(", b".replace(", b".set(", b"set_var"),
     configured_triggers=lambda settings: exact_name_triggers(settings.extra_telemetry_setters),
-    queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES),
+    queries=(*statics.QUERIES, *keyflow.QUERIES, *tenancy.QUERIES, _SLOT_WRITES),
     message="tenant context `{value}` is written into thread-local/process-global `{SLOT}` ({why}): {consequence}",
     options=("telemetry.extra-setters", "scope.tenant-identifiers", "scope.pack-identifiers", "scope.per-pack-identifiers", "lint-tests"),
 )

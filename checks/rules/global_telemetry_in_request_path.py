@@ -30,7 +30,7 @@ _SUBSCRIBER_CRATES = frozenset({
     "registry", "fmt", "tracing_log", "LogTracer",
 })
 _SUBSCRIBER_INIT_METHODS = frozenset({"init", "try_init", "init_config", "init_file"})
-_TELEMETRY_ENV_PREFIXES = ("OTEL_", "RUST_LOG")
+TELEMETRY_ENV_PREFIXES = ("OTEL_", "RUST_LOG")
 # Calls whose closure runs at most once per process: a guard that makes setup idempotent.
 _ONCE_GUARDS = frozenset({"call_once", "call_once_force", "get_or_init", "get_or_try_init", "get_or_insert_with", "force"})
 _LAZY_TYPES = frozenset({"Lazy", "LazyLock", "LazyCell", "Once", "OnceLock", "OnceCell"})
@@ -78,7 +78,7 @@ def _global_setup(ctx, call: Node) -> GlobalSetup | None:
     if name in ("set_var", "remove_var") and (not qualifiers or qualifiers[-1] == "env"):
         arguments = call_arguments(call)
         variable = ctx.text(arguments[0]).strip('"') if arguments else ""
-        if variable.startswith(_TELEMETRY_ENV_PREFIXES):
+        if variable.startswith(TELEMETRY_ENV_PREFIXES):
             return GlobalSetup(call, function, f"process environment variable `{variable}` (read by every tenant's exporter and filter)", ctx.text(function))
     return None
 
@@ -155,7 +155,9 @@ def _request_parameter(ctx, function: Node) -> Node | None:
     return None
 
 
-def _is_startup(ctx, function: Node) -> bool:
+def is_startup(ctx, function: Node) -> bool:
+    """A function that runs once as the process starts: `main`, a `telemetry.startup-functions`
+    name or prefix (`init_tracing`), an `on_start`-style hook, an impl's constructor."""
     name = _function_name(function)
     words = words_of(name)
     startup = ctx.settings.startup_functions
@@ -172,7 +174,7 @@ def _own_evidence(ctx, function: Node) -> PerRequestEvidence | None:
     tenant = _tenant_parameter(ctx, function)
     if tenant is not None:
         return PerRequestEvidence(f"`fn {name}` takes `{ctx.text(tenant)}`", tenant, "per-tenant parameter")
-    if _is_startup(ctx, function):
+    if is_startup(ctx, function):
         return None
     request = _request_parameter(ctx, function)
     if request is not None:
@@ -205,7 +207,7 @@ def _caller_evidence(ctx, function: Node, callers: CallerIndex, tracer: KeyTrace
         caller = ctx.enclosing_function(call)
         if caller is None or caller.id == function.id or _guarded_once(ctx, call, caller):
             continue
-        if _is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
+        if is_startup(ctx, caller) and _tenant_parameter(ctx, caller) is None:
             continue  # `main` passing a tenant's settings once is still startup
         for argument in call_arguments(call):
             composition = tracer.trace(argument)
@@ -236,7 +238,7 @@ def check(ctx):
             ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` runs once, behind a guard")
             continue
         evidence = _own_evidence(ctx, function)
-        if evidence is None and not _is_startup(ctx, function):
+        if evidence is None and not is_startup(ctx, function):
             evidence = _caller_evidence(ctx, function, callers, tracer)
         if evidence is None:
             ctx.observe(setup.span_node, "telemetry", "host's own", f"`{setup.label}` is set up by startup code, not per request")

@@ -12,6 +12,7 @@ from ..context import call_arguments, node_text
 from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
+from ..statics import declared_slots
 from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner, is_scoped
 from .base import Rule
 
@@ -88,6 +89,37 @@ class _Stamp:
         return False
 
 
+# Logging crates whose macros take the logger as their first argument (`slog::info!(log, ..)`):
+# a line goes to that logger, which the host may have built per instance with the tenant's
+# keys, not to one process-wide logger.
+_EXPLICIT_LOGGER_CRATES = ("slog",)
+
+
+def _explicit_logger(ctx, macro: Node, tokens: list[Node]) -> list[Node] | None:
+    """The tokens of the logger a macro of an explicit-logger crate writes to (spelled with
+    the crate's path, or imported from it), else None."""
+    name = macro.child_by_field_name("macro")
+    crate = ""
+    if name is not None and name.type == "scoped_identifier":
+        crate = node_text(name).split("::", 1)[0]
+    elif name is not None:
+        data = ctx.source.data
+        for candidate in _EXPLICIT_LOGGER_CRATES:
+            if re.search(rb"#\[macro_use\]\s*extern\s+crate\s+" + candidate.encode() + rb"\b", data) or re.search(
+                    rb"\buse\s+" + candidate.encode() + rb"::(?:\*|\{[^}]*\b" + node_text(name).encode() + rb"\b[^}]*\}|"
+                    + node_text(name).encode() + rb"\b)", data):
+                crate = candidate
+    if crate not in _EXPLICIT_LOGGER_CRATES:
+        return None
+    arguments = [token for token in tokens if node_text(token) not in ("(", ")", "[", "]", "{", "}")]
+    comma = next((i for i, token in enumerate(arguments) if node_text(token) == ","), len(arguments))
+    return arguments[:comma]
+
+
+def _is_static(ctx, name: str) -> bool:
+    return any(slot.name == name for slot in declared_slots(ctx)) or ctx.workspace.declares_static(name)
+
+
 def _forwards_a_line(tokens: list[Node]) -> bool:
     """The host adds no words of its own: the format string is only placeholders and
     punctuation (``"{message}"``, ``"{}: {}"``), so the line is the guest's."""
@@ -128,6 +160,10 @@ def check(ctx):
             tokens = _tokens(macro)
             if name in LOG_MACROS and not (entry.is_host_interface and _forwards_a_line(tokens)):
                 continue  # the host's own line, mentioning what a guest or client sent
+            logger = _explicit_logger(ctx, macro, tokens) if name in LOG_MACROS else None
+            if logger and not _is_static(ctx, node_text(logger[0])):
+                ctx.observe(macro, "telemetry", "scoped", f"written to `{''.join(node_text(t) for t in logger)}`, a logger the host holds, not the process-wide one")
+                continue
             chosen = _chosen_in_tokens(tokens, entry)
             if chosen is None:
                 continue
@@ -144,8 +180,90 @@ def check(ctx):
             if not arguments:
                 continue
             composition = tracer.trace(arguments[0])
-            if chosen_part(composition, entry) is not None and not is_scoped(ctx, composition, entry.function):
-                yield _finding(ctx, entry, call, arguments[0], "metric")
+            if chosen_part(composition, entry) is None or is_scoped(ctx, composition, entry.function):
+                continue
+            if _recorded_with_tenant(ctx, stamp, call, entry.function):
+                ctx.observe(call, "telemetry", "scoped", f"the {entry.chooser}'s metric is recorded with the tenant among its attributes")
+                continue
+            yield _finding(ctx, entry, call, arguments[0], "metric")
+
+
+# OpenTelemetry instruments take their attributes where a value is recorded.
+_RECORDING_METHODS = frozenset({"add", "record"})
+_LETS = "(let_declaration pattern: (identifier) @name value: (_) @value) @let"
+
+
+def _recorded_with_tenant(ctx, stamp: _Stamp, builder: Node, function: Node) -> bool:
+    """Every value recorded on the instrument ``builder`` makes carries the tenant among its
+    attributes (``.add(v, &[KeyValue::new("org_id", ..)])``, or an attribute array bound by a
+    ``let``), whether the recording is chained onto the builder or made on a ``let`` binding
+    of it. A component id among the attributes does not count: it repeats across tenants."""
+    body = function.child_by_field_name("body")
+    lets = {node_text(found["name"][0]): found for _, found in matches(_LETS, body)} if body is not None else {}
+    recordings = []
+    chained = _outer_call(ctx, builder)
+    while chained is not None:
+        if _method_name(chained) in _RECORDING_METHODS:
+            recordings.append(chained)
+            break
+        chained = _outer_call(ctx, chained)
+    if not recordings:
+        binding = next((name for name, found in lets.items() if found["value"][0].start_byte <= builder.start_byte < found["value"][0].end_byte), None)
+        for _, found in matches(_METHOD_CALLS, body) if binding is not None else ():
+            call = found["call"][0]
+            receiver = call.child_by_field_name("function").child_by_field_name("value")
+            if _method_name(call) in _RECORDING_METHODS and receiver is not None and node_text(receiver) == binding:
+                recordings.append(call)
+    return bool(recordings) and all(_attributes_name_tenant(ctx, stamp, recording, lets) for recording in recordings)
+
+
+def _method_name(call: Node) -> str:
+    callee = call.child_by_field_name("function")
+    field = callee.child_by_field_name("field") if callee is not None and callee.type == "field_expression" else None
+    return node_text(field) if field is not None else ""
+
+
+def _outer_call(ctx, call: Node) -> Node | None:
+    """The call made on ``call``'s result (``call.build()``), if any."""
+    access = ctx.parent(call)
+    if access is None or access.type != "field_expression":
+        return None
+    outer = ctx.parent(access)
+    return outer if outer is not None and outer.type == "call_expression" else None
+
+
+def _attributes_name_tenant(ctx, stamp: _Stamp, recording: Node, lets: dict) -> bool:
+    arguments = call_arguments(recording)
+    if len(arguments) < 2:
+        return False
+    attributes = arguments[-1]
+    while attributes.type == "reference_expression" and attributes.named_children:
+        attributes = attributes.named_children[-1]
+    if attributes.type == "identifier" and node_text(attributes) in lets:
+        attributes = lets[node_text(attributes)]["value"][0]
+    for _, found in matches(_KEY_VALUES, attributes):
+        key = found["key"][0]
+        text = node_text(key).strip("\"") if key.type == "string_literal" else node_text(key)
+        if names_scope_identity(ctx, text) or stamp.names_tenant(_tokens_of(found["value"][0])):
+            return True
+    return False
+
+
+def _tokens_of(node: Node) -> list[Node]:
+    """The leaves of an expression in order, as a macro's tokens are read."""
+    leaves, pending = [], [node]
+    while pending:
+        current = pending.pop()
+        if current.child_count == 0:
+            leaves.append(current)
+        else:
+            pending.extend(reversed(current.children))
+    return leaves
+
+
+_KEY_VALUES = """
+(call_expression function: [(scoped_identifier) (identifier)] @constructor arguments: (arguments . (_) @key . (_) @value)) @pair
+"""
 
 
 def _finding(ctx, entry: GuestEntry, site: Node, chosen: Node, kind: str):
@@ -188,7 +306,9 @@ RULE = Rule(
         "host's, and a guest-named metric adds to a series another tenant's guest also writes "
         "(or creates series without bound). A component or pack id does not help: it repeats "
         "across tenants. Telemetry that carries a scope identity, or that is written inside a "
-        "span (or `#[instrument]`) with one, is quiet."
+        "span (or `#[instrument]`) with one, is quiet; so is an OpenTelemetry instrument whose "
+        "every recording carries the tenant among its attributes, and a line written to a logger "
+        "the host holds (`slog::info!(self.log, ..)`, built per instance) rather than a static one."
     ),
     bad_example=(
         "impl logging::Host for GuestState {\n"
