@@ -13,8 +13,8 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from ..call_sites import tenant_in_reach
-from ..context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled, same_node, short_text
-from ..model import FixAvailability, Severity
+from ..context import AnalysisContext, call_arguments, calls_named, node_text, same_node, short_text
+from ..model import FixAvailability, RelatedLocation, Severity
 from ..tenancy import UNIT_WORDS, callee_definition, impl_owner
 from ..vocabulary import words_of
 from ..workspace import RequestOrigin, named_types
@@ -179,7 +179,7 @@ class HelperSource(NamedTuple):
 
     label: str
     helper: str
-    where: str  # "src/embedder.rs:12"
+    read_at: RelatedLocation  # the read in the helper, in whichever file it is
 
 
 def ambient_in_callee(ctx: AnalysisContext, call: Node) -> HelperSource | None:
@@ -204,7 +204,7 @@ def ambient_in_callee(ctx: AnalysisContext, call: Node) -> HelperSource | None:
     # A helper that tries one variable, then another, names them all: any of them is sent.
     label = f"the process environment's {' or '.join(dict.fromkeys(variables))}" if len(variables) == len(inside) else inside[0][1]
     name = node_text(function.child_by_field_name("name"))
-    return HelperSource(label, name, f"{other.path_key}:{inside[0][0].start_point[0] + 1}")
+    return HelperSource(label, name, ctx.related(inside[0][0], f"the host's own credentials, read here by `fn {name}`", other))
 
 
 class Owner(NamedTuple):
@@ -234,6 +234,12 @@ def value_owner(ctx: AnalysisContext, value: Node, function: Node) -> Owner | No
     return None
 
 
+def short_path(path: str) -> str:
+    """The last folders of a workspace path, for a message."""
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-3:])
+
+
 def request_owner(ctx: AnalysisContext, value: Node, function: Node) -> Owner | None:
     """``value``'s owner when the declared type of the binding it hangs off is made from what
     a request or a manifest sends (``checks.workspace.made_from_request``)."""
@@ -244,12 +250,6 @@ def request_owner(ctx: AnalysisContext, value: Node, function: Node) -> Owner | 
     made = "a manifest" if origin.kind == "manifest" else (
         f"what a request sends (`{origin.type_name}`, taken by `{origin.function}` at {short_path(origin.path)}:{origin.line + 1})")
     return Owner(f"`{root}` (`{type_name}`) is made from {made}", origin, root, type_name)
-
-
-def short_path(path: str) -> str:
-    """The last folders of a workspace path, for a message."""
-    parts = path.replace("\\", "/").split("/")
-    return "/".join(parts[-3:])
 
 
 def _root_binding(ctx: AnalysisContext, value: Node, function: Node, depth: int = 0) -> tuple[str, str]:
@@ -508,8 +508,10 @@ def check(ctx):
 
 def _finding(ctx, call: Node, fallback: Fallback, provided: Node, owner: Owner, destination: Node | None):
     credentials = short_text(node_text(provided), 40)
-    source = fallback.label if fallback.helper is None else f"{fallback.label}, read by `{fallback.helper.helper}` at {short_path(fallback.helper.where)}"
+    source = fallback.label if fallback.helper is None else f"{fallback.label}, read by `fn {fallback.helper.helper}`"
     related = [ctx.related(provided, "the tenant's own credentials, when it has some")]
+    if fallback.helper is not None:
+        related.append(fallback.helper.read_at)
     if destination is not None:
         related.append(ctx.related(destination, f"where `{owner.root}` sends requests: chosen with the same settings"))
         consequence = (f"{owner.description}, and `{short_text(node_text(destination), 40)}` there chooses where they "

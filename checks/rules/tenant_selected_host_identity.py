@@ -9,7 +9,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from ..context import AnalysisContext, node_text, short_text
-from ..model import FixAvailability, Severity
+from ..model import FixAvailability, RelatedLocation, Severity
 from .ambient_credential_fallback import Owner, ambient_calls, ambient_in_callee, destination_of, request_owner, short_path
 from .base import Rule
 
@@ -23,6 +23,7 @@ class Selection(NamedTuple):
     owner: Owner
     source: str  # the ambient source, for the message
     site: Node  # where the ambient source is taken
+    read_at: RelatedLocation | None = None  # the helper's read of it, when a helper takes it
 
 
 def _selections(ctx: AnalysisContext):
@@ -44,7 +45,7 @@ def _selections(ctx: AnalysisContext):
         if helper is not None:
             call, found = helper
             reported.add(arm.id)
-            yield Selection(arm, chosen[1], chosen[0], f"{found.label}, read by `{found.helper}` at {short_path(found.where)}", call)
+            yield Selection(arm, chosen[1], chosen[0], f"{found.label}, read by `fn {found.helper}`", call, found.read_at)
 
 
 def _selection_above(ctx: AnalysisContext, call: Node, label: str) -> Selection | None:
@@ -155,6 +156,8 @@ def check(ctx: AnalysisContext):
             continue
         function = ctx.enclosing_function(selection.chooser)
         related = [ctx.related(selection.site, "the host's own identity, taken here")]
+        if selection.read_at is not None:
+            related.append(selection.read_at)
         destination = destination_of(ctx, selection.owner, function) if function is not None else None
         sent = ""
         if destination is not None:
