@@ -30,7 +30,8 @@ from typing import Callable
 from lsprotocol import types
 
 from ..checks.config import Settings
-from ..checks.engine import AnalysisResult, analyze
+from ..checks.engine import AnalysisResult
+from ..checks.function_edits import analyze_after_edit
 from ..checks.workspace import WorkspaceModel
 from .configuration import ProjectConfiguration
 from .diagnostics import diagnostics_for, skipped_file_diagnostic
@@ -54,6 +55,7 @@ class Analysis:
     diagnostics: list[types.Diagnostic]
     skip_reason: str | None = None  # why the document was not analysed
     seconds: float = 0.0  # how long the worker took to analyse
+    model: WorkspaceModel | None = None  # the workspace model it read
 
     @property
     def result_id(self) -> str:
@@ -91,11 +93,15 @@ def skip_reason(document: OpenDocument, settings: Settings) -> str | None:
 
 
 def analyse_snapshot(snapshot: Snapshot, settings: Settings, path, model: WorkspaceModel | None, encoding: str, uri: str,
-                     version: int | None) -> tuple[AnalysisResult, list[types.Diagnostic], float]:
+                     version: int | None, previous: Analysis | None = None) -> tuple[AnalysisResult, list[types.Diagnostic], float]:
     """The worker's part: parse, analyse, and turn the findings into diagnostics (for a large
-    file, each is seconds the event loop must not spend); with the seconds it took."""
+    file, each is seconds the event loop must not spend); with the seconds it took.
+    ``previous``, an analysis of an earlier version under the same settings, is built on
+    when the edit since stays inside one function body (``checks.function_edits``) and the
+    workspace model still gives the answers it read."""
     started = time.perf_counter()
-    result = analyze(snapshot.data, settings, path, snapshot.parsed(), model)
+    reusable = previous is not None and previous.model is model and (model is None or model.still_answers(previous.result.model_queries))
+    result = analyze_after_edit(previous.result if reusable else None, snapshot.data, settings, path, snapshot.parsed(), model)
     diagnostics = diagnostics_for(result, encoding, uri, version)
     return result, diagnostics, time.perf_counter() - started
 
@@ -189,10 +195,14 @@ class DocumentLinter:
             else:
                 snapshot = document.snapshot()
                 loop = asyncio.get_running_loop()
+                previous = self._analyses.get(document.uri)
+                if previous is not None and (previous.generation != generation or previous.skip_reason is not None):
+                    previous = None
+                model = self._model.model
                 result, diagnostics, seconds = await loop.run_in_executor(
-                    self.worker, analyse_snapshot, snapshot, settings, document.path, self._model.model, self._encoding(), document.uri, version)
+                    self.worker, analyse_snapshot, snapshot, settings, document.path, model, self._encoding(), document.uri, version, previous)
                 document.adopt(snapshot, result.tree)
-                self._store(document, version, generation, result, diagnostics, seconds=seconds)
+                self._store(document, version, generation, result, diagnostics, seconds=seconds, model=model)
                 self._schedule_model_update(document)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)
@@ -252,10 +262,11 @@ class DocumentLinter:
                 self.schedule(document, delay=0, only_if_changed=True)
 
     def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult,
-               diagnostics: list[types.Diagnostic], skipped_because: str | None = None, seconds: float = 0.0) -> Analysis:
+               diagnostics: list[types.Diagnostic], skipped_because: str | None = None, seconds: float = 0.0,
+               model: WorkspaceModel | None = None) -> Analysis:
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, document.uri, failure.error, failure.detail)
-        analysis = Analysis(version, generation, result, diagnostics, skipped_because, seconds)
+        analysis = Analysis(version, generation, result, diagnostics, skipped_because, seconds, model)
         owned = self._owners.get(document.uri) is document
         if owned and document.version == version and generation == self._configuration.generation:
             previous = self._analyses.get(document.uri)

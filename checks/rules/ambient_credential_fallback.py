@@ -119,6 +119,7 @@ def check(ctx):
 
 RULE = Rule(
     code="ISO501",
+    reach="linked-bodies",
     name="ambient-credential-fallback",
     summary=(
         "The host's ambient credentials (the process's cloud identity, environment, CLI login or docker credential "

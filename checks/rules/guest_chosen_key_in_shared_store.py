@@ -137,6 +137,7 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, composition, part, stor
 
 RULE = Rule(
     code="ISO204",
+    reach="linked-bodies",
     name="guest-chosen-key-in-shared-store",
     summary=(
         "A key chosen by a tenant (a parameter of a host interface the guest calls, or a request's "
