@@ -9,8 +9,8 @@ publishes them. An analysis that finishes after the document moved on is kept fo
 is (a stale version) and never published as current. A document over ``max-file-size`` is
 not analysed, like a file the CLI skips: its one diagnostic says so.
 
-A pull for a version still being analysed waits for it only where analyses are quick. On a
-document whose last analysis took longer, it is answered at once with that analysis's
+A pull for a version still being analysed waits for it only where the debounce and analysis
+are quick. Otherwise it is answered at once with that analysis's
 diagnostics moved through the edits since (``moved_diagnostics``): someone typing steadily
 sends the next keystroke, and the client cancels the pull, before a slow analysis ends. The
 analysis is not cancelled with the pull; when it lands, ``on_early_answer_superseded`` lets
@@ -41,9 +41,10 @@ from .workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
 
-# A pull waits for the analysis of the latest version when the document's last analysis
-# took at most this long (the client's next keystroke is seldom sooner); past it, the pull
-# is answered with the last diagnostics moved through the edits since.
+# A pull waits for the analysis of the latest version when the debounce and the document's
+# last analysis take at most this long together (the client's next keystroke is seldom
+# sooner); past it, the pull is answered with the last diagnostics moved through the edits
+# since.
 PROMPT_PULL_SECONDS = 0.05
 
 
@@ -312,8 +313,9 @@ class DocumentLinter:
 
     async def for_pull(self, document: OpenDocument) -> tuple[str, list[types.Diagnostic]]:
         """A pull's answer: (result id, diagnostics) of the latest version's analysis, or, when
-        that is not done and the document's analyses are slow, the last analysis's diagnostics
-        moved through the edits since, at once (a result id of their own, for this version)."""
+        that is not done and will not be soon (``PROMPT_PULL_SECONDS``), the last analysis's
+        diagnostics moved through the edits since, at once (a result id of their own, for
+        this version)."""
         if not self.is_current(document):
             early = self._moved_answer(document)
             if early is not None:
@@ -324,8 +326,10 @@ class DocumentLinter:
     def _moved_answer(self, document: OpenDocument) -> tuple[str, list[types.Diagnostic]] | None:
         previous = self._analyses.get(document.uri)
         generation = self._configuration.generation
-        if previous is None or previous.generation != generation or previous.skip_reason is not None or previous.seconds <= PROMPT_PULL_SECONDS:
+        if previous is None or previous.generation != generation or previous.skip_reason is not None:
             return None
+        if self.debounce_seconds + previous.seconds <= PROMPT_PULL_SECONDS:
+            return None  # the analysis is as good as there
         moved = move_diagnostics(previous.diagnostics, document.changes_after(previous.version), self._encoding(), document.uri, document.version)
         if moved is None:
             return None
