@@ -10,11 +10,11 @@ is (a stale version) and never published as current. A document over ``max-file-
 not analysed, like a file the CLI skips: its one diagnostic says so.
 
 A pull for a version still being analysed waits for it only where the debounce and analysis
-are quick. Otherwise it is answered at once with that analysis's
-diagnostics moved through the edits since (``moved_diagnostics``): someone typing steadily
-sends the next keystroke, and the client cancels the pull, before a slow analysis ends. The
-analysis is not cancelled with the pull; when it lands, ``on_early_answer_superseded`` lets
-the server ask the client to pull again.
+are quick. Otherwise it is answered at once with the last analysis's diagnostics moved
+through the edits since (``moved_diagnostics``): someone typing steadily sends the next
+keystroke, and the client cancels the pull, before the analysis ends. The analysis is not
+cancelled with the pull; when it lands, ``on_early_answer_superseded`` lets the server ask
+the client to pull again.
 """
 
 from __future__ import annotations
@@ -203,6 +203,8 @@ class DocumentLinter:
                 result, diagnostics, seconds = await loop.run_in_executor(
                     self.worker, analyse_snapshot, snapshot, settings, document.path, model, self._encoding(), document.uri, version, previous)
                 document.adopt(snapshot, result.tree)
+                log.debug("analysed %s v%s in %.0f ms: %s", document.uri, version, seconds * 1000,
+                          "the edited function and those linked to it" if result.function_bodies is not None else "the whole file")
                 self._store(document, version, generation, result, diagnostics, seconds=seconds, model=model)
                 self._schedule_model_update(document)
         except Exception as error:
