@@ -88,14 +88,63 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
     rng = random.Random(str(path))
     data = source.read_bytes()
     previous = analyze(data, settings, path)
-    incremental = 0
+    incremental = edits = 0
     for _ in range(EDITS_PER_FILE):
         edited = _random_edit(rng, data)
         if edited is None:
             continue
+        edits += 1
         result = analyze_after_edit(previous, edited, settings, path, parse(edited))
         expected = analyze(edited, settings, path)
         assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
         incremental += result.function_bodies is not None
         data, previous = edited, result
-    assert incremental > 0, "no edit was re-analysed body by body"
+    assert incremental > 0 or edits == 0, "no edit was re-analysed body by body"
+
+
+HOST = b"""use std::collections::HashMap;
+
+pub struct Secrets {
+    store: HashMap<String, String>,
+}
+
+impl Secrets {
+    pub fn get(&self, tenant: &str, name: &str) -> Option<String> {
+        let key = format!("{}/{}", tenant, name);
+        self.store.get(&key).cloned()
+    }
+
+    pub fn count(&self) -> usize {
+        self.store.len()
+    }
+}
+
+pub fn helper(value: u32) -> u32 {
+    value + 1
+}
+"""
+
+
+def _edited(data: bytes, before: bytes, after: bytes) -> bytes:
+    assert data.count(before) == 1
+    return data.replace(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "by_function"),
+    [
+        (b"value + 1", b"value + 2", True),  # inside a body
+        (b"self.store.len()", b"self.store.len() + helper(1) as usize", True),  # a new link, still inside
+        (b"pub fn helper", b"/// Adds one.\npub fn helper", False),  # outside every body
+        (b"value: u32) -> u32", b"value: u64) -> u32", False),  # a signature: the items change
+        (b"    store: HashMap", b"    cache: HashMap<String, u8>,\n    store: HashMap", False),  # a struct
+        (b"value + 1\n}", b"value + 1\n}\n}", False),  # the body's end moves: the tree outside changes
+    ],
+)
+def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_function):
+    settings = DEFAULT_CONFIG.settings
+    previous = analyze(HOST, settings)
+    edited = _edited(HOST, before, after)
+    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
+    assert (result.function_bodies is not None) == by_function
+    assert _observed(result) == _observed(analyze(edited, settings))
