@@ -108,6 +108,8 @@ class FunctionBodies:
         # The blanked copy last analysed: the bodies it kept, its bytes and tree. Someone
         # typing stays in one function, and the next copy is this one with the same edit.
         self.blanked: tuple[frozenset[int], bytes, Tree] | None = None
+        # Each body's links (``keys``), computed when first asked.
+        self._links: list[set[tuple]] | None = None
 
     @classmethod
     def of(cls, tree: Tree, data: bytes) -> "FunctionBodies":
@@ -141,23 +143,21 @@ class FunctionBodies:
             function_starts.append(function_start)
             starts.append(body_start)
             ends.append(body_end)
-        bodies = cls(function_starts, starts, ends, [], [], frozenset(), {}, [])
-        bodies.impl_types = _innermost_impls(sorted(impls), starts)
-        bodies.mentions = [Mentions.of(data[start:end]) for start, end in zip(starts, ends)]
-        names = {name for offset, name in declared if not bodies.in_body(offset)}
-        names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not bodies.in_body(static.start()))
-        bodies.names = frozenset(names)
+
+        def in_body(offset: int) -> bool:
+            index = bisect.bisect_right(starts, offset) - 1
+            return index >= 0 and offset < ends[index]
+
+        names = {name for offset, name in declared if not in_body(offset)}
+        names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
-            if not bodies.in_body(offset):
+            if not in_body(offset):
                 owners.setdefault(field, set()).add(struct)
-        bodies.field_owners = {field: frozenset(names) for field, names in owners.items()}
-        outside = [struct for start, struct in sorted(structs.items()) if not bodies.in_body(start)]
-        return cls(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, outside)
-
-    def in_body(self, offset: int) -> bool:
-        index = bisect.bisect_right(self.starts, offset) - 1
-        return index >= 0 and offset < self.ends[index]
+        return cls(function_starts, starts, ends, _innermost_impls(sorted(impls), starts),
+                   [Mentions.of(data[start:end]) for start, end in zip(starts, ends)], frozenset(names),
+                   {field: frozenset(owner_names) for field, owner_names in owners.items()},
+                   [struct for start, struct in sorted(structs.items()) if not in_body(start)])
 
     def index_at(self, offset: int) -> int | None:
         """The function holding ``offset`` (in its signature or body), or None."""
@@ -184,9 +184,11 @@ class FunctionBodies:
     def linked_to(self, index: int, extra: Mentions) -> "Reach":
         """The bodies connected to body ``index`` (which also mentioned ``extra``) through
         shared names, transitively, and those names."""
+        if self._links is None:
+            self._links = [self.keys(body, mentions) for body, mentions in enumerate(self.mentions)]
         by_key: dict[tuple, list[int]] = {}
-        for other, mentions in enumerate(self.mentions):
-            for key in self.keys(other, mentions | extra if other == index else mentions):
+        for other, links in enumerate(self._links):
+            for key in self.keys(index, self.mentions[index] | extra) if other == index else links:
                 by_key.setdefault(key, []).append(other)
         keys_of: dict[int, list[tuple]] = {}
         for key, members in by_key.items():
@@ -225,7 +227,11 @@ class FunctionBodies:
         all_mentions = list(self.mentions)
         all_mentions[index] = mentions
         structs = [(start + delta, end + delta, name) if start >= self.ends[index] else (start, end, name) for start, end, name in self.structs]
-        return FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs)
+        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs)
+        if self._links is not None:
+            edited._links = list(self._links)
+            edited._links[index] = edited.keys(index, mentions)
+        return edited
 
 
 def _innermost_impls(impls: list[tuple[int, int, str]], offsets: list[int]) -> list[str | None]:

@@ -313,12 +313,13 @@ class DocumentLinter:
             await waiter
         return self._analyses[document.uri]
 
-    async def for_pull(self, document: OpenDocument) -> tuple[str, list[types.Diagnostic]]:
+    async def for_pull(self, document: OpenDocument, may_answer_early: bool) -> tuple[str, list[types.Diagnostic]]:
         """A pull's answer: (result id, diagnostics) of the latest version's analysis, or, when
         that is not done and will not be soon (``PROMPT_PULL_SECONDS``), the last analysis's
         diagnostics moved through the edits since, at once (a result id of their own, for
-        this version)."""
-        if not self.is_current(document):
+        this version). Only ``may_answer_early``: a client that cannot be asked to pull
+        again would keep the moved diagnostics until its next edit."""
+        if may_answer_early and not self.is_current(document):
             early = self._moved_answer(document)
             if early is not None:
                 return early

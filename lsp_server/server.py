@@ -211,10 +211,9 @@ class IsolintLanguageServer(LanguageServer):
             log.debug("not publishing %s v%s: document moved on", document.uri, analysis.version)
 
     def _early_answer_superseded(self, document: OpenDocument) -> None:
-        """The analysis of a document whose last pull got moved diagnostics has landed: a
-        client that can be asked to pull again is; any other gets it at its next pull."""
-        if self.pull_mode and self.supports("workspace", "diagnostics", "refresh_support"):
-            self.workspace_diagnostic_refresh(None)
+        """The analysis of a document whose last pull got moved diagnostics has landed: the
+        client is asked to pull again (only clients that can be get moved diagnostics)."""
+        self.workspace_diagnostic_refresh(None)
 
     def shared_state(self, document: OpenDocument, analysis: Analysis) -> list[SharedState]:
         """The readiness inventory's entries for what the document declares, from its analysis."""
@@ -457,7 +456,7 @@ def register_features(server: IsolintLanguageServer) -> None:
                 raise JsonRpcInvalidParams(f"isolint: document {uri} is not open")
             return _report(entry.result_id, entry.diagnostics, params.previous_result_id)
         # A cancelled pull cancels only this wait: the analysis goes on, and lands.
-        result_id, diagnostics = await server.linter.for_pull(document)
+        result_id, diagnostics = await server.linter.for_pull(document, server.supports("workspace", "diagnostics", "refresh_support"))
         return _report(result_id, diagnostics, params.previous_result_id)
 
     @server.feature(types.WORKSPACE_DIAGNOSTIC)
