@@ -346,7 +346,7 @@ def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
 
 
 def _touches(finding: Finding, start: int, end: int) -> bool:
-    """Whether anything of the finding besides its span lies in [start, end)."""
+    """Whether anything of the finding besides its span overlaps [start, end)."""
     ranges = [(item.span.start_byte, item.span.end_byte) for item in finding.related]
     if finding.fix is not None:
         ranges.extend((e.start_byte, e.end_byte) for e in finding.fix.edits)
@@ -395,10 +395,10 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     # Of the rules run on the blanked copy, the findings in bodies it blanked are kept.
     codes = {rule.code for rule in focused_rules}
     # Found by where they were before the edit: the functions are the same, in the same order.
-    kept = [_moved_finding(f, edit) for f in previous.raw_findings
-            if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
-    if any(_touches(f, edit.start, edit.new_end) for f in kept):
-        return None
+    kept = [f for f in previous.raw_findings if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
+    if any(_touches(f, edit.start, edit.old_end) for f in kept):
+        return None  # a related location or fix edit in the edited text: where it moves is unknown
+    kept = [_moved_finding(f, edit) for f in kept]
     kept_observations = [o._replace(span=edit.span(o.span)) for o in previous.observations
                          if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
 
@@ -407,7 +407,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     bodies.blanked = (frozenset(reach.bodies), focused_data, focused_tree)
     if tree.root_node.has_error and not _same_functions(tree, focused_tree, bodies, reach.bodies):
         return None
-    focused = AnalysisResult(SourceText(focused_data), focused_tree)
+    focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
     focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data))
     focused_raw = run_rules(focused_rules, focused_ctx, focused, workspace)
     focused_observations = focused_ctx.observations

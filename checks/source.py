@@ -47,9 +47,11 @@ class SourceText:
 
     __slots__ = ("data", "_line_starts")
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, line_starts: list[int] | None = None):
+        """``line_starts``: where the lines of ``data`` start, when known (those of a text
+        with the same line breaks)."""
         self.data = data
-        self._line_starts: list[int] | None = None
+        self._line_starts: list[int] | None = line_starts
 
 
     @property
