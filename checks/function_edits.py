@@ -6,23 +6,26 @@ the edit can change is bounded by what each rule reads (``Rule.reach``):
 
 - ``"linked-bodies"``: a finding or observation inside a function (its signature or body)
   depends on that function, on the text outside function bodies, and on the functions
-  linked to it; one outside functions depends on the text outside bodies alone. Functions
-  are linked when their bodies mention one name the file declares outside bodies (a
-  function, static, const, type, trait or module; a struct field, told apart by its owner
-  for ``self.field`` as rules resolve fields), a method counting as mentioning its impl's
-  type (it is judged by where its type is built and kept). The model of the workspace is
-  the same for both analyses; without one, the model of the file alone is of the real file.
-- ``"file"``: anything in the file; the rule runs again over the whole file.
+  linked to it. Functions are linked when their bodies mention one name the file declares
+  outside bodies (a function, static, const, type, trait or module; a struct field, told
+  apart by its owner for ``self.field`` as rules resolve fields), a method counting as
+  mentioning its impl's type (it is judged by where its type is built and kept). One on a
+  declaration outside functions (the span spelling its name) depends on that text and the
+  bodies mentioning the name; any other outside functions on that text alone. The model of
+  the workspace is the same for both analyses; without one, the model of the file alone is
+  of the real file.
+- ``"file"``: anything in the file.
 
 So the functions the edit can reach are those connected to the edited one by links, before
-or after the edit. The ``"linked-bodies"`` rules run again on a copy of the file where every
-other body is blanked out (each byte but line breaks a space, so offsets, lines and columns
-are the real file's); their findings in the blanked functions are the earlier analysis's,
-moved by the edit. ``"file"`` rules, suppressions and the meta rules run on the real file.
-When the edit is not of that shape, the tree outside the body changed, a rule that did not
-run before may fire, or a rule failed or met input too deep, the whole file is analysed.
-tests/test_function_edits.py checks the outcome equals a whole analysis over many random
-edits of the rule fixtures.
+or after the edit. The rules run again on a copy of the file where every other body is
+blanked out (each byte but line breaks a space, so offsets, lines and columns are the real
+file's); their findings in the blanked functions, and on declarations no reached body
+mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
+run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
+(beside its run over the whole file, the copy's would only add), the edit is not of that
+shape, the tree outside the body changed, a rule that did not run before may fire, or a
+rule failed or met input too deep. tests/test_function_edits.py checks the outcome equals a
+whole analysis over many random edits of the rule fixtures.
 """
 
 from __future__ import annotations
@@ -375,6 +378,13 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     edit = _difference(previous.source, source)
     if edit is None:
         return None
+    to_run, meta_rules = rules_to_run(settings, data)
+    if any(rule.reach != "linked-bodies" for rule in to_run):
+        # Such a rule runs over the whole file: with the blanked copy's run beside it, the
+        # edit would cost more than a whole analysis.
+        return None
+    if not {rule.code for rule in to_run} <= set(previous.rules_run):
+        return None  # a rule that may fire now and did not run before: its findings are nowhere
     if previous.function_bodies is None:
         previous.function_bodies = FunctionBodies.of(previous.tree, previous.source.data)
     old_bodies = previous.function_bodies
@@ -383,17 +393,12 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if not _changed_only_inside(previous, edit, data, old_bodies.starts[index], old_bodies.ends[index] + edit.delta):
         return None
-    to_run, meta_rules = rules_to_run(settings, data)
-    if not {rule.code for rule in to_run} <= set(previous.rules_run):
-        return None  # a rule that may fire now and did not run before: its findings are nowhere
     start, old_end = old_bodies.starts[index], old_bodies.ends[index]
     new_mentions = Mentions.of(data[start:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
     reach = bodies.linked_to(index, old_bodies.mentions[index])
-    focused_rules = [rule for rule in to_run if rule.reach == "linked-bodies"]
-    file_rules = [rule for rule in to_run if rule.reach != "linked-bodies"]
-    # Of the rules run on the blanked copy, the findings in bodies it blanked are kept.
-    codes = {rule.code for rule in focused_rules}
+    # Of the rules that ran before and run now, the findings the edit cannot change are kept.
+    codes = {rule.code for rule in to_run}
     # Found by where they were before the edit: the functions are the same, in the same order.
     kept = [f for f in previous.raw_findings if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
     if any(_touches(f, edit.start, edit.old_end) for f in kept):
@@ -409,21 +414,19 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
     focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data))
-    focused_raw = run_rules(focused_rules, focused_ctx, focused, workspace)
+    focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
     focused_observations = focused_ctx.observations
     vars(focused_ctx).clear()
+    if focused.rule_failures or focused.rule_skips:
+        return None
 
     result = AnalysisResult(source, tree)
     result.rules_run = tuple(rule.code for rule in to_run)
     ctx = AnalysisContext(source, tree, settings, path, workspace)
-    raw = run_rules(file_rules, ctx, result, workspace)
-    if focused.rule_failures or focused.rule_skips or result.rule_failures or result.rule_skips:
-        return None
-    raw.extend(f for f in focused_raw if not _kept(bodies, reach, data, f.span))
-    raw.extend(kept)
+    raw = [f for f in focused_raw if not _kept(bodies, reach, data, f.span)] + kept
     ctx.observations.extend(o for o in focused_observations if not _kept(bodies, reach, data, o.span))
     ctx.observations.extend(kept_observations)
-    result.model_queries = tuple(dict.fromkeys(previous.model_queries + focused.model_queries + result.model_queries))
+    result.model_queries = tuple(dict.fromkeys(previous.model_queries + focused.model_queries))
     result.function_bodies = bodies
     conclude(result, ctx, raw, meta_rules)
     return result
