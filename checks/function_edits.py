@@ -316,6 +316,19 @@ def _difference(old: SourceText, new: SourceText) -> _Edit | None:
     return _Edit(prefix, old_end, new_end, old.point_of(old_end), new.point_of(new_end))
 
 
+def _inside_a_body(root: Node, start: int, end: int) -> bool:
+    """Whether [start, end) lies strictly inside a function body, found from the root down
+    through the nodes holding it."""
+    node = root
+    while True:
+        child = next((c for c in node.children if c.start_byte <= start and end <= c.end_byte), None)
+        if child is None:
+            return False
+        if child.type == "block" and node.type == "function_item":
+            return child.start_byte < start and end < child.end_byte
+        node = child
+
+
 def _changed_only_inside(previous: AnalysisResult, edit: _Edit, data: bytes, body_start: int, body_end: int) -> bool:
     """Whether parsing the new text changes the syntax of the old tree nowhere but inside
     [body_start, body_end): an edit can change how text far from it parses (an opened
@@ -385,6 +398,8 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if not {rule.code for rule in to_run} <= set(previous.rules_run):
         return None  # a rule that may fire now and did not run before: its findings are nowhere
+    if not _inside_a_body(previous.tree.root_node, edit.start, edit.old_end):
+        return None  # known before the file's functions are indexed
     if previous.function_bodies is None:
         previous.function_bodies = FunctionBodies.of(previous.tree, previous.source.data)
     old_bodies = previous.function_bodies
