@@ -1,9 +1,13 @@
 """Language server latency: didChange → publishDiagnostics for one-character edits in a
-500-line and a 7,000-line Rust file (p50/p95), beside the median full parse and full
-analysis time of the same file (in process, no server); and process start → first
-diagnostics for an opened file.
+500-line and a 7,000-line Rust file (p50/p95), spread over the file and, on the larger,
+typed one after another inside one function body, beside the median full parse and full
+analysis time of the same file (in process, no server); process start → first
+diagnostics for an opened file; and typing in pull mode as VS Code behaves: a keystroke
+every 150 ms into a 10,000-line real file, the pending pull cancelled and a new one sent
+after every edit, counting the keystrokes whose version got diagnostics before the next.
 
-Run: ``python bench/lsp_bench.py [--edits N] [--starts N]``. Prints figures; asserts nothing.
+Run: ``python bench/lsp_bench.py [--edits N] [--starts N] [--keystrokes N]``. Prints
+figures; asserts nothing.
 The server runs as a real subprocess over stdio JSON-RPC, debounce 0 so the figure is
 the server's own work, not its typing pause. It runs from a snapshot of the project's
 packages, timed at start both as plain sources and byte-compiled: under
@@ -87,6 +91,8 @@ class StdioClient:
         self._next_id = 0
         self._responses: dict[int, asyncio.Future] = {}
         self.published: asyncio.Queue = asyncio.Queue()
+        # Called with the method of each request the server sends (after it is answered).
+        self.on_server_request = None
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
@@ -106,11 +112,20 @@ class StdioClient:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
     def request(self, method: str, params: dict) -> asyncio.Future:
+        """The response's result (None for an error, as for a cancelled request)."""
+        return asyncio.ensure_future(self._result(self.send_request(method, params)[1]))
+
+    @staticmethod
+    async def _result(response: asyncio.Future):
+        return (await response).get("result")
+
+    def send_request(self, method: str, params: dict) -> tuple[int, asyncio.Future]:
+        """The request's id and a future of the whole response (a result or an error)."""
         self._next_id += 1
         future = asyncio.get_running_loop().create_future()
         self._responses[self._next_id] = future
         self._send({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
-        return future
+        return self._next_id, future
 
     async def _read(self) -> None:
         stdout = self.process.stdout
@@ -120,17 +135,19 @@ class StdioClient:
             message = json.loads(await stdout.readexactly(length))
             if "id" in message and "method" in message:  # a request from the server
                 self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                if self.on_server_request is not None:
+                    self.on_server_request(message["method"])
             elif "id" in message:
-                self._responses.pop(message["id"]).set_result(message.get("result"))
+                self._responses.pop(message["id"]).set_result(message)
             elif message.get("method") == "textDocument/publishDiagnostics":
                 self.published.put_nowait((time.perf_counter(), message["params"]))
 
-    async def initialize(self, root: Path) -> None:
+    async def initialize(self, root: Path, capabilities: dict | None = None, options: dict | None = None) -> None:
         params = {
             "processId": None,
             "rootUri": root.as_uri(),
-            "capabilities": {"textDocument": {"publishDiagnostics": {"versionSupport": True}}},
-            "initializationOptions": {"debounceMs": 0, "workspaceScan": False},
+            "capabilities": capabilities or {"textDocument": {"publishDiagnostics": {"versionSupport": True}}},
+            "initializationOptions": options if options is not None else {"debounceMs": 0, "workspaceScan": False},
         }
         await self.request("initialize", params)
         self.notify("initialized", {})
@@ -152,7 +169,10 @@ def open_params(uri: str, text: str) -> dict:
     return {"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}
 
 
-async def edit_latency(lines: int, edits: int, root: Path, project: Path) -> dict:
+async def edit_latency(lines: int, edits: int, root: Path, project: Path, in_one_body: bool = False) -> dict:
+    """Edits at column 0 of lines spread over the file (a space typed, then deleted), or,
+    ``in_one_body``, characters typed one after another inside one function body; each
+    timed to its diagnostics."""
     text = host_source(lines)
     path = root / f"host_{lines}.rs"
     path.write_text(text)
@@ -163,10 +183,14 @@ async def edit_latency(lines: int, edits: int, root: Path, project: Path) -> dic
     _, first = await client.diagnostics_for_version(uri, 1)
     line_count = text.count("\n")
     samples = []
+    typing_line, typing_column = typing_position(text)
     for version in range(2, edits + 2):
         # Type a character into a line in the middle of the file, then delete it again.
         line = (version * 7919) % line_count
-        if version % 2 == 0:
+        if in_one_body:
+            position = {"line": typing_line, "character": typing_column + version - 2}
+            change = {"range": {"start": position, "end": position}, "text": TYPED[(version - 2) % len(TYPED)]}
+        elif version % 2 == 0:
             change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": " "}
         else:
             previous = ((version - 1) * 7919) % line_count
@@ -177,6 +201,118 @@ async def edit_latency(lines: int, edits: int, root: Path, project: Path) -> dic
         samples.append((received_at - sent_at) * 1000)
     await client.stop()
     return {"lines": line_count, "bytes": len(text.encode()), "findings": len(first), "samples": samples, "text": text}
+
+
+# What VS Code announces for diagnostics: pull, with refresh (the server may ask it to pull
+# again), and versioned pushes.
+VS_CODE_DIAGNOSTICS = {
+    "textDocument": {"diagnostic": {"dynamicRegistration": False, "relatedDocumentSupport": False},
+                     "publishDiagnostics": {"versionSupport": True}},
+    "workspace": {"diagnostics": {"refreshSupport": True}},
+}
+REAL_SOURCES = Path("/work/corpus/openobserve__openobserve/src/core/src/alerts")
+TYPED = "let scoped_key = scoped(org_id, stream_name).to_string(); "
+
+
+def real_source(lines: int) -> tuple[str, str]:
+    """Real Rust code of at least ``lines`` lines, whole files of a multi-tenant host
+    concatenated (the generated host source when that corpus is not on this machine), and
+    what it is."""
+    if not REAL_SOURCES.is_dir():
+        return host_source(lines), "generated host source"
+    parts: list[str] = []
+    count = 0
+    for path in sorted(REAL_SOURCES.rglob("*.rs")):
+        text = path.read_text(encoding="utf-8")
+        parts.append(text if text.endswith("\n") else text + "\n")
+        count += text.count("\n")
+        if count >= lines:
+            break
+    return "".join(parts), f"{len(parts)} files of {REAL_SOURCES}"
+
+
+def typing_position(text: str) -> tuple[int, int]:
+    """Where to type: the start of a ``let`` statement's indentation in a function body
+    half-way through the file (line, column)."""
+    lines = text.split("\n")
+    for line in range(len(lines) // 2, len(lines)):
+        stripped = lines[line].lstrip()
+        if stripped.startswith("let ") and lines[line].startswith("        "):
+            return line, len(lines[line]) - len(stripped)
+    raise ValueError("no let statement to type before")
+
+
+async def pull_typing(root: Path, project: Path, keystrokes: int, interval: float) -> dict:
+    """Type ``keystrokes`` characters, one every ``interval`` seconds, into a 10,000-line real
+    file as VS Code does in pull mode: after each edit the pending pull is cancelled
+    (``$/cancelRequest``) and a new one sent with the last result id; a refresh request from
+    the server is answered by pulling again. A keystroke counts as served when a pull
+    answered for its version (a full or unchanged report) before the next keystroke."""
+    text, origin = real_source(10_000)
+    path = root / "typing_10k.rs"
+    path.write_text(text)
+    uri = path.as_uri()
+    client = await StdioClient.start(project)
+    await client.initialize(root, VS_CODE_DIAGNOSTICS, {"workspaceScan": False})
+    client.notify("textDocument/didOpen", open_params(uri, text))
+    state = {"version": 1, "result_id": None, "pending": None}
+    answers: list[tuple[int, float, str | None]] = []  # (version, when, result id) of each pull answered
+
+    def pull() -> None:
+        if state["pending"] is not None:
+            client.notify("$/cancelRequest", {"id": state["pending"]})
+        version = state["version"]
+        request_id, response = client.send_request("textDocument/diagnostic", {"textDocument": {"uri": uri}, "previousResultId": state["result_id"]})
+        state["pending"] = request_id
+        response.add_done_callback(lambda done: answered(request_id, version, done.result()))
+
+    def answered(request_id: int, version: int, message: dict) -> None:
+        if state["pending"] == request_id:
+            state["pending"] = None
+        report = message.get("result")
+        if report is None:
+            return  # cancelled
+        if report.get("resultId") is not None:
+            state["result_id"] = report["resultId"]
+        answers.append((version, time.perf_counter(), report.get("resultId")))
+
+    client.on_server_request = lambda method: pull() if method == "workspace/diagnostic/refresh" else None
+    opened = time.perf_counter()
+    pull()
+    while not answers:
+        await asyncio.sleep(0.01)
+    first_diagnostics = (answers[0][1] - opened) * 1000
+    line, column = typing_position(text)
+    sent_at: dict[int, float] = {}
+    started = time.perf_counter()
+    for index in range(keystrokes):
+        # On a fixed beat, as a steady typist: a slow answer does not slow the typing down.
+        await asyncio.sleep(max(0.0, started + index * interval - time.perf_counter()))
+        state["version"] += 1
+        version = state["version"]
+        character = TYPED[index % len(TYPED)]
+        position = {"line": line, "character": column}
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"range": {"start": position, "end": position}, "text": character}]})
+        sent_at[version] = time.perf_counter()
+        column += 1
+        pull()
+    await asyncio.sleep(interval)
+    await client.stop()
+    served = 0
+    latencies = []
+    outcomes = []  # per keystroke: ms to its first answer in time, or None
+    for version, sent in sent_at.items():
+        deadline = sent_at.get(version + 1, sent + interval)
+        times = [when for answered_version, when, _ in answers if answered_version == version and when <= deadline]
+        outcomes.append((min(times) - sent) * 1000 if times else None)
+        if times:
+            served += 1
+            latencies.append((min(times) - sent) * 1000)
+    moved = sum(1 for _, _, result_id in answers if result_id is not None and "moved" in result_id)
+    return {"origin": origin, "lines": text.count("\n"), "keystrokes": keystrokes, "served": served, "latencies": latencies,
+            "first": first_diagnostics, "answers": len(answers), "moved": moved,
+            "outcomes": outcomes}
 
 
 async def start_to_first_diagnostics(root: Path, starts: int, project: Path) -> list[float]:
@@ -238,6 +374,9 @@ def _timed(action) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+TYPING_INTERVAL = 0.150
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -247,6 +386,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=60, help="one-character edits per file")
     parser.add_argument("--starts", type=int, default=5, help="server starts to time")
+    parser.add_argument("--keystrokes", type=int, default=60, help="keystrokes of the pull-mode typing run")
     args = parser.parse_args()
     # The servers must not write the bytecode that the first start timings go without.
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -257,15 +397,24 @@ async def main() -> None:
         byte_compile(project)
         await print_start_times(root, args.starts, project, "byte-compiled as installed")
         print(f"{'file':>12} {'bytes':>8} {'findings':>8} {'edit→diag p50':>14} {'p95':>8} {'max':>8} {'full parse':>11} {'full analyze':>13}")
-        for lines in (500, 7000):
-            figures = await edit_latency(lines, args.edits, root, project)
+        for lines, in_one_body in ((500, False), (7000, False), (7000, True)):
+            figures = await edit_latency(lines, args.edits, root, project, in_one_body)
             parse_ms, analyze_ms = in_process_times(figures["text"])
             samples = figures["samples"]
             print(
                 f"{figures['lines']:>6} lines {figures['bytes']:>8} {figures['findings']:>8} "
                 f"{statistics.median(samples):>11.1f} ms {percentile(samples, 0.95):>5.1f} ms {max(samples):>5.1f} ms "
-                f"{parse_ms:>8.1f} ms {analyze_ms:>10.1f} ms"
+                f"{parse_ms:>8.1f} ms {analyze_ms:>10.1f} ms" + ("  (typing inside one function body)" if in_one_body else "")
             )
+        typing = await pull_typing(root, project, args.keystrokes, TYPING_INTERVAL)
+        latencies = typing["latencies"]
+        print(f"pull-mode typing, a keystroke every {TYPING_INTERVAL * 1000:.0f} ms, pending pull cancelled and re-sent after each edit "
+              f"({typing['lines']} lines: {typing['origin']}):")
+        print(f"  {typing['served']}/{typing['keystrokes']} keystrokes ({100 * typing['served'] / typing['keystrokes']:.0f} %) got diagnostics "
+              f"for their version before the next keystroke"
+              + (f"; keystroke → answer p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms" if latencies else ""))
+        print(f"  {typing['answers']} pulls answered, {typing['moved']} of them with earlier diagnostics moved through the edits since; "
+              f"first diagnostics after open {typing['first']:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -167,7 +167,10 @@ class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
     def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None,
-                 workspace: "WorkspaceModel | None" = None):
+                 workspace: "WorkspaceModel | None" = None, whole_file: tuple[Tree, bytes] | None = None):
+        """``whole_file``: the tree and bytes of the real file when ``tree`` is of a copy with
+        some function bodies blanked out (``checks.function_edits``): the model of this file
+        alone, built when no workspace model is given, is of the real file."""
         self.source = source
         self.tree = tree
         self.root = tree.root_node
@@ -185,6 +188,7 @@ class AnalysisContext:
         self.file_collections = None
         self._rule: Rule | None = None
         self._workspace = workspace
+        self._whole_file = whole_file if whole_file is not None else (tree, source.data)
         self._target_kind: str | None = None
         # Calls of this file's functions found in the workspace (``checks.call_sites``).
         self.calls_of_functions: dict[int, list] = {}
@@ -200,7 +204,7 @@ class AnalysisContext:
         if self._workspace is None:
             from .workspace import WorkspaceModel
 
-            self._workspace = WorkspaceModel.of_file(self.path_key, self.tree, self.source.data)
+            self._workspace = WorkspaceModel.of_file(self.path_key, *self._whole_file)
         return self._workspace
 
     @property

@@ -35,7 +35,7 @@ class AnalysisResult:
     """Everything one analysis of one file produced."""
 
     __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "rule_skips", "suppressions", "model_queries",
-                 "observations")
+                 "observations", "raw_findings", "rules_run", "function_bodies")
 
     def __init__(self, source: SourceText, tree: Tree):
         self.source = source
@@ -51,6 +51,13 @@ class AnalysisResult:
         self.model_queries: tuple = ()
         # Sites the rules judged safe, with why (``checks.model.Observation``).
         self.observations: list = []
+        # What an analysis after an edit starts from (``checks.function_edits``): the
+        # findings of the rules that ran, before suppressions, and the codes of those rules
+        # (None: not known, as for a file not analysed); the file's function bodies, once
+        # asked for.
+        self.raw_findings: list[Finding] = []
+        self.rules_run: tuple[str, ...] | None = None
+        self.function_bodies = None
 
 
 def analyze(
@@ -68,6 +75,16 @@ def analyze(
         tree = parse(data)
     ctx = AnalysisContext(source, tree, settings, path, workspace)
     result = AnalysisResult(source, tree)
+    to_run, meta_rules = rules_to_run(settings, data)
+    result.rules_run = tuple(rule.code for rule in to_run)
+    raw = run_rules(to_run, ctx, result, workspace)
+    conclude(result, ctx, raw, meta_rules)
+    return result
+
+
+def rules_to_run(settings: Settings, data: bytes) -> tuple[list, list]:
+    """The enabled rules that may fire on ``data`` (``Rule.triggers``), and the meta rules;
+    the queries of all of them ready to run."""
     meta_rules = []
     to_run = []
     triggers = settings.rule_triggers
@@ -87,18 +104,30 @@ def analyze(
             if not _may_fire(words, lowered):
                 continue
         to_run.append(rule)
-
     prepare_whole_file_queries(query for rule in to_run + meta_rules for query in settings.rule_queries.get(rule.code, ()))
+    return to_run, meta_rules
+
+
+def run_rules(rules, ctx: AnalysisContext, result: AnalysisResult, workspace: WorkspaceModel | None) -> list[Finding]:
+    """The findings of ``rules`` (test code dropped unless linted), with what they asked the
+    workspace model in ``result.model_queries``."""
     raw: list[Finding] = []
     if workspace is not None:
         workspace.start_log()
     try:
-        for rule in to_run:
+        for rule in rules:
             raw.extend(_run_rule(rule, ctx, result))
     finally:
         if workspace is not None:
             result.model_queries = workspace.stop_log()
+    return raw
 
+
+def conclude(result: AnalysisResult, ctx: AnalysisContext, raw: list[Finding], meta_rules) -> None:
+    """Suppressions over ``raw``, then the meta rules, observations and syntax errors: the
+    rest of an analysis, on the file's own tree."""
+    tree, data = ctx.tree, ctx.source.data
+    result.raw_findings = raw
     suppressions = collect_suppressions(tree.root_node, data)
     for suppression in suppressions.suppressions:
         suppression.in_test_code = ctx.is_test_code(suppression.node)
@@ -121,7 +150,6 @@ def analyze(
     # over a large file's objects stop every other thread of the process (a language
     # server's event loop) for seconds.
     vars(ctx).clear()
-    return result
 
 
 def _may_fire(triggers: tuple[bytes, ...], lowered: bytes) -> bool:

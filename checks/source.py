@@ -31,7 +31,8 @@ def _byte_width(char: str) -> int:
     return 1 if "\udc80" <= char <= "\udcff" else len(char.encode("utf-8", errors="surrogatepass"))
 
 
-def _units(text: str, encoding: str) -> int:
+def text_units(text: str, encoding: str) -> int:
+    """How many code units of ``encoding`` (an LSP position encoding) ``text`` takes."""
     if encoding == "utf-8":
         return len(text.encode("utf-8", errors="surrogatepass"))
     if encoding == "utf-16":
@@ -46,9 +47,11 @@ class SourceText:
 
     __slots__ = ("data", "_line_starts")
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, line_starts: list[int] | None = None):
+        """``line_starts``: where the lines of ``data`` start, when known (those of a text
+        with the same line breaks)."""
         self.data = data
-        self._line_starts: list[int] | None = None
+        self._line_starts: list[int] | None = line_starts
 
 
     @property
@@ -99,7 +102,7 @@ class SourceText:
         if encoding == "utf-8":
             return byte_col
         prefix = self.line_prefix_bytes(line, byte_col)
-        return _units(_decode(prefix), encoding)
+        return text_units(_decode(prefix), encoding)
 
     def line_prefix_bytes(self, line: int, byte_col: int) -> bytes:
         start = self.line_starts[line]
@@ -130,6 +133,6 @@ class SourceText:
         for char in text:
             if consumed_units >= column:
                 break
-            consumed_units += _units(char, encoding)
+            consumed_units += text_units(char, encoding)
             consumed_bytes += _byte_width(char)
         return line_start + min(consumed_bytes, len(raw))

@@ -62,6 +62,9 @@ class OpenDocument:
     # True when the tree has been edited but not reparsed yet.
     _tree_stale: bool = True
     _source: SourceText | None = field(default=None, repr=False)
+    # The content changes applied since the last analysis the linter kept, each with the
+    # version it led to: what an earlier analysis's diagnostics are moved through.
+    _changes: list[tuple[int, TextChange]] = field(default_factory=list, repr=False)
 
     @property
     def source(self) -> SourceText:
@@ -90,6 +93,17 @@ class OpenDocument:
         if self.data is snapshot.data and (self._tree is None or self._tree_stale):
             self._tree = tree.copy()
             self._tree_stale = False
+
+    def record_changes(self, version: int, changes: list[TextChange]) -> None:
+        """Log the changes (already applied) that led to ``version``."""
+        self._changes.extend((version, change) for change in changes)
+
+    def changes_after(self, version: int | None) -> list[TextChange]:
+        """The changes applied since ``version``, in order."""
+        return [change for led_to, change in self._changes if version is None or led_to > version]
+
+    def forget_changes_through(self, version: int | None) -> None:
+        self._changes = [(led_to, change) for led_to, change in self._changes if version is not None and led_to > version]
 
     def apply(self, change: TextChange, encoding: str) -> None:
         """Apply one content change to the bytes and edit the tree to match.

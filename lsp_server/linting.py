@@ -8,6 +8,13 @@ own tree in place), analyses and builds the diagnostics; the loop only stores an
 publishes them. An analysis that finishes after the document moved on is kept for what it
 is (a stale version) and never published as current. A document over ``max-file-size`` is
 not analysed, like a file the CLI skips: its one diagnostic says so.
+
+A pull for a version still being analysed waits for it only where the debounce and analysis
+are quick. Otherwise it is answered at once with the last analysis's diagnostics moved
+through the edits since (``moved_diagnostics``): someone typing steadily sends the next
+keystroke, and the client cancels the pull, before the analysis ends. The analysis is not
+cancelled with the pull; when it lands, ``on_early_answer_superseded`` lets the server ask
+the client to pull again.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
@@ -22,14 +30,22 @@ from typing import Callable
 from lsprotocol import types
 
 from ..checks.config import Settings
-from ..checks.engine import AnalysisResult, analyze
+from ..checks.engine import AnalysisResult
+from ..checks.function_edits import analyze_after_edit
 from ..checks.workspace import WorkspaceModel
 from .configuration import ProjectConfiguration
 from .diagnostics import diagnostics_for, skipped_file_diagnostic
 from .documents import OpenDocument, Snapshot
+from .moved_diagnostics import move_diagnostics
 from .workspace_model import WorkspaceModelKeeper
 
 log = logging.getLogger(__name__)
+
+# A pull waits for the analysis of the latest version when the debounce and the document's
+# last analysis take at most this long together (the client's next keystroke is seldom
+# sooner); past it, the pull is answered with the last diagnostics moved through the edits
+# since.
+PROMPT_PULL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,8 @@ class Analysis:
     result: AnalysisResult
     diagnostics: list[types.Diagnostic]
     skip_reason: str | None = None  # why the document was not analysed
+    seconds: float = 0.0  # how long the worker took to analyse
+    model: WorkspaceModel | None = None  # the workspace model it read
 
     @property
     def result_id(self) -> str:
@@ -76,26 +94,36 @@ def skip_reason(document: OpenDocument, settings: Settings) -> str | None:
 
 
 def analyse_snapshot(snapshot: Snapshot, settings: Settings, path, model: WorkspaceModel | None, encoding: str, uri: str,
-                     version: int | None) -> tuple[AnalysisResult, list[types.Diagnostic]]:
+                     version: int | None, previous: Analysis | None = None) -> tuple[AnalysisResult, list[types.Diagnostic], float]:
     """The worker's part: parse, analyse, and turn the findings into diagnostics (for a large
-    file, each is seconds the event loop must not spend)."""
-    result = analyze(snapshot.data, settings, path, snapshot.parsed(), model)
-    return result, diagnostics_for(result, encoding, uri, version, model.sources if model is not None else None)
+    file, each is seconds the event loop must not spend); with the seconds it took.
+    ``previous``, an analysis of an earlier version under the same settings, is built on
+    when the edit since stays inside one function body (``checks.function_edits``) and the
+    workspace model still gives the answers it read."""
+    started = time.perf_counter()
+    reusable = previous is not None and previous.model is model and (model is None or model.still_answers(previous.result.model_queries))
+    result = analyze_after_edit(previous.result if reusable else None, snapshot.data, settings, path, snapshot.parsed(), model)
+    diagnostics = diagnostics_for(result, encoding, uri, version, model.sources if model is not None else None)
+    return result, diagnostics, time.perf_counter() - started
 
 
 class DocumentLinter:
     """Schedules and caches analyses of open documents.
 
     ``on_analysed`` is called after each analysis that is still current when it finishes
-    (the server publishes from it in push mode).
+    (the server publishes from it in push mode); ``on_early_answer_superseded`` when one
+    lands on a document whose last pull was answered with moved diagnostics (``for_pull``).
     """
 
     def __init__(self, configuration: ProjectConfiguration, encoding: Callable[[], str], on_analysed: Callable[[OpenDocument, Analysis], None],
-                 model: WorkspaceModelKeeper | None = None):
+                 model: WorkspaceModelKeeper | None = None, on_early_answer_superseded: Callable[[OpenDocument], None] | None = None):
         self._configuration = configuration
         self._model = model if model is not None else WorkspaceModelKeeper()
         self._encoding = encoding
         self._on_analysed = on_analysed
+        self._on_early_answer_superseded = on_early_answer_superseded
+        # Documents whose last pull was answered before their latest analysis landed.
+        self._answered_early: set[str] = set()
         self._analyses: dict[str, Analysis] = {}
         # The open document each URI's analyses belong to: a run that finishes after its
         # document was closed (or reopened) must not land on the new one.
@@ -168,10 +196,16 @@ class DocumentLinter:
             else:
                 snapshot = document.snapshot()
                 loop = asyncio.get_running_loop()
-                result, diagnostics = await loop.run_in_executor(
-                    self.worker, analyse_snapshot, snapshot, settings, document.path, self._model.model, self._encoding(), document.uri, version)
+                previous = self._analyses.get(document.uri)
+                if previous is not None and (previous.generation != generation or previous.skip_reason is not None):
+                    previous = None
+                model = self._model.model
+                result, diagnostics, seconds = await loop.run_in_executor(
+                    self.worker, analyse_snapshot, snapshot, settings, document.path, model, self._encoding(), document.uri, version, previous)
                 document.adopt(snapshot, result.tree)
-                self._store(document, version, generation, result, diagnostics)
+                log.debug("analysed %s v%s in %.0f ms: %s", document.uri, version, seconds * 1000,
+                          "the edited function and those linked to it" if result.function_bodies is not None else "the whole file")
+                self._store(document, version, generation, result, diagnostics, seconds=seconds, model=model)
                 self._schedule_model_update(document)
         except Exception as error:
             log.exception("analysis of %s v%s failed", document.uri, version)
@@ -231,14 +265,20 @@ class DocumentLinter:
                 self.schedule(document, delay=0, only_if_changed=True)
 
     def _store(self, document: OpenDocument, version: int | None, generation: int, result: AnalysisResult,
-               diagnostics: list[types.Diagnostic], skipped_because: str | None = None) -> Analysis:
+               diagnostics: list[types.Diagnostic], skipped_because: str | None = None, seconds: float = 0.0,
+               model: WorkspaceModel | None = None) -> Analysis:
         for failure in result.rule_failures:
             log.error("rule %s failed on %s: %s\n%s", failure.code, document.uri, failure.error, failure.detail)
-        analysis = Analysis(version, generation, result, diagnostics, skipped_because)
+        analysis = Analysis(version, generation, result, diagnostics, skipped_because, seconds, model)
         owned = self._owners.get(document.uri) is document
         if owned and document.version == version and generation == self._configuration.generation:
             previous = self._analyses.get(document.uri)
             self._analyses[document.uri] = analysis
+            document.forget_changes_through(version)
+            if document.uri in self._answered_early:
+                self._answered_early.discard(document.uri)
+                if self._on_early_answer_superseded is not None:
+                    self._on_early_answer_superseded(document)
             unchanged = previous is not None and previous.version == version and previous.diagnostics == diagnostics
             if not (document.uri in self._quiet_unless_changed and unchanged):
                 self._on_analysed(document, analysis)
@@ -273,6 +313,32 @@ class DocumentLinter:
             await waiter
         return self._analyses[document.uri]
 
+    async def for_pull(self, document: OpenDocument, may_answer_early: bool) -> tuple[str, list[types.Diagnostic]]:
+        """A pull's answer: (result id, diagnostics) of the latest version's analysis, or, when
+        that is not done and will not be soon (``PROMPT_PULL_SECONDS``), the last analysis's
+        diagnostics moved through the edits since, at once (a result id of their own, for
+        this version). Only ``may_answer_early``: a client that cannot be asked to pull
+        again would keep the moved diagnostics until its next edit."""
+        if may_answer_early and not self.is_current(document):
+            early = self._moved_answer(document)
+            if early is not None:
+                return early
+        analysis = await self.current(document)
+        return analysis.result_id, analysis.diagnostics
+
+    def _moved_answer(self, document: OpenDocument) -> tuple[str, list[types.Diagnostic]] | None:
+        previous = self._analyses.get(document.uri)
+        generation = self._configuration.generation
+        if previous is None or previous.generation != generation or previous.skip_reason is not None:
+            return None
+        if self.debounce_seconds + previous.seconds <= PROMPT_PULL_SECONDS:
+            return None  # the analysis is as good as there
+        moved = move_diagnostics(previous.diagnostics, document.changes_after(previous.version), self._encoding(), document.uri, document.version)
+        if moved is None:
+            return None
+        self._answered_early.add(document.uri)
+        return f"{document.version}:{generation}:moved-from-{previous.version}", moved
+
     def cached(self, uri: str) -> Analysis | None:
         return self._analyses.get(uri)
 
@@ -281,6 +347,7 @@ class DocumentLinter:
         self._owners.pop(uri, None)
         self._held.pop(uri, None)
         self._analyses.pop(uri, None)
+        self._answered_early.discard(uri)
         for waiter in self._waiters.pop(uri, ()):
             waiter.cancel()
 

@@ -58,7 +58,7 @@ class IsolintLanguageServer(LanguageServer):
         self.configuration = ProjectConfiguration()
         self.documents = DocumentStore()
         self.model_keeper = WorkspaceModelKeeper()
-        self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis, self.model_keeper)
+        self.linter = DocumentLinter(self.configuration, self.encoding, self._after_analysis, self.model_keeper, self._early_answer_superseded)
         self.disk_files = WorkspaceFiles(self.configuration)
         self._reported_config_errors: dict[Path, str] = {}
         self.scan_task: asyncio.Task | None = None
@@ -209,6 +209,11 @@ class IsolintLanguageServer(LanguageServer):
             self.publish(document.uri, analysis.diagnostics, analysis.version)
         else:
             log.debug("not publishing %s v%s: document moved on", document.uri, analysis.version)
+
+    def _early_answer_superseded(self, document: OpenDocument) -> None:
+        """The analysis of a document whose last pull got moved diagnostics has landed: the
+        client is asked to pull again (only clients that can be get moved diagnostics)."""
+        self.workspace_diagnostic_refresh(None)
 
     def shared_state(self, document: OpenDocument, analysis: Analysis) -> list[SharedState]:
         """The readiness inventory's entries for what the document declares, from its analysis."""
@@ -405,13 +410,16 @@ def register_features(server: IsolintLanguageServer) -> None:
             log.warning("change for %s, which is not open; ignored", params.text_document.uri)
             return
         encoding = server.encoding()
+        changes = []
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start, end = change.range.start, change.range.end
-                document.apply(TextChange(change.text, (start.line, start.character), (end.line, end.character)), encoding)
+                changes.append(TextChange(change.text, (start.line, start.character), (end.line, end.character)))
             else:
-                document.apply(TextChange(change.text), encoding)
+                changes.append(TextChange(change.text))
+            document.apply(changes[-1], encoding)
         document.version = params.text_document.version
+        document.record_changes(document.version, changes)
         server.linter.schedule(document)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -447,8 +455,9 @@ def register_features(server: IsolintLanguageServer) -> None:
             if entry is None:
                 raise JsonRpcInvalidParams(f"isolint: document {uri} is not open")
             return _report(entry.result_id, entry.diagnostics, params.previous_result_id)
-        analysis = await server.linter.current(document)
-        return _report(analysis.result_id, analysis.diagnostics, params.previous_result_id)
+        # A cancelled pull cancels only this wait: the analysis goes on, and lands.
+        result_id, diagnostics = await server.linter.for_pull(document, server.supports("workspace", "diagnostics", "refresh_support"))
+        return _report(result_id, diagnostics, params.previous_result_id)
 
     @server.feature(types.WORKSPACE_DIAGNOSTIC)
     async def workspace_diagnostic(params: types.WorkspaceDiagnosticParams) -> types.WorkspaceDiagnosticReport:

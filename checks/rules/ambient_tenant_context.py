@@ -701,6 +701,7 @@ def check(ctx):
 
 RULE = Rule(
     code="ISO301",
+    reach="linked-bodies",
     name="ambient-tenant-context",
     summary="Tenant or flow context written into ambient state: a `thread_local!`, a process-global static, a `set_current_tenant`-style setter, or one field of the host's shared state written per request.",
     rationale=(

@@ -49,6 +49,14 @@ class Rule(NamedTuple):
     options: tuple[str, ...] = ()
     # Meta rules run after suppressions are resolved, on the engine's own bookkeeping.
     is_meta: bool = False
+    # What a finding or observation of the rule depends on, for analysing again after an
+    # edit inside one function body (``checks.function_edits``): "file", anything in the
+    # file (the whole file is analysed again when the rule may fire); "linked-bodies", one
+    # inside a function depends on that function, the text outside function bodies and the
+    # functions linked to it by a name the file declares (a function, static, const, type
+    # or field), one on such a declaration on that text and the bodies naming it, and any
+    # other outside functions on the text outside bodies alone.
+    reach: str = "file"
     # Lower-case byte strings of which a file must contain one (compared with the file
     # lower-cased) for the rule to report anything in it: the engine skips the rule, and the
     # queries it would compile and run, on other files. Each must be a necessary condition

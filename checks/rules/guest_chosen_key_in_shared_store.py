@@ -169,6 +169,7 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, field: str, composition
 
 RULE = Rule(
     code="ISO204",
+    reach="linked-bodies",
     name="guest-chosen-key-in-shared-store",
     summary=(
         "A key chosen by a tenant (a parameter of a host interface the guest calls, a request's "

@@ -142,6 +142,7 @@ def check(ctx):
 
 RULE = Rule(
     code="ISO203",
+    reach="linked-bodies",
     name="key-struct-missing-scope",
     summary="A struct used as a map or cache key that holds a flow id but no pack id (or, for session/state keys, no tenant).",
     rationale=(

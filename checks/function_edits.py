@@ -1,0 +1,492 @@
+"""Analysis after an edit inside one function body, from the analysis before it.
+
+An edit that stays inside one function body (of the outermost function around it) leaves
+the rest of the file's text as it was: its items, signatures, and every other body. What
+the edit can change is bounded by what each rule reads (``Rule.reach``):
+
+- ``"linked-bodies"``: a finding or observation inside a function (its signature or body)
+  depends on that function, on the text outside function bodies, and on the functions
+  linked to it. Functions are linked when their text (the signature, so a function's own
+  name links it to its callers, and the body) mentions one name the file declares
+  outside bodies (a function, static, const, type, trait or module; a struct field, told
+  apart by its owner for ``self.field`` as rules resolve fields), a method counting as
+  mentioning its impl's type (it is judged by where its type is built and kept). One on a
+  declaration outside functions (the span spelling its name) depends on that text and the
+  bodies mentioning the name; any other outside functions on that text alone. The model of
+  the workspace is the same for both analyses; without one, the model of the file alone is
+  of the real file.
+- ``"file"``: anything in the file.
+
+So the functions the edit can reach are those connected to the edited one by links, before
+or after the edit. The rules run again on a copy of the file where every other body is
+blanked out (each byte but line breaks a space, so offsets, lines and columns are the real
+file's); their findings in the blanked functions, and on declarations no reached body
+mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
+run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
+(beside its run over the whole file, the copy's would only add), the edit is not of that
+shape, the tree outside the body changed, a rule that did not run before may fire, or a
+rule failed or met input too deep. tests/test_function_edits.py checks the outcome equals a
+whole analysis over many random edits of the rule fixtures.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from pathlib import PurePath
+from typing import TYPE_CHECKING, NamedTuple
+
+from tree_sitter import Node, Tree
+
+from .config import Settings
+from .context import AnalysisContext, node_text
+from .engine import AnalysisResult, analyze, conclude, rules_to_run, run_rules
+from .keyed_collections import type_name
+from .model import Edit, Finding, Fix, Span
+from .parsing import parse, query
+from .query_batch import query_matches
+from .source import SourceText
+
+if TYPE_CHECKING:
+    from .workspace import WorkspaceModel
+
+# One walk of the tree finds (by pattern): functions and their bodies, impls and their
+# types, struct fields and their structs, and the names items declare.
+ITEMS_QUERY = """
+(function_item body: (block) @body) @function
+(impl_item type: (_) @type body: (declaration_list) @items)
+(struct_item name: (type_identifier) @struct body: (field_declaration_list (field_declaration name: (field_identifier) @field)))
+[
+(function_item name: (identifier) @name) (static_item name: (identifier) @name) (const_item name: (identifier) @name)
+(struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name) (union_item name: (type_identifier) @name)
+(type_item name: (type_identifier) @name) (trait_item name: (type_identifier) @name) (mod_item name: (identifier) @name)
+]
+"""
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_FIELD_ACCESS = re.compile(rb"(\bself\s*)?\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
+_MACRO_STATIC = re.compile(rb"\bstatic\s+(?:ref\s+)?(?:mut\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+# Every byte but a line break, as a space.
+_BLANK = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
+
+
+class Mentions(NamedTuple):
+    """What one function (its signature and body) mentions that could name something the file declares."""
+
+    identifiers: frozenset[bytes]
+    self_fields: frozenset[bytes]  # `self.field`
+    other_fields: frozenset[bytes]  # `value.field` on anything but `self`
+
+    @classmethod
+    def of(cls, text: bytes) -> "Mentions":
+        self_fields, other_fields = set(), set()
+        for access in _FIELD_ACCESS.finditer(text):
+            (self_fields if access.group(1) else other_fields).add(access.group(2))
+        return cls(frozenset(_IDENTIFIER.findall(text)), frozenset(self_fields), frozenset(other_fields))
+
+    def __or__(self, other: "Mentions") -> "Mentions":
+        return Mentions(self.identifiers | other.identifiers, self.self_fields | other.self_fields, self.other_fields | other.other_fields)
+
+
+class FunctionBodies:
+    """A file's outermost functions: where each starts, its body's byte range (braces
+    included), what the body mentions, the type of the impl it sits in; and the names the
+    file declares outside the bodies. A finding in a function's signature is the function's,
+    as one in its body: rules judge a function at its name by what its body does."""
+
+    def __init__(self, function_starts: list[int], starts: list[int], ends: list[int], impl_types: list[str | None],
+                 mentions: list[Mentions], names: frozenset[bytes], field_owners: dict[bytes, frozenset[str]],
+                 structs: list[tuple[int, int, str]]):
+        self.function_starts = function_starts
+        self.starts = starts
+        self.ends = ends
+        self.impl_types = impl_types
+        self.mentions = mentions
+        self.names = names
+        self.field_owners = field_owners
+        # The structs declared outside bodies, by range: (starts, ends, names).
+        self.structs = structs
+        self.struct_starts = [start for start, _, _ in structs]
+        self.struct_ends = [end for _, end, _ in structs]
+        self.struct_names = [name for _, _, name in structs]
+        # The blanked copy last analysed: the bodies it kept, its bytes and tree. Someone
+        # typing stays in one function, and the next copy is this one with the same edit.
+        self.blanked: tuple[frozenset[int], bytes, Tree] | None = None
+        # Each body's links (``keys``), computed when first asked.
+        self._links: list[set[tuple]] | None = None
+
+    @classmethod
+    def of(cls, tree: Tree, data: bytes) -> "FunctionBodies":
+        functions: list[tuple[int, int, int]] = []
+        impls: list[tuple[int, int, str]] = []
+        fields: list[tuple[int, bytes, str]] = []
+        structs: dict[int, tuple[int, int, str]] = {}
+        declared: list[tuple[int, bytes]] = []
+        # Not through the whole-file batch: this query is the edit's, not the rules'.
+        for pattern, found in query_matches(query(ITEMS_QUERY), ITEMS_QUERY, tree.root_node, query):
+            if pattern == 0:
+                function, body = found["function"][0], found["body"][0]
+                functions.append((function.start_byte, body.start_byte, body.end_byte))
+            elif pattern == 1:
+                items = found["items"][0]
+                impls.append((items.start_byte, items.end_byte, type_name(found["type"][0])))
+            elif pattern == 2:
+                struct = found["struct"][0]
+                fields.append((struct.start_byte, found["field"][0].text, node_text(struct)))
+                declaration = found["field"][0].parent.parent.parent  # field_declaration, its list, the struct_item
+                structs[declaration.start_byte] = (declaration.start_byte, declaration.end_byte, node_text(struct))
+            else:
+                name = found["name"][0]
+                declared.append((name.start_byte, name.text))
+        function_starts: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for function_start, body_start, body_end in sorted(functions):
+            if ends and function_start < ends[-1]:
+                continue  # a function inside a function: part of the outer body
+            function_starts.append(function_start)
+            starts.append(body_start)
+            ends.append(body_end)
+
+        def in_body(offset: int) -> bool:
+            index = bisect.bisect_right(starts, offset) - 1
+            return index >= 0 and offset < ends[index]
+
+        names = {name for offset, name in declared if not in_body(offset)}
+        names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
+        owners: dict[bytes, set[str]] = {}
+        for offset, field, struct in fields:
+            if not in_body(offset):
+                owners.setdefault(field, set()).add(struct)
+        return cls(function_starts, starts, ends, _innermost_impls(sorted(impls), starts),
+                   [Mentions.of(data[start:end]) for start, end in zip(function_starts, ends)], frozenset(names),
+                   {field: frozenset(owner_names) for field, owner_names in owners.items()},
+                   [struct for start, struct in sorted(structs.items()) if not in_body(start)])
+
+    def index_at(self, offset: int) -> int | None:
+        """The function holding ``offset`` (in its signature or body), or None."""
+        index = bisect.bisect_right(self.function_starts, offset) - 1
+        return index if index >= 0 and offset < self.ends[index] else None
+
+    def keys(self, index: int, mentions: Mentions) -> set[tuple]:
+        """The names through which body ``index``, mentioning ``mentions``, is linked."""
+        keys: set[tuple] = {("name", name) for name in mentions.identifiers & self.names}
+        impl_type = self.impl_types[index]
+        if impl_type is not None and impl_type.encode() in self.names:
+            keys.add(("name", impl_type.encode()))  # a method is judged by where its type is built and kept
+        for fields, on_self in ((mentions.self_fields, True), (mentions.other_fields, False)):
+            for field in fields & self.field_owners.keys():
+                owners = self.field_owners[field]
+                if len(owners) == 1:
+                    keys.add(("field", field))
+                elif on_self and impl_type in owners:
+                    keys.add(("field", field, impl_type))
+                else:  # resolved to each struct declaring it
+                    keys.update(("field", field, owner) for owner in owners)
+        return keys
+
+    def linked_to(self, index: int, extra: Mentions) -> "Reach":
+        """The bodies connected to body ``index`` (which also mentioned ``extra``) through
+        shared names, transitively, and those names."""
+        if self._links is None:
+            self._links = [self.keys(body, mentions) for body, mentions in enumerate(self.mentions)]
+        by_key: dict[tuple, list[int]] = {}
+        for other, links in enumerate(self._links):
+            for key in self.keys(index, self.mentions[index] | extra) if other == index else links:
+                by_key.setdefault(key, []).append(other)
+        keys_of: dict[int, list[tuple]] = {}
+        for key, members in by_key.items():
+            for member in members:
+                keys_of.setdefault(member, []).append(key)
+        reached, frontier, seen_keys = {index}, [index], set()
+        while frontier:
+            body = frontier.pop()
+            for key in keys_of.get(body, ()):
+                if key in seen_keys:
+                    continue
+                seen_keys.add(key)
+                for other in by_key[key]:
+                    if other not in reached:
+                        reached.add(other)
+                        frontier.append(other)
+        return Reach(reached, seen_keys)
+
+    def declared_at(self, data: bytes, span: Span) -> tuple | None:
+        """The link of the declaration a finding outside functions sits on (a field of a
+        struct, a static, a type: the name its span spells), or None."""
+        text = data[span.start_byte:span.end_byte]
+        owners = self.field_owners.get(text)
+        if owners is not None:
+            index = bisect.bisect_right(self.struct_starts, span.start_byte) - 1
+            if index >= 0 and span.start_byte < self.struct_ends[index]:
+                return ("field", text) if len(owners) == 1 else ("field", text, self.struct_names[index])
+        return ("name", text) if text in self.names else None
+
+    def after_edit(self, index: int, delta: int, mentions: Mentions) -> "FunctionBodies":
+        """These bodies after an edit inside body ``index`` that changed its length by
+        ``delta``, which now mentions ``mentions``."""
+        function_starts = self.function_starts[: index + 1] + [start + delta for start in self.function_starts[index + 1:]]
+        starts = self.starts[: index + 1] + [start + delta for start in self.starts[index + 1:]]
+        ends = self.ends[:index] + [end + delta for end in self.ends[index:]]
+        all_mentions = list(self.mentions)
+        all_mentions[index] = mentions
+        structs = [(start + delta, end + delta, name) if start >= self.ends[index] else (start, end, name) for start, end, name in self.structs]
+        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs)
+        if self._links is not None:
+            edited._links = list(self._links)
+            edited._links[index] = edited.keys(index, mentions)
+        return edited
+
+
+def _innermost_impls(impls: list[tuple[int, int, str]], offsets: list[int]) -> list[str | None]:
+    """For each of ``offsets`` (ascending), the type of the innermost impl holding it."""
+    found: list[str | None] = []
+    open_impls: list[tuple[int, str]] = []  # (end, type) of the impls around the offset, innermost last
+    next_impl = 0
+    for offset in offsets:
+        while next_impl < len(impls) and impls[next_impl][0] <= offset:
+            start, end, name = impls[next_impl]
+            open_impls.append((end, name))
+            next_impl += 1
+        while open_impls and open_impls[-1][0] <= offset:
+            open_impls.pop()
+        found.append(open_impls[-1][1] if open_impls else None)
+    return found
+
+
+class Reach(NamedTuple):
+    """What an edit of one body can change: the bodies linked to it, and the links."""
+
+    bodies: set[int]
+    links: set[tuple]
+
+
+class _Edit(NamedTuple):
+    """Where two texts differ: [start, old_end) in the old, [start, new_end) in the new."""
+
+    start: int
+    old_end: int
+    new_end: int
+    old_end_point: tuple[int, int]
+    new_end_point: tuple[int, int]
+
+    @property
+    def delta(self) -> int:
+        return self.new_end - self.old_end
+
+    def offset(self, offset: int) -> int:
+        return offset + self.delta if offset >= self.old_end else offset
+
+    def point(self, line: int, column: int) -> tuple[int, int]:
+        """Where a point at or after the old end moves (one before the start stays)."""
+        old_line, old_column = self.old_end_point
+        new_line, new_column = self.new_end_point
+        if (line, column) < self.old_end_point:
+            return line, column
+        if line == old_line:
+            return new_line, new_column + column - old_column
+        return line + new_line - old_line, column
+
+    def span(self, span: Span) -> Span:
+        start = self.point(span.start_line, span.start_col)
+        end = self.point(span.end_line, span.end_col)
+        return Span(self.offset(span.start_byte), self.offset(span.end_byte), start[0], start[1], end[0], end[1])
+
+
+def _difference(old: SourceText, new: SourceText) -> _Edit | None:
+    a, b = old.data, new.data
+    if a == b:
+        return None
+    shorter = min(len(a), len(b))
+    low, high = 0, shorter  # the common prefix's length, by halving (each compare runs in C)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = low
+    low, high = 0, shorter - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:] == b[len(b) - middle:]:
+            low = middle
+        else:
+            high = middle - 1
+    old_end, new_end = len(a) - low, len(b) - low
+    return _Edit(prefix, old_end, new_end, old.point_of(old_end), new.point_of(new_end))
+
+
+def _inside_a_body(root: Node, start: int, end: int) -> bool:
+    """Whether [start, end) lies strictly inside a function body, found from the root down
+    through the nodes holding it."""
+    node = root
+    while True:
+        child = next((c for c in node.children if c.start_byte <= start and end <= c.end_byte), None)
+        if child is None:
+            return False
+        if child.type == "block" and node.type == "function_item":
+            return child.start_byte < start and end < child.end_byte
+        node = child
+
+
+def _changed_only_inside(previous: AnalysisResult, edit: _Edit, data: bytes, body_start: int, body_end: int) -> bool:
+    """Whether parsing the new text changes the syntax of the old tree nowhere but inside
+    [body_start, body_end): an edit can change how text far from it parses (an opened
+    string literal), while every item keeps its range. Reparsed from the old tree, edited,
+    so that tree-sitter compares the two by what they share."""
+    edited = previous.tree.copy()
+    edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=previous.source.point_of(edit.start),
+                old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
+    reparsed = parse(data, edited)
+    return all(body_start < changed.start_byte and changed.end_byte < body_end for changed in edited.changed_ranges(reparsed))
+
+
+def _same_functions(tree: Tree, focused_tree: Tree, bodies: "FunctionBodies", linked: set[int]) -> bool:
+    """Whether the functions analysed again parse in the blanked copy as in the real file
+    (error recovery may read beyond a function)."""
+    for index in linked:
+        start, end = bodies.function_starts[index], bodies.ends[index]
+        real = tree.root_node.descendant_for_byte_range(start, end)
+        focused = focused_tree.root_node.descendant_for_byte_range(start, end)
+        if real is None or focused is None or str(real) != str(focused):
+            return False
+    return True
+
+
+def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
+    fix = finding.fix
+    if fix is not None:
+        fix = Fix(fix.title, tuple(Edit(edit.offset(e.start_byte), edit.offset(e.end_byte), e.replacement) for e in fix.edits), fix.applicability)
+    # A related location in another file stays where it is: this edit did not touch that file.
+    related = tuple(item if item.path is not None else item._replace(span=edit.span(item.span)) for item in finding.related)
+    return finding._replace(span=edit.span(finding.span), fix=fix, related=related, suppression=None)
+
+
+def _touches(finding: Finding, start: int, end: int) -> bool:
+    """Whether anything of the finding besides its span overlaps [start, end)."""
+    ranges = [(item.span.start_byte, item.span.end_byte) for item in finding.related if item.path is None]
+    if finding.fix is not None:
+        ranges.extend((e.start_byte, e.end_byte) for e in finding.fix.edits)
+    return any(low < end and high > start for low, high in ranges)
+
+
+def analyze_after_edit(previous: AnalysisResult | None, data: bytes, settings: Settings, path: PurePath | None = None,
+                       tree: Tree | None = None, workspace: "WorkspaceModel | None" = None) -> AnalysisResult:
+    """``analyze(data, ...)``, computed from ``previous`` (an analysis of the same file under
+    the same settings and workspace answers) when the edit since stays inside one function
+    body; else a whole analysis."""
+    if tree is None:
+        tree = parse(data)
+    if previous is not None and previous.tree is not None and previous.rules_run is not None:
+        result = _after_body_edit(previous, data, settings, path, tree, workspace)
+        if result is not None:
+            return result
+    return analyze(data, settings, path, tree, workspace)
+
+
+def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, path: PurePath | None, tree: Tree,
+                     workspace: "WorkspaceModel | None") -> AnalysisResult | None:
+    if previous.rule_failures or previous.rule_skips:
+        return None
+    source = SourceText(data)
+    edit = _difference(previous.source, source)
+    if edit is None:
+        return None
+    to_run, meta_rules = rules_to_run(settings, data)
+    if any(rule.reach != "linked-bodies" for rule in to_run):
+        # Such a rule runs over the whole file: with the blanked copy's run beside it, the
+        # edit would cost more than a whole analysis.
+        return None
+    if not {rule.code for rule in to_run} <= set(previous.rules_run):
+        return None  # a rule that may fire now and did not run before: its findings are nowhere
+    if not _inside_a_body(previous.tree.root_node, edit.start, edit.old_end):
+        return None  # known before the file's functions are indexed
+    if previous.function_bodies is None:
+        previous.function_bodies = FunctionBodies.of(previous.tree, previous.source.data)
+    old_bodies = previous.function_bodies
+    index = old_bodies.index_at(edit.start)
+    if index is None or not (old_bodies.starts[index] < edit.start and edit.old_end < old_bodies.ends[index]):
+        return None
+    if not _changed_only_inside(previous, edit, data, old_bodies.starts[index], old_bodies.ends[index] + edit.delta):
+        return None
+    start, old_end = old_bodies.starts[index], old_bodies.ends[index]
+    body = tree.root_node.descendant_for_byte_range(start, old_end + edit.delta)
+    if body is None or body.has_error:
+        # Error recovery inside the body can end a node at different places in the blanked
+        # copy and in the real file: their findings' ranges would differ.
+        return None
+    new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
+    bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
+    reach = bodies.linked_to(index, old_bodies.mentions[index])
+    # Of the rules that ran before and run now, the findings the edit cannot change are kept.
+    codes = {rule.code for rule in to_run}
+    # Found by where they were before the edit: the functions are the same, in the same order.
+    kept = [f for f in previous.raw_findings if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
+    if any(_touches(f, edit.start, edit.old_end) for f in kept):
+        return None  # a related location or fix edit in the edited text: where it moves is unknown
+    kept = [_moved_finding(f, edit) for f in kept]
+    kept_observations = [o._replace(span=edit.span(o.span)) for o in previous.observations
+                         if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
+
+    focused_data = _blanked(data, bodies, reach.bodies)
+    focused_tree = _parse_blanked(old_bodies.blanked, frozenset(reach.bodies), edit, previous.source, focused_data)
+    bodies.blanked = (frozenset(reach.bodies), focused_data, focused_tree)
+    if tree.root_node.has_error and not _same_functions(tree, focused_tree, bodies, reach.bodies):
+        return None
+    focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
+    focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data))
+    focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
+    focused_observations = focused_ctx.observations
+    vars(focused_ctx).clear()
+    if focused.rule_failures or focused.rule_skips:
+        return None
+
+    result = AnalysisResult(source, tree)
+    result.rules_run = tuple(rule.code for rule in to_run)
+    ctx = AnalysisContext(source, tree, settings, path, workspace)
+    raw = [f for f in focused_raw if not _kept(bodies, reach, data, f.span)] + kept
+    ctx.observations.extend(o for o in focused_observations if not _kept(bodies, reach, data, o.span))
+    ctx.observations.extend(kept_observations)
+    result.model_queries = tuple(dict.fromkeys(previous.model_queries + focused.model_queries))
+    result.function_bodies = bodies
+    conclude(result, ctx, raw, meta_rules)
+    return result
+
+
+def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: frozenset[int], edit: _Edit, old_source: SourceText,
+                   data: bytes) -> Tree:
+    """The tree of the blanked copy ``data``: reparsed from the previous copy's when that
+    kept the same bodies (``data`` is then that copy with the edit made; blanking keeps
+    every line and column, so the edit's points are the real file's)."""
+    if previous is None or previous[0] != kept:
+        return parse(data)
+    edited = previous[2].copy()
+    edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=old_source.point_of(edit.start),
+                old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
+    return parse(data, edited)
+
+
+def _kept(bodies: FunctionBodies, reach: Reach, data: bytes, span: Span) -> bool:
+    """Whether a finding at ``span`` (of ``data``) is one the edit cannot change: in a
+    function it does not reach, or on a declaration none of the functions it reaches
+    mentions."""
+    index = bodies.index_at(span.start_byte)
+    if index is not None:
+        return index not in reach.bodies
+    link = bodies.declared_at(data, span)
+    return link is not None and link not in reach.links
+
+
+def _blanked(data: bytes, bodies: FunctionBodies, linked: set[int]) -> bytes:
+    """``data`` with the inside of every body not in ``linked`` blanked out."""
+    parts = []
+    position = 0
+    for index, (start, end) in enumerate(zip(bodies.starts, bodies.ends)):
+        if index in linked:
+            continue
+        parts.append(data[position:start + 1])
+        parts.append(data[start + 1:end - 1].translate(_BLANK))
+        position = end - 1
+    parts.append(data[position:])
+    return b"".join(parts)

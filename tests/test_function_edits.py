@@ -1,0 +1,155 @@
+"""Analysis after an edit inside one function body (``checks.function_edits``) equals a whole
+analysis of the same text: many random in-body edits, one after another, on the rule
+fixtures and the example host, each result compared with ``analyze`` on the same bytes
+(findings, suppressed findings, observations, syntax errors)."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path, PurePath
+
+import pytest
+
+from isolint.checks.config import DEFAULT_CONFIG, parse_config_text
+from isolint.checks.engine import analyze, rules_to_run
+from isolint.checks.function_edits import FunctionBodies, analyze_after_edit
+from isolint.checks.parsing import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_DIR = ROOT / "tests" / "fixtures" / "rules"
+EXAMPLE_DIR = ROOT / "examples" / "tenant-host"
+EDITS_PER_FILE = 40
+IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _cases() -> list[tuple[Path, PurePath, object]]:
+    cases = []
+    for fixture in sorted(FIXTURE_DIR.glob("*.rs")):
+        config = fixture.with_suffix(".toml")
+        settings = parse_config_text(config, config.read_text()).settings if config.exists() else DEFAULT_CONFIG.settings
+        cases.append((fixture, fixture.relative_to(FIXTURE_DIR), settings))
+    example_config = EXAMPLE_DIR / "isolint.toml"
+    example_settings = parse_config_text(example_config, example_config.read_text()).settings
+    for source in sorted((EXAMPLE_DIR / "src").glob("*.rs")):
+        cases.append((source, source.relative_to(EXAMPLE_DIR), example_settings))
+    return cases
+
+
+def _observed(result) -> dict:
+    return {
+        "findings": [(f.code, f.span, f.message, f.fix, f.related, f.notes, f.severity) for f in result.findings],
+        "suppressed": [(f.code, f.span, f.message, f.suppression) for f in result.suppressed],
+        "observations": list(result.observations),
+        "syntax_errors": list(result.syntax_errors),
+    }
+
+
+def _random_edit(rng: random.Random, data: bytes) -> bytes | None:
+    """``data`` with one edit strictly inside a random function body: a line of another body
+    inserted, a range deleted, an identifier of the file inserted or put in place of
+    another, or a line break."""
+    bodies = FunctionBodies.of(parse(data), data)
+    if not bodies.starts:
+        return None
+    index = rng.randrange(len(bodies.starts))
+    start, end = bodies.starts[index] + 1, bodies.ends[index] - 1
+    if end <= start:
+        return None
+    at = rng.randrange(start, end + 1)
+    kind = rng.randrange(5)
+    if kind == 0:
+        other = rng.randrange(len(bodies.starts))
+        lines = data[bodies.starts[other] + 1:bodies.ends[other] - 1].split(b"\n")
+        edited = data[:at] + b"\n" + rng.choice(lines) + b"\n" + data[at:]
+    elif kind == 1:
+        stop = min(end, at + rng.randrange(1, 40))
+        edited = data[:at] + data[stop:]
+    elif kind == 2:
+        word = rng.choice(IDENTIFIER.findall(data))
+        edited = data[:at] + b" " + word + b" " + data[at:]
+    elif kind == 3:
+        tokens = list(IDENTIFIER.finditer(data, start, end))
+        if not tokens:
+            return None
+        token = rng.choice(tokens)
+        edited = data[:token.start()] + rng.choice(IDENTIFIER.findall(data)) + data[token.end():]
+    else:
+        edited = data[:at] + b"\n" + data[at:]
+    try:
+        edited.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return edited
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_random_body_edits_give_a_whole_analysis(source, path, settings):
+    rng = random.Random(str(path))
+    data = source.read_bytes()
+    previous = analyze(data, settings, path)
+    # A rule that reads the whole file has every edit analysed whole (``Rule.reach``).
+    whole_file_rules = any(rule.reach != "linked-bodies" for rule in rules_to_run(settings, data)[0])
+    incremental = edits = 0
+    for _ in range(EDITS_PER_FILE):
+        edited = _random_edit(rng, data)
+        if edited is None:
+            continue
+        edits += 1
+        result = analyze_after_edit(previous, edited, settings, path, parse(edited))
+        expected = analyze(edited, settings, path)
+        assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
+        incremental += result.function_bodies is not None
+        if not result.tree.root_node.has_error:
+            # A body left broken is analysed whole until mended (error recovery may end nodes
+            # differently in the blanked copy): the next edit starts from text that parses.
+            data, previous = edited, result
+    assert incremental > 0 or edits == 0 or whole_file_rules, "no edit was re-analysed body by body"
+
+
+HOST = b"""use std::collections::HashMap;
+
+pub struct Secrets {
+    store: HashMap<String, String>,
+}
+
+impl Secrets {
+    pub fn get(&self, tenant: &str, name: &str) -> Option<String> {
+        let key = format!("{}/{}", tenant, name);
+        self.store.get(&key).cloned()
+    }
+
+    pub fn count(&self) -> usize {
+        self.store.len()
+    }
+}
+
+pub fn helper(value: u32) -> u32 {
+    value + 1
+}
+"""
+
+
+def _edited(data: bytes, before: bytes, after: bytes) -> bytes:
+    assert data.count(before) == 1
+    return data.replace(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "by_function"),
+    [
+        (b"value + 1", b"value + 2", True),  # inside a body
+        (b"self.store.len()", b"self.store.len() + helper(1) as usize", True),  # a new link, still inside
+        (b"pub fn helper", b"/// Adds one.\npub fn helper", False),  # outside every body
+        (b"value: u32) -> u32", b"value: u64) -> u32", False),  # a signature: the items change
+        (b"    store: HashMap", b"    cache: HashMap<String, u8>,\n    store: HashMap", False),  # a struct
+        (b"value + 1\n}", b"value + 1\n}\n}", False),  # the body's end moves: the tree outside changes
+    ],
+)
+def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_function):
+    settings = DEFAULT_CONFIG.settings
+    previous = analyze(HOST, settings)
+    edited = _edited(HOST, before, after)
+    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
+    assert (result.function_bodies is not None) == by_function
+    assert _observed(result) == _observed(analyze(edited, settings))
