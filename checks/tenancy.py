@@ -560,6 +560,9 @@ class PassStep(NamedTuple):
     def describe(self) -> str:
         return f"`fn {self.function_name}` ({self.path}:{self.call.start_point[0] + 1})"
 
+    def name(self) -> str:
+        return f"`fn {self.function_name}`"
+
 
 class CalleeStore(NamedTuple):
     """A store a callee keys with one of its parameters: the call passes the key on, directly
@@ -570,7 +573,7 @@ class CalleeStore(NamedTuple):
     parameter: str
     storage: Storage
     # The functions between the first callee and the one keying the store, the first callee
-    # first (a related location can name no other file, so messages name those steps).
+    # first: each is a related location of the finding, in whichever file it lies.
     chain: tuple[PassStep, ...] = ()
     path: str = ""  # of the file keying the store
     keyed_at: Node | None = None  # the keyed call

@@ -150,21 +150,29 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, field: str, composition
         f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
     if store.chain:
-        message += f", through {' → '.join(step.describe() for step in store.chain)}"
+        message += f", through {' → '.join(step.name() for step in store.chain)}"
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
-    # The chain as related locations, where they lie in this file (others are named above).
-    related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
-    related += [ctx.related(step.call, f"`fn {step.function_name}` passes it on") for step in store.chain if step.path == ctx.path_key]
-    if store.path == ctx.path_key and store.keyed_at is not None:
-        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it"))
-    if storage.declaration is not None and store.path == ctx.path_key:
-        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     if store.chain:
         notes += (f"passed on through {' → '.join(step.describe() for step in store.chain)}",)
-    return ctx.finding(argument, message, related=related, notes=notes)
+    return ctx.finding(argument, message, related=_chain_locations(ctx, entry, root, store), notes=notes)
+
+
+def _chain_locations(ctx, entry: GuestEntry, root: str, store: CalleeStore):
+    """Each step of a chosen value's way to the store, in order, in whichever file it lies:
+    the entry's parameter, each call passing it on, the keyed call, the store's declaration."""
+    storage = store.storage
+    related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
+    for step in store.chain:
+        related.append(ctx.related(step.call, f"`fn {step.function_name}` passes it on", ctx.context_for(step.path)))
+    keyed_ctx = ctx.context_for(store.path) if store.path else None
+    if store.keyed_at is not None and keyed_ctx is not None:
+        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it", keyed_ctx))
+    if storage.declaration is not None and keyed_ctx is not None:
+        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}", keyed_ctx))
+    return related
 
 
 RULE = Rule(
