@@ -15,6 +15,9 @@ Tenant-chosen values, for now:
 - the bindings of a request handler's extractors (``Path(name): Path<String>``,
   ``Json(body)``, ``Query(params)``, ``HeaderMap``), in a function or a route closure
   (``get(|Path(id): Path<String>| async move {..})``): paths, bodies and headers a client sends;
+- the ``Request<T>`` a hyper or tower service handler takes whole (``req: Request<Incoming>``)
+  instead of extractors, in a file that spells an HTTP server crate: its headers, URI and body
+  are the client's as a ``HeaderMap`` is (a tonic method's ``Request<T>`` is not: see below);
 - the plain values a warp handler takes (``.and_then(handler)`` at the end of a filter chain:
   its strings, numbers and data structs come from the path, query, body or headers);
 - the ``Request<T>`` of a public gRPC service method (tonic): a service whose client the
@@ -132,6 +135,8 @@ _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 # A tonic service method takes its call as a `Request<T>`.
 _GRPC_REQUEST_SPELLING = re.compile(rb"\bRequest<")
 _FUNCTION_NAME = re.compile(rb"\bfn\s+([a-z_][a-z0-9_]*)")
+# Crates whose `Request<B>` is an HTTP request a server was handed (hyper, http, axum, tower).
+_HTTP_SERVER_CRATES = re.compile(rb"\b(?:hyper|http|axum|tower|tower_http)::")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
@@ -151,7 +156,7 @@ def _candidate_functions(ctx: AnalysisContext):
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
     spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
-    if b"Status" in data and b"Response<" in data:
+    if b"Status" in data and b"Response<" in data or _HTTP_SERVER_CRATES.search(data):
         spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
@@ -233,6 +238,9 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
+            if not chosen and function.type == "function_item" and _HTTP_SERVER_CRATES.search(ctx.source.data) \
+                    and not is_grpc_method(*_signature_texts(function)):
+                chosen = _http_request_parameters(function)
             if not chosen and function.type == "function_item" and b"warp" in ctx.source.data \
                     and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
                 where = "warp handler"
@@ -279,6 +287,14 @@ def _grpc_request_parameters(function: Node) -> dict[str, Node]:
     """The ``Request<T>`` parameter of a gRPC method: its message and metadata are the caller's."""
     return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
             if pattern is not None and pattern.type == "identifier" and type_node is not None and _is_grpc_request(node_text(type_node))}
+
+
+def _http_request_parameters(function: Node) -> dict[str, Node]:
+    """The ``Request<B>`` a service handler owns (by value, as hyper's ``service_fn`` and
+    tower hand it): what the client sent, headers and all. A ``&Request`` is a helper's."""
+    return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
+            if pattern is not None and pattern.type == "identifier" and type_node is not None
+            and _is_grpc_request(node_text(type_node))}
 
 
 def _warp_handler_parameters(workspace, function: Node) -> dict[str, Node]:
