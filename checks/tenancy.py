@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import module_name, names_scope_identity
+from .call_sites import module_name, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -806,8 +806,7 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     if key in memo:
         return memo[key]
     memo[key] = None  # a recursive call chain ends here
-    if takes_scope(ctx, function):
-        return None
+    scope_used_at = first_scope_use(ctx, function)
     passes = memo.get("contexts")
     if passes is None:
         passes = memo["contexts"] = _PassContexts()
@@ -822,17 +821,22 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
         return not field or text == parameter or text == prefix or text.startswith(prefix + ".")
 
     for call, receiver, method, key_node in keyed_calls(ctx, function):
+        if scope_used_at is not None and not answers_before(ctx, call, function, scope_used_at):
+            continue
         composition = tracer.trace(key_node, scope)
         parts = [part for part in composition.parts if part.kind != "literal"]
         if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function) \
                 or ownership_checked(ctx, call, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
-        if storage is not None and storage.scope in ("process-wide", "host-wide"):
+        # A store held through a shared handle may serve every tenant; with the scope in
+        # reach but not in the key, the caller's word alone picks the entry.
+        if storage is not None and (storage.scope in ("process-wide", "host-wide")
+                                    or storage.scope == "shared-handle" and tenant_in_reach(ctx, function) is not None):
             where = f"{ctx.path_key}:{call.start_point[0] + 1}"
             memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage, (), ctx.path_key, call)
             return memo[key]
-    if depth <= 1:
+    if depth <= 1 or scope_used_at is not None:
         return None
     body = function.child_by_field_name("body")
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
@@ -868,14 +872,32 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     return None
 
 
-def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
-    """A function handed the host's scope as a parameter (``org_id: &str``) that uses it in
-    its code (not only in a log line): it is told whose request it serves, and judges the
-    values beside it with that at hand (checks an entry's owner, keys by both, passes it on),
-    so a value followed into it stops there."""
+def answers_before(ctx: AnalysisContext, call: Node, function: Node, scope_used_at: int) -> bool:
+    """Whether ``function`` may return before it first uses the scope it was handed, after
+    ``call``: a fast path through a shared cache (``if let Some(hit) = CACHE.get(&id) {
+    return hit }``) answers the caller before the scope-keyed lookup below it ever runs."""
+    body = function.child_by_field_name("body")
+    if body is None or call.start_byte >= scope_used_at:
+        return False
+    return any(call.start_byte < node.start_byte < scope_used_at and runs_in(ctx, node, function)
+               for _, found in matches(_RETURNS, body) for node in found["return"])
+
+
+_RETURNS = """
+(return_expression) @return
+"""
+
+
+def first_scope_use(ctx: AnalysisContext, function: Node) -> int | None:
+    """The byte where a function handed the host's scope as a parameter (``org_id: &str``)
+    first uses it in its code (not in a log line), None when it takes none or only logs it.
+    From there it knows whose request it serves and judges the values beside it with that at
+    hand (checks an entry's owner, keys by both, passes it on), so a value followed into it
+    stops there, but for what it answers before (``answers_before``)."""
     body = function.child_by_field_name("body")
     if body is None:
-        return False
+        return None
+    first = None
     for _, pattern, type_node in _parameters(function):
         if pattern is None or pattern.type != "identifier":
             continue
@@ -885,8 +907,9 @@ def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
         for use in nodes_spelled(ctx, name, body.start_byte, body.end_byte):
             macro = ctx.enclosing(use, ("macro_invocation",))
             if use.type == "identifier" and (macro is None or node_text(macro.child_by_field_name("macro")) in _KEY_BUILDING_MACROS):
-                return True
-    return False
+                first = use.start_byte if first is None else min(first, use.start_byte)
+                break
+    return first
 
 
 # Macros that build a value from their arguments (a key), unlike a log line or an assertion.

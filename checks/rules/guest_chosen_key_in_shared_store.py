@@ -116,6 +116,8 @@ def _shared_beyond_the_tenant(storage, in_reach: str | None) -> bool:
 
 def _whole(storage) -> str:
     """``(one store for the whole process)`` of a shared store."""
+    if storage.scope == "shared-handle":
+        return "(held through a shared handle)"
     return f"(one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
 
 
