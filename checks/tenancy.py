@@ -66,6 +66,8 @@ KEYED_METHODS = frozenset({
     "get", "get_mut", "insert", "entry", "remove", "contains_key", "set", "put", "delete", "fetch",
     "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store",
 })
+# Reads by key: what they answer is the store's.
+READ_METHODS = frozenset({"get", "contains_key", "fetch", "lookup", "exists", "resolve", "route"})
 # Writes that take a key and a value: with one argument they set a value, not an entry.
 _PAIR_WRITES = frozenset({"set", "put", "store", "swap"})
 # Words of a type that keeps data by key for others to read back: a store, cache or backend.
@@ -113,6 +115,13 @@ class Storage(NamedTuple):
     scope: str  # process-wide | host-wide | shared-handle | per-instance
     description: str  # "static `ROUTES`", "field `backend` of `KvHost`"
     declaration: Node | None  # in this file, when it is
+    holds: str = ""  # the type of the values it keeps by key, when its declaration tells
+
+    def is_directory(self, ctx: AnalysisContext) -> bool:
+        """Whether it maps keys to whose they are (``HashMap<String, WorkloadId>``, a route
+        table to `(OrgId, AppId)`): a read of it is how the host tells which tenant a chosen
+        name belongs to, not an entry one tenant reads of another's. A write still claims."""
+        return any(names_scope_identity(ctx, e.name) for e in named_types(self.holds)) if self.holds else False
 
 
 class GuestKey(NamedTuple):
@@ -444,16 +453,16 @@ def chosen_part(composition: KeyComposition, entry: GuestEntry, tracer: KeyTrace
     """The first ingredient of a key that a parameter the tenant chose supplies, directly or
     (with ``tracer``) through the local a field is read from (``route.host`` where ``for
     route in &app.routes``)."""
-    for part in composition.parts:
-        if part.kind == "literal":
-            continue
+    for index, part in enumerate(composition.parts):
+        if part.kind == "literal" or composition.answered_by_lookup(index):
+            continue  # what a store answers for the chosen key is the store's (`router.resolve(host)`)
         root = part.text.split(".", 1)[0]
         if part.kind in ("parameter", "field", "identifier") and root in entry.chosen:
             return ChosenPart(part, root)
     if tracer is None:
         return None
-    for part in composition.parts:
-        local = _leftmost_identifier(part.node) if part.kind == "field" else None
+    for index, part in enumerate(composition.parts):
+        local = _leftmost_identifier(part.node) if part.kind == "field" and not composition.answered_by_lookup(index) else None
         if local is not None and local.id != part.node.id:
             for traced in tracer.trace(local).parts:
                 source = traced.text.split(".", 1)[0]
@@ -474,13 +483,15 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     for declaration in FileCollections.of(ctx).resolve(receiver, tracer):
         if declaration.collection is not None and declaration.collection.kind == "sequence":
             return None  # a list is not looked up by key
+        element = declaration.collection.element if declaration.collection is not None else None
+        holds = node_text(element) if element is not None and declaration.collection.kind == "map" else ""
         if declaration.origin == "static":
-            return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node)
+            return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node, holds)
         if declaration.origin == "field" and declaration.owner is not None:
             owner_name = node_text(declaration.owner.child_by_field_name("name"))
             type_node = ctx.parent(declaration.name_node).child_by_field_name("type")
             scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
-            return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
+            return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node, holds)
         return None
     root = chain_root(receiver)
     if root is None:
@@ -504,7 +515,9 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     if not sink and not ctx.workspace.collections_in(type_text) \
             and not any(word in STORE_WORDS for name in (field, *type_names) for word in words_of(name)):
         return None
-    return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None)
+    maps = [c for c in ctx.workspace.collections_in(type_text) if c.kind == "map" and c.value is not None]
+    holds = maps[0].value.text if len(maps) == 1 else ""
+    return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None, holds)
 
 
 def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
@@ -829,6 +842,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
                 or ownership_checked(ctx, call, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
+        if storage is not None and method in READ_METHODS and storage.is_directory(ctx):
+            continue
         # A store held through a shared handle may serve every tenant; with the scope in
         # reach but not in the key, the caller's word alone picks the entry.
         if storage is not None and (storage.scope in ("process-wide", "host-wide")

@@ -9,7 +9,7 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
+    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
     fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
@@ -17,19 +17,24 @@ from .base import Rule
 _SHARED = ("process-wide", "host-wide")
 
 
-def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
+def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
     scope = entry_scope(tracer, entry.function)
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry, tracer)
         if part is None:
             continue
+        if may_name_callee(call) and callee_definition(ctx, call, memo) is not None:
+            continue  # a method of the workspace's own: `_passed_on` reads what it does with the key
         scoped = is_scoped(ctx, composition, entry.function)
         storage = _serving_every_call(entry, receiver, storage_of(ctx, receiver, tracer, method))
         if storage is None:
             continue
         checked = None if scoped else ownership_checked(ctx, call, entry.function)
-        if checked is not None:
+        if method in READ_METHODS and storage.is_directory(ctx):
+            ctx.observe(call, "guest-input", "scoped", f"{storage.description} tells whose a chosen key is ({storage.holds}): a read of it resolves the tenant",
+                        key=composition.describe())
+        elif checked is not None:
             ctx.observe(call, "guest-input", "scoped", f"what {storage.description} holds under this key is checked against the caller: `{checked}`",
                         key=composition.describe())
         elif storage.scope not in _SHARED and storage.scope != "shared-handle":
@@ -102,7 +107,7 @@ def check(ctx):
         in_reach = tenant_in_reach(ctx, entry.function)
         for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo):
             yield _passed_on_finding(ctx, entry, argument, field, composition, part, store, in_reach)
-        for guest_key in _guest_keys(ctx, entry, tracer):
+        for guest_key in _guest_keys(ctx, entry, tracer, memo):
             if _shared_beyond_the_tenant(guest_key.storage, in_reach):
                 yield _finding(ctx, guest_key, in_reach)
 
