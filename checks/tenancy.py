@@ -827,10 +827,15 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     scope = tracer.function_scope(function)
     prefix = f"{parameter}.{field}"
 
-    def carries(part: KeyPart) -> bool:
+    def carries(part: KeyPart, through_local: bool = True) -> bool:
         text = part.text
-        if part.kind not in ("parameter", "field", "identifier") or text.split(".", 1)[0] != parameter:
+        if part.kind not in ("parameter", "field", "identifier"):
             return False
+        if text.split(".", 1)[0] != parameter:
+            # `http.hostname` where `let Some(http) = workload.config.http.as_ref()`
+            local = _leftmost_identifier(part.node) if through_local and part.kind == "field" else None
+            traced = [p for p in tracer.trace(local, scope).parts if p.kind != "literal"] if local is not None and local.id != part.node.id else []
+            return bool(traced) and all(carries(p, through_local=False) for p in traced)
         return not field or text == parameter or text == prefix or text.startswith(prefix + ".")
 
     for call, receiver, method, key_node in keyed_calls(ctx, function):
@@ -839,7 +844,7 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
         composition = tracer.trace(key_node, scope)
         parts = [part for part in composition.parts if part.kind != "literal"]
         if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function) \
-                or ownership_checked(ctx, call, function) is not None:
+                or ownership_checked(ctx, call, function) is not None or claim_checked(ctx, call, key_node, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None and method in READ_METHODS and storage.is_directory(ctx):
@@ -975,6 +980,45 @@ def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str |
             if owner and names_scope_identity(ctx, theirs.lstrip("&*").rsplit(".", 1)[-1]):
                 return node_text(comparison)
     return None
+
+
+def claim_checked(ctx: AnalysisContext, call: Node, key: Node, function: Node) -> str | None:
+    """A write under a chosen key that an earlier guard has checked is not another owner's:
+    an ``if`` before it whose condition looks the same key up and compares what it finds with
+    an identity (``if owners.get(domain).is_some_and(|o| o.0 != app.id.0) { return Err(..) }``).
+    Returns the comparison's text."""
+    wanted = _plain_key(node_text(key))
+    region = function.child_by_field_name("body")
+    for comparison, _ in _comparisons(region):
+        if comparison.end_byte > call.start_byte:
+            continue
+        guard = ctx.enclosing(comparison, ("if_expression",))
+        condition = guard.child_by_field_name("condition") if guard is not None else None
+        consequence = guard.child_by_field_name("consequence") if guard is not None else None
+        if condition is None or consequence is None or not (condition.start_byte <= comparison.start_byte < condition.end_byte) \
+                or not any(True for _ in matches(_RETURNS, consequence)):
+            continue
+        sides = [comparison.child_by_field_name(side) for side in ("left", "right")]
+        if not any(side is not None and _names_an_identity(ctx, node_text(side)) for side in sides):
+            continue
+        for _, found in matches(KEYED_CALLS, condition):
+            if node_text(found["method"][0]) in READ_METHODS and _plain_key(node_text(found["key"][0])) == wanted:
+                return node_text(comparison)
+    return None
+
+
+def _plain_key(text: str) -> str:
+    """A key's text without borrows and copies: ``&domain``, ``domain.clone()`` → ``domain``."""
+    text = text.lstrip("&*")
+    for suffix in (".clone()", ".to_string()", ".to_owned()", ".as_str()"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+def _names_an_identity(ctx: AnalysisContext, text: str) -> bool:
+    """``workload.org_id``, ``app.id.0`` (the app's id): a value naming whose something is."""
+    text = text.lstrip("&*").removesuffix(".0")
+    return names_scope_identity(ctx, text.rsplit(".", 1)[-1]) or names_scope_identity(ctx, "_".join(text.split(".")[-2:]))
 
 
 def _pattern_names(pattern: Node | None) -> set[str]:

@@ -9,7 +9,7 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
+    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, claim_checked, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
     fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
@@ -30,7 +30,7 @@ def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
         storage = _serving_every_call(entry, receiver, storage_of(ctx, receiver, tracer, method))
         if storage is None:
             continue
-        checked = None if scoped else ownership_checked(ctx, call, entry.function)
+        checked = None if scoped else ownership_checked(ctx, call, entry.function) or claim_checked(ctx, call, key, entry.function)
         if method in READ_METHODS and storage.is_directory(ctx):
             ctx.observe(call, "guest-input", "scoped", f"{storage.description} tells whose a chosen key is ({storage.holds}): a read of it resolves the tenant",
                         key=composition.describe())
