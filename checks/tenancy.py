@@ -18,6 +18,9 @@ Tenant-chosen values, for now:
 - the ``Request<T>`` a hyper or tower service handler takes whole (``req: Request<Incoming>``)
   instead of extractors, in a file that spells an HTTP server crate: its headers, URI and body
   are the client's as a ``HeaderMap`` is (a tonic method's ``Request<T>`` is not: see below);
+- the parameters of a wasmtime host function, a closure or function taking the ``Caller<T>``
+  a ``Linker::func_wrap`` registration hands it: every other parameter is the guest's
+  (a module id, a pointer and length into its memory), as a host trait method's are;
 - the plain values a warp handler takes (``.and_then(handler)`` at the end of a filter chain:
   its strings, numbers and data structs come from the path, query, body or headers);
 - the ``Request<T>`` of a public gRPC service method (tonic): a service whose client the
@@ -33,7 +36,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import module_name, names_scope_identity, tenant_in_reach
+from .call_sites import HOST_FUNCTION_CONTEXT, module_name, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -144,6 +147,8 @@ _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 # A tonic service method takes its call as a `Request<T>`.
 _GRPC_REQUEST_SPELLING = re.compile(rb"\bRequest<")
 _FUNCTION_NAME = re.compile(rb"\bfn\s+([a-z_][a-z0-9_]*)")
+# wasmtime hands a host function its caller's store as `Caller<'_, T>`.
+_CALLER_SPELLING = re.compile(rb"\bCaller\s*<")
 # Crates whose `Request<B>` is an HTTP request a server was handed (hyper, http, axum, tower).
 _HTTP_SERVER_CRATES = re.compile(rb"\b(?:hyper|http|axum|tower|tower_http)::")
 
@@ -164,7 +169,7 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
+    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING, _CALLER_SPELLING]
     if b"Status" in data and b"Response<" in data or _HTTP_SERVER_CRATES.search(data):
         spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
@@ -238,6 +243,10 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         if trait is not None and (HOST_TRAIT.match(trait_name) or trait_name in contract.tenant_chosen):
             kind, where = "host-interface", f"host interface `{_short_trait(node_text(trait))}`"
             chosen = _host_interface_parameters(ctx, function)
+        elif _takes_caller(function):
+            kind, where = "host-interface", "host function" if function.type == "function_item" else "host function closure"
+            chosen = {name: parameter for name, parameter in _host_interface_parameters(ctx, function).items()
+                      if not _is_caller(parameter.child_by_field_name("type"))}
         elif function_name in contract.tenant_chosen:
             kind, where = "host-interface", f"`{function_name}` (tenant-chosen in the contract)"
             chosen = _host_interface_parameters(ctx, function)
@@ -260,6 +269,15 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         if chosen:
             entries.append(GuestEntry(function, kind, where, chosen))
     return entries
+
+
+def _takes_caller(function: Node) -> bool:
+    """A wasmtime host function: it takes the ``Caller<'_, T>`` of the guest calling it."""
+    return any(_is_caller(type_node) for _, _, type_node in _parameters(function))
+
+
+def _is_caller(type_node: Node | None) -> bool:
+    return type_node is not None and any(e.name == HOST_FUNCTION_CONTEXT and e.args for e in named_types(node_text(type_node)))
 
 
 def _signature_texts(function: Node) -> tuple[list[str], str]:
