@@ -67,12 +67,15 @@ SHARED_HANDLES = frozenset({"Arc", "Rc", "Weak"})
 # Methods through which a store is keyed: a read, a write or a removal by key.
 KEYED_METHODS = frozenset({
     "get", "get_mut", "insert", "entry", "remove", "contains_key", "set", "put", "delete", "fetch",
-    "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store",
+    "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store", "incr", "decr",
 })
 # Reads by key: what they answer is the store's.
 READ_METHODS = frozenset({"get", "contains_key", "fetch", "lookup", "exists", "resolve", "route"})
 # Writes that take a key and a value: with one argument they set a value, not an entry.
 _PAIR_WRITES = frozenset({"set", "put", "store", "swap"})
+# Crates of clients to a key-value server: one keyspace for every process and instance
+# pointed at the same server.
+KEY_VALUE_CLIENT_CRATES = frozenset({"redis", "deadpool_redis", "bb8_redis", "fred", "memcache", "etcd_client"})
 # Words of a type that keeps data by key for others to read back: a store, cache or backend.
 STORE_WORDS = frozenset({
     "store", "kv", "cache", "backend", "bucket", "storage", "db", "database", "redis", "router", "routes",
@@ -495,9 +498,11 @@ def _leftmost_identifier(node: Node) -> Node | None:
     return node if node is not None and node.type == "identifier" else None
 
 
-def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str) -> Storage | None:
+def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str, through_local: bool = True) -> Storage | None:
     """The store a keyed call's receiver is, and where it lives; None when the receiver is
-    not a store (a plain value, a string, an iterator) as far as declared types tell."""
+    not a store (a plain value, a string, an iterator) as far as declared types tell. A local
+    bound from a store's handle (``let mut conn = self.redis.get_connection()?``, ``let
+    routes = self.routes.write()``) is that store."""
     for declaration in FileCollections.of(ctx).resolve(receiver, tracer):
         if declaration.collection is not None and declaration.collection.kind == "sequence":
             return None  # a list is not looked up by key
@@ -514,6 +519,12 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     root = chain_root(receiver)
     if root is None:
         return None
+    if through_local and root.type == "identifier":
+        scope = tracer.scope_of(root)
+        binding = scope.binding_before(node_text(root), root) if node_text(root) not in scope.parameters else None
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None:
+            return storage_of(ctx, value, tracer, method, through_local=False)
     accessed = ctx.parent(root)
     if root.type == "identifier" and accessed is not None and accessed.type != "call_expression":
         name = node_text(root)
@@ -527,6 +538,9 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     type_text = ctx.workspace.field_type(owner, field) if owner else None
     if type_text is None:
         return None
+    if any(e.path.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES for e in named_types(type_text)):
+        # Wherever the handle lives, every holder of a client to the server shares its keyspace.
+        return Storage("host-wide", f"field `{field}` of `{owner}` ({type_text}: a server every holder shares)", None)
     type_names = [e.name for e in named_types(type_text)]
     contract_sinks = ctx.settings.contract.sinks
     sink = any(f"{name}::{method}" in contract_sinks or name in contract_sinks for name in type_names)
@@ -697,8 +711,19 @@ def _receiver_type(ctx: AnalysisContext, value: Node | None, memo: dict | None) 
         owner = owner_type(ctx, value, passes.tracer(ctx))
     for field in reversed(fields):
         type_text = ctx.workspace.field_type(owner, field) if owner else None
-        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
+        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None) \
+            or _sole_implementor(ctx.workspace, type_text or "")
     return owner
+
+
+def _sole_implementor(model, type_text: str) -> str | None:
+    """The one workspace type implementing a workspace trait a field holds as a trait object
+    (``Arc<dyn KvBackend>``): the implementation every call through the field runs."""
+    for expression in named_types(type_text):
+        if expression.name in model.traits:
+            implementors = [name for name, traits in model.trait_impls.items() if expression.name in traits]
+            return implementors[0] if len(implementors) == 1 else None
+    return None
 
 
 def may_name_callee(call: Node) -> bool:
@@ -741,8 +766,15 @@ def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
     return found
 
 
+# A keyed call spelled as a method (`map.get(&k)`, `conn.get::<_, T>(&k)`) or through its
+# trait with the receiver borrowed first (`redis::AsyncCommands::get(&mut conn, k)`).
 KEYED_CALLS = """
-(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
+(call_expression function: [(field_expression value: (_) @receiver field: (field_identifier) @method)
+                            (generic_function function: (field_expression value: (_) @receiver field: (field_identifier) @method))]
+                 arguments: (arguments . (_) @key)) @call
+(call_expression function: [(scoped_identifier path: (_) @trait name: (identifier) @method)
+                            (generic_function function: (scoped_identifier path: (_) @trait name: (identifier) @method))]
+                 arguments: (arguments . (reference_expression) @receiver . (_) @key)) @call
 """
 ALL_CALLS = """
 (call_expression arguments: (arguments (_))) @call
@@ -769,9 +801,31 @@ def keyed_calls(ctx: AnalysisContext, function: Node):
         call = found["call"][0]
         if method not in KEYED_METHODS or not runs_in(ctx, call, function):
             continue
-        if method in _PAIR_WRITES and len(call_arguments(call)) < 2:
+        receiver = found["receiver"][0]
+        if "trait" in found:
+            if not _last_segment(found["trait"][0])[:1].isupper():
+                continue  # `module::function(&x, ..)`: a function, not a method through its trait
+            receiver = receiver.named_children[-1] if receiver.named_children else receiver
+        elif method in _PAIR_WRITES and len(call_arguments(call)) < 2:
             continue  # `OnceLock::set(value)`, `AtomicU64::store(n, ..)`: a value, not a key
-        yield call, found["receiver"][0], method, found["key"][0]
+        yield call, receiver, method, found["key"][0]
+
+
+def called_method(call: Node) -> str:
+    """The method a keyed call runs: ``get`` of ``map.get(k)``, ``conn.get::<_, T>(k)`` and
+    ``AsyncCommands::get(&mut conn, k)``."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "generic_function":
+        callee = callee.child_by_field_name("function")
+    if callee is None:
+        return ""
+    name = callee.child_by_field_name("field" if callee.type == "field_expression" else "name")
+    return node_text(name) if name is not None else ""
+
+
+def _last_segment(path: Node) -> str:
+    name = path.child_by_field_name("name") if path.type == "scoped_identifier" else path
+    return node_text(name) if name is not None else ""
 
 
 def entry_scope(tracer: KeyTracer, function: Node):

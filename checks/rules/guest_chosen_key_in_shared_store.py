@@ -9,7 +9,7 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, claim_checked, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
+    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, called_method, claim_checked, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
     fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
@@ -128,7 +128,7 @@ def _whole(storage) -> str:
 
 def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     storage, source = guest_key.storage, guest_key.chosen.source
-    method = node_text(guest_key.call.child_by_field_name("function").child_by_field_name("field"))
+    method = called_method(guest_key.call)
     parameter = guest_key.entry.chosen[source]
     if storage.scope in _SHARED:
         where = f"{storage.description} {_whole(storage)}"
