@@ -9,8 +9,8 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, called_method, claim_checked, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
-    fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
+    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, called_method, chosen_part, claim_checked,
+    entries_to_check, entry_scope, fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
@@ -200,8 +200,14 @@ RULE = Rule(
         "word, must scope the key. The chosen value is followed through the workspace functions "
         "it is handed to (as an argument or a field of a request struct), a few calls deep, "
         "until one keys a shared store with it; a function handed the host's scope stops the "
-        "chase, as does a lookup that compares the entry's owner with the caller's scope. "
-        "Entries are host interfaces, request extractors (in functions and route closures), "
+        "chase, but for a shared cache it answers from before using that scope; a lookup that "
+        "compares the entry's owner with the caller's scope, or a write guarded by such a check "
+        "of the same key, is quiet, and so is a read of a directory (a store mapping names to "
+        "tenant identities: reading it is how the host tells whose a hostname is; writing it "
+        "with a tenant's name claims the name). A client of a key-value server (Redis) is one "
+        "keyspace for every holder, wherever the handle lives. Entries are host interfaces "
+        "(host traits, and wasmtime host functions taking a `Caller<T>`), request extractors "
+        "(in functions and route closures), a hyper or tower handler's whole `Request<B>`, "
         "warp handlers and the methods of public gRPC services (a service whose client the "
         "workspace builds serves the cluster's own nodes and is not one). Parameters the host "
         "allocates (`Resource<T>` handles) and ids it mints are not reported."
