@@ -881,13 +881,16 @@ class _PassContexts:
 
 
 def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: str, memo: dict,
-                             field: str = "", depth: int = MAX_PASS_DEPTH) -> CalleeStore | None:
+                             field: str = "", depth: int = MAX_PASS_DEPTH, shared_self: Storage | None = None) -> CalleeStore | None:
     """A process- or host-wide store ``function`` keys with ``parameter`` (or its ``field``)
     alone, literals beside it, without a scope: a caller's choice of that argument is the
     entry's key. The value is followed into the workspace functions ``function`` passes it to
     (as an argument, or a field of a struct it builds), ``depth`` calls deep at most.
-    ``memo``: the asking file's answers (callees' contexts are made afresh per question)."""
-    key = (ctx.path_key, function.id, parameter, field)
+    ``shared_self``: where the caller holds the method's receiver when that is shared beyond
+    one tenant (``self.backend``, an `Arc` every instance holds): the receiver's own stores
+    are as shared. ``memo``: the asking file's answers (callees' contexts are made afresh per
+    question)."""
+    key = (ctx.path_key, function.id, parameter, field, shared_self)
     if key in memo:
         return memo[key]
     memo[key] = None  # a recursive call chain ends here
@@ -921,10 +924,16 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
         storage = storage_of(ctx, receiver, tracer, method)
         if storage is not None and method in READ_METHODS and storage.is_directory(ctx):
             continue
-        # A store held through a shared handle may serve every tenant; with the scope in
-        # reach but not in the key, the caller's word alone picks the entry.
-        if storage is not None and (storage.scope in ("process-wide", "host-wide")
-                                    or storage.scope == "shared-handle" and tenant_in_reach(ctx, function) is not None):
+        if storage is not None and shared_self is not None and storage.scope == "per-instance" and _on_self(receiver):
+            # The caller judged the receiver shared beyond its tenant: so is what it holds.
+            storage = storage._replace(scope=shared_self.scope, description=f"{storage.description}, held as {shared_self.description}")
+            shared = True
+        else:
+            # A store held through a shared handle may serve every tenant; with the scope in
+            # reach but not in the key, the caller's word alone picks the entry.
+            shared = storage is not None and (storage.scope in ("process-wide", "host-wide")
+                                              or storage.scope == "shared-handle" and tenant_in_reach(ctx, function) is not None)
+        if shared:
             where = f"{ctx.path_key}:{call.start_point[0] + 1}"
             memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage, (), ctx.path_key, call)
             return memo[key]
@@ -956,7 +965,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
             callee_ctx, callee = definition
             name = passed_parameter(call, callee, position)
             for handed_field in handed if name is not None else ():
-                store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1)
+                on_self = shared_self if _called_on_self(call) else None
+                store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1, on_self)
                 if store is not None:
                     step = PassStep(ctx.path_key, call, node_text(function.child_by_field_name("name")))
                     memo[key] = store._replace(chain=(step, *store.chain))
@@ -978,6 +988,19 @@ def answers_before(ctx: AnalysisContext, call: Node, function: Node, scope_used_
 _RETURNS = """
 (return_expression) @return
 """
+
+
+def _on_self(receiver: Node) -> bool:
+    """A store reached from ``self`` (``self.entries.lock()``)."""
+    root = chain_root(receiver)
+    return root is not None and root.type == "self"
+
+
+def _called_on_self(call: Node) -> bool:
+    """``self.helper(..)``: a method of the same receiver."""
+    callee = call.child_by_field_name("function")
+    value = callee.child_by_field_name("value") if callee is not None and callee.type == "field_expression" else None
+    return value is not None and value.type == "self"
 
 
 def first_scope_use(ctx: AnalysisContext, function: Node) -> int | None:

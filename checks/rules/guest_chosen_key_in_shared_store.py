@@ -56,7 +56,7 @@ def _serving_every_call(entry: GuestEntry, receiver, storage: Storage | None) ->
     return storage._replace(scope="host-wide", description=f"{storage.description}, of the service every caller shares")
 
 
-def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
+def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict, in_reach: str | None):
     """Chosen values handed (as an argument, or a field of a struct built for the call) to
     workspace functions that, themselves or through further calls, key a shared store with
     them: ``(argument, the struct field carrying the value or "", composition, chosen part,
@@ -85,12 +85,23 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
             for field in fields_carrying(composition, lambda parts: _chosen_unscoped(ctx, entry, parts)):
                 traced.append((position, argument, composition, part, field))
         callee_ctx, callee = definition
+        shared_self = _shared_receiver(ctx, call, tracer, in_reach)
         for position, argument, composition, part, field in traced:
             name = passed_parameter(call, callee, position)
-            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field) if name is not None else None
+            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field, shared_self=shared_self) if name is not None else None
             if store is not None:
                 yield argument, field, composition, part, store
                 break
+
+
+def _shared_receiver(ctx, call, tracer: KeyTracer, in_reach: str | None) -> Storage | None:
+    """Where the entry holds a method call's receiver (``self.backend`` of
+    ``self.backend.get(&key)``), when that is shared beyond the tenant."""
+    callee = call.child_by_field_name("function")
+    if callee is None or callee.type != "field_expression":
+        return None
+    storage = storage_of(ctx, callee.child_by_field_name("value"), tracer, node_text(callee.child_by_field_name("field")))
+    return storage if storage is not None and _shared_beyond_the_tenant(storage, in_reach) else None
 
 
 def _chosen_unscoped(ctx, entry: GuestEntry, parts) -> bool:
@@ -105,7 +116,7 @@ def check(ctx):
     memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
-        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo):
+        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo, in_reach):
             yield _passed_on_finding(ctx, entry, argument, field, composition, part, store, in_reach)
         for guest_key in _guest_keys(ctx, entry, tracer, memo):
             if _shared_beyond_the_tenant(guest_key.storage, in_reach):
