@@ -902,16 +902,19 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     scope = tracer.function_scope(function)
     prefix = f"{parameter}.{field}"
 
-    def carries(part: KeyPart, through_local: bool = True) -> bool:
+    def carries_directly(part: KeyPart) -> bool:
         text = part.text
-        if part.kind not in ("parameter", "field", "identifier"):
+        if part.kind not in ("parameter", "field", "identifier") or text.split(".", 1)[0] != parameter:
             return False
-        if text.split(".", 1)[0] != parameter:
-            # `http.hostname` where `let Some(http) = workload.config.http.as_ref()`
-            local = _leftmost_identifier(part.node) if through_local and part.kind == "field" else None
-            traced = [p for p in tracer.trace(local, scope).parts if p.kind != "literal"] if local is not None and local.id != part.node.id else []
-            return bool(traced) and all(carries(p, through_local=False) for p in traced)
         return not field or text == parameter or text == prefix or text.startswith(prefix + ".")
+
+    def carries(part: KeyPart) -> bool:
+        if carries_directly(part):
+            return True
+        # `http.hostname` where `let Some(http) = workload.config.http.as_ref()`
+        local = _leftmost_identifier(part.node) if part.kind == "field" and part.text.split(".", 1)[0] != parameter else None
+        traced = [p for p in tracer.trace(local, scope).parts if p.kind != "literal"] if local is not None and local.id != part.node.id else []
+        return bool(traced) and all(carries_directly(p) for p in traced)
 
     for call, receiver, method, key_node in keyed_calls(ctx, function):
         if scope_used_at is not None and not answers_before(ctx, call, function, scope_used_at):
