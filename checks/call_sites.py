@@ -13,6 +13,8 @@ from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity
 # Files read for one function's callers at most: a name called in more places is too common
 # for callers found by name to be that function's.
 MAX_CALLER_FILES = 12
+# wasmtime hands a host function its caller's store as `Caller<'_, T>`.
+HOST_FUNCTION_CONTEXT = "Caller"
 
 
 def function_name(function: Node) -> str:
@@ -35,16 +37,33 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
             if names_scope_identity(ctx, text):
                 return node_text(pattern) if pattern is not None else text
+    from .workspace import named_types, parse_type
+
     if parameters is not None and any(child.type == "self_parameter" for child in parameters.named_children):
         impl = ctx.enclosing_impl(function)
         type_node = impl.child_by_field_name("type") if impl is not None else None
         if type_node is not None:
-            from .workspace import parse_type
+            found = _identity_field(ctx, parse_type(node_text(type_node)).name)
+            if found is not None:
+                return f"self.{found}"
+    # A wasmtime host function sees its instance's store data through `Caller<'_, T>`, as a
+    # host trait method sees `self`.
+    for parameter in parameters.named_children if parameters is not None else ():
+        type_node = parameter.child_by_field_name("type") if parameter.type == "parameter" else None
+        for caller in named_types(node_text(type_node)) if type_node is not None else ():
+            data = caller.args[-1].name if caller.name == HOST_FUNCTION_CONTEXT and caller.args else None
+            found = _identity_field(ctx, data) if data else None
+            if found is not None:
+                return f"{node_text(parameter.child_by_field_name('pattern'))}.data().{found}"
+    return None
 
-            struct = ctx.workspace.struct(parse_type(node_text(type_node)).name)
-            for field, field_type in struct.fields if struct is not None else ():
-                if names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type):
-                    return f"self.{field}"
+
+def _identity_field(ctx: AnalysisContext, struct_name: str) -> str | None:
+    """The field of a workspace struct named or typed as a scope identity."""
+    struct = ctx.workspace.struct(struct_name)
+    for field, field_type in struct.fields if struct is not None else ():
+        if names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type):
+            return field
     return None
 
 

@@ -20,6 +20,8 @@ from .context import AnalysisContext, call_arguments, call_receiver, last_path_s
 from .parsing import matches
 from .vocabulary import Vocabulary
 
+# Reads of a store by key: what they answer is the store's value, not the key they are given.
+LOOKUP_METHODS = frozenset({"get", "get_mut", "resolve", "lookup", "fetch", "route"})
 PASSTHROUGH_METHODS = frozenset({
     "as_str", "as_ref", "as_bytes", "as_deref", "clone", "cloned", "to_string", "to_owned",
     "into", "borrow", "deref", "unwrap", "expect", "unwrap_or_default", "to_lowercase",
@@ -47,12 +49,19 @@ class KeyPart(NamedTuple):
 class KeyComposition:
     """The traced ingredients of a key expression and the places it was composed."""
 
-    __slots__ = ("expression", "parts", "composed_at")
+    __slots__ = ("expression", "parts", "composed_at", "looked_up")
 
     def __init__(self, expression: Node):
         self.expression = expression
         self.parts: list[KeyPart] = []
         self.composed_at: list[Node] = []
+        # Ranges of ``parts`` (start, end) that are the key of a lookup whose answer is in
+        # the expression (`router.resolve(host)`): the value holds what the store answered.
+        self.looked_up: list[tuple[int, int]] = []
+
+    def answered_by_lookup(self, index: int) -> bool:
+        """Whether ``parts[index]`` only keyed a lookup whose answer is what the value holds."""
+        return any(start <= index < end for start, end in self.looked_up)
 
     def _matching(self, predicate) -> KeyPart | None:
         for part in self.parts:
@@ -87,7 +96,7 @@ class KeyComposition:
 # is then sorted out by position.
 _FILE_BINDINGS = f"""
 (function_item body: (_)? @body) @function
-(let_declaration) @let
+[(let_declaration) (let_condition)] @let
 [(for_expression) (closure_expression)] @iteration
 [(assignment_expression) (compound_assignment_expr)] @assignment
 ((field_identifier) @update (#any-of? @update {" ".join(f'"{method}"' for method in sorted(APPENDING_METHODS))}))
@@ -318,9 +327,18 @@ def _concatenated_operands(chain: Node) -> list[Node]:
     return operands
 
 
+# Variants whose one binding holds what the matched value wraps (`let Some(x) = v else`,
+# `if let Ok(x) = v`): the binding is traced to ``v``.
+_UNWRAPPING_VARIANTS = frozenset({"Some", "Ok"})
+
+
 def _pattern_name(pattern: Node | None) -> str | None:
     while pattern is not None and pattern.type in ("mut_pattern", "ref_pattern"):
         pattern = pattern.named_children[-1] if pattern.named_children else None
+    if pattern is not None and pattern.type == "tuple_struct_pattern":
+        variant, *bound = pattern.named_children
+        if node_text(variant) in _UNWRAPPING_VARIANTS and len(bound) == 1:
+            return _pattern_name(bound[0])
     return node_text(pattern) if pattern is not None and pattern.type == "identifier" else None
 
 
@@ -369,7 +387,7 @@ class _Trace:
     the function's size. A step that reads further pushes what it reads, in order, on top:
     parts come out in the order a depth-first reading finds them."""
 
-    __slots__ = ("ctx", "out", "scope", "visiting", "pending")
+    __slots__ = ("ctx", "out", "scope", "visiting", "pending", "lookup_starts")
 
     def __init__(self, ctx: AnalysisContext, out: KeyComposition, scope: FunctionScope):
         self.ctx = ctx
@@ -377,6 +395,7 @@ class _Trace:
         self.scope = scope
         self.visiting: set[int] = set()
         self.pending: list[tuple] = []  # (step, its arguments…)
+        self.lookup_starts: list[int] = []  # where each open lookup's key parts begin
 
     def run(self, expression: Node) -> None:
         pending = self.pending
@@ -488,7 +507,18 @@ class _Trace:
         if receiver is None or name not in PASSTHROUGH_METHODS:
             self.out.parts.append(KeyPart(name, "call", node))
         read = [receiver] if receiver is not None else []
-        self.then([(self.expression, part) for part in read + call_arguments(node)])
+        steps = [(self.expression, part) for part in read + call_arguments(node)]
+        if receiver is not None and name in LOOKUP_METHODS:
+            # The receiver's parts are the store's; the arguments' only key the lookup.
+            steps.insert(len(read), (self.open_lookup_key,))
+            steps.append((self.close_lookup_key,))
+        self.then(steps)
+
+    def open_lookup_key(self) -> None:
+        self.lookup_starts.append(len(self.out.parts))
+
+    def close_lookup_key(self) -> None:
+        self.out.looked_up.append((self.lookup_starts.pop(), len(self.out.parts)))
 
     def struct(self, node: Node) -> None:
         name_node = node.child_by_field_name("name")

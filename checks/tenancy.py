@@ -15,6 +15,12 @@ Tenant-chosen values, for now:
 - the bindings of a request handler's extractors (``Path(name): Path<String>``,
   ``Json(body)``, ``Query(params)``, ``HeaderMap``), in a function or a route closure
   (``get(|Path(id): Path<String>| async move {..})``): paths, bodies and headers a client sends;
+- the ``Request<T>`` a hyper or tower service handler takes whole (``req: Request<Incoming>``)
+  instead of extractors, in a file that spells an HTTP server crate: its headers, URI and body
+  are the client's as a ``HeaderMap`` is (a tonic method's ``Request<T>`` is not: see below);
+- the parameters of a wasmtime host function, a closure or function taking the ``Caller<T>``
+  a ``Linker::func_wrap`` registration hands it: every other parameter is the guest's
+  (a module id, a pointer and length into its memory), as a host trait method's are;
 - the plain values a warp handler takes (``.and_then(handler)`` at the end of a filter chain:
   its strings, numbers and data structs come from the path, query, body or headers);
 - the ``Request<T>`` of a public gRPC service method (tonic): a service whose client the
@@ -30,7 +36,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import module_name, names_scope_identity
+from .call_sites import HOST_FUNCTION_CONTEXT, module_name, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -61,10 +67,15 @@ SHARED_HANDLES = frozenset({"Arc", "Rc", "Weak"})
 # Methods through which a store is keyed: a read, a write or a removal by key.
 KEYED_METHODS = frozenset({
     "get", "get_mut", "insert", "entry", "remove", "contains_key", "set", "put", "delete", "fetch",
-    "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store",
+    "lookup", "get_or_insert_with", "try_insert", "swap", "exists", "del", "route", "resolve", "store", "incr", "decr",
 })
+# Reads by key: what they answer is the store's.
+READ_METHODS = frozenset({"get", "contains_key", "fetch", "lookup", "exists", "resolve", "route"})
 # Writes that take a key and a value: with one argument they set a value, not an entry.
 _PAIR_WRITES = frozenset({"set", "put", "store", "swap"})
+# Crates of clients to a key-value server: one keyspace for every process and instance
+# pointed at the same server.
+KEY_VALUE_CLIENT_CRATES = frozenset({"redis", "deadpool_redis", "bb8_redis", "fred", "memcache", "etcd_client"})
 # Words of a type that keeps data by key for others to read back: a store, cache or backend.
 STORE_WORDS = frozenset({
     "store", "kv", "cache", "backend", "bucket", "storage", "db", "database", "redis", "router", "routes",
@@ -110,6 +121,13 @@ class Storage(NamedTuple):
     scope: str  # process-wide | host-wide | shared-handle | per-instance
     description: str  # "static `ROUTES`", "field `backend` of `KvHost`"
     declaration: Node | None  # in this file, when it is
+    holds: str = ""  # the type of the values it keeps by key, when its declaration tells
+
+    def is_directory(self, ctx: AnalysisContext) -> bool:
+        """Whether it maps keys to whose they are (``HashMap<String, WorkloadId>``, a route
+        table to `(OrgId, AppId)`): a read of it is how the host tells which tenant a chosen
+        name belongs to, not an entry one tenant reads of another's. A write still claims."""
+        return any(names_scope_identity(ctx, e.name) for e in named_types(self.holds)) if self.holds else False
 
 
 class GuestKey(NamedTuple):
@@ -132,6 +150,10 @@ _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 # A tonic service method takes its call as a `Request<T>`.
 _GRPC_REQUEST_SPELLING = re.compile(rb"\bRequest<")
 _FUNCTION_NAME = re.compile(rb"\bfn\s+([a-z_][a-z0-9_]*)")
+# wasmtime hands a host function its caller's store as `Caller<'_, T>`.
+_CALLER_SPELLING = re.compile(rb"\bCaller\s*<")
+# Crates whose `Request<B>` is an HTTP request a server was handed (hyper, http, axum, tower).
+_HTTP_SERVER_CRATES = re.compile(rb"\b(?:hyper|http|axum|tower|tower_http)::")
 
 
 def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
@@ -150,8 +172,8 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING]
-    if b"Status" in data and b"Response<" in data:
+    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING, _CALLER_SPELLING]
+    if b"Status" in data and b"Response<" in data or _HTTP_SERVER_CRATES.search(data):
         spellings.append(_GRPC_REQUEST_SPELLING)
     if contract:
         spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
@@ -224,6 +246,10 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         if trait is not None and (HOST_TRAIT.match(trait_name) or trait_name in contract.tenant_chosen):
             kind, where = "host-interface", f"host interface `{_short_trait(node_text(trait))}`"
             chosen = _host_interface_parameters(ctx, function)
+        elif _takes_caller(function):
+            kind, where = "host-interface", "host function" if function.type == "function_item" else "host function closure"
+            chosen = {name: parameter for name, parameter in _host_interface_parameters(ctx, function).items()
+                      if not _is_caller(parameter.child_by_field_name("type"))}
         elif function_name in contract.tenant_chosen:
             kind, where = "host-interface", f"`{function_name}` (tenant-chosen in the contract)"
             chosen = _host_interface_parameters(ctx, function)
@@ -233,6 +259,9 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
+            if not chosen and function.type == "function_item" and _HTTP_SERVER_CRATES.search(ctx.source.data) \
+                    and not is_grpc_method(*_signature_texts(function)):
+                chosen = _http_request_parameters(function)
             if not chosen and function.type == "function_item" and b"warp" in ctx.source.data \
                     and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
                 where = "warp handler"
@@ -243,6 +272,15 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         if chosen:
             entries.append(GuestEntry(function, kind, where, chosen))
     return entries
+
+
+def _takes_caller(function: Node) -> bool:
+    """A wasmtime host function: it takes the ``Caller<'_, T>`` of the guest calling it."""
+    return any(_is_caller(type_node) for _, _, type_node in _parameters(function))
+
+
+def _is_caller(type_node: Node | None) -> bool:
+    return type_node is not None and any(e.name == HOST_FUNCTION_CONTEXT and e.args for e in named_types(node_text(type_node)))
 
 
 def _signature_texts(function: Node) -> tuple[list[str], str]:
@@ -279,6 +317,14 @@ def _grpc_request_parameters(function: Node) -> dict[str, Node]:
     """The ``Request<T>`` parameter of a gRPC method: its message and metadata are the caller's."""
     return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
             if pattern is not None and pattern.type == "identifier" and type_node is not None and _is_grpc_request(node_text(type_node))}
+
+
+def _http_request_parameters(function: Node) -> dict[str, Node]:
+    """The ``Request<B>`` a service handler owns (by value, as hyper's ``service_fn`` and
+    tower hand it): what the client sent, headers and all. A ``&Request`` is a helper's."""
+    return {node_text(pattern): parameter for parameter, pattern, type_node in _parameters(function)
+            if pattern is not None and pattern.type == "identifier" and type_node is not None
+            and _is_grpc_request(node_text(type_node))}
 
 
 def _warp_handler_parameters(workspace, function: Node) -> dict[str, Node]:
@@ -477,16 +523,16 @@ def chosen_part(composition: KeyComposition, entry: GuestEntry, tracer: KeyTrace
     """The first ingredient of a key that a parameter the tenant chose supplies, directly or
     (with ``tracer``) through the local a field is read from (``route.host`` where ``for
     route in &app.routes``)."""
-    for part in composition.parts:
-        if part.kind == "literal":
-            continue
+    for index, part in enumerate(composition.parts):
+        if part.kind == "literal" or composition.answered_by_lookup(index):
+            continue  # what a store answers for the chosen key is the store's (`router.resolve(host)`)
         root = part.text.split(".", 1)[0]
         if part.kind in ("parameter", "field", "identifier") and root in entry.chosen:
             return ChosenPart(part, root)
     if tracer is None:
         return None
-    for part in composition.parts:
-        local = _leftmost_identifier(part.node) if part.kind == "field" else None
+    for index, part in enumerate(composition.parts):
+        local = _leftmost_identifier(part.node) if part.kind == "field" and not composition.answered_by_lookup(index) else None
         if local is not None and local.id != part.node.id:
             for traced in tracer.trace(local).parts:
                 source = traced.text.split(".", 1)[0]
@@ -501,23 +547,33 @@ def _leftmost_identifier(node: Node) -> Node | None:
     return node if node is not None and node.type == "identifier" else None
 
 
-def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str) -> Storage | None:
+def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: str, through_local: bool = True) -> Storage | None:
     """The store a keyed call's receiver is, and where it lives; None when the receiver is
-    not a store (a plain value, a string, an iterator) as far as declared types tell."""
+    not a store (a plain value, a string, an iterator) as far as declared types tell. A local
+    bound from a store's handle (``let mut conn = self.redis.get_connection()?``, ``let
+    routes = self.routes.write()``) is that store."""
     for declaration in FileCollections.of(ctx).resolve(receiver, tracer):
         if declaration.collection is not None and declaration.collection.kind == "sequence":
             return None  # a list is not looked up by key
+        element = declaration.collection.element if declaration.collection is not None else None
+        holds = node_text(element) if element is not None and declaration.collection.kind == "map" else ""
         if declaration.origin == "static":
-            return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node)
+            return Storage("process-wide", f"static `{declaration.name}`", declaration.name_node, holds)
         if declaration.origin == "field" and declaration.owner is not None:
             owner_name = node_text(declaration.owner.child_by_field_name("name"))
             type_node = ctx.parent(declaration.name_node).child_by_field_name("type")
             scope = _field_scope(ctx, owner_name, node_text(type_node) if type_node is not None else "")
-            return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node)
+            return Storage(scope, f"field `{declaration.name}` of `{owner_name}`", declaration.name_node, holds)
         return None
     root = chain_root(receiver)
     if root is None:
         return None
+    if through_local and root.type == "identifier":
+        scope = tracer.scope_of(root)
+        binding = scope.binding_before(node_text(root), root) if node_text(root) not in scope.parameters else None
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None:
+            return storage_of(ctx, value, tracer, method, through_local=False)
     accessed = ctx.parent(root)
     if root.type == "identifier" and accessed is not None and accessed.type != "call_expression":
         name = node_text(root)
@@ -531,13 +587,18 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     type_text = ctx.workspace.field_type(owner, field) if owner else None
     if type_text is None:
         return None
+    if any(e.path.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES for e in named_types(type_text)):
+        # Wherever the handle lives, every holder of a client to the server shares its keyspace.
+        return Storage("host-wide", f"field `{field}` of `{owner}` ({type_text}: a server every holder shares)", None)
     type_names = [e.name for e in named_types(type_text)]
     contract_sinks = ctx.settings.contract.sinks
     sink = any(f"{name}::{method}" in contract_sinks or name in contract_sinks for name in type_names)
     if not sink and not ctx.workspace.collections_in(type_text) \
             and not any(word in STORE_WORDS for name in (field, *type_names) for word in words_of(name)):
         return None
-    return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None)
+    maps = [c for c in ctx.workspace.collections_in(type_text) if c.kind == "map" and c.value is not None]
+    holds = maps[0].value.text if len(maps) == 1 else ""
+    return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None, holds)
 
 
 def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
@@ -609,6 +670,9 @@ class PassStep(NamedTuple):
     def describe(self) -> str:
         return f"`fn {self.function_name}` ({self.path}:{self.call.start_point[0] + 1})"
 
+    def name(self) -> str:
+        return f"`fn {self.function_name}`"
+
 
 class CalleeStore(NamedTuple):
     """A store a callee keys with one of its parameters: the call passes the key on, directly
@@ -619,7 +683,7 @@ class CalleeStore(NamedTuple):
     parameter: str
     storage: Storage
     # The functions between the first callee and the one keying the store, the first callee
-    # first (a related location can name no other file, so messages name those steps).
+    # first: each is a related location of the finding, in whichever file it lies.
     chain: tuple[PassStep, ...] = ()
     path: str = ""  # of the file keying the store
     keyed_at: Node | None = None  # the keyed call
@@ -696,8 +760,19 @@ def _receiver_type(ctx: AnalysisContext, value: Node | None, memo: dict | None) 
         owner = owner_type(ctx, value, passes.tracer(ctx))
     for field in reversed(fields):
         type_text = ctx.workspace.field_type(owner, field) if owner else None
-        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
+        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None) \
+            or _sole_implementor(ctx.workspace, type_text or "")
     return owner
+
+
+def _sole_implementor(model, type_text: str) -> str | None:
+    """The one workspace type implementing a workspace trait a field holds as a trait object
+    (``Arc<dyn KvBackend>``): the implementation every call through the field runs."""
+    for expression in named_types(type_text):
+        if expression.name in model.traits:
+            implementors = [name for name, traits in model.trait_impls.items() if expression.name in traits]
+            return implementors[0] if len(implementors) == 1 else None
+    return None
 
 
 def may_name_callee(call: Node) -> bool:
@@ -740,8 +815,15 @@ def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
     return found
 
 
+# A keyed call spelled as a method (`map.get(&k)`, `conn.get::<_, T>(&k)`) or through its
+# trait with the receiver borrowed first (`redis::AsyncCommands::get(&mut conn, k)`).
 KEYED_CALLS = """
-(call_expression function: (field_expression value: (_) @receiver field: (field_identifier) @method) arguments: (arguments . (_) @key)) @call
+(call_expression function: [(field_expression value: (_) @receiver field: (field_identifier) @method)
+                            (generic_function function: (field_expression value: (_) @receiver field: (field_identifier) @method))]
+                 arguments: (arguments . (_) @key)) @call
+(call_expression function: [(scoped_identifier path: (_) @trait name: (identifier) @method)
+                            (generic_function function: (scoped_identifier path: (_) @trait name: (identifier) @method))]
+                 arguments: (arguments . (reference_expression) @receiver . (_) @key)) @call
 """
 ALL_CALLS = """
 (call_expression arguments: (arguments (_))) @call
@@ -768,9 +850,31 @@ def keyed_calls(ctx: AnalysisContext, function: Node):
         call = found["call"][0]
         if method not in KEYED_METHODS or not runs_in(ctx, call, function):
             continue
-        if method in _PAIR_WRITES and len(call_arguments(call)) < 2:
+        receiver = found["receiver"][0]
+        if "trait" in found:
+            if not _last_segment(found["trait"][0])[:1].isupper():
+                continue  # `module::function(&x, ..)`: a function, not a method through its trait
+            receiver = receiver.named_children[-1] if receiver.named_children else receiver
+        elif method in _PAIR_WRITES and len(call_arguments(call)) < 2:
             continue  # `OnceLock::set(value)`, `AtomicU64::store(n, ..)`: a value, not a key
-        yield call, found["receiver"][0], method, found["key"][0]
+        yield call, receiver, method, found["key"][0]
+
+
+def called_method(call: Node) -> str:
+    """The method a keyed call runs: ``get`` of ``map.get(k)``, ``conn.get::<_, T>(k)`` and
+    ``AsyncCommands::get(&mut conn, k)``."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "generic_function":
+        callee = callee.child_by_field_name("function")
+    if callee is None:
+        return ""
+    name = callee.child_by_field_name("field" if callee.type == "field_expression" else "name")
+    return node_text(name) if name is not None else ""
+
+
+def _last_segment(path: Node) -> str:
+    name = path.child_by_field_name("name") if path.type == "scoped_identifier" else path
+    return node_text(name) if name is not None else ""
 
 
 def entry_scope(tracer: KeyTracer, function: Node):
@@ -826,18 +930,20 @@ class _PassContexts:
 
 
 def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: str, memo: dict,
-                             field: str = "", depth: int = MAX_PASS_DEPTH) -> CalleeStore | None:
+                             field: str = "", depth: int = MAX_PASS_DEPTH, shared_self: Storage | None = None) -> CalleeStore | None:
     """A process- or host-wide store ``function`` keys with ``parameter`` (or its ``field``)
     alone, literals beside it, without a scope: a caller's choice of that argument is the
     entry's key. The value is followed into the workspace functions ``function`` passes it to
     (as an argument, or a field of a struct it builds), ``depth`` calls deep at most.
-    ``memo``: the asking file's answers (callees' contexts are made afresh per question)."""
-    key = (ctx.path_key, function.id, parameter, field)
+    ``shared_self``: where the caller holds the method's receiver when that is shared beyond
+    one tenant (``self.backend``, an `Arc` every instance holds): the receiver's own stores
+    are as shared. ``memo``: the asking file's answers (callees' contexts are made afresh per
+    question)."""
+    key = (ctx.path_key, function.id, parameter, field, shared_self)
     if key in memo:
         return memo[key]
     memo[key] = None  # a recursive call chain ends here
-    if takes_scope(ctx, function):
-        return None
+    scope_used_at = first_scope_use(ctx, function)
     passes = memo.get("contexts")
     if passes is None:
         passes = memo["contexts"] = _PassContexts()
@@ -845,24 +951,45 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     scope = tracer.function_scope(function)
     prefix = f"{parameter}.{field}"
 
-    def carries(part: KeyPart) -> bool:
+    def carries_directly(part: KeyPart) -> bool:
         text = part.text
         if part.kind not in ("parameter", "field", "identifier") or text.split(".", 1)[0] != parameter:
             return False
         return not field or text == parameter or text == prefix or text.startswith(prefix + ".")
 
+    def carries(part: KeyPart) -> bool:
+        if carries_directly(part):
+            return True
+        # `http.hostname` where `let Some(http) = workload.config.http.as_ref()`
+        local = _leftmost_identifier(part.node) if part.kind == "field" and part.text.split(".", 1)[0] != parameter else None
+        traced = [p for p in tracer.trace(local, scope).parts if p.kind != "literal"] if local is not None and local.id != part.node.id else []
+        return bool(traced) and all(carries_directly(p) for p in traced)
+
     for call, receiver, method, key_node in keyed_calls(ctx, function):
+        if scope_used_at is not None and not answers_before(ctx, call, function, scope_used_at):
+            continue
         composition = tracer.trace(key_node, scope)
         parts = [part for part in composition.parts if part.kind != "literal"]
         if not parts or not all(carries(part) for part in parts) or is_scoped(ctx, composition, function) \
-                or ownership_checked(ctx, call, function) is not None:
+                or ownership_checked(ctx, call, function) is not None or claim_checked(ctx, call, key_node, function) is not None:
             continue
         storage = storage_of(ctx, receiver, tracer, method)
-        if storage is not None and storage.scope in ("process-wide", "host-wide"):
+        if storage is not None and method in READ_METHODS and storage.is_directory(ctx):
+            continue
+        if storage is not None and shared_self is not None and storage.scope == "per-instance" and _on_self(receiver):
+            # The caller judged the receiver shared beyond its tenant: so is what it holds.
+            storage = storage._replace(scope=shared_self.scope, description=f"{storage.description}, held as {shared_self.description}")
+            shared = True
+        else:
+            # A store held through a shared handle may serve every tenant; with the scope in
+            # reach but not in the key, the caller's word alone picks the entry.
+            shared = storage is not None and (storage.scope in ("process-wide", "host-wide")
+                                              or storage.scope == "shared-handle" and tenant_in_reach(ctx, function) is not None)
+        if shared:
             where = f"{ctx.path_key}:{call.start_point[0] + 1}"
             memo[key] = CalleeStore(node_text(function.child_by_field_name("name")), where, parameter, storage, (), ctx.path_key, call)
             return memo[key]
-    if depth <= 1:
+    if depth <= 1 or scope_used_at is not None:
         return None
     body = function.child_by_field_name("body")
     for _, found in matches(ALL_CALLS, body) if body is not None else ():
@@ -890,7 +1017,8 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
             callee_ctx, callee = definition
             name = passed_parameter(call, callee, position)
             for handed_field in handed if name is not None else ():
-                store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1)
+                on_self = shared_self if _called_on_self(call) else None
+                store = store_keyed_by_parameter(callee_ctx, callee, name, memo, handed_field, depth - 1, on_self)
                 if store is not None:
                     step = PassStep(ctx.path_key, call, node_text(function.child_by_field_name("name")))
                     memo[key] = store._replace(chain=(step, *store.chain))
@@ -898,14 +1026,45 @@ def store_keyed_by_parameter(ctx: AnalysisContext, function: Node, parameter: st
     return None
 
 
-def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
-    """A function handed the host's scope as a parameter (``org_id: &str``) that uses it in
-    its code (not only in a log line): it is told whose request it serves, and judges the
-    values beside it with that at hand (checks an entry's owner, keys by both, passes it on),
-    so a value followed into it stops there."""
+def answers_before(ctx: AnalysisContext, call: Node, function: Node, scope_used_at: int) -> bool:
+    """Whether ``function`` may return before it first uses the scope it was handed, after
+    ``call``: a fast path through a shared cache (``if let Some(hit) = CACHE.get(&id) {
+    return hit }``) answers the caller before the scope-keyed lookup below it ever runs."""
+    body = function.child_by_field_name("body")
+    if body is None or call.start_byte >= scope_used_at:
+        return False
+    return any(call.start_byte < node.start_byte < scope_used_at and runs_in(ctx, node, function)
+               for _, found in matches(_RETURNS, body) for node in found["return"])
+
+
+_RETURNS = """
+(return_expression) @return
+"""
+
+
+def _on_self(receiver: Node) -> bool:
+    """A store reached from ``self`` (``self.entries.lock()``)."""
+    root = chain_root(receiver)
+    return root is not None and root.type == "self"
+
+
+def _called_on_self(call: Node) -> bool:
+    """``self.helper(..)``: a method of the same receiver."""
+    callee = call.child_by_field_name("function")
+    value = callee.child_by_field_name("value") if callee is not None and callee.type == "field_expression" else None
+    return value is not None and value.type == "self"
+
+
+def first_scope_use(ctx: AnalysisContext, function: Node) -> int | None:
+    """The byte where a function handed the host's scope as a parameter (``org_id: &str``)
+    first uses it in its code (not in a log line), None when it takes none or only logs it.
+    From there it knows whose request it serves and judges the values beside it with that at
+    hand (checks an entry's owner, keys by both, passes it on), so a value followed into it
+    stops there, but for what it answers before (``answers_before``)."""
     body = function.child_by_field_name("body")
     if body is None:
-        return False
+        return None
+    first = None
     for _, pattern, type_node in _parameters(function):
         if pattern is None or pattern.type != "identifier":
             continue
@@ -915,8 +1074,9 @@ def takes_scope(ctx: AnalysisContext, function: Node) -> bool:
         for use in nodes_spelled(ctx, name, body.start_byte, body.end_byte):
             macro = ctx.enclosing(use, ("macro_invocation",))
             if use.type == "identifier" and (macro is None or node_text(macro.child_by_field_name("macro")) in _KEY_BUILDING_MACROS):
-                return True
-    return False
+                first = use.start_byte if first is None else min(first, use.start_byte)
+                break
+    return first
 
 
 # Macros that build a value from their arguments (a key), unlike a log line or an assertion.
@@ -967,6 +1127,45 @@ def ownership_checked(ctx: AnalysisContext, call: Node, function: Node) -> str |
             if owner and names_scope_identity(ctx, theirs.lstrip("&*").rsplit(".", 1)[-1]):
                 return node_text(comparison)
     return None
+
+
+def claim_checked(ctx: AnalysisContext, call: Node, key: Node, function: Node) -> str | None:
+    """A write under a chosen key that an earlier guard has checked is not another owner's:
+    an ``if`` before it whose condition looks the same key up and compares what it finds with
+    an identity (``if owners.get(domain).is_some_and(|o| o.0 != app.id.0) { return Err(..) }``).
+    Returns the comparison's text."""
+    wanted = _plain_key(node_text(key))
+    region = function.child_by_field_name("body")
+    for comparison, _ in _comparisons(region):
+        if comparison.end_byte > call.start_byte:
+            continue
+        guard = ctx.enclosing(comparison, ("if_expression",))
+        condition = guard.child_by_field_name("condition") if guard is not None else None
+        consequence = guard.child_by_field_name("consequence") if guard is not None else None
+        if condition is None or consequence is None or not (condition.start_byte <= comparison.start_byte < condition.end_byte) \
+                or not any(True for _ in matches(_RETURNS, consequence)):
+            continue
+        sides = [comparison.child_by_field_name(side) for side in ("left", "right")]
+        if not any(side is not None and _names_an_identity(ctx, node_text(side)) for side in sides):
+            continue
+        for _, found in matches(KEYED_CALLS, condition):
+            if node_text(found["method"][0]) in READ_METHODS and _plain_key(node_text(found["key"][0])) == wanted:
+                return node_text(comparison)
+    return None
+
+
+def _plain_key(text: str) -> str:
+    """A key's text without borrows and copies: ``&domain``, ``domain.clone()`` → ``domain``."""
+    text = text.lstrip("&*")
+    for suffix in (".clone()", ".to_string()", ".to_owned()", ".as_str()"):
+        text = text.removesuffix(suffix)
+    return text
+
+
+def _names_an_identity(ctx: AnalysisContext, text: str) -> bool:
+    """``workload.org_id``, ``app.id.0`` (the app's id): a value naming whose something is."""
+    text = text.lstrip("&*").removesuffix(".0")
+    return names_scope_identity(ctx, text.rsplit(".", 1)[-1]) or names_scope_identity(ctx, "_".join(text.split(".")[-2:]))
 
 
 def _pattern_names(pattern: Node | None) -> set[str]:

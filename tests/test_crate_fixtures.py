@@ -76,7 +76,17 @@ def test_a_chosen_value_followed_across_files_names_each_step():
     )
     findings = json.loads(completed.stdout)
     search = next(f for f in findings if f["code"] == "ISO204" and "its field `trace_id`" in f["message"])
-    message = search["message"]
-    assert "static `SCANS`" in message and "`fn register`" in message and "scan_state.rs:" in message, message
-    assert message.index("`fn plan_scan` (") < message.index("`fn prepare` (") < message.index("`fn stage` ("), message
-    assert any(related["message"] == "chosen by the client here" for related in search["related"]), search
+    assert "static `SCANS`" in search["message"] and "`fn register`" in search["message"], search["message"]
+    # Each step is a related location in its own file, in the order the value travels: the
+    # handler's parameter, the calls passing it on, the keyed call, the store's declaration.
+    crate = "tests/fixtures/crates/chosen_value_chains/src/"
+    steps = [(related["path"], related["range"]["start"]["line"] + 1, related["message"]) for related in search["related"]]
+    assert [(path, line) for path, line, _ in steps] == [
+        (None, 31),  # `headers: HeaderMap` in handlers.rs, the finding's own file
+        (crate + "plan.rs", 13), (crate + "plan.rs", 17), (crate + "plan.rs", 21),
+        (crate + "scan_state.rs", 14), (crate + "scan_state.rs", 7),
+    ], steps
+    assert [message for _, _, message in steps] == [
+        "chosen by the client here", "`fn plan_scan` passes it on", "`fn prepare` passes it on", "`fn stage` passes it on",
+        "`fn register` keys static `SCANS` with it", "the store: process-wide",
+    ], steps

@@ -9,27 +9,32 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..tenancy import (
-    ALL_CALLS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, chosen_part, entries_to_check, entry_scope,
-    fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
+    ALL_CALLS, READ_METHODS, CalleeStore, GuestEntry, GuestKey, Storage, callee_definition, called_method, chosen_part, claim_checked,
+    entries_to_check, entry_scope, fields_carrying, is_scoped, may_carry, may_name_callee, keyed_calls, ownership_checked, passed_parameter, runs_in, storage_of, store_keyed_by_parameter,
 )
 from .base import Rule
 
 _SHARED = ("process-wide", "host-wide")
 
 
-def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer):
+def _guest_keys(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
     scope = entry_scope(tracer, entry.function)
     for call, receiver, method, key in keyed_calls(ctx, entry.function):
         composition = tracer.trace(key, scope)
         part = chosen_part(composition, entry, tracer)
         if part is None:
             continue
+        if may_name_callee(call) and callee_definition(ctx, call, memo) is not None:
+            continue  # a method of the workspace's own: `_passed_on` reads what it does with the key
         scoped = is_scoped(ctx, composition, entry.function)
         storage = _serving_every_call(entry, receiver, storage_of(ctx, receiver, tracer, method))
         if storage is None:
             continue
-        checked = None if scoped else ownership_checked(ctx, call, entry.function)
-        if checked is not None:
+        checked = None if scoped else ownership_checked(ctx, call, entry.function) or claim_checked(ctx, call, key, entry.function)
+        if method in READ_METHODS and storage.is_directory(ctx):
+            ctx.observe(call, "guest-input", "scoped", f"{storage.description} tells whose a chosen key is ({storage.holds}): a read of it resolves the tenant",
+                        key=composition.describe())
+        elif checked is not None:
             ctx.observe(call, "guest-input", "scoped", f"what {storage.description} holds under this key is checked against the caller: `{checked}`",
                         key=composition.describe())
         elif storage.scope not in _SHARED and storage.scope != "shared-handle":
@@ -51,7 +56,7 @@ def _serving_every_call(entry: GuestEntry, receiver, storage: Storage | None) ->
     return storage._replace(scope="host-wide", description=f"{storage.description}, of the service every caller shares")
 
 
-def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
+def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict, in_reach: str | None):
     """Chosen values handed (as an argument, or a field of a struct built for the call) to
     workspace functions that, themselves or through further calls, key a shared store with
     them: ``(argument, the struct field carrying the value or "", composition, chosen part,
@@ -80,12 +85,23 @@ def _passed_on(ctx, entry: GuestEntry, tracer: KeyTracer, memo: dict):
             for field in fields_carrying(composition, lambda parts: _chosen_unscoped(ctx, entry, parts)):
                 traced.append((position, argument, composition, part, field))
         callee_ctx, callee = definition
+        shared_self = _shared_receiver(ctx, call, tracer, in_reach)
         for position, argument, composition, part, field in traced:
             name = passed_parameter(call, callee, position)
-            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field) if name is not None else None
+            store = store_keyed_by_parameter(callee_ctx, callee, name, memo, field, shared_self=shared_self) if name is not None else None
             if store is not None:
                 yield argument, field, composition, part, store
                 break
+
+
+def _shared_receiver(ctx, call, tracer: KeyTracer, in_reach: str | None) -> Storage | None:
+    """Where the entry holds a method call's receiver (``self.backend`` of
+    ``self.backend.get(&key)``), when that is shared beyond the tenant."""
+    callee = call.child_by_field_name("function")
+    if callee is None or callee.type != "field_expression":
+        return None
+    storage = storage_of(ctx, callee.child_by_field_name("value"), tracer, node_text(callee.child_by_field_name("field")))
+    return storage if storage is not None and _shared_beyond_the_tenant(storage, in_reach) else None
 
 
 def _chosen_unscoped(ctx, entry: GuestEntry, parts) -> bool:
@@ -100,9 +116,9 @@ def check(ctx):
     memo: dict = {}
     for entry in entries:
         in_reach = tenant_in_reach(ctx, entry.function)
-        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo):
+        for argument, field, composition, part, store in _passed_on(ctx, entry, tracer, memo, in_reach):
             yield _passed_on_finding(ctx, entry, argument, field, composition, part, store, in_reach)
-        for guest_key in _guest_keys(ctx, entry, tracer):
+        for guest_key in _guest_keys(ctx, entry, tracer, memo):
             if _shared_beyond_the_tenant(guest_key.storage, in_reach):
                 yield _finding(ctx, guest_key, in_reach)
 
@@ -116,12 +132,14 @@ def _shared_beyond_the_tenant(storage, in_reach: str | None) -> bool:
 
 def _whole(storage) -> str:
     """``(one store for the whole process)`` of a shared store."""
+    if storage.scope == "shared-handle":
+        return "(held through a shared handle)"
     return f"(one store for the whole {'process' if storage.scope == 'process-wide' else 'host'})"
 
 
 def _finding(ctx, guest_key: GuestKey, in_reach: str | None):
     storage, source = guest_key.storage, guest_key.chosen.source
-    method = node_text(guest_key.call.child_by_field_name("function").child_by_field_name("field"))
+    method = called_method(guest_key.call)
     parameter = guest_key.entry.chosen[source]
     if storage.scope in _SHARED:
         where = f"{storage.description} {_whole(storage)}"
@@ -150,21 +168,29 @@ def _passed_on_finding(ctx, entry: GuestEntry, argument, field: str, composition
         f"becomes the key of {storage.description} {_whole(storage)} in `fn {store.function_name}` ({store.where})"
     )
     if store.chain:
-        message += f", through {' → '.join(step.describe() for step in store.chain)}"
+        message += f", through {' → '.join(step.name() for step in store.chain)}"
     if in_reach is not None:
         message += f"; the host's scope `{in_reach}` is in reach and not passed"
     message += ": another tenant choosing the same key reaches this entry"
-    # The chain as related locations, where they lie in this file (others are named above).
-    related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
-    related += [ctx.related(step.call, f"`fn {step.function_name}` passes it on") for step in store.chain if step.path == ctx.path_key]
-    if store.path == ctx.path_key and store.keyed_at is not None:
-        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it"))
-    if storage.declaration is not None and store.path == ctx.path_key:
-        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}"))
     notes = (f"key made of {composition.describe()}; no tenant, app or pack identity",)
     if store.chain:
         notes += (f"passed on through {' → '.join(step.describe() for step in store.chain)}",)
-    return ctx.finding(argument, message, related=related, notes=notes)
+    return ctx.finding(argument, message, related=_chain_locations(ctx, entry, root, store), notes=notes)
+
+
+def _chain_locations(ctx, entry: GuestEntry, root: str, store: CalleeStore):
+    """Each step of a chosen value's way to the store, in order, in whichever file it lies:
+    the entry's parameter, each call passing it on, the keyed call, the store's declaration."""
+    storage = store.storage
+    related = [ctx.related(entry.chosen[root], f"chosen by the {entry.chooser} here")]
+    for step in store.chain:
+        related.append(ctx.related(step.call, f"`fn {step.function_name}` passes it on", ctx.context_for(step.path)))
+    keyed_ctx = ctx.context_for(store.path) if store.path else None
+    if store.keyed_at is not None and keyed_ctx is not None:
+        related.append(ctx.related(store.keyed_at, f"`fn {store.function_name}` keys {storage.description} with it", keyed_ctx))
+    if storage.declaration is not None and keyed_ctx is not None:
+        related.append(ctx.related(storage.declaration, f"the store: {storage.scope}", keyed_ctx))
+    return related
 
 
 RULE = Rule(
@@ -186,8 +212,14 @@ RULE = Rule(
         "word, must scope the key. The chosen value is followed through the workspace functions "
         "it is handed to (as an argument or a field of a request struct), a few calls deep, "
         "until one keys a shared store with it; a function handed the host's scope stops the "
-        "chase, as does a lookup that compares the entry's owner with the caller's scope. "
-        "Entries are host interfaces, request extractors (in functions and route closures), "
+        "chase, but for a shared cache it answers from before using that scope; a lookup that "
+        "compares the entry's owner with the caller's scope, or a write guarded by such a check "
+        "of the same key, is quiet, and so is a read of a directory (a store mapping names to "
+        "tenant identities: reading it is how the host tells whose a hostname is; writing it "
+        "with a tenant's name claims the name). A client of a key-value server (Redis) is one "
+        "keyspace for every holder, wherever the handle lives. Entries are host interfaces "
+        "(host traits, and wasmtime host functions taking a `Caller<T>`), request extractors "
+        "(in functions and route closures), a hyper or tower handler's whole `Request<B>`, "
         "warp handlers and the methods of public gRPC services (a service whose client the "
         "workspace builds serves the cluster's own nodes and is not one). Parameters the host "
         "allocates (`Resource<T>` handles) and ids it mints are not reported."

@@ -13,7 +13,7 @@ from ..keyflow import KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
 from ..statics import declared_slots
-from ..tenancy import GuestEntry, chosen_part, entries_to_check, impl_owner, is_scoped
+from ..tenancy import GuestEntry, chosen_part, entries_to_check, entry_scope, impl_owner, is_scoped, runs_in
 from .base import Rule
 
 # `tracing` and `log` macros: one process-wide subscriber or logger receives them all.
@@ -130,22 +130,39 @@ def _forwards_a_line(tokens: list[Node]) -> bool:
     return not re.search(r"[A-Za-z]{2,}", own_words)
 
 
-def _chosen_in_tokens(tokens: list[Node], entry: GuestEntry) -> Node | None:
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)[:}]")
+
+
+def _chosen_in_tokens(tokens: list[Node], entry: GuestEntry, chosen_local) -> Node | None:
+    """The token naming a chosen value: a parameter, or a local bound from one (``message``
+    read out of the guest's memory at the ``ptr`` and ``len`` it passed), by name or in a
+    format string's placeholder."""
     for token in tokens:
-        if token.type == "identifier" and node_text(token) in entry.chosen:
+        if token.type == "identifier" and (node_text(token) in entry.chosen or chosen_local(node_text(token), token)):
             return token
         if token.type in ("string_literal", "raw_string_literal"):
-            text = node_text(token)
-            for name in entry.chosen:
-                if "{" + name + "}" in text or "{" + name + ":" in text:
-                    return token
+            if any(name in entry.chosen or chosen_local(name, token) for name in _PLACEHOLDER.findall(node_text(token))):
+                return token
     return None
+
+
+def _chosen_local(ctx, tracer: KeyTracer, entry: GuestEntry):
+    """Whether a name used at a node is a local whose value traces to a chosen parameter."""
+    scope = entry_scope(tracer, entry.function)
+
+    def chosen_local(name: str, use: Node) -> bool:
+        binding = scope.binding_before(name, use)
+        value = binding.child_by_field_name("value") if binding is not None else None
+        return value is not None and chosen_part(tracer.trace(value, scope), entry) is not None
+
+    return chosen_local
 
 
 def check(ctx):
     entries = entries_to_check(ctx)
     tracer = KeyTracer(ctx) if entries else None
     for entry in entries:
+        chosen_local = _chosen_local(ctx, tracer, entry)
         stamp = _Stamp(ctx, entry)
         if stamp.function_stamped:
             ctx.observe(entry.function.child_by_field_name("name") or entry.function, "telemetry", "scoped",
@@ -155,7 +172,7 @@ def check(ctx):
             name = _macro_name(macro)
             if name not in LOG_MACROS and name not in METRIC_MACROS:
                 continue
-            if ctx.enclosing_function(macro).id != entry.function.id:
+            if not runs_in(ctx, macro, entry.function):
                 continue
             tokens = _tokens(macro)
             if name in LOG_MACROS and not (entry.is_host_interface and _forwards_a_line(tokens)):
@@ -164,7 +181,7 @@ def check(ctx):
             if logger and not _is_static(ctx, node_text(logger[0])):
                 ctx.observe(macro, "telemetry", "scoped", f"written to `{''.join(node_text(t) for t in logger)}`, a logger the host holds, not the process-wide one")
                 continue
-            chosen = _chosen_in_tokens(tokens, entry)
+            chosen = _chosen_in_tokens(tokens, entry, chosen_local)
             if chosen is None:
                 continue
             if stamp.names_tenant(tokens):
@@ -270,15 +287,16 @@ def _finding(ctx, entry: GuestEntry, site: Node, chosen: Node, kind: str):
     what = node_text(chosen) if chosen.type == "identifier" else _first_chosen_name(chosen, entry)
     root = what.split(".", 1)[0]
     parameter = entry.chosen.get(root)
+    origin = f"a parameter of this {entry.where}" if parameter is not None else f"made from what the {entry.chooser} passed this {entry.where}"
     if kind == "log":
         message = (
-            f"the guest's `{what}` (a parameter of this {entry.where}) is logged through the process-wide logger with no "
+            f"the guest's `{what}` ({origin}) is logged through the process-wide logger with no "
             "tenant identity: every tenant's guest lines look alike, and a guest can write lines that read as another "
             "tenant's or the host's; stamp the tenant the host serves as a field (or enter a span that carries it)"
         )
     else:
         message = (
-            f"a metric named by the {entry.chooser} (`{what}`, a parameter of this {entry.where}) goes to the process-wide "
+            f"a metric named by the {entry.chooser} (`{what}`, {origin}) goes to the process-wide "
             "registry without the tenant: two tenants' guests add to one series, and a guest can create series without "
             "bound; label it with the tenant the host serves, or prefix the name with it"
         )
@@ -288,7 +306,7 @@ def _finding(ctx, entry: GuestEntry, site: Node, chosen: Node, kind: str):
 
 def _first_chosen_name(node: Node, entry: GuestEntry) -> str:
     text = node_text(node)
-    return next((name for name in entry.chosen if name in text), text)
+    return next((name for name in entry.chosen if name in text), None) or next(iter(_PLACEHOLDER.findall(text)), text)
 
 
 RULE = Rule(
