@@ -17,6 +17,16 @@ from tests.annotations import expected_findings
 CRATES = Path(__file__).parent / "fixtures" / "crates"
 
 
+def check_crate(crate: str, output_format: str = "json") -> str:
+    """``isolint check`` of a fixture crate (test code linted: fixtures live under tests/)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", output_format, "--exit-zero", str(CRATES / crate)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
 @pytest.mark.parametrize("crate", sorted(p.name for p in CRATES.iterdir() if (p / "Cargo.toml").is_file()))
 def test_crate_findings_are_exactly_the_marked_lines(crate: str):
     root = CRATES / crate
@@ -24,12 +34,7 @@ def test_crate_findings_are_exactly_the_marked_lines(crate: str):
     for file in sorted(root.rglob("*.rs")):
         for (line, code), count in expected_findings(file.read_text()).items():
             expected[(str(file.relative_to(root)), line, code)] += count
-    completed = subprocess.run(
-        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero", str(root)],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert completed.returncode == 0, completed.stderr
-    findings = json.loads(completed.stdout)
+    findings = json.loads(check_crate(crate))
     actual = Counter((str(Path(f["path"]).resolve().relative_to(root.resolve())), f["range"]["start"]["line"], f["code"]) for f in findings)
     messages = {(str(Path(f["path"]).resolve().relative_to(root.resolve())), f["range"]["start"]["line"], f["code"]): f["message"] for f in findings}
     missing, unexpected = expected - actual, actual - expected
@@ -37,31 +42,19 @@ def test_crate_findings_are_exactly_the_marked_lines(crate: str):
 
 
 def test_a_finding_in_one_file_shows_the_use_in_another():
-    completed = subprocess.run(
-        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero",
-         str(CRATES / "shared_state_across_files")],
-        capture_output=True, text=True, timeout=120,
-    )
-    findings = json.loads(completed.stdout)
+    findings = json.loads(check_crate("shared_state_across_files"))
     result_cache = next(f for f in findings if "RESULT_CACHE" in f["message"])
     uses = [related for related in result_cache["related"] if (related["path"] or "").endswith("handlers.rs")]
     assert [(use["range"]["start"]["line"], "tenant" in use["message"]) for use in uses] == [(5, True)], result_cache
 
     # Text output names the other file, with the column of the use in it.
-    text = subprocess.run(
-        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--exit-zero", str(CRATES / "shared_state_across_files")],
-        capture_output=True, text=True, timeout=120,
-    ).stdout
+    text = check_crate("shared_state_across_files", "text")
     handlers = (CRATES / "shared_state_across_files" / "src" / "handlers.rs").read_text(encoding="utf-8").splitlines()
     column = uses[0]["range"]["start"]["column"]
     assert handlers[4][column - 1:].startswith("query.to_string()")
     assert f"handlers.rs:5:{column}: " in text
 
-    sarif = json.loads(subprocess.run(
-        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "sarif", "--exit-zero",
-         str(CRATES / "shared_state_across_files")],
-        capture_output=True, text=True, timeout=120,
-    ).stdout)
+    sarif = json.loads(check_crate("shared_state_across_files", "sarif"))
     result = next(r for r in sarif["runs"][0]["results"] if "RESULT_CACHE" in r["message"]["text"])
     elsewhere = [(related["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1], related["physicalLocation"]["region"]["startColumn"])
                  for related in result["relatedLocations"] if not related["physicalLocation"]["artifactLocation"]["uri"].endswith("caches.rs")]
@@ -69,12 +62,7 @@ def test_a_finding_in_one_file_shows_the_use_in_another():
 
 
 def test_a_chosen_value_followed_across_files_names_each_step():
-    completed = subprocess.run(
-        [sys.executable, "-m", "isolint", "check", "--no-cache", "--lint-tests", "--format", "json", "--exit-zero",
-         str(CRATES / "chosen_value_chains")],
-        capture_output=True, text=True, timeout=120,
-    )
-    findings = json.loads(completed.stdout)
+    findings = json.loads(check_crate("chosen_value_chains"))
     search = next(f for f in findings if f["code"] == "ISO204" and "its field `trace_id`" in f["message"])
     assert "static `SCANS`" in search["message"] and "`fn register`" in search["message"], search["message"]
     # Each step is a related location in its own file, in the order the value travels: the
