@@ -113,7 +113,8 @@ def _preferring_helper_calls(ctx, entry: GuestEntry, body: Node, tracer: KeyTrac
     passed the guest's tenant for the preferred one and the host's for the fallback."""
     for _, found in matches(_CALLS, body):
         call = found["call"][0]
-        definition = callee_definition(ctx, call)
+        # Preferring one argument over another takes two: most calls are not asked about.
+        definition = callee_definition(ctx, call) if len(call_arguments(call)) >= 2 else None
         if definition is None:
             continue
         _, helper = definition
