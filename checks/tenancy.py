@@ -239,6 +239,9 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
     """The guest entries among ``functions`` (each with the trait of its impl, if any)."""
     contract = ctx.settings.contract
     entries = []
+    # Whole-file spellings, read once rather than per function.
+    serves_http: bool | None = None
+    spells_warp = b"warp" in ctx.source.data
     for function, trait in functions:
         name_node = function.child_by_field_name("name")
         function_name = node_text(name_node) if name_node is not None else ""
@@ -259,10 +262,12 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
         else:
             kind, where = "request-handler", "request handler" if function.type == "function_item" else "route closure"
             chosen = _extracted_parameters(function)
-            if not chosen and function.type == "function_item" and _HTTP_SERVER_CRATES.search(ctx.source.data) \
-                    and not is_grpc_method(*_signature_texts(function)):
-                chosen = _http_request_parameters(function)
-            if not chosen and function.type == "function_item" and b"warp" in ctx.source.data \
+            if not chosen and function.type == "function_item":
+                if serves_http is None:
+                    serves_http = _HTTP_SERVER_CRATES.search(ctx.source.data) is not None
+                if serves_http and not is_grpc_method(*_signature_texts(function)):
+                    chosen = _http_request_parameters(function)
+            if not chosen and function.type == "function_item" and spells_warp \
                     and handed_to_filter(ctx.workspace, ctx.path_key, function_name):
                 where = "warp handler"
                 chosen = _warp_handler_parameters(ctx.workspace, function)
