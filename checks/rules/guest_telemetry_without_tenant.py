@@ -103,17 +103,26 @@ def _explicit_logger(ctx, macro: Node, tokens: list[Node]) -> list[Node] | None:
     if name is not None and name.type == "scoped_identifier":
         crate = node_text(name).split("::", 1)[0]
     elif name is not None:
-        data = ctx.source.data
-        for candidate in _EXPLICIT_LOGGER_CRATES:
-            if re.search(rb"#\[macro_use\]\s*extern\s+crate\s+" + candidate.encode() + rb"\b", data) or re.search(
-                    rb"\buse\s+" + candidate.encode() + rb"::(?:\*|\{[^}]*\b" + node_text(name).encode() + rb"\b[^}]*\}|"
-                    + node_text(name).encode() + rb"\b)", data):
-                crate = candidate
+        crate = _importing_crate(ctx, node_text(name))
     if crate not in _EXPLICIT_LOGGER_CRATES:
         return None
     arguments = [token for token in tokens if node_text(token) not in ("(", ")", "[", "]", "{", "}")]
     comma = next((i for i, token in enumerate(arguments) if node_text(token) == ","), len(arguments))
     return arguments[:comma]
+
+
+def _importing_crate(ctx, macro_name: str) -> str:
+    """The explicit-logger crate a bare macro name is imported from in this file, else "";
+    read once per name and file (log macros are many, their names few)."""
+    known = getattr(ctx, "_explicit_logger_imports", None)
+    if known is None:
+        known = ctx._explicit_logger_imports = {}
+    if macro_name not in known:
+        data, spelled = ctx.source.data, macro_name.encode()
+        known[macro_name] = next((candidate for candidate in _EXPLICIT_LOGGER_CRATES if candidate.encode() in data and (
+            re.search(rb"#\[macro_use\]\s*extern\s+crate\s+" + candidate.encode() + rb"\b", data)
+            or re.search(rb"\buse\s+" + candidate.encode() + rb"::(?:\*|\{[^}]*\b" + spelled + rb"\b[^}]*\}|" + spelled + rb"\b)", data))), "")
+    return known[macro_name]
 
 
 def _is_static(ctx, name: str) -> bool:
