@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from isolint.checks.config import DEFAULT_CONFIG
@@ -92,70 +93,65 @@ async def pull(client, uri: str, previous: str | None = None):
         types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous))
 
 
-async def test_a_pull_while_typing_gets_moved_diagnostics_then_the_fresh_ones(tmp_path):
+@pytest.fixture
+async def slow_secrets(tmp_path):
+    """A VS Code-like pulling client with a slow analysis, and secrets.rs open in it."""
     client, _ = await start_session(tmp_path, "visual-studio-code", caps=vs_code_pulling(), init_options=SLOW)
-    try:
-        path = tmp_path / "secrets.rs"
-        uri = open_document(client, path, SECRETS)
-        first = await pull(client, uri)
-        assert summary(first.items) == expected(SECRETS, path)
-        # Non-ASCII text typed before a finding on its line, then a line above everything.
-        change_document(client, uri, 2, [edit((FINDING_LINE, 4), (FINDING_LINE, 4), INLINE), edit((0, 0), (0, 0), HEADER)])
-        refreshes = client.diagnostic_refresh_count
-        early = await pull(client, uri, first.result_id)
-        assert early.kind == "full" and early.result_id != first.result_id
-        moved = []
-        for code, (start_line, start_char), (end_line, end_char) in summary(first.items):
-            shift = utf16(INLINE) if start_line == FINDING_LINE else 0
-            moved.append((code, (start_line + 1, start_char + shift), (end_line + 1, end_char + shift)))
-        assert summary(early.items) == moved
-        assert {d.data["version"] for d in early.items} == {2}
-        assert next(d for d in early.items if d.range.start.line == FINDING_LINE + 1).data["first_line"] == FINDING_LINE + 1
-
-        # The analysis goes on; when it lands the client is asked to pull again.
-        await wait_until(client, lambda: client.diagnostic_refresh_count > refreshes, "a diagnostic refresh")
-        fresh = await pull(client, uri, early.result_id)
-        final = HEADER + SECRETS.replace("secrets.get_secret(name) // expect", INLINE + "secrets.get_secret(name) // expect")
-        assert fresh.kind == "full" and fresh.result_id != early.result_id
-        assert summary(fresh.items) == expected(final, path) == moved
-        assert (await pull(client, uri, fresh.result_id)).kind == "unchanged"
-    finally:
-        await stop_session(client)
+    path = tmp_path / "secrets.rs"
+    uri = open_document(client, path, SECRETS)
+    yield client, path, uri
+    await stop_session(client)
 
 
-async def test_an_edit_across_a_diagnostic_drops_it_until_the_fresh_result(tmp_path):
-    client, _ = await start_session(tmp_path, "visual-studio-code", caps=vs_code_pulling(), init_options=SLOW)
-    try:
-        path = tmp_path / "secrets.rs"
-        uri = open_document(client, path, SECRETS)
-        first = await pull(client, uri)
-        flagged = next(d for d in first.items if d.range.start.line == FINDING_LINE)
-        # Replace from the middle of the flagged call to the end of its line.
-        start = (FINDING_LINE, flagged.range.start.character + 3)
-        end = (FINDING_LINE, len(SECRETS.splitlines()[FINDING_LINE]))
-        change_document(client, uri, 2, [edit(start, end, "x")])
-        early = await pull(client, uri, first.result_id)
-        assert [d for d in early.items if d.range.start.line == FINDING_LINE] == []
-        assert len(early.items) == len(first.items) - 1
-    finally:
-        await stop_session(client)
+async def test_a_pull_while_typing_gets_moved_diagnostics_then_the_fresh_ones(slow_secrets):
+    client, path, uri = slow_secrets
+    first = await pull(client, uri)
+    assert summary(first.items) == expected(SECRETS, path)
+    # Non-ASCII text typed before a finding on its line, then a line above everything.
+    change_document(client, uri, 2, [edit((FINDING_LINE, 4), (FINDING_LINE, 4), INLINE), edit((0, 0), (0, 0), HEADER)])
+    refreshes = client.diagnostic_refresh_count
+    early = await pull(client, uri, first.result_id)
+    assert early.kind == "full" and early.result_id != first.result_id
+    moved = []
+    for code, (start_line, start_char), (end_line, end_char) in summary(first.items):
+        shift = utf16(INLINE) if start_line == FINDING_LINE else 0
+        moved.append((code, (start_line + 1, start_char + shift), (end_line + 1, end_char + shift)))
+    assert summary(early.items) == moved
+    assert {d.data["version"] for d in early.items} == {2}
+    assert next(d for d in early.items if d.range.start.line == FINDING_LINE + 1).data["first_line"] == FINDING_LINE + 1
+
+    # The analysis goes on; when it lands the client is asked to pull again.
+    await wait_until(client, lambda: client.diagnostic_refresh_count > refreshes, "a diagnostic refresh")
+    fresh = await pull(client, uri, early.result_id)
+    final = HEADER + SECRETS.replace("secrets.get_secret(name) // expect", INLINE + "secrets.get_secret(name) // expect")
+    assert fresh.kind == "full" and fresh.result_id != early.result_id
+    assert summary(fresh.items) == expected(final, path) == moved
+    assert (await pull(client, uri, fresh.result_id)).kind == "unchanged"
 
 
-async def test_a_cancelled_pull_leaves_the_analysis_running(tmp_path):
-    client, _ = await start_session(tmp_path, "visual-studio-code", caps=vs_code_pulling(), init_options=SLOW)
-    try:
-        path = tmp_path / "secrets.rs"
-        uri = open_document(client, path, SECRETS)
-        # A pull waiting for the first analysis, cancelled as VS Code cancels one.
-        waiting = client.protocol.send_request(
-            types.TEXT_DOCUMENT_DIAGNOSTIC, types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)), msg_id="first-pull")
-        client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="first-pull"))
-        await wait_until(client, waiting.done, "the cancelled pull's answer")
-        assert waiting.exception() is not None  # answered as cancelled
-        report = await pull(client, uri)
-        assert summary(report.items) == expected(SECRETS, path)
-    finally:
-        await stop_session(client)
+async def test_an_edit_across_a_diagnostic_drops_it_until_the_fresh_result(slow_secrets):
+    client, path, uri = slow_secrets
+    first = await pull(client, uri)
+    flagged = next(d for d in first.items if d.range.start.line == FINDING_LINE)
+    # Replace from the middle of the flagged call to the end of its line.
+    start = (FINDING_LINE, flagged.range.start.character + 3)
+    end = (FINDING_LINE, len(SECRETS.splitlines()[FINDING_LINE]))
+    change_document(client, uri, 2, [edit(start, end, "x")])
+    early = await pull(client, uri, first.result_id)
+    assert [d for d in early.items if d.range.start.line == FINDING_LINE] == []
+    assert len(early.items) == len(first.items) - 1
+
+
+async def test_a_cancelled_pull_leaves_the_analysis_running(slow_secrets):
+    client, path, uri = slow_secrets
+    # A pull waiting for the first analysis, cancelled as VS Code cancels one.
+    waiting = client.protocol.send_request(
+        types.TEXT_DOCUMENT_DIAGNOSTIC, types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)), msg_id="first-pull")
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="first-pull"))
+    await wait_until(client, waiting.done, "the cancelled pull's answer")
+    assert waiting.exception() is not None  # answered as cancelled
+    report = await pull(client, uri)
+    assert summary(report.items) == expected(SECRETS, path)
 
 
 def _log_of_analyses(client) -> list[str]:
