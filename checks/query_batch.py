@@ -2,13 +2,14 @@
 
 Every rule finds candidates with its own query over the whole file; run separately, each
 query walks the whole tree, and the walks cost several times the parse. Here the queries
-that rules announce before they run (``prepare``: ``Rule.queries``) and those that recur
-over files are compiled into one query with many patterns, run once per tree, and each
-caller gets exactly the matches of its own patterns, in the order its own query would have
-produced them. Compiling is costly too (tree-sitter analyses the grammar for every query,
-about as long as parsing a small file), so announced queries are never compiled alone.
-Queries seen once (built from a file's text) stay separate, so the combined query stays
-small and is rebuilt only while the rule set is warming up.
+that rules announce before they run (``prepare``: ``Rule.queries`` of the rules that may
+fire on the file) and those that recur over files are compiled into one query with many
+patterns, run once per tree, and each caller gets exactly the matches of its own patterns,
+in the order its own query would have produced them. One combination is compiled per
+distinct set of queries (a few milliseconds each), so a file pays only for the patterns of
+rules that may fire on it. Compiling is costly next to a small file's parse, so announced
+queries are never compiled alone; queries seen once (built from a file's text) stay
+separate.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .source import is_utf8
 # A query joins the combined one after recurring on this many different trees.
 _RECURRENCE_TO_BATCH = 2
 _MAX_BATCHED_SOURCES = 96
+# Distinct sets of batched sources compiled and kept (one per set of rules that may fire).
+_MAX_COMBINATIONS = 256
 
 Match = tuple[int, dict[str, list[tree_sitter.Node]]]
 
@@ -61,6 +64,12 @@ class _Combined:
 
 
 class RootQueryBatch:
+    """Whole-file queries, run as one combined query per tree: the queries announced for the
+    tree (``prepare``: the rules that may fire on it) plus those that recur unannounced.
+    A combination is compiled once per distinct set, so a file that can trip few rules pays
+    for few patterns: a tree walk costs about one pattern more per pattern it carries, and a
+    `#match?` pattern a call into Python per candidate name."""
+
     def __init__(self, language: tree_sitter.Language, compile_query: Callable[[str], tree_sitter.Query]):
         self._language = language
         self._compile = compile_query
@@ -68,20 +77,19 @@ class RootQueryBatch:
         self._seen_on: dict[str, int] = {}  # source -> on how many trees it ran
         self._last_tree_of: dict[str, int] = {}  # source -> generation of the last tree
         self._generations = itertools.count()
-        self._combined: _Combined | None = None
-        self._pending: list[str] = []  # recurring sources waiting for the next rebuild
-        self._local = threading.local()  # per thread: the root last run, and its matches
+        self._recurring: list[str] = []  # unannounced sources that ran on several trees
+        self._uncombinable: set[str] = set()  # sources that break any combination: run alone
+        self._combinations: dict[tuple[str, ...], _Combined | None] = {}
+        self._local = threading.local()  # per thread: announced sources, root, combination, matches
+
+    @property
+    def _combined(self) -> _Combined | None:
+        """The combination this thread ran on its last tree."""
+        return getattr(self._local, "combined", None)
 
     def prepare(self, sources) -> None:
-        """Batch ``sources`` from the next tree on, without ever compiling them alone."""
-        combined = self._combined
-        missing = [s for s in sources if combined is None or s not in combined.ranges]
-        if not missing:
-            return
-        with self._lock:
-            for source in missing:
-                if source not in self._pending:
-                    self._pending.append(source)
+        """Batch ``sources`` from this thread's next tree on, without ever compiling them alone."""
+        self._local.announced = tuple(dict.fromkeys(sources))
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)
@@ -107,41 +115,51 @@ class RootQueryBatch:
             local.root = root
             local.decodable = is_utf8(root.text)
             local.generation = next(self._generations)
-            if self._pending:
-                self._rebuild()  # between trees, so one file never sees two versions
-        combined = self._combined
+            # Chosen between trees, so one file never sees two versions.
+            local.combined = self._combination(getattr(local, "announced", ()))
+        combined = local.combined
         if combined is None or source not in combined.ranges:
             self._note_use(source, local.generation)
             return None
         # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
-        memo = getattr(self._local, "memo", None)
+        memo = getattr(local, "memo", None)
         if memo is None or memo[0] is not combined or memo[1] != root:
             memo = (combined, root, combined.split(root, self._compile, local.decodable))
-            self._local.memo = memo
+            local.memo = memo
         return memo[2].get(source, [])
 
     def _note_use(self, source: str, generation: int) -> None:
-        if self._last_tree_of.get(source) == generation:
-            return
-        self._last_tree_of[source] = generation
-        self._seen_on[source] = self._seen_on.get(source, 0) + 1
-        if self._seen_on[source] == _RECURRENCE_TO_BATCH and self._compile(source).pattern_count:
-            self._pending.append(source)
-
-    def _rebuild(self) -> None:
-        """Compile the batched sources plus the pending ones into one query; a source that
-        breaks the combination keeps running alone."""
         with self._lock:
-            batched = self._combined.sources if self._combined else []
-            pending = [s for s in self._pending if s not in batched][: max(0, _MAX_BATCHED_SOURCES - len(batched))]
-            self._pending = []
-            combined = self._combine(batched + pending)
-            if combined is None:
-                for source in pending:
-                    combined = self._combine(batched + [source]) or combined
-                    batched = combined.sources if combined else batched
-            if combined is not None:
-                self._combined = combined
+            if self._last_tree_of.get(source) == generation:
+                return
+            self._last_tree_of[source] = generation
+            self._seen_on[source] = self._seen_on.get(source, 0) + 1
+            recurs = self._seen_on[source] == _RECURRENCE_TO_BATCH
+        if recurs and self._compile(source).pattern_count:
+            with self._lock:
+                if len(self._recurring) < _MAX_BATCHED_SOURCES:
+                    self._recurring.append(source)
+
+    def _combination(self, announced: tuple[str, ...]) -> _Combined | None:
+        """The combined query of the announced sources and the recurring ones; a source that
+        breaks the combination keeps running alone."""
+        wanted = tuple(s for s in dict.fromkeys(announced + tuple(self._recurring)) if s not in self._uncombinable)
+        if wanted in self._combinations:
+            return self._combinations[wanted]
+        with self._lock:
+            combined = self._combine(list(wanted)) if wanted else None
+            if combined is None and wanted:
+                kept: list[str] = []
+                for source in wanted:
+                    if self._combine(kept + [source]) is None:
+                        self._uncombinable.add(source)
+                    else:
+                        kept.append(source)
+                combined = self._combine(kept) if kept else None
+            if len(self._combinations) >= _MAX_COMBINATIONS:
+                self._combinations.clear()
+            self._combinations[wanted] = combined
+        return combined
 
     def _combine(self, sources: list[str]) -> _Combined | None:
         try:

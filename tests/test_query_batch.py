@@ -55,6 +55,19 @@ def test_prepared_queries_are_combined_from_the_first_tree_and_never_compiled_al
     assert set(batch._combined.sources) == {CALLS, LETS}
 
 
+def test_each_tree_runs_only_the_queries_announced_for_it_and_a_set_is_compiled_once():
+    compiled: list[str] = []
+    batch = RootQueryBatch(RUST, query)
+    batch._combine = lambda sources, combine=batch._combine: compiled.append(tuple(sources)) or combine(sources)
+    parser = new_parser()
+    for announced in ([CALLS, LETS], [CALLS], [CALLS, LETS], [CALLS]):
+        batch.prepare(announced)
+        root = parser.parse(SOURCE).root_node
+        assert _names(batch.captures(CALLS, root), "callee") == [b"g", b"h"]
+        assert batch._combined.sources == announced
+    assert compiled == [(CALLS, LETS), (CALLS,)]
+
+
 def test_a_prepared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
     batch = RootQueryBatch(RUST, query)
     broken = "(call_expression function: (no_such_node) @x)"
