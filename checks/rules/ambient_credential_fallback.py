@@ -8,6 +8,8 @@ host's identity.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -117,15 +119,15 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
     if cached is not None:
         return cached
     found: dict[int, tuple[Node, str]] = {}
-    for call in calls_named(ctx, frozenset(AMBIENT_SOURCES) | ENV_READS):
+    for call in calls_named(ctx, _SOURCE_SPELLINGS):
         label = ambient_label(call)
         if label is not None and not _credentials_set_after(ctx, call):
             found[call.id] = (call, label)
     data = ctx.source.data
-    present = [name for name in sorted(AMBIENT_SOURCES.keys() | ENV_READS) if name.encode() in data]
-    offsets = ctx.identifier_offsets() if present else {}
+    present = tuple(name for name in _SOURCE_NAMES if name.encode() in data)
+    offsets = _token_starts(data, present) if present else {}
     for name in present:
-        for start in offsets.get(name.encode(), ()):
+        for start in offsets.get(name, ()):
             node = ctx.root.descendant_for_byte_range(start, start + len(name))
             parent = ctx.parent(node) if node is not None else None
             if parent is None:
@@ -141,6 +143,33 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
                 found[site[0].id] = (site[0], site[1])
     ctx._ambient_calls = sorted(found.values(), key=lambda item: item[0].start_byte)
     return ctx._ambient_calls
+
+
+_SOURCE_SPELLINGS = frozenset(AMBIENT_SOURCES) | ENV_READS
+_SOURCE_NAMES = tuple(sorted(_SOURCE_SPELLINGS))
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGITS = frozenset(b"0123456789")
+
+
+@functools.lru_cache(maxsize=64)
+def _spelled_as_identifier(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Any of ``names``, not continued by an identifier byte nor continuing a letter or ``_``."""
+    return re.compile(rb"(?<![A-Za-z_])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?![A-Za-z0-9_])")
+
+
+def _token_starts(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
+    """Where each of ``names`` is a whole identifier token of ``data``, in order: the offsets
+    ``AnalysisContext.identifier_offsets`` holds for them, without tokenising the whole file
+    (a token starts at a letter or ``_`` that no letter, ``_`` or digit-led run goes before)."""
+    starts: dict[str, list[int]] = {}
+    for match in _spelled_as_identifier(names).finditer(data):
+        start = before = match.start()
+        while before > 0 and data[before - 1] in _DIGITS:
+            before -= 1
+        if before > 0 and data[before - 1] in _IDENTIFIER_BYTES:
+            continue  # inside a run like `x1var`: the token starts further left
+        starts.setdefault(match.group().decode(), []).append(start)
+    return starts
 
 
 def _credentials_set_after(ctx: AnalysisContext, call: Node) -> bool:
