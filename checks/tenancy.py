@@ -172,13 +172,19 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING, _CALLER_SPELLING]
-    if b"Status" in data and b"Response<" in data or _HTTP_SERVER_CRATES.search(data):
-        spellings.append(_GRPC_REQUEST_SPELLING)
+    # Each pattern with words every match of it holds: most files spell none of them, and a
+    # search for a word costs a fraction of the pattern's scan.
+    spellings = [(_HOST_SPELLING, (b"Host",)), (_EXTRACTOR_SPELLINGS, _EXTRACTOR_NAMES), (_MANIFEST_SPELLING, (b"Manifest",)),
+                 (_CALLER_SPELLING, (b"Caller",))]
+    if b"Status" in data and b"Response<" in data or _spells_any(data, _HTTP_SERVER_CRATE_PATHS) and _HTTP_SERVER_CRATES.search(data):
+        spellings.append((_GRPC_REQUEST_SPELLING, (b"Request<",)))
     if contract:
-        spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
+        names = tuple(name.encode() for name in sorted(contract))
+        spellings.append((re.compile(rb"\b(?:" + b"|".join(re.escape(name) for name in names) + rb")\b"), names))
     seen: set[int] = set()
-    for spelling in spellings:
+    for spelling, words in spellings:
+        if not _spells_any(data, words):
+            continue
         for match in spelling.finditer(data):
             node = root.descendant_for_byte_range(match.start(), match.end())
             if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
@@ -194,6 +200,14 @@ def _candidate_functions(ctx: AnalysisContext):
             yield from _functions_of_item(ctx, node)
     if b"warp" in data:
         yield from _warp_handlers(ctx, seen)
+
+
+_EXTRACTOR_NAMES = tuple(sorted(name.encode() for name in REQUEST_EXTRACTORS))
+_HTTP_SERVER_CRATE_PATHS = (b"hyper::", b"http::", b"axum::", b"tower::")  # one of which `_HTTP_SERVER_CRATES` matches
+
+
+def _spells_any(data: bytes, words: tuple[bytes, ...]) -> bool:
+    return any(word in data for word in words)
 
 
 def _functions_of_item(ctx: AnalysisContext, node: Node):
