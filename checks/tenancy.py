@@ -713,7 +713,8 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     (``lookup(..)``; ``routes::lookup(..)``, among same-named functions the one of module
     ``routes``), or a method of a receiver whose workspace type is declared (``self``, a
     parameter ``state: &AppState``, a field ``state.scans`` of such a type) or named
-    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made."""
+    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made; without
+    one, the contexts of other files are still kept for the rest of the analysis."""
     callee = call.child_by_field_name("function")
     if callee is not None and callee.type == "generic_function":
         callee = callee.child_by_field_name("function")
@@ -743,16 +744,29 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
         return None
     if len(paths) != 1:
         return None
-    contexts = memo.setdefault("file contexts", {}) if memo is not None else {}
-    other = contexts.get(paths[0])
-    if other is None:
-        other = contexts[paths[0]] = ctx.context_for(paths[0])
+    if paths[0] == ctx.path_key:
+        other = ctx
+    else:
+        contexts = memo.setdefault("file contexts", {}) if memo is not None else _file_contexts(ctx)
+        other = contexts.get(paths[0])
+        if other is None:
+            other = contexts[paths[0]] = ctx.context_for(paths[0])
     if other is None:
         return None
     for found in _functions_at(other, signature.line):
         if node_text(found.child_by_field_name("name")) == name:
             return other, found
     return None
+
+
+def _file_contexts(ctx: AnalysisContext) -> dict[str, AnalysisContext | None]:
+    """The contexts of other files whose functions this analysis resolved calls to, made once
+    per file: a fresh one per call would index the same file again for each. (Its own file's
+    is the context itself, kept out: the context would hold itself.)"""
+    contexts = getattr(ctx, "_callee_file_contexts", None)
+    if contexts is None:
+        contexts = ctx._callee_file_contexts = {}
+    return contexts
 
 
 def _names_type(callee: Node) -> bool:
