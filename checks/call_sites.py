@@ -3,6 +3,7 @@ read across the workspace (``checks.workspace``) that several rules ask."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import PurePath
 
 from tree_sitter import Node
@@ -149,8 +150,10 @@ def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
     return not others and len(own) <= 1
 
 
+@lru_cache(maxsize=8192)
 def module_name(path: str) -> str:
-    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``."""
+    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``.
+    Kept per path: the resolution of a call asks it of every same-named function's file."""
     pure = PurePath(path)
     return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
 
