@@ -144,7 +144,6 @@ class GuestKey(NamedTuple):
 # Rules that ask for guest entries run no whole-file query for them: entries are found from
 # where their spellings occur in the file's bytes (below), which most files lack entirely.
 QUERIES: tuple[str, ...] = ()
-_EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
 _HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
 _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 # A tonic service method takes its call as a `Request<T>`.
@@ -172,21 +171,17 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    # Each pattern with words every match of it holds: most files spell none of them, and a
-    # search for a word costs a fraction of the pattern's scan.
-    spellings = [(_HOST_SPELLING, (b"Host",)), (_EXTRACTOR_SPELLINGS, _EXTRACTOR_NAMES), (_MANIFEST_SPELLING, (b"Manifest",)),
-                 (_CALLER_SPELLING, (b"Caller",))]
+    spellings = [_pattern_spans(data, _HOST_SPELLING, (b"Host",)), _extractor_spans(data),
+                 _pattern_spans(data, _MANIFEST_SPELLING, (b"Manifest",)), _pattern_spans(data, _CALLER_SPELLING, (b"Caller",))]
     if b"Status" in data and b"Response<" in data or _spells_any(data, _HTTP_SERVER_CRATE_PATHS) and _HTTP_SERVER_CRATES.search(data):
-        spellings.append((_GRPC_REQUEST_SPELLING, (b"Request<",)))
+        spellings.append(_pattern_spans(data, _GRPC_REQUEST_SPELLING, (b"Request<",)))
     if contract:
         names = tuple(name.encode() for name in sorted(contract))
-        spellings.append((re.compile(rb"\b(?:" + b"|".join(re.escape(name) for name in names) + rb")\b"), names))
+        spellings.append(_pattern_spans(data, re.compile(rb"\b(?:" + b"|".join(re.escape(name) for name in names) + rb")\b"), names))
     seen: set[int] = set()
-    for spelling, words in spellings:
-        if not _spells_any(data, words):
-            continue
-        for match in spelling.finditer(data):
-            node = root.descendant_for_byte_range(match.start(), match.end())
+    for spans in spellings:
+        for start, end in spans:
+            node = root.descendant_for_byte_range(start, end)
             if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
                 node = ctx.enclosing(node, ("impl_item", "function_item", "closure_expression"))
             if node is not None and node.type == "closure_expression":
@@ -202,12 +197,33 @@ def _candidate_functions(ctx: AnalysisContext):
         yield from _warp_handlers(ctx, seen)
 
 
-_EXTRACTOR_NAMES = tuple(sorted(name.encode() for name in REQUEST_EXTRACTORS))
 _HTTP_SERVER_CRATE_PATHS = (b"hyper::", b"http::", b"axum::", b"tower::")  # one of which `_HTTP_SERVER_CRATES` matches
+_EXTRACTOR_NAMES = tuple((name.encode(), re.compile(re.escape(name.encode()) + rb"\b")) for name in sorted(REQUEST_EXTRACTORS))
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _spells_any(data: bytes, words: tuple[bytes, ...]) -> bool:
     return any(word in data for word in words)
+
+
+def _pattern_spans(data: bytes, pattern: re.Pattern[bytes], words: tuple[bytes, ...]):
+    """Where ``pattern`` matches, scanned for only when ``data`` holds one of ``words``, which
+    every match holds: most files spell none of them, and a search for a word costs a
+    fraction of a pattern's scan."""
+    if _spells_any(data, words):
+        for match in pattern.finditer(data):
+            yield match.span()
+
+
+def _extractor_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where an extractor's name is a whole word, in order: a search per name the file holds
+    costs half one pattern's scan for all the names."""
+    spans = []
+    for name, pattern in _EXTRACTOR_NAMES:
+        if name in data:
+            spans.extend(match.span() for match in pattern.finditer(data) if match.start() == 0 or data[match.start() - 1] not in _WORD_BYTES)
+    spans.sort()
+    return spans
 
 
 def _functions_of_item(ctx: AnalysisContext, node: Node):
