@@ -118,14 +118,17 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
     cached = getattr(ctx, "_ambient_calls", None)
     if cached is not None:
         return cached
+    data = ctx.source.data
+    present = tuple(name for name in _SOURCE_NAMES if name.encode() in data)
+    if not present:  # most files: no call can be named for a source either
+        ctx._ambient_calls = []
+        return ctx._ambient_calls
     found: dict[int, tuple[Node, str]] = {}
     for call in calls_named(ctx, _SOURCE_SPELLINGS):
         label = ambient_label(call)
         if label is not None and not _credentials_set_after(ctx, call):
             found[call.id] = (call, label)
-    data = ctx.source.data
-    present = tuple(name for name in _SOURCE_NAMES if name.encode() in data)
-    offsets = _token_starts(data, present) if present else {}
+    offsets = _token_starts(data, present)
     for name in present:
         for start in offsets.get(name, ()):
             node = ctx.root.descendant_for_byte_range(start, start + len(name))
@@ -153,8 +156,9 @@ _DIGITS = frozenset(b"0123456789")
 
 @functools.lru_cache(maxsize=64)
 def _spelled_as_identifier(names: tuple[str, ...]) -> re.Pattern[bytes]:
-    """Any of ``names``, not continued by an identifier byte nor continuing a letter or ``_``."""
-    return re.compile(rb"(?<![A-Za-z_])(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?![A-Za-z0-9_])")
+    """Any of ``names``, not continued by an identifier byte. (What goes before is read in
+    Python: a look-behind first would cost the scan its fast search for the names.)"""
+    return re.compile(b"(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?![A-Za-z0-9_])")
 
 
 def _token_starts(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
@@ -167,7 +171,7 @@ def _token_starts(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
         while before > 0 and data[before - 1] in _DIGITS:
             before -= 1
         if before > 0 and data[before - 1] in _IDENTIFIER_BYTES:
-            continue  # inside a run like `x1var`: the token starts further left
+            continue  # inside a run like `xvar` or `x1var`: the token starts further left
         starts.setdefault(match.group().decode(), []).append(start)
     return starts
 
