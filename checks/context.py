@@ -471,13 +471,30 @@ def _ending_identifier_runs(data: bytes, identifiers: frozenset[bytes]):
     """``(start, end)`` of each place one of ``identifiers`` is spelled up to the end of a run
     of identifier bytes: the lexer takes every identifier byte into a name, so only there can
     a token be spelled so. One regular-expression scan finds the longest spelling ending a
-    run; the shorter ones ending the same run are its suffixes."""
+    run; the shorter ones ending the same run are its suffixes. A spelling inside a name
+    (``or`` of ``error``) is left out: no token starts there."""
     for match in _run_ending_in(identifiers).finditer(data):
         start, end = match.span()
-        yield start, end
+        if not _inside_name(data, start):
+            yield start, end
         for spelled in identifiers:
-            if len(spelled) < end - start and data.startswith(spelled, end - len(spelled)):
+            if len(spelled) < end - start and data.startswith(spelled, end - len(spelled)) \
+                    and not _inside_name(data, end - len(spelled)):
                 yield end - len(spelled), end
+
+
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGIT_BYTES = frozenset(b"0123456789")
+
+
+def _inside_name(data: bytes, start: int) -> bool:
+    """Whether ``start`` lies inside a run of identifier bytes that a letter or ``_`` begins:
+    the lexer takes such a run whole into one name. (A run a digit begins may be a number
+    and a name after it, ``1u8``: not known here.)"""
+    run_start = start
+    while run_start > 0 and data[run_start - 1] in _IDENTIFIER_BYTES:
+        run_start -= 1
+    return run_start < start and data[run_start] not in _DIGIT_BYTES
 
 
 @lru_cache(maxsize=32)
