@@ -119,7 +119,7 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
     if cached is not None:
         return cached
     data = ctx.source.data
-    present = tuple(name for name in _SOURCE_NAMES if name.encode() in data)
+    present = tuple(sorted(name for stem, names in _SOURCE_NAMES_BY_STEM if stem in data for name, spelled in names if spelled in data))
     if not present:  # most files: no call can be named for a source either
         ctx._ambient_calls = []
         return ctx._ambient_calls
@@ -150,6 +150,14 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
 
 _SOURCE_SPELLINGS = frozenset(AMBIENT_SOURCES) | ENV_READS
 _SOURCE_NAMES = tuple(sorted(_SOURCE_SPELLINGS))
+# The source names under a part several of them share: most files hold none of these parts,
+# and a search for each part costs less than one for each name.
+_SHARED_STEMS = (b"Credential", b"credential", b"default", b"env", b"var", b"auth")
+_SOURCE_NAMES_BY_STEM = tuple(
+    (stem, tuple((name, name.encode()) for name in _SOURCE_NAMES
+                 if next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) == stem))
+    for stem in dict.fromkeys(next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) for name in _SOURCE_NAMES)
+)
 _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset(b"0123456789")
 
