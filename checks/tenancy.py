@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import HOST_FUNCTION_CONTEXT, module_name, names_scope_identity, tenant_in_reach
+from .call_sites import HOST_FUNCTION_CONTEXT, file_context, module_name, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -730,7 +730,7 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     ``routes``), or a method of a receiver whose workspace type is declared (``self``, a
     parameter ``state: &AppState``, a field ``state.scans`` of such a type) or named
     (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made; without
-    one, the contexts of other files are still kept for the rest of the analysis."""
+    one, the contexts of other files are still made once per analysis (``file_context``)."""
     callee = call.child_by_field_name("function")
     if callee is not None and callee.type == "generic_function":
         callee = callee.child_by_field_name("function")
@@ -760,29 +760,19 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
         return None
     if len(paths) != 1:
         return None
-    if paths[0] == ctx.path_key:
-        other = ctx
-    else:
-        contexts = memo.setdefault("file contexts", {}) if memo is not None else _file_contexts(ctx)
+    if memo is not None:
+        contexts = memo.setdefault("file contexts", {})
         other = contexts.get(paths[0])
         if other is None:
             other = contexts[paths[0]] = ctx.context_for(paths[0])
+    else:
+        other = file_context(ctx, paths[0])
     if other is None:
         return None
     for found in _functions_at(other, signature.line):
         if node_text(found.child_by_field_name("name")) == name:
             return other, found
     return None
-
-
-def _file_contexts(ctx: AnalysisContext) -> dict[str, AnalysisContext | None]:
-    """The contexts of other files whose functions this analysis resolved calls to, made once
-    per file: a fresh one per call would index the same file again for each. (Its own file's
-    is the context itself, kept out: the context would hold itself.)"""
-    contexts = getattr(ctx, "_callee_file_contexts", None)
-    if contexts is None:
-        contexts = ctx._callee_file_contexts = {}
-    return contexts
 
 
 def _names_type(callee: Node) -> bool:
