@@ -32,6 +32,7 @@ Tenant-chosen values, for now:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -41,6 +42,7 @@ from .context import AnalysisContext, call_arguments, chain_root, node_text, nod
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
+from .source import SourceText
 from .vocabulary import words_of
 from .workspace import Signature, named_types, parse_type
 
@@ -843,15 +845,25 @@ def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list)
 
 def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
     """The function items that start on ``line`` (a model signature's line)."""
-    text = ctx.source.line_bytes(line)
+    text = _lines_of(ctx.source.data).line_bytes(line)
     column = len(text) - len(text.lstrip())
     node = ctx.root.descendant_for_point_range((line, column), (line, column))
     found = []
-    while node is not None:
+    # What holds the line's first token and starts on the line starts there; once a holder
+    # starts on an earlier line, so do all around it.
+    while node is not None and node.start_point[0] >= line:
         if node.type == "function_item" and node.start_point[0] == line:
             found.append(node)
         node = ctx.parent(node)
     return found
+
+
+@lru_cache(maxsize=64)
+def _lines_of(data: bytes) -> SourceText:
+    """A file's text with its line index, kept across analyses: the files that define the
+    callees of many files are read again by each (a context per asking file), and indexing
+    their lines for each costs more than the one line asked of them."""
+    return SourceText(data)
 
 
 # A keyed call spelled as a method (`map.get(&k)`, `conn.get::<_, T>(&k)`) or through its
