@@ -296,7 +296,8 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
             chosen = _extracted_parameters(function)
             if not chosen and function.type == "function_item":
                 if serves_http is None:
-                    serves_http = _HTTP_SERVER_CRATES.search(ctx.source.data) is not None
+                    data = ctx.source.data
+                    serves_http = _spells_any(data, _HTTP_SERVER_CRATE_PATHS) and _HTTP_SERVER_CRATES.search(data) is not None
                 if serves_http and not is_grpc_method(*_signature_texts(function)):
                     chosen = _http_request_parameters(function)
             if not chosen and function.type == "function_item" and spells_warp \
