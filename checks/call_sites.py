@@ -3,6 +3,7 @@ read across the workspace (``checks.workspace``) that several rules ask."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import PurePath
 
 from tree_sitter import Node
@@ -82,6 +83,20 @@ def calls_of_function(ctx: AnalysisContext, function: Node) -> list[tuple[Analys
     return found
 
 
+def file_context(ctx: AnalysisContext, path: str) -> AnalysisContext | None:
+    """The context of another workspace file, made once per analysis: each made afresh
+    would index the same file again (its ancestry, lines, test items, bindings) for every
+    question asked of it. ``ctx`` itself for its own file (kept out: it would hold itself)."""
+    if path == ctx.path_key:
+        return ctx
+    contexts = getattr(ctx, "_other_file_contexts", None)
+    if contexts is None:
+        contexts = ctx._other_file_contexts = {}
+    if path not in contexts:
+        contexts[path] = ctx.context_for(path)
+    return contexts[path]
+
+
 def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     name = function_name(function)
     is_method = ctx.enclosing_impl(function) is not None
@@ -91,7 +106,7 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
     if not is_method and ctx.path_key not in candidates:
         candidates = (ctx.path_key, *candidates)
     for path in candidates[:MAX_CALLER_FILES]:
-        other = ctx.context_for(path)
+        other = file_context(ctx, path)
         if other is None:
             continue
         for call in calls_named(other, frozenset({name})):
@@ -149,8 +164,10 @@ def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
     return not others and len(own) <= 1
 
 
+@lru_cache(maxsize=8192)
 def module_name(path: str) -> str:
-    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``."""
+    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``.
+    Kept per path: the resolution of a call asks it of every same-named function's file."""
     pure = PurePath(path)
     return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
 

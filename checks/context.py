@@ -365,7 +365,6 @@ class AnalysisContext:
 # one segment, its whole text.
 NAME_FIELDS = {"scoped_identifier": "name", "field_expression": "field"}
 _IDENTIFIER_SHAPE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\Z")
-_IDENTIFIER_RUN = re.compile(rb"[A-Za-z0-9_]*")
 
 
 _CHAIN_STEPS = ("field_expression", "call_expression", "await_expression", "try_expression", "reference_expression",
@@ -454,19 +453,53 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
             for spelled in identifiers:
                 for start in indexed.get(spelled, ()):
                     _add_calls_spelled_at(ctx, start, start + len(spelled), calls)
-            if not others:
-                continue
+        elif identifiers:
+            for start, end in _ending_identifier_runs(data, identifiers):
+                _add_calls_spelled_at(ctx, start, end, calls)
+        if not others:
+            continue
         start = data.find(prefix)
         while start != -1:
-            # The lexer takes every identifier byte into a name, so a token spelled like an
-            # identifier ends where the run of identifier bytes does.
-            run_end = _IDENTIFIER_RUN.match(data, start).end()
-            ends = [run_end] if indexed is None and data[start:run_end] in identifiers else []
-            ends.extend(start + len(spelled) for spelled in others if data.startswith(spelled, start))
-            for end in ends:
-                _add_calls_spelled_at(ctx, start, end, calls)
+            for spelled in others:
+                if data.startswith(spelled, start):
+                    _add_calls_spelled_at(ctx, start, start + len(spelled), calls)
             start = data.find(prefix, start + 1)
     return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
+
+
+def _ending_identifier_runs(data: bytes, identifiers: frozenset[bytes]):
+    """``(start, end)`` of each place one of ``identifiers`` is spelled up to the end of a run
+    of identifier bytes: the lexer takes every identifier byte into a name, so only there can
+    a token be spelled so. One regular-expression scan finds the longest spelling ending a
+    run; the shorter ones ending the same run are its suffixes. A spelling inside a name
+    (``or`` of ``error``) is left out: no token starts there."""
+    for match in _run_ending_in(identifiers).finditer(data):
+        start, end = match.span()
+        if not _inside_name(data, start):
+            yield start, end
+        for spelled in identifiers:
+            if len(spelled) < end - start and data.startswith(spelled, end - len(spelled)) \
+                    and not _inside_name(data, end - len(spelled)):
+                yield end - len(spelled), end
+
+
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGIT_BYTES = frozenset(b"0123456789")
+
+
+def _inside_name(data: bytes, start: int) -> bool:
+    """Whether ``start`` lies inside a run of identifier bytes that a letter or ``_`` begins:
+    the lexer takes such a run whole into one name. (A run a digit begins may be a number
+    and a name after it, ``1u8``: not known here.)"""
+    run_start = start
+    while run_start > 0 and data[run_start - 1] in _IDENTIFIER_BYTES:
+        run_start -= 1
+    return run_start < start and data[run_start] not in _DIGIT_BYTES
+
+
+@lru_cache(maxsize=32)
+def _run_ending_in(identifiers: frozenset[bytes]) -> re.Pattern[bytes]:
+    return re.compile(b"(?:" + b"|".join(re.escape(spelled) for spelled in sorted(identifiers)) + rb")(?![A-Za-z0-9_])")
 
 
 def _add_calls_spelled_at(ctx: AnalysisContext, start: int, end: int, calls: dict[int, Node]) -> None:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import arguments_for, callers_with_tenant, calls_of_function, function_name, module_name, nowhere_called, tenant_in_reach
+from .call_sites import arguments_for, callers_with_tenant, calls_of_function, file_context, function_name, module_name, nowhere_called, tenant_in_reach
 from .context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
 from .keyed_collections import RECEIVER_PASSTHROUGH
 from .keyflow import KeyTracer
@@ -181,7 +181,7 @@ class StaticUses:
             for path in self.ctx.workspace.files_mentioning(slot.name):
                 if path == self.ctx.path_key or not self.ctx.workspace.refers_to(path, module, slot.name):
                     continue
-                other = self.ctx.context_for(path)
+                other = file_context(self.ctx, path)
                 if other is not None:
                     sites.extend((other, node) for node in nodes_spelled(other, slot.name) if node.type == "identifier")
         uses = 0

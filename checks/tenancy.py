@@ -32,15 +32,17 @@ Tenant-chosen values, for now:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import HOST_FUNCTION_CONTEXT, module_name, names_scope_identity, tenant_in_reach
+from .call_sites import HOST_FUNCTION_CONTEXT, file_context, module_name, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
+from .source import SourceText
 from .vocabulary import words_of
 from .workspace import Signature, named_types, parse_type
 
@@ -144,7 +146,6 @@ class GuestKey(NamedTuple):
 # Rules that ask for guest entries run no whole-file query for them: entries are found from
 # where their spellings occur in the file's bytes (below), which most files lack entirely.
 QUERIES: tuple[str, ...] = ()
-_EXTRACTOR_SPELLINGS = re.compile(rb"\b(?:" + b"|".join(sorted(n.encode() for n in REQUEST_EXTRACTORS)) + rb")\b")
 _HOST_SPELLING = re.compile(rb"\bHost[A-Z]?\w*\b")
 _MANIFEST_SPELLING = re.compile(rb"\b\w*Manifest\b")
 # A tonic service method takes its call as a `Request<T>`.
@@ -172,15 +173,17 @@ def _candidate_functions(ctx: AnalysisContext):
     functions handed to a warp filter chain, and functions the contract names."""
     data, root = ctx.source.data, ctx.root
     contract = ctx.settings.contract.tenant_chosen
-    spellings = [_HOST_SPELLING, _EXTRACTOR_SPELLINGS, _MANIFEST_SPELLING, _CALLER_SPELLING]
-    if b"Status" in data and b"Response<" in data or _HTTP_SERVER_CRATES.search(data):
-        spellings.append(_GRPC_REQUEST_SPELLING)
+    spellings = [_pattern_spans(data, _HOST_SPELLING, (b"Host",)), _extractor_spans(data),
+                 _pattern_spans(data, _MANIFEST_SPELLING, (b"Manifest",)), _pattern_spans(data, _CALLER_SPELLING, (b"Caller",))]
+    if b"Status" in data and b"Response<" in data or _spells_any(data, _HTTP_SERVER_CRATE_PATHS) and _HTTP_SERVER_CRATES.search(data):
+        spellings.append(_pattern_spans(data, _GRPC_REQUEST_SPELLING, (b"Request<",)))
     if contract:
-        spellings.append(re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(contract)) + rb")\b"))
+        names = tuple(name.encode() for name in sorted(contract))
+        spellings.append(_pattern_spans(data, re.compile(rb"\b(?:" + b"|".join(re.escape(name) for name in names) + rb")\b"), names))
     seen: set[int] = set()
-    for spelling in spellings:
-        for match in spelling.finditer(data):
-            node = root.descendant_for_byte_range(match.start(), match.end())
+    for spans in spellings:
+        for start, end in spans:
+            node = root.descendant_for_byte_range(start, end)
             if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
                 node = ctx.enclosing(node, ("impl_item", "function_item", "closure_expression"))
             if node is not None and node.type == "closure_expression":
@@ -194,6 +197,35 @@ def _candidate_functions(ctx: AnalysisContext):
             yield from _functions_of_item(ctx, node)
     if b"warp" in data:
         yield from _warp_handlers(ctx, seen)
+
+
+_HTTP_SERVER_CRATE_PATHS = (b"hyper::", b"http::", b"axum::", b"tower::")  # one of which `_HTTP_SERVER_CRATES` matches
+_EXTRACTOR_NAMES = tuple((name.encode(), re.compile(re.escape(name.encode()) + rb"\b")) for name in sorted(REQUEST_EXTRACTORS))
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _spells_any(data: bytes, words: tuple[bytes, ...]) -> bool:
+    return any(word in data for word in words)
+
+
+def _pattern_spans(data: bytes, pattern: re.Pattern[bytes], words: tuple[bytes, ...]):
+    """Where ``pattern`` matches, scanned for only when ``data`` holds one of ``words``, which
+    every match holds: most files spell none of them, and a search for a word costs a
+    fraction of a pattern's scan."""
+    if _spells_any(data, words):
+        for match in pattern.finditer(data):
+            yield match.span()
+
+
+def _extractor_spans(data: bytes) -> list[tuple[int, int]]:
+    """Where an extractor's name is a whole word, in order: a search per name the file holds
+    costs half one pattern's scan for all the names."""
+    spans = []
+    for name, pattern in _EXTRACTOR_NAMES:
+        if name in data:
+            spans.extend(match.span() for match in pattern.finditer(data) if match.start() == 0 or data[match.start() - 1] not in _WORD_BYTES)
+    spans.sort()
+    return spans
 
 
 def _functions_of_item(ctx: AnalysisContext, node: Node):
@@ -264,7 +296,8 @@ def guest_entries(ctx: AnalysisContext, functions: list[tuple[Node, Node | None]
             chosen = _extracted_parameters(function)
             if not chosen and function.type == "function_item":
                 if serves_http is None:
-                    serves_http = _HTTP_SERVER_CRATES.search(ctx.source.data) is not None
+                    data = ctx.source.data
+                    serves_http = _spells_any(data, _HTTP_SERVER_CRATE_PATHS) and _HTTP_SERVER_CRATES.search(data) is not None
                 if serves_http and not is_grpc_method(*_signature_texts(function)):
                     chosen = _http_request_parameters(function)
             if not chosen and function.type == "function_item" and spells_warp \
@@ -699,7 +732,8 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     (``lookup(..)``; ``routes::lookup(..)``, among same-named functions the one of module
     ``routes``), or a method of a receiver whose workspace type is declared (``self``, a
     parameter ``state: &AppState``, a field ``state.scans`` of such a type) or named
-    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made."""
+    (``ScanState::register(..)``). ``memo``: where one analysis keeps what it made; without
+    one, the contexts of other files are still made once per analysis (``file_context``)."""
     callee = call.child_by_field_name("function")
     if callee is not None and callee.type == "generic_function":
         callee = callee.child_by_field_name("function")
@@ -729,10 +763,13 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
         return None
     if len(paths) != 1:
         return None
-    contexts = memo.setdefault("file contexts", {}) if memo is not None else {}
-    other = contexts.get(paths[0])
-    if other is None:
-        other = contexts[paths[0]] = ctx.context_for(paths[0])
+    if memo is not None:
+        contexts = memo.setdefault("file contexts", {})
+        other = contexts.get(paths[0])
+        if other is None:
+            other = contexts[paths[0]] = ctx.context_for(paths[0])
+    else:
+        other = file_context(ctx, paths[0])
     if other is None:
         return None
     for found in _functions_at(other, signature.line):
@@ -809,15 +846,25 @@ def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list)
 
 def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:
     """The function items that start on ``line`` (a model signature's line)."""
-    text = ctx.source.line_bytes(line)
+    text = _lines_of(ctx.source.data).line_bytes(line)
     column = len(text) - len(text.lstrip())
     node = ctx.root.descendant_for_point_range((line, column), (line, column))
     found = []
-    while node is not None:
+    # What holds the line's first token and starts on the line starts there; once a holder
+    # starts on an earlier line, so do all around it.
+    while node is not None and node.start_point[0] >= line:
         if node.type == "function_item" and node.start_point[0] == line:
             found.append(node)
         node = ctx.parent(node)
     return found
+
+
+@lru_cache(maxsize=64)
+def _lines_of(data: bytes) -> SourceText:
+    """A file's text with its line index, kept across analyses: the files that define the
+    callees of many files are read again by each (a context per asking file), and indexing
+    their lines for each costs more than the one line asked of them."""
+    return SourceText(data)
 
 
 # A keyed call spelled as a method (`map.get(&k)`, `conn.get::<_, T>(&k)`) or through its

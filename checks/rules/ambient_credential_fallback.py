@@ -8,6 +8,8 @@ host's identity.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -116,16 +118,19 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
     cached = getattr(ctx, "_ambient_calls", None)
     if cached is not None:
         return cached
+    data = ctx.source.data
+    present = tuple(sorted(name for stem, names in _SOURCE_NAMES_BY_STEM if stem in data for name, spelled in names if spelled in data))
+    if not present:  # most files: no call can be named for a source either
+        ctx._ambient_calls = []
+        return ctx._ambient_calls
     found: dict[int, tuple[Node, str]] = {}
-    for call in calls_named(ctx, frozenset(AMBIENT_SOURCES) | ENV_READS):
+    for call in calls_named(ctx, _SOURCE_SPELLINGS):
         label = ambient_label(call)
         if label is not None and not _credentials_set_after(ctx, call):
             found[call.id] = (call, label)
-    data = ctx.source.data
-    present = [name for name in sorted(AMBIENT_SOURCES.keys() | ENV_READS) if name.encode() in data]
-    offsets = ctx.identifier_offsets() if present else {}
+    offsets = _token_starts(data, present)
     for name in present:
-        for start in offsets.get(name.encode(), ()):
+        for start in offsets.get(name, ()):
             node = ctx.root.descendant_for_byte_range(start, start + len(name))
             parent = ctx.parent(node) if node is not None else None
             if parent is None:
@@ -141,6 +146,42 @@ def ambient_calls(ctx: AnalysisContext) -> list[tuple[Node, str]]:
                 found[site[0].id] = (site[0], site[1])
     ctx._ambient_calls = sorted(found.values(), key=lambda item: item[0].start_byte)
     return ctx._ambient_calls
+
+
+_SOURCE_SPELLINGS = frozenset(AMBIENT_SOURCES) | ENV_READS
+_SOURCE_NAMES = tuple(sorted(_SOURCE_SPELLINGS))
+# The source names under a part several of them share: most files hold none of these parts,
+# and a search for each part costs less than one for each name.
+_SHARED_STEMS = (b"Credential", b"credential", b"default", b"env", b"var", b"auth")
+_SOURCE_NAMES_BY_STEM = tuple(
+    (stem, tuple((name, name.encode()) for name in _SOURCE_NAMES
+                 if next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) == stem))
+    for stem in dict.fromkeys(next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) for name in _SOURCE_NAMES)
+)
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGITS = frozenset(b"0123456789")
+
+
+@functools.lru_cache(maxsize=64)
+def _spelled_as_identifier(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Any of ``names``, not continued by an identifier byte. (What goes before is read in
+    Python: a look-behind first would cost the scan its fast search for the names.)"""
+    return re.compile(b"(?:" + b"|".join(re.escape(name.encode()) for name in names) + rb")(?![A-Za-z0-9_])")
+
+
+def _token_starts(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
+    """Where each of ``names`` is a whole identifier token of ``data``, in order: the offsets
+    ``AnalysisContext.identifier_offsets`` holds for them, without tokenising the whole file
+    (a token starts at a letter or ``_`` that no letter, ``_`` or digit-led run goes before)."""
+    starts: dict[str, list[int]] = {}
+    for match in _spelled_as_identifier(names).finditer(data):
+        start = before = match.start()
+        while before > 0 and data[before - 1] in _DIGITS:
+            before -= 1
+        if before > 0 and data[before - 1] in _IDENTIFIER_BYTES:
+            continue  # inside a run like `xvar` or `x1var`: the token starts further left
+        starts.setdefault(match.group().decode(), []).append(start)
+    return starts
 
 
 def _credentials_set_after(ctx: AnalysisContext, call: Node) -> bool:

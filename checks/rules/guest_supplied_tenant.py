@@ -107,20 +107,25 @@ def _parameter_read(node: Node, parameters: list[str]) -> str | None:
     return name if name in parameters else None
 
 
-def _preferring_helper_calls(ctx, entry: GuestEntry, body: Node, tracer: KeyTracer):
+def _preferring_helper_calls(ctx, entry: GuestEntry, body: Node, tracer: KeyTracer, helpers: dict):
     """Calls from ``body`` of a workspace helper that prefers one parameter over another
     (``fn org_for(host: &OrgId, guest: Option<OrgId>) -> OrgId { guest.unwrap_or_else(|| host.clone()) }``),
-    passed the guest's tenant for the preferred one and the host's for the fallback."""
+    passed the guest's tenant for the preferred one and the host's for the fallback.
+    ``helpers``: each helper's preferences, read once per file's analysis (entries call the
+    same helpers)."""
     for _, found in matches(_CALLS, body):
         call = found["call"][0]
         # Preferring one argument over another takes two: most calls are not asked about.
         definition = callee_definition(ctx, call) if len(call_arguments(call)) >= 2 else None
         if definition is None:
             continue
-        _, helper = definition
-        helper_body = helper.child_by_field_name("body")
+        helper_ctx, helper = definition
+        preferences = helpers.get((helper_ctx.path_key, helper.id))
+        if preferences is None:
+            helper_body = helper.child_by_field_name("body")
+            preferences = helpers[(helper_ctx.path_key, helper.id)] = list(_preferences(helper_body)) if helper_body is not None else []
         parameters = parameter_names(helper)
-        for guest_value, host_value in _preferences(helper_body) if helper_body is not None else ():
+        for guest_value, host_value in preferences:
             preferred, fallback = _parameter_read(guest_value, parameters), _parameter_read(host_value, parameters)
             if preferred is None or fallback is None or preferred == fallback:
                 continue
@@ -136,6 +141,7 @@ def _preferring_helper_calls(ctx, entry: GuestEntry, body: Node, tracer: KeyTrac
 def check(ctx):
     entries = entries_to_check(ctx)
     tracer = KeyTracer(ctx) if entries else None
+    helpers: dict = {}
     for entry in entries:
         body = entry.function.child_by_field_name("body")
         if body is None:
@@ -162,7 +168,7 @@ def check(ctx):
             part = _guest_tenant(ctx, guest, tracer, entry)
             if part is not None and _host_scope(ctx, host, tracer, entry):
                 yield _finding(ctx, entry, guest, host, part)
-        yield from _preferring_helper_calls(ctx, entry, body, tracer)
+        yield from _preferring_helper_calls(ctx, entry, body, tracer, helpers)
 
 
 def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part, anchor: Node | None = None):

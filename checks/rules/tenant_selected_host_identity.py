@@ -34,14 +34,14 @@ def _selections(ctx: AnalysisContext):
             reported.add(selection.choice.id)
             yield selection
     for arm in _arms(ctx):
-        if arm.id in reported:
-            continue
+        value = arm.child_by_field_name("value")
+        if arm.id in reported or value is None or ctx.source.data.find(b"(", value.start_byte, value.end_byte) == -1:
+            continue  # no call's argument list in the arm, so no helper taking an ambient source: whose choice it is does not matter
         function = ctx.enclosing_function(arm)
         chosen = _arm_owner(ctx, arm, function) if function is not None else None
         if chosen is None:
             continue
-        value = arm.child_by_field_name("value")
-        helper = _helper_in(ctx, value) if value is not None else None
+        helper = _helper_in(ctx, value)
         if helper is not None:
             call, found = helper
             reported.add(arm.id)
