@@ -393,6 +393,8 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     edit = _difference(previous.source, source)
     if edit is None:
         return None
+    if _is_layout_edit(previous, edit, data, tree):
+        return _after_layout_edit(previous, edit, source, tree, settings, path, workspace)
     to_run, meta_rules = rules_to_run(settings, data)
     if any(rule.reach != "linked-bodies" for rule in to_run):
         # Such a rule runs over the whole file: with the blanked copy's run beside it, the
@@ -490,3 +492,139 @@ def _blanked(data: bytes, bodies: FunctionBodies, linked: set[int]) -> bytes:
         position = end - 1
     parts.append(data[position:])
     return b"".join(parts)
+
+
+# Where blanks may widen or narrow without any rule seeing it: between two items of a file,
+# module, impl or trait, two fields or variants, or two statements of a function's body. No
+# rule quotes the text of such a list whole, nor reads how wide the blanks between its
+# elements are; tests/test_function_edits.py checks it over random layout edits.
+_LAYOUT_LISTS = frozenset({"source_file", "declaration_list", "field_declaration_list", "enum_variant_list"})
+_BLANKS = frozenset(b" \t")
+_WHITESPACE = frozenset(b" \t\r\n")
+
+
+def _is_layout_edit(previous: AnalysisResult, edit: _Edit, data: bytes, tree: Tree) -> bool:
+    """Whether the edit only widens or narrows a run of spaces and tabs (no line break
+    added or removed) lying between two elements of a list (``_LAYOUT_LISTS``), in the old
+    text and the new, and leaves the syntax tree as it was."""
+    old_data = previous.source.data
+    if not (all(byte in _BLANKS for byte in old_data[edit.start:edit.old_end]) and all(byte in _BLANKS for byte in data[edit.start:edit.new_end])):
+        return False
+    if not (_between_list_elements(previous.tree, old_data, edit.start, edit.old_end) and _between_list_elements(tree, data, edit.start, edit.new_end)):
+        return False
+    edited = previous.tree.copy()
+    edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=previous.source.point_of(edit.start),
+                old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
+    return not edited.changed_ranges(parse(data, edited))
+
+
+def _between_list_elements(tree: Tree, data: bytes, start: int, end: int) -> bool:
+    """Whether [start, end) of ``data`` lies in the whitespace between two elements of a
+    list: the smallest node holding the tokens either side of that whitespace is one."""
+    gap_start, gap_end = start, end
+    while gap_start > 0 and data[gap_start - 1] in _WHITESPACE:
+        gap_start -= 1
+    while gap_end < len(data) and data[gap_end] in _WHITESPACE:
+        gap_end += 1
+    node = tree.root_node.descendant_for_byte_range(max(gap_start - 1, 0), min(gap_end + 1, len(data)))
+    if node is None:
+        return False
+    return node.type in _LAYOUT_LISTS or (node.type == "block" and node.parent is not None and node.parent.type == "function_item")
+
+
+class _LayoutMove:
+    """Where offsets and spans of the old text lie after a layout edit (``_is_layout_edit``);
+    None for one whose place is ambiguous (a bound inside or at the edge of the changed
+    blanks that is not a token's)."""
+
+    def __init__(self, edit: _Edit, old_data: bytes):
+        self.edit = edit
+        self.old_data = old_data
+
+    def start(self, offset: int) -> int | None:
+        edit = self.edit
+        if offset < edit.start:
+            return offset
+        if offset >= edit.old_end and (offset > edit.start or (offset < len(self.old_data) and self.old_data[offset] not in _WHITESPACE)):
+            return offset + edit.delta
+        return None
+
+    def end(self, offset: int) -> int | None:
+        edit = self.edit
+        if offset > edit.old_end:
+            return offset + edit.delta
+        if offset < edit.start or (offset == edit.start and (edit.old_end > edit.start or offset == 0 or self.old_data[offset - 1] not in _WHITESPACE)):
+            return offset
+        return None
+
+    def _column(self, line: int, column: int, old_offset: int, new_offset: int) -> int:
+        # No line break changed: only columns after the edit, on its line, move.
+        return column + new_offset - old_offset if line == self.edit.old_end_point[0] else column
+
+    def span(self, span: Span) -> Span | None:
+        start, end = self.start(span.start_byte), self.end(span.end_byte)
+        if start is None or end is None:
+            return None
+        return Span(start, end, span.start_line, self._column(span.start_line, span.start_col, span.start_byte, start),
+                    span.end_line, self._column(span.end_line, span.end_col, span.end_byte, end))
+
+    def finding(self, finding: Finding) -> Finding | None:
+        span = self.span(finding.span)
+        if span is None:
+            return None
+        related = []
+        for item in finding.related:
+            if item.path is not None:
+                related.append(item)  # in another file
+                continue
+            moved = self.span(item.span)
+            if moved is None:
+                return None
+            related.append(item._replace(span=moved))
+        fix = finding.fix
+        if fix is not None:
+            edits = []
+            for fix_edit in fix.edits:
+                start, end = self.start(fix_edit.start_byte), self.end(fix_edit.end_byte)
+                if start is None or end is None:
+                    return None
+                edits.append(Edit(start, end, fix_edit.replacement))
+            fix = Fix(fix.title, tuple(edits), fix.applicability)
+        return finding._replace(span=span, related=tuple(related), fix=fix, suppression=None)
+
+
+def _after_layout_edit(previous: AnalysisResult, edit: _Edit, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None,
+                       workspace: "WorkspaceModel | None") -> AnalysisResult | None:
+    """The analysis after a layout edit: every rule's findings and observations are the
+    previous ones, moved; suppressions and the meta rules run on the new text."""
+    to_run, meta_rules = rules_to_run(settings, source.data)
+    if {rule.code for rule in to_run} != set(previous.rules_run):
+        return None
+    move = _LayoutMove(edit, previous.source.data)
+    raw = [move.finding(finding) for finding in previous.raw_findings]
+    observations = [(observation, move.span(observation.span)) for observation in previous.observations]
+    if any(finding is None for finding in raw) or any(span is None for _, span in observations):
+        return None
+    result = AnalysisResult(source, tree)
+    result.rules_run = tuple(rule.code for rule in to_run)
+    result.model_queries = previous.model_queries
+    result.function_bodies = _moved_bodies(previous.function_bodies, move) or FunctionBodies.of(tree, source.data)
+    ctx = AnalysisContext(source, tree, settings, path, workspace)
+    ctx.observations.extend(observation._replace(span=span) for observation, span in observations)
+    conclude(result, ctx, raw, meta_rules)
+    return result
+
+
+def _moved_bodies(bodies: FunctionBodies | None, move: _LayoutMove) -> FunctionBodies | None:
+    """``bodies`` after a layout edit, or None when not known or a bound is ambiguous."""
+    if bodies is None:
+        return None
+    function_starts = [move.start(offset) for offset in bodies.function_starts]
+    starts = [move.start(offset) for offset in bodies.starts]
+    ends = [move.end(offset) for offset in bodies.ends]
+    structs = [(move.start(start), move.end(end), name) for start, end, name in bodies.structs]
+    if None in function_starts or None in starts or None in ends or any(start is None or end is None for start, end, _ in structs):
+        return None
+    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs)
+    moved._links = bodies._links
+    return moved

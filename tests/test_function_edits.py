@@ -21,6 +21,7 @@ FIXTURE_DIR = ROOT / "tests" / "fixtures" / "rules"
 EXAMPLE_DIR = ROOT / "examples" / "tenant-host"
 EDITS_PER_FILE = 40
 IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+BLANK_RUN = re.compile(rb"[ \t]+")
 
 
 def _cases() -> list[tuple[Path, PurePath, object]]:
@@ -107,6 +108,38 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
     assert incremental > 0 or edits == 0 or whole_file_rules, "no edit was re-analysed body by body"
 
 
+def _random_layout_edit(rng: random.Random, data: bytes) -> bytes | None:
+    """``data`` with spaces or tabs added to, or taken from, a random run of whitespace
+    anywhere in the file (between items, fields or statements, or anywhere else: inside an
+    expression, a string, a comment, a macro's tokens)."""
+    runs = [run.span() for run in BLANK_RUN.finditer(data)]
+    if not runs:
+        return None
+    start, end = rng.choice(runs)
+    at = rng.randrange(start, end + 1)
+    if rng.randrange(2) or end == start:
+        return data[:at] + rng.choice((b" ", b"  ", b"\t", b"    ")) + data[at:]
+    low = rng.randrange(start, end)
+    return data[:low] + data[rng.randrange(low + 1, end + 1):]
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_random_layout_edits_give_a_whole_analysis(source, path, settings):
+    """Blanks widened or narrowed anywhere: where no rule can see it (between items, fields
+    or statements) the previous findings are moved, elsewhere the file is analysed again;
+    either way as a whole analysis."""
+    rng = random.Random("layout " + str(path))
+    data = source.read_bytes()
+    previous = analyze(data, settings, path)
+    for _ in range(EDITS_PER_FILE):
+        edited = _random_layout_edit(rng, data)
+        if edited is None:
+            continue
+        result = analyze_after_edit(previous, edited, settings, path, parse(edited))
+        assert _observed(result) == _observed(analyze(edited, settings, path)), f"after editing {path} into:\n{edited.decode()}"
+        data, previous = edited, result
+
+
 HOST = b"""use std::collections::HashMap;
 
 pub struct Secrets {
@@ -144,6 +177,11 @@ def _edited(data: bytes, before: bytes, after: bytes) -> bytes:
         (b"value: u32) -> u32", b"value: u64) -> u32", False),  # a signature: the items change
         (b"    store: HashMap", b"    cache: HashMap<String, u8>,\n    store: HashMap", False),  # a struct
         (b"value + 1\n}", b"value + 1\n}\n}", False),  # the body's end moves: the tree outside changes
+        (b"}\n\npub fn helper", b"}\n  \npub fn helper", True),  # blanks between items
+        (b"    store: HashMap", b"      store: HashMap", True),  # blanks between fields
+        (b"    pub fn count", b"\tpub fn count", True),  # between an impl's items
+        (b"\n        self.store.len()", b"\n            self.store.len()", True),  # between a body's statements
+        (b"HashMap<String, String>", b"HashMap<String,   String>", False),  # inside a type: its text changes
     ],
 )
 def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_function):
