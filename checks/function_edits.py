@@ -24,8 +24,13 @@ file's); their findings in the blanked functions, and on declarations no reached
 mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
 run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
 (beside its run over the whole file, the copy's would only add), the edit is not of that
-shape, the tree outside the body changed, a rule that did not run before may fire, or a
-rule failed or met input too deep. tests/test_function_edits.py checks the outcome equals a
+shape, the tree outside the body changed, a function analysed again parses differently in
+the copy (error recovery in a body left broken reads the text after it), a rule that did
+not run before may fire, or a rule failed or met input too deep.
+
+An edit that only widens or narrows the blanks between two items, fields or statements
+(``_is_layout_edit``) changes no rule's view of the file: every finding and observation is
+the earlier one, moved, and no rule runs. tests/test_function_edits.py checks the outcome equals a
 whole analysis over many random edits of the rule fixtures.
 """
 
@@ -62,10 +67,12 @@ ITEMS_QUERY = """
 (type_item name: (type_identifier) @name) (trait_item name: (type_identifier) @name) (mod_item name: (identifier) @name)
 ]
 """
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_FIELD_ACCESS = re.compile(rb"(\bself\s*)?\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# Identifiers may be Unicode (`flüsse`): every byte of a UTF-8 sequence is taken as part of one.
+_NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
+_IDENTIFIER = re.compile(_NAME)
+_FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
-_MACRO_STATIC = re.compile(rb"\bstatic\s+(?:ref\s+)?(?:mut\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_STATIC = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])static\s+(?:ref\s+)?(?:mut\s+)?(" + _NAME + rb")")
 # Every byte but a line break, as a space.
 _BLANK = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
 
@@ -343,15 +350,40 @@ def _changed_only_inside(previous: AnalysisResult, edit: _Edit, data: bytes, bod
 
 
 def _same_functions(tree: Tree, focused_tree: Tree, bodies: "FunctionBodies", linked: set[int]) -> bool:
-    """Whether the functions analysed again parse in the blanked copy as in the real file
-    (error recovery may read beyond a function)."""
+    """Whether the functions analysed again parse in the blanked copy as in the real file,
+    node for node and at the same places: error recovery reads the text that follows, and
+    that differs in the copy."""
     for index in linked:
         start, end = bodies.function_starts[index], bodies.ends[index]
         real = tree.root_node.descendant_for_byte_range(start, end)
         focused = focused_tree.root_node.descendant_for_byte_range(start, end)
-        if real is None or focused is None or str(real) != str(focused):
+        if real is None or focused is None or not _same_nodes(real, focused):
             return False
     return True
+
+
+def _same_nodes(real: Node, focused: Node) -> bool:
+    """Whether two subtrees have the same nodes (kind, range, missing or not) in the same order."""
+    real_cursor, focused_cursor = real.walk(), focused.walk()
+    while True:
+        a, b = real_cursor.node, focused_cursor.node
+        if a.kind_id != b.kind_id or a.start_byte != b.start_byte or a.end_byte != b.end_byte or a.is_missing != b.is_missing:
+            return False
+        if real_cursor.goto_first_child() != focused_cursor.goto_first_child():
+            return False
+        if a.child_count:
+            continue
+        while True:
+            moved = real_cursor.goto_next_sibling()
+            if moved != focused_cursor.goto_next_sibling():
+                return False
+            if moved:
+                break
+            up = real_cursor.goto_parent()
+            if up != focused_cursor.goto_parent():
+                return False
+            if not up or real_cursor.node == real:
+                return True
 
 
 def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
@@ -414,9 +446,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     start, old_end = old_bodies.starts[index], old_bodies.ends[index]
     body = tree.root_node.descendant_for_byte_range(start, old_end + edit.delta)
-    if body is None or body.has_error:
-        # Error recovery inside the body can end a node at different places in the blanked
-        # copy and in the real file: their findings' ranges would differ.
+    if body is None:
         return None
     new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
@@ -506,7 +536,11 @@ _WHITESPACE = frozenset(b" \t\r\n")
 def _is_layout_edit(previous: AnalysisResult, edit: _Edit, data: bytes, tree: Tree) -> bool:
     """Whether the edit only widens or narrows a run of spaces and tabs (no line break
     added or removed) lying between two elements of a list (``_LAYOUT_LISTS``), in the old
-    text and the new, and leaves the syntax tree as it was."""
+    text and the new, of a file that parses, and leaves the syntax tree as it was."""
+    if tree.root_node.has_error or previous.tree.root_node.has_error:
+        # Error recovery reads the blanks' width: one more space can end a node elsewhere
+        # in a whole parse, while a reparse from the old tree keeps its nodes.
+        return False
     old_data = previous.source.data
     if not (all(byte in _BLANKS for byte in old_data[edit.start:edit.old_end]) and all(byte in _BLANKS for byte in data[edit.start:edit.new_end])):
         return False

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "rules"
 EXAMPLE_DIR = ROOT / "examples" / "tenant-host"
 EDITS_PER_FILE = 40
+STATEMENTS_TYPED = 2
+CHARACTERS_TYPED = 30
 IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 BLANK_RUN = re.compile(rb"[ \t]+")
 
@@ -102,10 +104,41 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
         assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
         incremental += result.function_bodies is not None
         if not result.tree.root_node.has_error:
-            # A body left broken is analysed whole until mended (error recovery may end nodes
-            # differently in the blanked copy): the next edit starts from text that parses.
+            # Random edits of broken text break it further: the next edit starts from text
+            # that parses (keystrokes through a broken body: the typing test below).
             data, previous = edited, result
     assert incremental > 0 or edits == 0 or whole_file_rules, "no edit was re-analysed body by body"
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_typing_a_statement_gives_a_whole_analysis(source, path, settings):
+    """A line of one body (its start) typed a character at a time at the start of a line in another,
+    each keystroke (the body broken until the statement is whole) compared with a whole
+    analysis, each analysis built on the one before."""
+    rng = random.Random("typing " + str(path))
+    data = source.read_bytes()
+    bodies = FunctionBodies.of(parse(data), data)
+    previous = analyze(data, settings, path)
+    for _ in range(STATEMENTS_TYPED):
+        if not bodies.starts:
+            return
+        index, other = rng.randrange(len(bodies.starts)), rng.randrange(len(bodies.starts))
+        line_starts = [match.end() for match in re.compile(rb"\n").finditer(data, bodies.starts[index], bodies.ends[index] - 1)]
+        typed = [line.strip() for line in data[bodies.starts[other] + 1:bodies.ends[other] - 1].split(b"\n") if line.strip()]
+        if not line_starts or not typed:
+            continue
+        at, line = rng.choice(line_starts), rng.choice(typed)[:CHARACTERS_TYPED]
+        for length in range(1, len(line) + 1):
+            edited = data[:at] + line[:length] + b" " + data[at:]
+            try:
+                edited.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            result = analyze_after_edit(previous, edited, settings, path, parse(edited))
+            assert _observed(result) == _observed(analyze(edited, settings, path)), f"after editing {path} into:\n{edited.decode()}"
+            previous = result
+        data = edited
+        bodies = FunctionBodies.of(parse(data), data)
 
 
 def _random_layout_edit(rng: random.Random, data: bytes) -> bytes | None:
