@@ -349,6 +349,23 @@ def _changed_only_inside(previous: AnalysisResult, edit: _Edit, data: bytes, bod
     return all(body_start < changed.start_byte and changed.end_byte < body_end for changed in edited.changed_ranges(reparsed))
 
 
+def _errors_only_inside(root: Node, start: int, end: int) -> bool:
+    """Whether every syntax error (an error node or a missing one) of the tree lies inside [start, end)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte <= start or node.start_byte >= end:
+            if node.has_error:
+                return False
+            continue
+        if node.is_error or node.is_missing:
+            if not (start <= node.start_byte and node.end_byte <= end):
+                return False
+            continue
+        stack.extend(child for child in node.children if child.has_error)
+    return True
+
+
 def _same_functions(tree: Tree, focused_tree: Tree, bodies: "FunctionBodies", linked: set[int]) -> bool:
     """Whether the functions analysed again parse in the blanked copy as in the real file,
     node for node and at the same places: error recovery reads the text that follows, and
@@ -446,7 +463,11 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     start, old_end = old_bodies.starts[index], old_bodies.ends[index]
     body = tree.root_node.descendant_for_byte_range(start, old_end + edit.delta)
-    if body is None:
+    if body is None or (body.start_byte, body.end_byte) != (start, old_end + edit.delta):
+        return None
+    if tree.root_node.has_error and not _errors_only_inside(tree.root_node, start, old_end + edit.delta):
+        # The old tree reparsed says nothing outside the body changed; a whole parse of text
+        # with errors may still recover elsewhere than that reparse did.
         return None
     new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
