@@ -13,6 +13,7 @@ import pytest
 
 from isolint.checks.config import DEFAULT_CONFIG, parse_config_text
 from isolint.checks.engine import analyze, rules_to_run
+from isolint.checks import function_edits
 from isolint.checks.function_edits import FunctionBodies, analyze_after_edit
 from isolint.checks.parsing import parse
 
@@ -24,6 +25,16 @@ STATEMENTS_TYPED = 2
 CHARACTERS_TYPED = 30
 IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 BLANK_RUN = re.compile(rb"[ \t]+")
+
+
+DEFAULT_MOST_BODIES = function_edits.MOST_BODIES
+
+
+@pytest.fixture(autouse=True)
+def every_reach_by_function(monkeypatch):
+    """Edits reaching most of a small fixture's functions are analysed by function all the
+    same: the comparisons are of that path (past ``MOST_BODIES`` only the cost differs)."""
+    monkeypatch.setattr(function_edits, "MOST_BODIES", 1.0)
 
 
 def _cases() -> list[tuple[Path, PurePath, object]]:
@@ -223,4 +234,20 @@ def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_f
     edited = _edited(HOST, before, after)
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
     assert (result.function_bodies is not None) == by_function
+    assert _observed(result) == _observed(analyze(edited, settings))
+
+
+def test_an_edit_reaching_most_functions_is_analysed_whole(monkeypatch):
+    """Every method names the struct it keeps: an edit of one reaches them all, and the copy
+    would be the whole file."""
+    monkeypatch.setattr(function_edits, "MOST_BODIES", DEFAULT_MOST_BODIES)
+    methods = "".join(f"    pub fn get_{n}(&self, tenant: &str) -> Option<String> {{\n        self.store.get(tenant).cloned()\n    }}\n" for n in range(4))
+    data = HOST.replace(b"    pub fn count", methods.encode() + b"    pub fn count")
+    settings = DEFAULT_CONFIG.settings
+    previous = analyze(data, settings)
+    edited = _edited(data, b"value + 1", b"value + 2")
+    assert analyze_after_edit(previous, edited, settings, None, parse(edited)).function_bodies is not None  # `helper` alone
+    edited = _edited(data, b"self.store.len()", b"self.store.len() + 1")
+    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
+    assert result.function_bodies is None
     assert _observed(result) == _observed(analyze(edited, settings))
