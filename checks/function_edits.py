@@ -415,6 +415,16 @@ def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
     return finding._replace(span=edit.span(finding.span), fix=fix, related=related, suppression=None)
 
 
+# A place cited in a finding's text (`hosts.rs:66`, a path and a line).
+_LINE_CITATION = re.compile(r":\d")
+
+
+def _cites_a_line(finding: Finding) -> bool:
+    """Whether the finding's message, notes or related messages may cite a line."""
+    texts = (finding.message, *finding.notes, *(item.message for item in finding.related))
+    return any(_LINE_CITATION.search(text) for text in texts)
+
+
 def _touches(finding: Finding, start: int, end: int) -> bool:
     """Whether anything of the finding besides its span overlaps [start, end)."""
     ranges = [(item.span.start_byte, item.span.end_byte) for item in finding.related if item.path is None]
@@ -485,9 +495,12 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     kept = [f for f in previous.raw_findings if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
     if any(_touches(f, edit.start, edit.old_end) for f in kept):
         return None  # a related location or fix edit in the edited text: where it moves is unknown
+    kept_observations = [o for o in previous.observations if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
+    if edit.old_end_point[0] - previous.source.point_of(edit.start)[0] != edit.new_end_point[0] - previous.source.point_of(edit.start)[0] and (
+            any(_cites_a_line(f) for f in kept) or any(_LINE_CITATION.search(text) for o in kept_observations for text in (o.subject, o.detail, o.key))):
+        return None  # a line break added or taken away moves the lines they cite (`hosts.rs:66`)
     kept = [_moved_finding(f, edit) for f in kept]
-    kept_observations = [o._replace(span=edit.span(o.span)) for o in previous.observations
-                         if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
+    kept_observations = [o._replace(span=edit.span(o.span)) for o in kept_observations]
 
     focused_data = _blanked(data, bodies, reach.bodies)
     focused_tree = _parse_blanked(old_bodies.blanked, frozenset(reach.bodies), edit, previous.source, focused_data)
