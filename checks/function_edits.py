@@ -8,8 +8,9 @@ the edit can change is bounded by what each rule reads (``Rule.reach``):
   depends on that function, on the text outside function bodies, and on the functions
   linked to it. Functions are linked when their text (the signature, so a function's own
   name links it to its callers, and the body) mentions one name the file declares
-  outside bodies (a function, static, const, type, trait or module; a struct field, told
-  apart by its owner for ``self.field`` as rules resolve fields), a method counting as
+  outside bodies (a function, also one nested in a body, static, const, type, trait or
+  module; a struct field, told apart by its owner for ``self.field`` as rules resolve
+  fields), a method counting as
   mentioning its impl's type (it is judged by where its type is built and kept). One on a
   declaration outside functions (the span spelling its name) depends on that text and the
   bodies mentioning the name; any other outside functions on that text alone. The model of
@@ -74,6 +75,7 @@ ITEMS_QUERY = """
 _NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
 _IDENTIFIER = re.compile(_NAME)
 _FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAME + rb")")
+_NESTED_FUNCTION = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])fn\s+(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
 _MACRO_STATIC = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])static\s+(?:ref\s+)?(?:mut\s+)?(" + _NAME + rb")")
 # Every byte but a line break, as a space.
@@ -131,7 +133,7 @@ class FunctionBodies:
         impls: list[tuple[int, int, str]] = []
         fields: list[tuple[int, bytes, str]] = []
         structs: dict[int, tuple[int, int, str]] = {}
-        declared: list[tuple[int, bytes]] = []
+        declared: list[tuple[int, bytes, bool]] = []  # (offset, name, a function's)
         # Not through the whole-file batch: this query is the edit's, not the rules'.
         for pattern, found in query_matches(query(ITEMS_QUERY), ITEMS_QUERY, tree.root_node, query):
             if pattern == 0:
@@ -147,7 +149,7 @@ class FunctionBodies:
                 structs[declaration.start_byte] = (declaration.start_byte, declaration.end_byte, node_text(struct))
             else:
                 name = found["name"][0]
-                declared.append((name.start_byte, name.text))
+                declared.append((name.start_byte, name.text, name.parent.type == "function_item"))
         function_starts: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -162,7 +164,8 @@ class FunctionBodies:
             index = bisect.bisect_right(starts, offset) - 1
             return index >= 0 and offset < ends[index]
 
-        names = {name for offset, name in declared if not in_body(offset)}
+        # A function nested in a body too: rules find a function's callers by its name alone.
+        names = {name for offset, name, is_function in declared if is_function or not in_body(offset)}
         names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
@@ -482,6 +485,8 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         # The old tree reparsed says nothing outside the body changed; a whole parse of text
         # with errors may still recover elsewhere than that reparse did.
         return None
+    if any(name not in old_bodies.names for name in _NESTED_FUNCTION.findall(data, start, old_end + edit.delta)):
+        return None  # a function the edit declared: its callers in other bodies are linked to nothing yet
     new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
     reach = bodies.linked_to(index, old_bodies.mentions[index])
