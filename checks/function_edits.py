@@ -443,15 +443,23 @@ def analyze_after_edit(previous: AnalysisResult | None, data: bytes, settings: S
     body; else a whole analysis."""
     if tree is None:
         tree = parse(data)
+    bodies = None
     if previous is not None and previous.tree is not None and previous.rules_run is not None:
         result = _after_body_edit(previous, data, settings, path, tree, workspace)
-        if result is not None:
+        if isinstance(result, AnalysisResult):
             return result
-    return analyze(data, settings, path, tree, workspace)
+        bodies = result
+    whole = analyze(data, settings, path, tree, workspace)
+    # Indexed for the next edit: someone typing in a function that reaches most of the file
+    # would otherwise have it indexed again at every keystroke.
+    whole.function_bodies = bodies
+    return whole
 
 
 def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, path: PurePath | None, tree: Tree,
-                     workspace: "WorkspaceModel | None") -> AnalysisResult | None:
+                     workspace: "WorkspaceModel | None") -> "AnalysisResult | FunctionBodies | None":
+    """The analysis after the edit from ``previous``; when it must be analysed whole, the
+    file's functions after the edit if they are known by then, else None."""
     if previous.rule_failures or previous.rule_skips:
         return None
     source = SourceText(data)
@@ -493,7 +501,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     if len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
         # The copy would hold nearly the whole file: analysed beside the findings kept, it
         # costs more than one whole analysis (a type every function names links them all).
-        return None
+        return bodies
     # Of the rules that ran before and run now, the findings the edit cannot change are kept.
     codes = {rule.code for rule in to_run}
     # Found by where they were before the edit: the functions are the same, in the same order.
@@ -528,6 +536,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     ctx.observations.extend(kept_observations)
     result.model_queries = tuple(dict.fromkeys(previous.model_queries + focused.model_queries))
     result.function_bodies = bodies
+    result.by_function = True
     conclude(result, ctx, raw, meta_rules)
     return result
 
@@ -688,7 +697,8 @@ def _after_layout_edit(previous: AnalysisResult, edit: _Edit, source: SourceText
     result = AnalysisResult(source, tree)
     result.rules_run = tuple(rule.code for rule in to_run)
     result.model_queries = previous.model_queries
-    result.function_bodies = _moved_bodies(previous.function_bodies, move) or FunctionBodies.of(tree, source.data)
+    result.function_bodies = _moved_bodies(previous.function_bodies, move)
+    result.by_function = True
     ctx = AnalysisContext(source, tree, settings, path, workspace)
     ctx.observations.extend(observation._replace(span=span) for observation, span in observations)
     conclude(result, ctx, raw, meta_rules)

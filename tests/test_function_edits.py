@@ -113,7 +113,7 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
         result = analyze_after_edit(previous, edited, settings, path, parse(edited))
         expected = analyze(edited, settings, path)
         assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
-        incremental += result.function_bodies is not None
+        incremental += result.by_function
         if not result.tree.root_node.has_error:
             # Random edits of broken text break it further: the next edit starts from text
             # that parses (keystrokes through a broken body: the typing test below).
@@ -233,7 +233,7 @@ def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_f
     previous = analyze(HOST, settings)
     edited = _edited(HOST, before, after)
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
-    assert (result.function_bodies is not None) == by_function
+    assert result.by_function == by_function
     assert _observed(result) == _observed(analyze(edited, settings))
 
 
@@ -246,8 +246,8 @@ def test_an_edit_reaching_most_functions_is_analysed_whole(monkeypatch):
     settings = DEFAULT_CONFIG.settings
     previous = analyze(data, settings)
     edited = _edited(data, b"value + 1", b"value + 2")
-    assert analyze_after_edit(previous, edited, settings, None, parse(edited)).function_bodies is not None  # `helper` alone
+    assert analyze_after_edit(previous, edited, settings, None, parse(edited)).by_function  # `helper` alone
     edited = _edited(data, b"self.store.len()", b"self.store.len() + 1")
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
-    assert result.function_bodies is None
+    assert not result.by_function
     assert _observed(result) == _observed(analyze(edited, settings))
