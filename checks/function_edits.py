@@ -31,8 +31,10 @@ not run before may fire, or a rule failed or met input too deep.
 
 An edit that only widens or narrows the blanks between two items, fields or statements
 (``_is_layout_edit``) changes no rule's view of the file: every finding and observation is
-the earlier one, moved, and no rule runs. tests/test_function_edits.py checks the outcome equals a
-whole analysis over many random edits of the rule fixtures.
+the earlier one, moved, and no rule runs.
+
+tests/test_function_edits.py checks the outcome equals a whole analysis over many random
+edits of the rule fixtures: in bodies, of layout, and statements typed a key at a time.
 """
 
 from __future__ import annotations
