@@ -58,8 +58,10 @@ from .source import SourceText
 if TYPE_CHECKING:
     from .workspace import WorkspaceModel
 
-# Past this share of a file's bodies reached by an edit, the file is analysed whole.
+# Past this share of a large file's bodies reached by an edit, the file is analysed whole
+# (below that size either analysis takes a few milliseconds).
 MOST_BODIES = 0.5
+LARGE_FILE_BYTES = 50_000
 
 # One walk of the tree finds (by pattern): functions and their bodies, impls and their
 # types, struct fields and their structs, and the names items declare.
@@ -500,7 +502,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
     reach = bodies.linked_to(index, old_bodies.mentions[index])
-    if len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
+    if len(data) > LARGE_FILE_BYTES and len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
         # The copy would hold nearly the whole file: analysed beside the findings kept, it
         # costs more than one whole analysis (a type every function names links them all).
         return bodies

@@ -27,16 +27,6 @@ IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 BLANK_RUN = re.compile(rb"[ \t]+")
 
 
-DEFAULT_MOST_BODIES = function_edits.MOST_BODIES
-
-
-@pytest.fixture(autouse=True)
-def every_reach_by_function(monkeypatch):
-    """Edits reaching most of a small fixture's functions are analysed by function all the
-    same: the comparisons are of that path (past ``MOST_BODIES`` only the cost differs)."""
-    monkeypatch.setattr(function_edits, "MOST_BODIES", 1.0)
-
-
 def _cases() -> list[tuple[Path, PurePath, object]]:
     cases = []
     for fixture in sorted(FIXTURE_DIR.glob("*.rs")):
@@ -237,10 +227,10 @@ def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_f
     assert _observed(result) == _observed(analyze(edited, settings))
 
 
-def test_an_edit_reaching_most_functions_is_analysed_whole(monkeypatch):
+def test_an_edit_reaching_most_functions_of_a_large_file_is_analysed_whole(monkeypatch):
     """Every method names the struct it keeps: an edit of one reaches them all, and the copy
-    would be the whole file."""
-    monkeypatch.setattr(function_edits, "MOST_BODIES", DEFAULT_MOST_BODIES)
+    would be the whole file (this one counted as large)."""
+    monkeypatch.setattr(function_edits, "LARGE_FILE_BYTES", 0)
     methods = "".join(f"    pub fn get_{n}(&self, tenant: &str) -> Option<String> {{\n        self.store.get(tenant).cloned()\n    }}\n" for n in range(4))
     data = HOST.replace(b"    pub fn count", methods.encode() + b"    pub fn count")
     settings = DEFAULT_CONFIG.settings
