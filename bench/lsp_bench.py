@@ -1,6 +1,7 @@
 """Language server latency: didChange → publishDiagnostics for one-character edits in a
-500-line and a 7,000-line Rust file (p50/p95), spread over the file and, on the larger,
-typed one after another inside one function body, beside the median full parse and full
+500-line and a 7,000-line Rust file (p50/p95), spread over the file (blanks at the start of
+lines) and, on the larger, a local's name edited in bodies spread over the file, and
+characters typed one after another inside one function body, beside the median full parse and full
 analysis time of the same file (in process, no server); process start → first
 diagnostics for an opened file; and typing in pull mode as VS Code behaves: a keystroke
 every 150 ms into a 10,000-line real file, the pending pull cancelled and a new one sent
@@ -169,10 +170,11 @@ def open_params(uri: str, text: str) -> dict:
     return {"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}}
 
 
-async def edit_latency(lines: int, edits: int, root: Path, project: Path, in_one_body: bool = False) -> dict:
-    """Edits at column 0 of lines spread over the file (a space typed, then deleted), or,
-    ``in_one_body``, characters typed one after another inside one function body; each
-    timed to its diagnostics."""
+async def edit_latency(lines: int, edits: int, root: Path, project: Path, in_one_body: bool = False, renames: bool = False) -> dict:
+    """Edits at column 0 of lines spread over the file (a space typed, then deleted: blanks
+    between items, fields or statements), or, ``renames``, a letter typed into a local's
+    name in bodies spread over the file, then deleted, or, ``in_one_body``, characters typed
+    one after another inside one function body; each timed to its diagnostics."""
     text = host_source(lines)
     path = root / f"host_{lines}.rs"
     path.write_text(text)
@@ -184,12 +186,20 @@ async def edit_latency(lines: int, edits: int, root: Path, project: Path, in_one
     line_count = text.count("\n")
     samples = []
     typing_line, typing_column = typing_position(text)
+    named = [(line, text_line.index("let ") + 4) for line, text_line in enumerate(text.split("\n")) if text_line.startswith("        let ")]
     for version in range(2, edits + 2):
         # Type a character into a line in the middle of the file, then delete it again.
         line = (version * 7919) % line_count
         if in_one_body:
             position = {"line": typing_line, "character": typing_column + version - 2}
             change = {"range": {"start": position, "end": position}, "text": TYPED[(version - 2) % len(TYPED)]}
+        elif renames:
+            named_line, column = named[(version // 2 * 7919) % len(named)]
+            start = {"line": named_line, "character": column}
+            if version % 2 == 0:
+                change = {"range": {"start": start, "end": start}, "text": "x"}
+            else:
+                change = {"range": {"start": start, "end": {"line": named_line, "character": column + 1}}, "text": ""}
         elif version % 2 == 0:
             change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": " "}
         else:
@@ -397,14 +407,15 @@ async def main() -> None:
         byte_compile(project)
         await print_start_times(root, args.starts, project, "byte-compiled as installed")
         print(f"{'file':>12} {'bytes':>8} {'findings':>8} {'edit→diag p50':>14} {'p95':>8} {'max':>8} {'full parse':>11} {'full analyze':>13}")
-        for lines, in_one_body in ((500, False), (7000, False), (7000, True)):
-            figures = await edit_latency(lines, args.edits, root, project, in_one_body)
+        for lines, in_one_body, renames in ((500, False, False), (7000, False, False), (7000, False, True), (7000, True, False)):
+            figures = await edit_latency(lines, args.edits, root, project, in_one_body, renames)
             parse_ms, analyze_ms = in_process_times(figures["text"])
             samples = figures["samples"]
             print(
                 f"{figures['lines']:>6} lines {figures['bytes']:>8} {figures['findings']:>8} "
                 f"{statistics.median(samples):>11.1f} ms {percentile(samples, 0.95):>5.1f} ms {max(samples):>5.1f} ms "
                 f"{parse_ms:>8.1f} ms {analyze_ms:>10.1f} ms" + ("  (typing inside one function body)" if in_one_body else "")
+                + ("  (a local renamed in bodies spread over the file)" if renames else "")
             )
         typing = await pull_typing(root, project, args.keystrokes, TYPING_INTERVAL)
         latencies = typing["latencies"]

@@ -35,7 +35,7 @@ class AnalysisResult:
     """Everything one analysis of one file produced."""
 
     __slots__ = ("source", "tree", "findings", "suppressed", "syntax_errors", "rule_failures", "rule_skips", "suppressions", "model_queries",
-                 "observations", "raw_findings", "rules_run", "function_bodies")
+                 "observations", "raw_findings", "rules_run", "function_bodies", "by_function")
 
     def __init__(self, source: SourceText, tree: Tree):
         self.source = source
@@ -58,6 +58,9 @@ class AnalysisResult:
         self.raw_findings: list[Finding] = []
         self.rules_run: tuple[str, ...] | None = None
         self.function_bodies = None
+        # Built from an earlier analysis, the rules run again on the functions an edit reached
+        # alone (or on none), not a whole analysis.
+        self.by_function = False
 
 
 def analyze(

@@ -8,8 +8,9 @@ the edit can change is bounded by what each rule reads (``Rule.reach``):
   depends on that function, on the text outside function bodies, and on the functions
   linked to it. Functions are linked when their text (the signature, so a function's own
   name links it to its callers, and the body) mentions one name the file declares
-  outside bodies (a function, static, const, type, trait or module; a struct field, told
-  apart by its owner for ``self.field`` as rules resolve fields), a method counting as
+  outside bodies (a function, also one nested in a body, static, const, type, trait or
+  module; a struct field, told apart by its owner for ``self.field`` as rules resolve
+  fields), a method counting as
   mentioning its impl's type (it is judged by where its type is built and kept). One on a
   declaration outside functions (the span spelling its name) depends on that text and the
   bodies mentioning the name; any other outside functions on that text alone. The model of
@@ -24,9 +25,16 @@ file's); their findings in the blanked functions, and on declarations no reached
 mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
 run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
 (beside its run over the whole file, the copy's would only add), the edit is not of that
-shape, the tree outside the body changed, a rule that did not run before may fire, or a
-rule failed or met input too deep. tests/test_function_edits.py checks the outcome equals a
-whole analysis over many random edits of the rule fixtures.
+shape, the tree outside the body changed, a function analysed again parses differently in
+the copy (error recovery in a body left broken reads the text after it), a rule that did
+not run before may fire, or a rule failed or met input too deep.
+
+An edit that only widens or narrows the blanks between two items, fields or statements
+(``_is_layout_edit``) changes no rule's view of the file: every finding and observation is
+the earlier one, moved, and no rule runs.
+
+tests/test_function_edits.py checks the outcome equals a whole analysis over many random
+edits of the rule fixtures: in bodies, of layout, and statements typed a key at a time.
 """
 
 from __future__ import annotations
@@ -50,6 +58,11 @@ from .source import SourceText
 if TYPE_CHECKING:
     from .workspace import WorkspaceModel
 
+# Past this share of a large file's bodies reached by an edit, the file is analysed whole
+# (below that size either analysis takes a few milliseconds).
+MOST_BODIES = 0.5
+LARGE_FILE_BYTES = 50_000
+
 # One walk of the tree finds (by pattern): functions and their bodies, impls and their
 # types, struct fields and their structs, and the names items declare.
 ITEMS_QUERY = """
@@ -62,10 +75,13 @@ ITEMS_QUERY = """
 (type_item name: (type_identifier) @name) (trait_item name: (type_identifier) @name) (mod_item name: (identifier) @name)
 ]
 """
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_FIELD_ACCESS = re.compile(rb"(\bself\s*)?\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# Identifiers may be Unicode (`flüsse`): every byte of a UTF-8 sequence is taken as part of one.
+_NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
+_IDENTIFIER = re.compile(_NAME)
+_FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAME + rb")")
+_NESTED_FUNCTION = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])fn\s+(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
-_MACRO_STATIC = re.compile(rb"\bstatic\s+(?:ref\s+)?(?:mut\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_STATIC = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])static\s+(?:ref\s+)?(?:mut\s+)?(" + _NAME + rb")")
 # Every byte but a line break, as a space.
 _BLANK = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
 
@@ -121,7 +137,7 @@ class FunctionBodies:
         impls: list[tuple[int, int, str]] = []
         fields: list[tuple[int, bytes, str]] = []
         structs: dict[int, tuple[int, int, str]] = {}
-        declared: list[tuple[int, bytes]] = []
+        declared: list[tuple[int, bytes, bool]] = []  # (offset, name, a function's)
         # Not through the whole-file batch: this query is the edit's, not the rules'.
         for pattern, found in query_matches(query(ITEMS_QUERY), ITEMS_QUERY, tree.root_node, query):
             if pattern == 0:
@@ -137,7 +153,7 @@ class FunctionBodies:
                 structs[declaration.start_byte] = (declaration.start_byte, declaration.end_byte, node_text(struct))
             else:
                 name = found["name"][0]
-                declared.append((name.start_byte, name.text))
+                declared.append((name.start_byte, name.text, name.parent.type == "function_item"))
         function_starts: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -152,7 +168,8 @@ class FunctionBodies:
             index = bisect.bisect_right(starts, offset) - 1
             return index >= 0 and offset < ends[index]
 
-        names = {name for offset, name in declared if not in_body(offset)}
+        # A function nested in a body too: rules find a function's callers by its name alone.
+        names = {name for offset, name, is_function in declared if is_function or not in_body(offset)}
         names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
@@ -342,16 +359,58 @@ def _changed_only_inside(previous: AnalysisResult, edit: _Edit, data: bytes, bod
     return all(body_start < changed.start_byte and changed.end_byte < body_end for changed in edited.changed_ranges(reparsed))
 
 
+def _errors_only_inside(root: Node, start: int, end: int) -> bool:
+    """Whether every syntax error (an error node or a missing one) of the tree lies inside [start, end)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte <= start or node.start_byte >= end:
+            if node.has_error:
+                return False
+            continue
+        if node.is_error or node.is_missing:
+            if not (start <= node.start_byte and node.end_byte <= end):
+                return False
+            continue
+        stack.extend(child for child in node.children if child.has_error)
+    return True
+
+
 def _same_functions(tree: Tree, focused_tree: Tree, bodies: "FunctionBodies", linked: set[int]) -> bool:
-    """Whether the functions analysed again parse in the blanked copy as in the real file
-    (error recovery may read beyond a function)."""
+    """Whether the functions analysed again parse in the blanked copy as in the real file,
+    node for node and at the same places: error recovery reads the text that follows, and
+    that differs in the copy."""
     for index in linked:
         start, end = bodies.function_starts[index], bodies.ends[index]
         real = tree.root_node.descendant_for_byte_range(start, end)
         focused = focused_tree.root_node.descendant_for_byte_range(start, end)
-        if real is None or focused is None or str(real) != str(focused):
+        if real is None or focused is None or not _same_nodes(real, focused):
             return False
     return True
+
+
+def _same_nodes(real: Node, focused: Node) -> bool:
+    """Whether two subtrees have the same nodes (kind, range, missing or not) in the same order."""
+    real_cursor, focused_cursor = real.walk(), focused.walk()
+    while True:
+        a, b = real_cursor.node, focused_cursor.node
+        if a.kind_id != b.kind_id or a.start_byte != b.start_byte or a.end_byte != b.end_byte or a.is_missing != b.is_missing:
+            return False
+        if real_cursor.goto_first_child() != focused_cursor.goto_first_child():
+            return False
+        if a.child_count:
+            continue
+        while True:
+            moved = real_cursor.goto_next_sibling()
+            if moved != focused_cursor.goto_next_sibling():
+                return False
+            if moved:
+                break
+            up = real_cursor.goto_parent()
+            if up != focused_cursor.goto_parent():
+                return False
+            if not up or real_cursor.node == real:
+                return True
 
 
 def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
@@ -361,6 +420,16 @@ def _moved_finding(finding: Finding, edit: _Edit) -> Finding:
     # A related location in another file stays where it is: this edit did not touch that file.
     related = tuple(item if item.path is not None else item._replace(span=edit.span(item.span)) for item in finding.related)
     return finding._replace(span=edit.span(finding.span), fix=fix, related=related, suppression=None)
+
+
+# A place cited in a finding's text (`hosts.rs:66`, a path and a line).
+_LINE_CITATION = re.compile(r":\d")
+
+
+def _cites_a_line(finding: Finding) -> bool:
+    """Whether the finding's message, notes or related messages may cite a line."""
+    texts = (finding.message, *finding.notes, *(item.message for item in finding.related))
+    return any(_LINE_CITATION.search(text) for text in texts)
 
 
 def _touches(finding: Finding, start: int, end: int) -> bool:
@@ -378,21 +447,31 @@ def analyze_after_edit(previous: AnalysisResult | None, data: bytes, settings: S
     body; else a whole analysis."""
     if tree is None:
         tree = parse(data)
+    bodies = None
     if previous is not None and previous.tree is not None and previous.rules_run is not None:
         result = _after_body_edit(previous, data, settings, path, tree, workspace)
-        if result is not None:
+        if isinstance(result, AnalysisResult):
             return result
-    return analyze(data, settings, path, tree, workspace)
+        bodies = result
+    whole = analyze(data, settings, path, tree, workspace)
+    # Indexed for the next edit: someone typing in a function that reaches most of the file
+    # would otherwise have it indexed again at every keystroke.
+    whole.function_bodies = bodies
+    return whole
 
 
 def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, path: PurePath | None, tree: Tree,
-                     workspace: "WorkspaceModel | None") -> AnalysisResult | None:
+                     workspace: "WorkspaceModel | None") -> "AnalysisResult | FunctionBodies | None":
+    """The analysis after the edit from ``previous``; when it must be analysed whole, the
+    file's functions after the edit if they are known by then, else None."""
     if previous.rule_failures or previous.rule_skips:
         return None
     source = SourceText(data)
     edit = _difference(previous.source, source)
     if edit is None:
         return None
+    if _is_layout_edit(previous, edit, data, tree):
+        return _after_layout_edit(previous, edit, source, tree, settings, path, workspace)
     to_run, meta_rules = rules_to_run(settings, data)
     if any(rule.reach != "linked-bodies" for rule in to_run):
         # Such a rule runs over the whole file: with the blanked copy's run beside it, the
@@ -412,22 +491,33 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     start, old_end = old_bodies.starts[index], old_bodies.ends[index]
     body = tree.root_node.descendant_for_byte_range(start, old_end + edit.delta)
-    if body is None or body.has_error:
-        # Error recovery inside the body can end a node at different places in the blanked
-        # copy and in the real file: their findings' ranges would differ.
+    if body is None or (body.start_byte, body.end_byte) != (start, old_end + edit.delta):
         return None
+    if tree.root_node.has_error and not _errors_only_inside(tree.root_node, start, old_end + edit.delta):
+        # The old tree reparsed says nothing outside the body changed; a whole parse of text
+        # with errors may still recover elsewhere than that reparse did.
+        return None
+    if any(name not in old_bodies.names for name in _NESTED_FUNCTION.findall(data, start, old_end + edit.delta)):
+        return None  # a function the edit declared: its callers in other bodies are linked to nothing yet
     new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
     reach = bodies.linked_to(index, old_bodies.mentions[index])
+    if len(data) > LARGE_FILE_BYTES and len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
+        # The copy would hold nearly the whole file: analysed beside the findings kept, it
+        # costs more than one whole analysis (a type every function names links them all).
+        return bodies
     # Of the rules that ran before and run now, the findings the edit cannot change are kept.
     codes = {rule.code for rule in to_run}
     # Found by where they were before the edit: the functions are the same, in the same order.
     kept = [f for f in previous.raw_findings if f.code in codes and _kept(old_bodies, reach, previous.source.data, f.span)]
     if any(_touches(f, edit.start, edit.old_end) for f in kept):
         return None  # a related location or fix edit in the edited text: where it moves is unknown
+    kept_observations = [o for o in previous.observations if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
+    if edit.old_end_point[0] - previous.source.point_of(edit.start)[0] != edit.new_end_point[0] - previous.source.point_of(edit.start)[0] and (
+            any(_cites_a_line(f) for f in kept) or any(_LINE_CITATION.search(text) for o in kept_observations for text in (o.subject, o.detail, o.key))):
+        return None  # a line break added or taken away moves the lines they cite (`hosts.rs:66`)
     kept = [_moved_finding(f, edit) for f in kept]
-    kept_observations = [o._replace(span=edit.span(o.span)) for o in previous.observations
-                         if o.code in codes and _kept(old_bodies, reach, previous.source.data, o.span)]
+    kept_observations = [o._replace(span=edit.span(o.span)) for o in kept_observations]
 
     focused_data = _blanked(data, bodies, reach.bodies)
     focused_tree = _parse_blanked(old_bodies.blanked, frozenset(reach.bodies), edit, previous.source, focused_data)
@@ -450,6 +540,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     ctx.observations.extend(kept_observations)
     result.model_queries = tuple(dict.fromkeys(previous.model_queries + focused.model_queries))
     result.function_bodies = bodies
+    result.by_function = True
     conclude(result, ctx, raw, meta_rules)
     return result
 
@@ -490,3 +581,144 @@ def _blanked(data: bytes, bodies: FunctionBodies, linked: set[int]) -> bytes:
         position = end - 1
     parts.append(data[position:])
     return b"".join(parts)
+
+
+# Where blanks may widen or narrow without any rule seeing it: between two items of a file,
+# module, impl or trait, two fields or variants, or two statements of a function's body. No
+# rule quotes the text of such a list whole, nor reads how wide the blanks between its
+# elements are; tests/test_function_edits.py checks it over random layout edits.
+_LAYOUT_LISTS = frozenset({"source_file", "declaration_list", "field_declaration_list", "enum_variant_list"})
+_BLANKS = frozenset(b" \t")
+_WHITESPACE = frozenset(b" \t\r\n")
+
+
+def _is_layout_edit(previous: AnalysisResult, edit: _Edit, data: bytes, tree: Tree) -> bool:
+    """Whether the edit only widens or narrows a run of spaces and tabs (no line break
+    added or removed) lying between two elements of a list (``_LAYOUT_LISTS``), in the old
+    text and the new, of a file that parses, and leaves the syntax tree as it was."""
+    if tree.root_node.has_error or previous.tree.root_node.has_error:
+        # Error recovery reads the blanks' width: one more space can end a node elsewhere
+        # in a whole parse, while a reparse from the old tree keeps its nodes.
+        return False
+    old_data = previous.source.data
+    if not (all(byte in _BLANKS for byte in old_data[edit.start:edit.old_end]) and all(byte in _BLANKS for byte in data[edit.start:edit.new_end])):
+        return False
+    if not (_between_list_elements(previous.tree, old_data, edit.start, edit.old_end) and _between_list_elements(tree, data, edit.start, edit.new_end)):
+        return False
+    edited = previous.tree.copy()
+    edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=previous.source.point_of(edit.start),
+                old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
+    return not edited.changed_ranges(parse(data, edited))
+
+
+def _between_list_elements(tree: Tree, data: bytes, start: int, end: int) -> bool:
+    """Whether [start, end) of ``data`` lies in the whitespace between two elements of a
+    list: the smallest node holding the tokens either side of that whitespace is one."""
+    gap_start, gap_end = start, end
+    while gap_start > 0 and data[gap_start - 1] in _WHITESPACE:
+        gap_start -= 1
+    while gap_end < len(data) and data[gap_end] in _WHITESPACE:
+        gap_end += 1
+    node = tree.root_node.descendant_for_byte_range(max(gap_start - 1, 0), min(gap_end + 1, len(data)))
+    if node is None:
+        return False
+    return node.type in _LAYOUT_LISTS or (node.type == "block" and node.parent is not None and node.parent.type == "function_item")
+
+
+class _LayoutMove:
+    """Where offsets and spans of the old text lie after a layout edit (``_is_layout_edit``);
+    None for one whose place is ambiguous (a bound inside or at the edge of the changed
+    blanks that is not a token's)."""
+
+    def __init__(self, edit: _Edit, old_data: bytes):
+        self.edit = edit
+        self.old_data = old_data
+
+    def start(self, offset: int) -> int | None:
+        edit = self.edit
+        if offset < edit.start:
+            return offset
+        if offset >= edit.old_end and (offset > edit.start or (offset < len(self.old_data) and self.old_data[offset] not in _WHITESPACE)):
+            return offset + edit.delta
+        return None
+
+    def end(self, offset: int) -> int | None:
+        edit = self.edit
+        if offset > edit.old_end:
+            return offset + edit.delta
+        if offset < edit.start or (offset == edit.start and (edit.old_end > edit.start or offset == 0 or self.old_data[offset - 1] not in _WHITESPACE)):
+            return offset
+        return None
+
+    def _column(self, line: int, column: int, old_offset: int, new_offset: int) -> int:
+        # No line break changed: only columns after the edit, on its line, move.
+        return column + new_offset - old_offset if line == self.edit.old_end_point[0] else column
+
+    def span(self, span: Span) -> Span | None:
+        start, end = self.start(span.start_byte), self.end(span.end_byte)
+        if start is None or end is None:
+            return None
+        return Span(start, end, span.start_line, self._column(span.start_line, span.start_col, span.start_byte, start),
+                    span.end_line, self._column(span.end_line, span.end_col, span.end_byte, end))
+
+    def finding(self, finding: Finding) -> Finding | None:
+        span = self.span(finding.span)
+        if span is None:
+            return None
+        related = []
+        for item in finding.related:
+            if item.path is not None:
+                related.append(item)  # in another file
+                continue
+            moved = self.span(item.span)
+            if moved is None:
+                return None
+            related.append(item._replace(span=moved))
+        fix = finding.fix
+        if fix is not None:
+            edits = []
+            for fix_edit in fix.edits:
+                start, end = self.start(fix_edit.start_byte), self.end(fix_edit.end_byte)
+                if start is None or end is None:
+                    return None
+                edits.append(Edit(start, end, fix_edit.replacement))
+            fix = Fix(fix.title, tuple(edits), fix.applicability)
+        return finding._replace(span=span, related=tuple(related), fix=fix, suppression=None)
+
+
+def _after_layout_edit(previous: AnalysisResult, edit: _Edit, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None,
+                       workspace: "WorkspaceModel | None") -> AnalysisResult | None:
+    """The analysis after a layout edit: every rule's findings and observations are the
+    previous ones, moved; suppressions and the meta rules run on the new text."""
+    to_run, meta_rules = rules_to_run(settings, source.data)
+    if {rule.code for rule in to_run} != set(previous.rules_run):
+        return None
+    move = _LayoutMove(edit, previous.source.data)
+    raw = [move.finding(finding) for finding in previous.raw_findings]
+    observations = [(observation, move.span(observation.span)) for observation in previous.observations]
+    if any(finding is None for finding in raw) or any(span is None for _, span in observations):
+        return None
+    result = AnalysisResult(source, tree)
+    result.rules_run = tuple(rule.code for rule in to_run)
+    result.model_queries = previous.model_queries
+    result.function_bodies = _moved_bodies(previous.function_bodies, move)
+    result.by_function = True
+    ctx = AnalysisContext(source, tree, settings, path, workspace)
+    ctx.observations.extend(observation._replace(span=span) for observation, span in observations)
+    conclude(result, ctx, raw, meta_rules)
+    return result
+
+
+def _moved_bodies(bodies: FunctionBodies | None, move: _LayoutMove) -> FunctionBodies | None:
+    """``bodies`` after a layout edit, or None when not known or a bound is ambiguous."""
+    if bodies is None:
+        return None
+    function_starts = [move.start(offset) for offset in bodies.function_starts]
+    starts = [move.start(offset) for offset in bodies.starts]
+    ends = [move.end(offset) for offset in bodies.ends]
+    structs = [(move.start(start), move.end(end), name) for start, end, name in bodies.structs]
+    if None in function_starts or None in starts or None in ends or any(start is None or end is None for start, end, _ in structs):
+        return None
+    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs)
+    moved._links = bodies._links
+    return moved

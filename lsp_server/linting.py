@@ -204,7 +204,7 @@ class DocumentLinter:
                     self.worker, analyse_snapshot, snapshot, settings, document.path, model, self._encoding(), document.uri, version, previous)
                 document.adopt(snapshot, result.tree)
                 log.debug("analysed %s v%s in %.0f ms: %s", document.uri, version, seconds * 1000,
-                          "the edited function and those linked to it" if result.function_bodies is not None else "the whole file")
+                          "the edited function and those linked to it" if result.by_function else "the whole file")
                 self._store(document, version, generation, result, diagnostics, seconds=seconds, model=model)
                 self._schedule_model_update(document)
         except Exception as error:

@@ -13,6 +13,7 @@ import pytest
 
 from isolint.checks.config import DEFAULT_CONFIG, parse_config_text
 from isolint.checks.engine import analyze, rules_to_run
+from isolint.checks import function_edits
 from isolint.checks.function_edits import FunctionBodies, analyze_after_edit
 from isolint.checks.parsing import parse
 
@@ -20,7 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "rules"
 EXAMPLE_DIR = ROOT / "examples" / "tenant-host"
 EDITS_PER_FILE = 40
+STATEMENTS_TYPED = 2
+CHARACTERS_TYPED = 30
 IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+BLANK_RUN = re.compile(rb"[ \t]+")
 
 
 def _cases() -> list[tuple[Path, PurePath, object]]:
@@ -99,12 +103,75 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
         result = analyze_after_edit(previous, edited, settings, path, parse(edited))
         expected = analyze(edited, settings, path)
         assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
-        incremental += result.function_bodies is not None
+        incremental += result.by_function
         if not result.tree.root_node.has_error:
-            # A body left broken is analysed whole until mended (error recovery may end nodes
-            # differently in the blanked copy): the next edit starts from text that parses.
+            # Random edits of broken text break it further: the next edit starts from text
+            # that parses (keystrokes through a broken body: the typing test below).
             data, previous = edited, result
     assert incremental > 0 or edits == 0 or whole_file_rules, "no edit was re-analysed body by body"
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_typing_a_statement_gives_a_whole_analysis(source, path, settings):
+    """A line of one body (its start) typed a character at a time at the start of a line in another,
+    each keystroke (the body broken until the statement is whole) compared with a whole
+    analysis, each analysis built on the one before."""
+    rng = random.Random("typing " + str(path))
+    data = source.read_bytes()
+    bodies = FunctionBodies.of(parse(data), data)
+    previous = analyze(data, settings, path)
+    for _ in range(STATEMENTS_TYPED):
+        if not bodies.starts:
+            return
+        index, other = rng.randrange(len(bodies.starts)), rng.randrange(len(bodies.starts))
+        line_starts = [match.end() for match in re.compile(rb"\n").finditer(data, bodies.starts[index], bodies.ends[index] - 1)]
+        typed = [line.strip() for line in data[bodies.starts[other] + 1:bodies.ends[other] - 1].split(b"\n") if line.strip()]
+        if not line_starts or not typed:
+            continue
+        at, line = rng.choice(line_starts), rng.choice(typed)[:CHARACTERS_TYPED]
+        for length in range(1, len(line) + 1):
+            edited = data[:at] + line[:length] + b" " + data[at:]
+            try:
+                edited.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            result = analyze_after_edit(previous, edited, settings, path, parse(edited))
+            assert _observed(result) == _observed(analyze(edited, settings, path)), f"after editing {path} into:\n{edited.decode()}"
+            previous = result
+        data = edited
+        bodies = FunctionBodies.of(parse(data), data)
+
+
+def _random_layout_edit(rng: random.Random, data: bytes) -> bytes | None:
+    """``data`` with spaces or tabs added to, or taken from, a random run of whitespace
+    anywhere in the file (between items, fields or statements, or anywhere else: inside an
+    expression, a string, a comment, a macro's tokens)."""
+    runs = [run.span() for run in BLANK_RUN.finditer(data)]
+    if not runs:
+        return None
+    start, end = rng.choice(runs)
+    at = rng.randrange(start, end + 1)
+    if rng.randrange(2) or end == start:
+        return data[:at] + rng.choice((b" ", b"  ", b"\t", b"    ")) + data[at:]
+    low = rng.randrange(start, end)
+    return data[:low] + data[rng.randrange(low + 1, end + 1):]
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_random_layout_edits_give_a_whole_analysis(source, path, settings):
+    """Blanks widened or narrowed anywhere: where no rule can see it (between items, fields
+    or statements) the previous findings are moved, elsewhere the file is analysed again;
+    either way as a whole analysis."""
+    rng = random.Random("layout " + str(path))
+    data = source.read_bytes()
+    previous = analyze(data, settings, path)
+    for _ in range(EDITS_PER_FILE):
+        edited = _random_layout_edit(rng, data)
+        if edited is None:
+            continue
+        result = analyze_after_edit(previous, edited, settings, path, parse(edited))
+        assert _observed(result) == _observed(analyze(edited, settings, path)), f"after editing {path} into:\n{edited.decode()}"
+        data, previous = edited, result
 
 
 HOST = b"""use std::collections::HashMap;
@@ -144,6 +211,11 @@ def _edited(data: bytes, before: bytes, after: bytes) -> bytes:
         (b"value: u32) -> u32", b"value: u64) -> u32", False),  # a signature: the items change
         (b"    store: HashMap", b"    cache: HashMap<String, u8>,\n    store: HashMap", False),  # a struct
         (b"value + 1\n}", b"value + 1\n}\n}", False),  # the body's end moves: the tree outside changes
+        (b"}\n\npub fn helper", b"}\n  \npub fn helper", True),  # blanks between items
+        (b"    store: HashMap", b"      store: HashMap", True),  # blanks between fields
+        (b"    pub fn count", b"\tpub fn count", True),  # between an impl's items
+        (b"\n        self.store.len()", b"\n            self.store.len()", True),  # between a body's statements
+        (b"HashMap<String, String>", b"HashMap<String,   String>", False),  # inside a type: its text changes
     ],
 )
 def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_function):
@@ -151,5 +223,21 @@ def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_f
     previous = analyze(HOST, settings)
     edited = _edited(HOST, before, after)
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
-    assert (result.function_bodies is not None) == by_function
+    assert result.by_function == by_function
+    assert _observed(result) == _observed(analyze(edited, settings))
+
+
+def test_an_edit_reaching_most_functions_of_a_large_file_is_analysed_whole(monkeypatch):
+    """Every method names the struct it keeps: an edit of one reaches them all, and the copy
+    would be the whole file (this one counted as large)."""
+    monkeypatch.setattr(function_edits, "LARGE_FILE_BYTES", 0)
+    methods = "".join(f"    pub fn get_{n}(&self, tenant: &str) -> Option<String> {{\n        self.store.get(tenant).cloned()\n    }}\n" for n in range(4))
+    data = HOST.replace(b"    pub fn count", methods.encode() + b"    pub fn count")
+    settings = DEFAULT_CONFIG.settings
+    previous = analyze(data, settings)
+    edited = _edited(data, b"value + 1", b"value + 2")
+    assert analyze_after_edit(previous, edited, settings, None, parse(edited)).by_function  # `helper` alone
+    edited = _edited(data, b"self.store.len()", b"self.store.len() + 1")
+    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
+    assert not result.by_function
     assert _observed(result) == _observed(analyze(edited, settings))

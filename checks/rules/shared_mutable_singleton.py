@@ -445,6 +445,7 @@ RULE = Rule(
     fix_safety=None,
     check=check,
     # Every finding is a declared static (`static` items, or `static` inside the macros).
+    reach="linked-bodies",
     triggers=(b"static",),
     queries=statics.QUERIES + keyflow.QUERIES,
     message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",
