@@ -29,6 +29,8 @@ _RECURRENCE_TO_BATCH = 2
 _MAX_BATCHED_SOURCES = 96
 # Distinct sets of batched sources compiled and kept (one per set of rules that may fire).
 _MAX_COMBINATIONS = 256
+# Trees whose matches a thread keeps: the analysed file's and the other files rules read.
+_TREES_KEPT_PER_THREAD = 8
 
 Match = tuple[int, dict[str, list[tree_sitter.Node]]]
 
@@ -63,6 +65,20 @@ class _Combined:
         return per_source
 
 
+class _TreeState:
+    """One tree's combination and, once run, its matches per source. Holding the root keeps
+    its tree alive, so no later tree can take over its node ids and pass for it."""
+
+    __slots__ = ("root", "generation", "combined", "decodable", "matches")
+
+    def __init__(self, root: tree_sitter.Node, generation: int, combined: _Combined | None):
+        self.root = root
+        self.generation = generation
+        self.combined = combined
+        self.decodable = is_utf8(root.text)
+        self.matches: dict[str, list[Match]] | None = None
+
+
 class RootQueryBatch:
     """Whole-file queries, run as one combined query per tree: the queries announced for the
     tree (``prepare``: the rules that may fire on it) plus those that recur unannounced.
@@ -80,53 +96,60 @@ class RootQueryBatch:
         self._recurring: list[str] = []  # unannounced sources that ran on several trees
         self._uncombinable: set[str] = set()  # sources that break any combination: run alone
         self._combinations: dict[tuple[str, ...], _Combined | None] = {}
-        self._local = threading.local()  # per thread: announced sources, root, combination, matches
+        self._local = threading.local()  # per thread: announced sources, recent trees' states
 
     @property
     def _combined(self) -> _Combined | None:
         """The combination this thread ran on its last tree."""
-        return getattr(self._local, "combined", None)
+        trees = getattr(self._local, "trees", None)
+        return next(reversed(trees.values())).combined if trees else None
+
+    def _tree_state(self, root: tree_sitter.Node) -> "_TreeState":
+        """This thread's state of ``root``'s tree, kept for the last few trees: rules reading
+        another file in the middle of one file's analysis must not cost the file its matches."""
+        local = self._local
+        trees = getattr(local, "trees", None)
+        if trees is None:
+            trees = local.trees = {}
+        state = trees.pop(root, None)
+        if state is None:
+            # Chosen between trees, so one file never sees two versions.
+            state = _TreeState(root, next(self._generations), self._combination(getattr(local, "announced", ())))
+            if len(trees) >= _TREES_KEPT_PER_THREAD:
+                del trees[next(iter(trees))]
+        trees[root] = state
+        return state
 
     def prepare(self, sources) -> None:
         """Batch ``sources`` from this thread's next tree on, without ever compiling them alone."""
         self._local.announced = tuple(dict.fromkeys(sources))
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
-        found = self._batched_matches(source, root)
+        state = self._tree_state(root)
+        found = self._batched_matches(source, state)
         if found is None:
-            return query_matches(self._compile(source), source, root, self._compile, self._local.decodable)
+            return query_matches(self._compile(source), source, root, self._compile, state.decodable)
         return found
 
     def captures(self, source: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
-        found = self._batched_matches(source, root)
+        state = self._tree_state(root)
+        found = self._batched_matches(source, state)
         if found is None:
-            return query_captures(self._compile(source), source, root, self._compile, self._local.decodable)
+            return query_captures(self._compile(source), source, root, self._compile, state.decodable)
         by_name: dict[str, list[tree_sitter.Node]] = {}
         for _, captured in found:
             for name, nodes in captured.items():
                 by_name.setdefault(name, []).extend(nodes)
         return in_source_order(by_name)
 
-    def _batched_matches(self, source: str, root: tree_sitter.Node) -> list[Match] | None:
-        local = self._local
-        if getattr(local, "root", None) != root:
-            # Held, the root keeps its tree alive: a new tree cannot take over its address,
-            # and with it its node ids, and pass for the same tree (or never count as new).
-            local.root = root
-            local.decodable = is_utf8(root.text)
-            local.generation = next(self._generations)
-            # Chosen between trees, so one file never sees two versions.
-            local.combined = self._combination(getattr(local, "announced", ()))
-        combined = local.combined
+    def _batched_matches(self, source: str, state: "_TreeState") -> list[Match] | None:
+        combined = state.combined
         if combined is None or source not in combined.ranges:
-            self._note_use(source, local.generation)
+            self._note_use(source, state.generation)
             return None
-        # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
-        memo = getattr(local, "memo", None)
-        if memo is None or memo[0] is not combined or memo[1] != root:
-            memo = (combined, root, combined.split(root, self._compile, local.decodable))
-            local.memo = memo
-        return memo[2].get(source, [])
+        if state.matches is None:
+            state.matches = combined.split(state.root, self._compile, state.decodable)
+        return state.matches.get(source, [])
 
     def _note_use(self, source: str, generation: int) -> None:
         with self._lock:

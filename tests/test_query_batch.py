@@ -68,6 +68,31 @@ def test_each_tree_runs_only_the_queries_announced_for_it_and_a_set_is_compiled_
     assert compiled == [(CALLS, LETS), (CALLS,)]
 
 
+def test_reading_another_tree_midway_keeps_the_first_trees_matches():
+    # Rules read other workspace files in the middle of one file's analysis; coming back,
+    # the file's combined query must not run over it again.
+    runs: list[int] = []
+    batch = RootQueryBatch(RUST, query)
+    batch.prepare([CALLS, LETS])
+    parser = new_parser()
+    analysed, other = parser.parse(SOURCE).root_node, parser.parse(b"fn o() { p(); }\n").root_node
+    original_split = query_batch._Combined.split
+
+    def counting_split(combined, root, *args):
+        runs.append(root.end_byte)
+        return original_split(combined, root, *args)
+
+    query_batch._Combined.split = counting_split
+    try:
+        assert _names(batch.captures(CALLS, analysed), "callee") == [b"g", b"h"]
+        assert _names(batch.captures(CALLS, other), "callee") == [b"p"]
+        assert _names(batch.captures(LETS, analysed), "name") == [b"a", b"b"]
+        assert _names(batch.captures(LETS, other), "name") == []
+    finally:
+        query_batch._Combined.split = original_split
+    assert runs == [analysed.end_byte, other.end_byte]
+
+
 def test_a_prepared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
     batch = RootQueryBatch(RUST, query)
     broken = "(call_expression function: (no_such_node) @x)"
