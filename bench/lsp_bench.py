@@ -3,7 +3,8 @@
 lines) and, on the larger, a local's name edited in bodies spread over the file, and
 characters typed one after another inside one function body, beside the median full parse and full
 analysis time of the same file (in process, no server); process start → first
-diagnostics for an opened file; and typing in pull mode as VS Code behaves: a keystroke
+diagnostics for an opened file, alone and in a generated 1,000-file Cargo workspace (cold and
+warm summary cache); and typing in pull mode as VS Code behaves: a keystroke
 every 150 ms into a 10,000-line real file, the pending pull cancelled and a new one sent
 after every edit, counting the keystrokes whose version got diagnostics before the next.
 
@@ -31,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "bench"))
 
 from source_layout import installed_layout  # noqa: E402
 
@@ -92,6 +94,7 @@ class StdioClient:
         self._next_id = 0
         self._responses: dict[int, asyncio.Future] = {}
         self.published: asyncio.Queue = asyncio.Queue()
+        self.progress_ended: asyncio.Queue = asyncio.Queue()  # (time, message) of each progress end
         # Called with the method of each request the server sends (after it is answered).
         self.on_server_request = None
         self._reader = asyncio.ensure_future(self._read())
@@ -142,6 +145,8 @@ class StdioClient:
                 self._responses.pop(message["id"]).set_result(message)
             elif message.get("method") == "textDocument/publishDiagnostics":
                 self.published.put_nowait((time.perf_counter(), message["params"]))
+            elif message.get("method") == "$/progress" and message["params"]["value"].get("kind") == "end":
+                self.progress_ended.put_nowait((time.perf_counter(), message["params"]["value"].get("message")))
 
     async def initialize(self, root: Path, capabilities: dict | None = None, options: dict | None = None) -> None:
         params = {
@@ -340,6 +345,36 @@ async def start_to_first_diagnostics(root: Path, starts: int, project: Path) -> 
     return timings
 
 
+WORKSPACE_MEGABYTES = 14  # about 1,000 files as a Cargo workspace (bench/generate_corpus.py)
+
+
+async def first_diagnostics_in_workspace(root: Path, project: Path) -> list[tuple[str, float, float, str]]:
+    """Start the server at the root of a generated 1,000-file Cargo workspace and open one of
+    its files: milliseconds to the file's first diagnostics and to the workspace model being
+    built, with an empty summary cache, then warm (the cache the first start wrote)."""
+    from generate_corpus import generate
+
+    workspace = root / "workspace"
+    files, _ = generate(workspace, WORKSPACE_MEGABYTES, seed=7, cargo_workspace=True)
+    opened = next(path for path in sorted(workspace.rglob("*.rs")) if path.name not in ("lib.rs", "main.rs"))
+    rows = []
+    for label in ("cold summary cache", "warm summary cache"):
+        started = time.perf_counter()
+        client = await StdioClient.start(project)
+        capabilities = {"textDocument": {"publishDiagnostics": {"versionSupport": True}}, "window": {"workDoneProgress": True}}
+        await client.initialize(workspace, capabilities)
+        client.notify("textDocument/didOpen", open_params(opened.as_uri(), opened.read_text()))
+        received_at, _ = await client.diagnostics_for_version(opened.as_uri(), 1)
+        model_at, message = await client.progress_ended.get()
+        rows.append((label, (received_at - started) * 1000, (model_at - started) * 1000, message))
+        await client.stop()
+    print(f"server start → first diagnostics of an opened file in a workspace of {files} generated files "
+          f"({WORKSPACE_MEGABYTES} MB, Cargo workspace):")
+    for label, first, model, message in rows:
+        print(f"  {label}: first diagnostics {first:.0f} ms; workspace model built ({message}) {model:.0f} ms")
+    return rows
+
+
 def in_process_times(text: str, repeats: int = 7) -> tuple[float, float]:
     """Medians of a full parse and a full analysis (no server) of the same file."""
     from isolint.checks.config import DEFAULT_CONFIG
@@ -406,6 +441,7 @@ async def main() -> None:
         await print_start_times(root, args.starts, project, "sources only, recompiled at every start")
         byte_compile(project)
         await print_start_times(root, args.starts, project, "byte-compiled as installed")
+        await first_diagnostics_in_workspace(root, project)
         print(f"{'file':>12} {'bytes':>8} {'findings':>8} {'edit→diag p50':>14} {'p95':>8} {'max':>8} {'full parse':>11} {'full analyze':>13}")
         for lines, in_one_body, renames in ((500, False, False), (7000, False, False), (7000, False, True), (7000, True, False)):
             figures = await edit_latency(lines, args.edits, root, project, in_one_body, renames)
