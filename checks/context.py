@@ -473,6 +473,11 @@ def _ending_identifier_runs(data: bytes, identifiers: frozenset[bytes]):
     a token be spelled so. One regular-expression scan finds the longest spelling ending a
     run; the shorter ones ending the same run are its suffixes. A spelling inside a name
     (``or`` of ``error``) is left out: no token starts there."""
+    if len(identifiers) == 1:
+        # Most sets are one name of the file's own (a helper's): compiling a pattern for it
+        # costs more than the scans it saves.
+        yield from _ending_runs_of_one(data, next(iter(identifiers)))
+        return
     for match in _run_ending_in(identifiers).finditer(data):
         start, end = match.span()
         if not _inside_name(data, start):
@@ -481,6 +486,16 @@ def _ending_identifier_runs(data: bytes, identifiers: frozenset[bytes]):
             if len(spelled) < end - start and data.startswith(spelled, end - len(spelled)) \
                     and not _inside_name(data, end - len(spelled)):
                 yield end - len(spelled), end
+
+
+def _ending_runs_of_one(data: bytes, spelled: bytes):
+    """``_ending_identifier_runs`` of one spelling, found by scanning for it."""
+    start = data.find(spelled)
+    while start != -1:
+        end = start + len(spelled)
+        if (end == len(data) or data[end] not in _IDENTIFIER_BYTES) and not _inside_name(data, start):
+            yield start, end
+        start = data.find(spelled, start + 1)
 
 
 _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -497,7 +512,7 @@ def _inside_name(data: bytes, start: int) -> bool:
     return run_start < start and data[run_start] not in _DIGIT_BYTES
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def _run_ending_in(identifiers: frozenset[bytes]) -> re.Pattern[bytes]:
     return re.compile(b"(?:" + b"|".join(re.escape(spelled) for spelled in sorted(identifiers)) + rb")(?![A-Za-z0-9_])")
 

@@ -451,3 +451,15 @@ def test_large_files_find_calls_through_the_identifier_index_as_the_scan_does(mo
     scanned = engine.analyze(data, DEFAULT_CONFIG.settings, Path("big.rs")).findings
     assert len(indexed) > 10
     assert [(f.code, f.span) for f in indexed] == [(f.code, f.span) for f in scanned]
+
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab_1 .(é", max_size=40), st.sampled_from([b"a", b"ab", b"a_b", b"ba", b"b1"]))
+def test_one_spelling_is_found_where_the_pattern_for_it_finds_it(text, spelled):
+    """A one-name set is scanned for, not compiled: the same places either way."""
+    from isolint.checks.context import _ending_identifier_runs, _inside_name, _run_ending_in
+
+    data = text.encode()
+    by_pattern = [match.span() for match in _run_ending_in(frozenset({spelled})).finditer(data) if not _inside_name(data, match.start())]
+    assert list(_ending_identifier_runs(data, frozenset({spelled}))) == by_pattern
