@@ -8,6 +8,7 @@ reading of the code. Nothing here decides a finding.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from pathlib import PurePath
 from typing import NamedTuple
@@ -23,6 +24,13 @@ MIN_FIELD_USES = 3
 # The outermost identity of the workspace's composite identities is listed before this many
 # distinct other ids, at least: below it, struct field order says nothing about nesting.
 MIN_NESTED_IDS = 6
+# The id most request handlers take first from the URL path is the unit the API's routes are
+# scoped by, once this many handlers take it.
+MIN_ROUTES = 5
+# A web framework's URL path extractor (`Path<T>`, `web::Path<T>`): std's `Path` takes no
+# type argument.
+_PATH_EXTRACTOR = "Path"
+_BOUND_NAME = re.compile(r"[A-Za-z_]\w*")
 _KEY_PARAMETER_WORDS = frozenset({"key", "name", "path", "id"})
 _HELPER_WORDS = frozenset({"key", "path", "prefix", "namespace", "namespaced", "scoped", "scope", "qualified"})
 
@@ -98,6 +106,47 @@ class _Nesting:
                 f"in {self.structs[name]} structs, after {len(self.after.get(name, ()))}")
 
 
+class _RouteScopes:
+    """The ids request handlers take first from their URL path (`Path((org_id, name))`,
+    `index_uid: web::Path<String>`, a path struct's first id field): what a route is under."""
+
+    def __init__(self, model: WorkspaceModel) -> None:
+        self.handlers: Counter = Counter()
+        self.example: dict[str, str] = {}
+        signatures = [(path, s) for definitions in model.functions.values() for path, s in definitions if _host_code(path)]
+        signatures += [(None, s) for s in model.methods.values()]
+        for _, signature in signatures:
+            for name, type_text in signature.params:
+                extracted = next((e for e in named_types(type_text) if e.kind == "path" and e.name == _PATH_EXTRACTOR and e.args), None)
+                leading = _leading_path_id(model, name, extracted.args[0].text) if extracted is not None else None
+                if leading is not None:
+                    self.handlers[leading] += 1
+                    self.example.setdefault(leading, signature.name)
+
+    def scope(self) -> str | None:
+        """The leading id of the most handlers, if enough take it and no other as often."""
+        ranked = self.handlers.most_common(2)
+        if not ranked or ranked[0][1] < MIN_ROUTES or len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+            return None
+        return ranked[0][0]
+
+    def reason(self, name: str) -> str:
+        return f"the first URL path parameter of {self.handlers[name]} request handlers (`fn {self.example[name]}`, …): what routes are under"
+
+
+def _leading_path_id(model: WorkspaceModel, bound: str, extracted: str) -> str | None:
+    """The id a path extractor binds first: a name in its pattern, the parameter's own name
+    for a single segment, or the first id field of a workspace struct it deserialises."""
+    names = [n for n in _BOUND_NAME.findall(bound.split("(", 1)[1]) if n not in ("mut", "ref")] if "(" in bound else [bound]
+    first = names[0].lstrip("_") if names else ""
+    if "(" in bound or not extracted.lstrip("(").startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")):
+        return first if _identity(first) else None
+    struct = model.struct(parse_type(extracted).name)
+    if struct is not None:
+        return next((field for field, _ in struct.fields if _identity(field)), None)
+    return first if _identity(first) else None
+
+
 def propose(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:
     """The contract entries the workspace suggests, most evident first within each section."""
     identities = scope_identity_candidates(model, settings, root)
@@ -158,11 +207,17 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
     reasons = {name: _evidence_reason(evidence, name) for name in candidates}
     declared_at = {name: evidence.declared_at[name] for name in candidates}
     uses = {name: evidence.fields[name] + evidence.keyed_maps[name] for name in candidates}
+    routes = _RouteScopes(model)
+    route_scope = routes.scope()
+    if route_scope is not None:
+        reasons[route_scope] = "; ".join(filter(None, [routes.reason(route_scope), reasons.get(route_scope)]))
+        uses[route_scope] = max(uses.get(route_scope, 0), routes.handlers[route_scope])
     outermost = nesting.outermost()
     if outermost is not None:
         _, struct, path, line = nesting.widest[outermost]
         reasons[outermost] = "; ".join([f"field of `{struct}` in {path}:{line}", nesting.reason(outermost),
-                                        *_evidence_counts(evidence, outermost)])
+                                        *_evidence_counts(evidence, outermost),
+                                        *([routes.reason(outermost)] if outermost == route_scope else [])])
         declared_at[outermost] = (path, line)
         uses[outermost] = max(uses.get(outermost, 0), identity_fields[outermost])
     for name in list(reasons):
@@ -170,7 +225,7 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
             if sibling not in reasons and count >= MIN_FIELD_USES and _same_unit(sibling, name):
                 reasons[sibling] = f"another id of the unit `{name}` names: a field of {count} structs"
                 uses[sibling] = count
-    ranked = sorted(reasons, key=lambda n: (n != outermost, -uses.get(n, 0), n))
+    ranked = sorted(reasons, key=lambda n: (n not in (outermost, route_scope), -uses.get(n, 0), n))
     proposals, counted = [], []
     for name in ranked:
         if settings.vocabulary.tenant.match(name):
@@ -180,7 +235,7 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
         wider = next((other for other in ranked if other != name and _names_within(other, name)), None)
         if wider is not None:
             continue  # `parent_namespace_id` is counted once `namespace_id` is
-        nested = nesting.nested_under(name, outermost) if outermost is not None and name != outermost else 0
+        nested = nesting.nested_under(name, outermost) if outermost is not None and name not in (outermost, route_scope) else 0
         reason = reasons[name] + (f"; but listed after `{outermost}` in {nested} structs: a scope inside that unit, "
                                   "kept only if it isolates tenants of its own" if nested else "")
         proposals.append(Proposal("scope-identities", name, reason, declared_at.get(name), uses.get(name, 0), tentative=bool(nested)))

@@ -131,3 +131,45 @@ def test_a_unit_word_identity_outside_any_nesting_is_proposed_as_before(tmp_path
         "pub struct Route { pub workload_ref: String, pub host: String }\n"
     )})
     assert entries(text, "scope-identities") == ["workload_ref"]
+
+
+def handlers(template: str, count: int) -> str:
+    return "".join(template.format(n=n) for n in range(count))
+
+
+def test_the_unit_is_the_id_routes_take_first_from_the_url(tmp_path):
+    # axum: the id is the first name the path pattern binds, whatever the unit is called.
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "use axum::extract::Path;\n"
+        + handlers("pub async fn get_doc{n}(Path((realm_uid, doc_id)): Path<(String, String)>) {{}}\n", 4)
+        + "pub async fn list(Path(realm_uid): Path<String>) {}\n"
+        + "pub async fn user(Path(user_id): Path<String>) {}\n"
+        # std's `Path` is a file path, not a route.
+        + handlers("pub fn read{n}(file_id: &Path) {{}}\n", 9)
+    )})
+    assert entries(text, "scope-identities") == ["realm_uid"]
+    assert "the first URL path parameter of 5 request handlers" in text
+
+
+def test_a_route_scope_read_from_a_named_parameter_or_a_path_struct(tmp_path):
+    # actix: `web::Path<String>` named for the id, or a struct of the path's segments.
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "use actix_web::web;\n"
+        "pub struct DocumentParam { pub bucket_id: String, pub document_id: String }\n"
+        + handlers("pub async fn docs{n}(bucket_id: web::Path<String>) {{}}\n", 3)
+        + handlers("pub async fn doc{n}(path: web::Path<DocumentParam>) {{}}\n", 2)
+    )})
+    assert entries(text, "scope-identities") == ["bucket_id"]
+
+
+def test_routes_split_between_ids_or_too_few_propose_no_unit(tmp_path):
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "use axum::extract::Path;\n"
+        + handlers("pub async fn job{n}(Path(job_id): Path<u64>) {{}}\n", 5)
+        + handlers("pub async fn run{n}(Path(run_id): Path<u64>) {{}}\n", 5)
+    )})
+    assert entries(text, "scope-identities") == []
+    _, text = proposal_for(tmp_path / "few", {"src/lib.rs": (
+        "use axum::extract::Path;\n" + handlers("pub async fn job{n}(Path(job_id): Path<u64>) {{}}\n", 4)
+    )})
+    assert entries(text, "scope-identities") == []
