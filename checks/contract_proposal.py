@@ -31,6 +31,7 @@ MIN_ROUTES = 5
 # type argument.
 _PATH_EXTRACTOR = "Path"
 _BOUND_NAME = re.compile(r"[A-Za-z_]\w*")
+_BINDING_MODES = frozenset({"mut", "ref"})
 _KEY_PARAMETER_WORDS = frozenset({"key", "name", "path", "id"})
 _HELPER_WORDS = frozenset({"key", "path", "prefix", "namespace", "namespaced", "scoped", "scope", "qualified"})
 
@@ -113,12 +114,11 @@ class _RouteScopes:
     def __init__(self, model: WorkspaceModel) -> None:
         self.handlers: Counter = Counter()
         self.example: dict[str, str] = {}
-        signatures = [(path, s) for definitions in model.functions.values() for path, s in definitions if _host_code(path)]
-        signatures += [(None, s) for s in model.methods.values()]
-        for _, signature in signatures:
-            for name, type_text in signature.params:
+        signatures = [s for definitions in model.functions.values() for path, s in definitions if _host_code(path)]
+        for signature in [*signatures, *model.methods.values()]:
+            for bound, type_text in signature.params:
                 extracted = next((e for e in named_types(type_text) if e.kind == "path" and e.name == _PATH_EXTRACTOR and e.args), None)
-                leading = _leading_path_id(model, name, extracted.args[0].text) if extracted is not None else None
+                leading = _leading_path_id(model, bound, extracted.args[0].text) if extracted is not None else None
                 if leading is not None:
                     self.handlers[leading] += 1
                     self.example.setdefault(leading, signature.name)
@@ -135,16 +135,19 @@ class _RouteScopes:
 
 
 def _leading_path_id(model: WorkspaceModel, bound: str, extracted: str) -> str | None:
-    """The id a path extractor binds first: a name in its pattern, the parameter's own name
-    for a single segment, or the first id field of a workspace struct it deserialises."""
-    names = [n for n in _BOUND_NAME.findall(bound.split("(", 1)[1]) if n not in ("mut", "ref")] if "(" in bound else [bound]
-    first = names[0].lstrip("_") if names else ""
-    if "(" in bound or not extracted.lstrip("(").startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")):
+    """The id a path extractor binds first: the first name of its pattern (`Path((org_id,
+    name))`), the first id field of the workspace struct it deserialises (its fields are the
+    segments, in order), or the parameter's own name for a single segment."""
+    if "(" in bound:
+        names = [n for n in _BOUND_NAME.findall(bound.split("(", 1)[1]) if n not in _BINDING_MODES and not n[:1].isupper()]
+        first = names[0].lstrip("_") if names else ""  # `Path(_org_id)`: unread, but the route is still under it
         return first if _identity(first) else None
     struct = model.struct(parse_type(extracted).name)
     if struct is not None:
         return next((field for field, _ in struct.fields if _identity(field)), None)
-    return first if _identity(first) else None
+    names = [n for n in _BOUND_NAME.findall(bound) if n not in _BINDING_MODES]
+    name = names[-1].lstrip("_") if names else ""
+    return name if _identity(name) else None
 
 
 def propose(model: WorkspaceModel, settings: Settings, root: str) -> list[Proposal]:

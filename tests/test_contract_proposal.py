@@ -158,8 +158,10 @@ def test_a_route_scope_read_from_a_named_parameter_or_a_path_struct(tmp_path):
         "pub struct DocumentParam { pub bucket_id: String, pub document_id: String }\n"
         + handlers("pub async fn docs{n}(bucket_id: web::Path<String>) {{}}\n", 3)
         + handlers("pub async fn doc{n}(path: web::Path<DocumentParam>) {{}}\n", 2)
+        + "pub async fn rename(mut bucket_id: web::Path<String>) {}\n"
     )})
     assert entries(text, "scope-identities") == ["bucket_id"]
+    assert "the first URL path parameter of 6 request handlers" in text
 
 
 def test_routes_split_between_ids_or_too_few_propose_no_unit(tmp_path):
