@@ -207,6 +207,11 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
             if host_code:
                 nesting.add([field for field, _ in struct.fields if _identity(field)], struct.name, _relative(path, root), struct.line + 1)
     candidates = set(evidence.where) & ({n for n in evidence.where if n[:1].isupper()} | {f for f, n in evidence.fields.items() if n >= MIN_FIELD_USES})
+    # A field is shown where it heads the most other ids, not in the first struct read (often
+    # a response that repeats it).
+    for name in candidates & set(nesting.widest):
+        _, struct, path, line = nesting.widest[name]
+        evidence.where[name], evidence.declared_at[name] = f"field of `{struct}` in {path}:{line}", (path, line)
     reasons = {name: _evidence_reason(evidence, name) for name in candidates}
     declared_at = {name: evidence.declared_at[name] for name in candidates}
     uses = {name: evidence.fields[name] + evidence.keyed_maps[name] for name in candidates}
