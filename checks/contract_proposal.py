@@ -33,6 +33,7 @@ _PATH_EXTRACTOR = "Path"
 _BOUND_NAME = re.compile(r"[A-Za-z_]\w*")
 _BINDING_MODES = frozenset({"mut", "ref"})
 _KEY_PARAMETER_WORDS = frozenset({"key", "name", "path", "id"})
+_KEY_TYPES = frozenset({"str", "String", "Path", "PathBuf"})
 _HELPER_WORDS = frozenset({"key", "path", "prefix", "namespace", "namespaced", "scoped", "scope", "qualified"})
 
 
@@ -301,7 +302,7 @@ def _sinks(model: WorkspaceModel, root: str) -> list[Proposal]:
         if owner not in model.traits or not any(word in STORE_WORDS for word in words_of(owner)):
             continue
         first_name, first_type = signature.params[0]
-        if set(words_of(first_name)) & _KEY_PARAMETER_WORDS and any(t in first_type for t in ("str", "String", "[u8]")):
+        if set(words_of(first_name)) & _KEY_PARAMETER_WORDS and _key_type(first_type):
             keyed.setdefault(owner, []).append(f"{method}({first_name}: {first_type})")
     proposals = []
     for owner, methods in sorted(keyed.items()):
@@ -312,6 +313,11 @@ def _sinks(model: WorkspaceModel, root: str) -> list[Proposal]:
         else:
             proposals.append(Proposal("sinks", owner, f"trait `{owner}` ({where}): {', '.join(f'`{m}`' for m in methods)} are keyed by their callers"))
     return proposals
+
+
+def _key_type(type_text: str) -> bool:
+    """Text, bytes or a path: an object store's key is as much a key as a map's."""
+    return "[u8]" in type_text or any(e.name in _KEY_TYPES for e in named_types(type_text))
 
 
 def _scoping_helpers(model: WorkspaceModel, settings: Settings, root: str, proposed: list[tuple[str, ...]]) -> list[Proposal]:

@@ -175,3 +175,15 @@ def test_routes_split_between_ids_or_too_few_propose_no_unit(tmp_path):
         "use axum::extract::Path;\n" + handlers("pub async fn job{n}(Path(job_id): Path<u64>) {{}}\n", 4)
     )})
     assert entries(text, "scope-identities") == []
+
+
+def test_a_store_keyed_by_a_file_path_is_a_sink(tmp_path):
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "use std::path::{Path, PathBuf};\n"
+        "pub trait BlobStorage { fn put(&self, path: &Path, data: Vec<u8>); fn get(&self, path: PathBuf) -> Vec<u8>; }\n"
+        "pub trait SegmentCache { fn get(&self, key: &str) -> Option<Vec<u8>>; }\n"
+        # Not stores: no store in the name, or not keyed by what the caller passes first.
+        "pub trait Decoder { fn get(&self, path: &Path) -> Vec<u8>; }\n"
+        "pub trait QuotaStore { fn get(&self, limit: u64) -> u64; }\n"
+    )})
+    assert entries(text, "sinks") == ["BlobStorage", "SegmentCache::get"]
