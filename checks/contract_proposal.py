@@ -250,6 +250,14 @@ def scope_identity_candidates(model: WorkspaceModel, settings: Settings, root: s
         proposals.append(Proposal("scope-identities", name, reason, declared_at.get(name), uses.get(name, 0), tentative=bool(nested)))
     if counted:
         proposals.append(Proposal("recognised", "scope-identities", "The default tenant words count already: " + ", ".join(counted)))
+    units = [name for name in dict.fromkeys((route_scope, outermost)) if name is not None]
+    known_units = [name for name in units if settings.vocabulary.tenant.match(name)]
+    if known_units:
+        shown = " and ".join(f"`{name}`" for name in known_units)
+        proposals.append(Proposal("recognised", "scope-identities", f"The unit the routes and ids are under, {shown}, is counted by the default tenant words."))
+    elif not units and not any(p.section == "scope-identities" for p in proposals):
+        proposals.append(Proposal("recognised", "scope-identities", "No id names a unit, heads the ids the host's structs combine, or leads its "
+                                  "routes: a host serving one tenant per process needs no entry here."))
     return proposals
 
 

@@ -187,3 +187,24 @@ def test_a_store_keyed_by_a_file_path_is_a_sink(tmp_path):
         "pub trait QuotaStore { fn get(&self, limit: u64) -> u64; }\n"
     )})
     assert entries(text, "sinks") == ["BlobStorage", "SegmentCache::get"]
+
+
+def test_a_unit_the_defaults_know_is_named_not_proposed(tmp_path):
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "use axum::extract::Path;\n"
+        + handlers("pub async fn stream{n}(Path((org_id, stream_name)): Path<(String, String)>) {{}}\n", 5)
+    )})
+    assert entries(text, "scope-identities") == []
+    assert "# The unit the routes and ids are under, `org_id`, is counted by the default tenant words." in text
+
+
+def test_a_single_tenant_workspace_is_told_it_needs_no_identity(tmp_path):
+    _, text = proposal_for(tmp_path, {"src/lib.rs": (
+        "pub struct Event { pub event_id: u64, pub payload: Vec<u8> }\n"
+        "pub struct Checkpoint { pub record_id: u64, pub offset: u64 }\n"
+    )})
+    assert entries(text, "scope-identities") == []
+    assert "a host serving one tenant per process needs no entry here" in text
+    # Where a unit is proposed, that is not said.
+    _, text = proposal_for(tmp_path / "index", INDEX_HOST)
+    assert "needs no entry here" not in text
