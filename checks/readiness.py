@@ -470,7 +470,7 @@ def _learned_identities(workspace: "WorkspaceModel", files: "_Files", settings: 
 
     learned = []
     for proposal in scope_identity_candidates(workspace, settings, str(files.root)):
-        if proposal.value in known or len(learned) >= MAX_IDENTITIES:
+        if proposal.section != "scope-identities" or proposal.value in known or len(learned) >= MAX_IDENTITIES:
             continue
         first_seen = Location(path=Path(proposal.declared_at[0]).as_posix(), line=proposal.declared_at[1]) if proposal.declared_at else None
         learned.append(Identity(name=proposal.value, source="model", uses=proposal.uses or 1, first_seen=first_seen))
