@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import HOST_FUNCTION_CONTEXT, file_context, module_name, names_scope_identity, tenant_in_reach
+from .call_sites import HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -832,16 +832,21 @@ def may_name_callee(call: Node) -> bool:
 
 def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list):
     """Of several same-named free functions, those a call's spelling picks: the one of the
-    module its path names (``file_list::set``), or the caller's own file's for a bare name."""
+    module its path names (``file_list::set``, ``other_crate::set`` and ``crate::set`` for a
+    crate's root module), or for a bare name the caller's own file's, else the one its
+    ``use`` declarations bring in."""
     if callee.type == "identifier":
-        return [d for d in definitions if d[0] == ctx.path_key]
+        own = [d for d in definitions if d[0] == ctx.path_key]
+        return own or [d for d in definitions if imports_function(ctx, ctx.path_key, d[0], node_text(callee))]
     path = callee.child_by_field_name("path")
     if path is None:
         return []
     module = node_text(path.child_by_field_name("name") if path.type == "scoped_identifier" else path)
-    if module in ("self", "super", "crate"):
-        return [d for d in definitions if d[0] == ctx.path_key] if module == "self" else []
-    return [d for d in definitions if module_name(d[0]) == module]
+    if module == "self":
+        return [d for d in definitions if d[0] == ctx.path_key]
+    if module == "super":
+        return []
+    return [d for d in definitions if module in module_spellings(ctx.path_key, d[0])]
 
 
 def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:

@@ -592,26 +592,37 @@ def _impl(item: Node) -> ImplBlock:
 
 
 class Crate(NamedTuple):
-    """A Cargo package: its name and folder, and whether it is workspace tooling."""
+    """A Cargo package: its name and folder, and whether it is workspace tooling;
+    ``library`` is the name other crates spell its library by (``[lib] name``, else the
+    package name with ``-`` as ``_``), ``library_root`` the file that library's root module
+    is (``[lib] path``, else ``src/lib.rs``)."""
 
     name: str
     root: str
     is_tooling: bool
+    library: str = ""
+    library_root: str = ""
 
 
-def _package_name(manifest: Path) -> str | None:
+def _manifest_entry(manifest: Path, table: str, key: str) -> str | None:
+    """The string value of ``key`` in ``[table]`` of a Cargo manifest (read by lines: a
+    manifest the TOML reader refuses still names its package)."""
     try:
         text = manifest.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    in_package = False
+    in_table = False
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            in_package = stripped == "[package]"
-        elif in_package and stripped.startswith("name") and "=" in stripped:
+            in_table = stripped == f"[{table}]"
+        elif in_table and stripped.startswith(key) and "=" in stripped and stripped.split("=", 1)[0].strip() == key:
             return stripped.split("=", 1)[1].strip().strip("\"'")
     return None
+
+
+def _package_name(manifest: Path) -> str | None:
+    return _manifest_entry(manifest, "package", "name")
 
 
 @lru_cache(maxsize=4096)
@@ -624,8 +635,23 @@ def crate_of_folder(folder: str) -> Crate | None:
         if manifest.is_file():
             name = _package_name(manifest)
             if name is not None:
-                return Crate(name, str(directory), _is_tooling_crate(name, directory))
+                library = _manifest_entry(manifest, "lib", "name") or name.replace("-", "_")
+                library_root = directory / (_manifest_entry(manifest, "lib", "path") or "src/lib.rs")
+                return Crate(name, str(directory), _is_tooling_crate(name, directory), library, os.path.normpath(library_root))
     return None
+
+
+@lru_cache(maxsize=8192)
+def crate_root_of(path: str) -> Crate | None:
+    """The crate whose root module the file at ``path`` is (its library's root, or
+    ``src/main.rs``), None for any other file: a crate's root items are spelled through
+    the crate (``other_crate::helper``, ``crate::helper``), not through the file's name."""
+    absolute = Path(path).absolute()
+    crate = crate_of_folder(str(absolute.parent))
+    if crate is None:
+        return None
+    file = os.path.normpath(absolute)
+    return crate if file in (crate.library_root, os.path.join(crate.root, "src", "main.rs")) else None
 
 
 def _is_tooling_crate(name: str, root: Path) -> bool:
@@ -839,9 +865,11 @@ class WorkspaceModel:
             items = self.summaries.get(path)
             if items is None:
                 return False
-            imported = any(alias == name and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
-            globbed = any(alias == "*" and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
-            return imported or globbed or f"{module}::{name}".encode() in self.sources.get(path, b"")
+            return self.imports(path, module, name) or f"{module}::{name}".encode() in self.sources.get(path, b"")
+        if kind == "imports":
+            path, module, name = key
+            items = self.summaries.get(path)
+            return items is not None and any(alias in (name, "*") and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
         if kind == "home":
             if key in self._host_wide_types():
                 return "host-wide"
@@ -960,6 +988,11 @@ class WorkspaceModel:
         it (by name or glob) or spells ``module::name``. Same-named items of other modules are
         not it."""
         return self._ask("refers", (path, module, name))
+
+    def imports(self, path: str, module: str, name: str) -> bool:
+        """Whether the file at ``path`` brings item ``name`` of module ``module`` into scope by
+        a ``use`` of it or a glob of the module (a bare ``name`` there is that item)."""
+        return self._ask("imports", (path, module, name))
 
     def home(self, type_name: str) -> str:
         """Where the host keeps values of a workspace type: ``host-wide`` (held by a static,
