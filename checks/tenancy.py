@@ -96,6 +96,9 @@ PLAIN_VALUE_TYPES = frozenset({
 })
 # Steps a chosen value is followed through workspace calls before its store is looked for.
 MAX_PASS_DEPTH = 5
+# Local bindings followed back to the client a connection was made from
+# (`let conn = client.get_connection()?` after `let client = Client::open(url)?`).
+MAX_LOCAL_STEPS = 4
 
 
 class GuestEntry(NamedTuple):
@@ -606,6 +609,9 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     root = chain_root(receiver)
     if root is None:
         return None
+    client = _local_key_value_client(ctx, root, tracer, MAX_LOCAL_STEPS) if root.type == "identifier" else None
+    if client is not None:
+        return Storage("host-wide", f"`{node_text(root)}` ({client}: a server every holder shares)", None)
     if through_local and root.type == "identifier":
         scope = tracer.scope_of(root)
         binding = scope.binding_before(node_text(root), root) if node_text(root) not in scope.parameters else None
@@ -625,9 +631,10 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     type_text = ctx.workspace.field_type(owner, field) if owner else None
     if type_text is None:
         return None
-    if any(e.path.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES for e in named_types(type_text)):
+    client = key_value_client(ctx, type_text, ctx.workspace.declaring_file(owner) or ctx.path_key)
+    if client is not None:
         # Wherever the handle lives, every holder of a client to the server shares its keyspace.
-        return Storage("host-wide", f"field `{field}` of `{owner}` ({type_text}: a server every holder shares)", None)
+        return Storage("host-wide", f"field `{field}` of `{owner}` ({client}: a server every holder shares)", None)
     type_names = [e.name for e in named_types(type_text)]
     contract_sinks = ctx.settings.contract.sinks
     sink = any(f"{name}::{method}" in contract_sinks or name in contract_sinks for name in type_names)
@@ -637,6 +644,47 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     maps = [c for c in ctx.workspace.collections_in(type_text) if c.kind == "map" and c.value is not None]
     holds = maps[0].value.text if len(maps) == 1 else ""
     return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None, holds)
+
+
+def key_value_client(ctx: AnalysisContext, type_text: str, written_in: str) -> str | None:
+    """The full path of the key-value server client a type (as written in the file
+    ``written_in``) is or holds: a type of a ``KEY_VALUE_CLIENT_CRATES`` crate, however the
+    file's ``use`` declarations let it be spelled (``use redis::aio::ConnectionManager;``
+    then ``Arc<ConnectionManager>``). None for any other type."""
+    for expression in named_types(type_text):
+        if expression.kind != "path" or not expression.path:
+            continue
+        full = ctx.workspace.full_path(written_in, expression.path)
+        if full.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES:
+            return full
+    return None
+
+
+def _local_key_value_client(ctx: AnalysisContext, name: Node, tracer: KeyTracer, depth: int) -> str | None:
+    """The key-value client a local is, by its declared type or by what it was bound from: a
+    client's constructor (``Client::open(url)?``), or a call on another such local
+    (``client.get_multiplexed_async_connection().await?``). Not a parameter, nor a client
+    opened on a value the function was handed: whoever passed it chose the server."""
+    scope = tracer.scope_of(name)
+    text = node_text(name)
+    binding = scope.binding_before(text, name) if text not in scope.parameters else None
+    if binding is None or depth <= 0:
+        return None
+    declared = binding.child_by_field_name("type")
+    if declared is not None:
+        return key_value_client(ctx, node_text(declared), ctx.path_key)
+    value = binding.child_by_field_name("value")
+    root = chain_root(value)
+    if root is not None and root.type == "identifier":
+        return _local_key_value_client(ctx, root, tracer, depth - 1)
+    if root is None or root.type != "scoped_identifier" or not _names_type(root):
+        return None
+    constructor = ctx.parent(root)
+    handed = any(part.kind == "parameter" and is_plain_data(ctx.workspace, part.type_text or "String")
+                 or part.kind == "identifier" and _destructured_parameter_type(scope.function, part.text) is not None
+                 for argument in (call_arguments(constructor) if constructor is not None and constructor.type == "call_expression" else ())
+                 for part in tracer.trace(argument).parts)
+    return None if handed else key_value_client(ctx, node_text(root.child_by_field_name("path")), ctx.path_key)
 
 
 def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:

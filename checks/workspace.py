@@ -866,6 +866,13 @@ class WorkspaceModel:
             if items is None:
                 return False
             return self.imports(path, module, name) or f"{module}::{name}".encode() in self.sources.get(path, b"")
+        if kind == "struct-file":
+            definitions = self.structs.get(key, ())
+            return definitions[0][0] if len(definitions) == 1 else None
+        if kind == "use-path":
+            path, name = key
+            items = self.summaries.get(path)
+            return next((full for alias, full in items.uses if alias == name), None) if items is not None else None
         if kind == "imports":
             path, module, name = key
             items = self.summaries.get(path)
@@ -993,6 +1000,21 @@ class WorkspaceModel:
         """Whether the file at ``path`` brings item ``name`` of module ``module`` into scope by
         a ``use`` of it or a glob of the module (a bare ``name`` there is that item)."""
         return self._ask("imports", (path, module, name))
+
+    def full_path(self, path: str, written: str) -> str:
+        """A path as written in the file at ``path`` (``Client``, ``aio::ConnectionManager``)
+        with its first segment replaced by what that file's ``use`` declarations bring in
+        under that name (``redis::Client``, ``redis::aio::ConnectionManager``); as written
+        when nothing does."""
+        head, _, rest = written.partition("::")
+        full = self._ask("use-path", (path, head)) if head else None
+        if full is None:
+            return written
+        return f"{full}::{rest}" if rest else full
+
+    def declaring_file(self, struct_name: str) -> str | None:
+        """The file declaring the workspace struct of this name, when only one does."""
+        return self._ask("struct-file", self.renames.get(struct_name, struct_name))
 
     def home(self, type_name: str) -> str:
         """Where the host keeps values of a workspace type: ``host-wide`` (held by a static,
