@@ -60,10 +60,12 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
 
 
 def _identity_field(ctx: AnalysisContext, struct_name: str) -> str | None:
-    """The field of a workspace struct named or typed as a scope identity."""
+    """The field of a workspace struct named or typed as a scope identity. Not a collection
+    (``apps: DashMap<String, AppId>``, ``tenants: HashMap<TenantId, Quota>``): a registry of
+    every tenant's identity, or a map per tenant, is no one tenant the code serves."""
     struct = ctx.workspace.struct(struct_name)
     for field, field_type in struct.fields if struct is not None else ():
-        if names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type):
+        if (names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type)) and not ctx.workspace.is_collection(field_type):
             return field
     return None
 

@@ -540,15 +540,18 @@ def entries_to_check(ctx: AnalysisContext) -> list[GuestEntry]:
 def is_scoped(ctx: AnalysisContext, composition: KeyComposition, function: Node) -> bool:
     """Whether a key carries a scope identity: by its words (``tenant_id``, a scoping
     helper), or by the declared type of a ``self`` field in it (``self.workload`` of type
-    ``WorkloadId``)."""
+    ``WorkloadId``). A registry of identities (``self.apps`` of type ``DashMap<String,
+    AppId>``) scopes a key only with what a lookup in it answers (``self.apps.get(&host)``):
+    the map itself, its size or its keys are no tenant's."""
     if composition.scope_evidence(ctx.vocabulary) is not None:
         return True
     owner = impl_owner(ctx, function)
-    for part in composition.parts:
+    for index, part in enumerate(composition.parts):
         segments = part.text.split(".")
         if part.kind == "field" and owner and segments[0] == "self" and len(segments) > 1:
             field_type = ctx.workspace.field_type(owner, segments[1])
-            if field_type and names_scope_identity(ctx, field_type):
+            if field_type and names_scope_identity(ctx, field_type) and (
+                    not ctx.workspace.is_collection(field_type) or len(segments) == 2 and composition.answered_by_lookup(index + 1)):
                 return True
     return False
 

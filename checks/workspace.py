@@ -1270,6 +1270,16 @@ class WorkspaceModel:
                 found.append(Collection("sequence", name, None, args[0], via, locked))
         return found
 
+    def is_collection(self, type_text: str) -> bool:
+        """Whether a value of ``type_text`` is a map, set or sequence: the type itself, through
+        aliases, references and wrappers (``Arc<DashMap<String, AppId>>``), not a struct that
+        holds one among its fields. What it holds is many values, not one."""
+        for expression, via, _ in self.inner_types(type_text):
+            if expression.kind == "path" and expression.name not in WRAPPERS:
+                return all(name in WRAPPERS for name in via) and (
+                    expression.name in MAP_TYPES or expression.name in SET_TYPES or expression.name in SEQUENCE_TYPES)
+        return False
+
     def names_scope(self, expression: TypeExpr, vocabulary: Vocabulary) -> str | None:
         """The scope identity (tenant or pack) a key type carries: its own name, a tuple
         member, or a field of a workspace key struct."""
