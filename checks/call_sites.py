@@ -26,7 +26,8 @@ def function_name(function: Node) -> str:
 def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
     """The tenant (or pack) identity a function can see: a parameter named or typed as one
     (``org_id``, ``tenant: &TenantCtx``, not ``org_provisioner``), or such a field of its
-    ``self`` type (from the workspace model)."""
+    ``self`` type (from the workspace model). Not a collection of them (``tenants:
+    &HashMap<String, TenantId>``): a registry is every tenant's, not the one served."""
     if function is None:
         return None
     parameters = function.child_by_field_name("parameters")
@@ -35,6 +36,8 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
             continue
         pattern = parameter.child_by_field_name("pattern")
         type_node = parameter.child_by_field_name("type")
+        if type_node is not None and ctx.workspace.is_collection(node_text(type_node)):
+            continue
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
             if names_scope_identity(ctx, text):
                 return node_text(pattern) if pattern is not None else text
