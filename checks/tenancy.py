@@ -649,17 +649,22 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None, holds)
 
 
-def key_value_client(ctx: AnalysisContext, type_text: str, written_in: str) -> str | None:
+def key_value_client(ctx: AnalysisContext, type_text: str, written_in: str, depth: int = MAX_LOCAL_STEPS) -> str | None:
     """The full path of the key-value server client a type (as written in the file
     ``written_in``) is or holds: a type of a ``KEY_VALUE_CLIENT_CRATES`` crate, however the
     file's ``use`` declarations let it be spelled (``use redis::aio::ConnectionManager;``
-    then ``Arc<ConnectionManager>``). None for any other type."""
+    then ``Arc<ConnectionManager>``), or a workspace alias of one read in its own file
+    (``type RedisPool = bb8::Pool<RedisConnectionManager>``). None for any other type."""
     for expression in named_types(type_text):
         if expression.kind != "path" or not expression.path:
             continue
         full = ctx.workspace.full_path(written_in, expression.path)
         if full.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES:
             return full
+        alias = ctx.workspace.alias_definition(expression.name) if depth > 0 and "::" not in expression.path else None
+        found = key_value_client(ctx, alias[1], alias[0], depth - 1) if alias is not None else None
+        if found is not None:
+            return found
     return None
 
 

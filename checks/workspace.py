@@ -866,6 +866,9 @@ class WorkspaceModel:
             if items is None:
                 return False
             return self.imports(path, module, name) or f"{module}::{name}".encode() in self.sources.get(path, b"")
+        if kind == "alias-file":
+            definitions = self.aliases.get(key, ())
+            return (definitions[0][0], definitions[0][2]) if len(definitions) == 1 else None
         if kind == "struct-file":
             definitions = self.structs.get(key, ())
             return definitions[0][0] if len(definitions) == 1 else None
@@ -1011,6 +1014,11 @@ class WorkspaceModel:
         if full is None:
             return written
         return f"{full}::{rest}" if rest else full
+
+    def alias_definition(self, name: str) -> tuple[str, str] | None:
+        """The file declaring the workspace type alias of this name and the type it names, as
+        written there, when only one file declares it."""
+        return self._ask("alias-file", self.renames.get(name, name))
 
     def declaring_file(self, struct_name: str) -> str | None:
         """The file declaring the workspace struct of this name, when only one does."""
