@@ -340,8 +340,8 @@ class StaticUses:
 
     def _returned_type(self, ctx: AnalysisContext, value: Node, tracer: KeyTracer, steps: int = MAX_VALUE_STEPS) -> str | None:
         """The declared type of a stored value that a workspace function returned: the callee's
-        return type (through ``.await``, ``?``, ``.clone()`` and a ``let``, or a ``let``'s
-        own annotation). None when the value is anything else or the callee is unknown."""
+        return type, through ``.await``, ``?``, ``.clone()`` and ``let``s. None when the value
+        is anything else (a ``format!``, a struct built here) or the callee is unknown."""
         from .tenancy import callee_definition
 
         node: Node | None = value
@@ -351,12 +351,7 @@ class StaticUses:
                 node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
             elif node.type == "identifier":
                 binding = tracer.scope_of(node).binding_before(node_text(node), node)
-                if binding is None:
-                    return None
-                declared = binding.child_by_field_name("type")
-                if declared is not None:
-                    return node_text(declared)
-                node = binding.child_by_field_name("value")
+                node = binding.child_by_field_name("value") if binding is not None else None
             elif node.type == "call_expression":
                 callee = node.child_by_field_name("function")
                 if callee is not None and callee.type == "field_expression" and node_text(callee.child_by_field_name("field")) in PASSTHROUGH_METHODS:
