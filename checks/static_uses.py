@@ -57,8 +57,12 @@ class UseReport(NamedTuple):
 
 def _keyed_call(ctx: AnalysisContext, use: Node) -> tuple[Node, Node] | None:
     """``(call, key)`` when ``use`` is the receiver of a keyed method, through guards and
-    conversions (``CACHE.write().await.insert(k, v)``)."""
+    conversions (``CACHE.write().await.insert(k, v)``), and through the path naming it in
+    another module or crate (``caches::CACHE``, ``other_crate::CACHE``)."""
     node = use
+    qualified = ctx.parent(use)
+    if qualified is not None and qualified.type == "scoped_identifier" and same_node(qualified.child_by_field_name("name"), use):
+        node = qualified
     while True:
         parent = ctx.parent(node)
         if parent is None or parent.type not in _STEP_TYPES:
