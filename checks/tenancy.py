@@ -668,6 +668,30 @@ def key_value_client(ctx: AnalysisContext, type_text: str, written_in: str, dept
     return None
 
 
+def key_value_receiver(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, through_local: bool = True) -> str | None:
+    """The key-value server client a keyed call's receiver is, by declared types: a local
+    opened from one (``_local_key_value_client``), a local bound from a field holding one
+    (``let mut conn = self.manager.clone()``), or such a field (``state.redis.get(..)``)."""
+    root = chain_root(receiver)
+    if root is None:
+        return None
+    if root.type == "identifier":
+        client = _local_key_value_client(ctx, root, tracer, MAX_LOCAL_STEPS)
+        if client is not None:
+            return client
+        scope = tracer.scope_of(root)
+        binding = scope.binding_before(node_text(root), root) if through_local and node_text(root) not in scope.parameters else None
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None:
+            return key_value_receiver(ctx, value, tracer, through_local=False)
+    accessed = ctx.parent(root)
+    if accessed is None or accessed.type != "field_expression" or accessed.end_byte > receiver.end_byte:
+        return None
+    owner = owner_type(ctx, root, tracer)
+    type_text = ctx.workspace.field_type(owner, node_text(accessed.child_by_field_name("field"))) if owner else None
+    return key_value_client(ctx, type_text, ctx.workspace.declaring_file(owner) or ctx.path_key) if type_text else None
+
+
 def _local_key_value_client(ctx: AnalysisContext, name: Node, tracer: KeyTracer, depth: int) -> str | None:
     """The key-value client a local is, by its declared type or by what it was bound from: a
     client's constructor (``Client::open(url)?``), or a call on another such local

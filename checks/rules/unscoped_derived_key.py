@@ -12,6 +12,7 @@ from ..context import call_receiver, chain_root, method_call_of, node_text, node
 from .. import keyed_collections, keyflow
 from ..keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from ..keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
+from ..tenancy import key_value_receiver
 from ..model import Applicability, Edit, Fix, FixAvailability, Severity
 from ..parsing import matches
 from .base import Rule, vocabulary_triggers
@@ -109,7 +110,7 @@ def _first_argument_of(ctx, node: Node) -> Node | None:
     return call if call is not None and call.type == "call_expression" else None
 
 
-def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | None:
+def _store_call(ctx, collections: FileCollections, call: Node, tracer: KeyTracer) -> Destination | None:
     function = call.child_by_field_name("function")
     if function is None or function.type != "field_expression":
         return None
@@ -125,7 +126,10 @@ def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | 
         return Destination(False, True, call, label, tenant_local=True, pack_local=True)
     if ctx.vocabulary.tenant.match(receiver_text) or (root == "self" and _in_tenant_impl(ctx, call)):
         return Destination(False, True, call, label, tenant_local=True)
-    if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1):
+    if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1) \
+            or key_value_receiver(ctx, receiver, tracer) is not None:
+        # A client of a key-value server, known by its declared type whatever it is called
+        # (`conn` of an imported `ConnectionManager`), is one keyspace for every tenant.
         return Destination(True, True, call, label)
     return Destination(False, True, call, label)
 
@@ -176,7 +180,7 @@ def _key_constructor(call: Node | None) -> bool:
     return type_text == "String" or _is_storage_key_name(type_text)
 
 
-def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination, Node] | None:
+def _destination(ctx, collections: FileCollections, derived: Node, tracer: KeyTracer) -> tuple[str, Destination, Node] | None:
     """How to name a derived string, where it goes, and the expression to trace it at (a later
     use of its ``let``); None when it is not a storage key (a log line, an error, a path)."""
     top = _climb(ctx, derived)
@@ -185,7 +189,7 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         top = _climb(ctx, call)
         call = _first_argument_of(ctx, top)
     if call is not None:
-        destination = _store_call(ctx, collections, call)
+        destination = _store_call(ctx, collections, call, tracer)
         if destination is not None and destination.pack_local:
             return None
         if destination is not None and (destination.shared or destination.tenant_local):
@@ -202,7 +206,7 @@ def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str,
         uses = _uses_in_function(ctx, function, name, parent.end_byte) if function is not None and name else []
         for use in uses:
             use_call = _first_argument_of(ctx, _climb(ctx, use))
-            destination = _store_call(ctx, collections, use_call) if use_call is not None else None
+            destination = _store_call(ctx, collections, use_call, tracer) if use_call is not None else None
             if destination is not None:
                 sinks.append((destination, use))
         if sinks and all(d.pack_local for d, _ in sinks):
@@ -421,7 +425,7 @@ def check(ctx):
     for derived in _derived_strings(ctx, tracer):
         if derived.id in reported:
             continue
-        target = _destination(ctx, collections, derived)
+        target = _destination(ctx, collections, derived, tracer)
         if target is None:
             continue
         subject, destination, traced = target
