@@ -465,7 +465,9 @@ RULE = Rule(
         "flow of the same id resumes the first pack's session, reads its cached output or "
         "overwrites its state. Session and state stores (Redis, a KV store, a shared cache) are "
         "shared by every tenant, and two tenants may install the same pack, so keys that go "
-        "there need the tenant as well as the pack."
+        "there need the tenant as well as the pack. A store is known by its receiver's words "
+        "(`cache`, `redis`, a static) or, whatever it is called, by its declared type: a client "
+        "of a key-value server, named through the file's `use` declarations."
     ),
     bad_example=(
         "async fn save(store: &StateStore, flow_id: &str, session: &str, state: &State) {\n"
