@@ -12,9 +12,9 @@ from ..context import call_receiver, chain_root, method_call_of, node_text, node
 from .. import keyed_collections, keyflow
 from ..keyed_collections import FileCollections, collection_of, is_per_pack_struct, struct_fields, type_name
 from ..keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
-from ..tenancy import key_value_receiver
 from ..model import Applicability, Edit, Fix, FixAvailability, Severity
 from ..parsing import matches
+from ..tenancy import key_value_receiver
 from .base import Rule, vocabulary_triggers
 from ..vocabulary import words_of
 
@@ -110,7 +110,7 @@ def _first_argument_of(ctx, node: Node) -> Node | None:
     return call if call is not None and call.type == "call_expression" else None
 
 
-def _store_call(ctx, collections: FileCollections, call: Node, tracer: KeyTracer) -> Destination | None:
+def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | None:
     function = call.child_by_field_name("function")
     if function is None or function.type != "field_expression":
         return None
@@ -127,9 +127,10 @@ def _store_call(ctx, collections: FileCollections, call: Node, tracer: KeyTracer
     if ctx.vocabulary.tenant.match(receiver_text) or (root == "self" and _in_tenant_impl(ctx, call)):
         return Destination(False, True, call, label, tenant_local=True)
     if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1) \
-            or key_value_receiver(ctx, receiver, tracer) is not None:
+            or key_value_receiver(ctx, receiver, KeyTracer(ctx)) is not None:
         # A client of a key-value server, known by its declared type whatever it is called
-        # (`conn` of an imported `ConnectionManager`), is one keyspace for every tenant.
+        # (`conn` of an imported `ConnectionManager`), is one keyspace for every tenant. (A
+        # tracer made here shares the file's indexes, kept on the context.)
         return Destination(True, True, call, label)
     return Destination(False, True, call, label)
 
@@ -180,7 +181,7 @@ def _key_constructor(call: Node | None) -> bool:
     return type_text == "String" or _is_storage_key_name(type_text)
 
 
-def _destination(ctx, collections: FileCollections, derived: Node, tracer: KeyTracer) -> tuple[str, Destination, Node] | None:
+def _destination(ctx, collections: FileCollections, derived: Node) -> tuple[str, Destination, Node] | None:
     """How to name a derived string, where it goes, and the expression to trace it at (a later
     use of its ``let``); None when it is not a storage key (a log line, an error, a path)."""
     top = _climb(ctx, derived)
@@ -189,7 +190,7 @@ def _destination(ctx, collections: FileCollections, derived: Node, tracer: KeyTr
         top = _climb(ctx, call)
         call = _first_argument_of(ctx, top)
     if call is not None:
-        destination = _store_call(ctx, collections, call, tracer)
+        destination = _store_call(ctx, collections, call)
         if destination is not None and destination.pack_local:
             return None
         if destination is not None and (destination.shared or destination.tenant_local):
@@ -206,7 +207,7 @@ def _destination(ctx, collections: FileCollections, derived: Node, tracer: KeyTr
         uses = _uses_in_function(ctx, function, name, parent.end_byte) if function is not None and name else []
         for use in uses:
             use_call = _first_argument_of(ctx, _climb(ctx, use))
-            destination = _store_call(ctx, collections, use_call, tracer) if use_call is not None else None
+            destination = _store_call(ctx, collections, use_call) if use_call is not None else None
             if destination is not None:
                 sinks.append((destination, use))
         if sinks and all(d.pack_local for d, _ in sinks):
@@ -425,7 +426,7 @@ def check(ctx):
     for derived in _derived_strings(ctx, tracer):
         if derived.id in reported:
             continue
-        target = _destination(ctx, collections, derived, tracer)
+        target = _destination(ctx, collections, derived)
         if target is None:
             continue
         subject, destination, traced = target
