@@ -4,7 +4,7 @@ read across the workspace (``checks.workspace``) that several rules ask."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from tree_sitter import Node
 
@@ -26,7 +26,8 @@ def function_name(function: Node) -> str:
 def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
     """The tenant (or pack) identity a function can see: a parameter named or typed as one
     (``org_id``, ``tenant: &TenantCtx``, not ``org_provisioner``), or such a field of its
-    ``self`` type (from the workspace model)."""
+    ``self`` type (from the workspace model). Not a collection of them (``tenants:
+    &HashMap<String, TenantId>``): a registry is every tenant's, not the one served."""
     if function is None:
         return None
     parameters = function.child_by_field_name("parameters")
@@ -35,6 +36,8 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
             continue
         pattern = parameter.child_by_field_name("pattern")
         type_node = parameter.child_by_field_name("type")
+        if type_node is not None and ctx.workspace.is_collection(node_text(type_node)):
+            continue
         for text in (node_text(pattern) if pattern is not None else "", node_text(type_node) if type_node is not None else ""):
             if names_scope_identity(ctx, text):
                 return node_text(pattern) if pattern is not None else text
@@ -60,10 +63,12 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
 
 
 def _identity_field(ctx: AnalysisContext, struct_name: str) -> str | None:
-    """The field of a workspace struct named or typed as a scope identity."""
+    """The field of a workspace struct named or typed as a scope identity. Not a collection
+    (``apps: DashMap<String, AppId>``, ``tenants: HashMap<TenantId, Quota>``): a registry of
+    every tenant's identity, or a map per tenant, is no one tenant the code serves."""
     struct = ctx.workspace.struct(struct_name)
     for field, field_type in struct.fields if struct is not None else ():
-        if names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type):
+        if (names_scope_identity(ctx, field) or names_scope_identity(ctx, field_type)) and not ctx.workspace.is_collection(field_type):
             return field
     return None
 
@@ -100,15 +105,17 @@ def file_context(ctx: AnalysisContext, path: str) -> AnalysisContext | None:
 def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     name = function_name(function)
     is_method = ctx.enclosing_impl(function) is not None
-    module = module_name(ctx.path_key)
     found = []
-    candidates = ctx.workspace.files_calling(name if is_method else f"{module}::{name}")
-    if not is_method and ctx.path_key not in candidates:
-        candidates = (ctx.path_key, *candidates)
+    if is_method:
+        candidates = ctx.workspace.files_calling(name)
+    else:
+        candidates = _files_calling_function(ctx, name)
     for path in candidates[:MAX_CALLER_FILES]:
         other = file_context(ctx, path)
         if other is None:
             continue
+        modules = (*module_spellings(path, ctx.path_key), "self", "super", "crate")
+        imported = not is_method and other is not ctx and imports_function(ctx, path, ctx.path_key, name)
         for call in calls_named(other, frozenset({name})):
             callee = call.child_by_field_name("function")
             if callee is not None and callee.type == "generic_function":
@@ -116,10 +123,22 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
             if callee is None:
                 continue
             if is_method and callee.type == "field_expression" or not is_method and (
-                    callee.type == "identifier" and other is ctx
-                    or callee.type == "scoped_identifier" and _last_module(callee) in (module, "self", "super", "crate")):
+                    callee.type == "identifier" and (other is ctx or imported)
+                    or callee.type == "scoped_identifier" and _last_module(callee) in modules):
                 found.append((other, call))
     return found
+
+
+def _files_calling_function(ctx: AnalysisContext, name: str) -> tuple[str, ...]:
+    """The files that may call the free function ``name`` of ``ctx``'s file: its own, those
+    spelling a path through its module (``routes::name(``, ``other_crate::name(``,
+    ``crate::name(`` for a crate root), and those calling ``name(`` they brought in by ``use``."""
+    spelled = [path for module in module_spellings(ctx.path_key, ctx.path_key)
+               for path in ctx.workspace.files_calling(f"{module}::{name}")
+               if module != "crate" or module_spellings(path, ctx.path_key)[-1] == "crate"]
+    imported = [path for path in ctx.workspace.files_calling(name)
+                if path != ctx.path_key and imports_function(ctx, path, ctx.path_key, name)]
+    return tuple(dict.fromkeys((ctx.path_key, *spelled, *imported)))
 
 
 def callers_with_tenant(ctx: AnalysisContext, function: Node):
@@ -166,10 +185,37 @@ def nowhere_called(ctx: AnalysisContext, function: Node) -> bool:
 
 @lru_cache(maxsize=8192)
 def module_name(path: str) -> str:
-    """The module a file defines: its stem, or its folder's name for ``mod.rs``/``lib.rs``.
-    Kept per path: the resolution of a call asks it of every same-named function's file."""
+    """The name a file's module is spelled by in paths: a crate's root module (``src/lib.rs``,
+    ``src/main.rs``, a ``[lib] path``) by its crate's (``other_crate::helper`` with ``-`` as
+    ``_``), another file by its stem, or its folder's name for ``mod.rs``. Kept per path: the
+    resolution of a call asks it of every same-named function's file."""
+    from .workspace import crate_root_of
+
+    crate = crate_root_of(path)
+    if crate is not None:
+        return crate.library
     pure = PurePath(path)
     return pure.parent.name if pure.stem in ("mod", "lib", "main") else pure.stem
+
+
+def module_spellings(caller_path: str, defining_path: str) -> tuple[str, ...]:
+    """The last path segments by which code in ``caller_path`` names the module of
+    ``defining_path``: its name, and ``crate`` for its own crate's root module."""
+    from .workspace import crate_of_folder, crate_root_of
+
+    name = module_name(defining_path)
+    crate = crate_root_of(defining_path)
+    if crate is not None and (caller := crate_of_folder(str(Path(caller_path).absolute().parent))) is not None \
+            and caller.root == crate.root:
+        return name, "crate"
+    return (name,)
+
+
+def imports_function(ctx: AnalysisContext, caller_path: str, defining_path: str, name: str) -> bool:
+    """Whether the file at ``caller_path`` brings the function ``name`` of ``defining_path``'s
+    module into scope by a ``use`` (``use other_crate::helper;``, a glob of the module): a
+    bare ``name(..)`` there calls it."""
+    return any(ctx.workspace.imports(caller_path, module, name) for module in module_spellings(caller_path, defining_path))
 
 
 def _last_module(callee: Node) -> str:

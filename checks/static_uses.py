@@ -19,10 +19,10 @@ from tree_sitter import Node
 from .call_sites import arguments_for, callers_with_tenant, calls_of_function, file_context, function_name, module_name, nowhere_called, tenant_in_reach
 from .context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
 from .keyed_collections import RECEIVER_PASSTHROUGH
-from .keyflow import KeyTracer
+from .keyflow import PASSTHROUGH_METHODS, KeyTracer
 from .statics import StaticSlot
 from .vocabulary import words_of
-from .workspace import parse_type
+from .workspace import named_types, parse_type
 
 # Calls that store an entry under a key: where a key decides whose data an entry is (a
 # lookup or removal stores nothing).
@@ -57,8 +57,12 @@ class UseReport(NamedTuple):
 
 def _keyed_call(ctx: AnalysisContext, use: Node) -> tuple[Node, Node] | None:
     """``(call, key)`` when ``use`` is the receiver of a keyed method, through guards and
-    conversions (``CACHE.write().await.insert(k, v)``)."""
+    conversions (``CACHE.write().await.insert(k, v)``), and through the path naming it in
+    another module or crate (``caches::CACHE``, ``other_crate::CACHE``)."""
     node = use
+    qualified = ctx.parent(use)
+    if qualified is not None and qualified.type == "scoped_identifier" and same_node(qualified.child_by_field_name("name"), use):
+        node = qualified
     while True:
         parent = ctx.parent(node)
         if parent is None or parent.type not in _STEP_TYPES:
@@ -157,12 +161,19 @@ def _is_accessor(function: Node) -> bool:
 
 
 
+# Steps (a borrow, an `.await`, a `?`, a `.clone()`, a `let`) followed from a stored value
+# back to the call that returned it.
+MAX_VALUE_STEPS = 8
+
+
 class StaticUses:
     """Reads the uses of one file's statics across the workspace."""
 
     def __init__(self, ctx: AnalysisContext):
         self.ctx = ctx
         self._tracers: dict[str, KeyTracer] = {}
+        # What resolving callees made (other files' contexts), kept for the whole report.
+        self._callee_memo: dict = {}
 
     def _tracer(self, ctx: AnalysisContext) -> KeyTracer:
         tracer = self._tracers.get(ctx.path_key)
@@ -320,8 +331,42 @@ class StaticUses:
             return False
         value = self._tracer(ctx).trace(arguments[1])
         owner_words = set(words_of(reach)) - {"self"}
-        return value.scope_evidence(ctx.vocabulary) is not None or any(
+        carries = value.scope_evidence(ctx.vocabulary) is not None or any(
             owner_words & set(words_of(part.text)) for part in value.parts if part.kind != "literal")
+        if not carries:
+            return False
+        # Fetched with the scope is not recorded with it: a workspace function handed the
+        # tenant that returns a type naming none (`fetch_version(project_id, table_id) -> u64`)
+        # leaves an entry nobody can tell the owner of, though the fetch needed the scope to
+        # find it.
+        returned = self._returned_type(ctx, arguments[1], self._tracer(ctx))
+        return returned is None or any(ctx.workspace.names_scope(held, ctx.vocabulary) is not None for held in named_types(returned))
+
+    def _returned_type(self, ctx: AnalysisContext, value: Node, tracer: KeyTracer, steps: int = MAX_VALUE_STEPS) -> str | None:
+        """The declared type of a stored value that a workspace function returned: the callee's
+        return type, through ``.await``, ``?``, ``.clone()`` and ``let``s. None when the value
+        is anything else (a ``format!``, a struct built here) or the callee is unknown."""
+        from .tenancy import callee_definition
+
+        node: Node | None = value
+        while node is not None and steps > 0:
+            steps -= 1
+            if node.type in ("reference_expression", "try_expression", "await_expression", "parenthesized_expression"):
+                node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
+            elif node.type == "identifier":
+                binding = tracer.scope_of(node).binding_before(node_text(node), node)
+                node = binding.child_by_field_name("value") if binding is not None else None
+            elif node.type == "call_expression":
+                callee = node.child_by_field_name("function")
+                if callee is not None and callee.type == "field_expression" and node_text(callee.child_by_field_name("field")) in PASSTHROUGH_METHODS:
+                    node = callee.child_by_field_name("value")
+                    continue
+                found = callee_definition(ctx, node, self._callee_memo)
+                returns = found[1].child_by_field_name("return_type") if found is not None else None
+                return node_text(returns) if returns is not None else None
+            else:
+                return None
+        return None
 
     def _judge_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
         """The key is the caller's choice: judged where the callers are."""

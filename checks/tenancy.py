@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import HOST_FUNCTION_CONTEXT, file_context, module_name, names_scope_identity, tenant_in_reach
+from .call_sites import HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, tenant_in_reach
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -96,6 +96,9 @@ PLAIN_VALUE_TYPES = frozenset({
 })
 # Steps a chosen value is followed through workspace calls before its store is looked for.
 MAX_PASS_DEPTH = 5
+# Local bindings followed back to the client a connection was made from
+# (`let conn = client.get_connection()?` after `let client = Client::open(url)?`).
+MAX_LOCAL_STEPS = 4
 
 
 class GuestEntry(NamedTuple):
@@ -537,15 +540,18 @@ def entries_to_check(ctx: AnalysisContext) -> list[GuestEntry]:
 def is_scoped(ctx: AnalysisContext, composition: KeyComposition, function: Node) -> bool:
     """Whether a key carries a scope identity: by its words (``tenant_id``, a scoping
     helper), or by the declared type of a ``self`` field in it (``self.workload`` of type
-    ``WorkloadId``)."""
+    ``WorkloadId``). A registry of identities (``self.apps`` of type ``DashMap<String,
+    AppId>``) scopes a key only with what a lookup in it answers (``self.apps.get(&host)``):
+    the map itself, its size or its keys are no tenant's."""
     if composition.scope_evidence(ctx.vocabulary) is not None:
         return True
     owner = impl_owner(ctx, function)
-    for part in composition.parts:
+    for index, part in enumerate(composition.parts):
         segments = part.text.split(".")
         if part.kind == "field" and owner and segments[0] == "self" and len(segments) > 1:
             field_type = ctx.workspace.field_type(owner, segments[1])
-            if field_type and names_scope_identity(ctx, field_type):
+            if field_type and names_scope_identity(ctx, field_type) and (
+                    not ctx.workspace.is_collection(field_type) or len(segments) == 2 and composition.answered_by_lookup(index + 1)):
                 return True
     return False
 
@@ -606,6 +612,9 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     root = chain_root(receiver)
     if root is None:
         return None
+    client = _local_key_value_client(ctx, root, tracer, MAX_LOCAL_STEPS) if root.type == "identifier" else None
+    if client is not None:
+        return Storage("host-wide", f"`{node_text(root)}` ({client}: a server every holder shares)", None)
     if through_local and root.type == "identifier":
         scope = tracer.scope_of(root)
         binding = scope.binding_before(node_text(root), root) if node_text(root) not in scope.parameters else None
@@ -625,9 +634,10 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     type_text = ctx.workspace.field_type(owner, field) if owner else None
     if type_text is None:
         return None
-    if any(e.path.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES for e in named_types(type_text)):
+    client = key_value_client(ctx, type_text, ctx.workspace.declaring_file(owner) or ctx.path_key)
+    if client is not None:
         # Wherever the handle lives, every holder of a client to the server shares its keyspace.
-        return Storage("host-wide", f"field `{field}` of `{owner}` ({type_text}: a server every holder shares)", None)
+        return Storage("host-wide", f"field `{field}` of `{owner}` ({client}: a server every holder shares)", None)
     type_names = [e.name for e in named_types(type_text)]
     contract_sinks = ctx.settings.contract.sinks
     sink = any(f"{name}::{method}" in contract_sinks or name in contract_sinks for name in type_names)
@@ -637,6 +647,76 @@ def storage_of(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, method: 
     maps = [c for c in ctx.workspace.collections_in(type_text) if c.kind == "map" and c.value is not None]
     holds = maps[0].value.text if len(maps) == 1 else ""
     return Storage(_field_scope(ctx, owner, type_text), f"field `{field}` of `{owner}` ({type_text})", None, holds)
+
+
+def key_value_client(ctx: AnalysisContext, type_text: str, written_in: str, depth: int = MAX_LOCAL_STEPS) -> str | None:
+    """The full path of the key-value server client a type (as written in the file
+    ``written_in``) is or holds: a type of a ``KEY_VALUE_CLIENT_CRATES`` crate, however the
+    file's ``use`` declarations let it be spelled (``use redis::aio::ConnectionManager;``
+    then ``Arc<ConnectionManager>``), or a workspace alias of one read in its own file
+    (``type RedisPool = bb8::Pool<RedisConnectionManager>``). None for any other type."""
+    for expression in named_types(type_text):
+        if expression.kind != "path" or not expression.path:
+            continue
+        full = ctx.workspace.full_path(written_in, expression.path)
+        if full.split("::", 1)[0] in KEY_VALUE_CLIENT_CRATES:
+            return full
+        alias = ctx.workspace.alias_definition(expression.name) if depth > 0 and "::" not in expression.path else None
+        found = key_value_client(ctx, alias[1], alias[0], depth - 1) if alias is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def key_value_receiver(ctx: AnalysisContext, receiver: Node, tracer: KeyTracer, through_local: bool = True) -> str | None:
+    """The key-value server client a keyed call's receiver is, by declared types: a local
+    opened from one (``_local_key_value_client``), a local bound from a field holding one
+    (``let mut conn = self.manager.clone()``), or such a field (``state.redis.get(..)``)."""
+    root = chain_root(receiver)
+    if root is None:
+        return None
+    if root.type == "identifier":
+        client = _local_key_value_client(ctx, root, tracer, MAX_LOCAL_STEPS)
+        if client is not None:
+            return client
+        scope = tracer.scope_of(root)
+        binding = scope.binding_before(node_text(root), root) if through_local and node_text(root) not in scope.parameters else None
+        value = binding.child_by_field_name("value") if binding is not None else None
+        if value is not None:
+            return key_value_receiver(ctx, value, tracer, through_local=False)
+    accessed = ctx.parent(root)
+    if accessed is None or accessed.type != "field_expression" or accessed.end_byte > receiver.end_byte:
+        return None
+    owner = owner_type(ctx, root, tracer)
+    type_text = ctx.workspace.field_type(owner, node_text(accessed.child_by_field_name("field"))) if owner else None
+    return key_value_client(ctx, type_text, ctx.workspace.declaring_file(owner) or ctx.path_key) if type_text else None
+
+
+def _local_key_value_client(ctx: AnalysisContext, name: Node, tracer: KeyTracer, depth: int) -> str | None:
+    """The key-value client a local is, by its declared type or by what it was bound from: a
+    client's constructor (``Client::open(url)?``), or a call on another such local
+    (``client.get_multiplexed_async_connection().await?``). Not a parameter, nor a client
+    opened on a value the function was handed: whoever passed it chose the server."""
+    scope = tracer.scope_of(name)
+    text = node_text(name)
+    binding = scope.binding_before(text, name) if text not in scope.parameters else None
+    if binding is None or depth <= 0:
+        return None
+    declared = binding.child_by_field_name("type")
+    if declared is not None:
+        return key_value_client(ctx, node_text(declared), ctx.path_key)
+    value = binding.child_by_field_name("value")
+    root = chain_root(value)
+    if root is not None and root.type == "identifier":
+        return _local_key_value_client(ctx, root, tracer, depth - 1)
+    if root is None or root.type != "scoped_identifier" or not _names_type(root):
+        return None
+    constructor = ctx.parent(root)
+    handed = any(part.kind == "parameter" and is_plain_data(ctx.workspace, part.type_text or "String")
+                 or part.kind == "identifier" and _destructured_parameter_type(scope.function, part.text) is not None
+                 for argument in (call_arguments(constructor) if constructor is not None and constructor.type == "call_expression" else ())
+                 for part in tracer.trace(argument).parts)
+    return None if handed else key_value_client(ctx, node_text(root.child_by_field_name("path")), ctx.path_key)
 
 
 def owner_type(ctx: AnalysisContext, root: Node, tracer: KeyTracer) -> str | None:
@@ -832,16 +912,21 @@ def may_name_callee(call: Node) -> bool:
 
 def _definitions_named_by(ctx: AnalysisContext, callee: Node, definitions: list):
     """Of several same-named free functions, those a call's spelling picks: the one of the
-    module its path names (``file_list::set``), or the caller's own file's for a bare name."""
+    module its path names (``file_list::set``, ``other_crate::set`` and ``crate::set`` for a
+    crate's root module), or for a bare name the caller's own file's, else the one its
+    ``use`` declarations bring in."""
     if callee.type == "identifier":
-        return [d for d in definitions if d[0] == ctx.path_key]
+        own = [d for d in definitions if d[0] == ctx.path_key]
+        return own or [d for d in definitions if imports_function(ctx, ctx.path_key, d[0], node_text(callee))]
     path = callee.child_by_field_name("path")
     if path is None:
         return []
     module = node_text(path.child_by_field_name("name") if path.type == "scoped_identifier" else path)
-    if module in ("self", "super", "crate"):
-        return [d for d in definitions if d[0] == ctx.path_key] if module == "self" else []
-    return [d for d in definitions if module_name(d[0]) == module]
+    if module == "self":
+        return [d for d in definitions if d[0] == ctx.path_key]
+    if module == "super":
+        return []
+    return [d for d in definitions if module in module_spellings(ctx.path_key, d[0])]
 
 
 def _functions_at(ctx: AnalysisContext, line: int) -> list[Node]:

@@ -595,26 +595,37 @@ def _impl(item: Node) -> ImplBlock:
 
 
 class Crate(NamedTuple):
-    """A Cargo package: its name and folder, and whether it is workspace tooling."""
+    """A Cargo package: its name and folder, and whether it is workspace tooling;
+    ``library`` is the name other crates spell its library by (``[lib] name``, else the
+    package name with ``-`` as ``_``), ``library_root`` the file that library's root module
+    is (``[lib] path``, else ``src/lib.rs``)."""
 
     name: str
     root: str
     is_tooling: bool
+    library: str = ""
+    library_root: str = ""
 
 
-def _package_name(manifest: Path) -> str | None:
+def _manifest_entry(manifest: Path, table: str, key: str) -> str | None:
+    """The string value of ``key`` in ``[table]`` of a Cargo manifest (read by lines: a
+    manifest the TOML reader refuses still names its package)."""
     try:
         text = manifest.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    in_package = False
+    in_table = False
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
-            in_package = stripped == "[package]"
-        elif in_package and stripped.startswith("name") and "=" in stripped:
+            in_table = stripped == f"[{table}]"
+        elif in_table and stripped.startswith(key) and "=" in stripped and stripped.split("=", 1)[0].strip() == key:
             return stripped.split("=", 1)[1].strip().strip("\"'")
     return None
+
+
+def _package_name(manifest: Path) -> str | None:
+    return _manifest_entry(manifest, "package", "name")
 
 
 @lru_cache(maxsize=4096)
@@ -627,8 +638,23 @@ def crate_of_folder(folder: str) -> Crate | None:
         if manifest.is_file():
             name = _package_name(manifest)
             if name is not None:
-                return Crate(name, str(directory), _is_tooling_crate(name, directory))
+                library = _manifest_entry(manifest, "lib", "name") or name.replace("-", "_")
+                library_root = directory / (_manifest_entry(manifest, "lib", "path") or "src/lib.rs")
+                return Crate(name, str(directory), _is_tooling_crate(name, directory), library, os.path.normpath(library_root))
     return None
+
+
+@lru_cache(maxsize=8192)
+def crate_root_of(path: str) -> Crate | None:
+    """The crate whose root module the file at ``path`` is (its library's root, or
+    ``src/main.rs``), None for any other file: a crate's root items are spelled through
+    the crate (``other_crate::helper``, ``crate::helper``), not through the file's name."""
+    absolute = Path(path).absolute()
+    crate = crate_of_folder(str(absolute.parent))
+    if crate is None:
+        return None
+    file = os.path.normpath(absolute)
+    return crate if file in (crate.library_root, os.path.join(crate.root, "src", "main.rs")) else None
 
 
 def _is_tooling_crate(name: str, root: Path) -> bool:
@@ -842,9 +868,21 @@ class WorkspaceModel:
             items = self.summaries.get(path)
             if items is None:
                 return False
-            imported = any(alias == name and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
-            globbed = any(alias == "*" and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
-            return imported or globbed or f"{module}::{name}".encode() in self.sources.get(path, b"")
+            return self.imports(path, module, name) or f"{module}::{name}".encode() in self.sources.get(path, b"")
+        if kind == "alias-file":
+            definitions = self.aliases.get(key, ())
+            return (definitions[0][0], definitions[0][2]) if len(definitions) == 1 else None
+        if kind == "struct-file":
+            definitions = self.structs.get(key, ())
+            return definitions[0][0] if len(definitions) == 1 else None
+        if kind == "use-path":
+            path, name = key
+            items = self.summaries.get(path)
+            return next((full for alias, full in items.uses if alias == name), None) if items is not None else None
+        if kind == "imports":
+            path, module, name = key
+            items = self.summaries.get(path)
+            return items is not None and any(alias in (name, "*") and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
         if kind == "home":
             if key in self._host_wide_types():
                 return "host-wide"
@@ -963,6 +1001,31 @@ class WorkspaceModel:
         it (by name or glob) or spells ``module::name``. Same-named items of other modules are
         not it."""
         return self._ask("refers", (path, module, name))
+
+    def imports(self, path: str, module: str, name: str) -> bool:
+        """Whether the file at ``path`` brings item ``name`` of module ``module`` into scope by
+        a ``use`` of it or a glob of the module (a bare ``name`` there is that item)."""
+        return self._ask("imports", (path, module, name))
+
+    def full_path(self, path: str, written: str) -> str:
+        """A path as written in the file at ``path`` (``Client``, ``aio::ConnectionManager``)
+        with its first segment replaced by what that file's ``use`` declarations bring in
+        under that name (``redis::Client``, ``redis::aio::ConnectionManager``); as written
+        when nothing does."""
+        head, _, rest = written.partition("::")
+        full = self._ask("use-path", (path, head)) if head else None
+        if full is None:
+            return written
+        return f"{full}::{rest}" if rest else full
+
+    def alias_definition(self, name: str) -> tuple[str, str] | None:
+        """The file declaring the workspace type alias of this name and the type it names, as
+        written there, when only one file declares it."""
+        return self._ask("alias-file", self.renames.get(name, name))
+
+    def declaring_file(self, struct_name: str) -> str | None:
+        """The file declaring the workspace struct of this name, when only one does."""
+        return self._ask("struct-file", self.renames.get(struct_name, struct_name))
 
     def home(self, type_name: str) -> str:
         """Where the host keeps values of a workspace type: ``host-wide`` (held by a static,
@@ -1217,6 +1280,16 @@ class WorkspaceModel:
             elif name in SEQUENCE_TYPES and args:
                 found.append(Collection("sequence", name, None, args[0], via, locked))
         return found
+
+    def is_collection(self, type_text: str) -> bool:
+        """Whether a value of ``type_text`` is a map, set or sequence: the type itself, through
+        aliases, references and wrappers (``Arc<DashMap<String, AppId>>``), not a struct that
+        holds one among its fields. What it holds is many values, not one."""
+        for expression, via, _ in self.inner_types(type_text):
+            if expression.kind == "path" and expression.name not in WRAPPERS:
+                return all(name in WRAPPERS for name in via) and (
+                    expression.name in MAP_TYPES or expression.name in SET_TYPES or expression.name in SEQUENCE_TYPES)
+        return False
 
     def names_scope(self, expression: TypeExpr, vocabulary: Vocabulary) -> str | None:
         """The scope identity (tenant or pack) a key type carries: its own name, a tuple

@@ -99,3 +99,13 @@ def test_every_rule_has_a_fixture():
     covered = {f.stem.split("_")[0] for f in FIXTURES}
     missing = [r.code for r in all_rules() if r.code not in covered]
     assert not missing, f"rules without a fixture file: {missing}"
+
+
+def test_a_registry_of_identities_is_not_named_as_the_scope_in_reach():
+    """A map whose values are identities (``apps: DashMap<String, AppId>``) lists every
+    tenant: a message names the field that is the instance's scope, or none."""
+    fixture = FIXTURE_DIR / "ISO204_identity_registries.rs"
+    result = analyze(fixture.read_bytes(), _settings_for(fixture), _linted_path(fixture))
+    scopes = {f.span.start_line + 1: f.message.split("the host's scope ", 1)[1].split(" ", 1)[0] if "the host's scope " in f.message else None
+              for f in result.findings}
+    assert scopes == {26: "`self.app_id`", 35: "`self.app_id`", 55: None}

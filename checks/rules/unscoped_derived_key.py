@@ -14,6 +14,7 @@ from ..keyed_collections import FileCollections, collection_of, is_per_pack_stru
 from ..keyflow import PASSTHROUGH_METHODS, KeyComposition, KeyTracer
 from ..model import Applicability, Edit, Fix, FixAvailability, Severity
 from ..parsing import matches
+from ..tenancy import key_value_receiver
 from .base import Rule, vocabulary_triggers
 from ..vocabulary import words_of
 
@@ -125,7 +126,11 @@ def _store_call(ctx, collections: FileCollections, call: Node) -> Destination | 
         return Destination(False, True, call, label, tenant_local=True, pack_local=True)
     if ctx.vocabulary.tenant.match(receiver_text) or (root == "self" and _in_tenant_impl(ctx, call)):
         return Destination(False, True, call, label, tenant_local=True)
-    if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1):
+    if words & SHARED_STORE_WORDS or root in collections.statics or (root.isupper() and len(root) > 1) \
+            or key_value_receiver(ctx, receiver, KeyTracer(ctx)) is not None:
+        # A client of a key-value server, known by its declared type whatever it is called
+        # (`conn` of an imported `ConnectionManager`), is one keyspace for every tenant. (A
+        # tracer made here shares the file's indexes, kept on the context.)
         return Destination(True, True, call, label)
     return Destination(False, True, call, label)
 
@@ -461,7 +466,9 @@ RULE = Rule(
         "flow of the same id resumes the first pack's session, reads its cached output or "
         "overwrites its state. Session and state stores (Redis, a KV store, a shared cache) are "
         "shared by every tenant, and two tenants may install the same pack, so keys that go "
-        "there need the tenant as well as the pack."
+        "there need the tenant as well as the pack. A store is known by its receiver's words "
+        "(`cache`, `redis`, a static) or, whatever it is called, by its declared type: a client "
+        "of a key-value server, named through the file's `use` declarations."
     ),
     bad_example=(
         "async fn save(store: &StateStore, flow_id: &str, session: &str, state: &State) {\n"
