@@ -54,6 +54,7 @@ from .model import Edit, Finding, Fix, Span
 from .parsing import parse, query
 from .query_batch import query_matches
 from .source import SourceText
+from .workspace import constructed_names
 
 if TYPE_CHECKING:
     from .workspace import WorkspaceModel
@@ -74,6 +75,7 @@ ITEMS_QUERY = """
 (struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name) (union_item name: (type_identifier) @name)
 (type_item name: (type_identifier) @name) (trait_item name: (type_identifier) @name) (mod_item name: (identifier) @name)
 ]
+(function_signature_item name: (identifier) @signature)
 """
 # Identifiers may be Unicode (`flüsse`): every byte of a UTF-8 sequence is taken as part of one.
 _NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
@@ -82,6 +84,9 @@ _FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAM
 _NESTED_FUNCTION = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])fn\s+(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
 _MACRO_STATIC = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])static\s+(?:ref\s+)?(?:mut\s+)?(" + _NAME + rb")")
+# Items declaring a type: its name links no bodies (``FunctionBodies.keys``).
+_TYPE_ITEMS = frozenset({"struct_item", "enum_item", "union_item", "type_item", "trait_item"})
+_SCREAMING_NAME = re.compile(rb"[A-Z][A-Z0-9_]*")
 # Every byte but a line break, as a space.
 _BLANK = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
 
@@ -92,6 +97,15 @@ class Mentions(NamedTuple):
     identifiers: frozenset[bytes]
     self_fields: frozenset[bytes]  # `self.field`
     other_fields: frozenset[bytes]  # `value.field` on anything but `self`
+
+    @classmethod
+    def of_function(cls, data: bytes, start: int, end: int, own_name: tuple[int, int] | None) -> "Mentions":
+        """What the function spanning [start, end) of ``data`` mentions, its own name where it
+        declares it left out (``own_name``, offsets from ``start``): declaring a name is not
+        naming what it names."""
+        if own_name is None:
+            return cls.of(data[start:end])
+        return cls.of(data[start:start + own_name[0]] + b" " + data[start + own_name[1]:end])
 
     @classmethod
     def of(cls, text: bytes) -> "Mentions":
@@ -106,13 +120,16 @@ class Mentions(NamedTuple):
 
 class FunctionBodies:
     """A file's outermost functions: where each starts, its body's byte range (braces
-    included), what the body mentions, the type of the impl it sits in; and the names the
-    file declares outside the bodies. A finding in a function's signature is the function's,
-    as one in its body: rules judge a function at its name by what its body does."""
+    included), its name (and where the name is spelled, from its start), what the function
+    mentions besides, the type of the impl it sits in; and the names the file declares
+    outside the bodies, of them those only types take. A finding in a function's signature
+    is the function's, as one in its body: rules judge a function at its name by what its
+    body does."""
 
     def __init__(self, function_starts: list[int], starts: list[int], ends: list[int], impl_types: list[str | None],
                  mentions: list[Mentions], names: frozenset[bytes], field_owners: dict[bytes, frozenset[str]],
-                 structs: list[tuple[int, int, str]]):
+                 structs: list[tuple[int, int, str]], own_names: list[tuple[bytes, int, int] | None], type_names: frozenset[bytes],
+                 signature_names: frozenset[bytes]):
         self.function_starts = function_starts
         self.starts = starts
         self.ends = ends
@@ -120,6 +137,12 @@ class FunctionBodies:
         self.mentions = mentions
         self.names = names
         self.field_owners = field_owners
+        # Each function's name, with where it is spelled (offsets from the function's start).
+        self.own_names = own_names
+        # Names only types declared outside bodies take (a struct, enum, union, alias or trait).
+        self.type_names = type_names
+        # Names a trait declares a method by without a body (``fn get(&self);``).
+        self.signature_names = signature_names
         # The structs declared outside bodies, by range: (starts, ends, names).
         self.structs = structs
         self.struct_starts = [start for start, _, _ in structs]
@@ -137,7 +160,9 @@ class FunctionBodies:
         impls: list[tuple[int, int, str]] = []
         fields: list[tuple[int, bytes, str]] = []
         structs: dict[int, tuple[int, int, str]] = {}
-        declared: list[tuple[int, bytes, bool]] = []  # (offset, name, a function's)
+        declared: list[tuple[int, bytes, str]] = []  # (offset, name, the kind of item declaring it)
+        own_name_of: dict[int, tuple[bytes, int, int]] = {}  # function start -> its name, where
+        signature_names: set[bytes] = set()
         # Not through the whole-file batch: this query is the edit's, not the rules'.
         for pattern, found in query_matches(query(ITEMS_QUERY), ITEMS_QUERY, tree.root_node, query):
             if pattern == 0:
@@ -151,9 +176,14 @@ class FunctionBodies:
                 fields.append((struct.start_byte, found["field"][0].text, node_text(struct)))
                 declaration = found["field"][0].parent.parent.parent  # field_declaration, its list, the struct_item
                 structs[declaration.start_byte] = (declaration.start_byte, declaration.end_byte, node_text(struct))
-            else:
+            elif pattern == 3:
                 name = found["name"][0]
-                declared.append((name.start_byte, name.text, name.parent.type == "function_item"))
+                item = name.parent
+                declared.append((name.start_byte, name.text, item.type))
+                if item.type == "function_item":
+                    own_name_of[item.start_byte] = (name.text, name.start_byte - item.start_byte, name.end_byte - item.start_byte)
+            else:
+                signature_names.add(found["signature"][0].text)
         function_starts: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -169,16 +199,26 @@ class FunctionBodies:
             return index >= 0 and offset < ends[index]
 
         # A function nested in a body too: rules find a function's callers by its name alone.
-        names = {name for offset, name, is_function in declared if is_function or not in_body(offset)}
+        outside = [(name, kind) for offset, name, kind in declared if kind == "function_item" or not in_body(offset)]
+        names = {name for name, _ in outside}
         names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
+        types = {name for name, kind in outside if kind in _TYPE_ITEMS}
+        # A name also declared otherwise links as that; a SCREAMING_CASE one is among the
+        # names the workspace model indexes by file (``FileItems.names_mentioned``).
+        types -= {name for name, kind in outside if kind not in _TYPE_ITEMS}
+        types = {name for name in types if name in names and not _SCREAMING_NAME.fullmatch(name)}
+        types -= {static.group(1) for static in _MACRO_STATIC.finditer(data)}
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
             if not in_body(offset):
                 owners.setdefault(field, set()).add(struct)
+        own_names = [own_name_of.get(start) for start in function_starts]
         return cls(function_starts, starts, ends, _innermost_impls(sorted(impls), starts),
-                   [Mentions.of(data[start:end]) for start, end in zip(function_starts, ends)], frozenset(names),
+                   [Mentions.of_function(data, start, end, own[1:] if own is not None else None)
+                    for start, end, own in zip(function_starts, ends, own_names)], frozenset(names),
                    {field: frozenset(owner_names) for field, owner_names in owners.items()},
-                   [struct for start, struct in sorted(structs.items()) if not in_body(start)])
+                   [struct for start, struct in sorted(structs.items()) if not in_body(start)], own_names, frozenset(types),
+                   frozenset(signature_names))
 
     def index_at(self, offset: int) -> int | None:
         """The function holding ``offset`` (in its signature or body), or None."""
@@ -186,12 +226,22 @@ class FunctionBodies:
         return index if index >= 0 and offset < self.ends[index] else None
 
     def keys(self, index: int, mentions: Mentions) -> set[tuple]:
-        """The names through which body ``index``, mentioning ``mentions``, is linked."""
-        keys: set[tuple] = {("name", name) for name in mentions.identifiers & self.names}
+        """The names through which body ``index``, mentioning ``mentions``, is linked:
+        ``("name", name)`` for a name it mentions, ``("declares", name)`` for its own (a
+        function is linked to those naming it, not to others of the same name), ``("type",
+        name)`` for a type's name (linking no bodies: ``linked_to``), and fields."""
+        keys: set[tuple] = {(self._kind_of(name), name) for name in mentions.identifiers & self.names}
+        own = self.own_names[index]
+        if own is not None and own[0] in self.names:
+            keys.add(("name" if own[0] in self.signature_names else "declares", own[0]))
         impl_type = self.impl_types[index]
         if impl_type is not None and impl_type.encode() in self.names:
-            keys.add(("name", impl_type.encode()))  # a method is judged by where its type is built and kept
-        for fields, on_self in ((mentions.self_fields, True), (mentions.other_fields, False)):
+            name = impl_type.encode()
+            keys.add((self._kind_of(name), name))  # a method is judged by where its type is built and kept
+        # A field's name alone too: error recovery may read `a.b\nfield` as `a.field`, and a
+        # shorthand initialiser (`Registry { flows }`) sets the field by it.
+        bare_fields = mentions.other_fields | (mentions.identifiers & self.field_owners.keys())
+        for fields, on_self in ((mentions.self_fields, True), (bare_fields, False)):
             for field in fields & self.field_owners.keys():
                 owners = self.field_owners[field]
                 if len(owners) == 1:
@@ -202,15 +252,34 @@ class FunctionBodies:
                     keys.update(("field", field, owner) for owner in owners)
         return keys
 
-    def linked_to(self, index: int, extra: Mentions) -> "Reach":
+    def _kind_of(self, name: bytes) -> str:
+        return "type" if name in self.type_names else "name"
+
+    def edited_keys(self, index: int, extra: Mentions) -> set[tuple]:
+        """The links of body ``index``, edited, mentioning ``extra`` before the edit."""
+        return self.keys(index, self.mentions[index] | extra)
+
+    def linked_to(self, index: int, extra: Mentions, linking_types: frozenset[bytes] = frozenset()) -> "Reach":
         """The bodies connected to body ``index`` (which also mentioned ``extra``) through
-        shared names, transitively, and those names."""
+        shared names, transitively, and those names. A function's name links those that
+        declare it to those that name it, when one does; a type's name links the bodies
+        naming it only when in ``linking_types`` (what a rule reads of a type is its
+        declaration and the workspace model's answers; a finding on the declaration rests
+        on the bodies naming it: those must all be analysed again with it)."""
         if self._links is None:
             self._links = [self.keys(body, mentions) for body, mentions in enumerate(self.mentions)]
         by_key: dict[tuple, list[int]] = {}
+        declarers: dict[bytes, list[int]] = {}
         for other, links in enumerate(self._links):
-            for key in self.keys(index, self.mentions[index] | extra) if other == index else links:
-                by_key.setdefault(key, []).append(other)
+            for key in self.edited_keys(index, extra) if other == index else links:
+                if key[0] == "declares":
+                    declarers.setdefault(key[1], []).append(other)
+                elif key[0] != "type" or key[1] in linking_types:
+                    by_key.setdefault(key, []).append(other)
+        for name, functions in declarers.items():
+            named_by = by_key.get(("name", name))
+            if named_by is not None:
+                named_by.extend(functions)
         keys_of: dict[int, list[tuple]] = {}
         for key, members in by_key.items():
             for member in members:
@@ -237,7 +306,7 @@ class FunctionBodies:
             index = bisect.bisect_right(self.struct_starts, span.start_byte) - 1
             if index >= 0 and span.start_byte < self.struct_ends[index]:
                 return ("field", text) if len(owners) == 1 else ("field", text, self.struct_names[index])
-        return ("name", text) if text in self.names else None
+        return (self._kind_of(text), text) if text in self.names else None
 
     def after_edit(self, index: int, delta: int, mentions: Mentions) -> "FunctionBodies":
         """These bodies after an edit inside body ``index`` that changed its length by
@@ -248,7 +317,8 @@ class FunctionBodies:
         all_mentions = list(self.mentions)
         all_mentions[index] = mentions
         structs = [(start + delta, end + delta, name) if start >= self.ends[index] else (start, end, name) for start, end, name in self.structs]
-        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs)
+        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs,
+                                self.own_names, self.type_names, self.signature_names)
         if self._links is not None:
             edited._links = list(self._links)
             edited._links[index] = edited.keys(index, mentions)
@@ -499,9 +569,15 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if any(name not in old_bodies.names for name in _NESTED_FUNCTION.findall(data, start, old_end + edit.delta)):
         return None  # a function the edit declared: its callers in other bodies are linked to nothing yet
-    new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
+    old_body, new_body = previous.source.data[start:old_end], data[start:old_end + edit.delta]
+    if constructed_names(old_body) != constructed_names(new_body):
+        # Where values of a type are built is the workspace model's answer (``home``) for
+        # every type they reach through fields: no name links the bodies that asked.
+        return None
+    own_name = old_bodies.own_names[index]
+    new_mentions = Mentions.of_function(data, old_bodies.function_starts[index], old_end + edit.delta, own_name[1:] if own_name else None)
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
-    reach = bodies.linked_to(index, old_bodies.mentions[index])
+    reach = bodies.linked_to(index, old_bodies.mentions[index], _linking_types(to_run, bodies, index, old_bodies.mentions[index], (old_body, new_body)))
     if len(data) > LARGE_FILE_BYTES and len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
         # The copy would hold nearly the whole file: analysed beside the findings kept, it
         # costs more than one whole analysis (a type every function names links them all).
@@ -543,6 +619,17 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     result.by_function = True
     conclude(result, ctx, raw, meta_rules)
     return result
+
+
+def _linking_types(rules, bodies: FunctionBodies, index: int, old_mentions: Mentions, texts: tuple[bytes, bytes]) -> frozenset[bytes]:
+    """The types whose declarations' findings body ``index``'s edit (its text before and
+    after: ``texts``) may change, by what ``rules`` read (``Rule.type_declaration_words``):
+    those it names, when a rule reads any body naming a type or the body spells a word one
+    reads; else none."""
+    word_lists = [rule.type_declaration_words for rule in rules]
+    if all(words is not None and not any(word in text for word in words for text in texts) for words in word_lists):
+        return frozenset()
+    return frozenset(name for kind, name, *_ in bodies.edited_keys(index, old_mentions) if kind == "type")
 
 
 def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: frozenset[int], edit: _Edit, old_source: SourceText,
@@ -719,6 +806,7 @@ def _moved_bodies(bodies: FunctionBodies | None, move: _LayoutMove) -> FunctionB
     structs = [(move.start(start), move.end(end), name) for start, end, name in bodies.structs]
     if None in function_starts or None in starts or None in ends or any(start is None or end is None for start, end, _ in structs):
         return None
-    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs)
+    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs,
+                           bodies.own_names, bodies.type_names, bodies.signature_names)
     moved._links = bodies._links
     return moved

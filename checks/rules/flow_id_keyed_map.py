@@ -443,6 +443,7 @@ def check(ctx):
 RULE = Rule(
     code="ISO201",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="flow-id-keyed-map",
     summary="A map, cache or list shared by all packs that is keyed or de-duplicated by a flow id alone.",
     rationale=(

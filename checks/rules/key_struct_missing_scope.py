@@ -143,6 +143,8 @@ def check(ctx):
 RULE = Rule(
     code="ISO203",
     reach="linked-bodies",
+    # A struct is reported by what it holds and where it is a map's or set's key.
+    type_declaration_words=tuple(sorted(name.encode() for name in MAP_TYPES | SET_TYPES)),
     name="key-struct-missing-scope",
     summary="A struct used as a map or cache key that holds a flow id but no pack id (or, for session/state keys, no tenant).",
     rationale=(
