@@ -7,7 +7,7 @@ import bisect
 import re
 from functools import lru_cache
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from tree_sitter import Node, Tree
 
@@ -167,10 +167,12 @@ class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
     def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None,
-                 workspace: "WorkspaceModel | None" = None, whole_file: tuple[Tree, bytes] | None = None):
+                 workspace: "WorkspaceModel | None" = None, whole_file: tuple[Tree, bytes] | None = None,
+                 wanted: Callable[[int, int], bool] | None = None):
         """``whole_file``: the tree and bytes of the real file when ``tree`` is of a copy with
         some function bodies blanked out (``checks.function_edits``): the model of this file
-        alone, built when no workspace model is given, is of the real file."""
+        alone, built when no workspace model is given, is of the real file. ``wanted``: which
+        byte ranges the caller takes findings at, when not all (``wants_findings_at``)."""
         self.source = source
         self.tree = tree
         self.root = tree.root_node
@@ -189,6 +191,7 @@ class AnalysisContext:
         self._rule: Rule | None = None
         self._workspace = workspace
         self._whole_file = whole_file if whole_file is not None else (tree, source.data)
+        self._wanted = wanted
         self._target_kind: str | None = None
         # Calls of this file's functions found in the workspace (``checks.call_sites``).
         self.calls_of_functions: dict[int, list] = {}
@@ -325,6 +328,14 @@ class AnalysisContext:
         # One lookup per node: a rule may ask for every use in a file with thousands of test items.
         index = bisect.bisect_right(starts, node.start_byte) - 1
         return index >= 0 and node.end_byte <= ends[index]
+
+    def wants_findings_at(self, node: Node) -> bool:
+        """Whether the caller takes findings and observations at ``node``. An analysis after
+        an edit (``checks.function_edits``) takes them in the functions the edit reaches and
+        on the declarations those name, and keeps the others from before: a rule may skip a
+        function it would judge for findings in that function alone (the functions whose
+        judging reaches into others are linked to them, so reached too)."""
+        return self._wanted is None or self._wanted(node.start_byte, node.end_byte)
 
     def should_skip(self, node: Node) -> bool:
         """True when findings at ``node`` are not reported under the test-code setting."""

@@ -80,6 +80,8 @@ ITEMS_QUERY = """
 # Identifiers may be Unicode (`flüsse`): every byte of a UTF-8 sequence is taken as part of one.
 _NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
 _IDENTIFIER = re.compile(_NAME)
+# An identifier, and the dot before it when it follows one (a field or method: `a.b`, `a .\n b`).
+_DOTTED_OR_BARE = re.compile(rb"(\.\s*)?(" + _NAME + rb")")
 _FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAME + rb")")
 _NESTED_FUNCTION = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])fn\s+(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
@@ -97,6 +99,7 @@ class Mentions(NamedTuple):
     identifiers: frozenset[bytes]
     self_fields: frozenset[bytes]  # `self.field`
     other_fields: frozenset[bytes]  # `value.field` on anything but `self`
+    bare: frozenset[bytes]  # identifiers spelled somewhere after no dot
 
     @classmethod
     def of_function(cls, data: bytes, start: int, end: int, own_name: tuple[int, int] | None) -> "Mentions":
@@ -112,10 +115,12 @@ class Mentions(NamedTuple):
         self_fields, other_fields = set(), set()
         for access in _FIELD_ACCESS.finditer(text):
             (self_fields if access.group(1) else other_fields).add(access.group(2))
-        return cls(frozenset(_IDENTIFIER.findall(text)), frozenset(self_fields), frozenset(other_fields))
+        tokens = _DOTTED_OR_BARE.findall(text)
+        return cls(frozenset(name for _, name in tokens), frozenset(self_fields), frozenset(other_fields),
+                   frozenset(name for dot, name in tokens if not dot))
 
     def __or__(self, other: "Mentions") -> "Mentions":
-        return Mentions(self.identifiers | other.identifiers, self.self_fields | other.self_fields, self.other_fields | other.other_fields)
+        return Mentions(*(mine | theirs for mine, theirs in zip(self, other)))
 
 
 class FunctionBodies:
@@ -240,7 +245,7 @@ class FunctionBodies:
             keys.add((self._kind_of(name), name))  # a method is judged by where its type is built and kept
         # A field's name alone too: error recovery may read `a.b\nfield` as `a.field`, and a
         # shorthand initialiser (`Registry { flows }`) sets the field by it.
-        bare_fields = mentions.other_fields | (mentions.identifiers & self.field_owners.keys())
+        bare_fields = mentions.other_fields | (mentions.bare & self.field_owners.keys())
         for fields, on_self in ((mentions.self_fields, True), (bare_fields, False)):
             for field in fields & self.field_owners.keys():
                 owners = self.field_owners[field]
@@ -297,14 +302,14 @@ class FunctionBodies:
                         frontier.append(other)
         return Reach(reached, seen_keys)
 
-    def declared_at(self, data: bytes, span: Span) -> tuple | None:
-        """The link of the declaration a finding outside functions sits on (a field of a
-        struct, a static, a type: the name its span spells), or None."""
-        text = data[span.start_byte:span.end_byte]
+    def declared_at(self, data: bytes, start: int, end: int) -> tuple | None:
+        """The link of the declaration a finding outside functions at [start, end) sits on
+        (a field of a struct, a static, a type: the name its span spells), or None."""
+        text = data[start:end]
         owners = self.field_owners.get(text)
         if owners is not None:
-            index = bisect.bisect_right(self.struct_starts, span.start_byte) - 1
-            if index >= 0 and span.start_byte < self.struct_ends[index]:
+            index = bisect.bisect_right(self.struct_starts, start) - 1
+            if index >= 0 and start < self.struct_ends[index]:
                 return ("field", text) if len(owners) == 1 else ("field", text, self.struct_names[index])
         return (self._kind_of(text), text) if text in self.names else None
 
@@ -601,7 +606,8 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     if tree.root_node.has_error and not _same_functions(tree, focused_tree, bodies, reach.bodies):
         return None
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
-    focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data))
+    focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data),
+                                  wanted=lambda start, end: not _kept_at(bodies, reach, data, start, end))
     focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
     focused_observations = focused_ctx.observations
     vars(focused_ctx).clear()
@@ -649,10 +655,15 @@ def _kept(bodies: FunctionBodies, reach: Reach, data: bytes, span: Span) -> bool
     """Whether a finding at ``span`` (of ``data``) is one the edit cannot change: in a
     function it does not reach, or on a declaration none of the functions it reaches
     mentions."""
-    index = bodies.index_at(span.start_byte)
+    return _kept_at(bodies, reach, data, span.start_byte, span.end_byte)
+
+
+def _kept_at(bodies: FunctionBodies, reach: Reach, data: bytes, start: int, end: int) -> bool:
+    """``_kept`` for a finding at [start, end)."""
+    index = bodies.index_at(start)
     if index is not None:
         return index not in reach.bodies
-    link = bodies.declared_at(data, span)
+    link = bodies.declared_at(data, start, end)
     return link is not None and link not in reach.links
 
 

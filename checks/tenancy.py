@@ -162,7 +162,9 @@ def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
     found = getattr(ctx, "_guest_entries", None)
     if found is None:
         functions = {function.id: (function, trait) for function, trait in _candidate_functions(ctx)}
-        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions.values() if not ctx.should_skip(f)])
+        # An entry is judged for findings in itself and the functions it calls, linked to it.
+        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions.values()
+                                                         if not ctx.should_skip(f) and ctx.wants_findings_at(f)])
     return found
 
 
