@@ -607,7 +607,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
     focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data),
-                                  wanted=lambda start, end: not _kept_at(bodies, reach, data, start, end))
+                                  focus=_ReachFocus(bodies, reach, data))
     focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
     focused_observations = focused_ctx.observations
     vars(focused_ctx).clear()
@@ -649,6 +649,21 @@ def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: fr
     edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=old_source.point_of(edit.start),
                 old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
     return parse(data, edited)
+
+
+class _ReachFocus:
+    """Where the blanked copy's analysis is asked for findings (``AnalysisContext.focus``):
+    those ``_kept`` does not keep from before."""
+
+    def __init__(self, bodies: FunctionBodies, reach: Reach, data: bytes):
+        self.bodies, self.reach, self.data = bodies, reach, data
+
+    def wants_findings_in(self, start: int, end: int) -> bool:
+        return not _kept_at(self.bodies, self.reach, self.data, start, end)
+
+    def judges_function_at(self, offset: int) -> bool:
+        index = self.bodies.index_at(offset)
+        return index is None or index in self.reach.bodies
 
 
 def _kept(bodies: FunctionBodies, reach: Reach, data: bytes, span: Span) -> bool:

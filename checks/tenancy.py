@@ -185,6 +185,8 @@ def _candidate_functions(ctx: AnalysisContext):
     seen: set[int] = set()
     for spans in spellings:
         for start, end in spans:
+            if not ctx.judges_function_at(start):
+                continue  # in a function whose findings are not asked for: the function alone would be a candidate
             node = root.descendant_for_byte_range(start, end)
             if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
                 node = ctx.enclosing(node, ("impl_item", "function_item", "closure_expression"))

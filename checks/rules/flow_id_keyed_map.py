@@ -415,7 +415,7 @@ def check(ctx):
     for declaration in declarations:
         by_declaration.setdefault(declaration.name_node.id, (declaration, []))
     for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
-        if any(use.scoped for use in uses):
+        if any(use.scoped for use in uses) or not ctx.wants_findings_at(declaration.name_node):
             continue
         if not triage.may_report(declaration) or _per_pack_by_uses(ctx, collections, declaration, uses):
             continue

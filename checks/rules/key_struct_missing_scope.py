@@ -104,7 +104,7 @@ def check(ctx):
         return  # tests, benchmarks, examples and tooling serve no tenant
     if ctx.workspace.knows_workspace and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
         return  # a per-pack id is unique only within a pack: a workspace without packs has none
-    structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root)]
+    structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root) if ctx.wants_findings_at(found["name"][0])]
     if not structs:
         return
     key_uses = _key_type_uses(ctx, {node_text(name_node) for _, name_node in structs})
