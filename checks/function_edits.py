@@ -51,7 +51,7 @@ from .context import AnalysisContext, node_text
 from .engine import AnalysisResult, analyze, conclude, rules_to_run, run_rules
 from .keyed_collections import type_name
 from .model import Edit, Finding, Fix, Span
-from .parsing import parse, query
+from .parsing import leave_out_of_whole_file_queries, parse, query
 from .query_batch import query_matches
 from .source import SourceText
 from .workspace import constructed_names
@@ -608,7 +608,15 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
     focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data),
                                   focus=_ReachFocus(bodies, reach, data))
-    focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
+    # A function the edit does not reach is blank but for its signature, judged only for
+    # findings in itself (``AnalysisContext.judges_function_at``): the rules' whole-file
+    # queries need not walk it.
+    leave_out_of_whole_file_queries(focused_tree.root_node, [(bodies.function_starts[other], bodies.ends[other])
+                                                             for other in range(len(bodies.starts)) if other not in reach.bodies])
+    try:
+        focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
+    finally:
+        leave_out_of_whole_file_queries(None, [])
     focused_observations = focused_ctx.observations
     vars(focused_ctx).clear()
     if focused.rule_failures or focused.rule_skips:

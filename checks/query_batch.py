@@ -53,11 +53,13 @@ class _Combined:
             self.ranges[source] = (first, pattern + 1)
             self.owner_of_pattern.append((source, first))
 
-    def split(self, root: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query], decodable: bool) -> dict[str, list[Match]]:
-        """``compile_query`` compiles (once) the lenient twin an undecodable file needs."""
+    def split(self, root: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query], decodable: bool,
+              left_out: list[tuple[int, int]] | None = None) -> dict[str, list[Match]]:
+        """``compile_query`` compiles (once) the lenient twin an undecodable file needs;
+        ``left_out``: as ``query_matches`` takes it."""
         per_source: dict[str, list[Match]] = {}
         owners = self.owner_of_pattern
-        for pattern, captured in query_matches(self.query, self.text, root, compile_query, decodable):
+        for pattern, captured in query_matches(self.query, self.text, root, compile_query, decodable, left_out):
             source, first = owners[pattern]
             per_source.setdefault(source, []).append((pattern - first, captured))
         return per_source
@@ -80,7 +82,7 @@ class RootQueryBatch:
         self._recurring: list[str] = []  # unannounced sources that ran on several trees
         self._uncombinable: set[str] = set()  # sources that break any combination: run alone
         self._combinations: dict[tuple[str, ...], _Combined | None] = {}
-        self._local = threading.local()  # per thread: announced sources, root, combination, matches
+        self._local = threading.local()  # per thread: announced sources, root, combination, matches, ranges left out
 
     @property
     def _combined(self) -> _Combined | None:
@@ -90,6 +92,11 @@ class RootQueryBatch:
     def prepare(self, sources) -> None:
         """Batch ``sources`` from this thread's next tree on, without ever compiling them alone."""
         self._local.announced = tuple(dict.fromkeys(sources))
+
+    def leave_out(self, root: tree_sitter.Node | None, ranges: list[tuple[int, int]]) -> None:
+        """On this thread, the combined query's matches on ``root``'s tree leave out those
+        with a node starting in one of ``ranges`` (``query_matches``); None: none from now."""
+        self._local.left_out = (root, ranges) if root is not None else None
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         found = self._batched_matches(source, root)
@@ -124,7 +131,9 @@ class RootQueryBatch:
         # The memo holds the root, which keeps its tree alive: no later tree can reuse it.
         memo = getattr(local, "memo", None)
         if memo is None or memo[0] is not combined or memo[1] != root:
-            memo = (combined, root, combined.split(root, self._compile, local.decodable))
+            left_out = getattr(local, "left_out", None)
+            ranges = left_out[1] if left_out is not None and left_out[0] == root else None
+            memo = (combined, root, combined.split(root, self._compile, local.decodable, ranges))
             local.memo = memo
         return memo[2].get(source, [])
 
@@ -193,18 +202,61 @@ _LENIENT_MATCH, _LENIENT_NOT_MATCH = "isolint-lenient-match?", "isolint-lenient-
 
 
 def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
-                  compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None) -> list[Match]:
+                  compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None,
+                  left_out: list[tuple[int, int]] | None = None) -> list[Match]:
     """``QueryCursor(query).matches(node)``, also on text that is not valid UTF-8 (``source``
     is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin;
-    ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows)."""
+    ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows).
+    ``left_out``: on a root, byte ranges (sorted, apart) whose text is not walked, and whose
+    matches, those with a node starting in one, are left out (``_cursors_around``)."""
     found: list[Match] = []
-    if _needs_lenient(source, node, decodable):
-        for cursor in _cursors(compile_query(_lenient(source)), source, node):
-            found += cursor.matches(node, predicate=_lenient_regex_predicate)
+    lenient = _needs_lenient(source, node, decodable)
+    if lenient:
+        query = compile_query(_lenient(source))
+    if left_out and node.parent is None and _matches_within_items(query, source, node.type):
+        cursors = _cursors_around(query, node, left_out)
     else:
-        for cursor in _cursors(query, source, node):
-            found += cursor.matches(node)
-    return found
+        cursors, left_out = _cursors(query, source, node), None
+    for cursor in cursors:
+        found += cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node)
+    return found if not left_out else _outside(found, left_out)
+
+
+def _cursors_around(query: tree_sitter.Query, root: tree_sitter.Node, left_out: list[tuple[int, int]]) -> list[tree_sitter.QueryCursor]:
+    """Cursors over the text between the ranges ``left_out`` (a gap of blanks alone holds
+    no node to match). A cursor visits the nodes its range meets, those around it too, so
+    a match may come from several, or start in a range left out."""
+    text = root.text
+    cursors = []
+    start = 0
+    for low, high in left_out + [(_WHOLE_FILE_END, _WHOLE_FILE_END)]:
+        if low > start and text[start:low].strip():
+            cursor = tree_sitter.QueryCursor(query)
+            cursor.set_byte_range(start, low)
+            cursors.append(cursor)
+        start = max(start, high)
+    return cursors
+
+
+def _outside(found: list[Match], left_out: list[tuple[int, int]]) -> list[Match]:
+    """``found`` without repeats, nor matches with a node starting in a range of ``left_out``."""
+    starts = [low for low, _ in left_out]
+    kept: list[Match] = []
+    seen: set[tuple] = set()
+    for pattern, captured in found:
+        identity = (pattern, tuple((name, tuple(node.id for node in nodes)) for name, nodes in captured.items()))
+        if identity in seen:
+            continue
+        seen.add(identity)
+        if any(_starts_in(node.start_byte, starts, left_out) for nodes in captured.values() for node in nodes):
+            continue
+        kept.append((pattern, captured))
+    return kept
+
+
+def _starts_in(offset: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
+    index = bisect.bisect_right(starts, offset) - 1
+    return index >= 0 and offset < ranges[index][1]
 
 
 def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
