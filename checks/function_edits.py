@@ -547,7 +547,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if _is_layout_edit(previous, edit, data, tree):
         return _after_layout_edit(previous, edit, source, tree, settings, path, workspace)
-    to_run, meta_rules = rules_to_run(settings, data)
+    to_run, meta_rules = _rules_after_edit(previous, edit, data, settings)
     if any(rule.reach != "linked-bodies" for rule in to_run):
         # Such a rule runs over the whole file: with the blanked copy's run beside it, the
         # edit would cost more than a whole analysis.
@@ -633,6 +633,19 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     result.by_function = True
     conclude(result, ctx, raw, meta_rules)
     return result
+
+
+def _rules_after_edit(previous: AnalysisResult, edit: _Edit, data: bytes, settings: Settings) -> tuple[list, list]:
+    """``rules_to_run(settings, data)``: those that ran before when no trigger word is
+    spelled across the edit's bounds or in its text, before or after it (a word the edit
+    adds or takes away would be; the file's others stay where they were)."""
+    words = [word for rule_words in settings.rule_triggers.values() if rule_words for word in rule_words]
+    longest = max(map(len, words), default=0)
+    around_old = previous.source.data[max(0, edit.start - longest):edit.old_end + longest].lower()
+    around_new = data[max(0, edit.start - longest):edit.new_end + longest].lower()
+    if any(word in around_old or word in around_new for word in words):
+        return rules_to_run(settings, data)
+    return rules_to_run(settings, data, may_fire=previous.rules_run)
 
 
 def _linking_types(rules, bodies: FunctionBodies, index: int, old_mentions: Mentions, texts: tuple[bytes, bytes]) -> frozenset[bytes]:

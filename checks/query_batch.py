@@ -244,13 +244,13 @@ def _outside(found: list[Match], left_out: list[tuple[int, int]]) -> list[Match]
     kept: list[Match] = []
     seen: set[tuple] = set()
     for pattern, captured in found:
-        identity = (pattern, tuple((name, tuple(node.id for node in nodes)) for name, nodes in captured.items()))
-        if identity in seen:
+        nodes = [node for captures in captured.values() for node in captures]
+        if any(_starts_in(node.start_byte, starts, left_out) for node in nodes):
             continue
-        seen.add(identity)
-        if any(_starts_in(node.start_byte, starts, left_out) for nodes in captured.values() for node in nodes):
-            continue
-        kept.append((pattern, captured))
+        identity = (pattern, *(node.id for node in nodes))
+        if identity not in seen:
+            seen.add(identity)
+            kept.append((pattern, captured))
     return kept
 
 
