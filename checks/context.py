@@ -471,7 +471,9 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
     Python or by a query predicate (which builds a node and its text per call)."""
     data = ctx.source.data
     calls: dict[int, Node] = {}
-    indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES else None
+    # Blanks are no tokens: an indented file, or a copy with function bodies blanked out
+    # (``checks.function_edits``), is that much less to index.
+    indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES and len(data) - data.count(b" ") > INDEXED_FILE_BYTES else None
     for prefix, identifiers, others in _scans_for(spellings):
         if indexed is not None:
             for spelled in identifiers:

@@ -213,45 +213,39 @@ def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
     lenient = _needs_lenient(source, node, decodable)
     if lenient:
         query = compile_query(_lenient(source))
-    if left_out and node.parent is None and _matches_within_items(query, source, node.type):
-        cursors = _cursors_around(query, node, left_out)
-    else:
-        cursors, left_out = _cursors(query, source, node), None
-    for cursor in cursors:
-        found += cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node)
-    return found if not left_out else _outside(found, left_out)
+    if not (left_out and node.parent is None and _matches_within_items(query, source, node.type)):
+        for cursor in _cursors(query, source, node):
+            found += cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node)
+        return found
+    starts = [low for low, _ in left_out]
+    seen: set[tuple] = set()
+    for low, high in _ranges_around(node, left_out):
+        cursor = tree_sitter.QueryCursor(query)
+        cursor.set_byte_range(low, high)
+        for pattern, captured in cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node):
+            nodes = [found_node for captures in captured.values() for found_node in captures]
+            if all(low <= found_node.start_byte and found_node.end_byte <= high for found_node in nodes):
+                found.append((pattern, captured))  # met by this cursor alone
+            elif not any(_starts_in(found_node.start_byte, starts, left_out) for found_node in nodes):
+                identity = (pattern, *(found_node.id for found_node in nodes))
+                if identity not in seen:
+                    seen.add(identity)
+                    found.append((pattern, captured))
+    return found
 
 
-def _cursors_around(query: tree_sitter.Query, root: tree_sitter.Node, left_out: list[tuple[int, int]]) -> list[tree_sitter.QueryCursor]:
-    """Cursors over the text between the ranges ``left_out`` (a gap of blanks alone holds
-    no node to match). A cursor visits the nodes its range meets, those around it too, so
-    a match may come from several, or start in a range left out."""
+def _ranges_around(root: tree_sitter.Node, left_out: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text between the ranges ``left_out``, as ranges (a gap of blanks alone holds no
+    node to match). A cursor visits the nodes its range meets, those around it too: a match
+    may come from several, or have a node starting in a range left out."""
     text = root.text
-    cursors = []
+    ranges = []
     start = 0
     for low, high in left_out + [(_WHOLE_FILE_END, _WHOLE_FILE_END)]:
         if low > start and text[start:low].strip():
-            cursor = tree_sitter.QueryCursor(query)
-            cursor.set_byte_range(start, low)
-            cursors.append(cursor)
+            ranges.append((start, low))
         start = max(start, high)
-    return cursors
-
-
-def _outside(found: list[Match], left_out: list[tuple[int, int]]) -> list[Match]:
-    """``found`` without repeats, nor matches with a node starting in a range of ``left_out``."""
-    starts = [low for low, _ in left_out]
-    kept: list[Match] = []
-    seen: set[tuple] = set()
-    for pattern, captured in found:
-        nodes = [node for captures in captured.values() for node in captures]
-        if any(_starts_in(node.start_byte, starts, left_out) for node in nodes):
-            continue
-        identity = (pattern, *(node.id for node in nodes))
-        if identity not in seen:
-            seen.add(identity)
-            kept.append((pattern, captured))
-    return kept
+    return ranges
 
 
 def _starts_in(offset: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
