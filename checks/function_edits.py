@@ -5,36 +5,49 @@ the rest of the file's text as it was: its items, signatures, and every other bo
 the edit can change is bounded by what each rule reads (``Rule.reach``):
 
 - ``"linked-bodies"``: a finding or observation inside a function (its signature or body)
-  depends on that function, on the text outside function bodies, and on the functions
-  linked to it. Functions are linked when their text (the signature, so a function's own
-  name links it to its callers, and the body) mentions one name the file declares
-  outside bodies (a function, also one nested in a body, static, const, type, trait or
-  module; a struct field, told apart by its owner for ``self.field`` as rules resolve
-  fields), a method counting as
-  mentioning its impl's type (it is judged by where its type is built and kept). One on a
-  declaration outside functions (the span spelling its name) depends on that text and the
-  bodies mentioning the name; any other outside functions on that text alone. The model of
-  the workspace is the same for both analyses; without one, the model of the file alone is
-  of the real file.
+  depends on that function, on the text outside functions, and on the functions linked
+  to it. Functions are linked when their text (signature and body) mentions one name the
+  file declares outside bodies: a static, const, module, or method a trait declares (all
+  functions of its name); a struct field
+  (told apart by its owner for ``self.field`` as rules resolve fields; a field's name with
+  no dot before it too, as error recovery and shorthand initialisers read it); a function
+  (also one nested in a body), which links the functions naming it to those declaring it,
+  not to each other (two methods `get` of two types are apart until a call of `get`). A
+  type's name (struct, enum, union, alias, trait), a method's impl type included, links
+  no bodies: rules read a type from its declaration and from the workspace model, whose
+  answer to where values of a type are built rests on the bodies (an edit changing what
+  its body builds is analysed whole). One on a declaration outside functions (the span
+  spelling its name) depends on that text and the bodies mentioning the name; for a type,
+  only those spelling a word the rule reads (``Rule.type_declaration_words``): an edit
+  whose body names the type and spells one reaches every body naming it. Any other
+  finding outside functions depends on the text outside functions alone. The model of the
+  workspace is the same for both analyses; without one, the model of the file alone is of
+  the real file.
 - ``"file"``: anything in the file.
 
 So the functions the edit can reach are those connected to the edited one by links, before
 or after the edit. The rules run again on a copy of the file where every other body is
 blanked out (each byte but line breaks a space, so offsets, lines and columns are the real
 file's); their findings in the blanked functions, and on declarations no reached body
-mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
-run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
-(beside its run over the whole file, the copy's would only add), the edit is not of that
-shape, the tree outside the body changed, a function analysed again parses differently in
-the copy (error recovery in a body left broken reads the text after it), a rule that did
-not run before may fire, or a rule failed or met input too deep.
+mentions, are the earlier analysis's, moved by the edit. On the copy the rules are asked
+for findings only where those are not kept (``AnalysisContext.focus``): a rule may skip a
+function the edit does not reach (judging one is judging it for findings in itself and in
+the functions linked to it), and the whole-file queries leave those functions out.
+Suppressions and the meta rules run on the real file. The rules that may fire are those
+that ran before unless a trigger word is spelled around the edit. The whole file is
+analysed instead when a ``"file"`` rule may fire (beside its run over the whole file, the
+copy's would only add), the edit is not of that shape, the tree outside the body changed,
+a function analysed again parses differently in the copy (error recovery in a body left
+broken reads the text after it), a rule that did not run before may fire, or a rule failed
+or met input too deep.
 
 An edit that only widens or narrows the blanks between two items, fields or statements
 (``_is_layout_edit``) changes no rule's view of the file: every finding and observation is
 the earlier one, moved, and no rule runs.
 
 tests/test_function_edits.py checks the outcome equals a whole analysis over many random
-edits of the rule fixtures: in bodies, of layout, and statements typed a key at a time.
+edits of the rule fixtures: in bodies, of layout, statements typed a key at a time, and
+statements naming the file's types, functions and fields as the links tell them apart.
 """
 
 from __future__ import annotations
@@ -134,7 +147,7 @@ class FunctionBodies:
     def __init__(self, function_starts: list[int], starts: list[int], ends: list[int], impl_types: list[str | None],
                  mentions: list[Mentions], names: frozenset[bytes], field_owners: dict[bytes, frozenset[str]],
                  structs: list[tuple[int, int, str]], own_names: list[tuple[bytes, int, int] | None], type_names: frozenset[bytes],
-                 signature_names: frozenset[bytes]):
+                 shared_names: frozenset[bytes]):
         self.function_starts = function_starts
         self.starts = starts
         self.ends = ends
@@ -146,8 +159,10 @@ class FunctionBodies:
         self.own_names = own_names
         # Names only types declared outside bodies take (a struct, enum, union, alias or trait).
         self.type_names = type_names
-        # Names a trait declares a method by without a body (``fn get(&self);``).
-        self.signature_names = signature_names
+        # Names also declared by something other than a function with a body (a trait's
+        # method without one, ``fn get(&self);``, a static, const, type or module): a
+        # function of such a name is linked to all mentioning it, as a mention is.
+        self.shared_names = shared_names
         # The structs declared outside bodies, by range: (starts, ends, names).
         self.structs = structs
         self.struct_starts = [start for start, _, _ in structs]
@@ -206,7 +221,8 @@ class FunctionBodies:
         # A function nested in a body too: rules find a function's callers by its name alone.
         outside = [(name, kind) for offset, name, kind in declared if kind == "function_item" or not in_body(offset)]
         names = {name for name, _ in outside}
-        names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
+        macro_statics = {static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start())}
+        names.update(macro_statics)
         types = {name for name, kind in outside if kind in _TYPE_ITEMS}
         # A name also declared otherwise links as that; a SCREAMING_CASE one is among the
         # names the workspace model indexes by file (``FileItems.names_mentioned``).
@@ -223,7 +239,7 @@ class FunctionBodies:
                     for start, end, own in zip(function_starts, ends, own_names)], frozenset(names),
                    {field: frozenset(owner_names) for field, owner_names in owners.items()},
                    [struct for start, struct in sorted(structs.items()) if not in_body(start)], own_names, frozenset(types),
-                   frozenset(signature_names))
+                   frozenset(signature_names | {name for name, kind in outside if kind != "function_item"} | macro_statics))
 
     def index_at(self, offset: int) -> int | None:
         """The function holding ``offset`` (in its signature or body), or None."""
@@ -238,7 +254,7 @@ class FunctionBodies:
         keys: set[tuple] = {(self._kind_of(name), name) for name in mentions.identifiers & self.names}
         own = self.own_names[index]
         if own is not None and own[0] in self.names:
-            keys.add(("name" if own[0] in self.signature_names else "declares", own[0]))
+            keys.add(("name" if own[0] in self.shared_names else "declares", own[0]))
         impl_type = self.impl_types[index]
         if impl_type is not None and impl_type.encode() in self.names:
             name = impl_type.encode()
@@ -323,7 +339,7 @@ class FunctionBodies:
         all_mentions[index] = mentions
         structs = [(start + delta, end + delta, name) if start >= self.ends[index] else (start, end, name) for start, end, name in self.structs]
         edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs,
-                                self.own_names, self.type_names, self.signature_names)
+                                self.own_names, self.type_names, self.shared_names)
         if self._links is not None:
             edited._links = list(self._links)
             edited._links[index] = edited.keys(index, mentions)
@@ -854,6 +870,6 @@ def _moved_bodies(bodies: FunctionBodies | None, move: _LayoutMove) -> FunctionB
     if None in function_starts or None in starts or None in ends or any(start is None or end is None for start, end, _ in structs):
         return None
     moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs,
-                           bodies.own_names, bodies.type_names, bodies.signature_names)
+                           bodies.own_names, bodies.type_names, bodies.shared_names)
     moved._links = bodies._links
     return moved
