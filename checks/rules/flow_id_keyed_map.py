@@ -411,7 +411,7 @@ def check(ctx):
         entry[1].append(use)
         if use.scoped:
             triage.close(use.declaration)
-    declarations = [d for ds in collections.fields.values() for d in ds] + list(collections.statics.values())
+    declarations = collections.field_declarations(ctx.wants_findings_at) + list(collections.statics.values())
     for declaration in declarations:
         by_declaration.setdefault(declaration.name_node.id, (declaration, []))
     for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
