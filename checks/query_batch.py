@@ -224,13 +224,14 @@ def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
         cursor.set_byte_range(low, high)
         for pattern, captured in cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node):
             nodes = [found_node for captures in captured.values() for found_node in captures]
-            if all(low <= found_node.start_byte and found_node.end_byte <= high for found_node in nodes):
-                found.append((pattern, captured))  # met by this cursor alone
-            elif not any(_starts_in(found_node.start_byte, starts, left_out) for found_node in nodes):
-                identity = (pattern, *(found_node.id for found_node in nodes))
-                if identity not in seen:
-                    seen.add(identity)
-                    found.append((pattern, captured))
+            if any(not low <= found_node.start_byte < high and _starts_in(found_node.start_byte, starts, left_out) for found_node in nodes):
+                continue
+            # Another cursor meets the same match when a node the pattern walks through (an
+            # impl around a method) meets its range.
+            identity = (pattern, *(found_node.id for found_node in nodes))
+            if identity not in seen:
+                seen.add(identity)
+                found.append((pattern, captured))
     return found
 
 
