@@ -221,14 +221,14 @@ class FunctionBodies:
         # A function nested in a body too: rules find a function's callers by its name alone.
         outside = [(name, kind) for offset, name, kind in declared if kind == "function_item" or not in_body(offset)]
         names = {name for name, _ in outside}
-        macro_statics = {static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start())}
-        names.update(macro_statics)
+        macro_statics = [(static.start(), static.group(1)) for static in _MACRO_STATIC.finditer(data)]
+        names.update(name for offset, name in macro_statics if not in_body(offset))
         types = {name for name, kind in outside if kind in _TYPE_ITEMS}
         # A name also declared otherwise links as that; a SCREAMING_CASE one is among the
         # names the workspace model indexes by file (``FileItems.names_mentioned``).
         types -= {name for name, kind in outside if kind not in _TYPE_ITEMS}
         types = {name for name in types if name in names and not _SCREAMING_NAME.fullmatch(name)}
-        types -= {static.group(1) for static in _MACRO_STATIC.finditer(data)}
+        types -= {name for _, name in macro_statics}
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
             if not in_body(offset):
@@ -239,7 +239,7 @@ class FunctionBodies:
                     for start, end, own in zip(function_starts, ends, own_names)], frozenset(names),
                    {field: frozenset(owner_names) for field, owner_names in owners.items()},
                    [struct for start, struct in sorted(structs.items()) if not in_body(start)], own_names, frozenset(types),
-                   frozenset(signature_names | {name for name, kind in outside if kind != "function_item"} | macro_statics))
+                   frozenset(signature_names | {name for name, kind in outside if kind != "function_item"} | {name for _, name in macro_statics}))
 
     def index_at(self, offset: int) -> int | None:
         """The function holding ``offset`` (in its signature or body), or None."""
@@ -601,7 +601,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     reach = bodies.linked_to(index, old_bodies.mentions[index], _linking_types(to_run, bodies, index, old_bodies.mentions[index], (old_body, new_body)))
     if len(data) > LARGE_FILE_BYTES and len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
         # The copy would hold nearly the whole file: analysed beside the findings kept, it
-        # costs more than one whole analysis (a type every function names links them all).
+        # costs more than one whole analysis (a name every function mentions links them all).
         return bodies
     # Of the rules that ran before and run now, the findings the edit cannot change are kept.
     codes = {rule.code for rule in to_run}
