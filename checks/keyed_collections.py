@@ -425,7 +425,7 @@ class FileCollections:
             if value is not None and value.type == "self":
                 # Of several fields of that name, the one of `self`'s struct; that one alone
                 # when it is the only one.
-                owned = self.fields_named(field_name, self.impl_type_name(node))
+                owned = self.fields_named(field_name, self.impl_type_name(node) or "")
                 if owned:
                     return owned
             return self.fields_named(field_name)

@@ -208,7 +208,7 @@ def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
     is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin;
     ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows).
     ``left_out``: on a root, byte ranges (sorted, apart) whose text is not walked, and whose
-    matches, those with a node starting in one, are left out (``_cursors_around``)."""
+    matches, those with a node starting in one, are left out (``_ranges_around``)."""
     found: list[Match] = []
     lenient = _needs_lenient(source, node, decodable)
     if lenient:
