@@ -284,8 +284,9 @@ def _random_naming_edit(rng: random.Random, data: bytes) -> bytes | None:
 @pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
 def test_random_naming_edits_give_a_whole_analysis(source, path, settings):
     """Statements naming the file's types, functions and fields inserted into bodies, one
-    after another (each also typed a character at a time), each compared with a whole
-    analysis: the links that decide which functions an edit reaches."""
+    after another (each first in part, as typed: its first character, then half of it),
+    each compared with a whole analysis: the links that decide which functions an edit
+    reaches."""
     rng = random.Random("naming " + str(path))
     data = source.read_bytes()
     previous = analyze(data, settings, path)
