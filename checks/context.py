@@ -7,7 +7,7 @@ import bisect
 import re
 from functools import lru_cache
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Protocol
 
 from tree_sitter import Node, Tree
 
@@ -163,14 +163,24 @@ def call_receiver(call: Node) -> Node | None:
     return function.child_by_field_name("value") if function is not None and function.type == "field_expression" else None
 
 
+class Focus(Protocol):
+    """Where an analysis after an edit takes findings (``checks.function_edits``)."""
+
+    def wants_findings_in(self, start: int, end: int) -> bool: ...
+
+    def judges_function_at(self, offset: int) -> bool: ...
+
+
 class AnalysisContext:
     """Per-file state shared by all rules during one analysis."""
 
     def __init__(self, source: SourceText, tree: Tree, settings: Settings, path: PurePath | None = None,
-                 workspace: "WorkspaceModel | None" = None, whole_file: tuple[Tree, bytes] | None = None):
+                 workspace: "WorkspaceModel | None" = None, whole_file: tuple[Tree, bytes] | None = None,
+                 focus: "Focus | None" = None):
         """``whole_file``: the tree and bytes of the real file when ``tree`` is of a copy with
         some function bodies blanked out (``checks.function_edits``): the model of this file
-        alone, built when no workspace model is given, is of the real file."""
+        alone, built when no workspace model is given, is of the real file. ``focus``: where the
+        caller takes findings, when not everywhere (``wants_findings_at``)."""
         self.source = source
         self.tree = tree
         self.root = tree.root_node
@@ -189,6 +199,7 @@ class AnalysisContext:
         self._rule: Rule | None = None
         self._workspace = workspace
         self._whole_file = whole_file if whole_file is not None else (tree, source.data)
+        self._focus = focus
         self._target_kind: str | None = None
         # Calls of this file's functions found in the workspace (``checks.call_sites``).
         self.calls_of_functions: dict[int, list] = {}
@@ -326,6 +337,19 @@ class AnalysisContext:
         index = bisect.bisect_right(starts, node.start_byte) - 1
         return index >= 0 and node.end_byte <= ends[index]
 
+    def wants_findings_at(self, node: Node) -> bool:
+        """Whether the caller takes findings and observations at ``node``. An analysis after
+        an edit (``checks.function_edits``) takes them in the functions the edit reaches and
+        on the declarations those name, and keeps the others from before: a rule may skip a
+        function it would judge for findings in that function alone (the functions whose
+        judging reaches into others are linked to them, so reached too)."""
+        return self._focus is None or self._focus.wants_findings_in(node.start_byte, node.end_byte)
+
+    def judges_function_at(self, offset: int) -> bool:
+        """Whether findings in the function holding ``offset`` are asked for (true outside
+        functions): a rule may skip a function, as ``wants_findings_at`` says."""
+        return self._focus is None or self._focus.judges_function_at(offset)
+
     def should_skip(self, node: Node) -> bool:
         """True when findings at ``node`` are not reported under the test-code setting."""
         return not self.settings.lint_tests and self.is_test_code(node)
@@ -447,7 +471,9 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
     Python or by a query predicate (which builds a node and its text per call)."""
     data = ctx.source.data
     calls: dict[int, Node] = {}
-    indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES else None
+    # Blanks are no tokens: an indented file, or a copy with function bodies blanked out
+    # (``checks.function_edits``), is that much less to index.
+    indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES and len(data) - data.count(b" ") > INDEXED_FILE_BYTES else None
     for prefix, identifiers, others in _scans_for(spellings):
         if indexed is not None:
             for spelled in identifiers:

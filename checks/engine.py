@@ -85,9 +85,10 @@ def analyze(
     return result
 
 
-def rules_to_run(settings: Settings, data: bytes) -> tuple[list, list]:
+def rules_to_run(settings: Settings, data: bytes, may_fire: tuple[str, ...] | None = None) -> tuple[list, list]:
     """The enabled rules that may fire on ``data`` (``Rule.triggers``), and the meta rules;
-    the queries of all of them ready to run."""
+    the queries of all of them ready to run. ``may_fire``: the codes of those that may,
+    when the caller knows them (the text holds the same trigger words as one they ran on)."""
     meta_rules = []
     to_run = []
     triggers = settings.rule_triggers
@@ -99,7 +100,10 @@ def rules_to_run(settings: Settings, data: bytes) -> tuple[list, list]:
             meta_rules.append(rule)
             continue
         words = triggers.get(rule.code)
-        if words is not None:
+        if words is not None and may_fire is not None:
+            if rule.code not in may_fire:
+                continue
+        elif words is not None:
             # Source words are ASCII letters and digits and configured names are compared
             # verbatim, so lower-casing the ASCII bytes alone is enough (UTF-8 sequences
             # hold no ASCII bytes).

@@ -5,36 +5,49 @@ the rest of the file's text as it was: its items, signatures, and every other bo
 the edit can change is bounded by what each rule reads (``Rule.reach``):
 
 - ``"linked-bodies"``: a finding or observation inside a function (its signature or body)
-  depends on that function, on the text outside function bodies, and on the functions
-  linked to it. Functions are linked when their text (the signature, so a function's own
-  name links it to its callers, and the body) mentions one name the file declares
-  outside bodies (a function, also one nested in a body, static, const, type, trait or
-  module; a struct field, told apart by its owner for ``self.field`` as rules resolve
-  fields), a method counting as
-  mentioning its impl's type (it is judged by where its type is built and kept). One on a
-  declaration outside functions (the span spelling its name) depends on that text and the
-  bodies mentioning the name; any other outside functions on that text alone. The model of
-  the workspace is the same for both analyses; without one, the model of the file alone is
-  of the real file.
+  depends on that function, on the text outside functions, and on the functions linked
+  to it. Functions are linked when their text (signature and body) mentions one name the
+  file declares outside bodies: a static, const, module, or method a trait declares (all
+  functions of its name); a struct field
+  (told apart by its owner for ``self.field`` as rules resolve fields; a field's name with
+  no dot before it too, as error recovery and shorthand initialisers read it); a function
+  (also one nested in a body), which links the functions naming it to those declaring it,
+  not to each other (two methods `get` of two types are apart until a call of `get`). A
+  type's name (struct, enum, union, alias, trait), a method's impl type included, links
+  no bodies: rules read a type from its declaration and from the workspace model, whose
+  answer to where values of a type are built rests on the bodies (an edit changing what
+  its body builds is analysed whole). One on a declaration outside functions (the span
+  spelling its name) depends on that text and the bodies mentioning the name; for a type,
+  only those spelling a word the rule reads (``Rule.type_declaration_words``): an edit
+  whose body names the type and spells one reaches every body naming it. Any other
+  finding outside functions depends on the text outside functions alone. The model of the
+  workspace is the same for both analyses; without one, the model of the file alone is of
+  the real file.
 - ``"file"``: anything in the file.
 
 So the functions the edit can reach are those connected to the edited one by links, before
 or after the edit. The rules run again on a copy of the file where every other body is
 blanked out (each byte but line breaks a space, so offsets, lines and columns are the real
 file's); their findings in the blanked functions, and on declarations no reached body
-mentions, are the earlier analysis's, moved by the edit. Suppressions and the meta rules
-run on the real file. The whole file is analysed instead when a ``"file"`` rule may fire
-(beside its run over the whole file, the copy's would only add), the edit is not of that
-shape, the tree outside the body changed, a function analysed again parses differently in
-the copy (error recovery in a body left broken reads the text after it), a rule that did
-not run before may fire, or a rule failed or met input too deep.
+mentions, are the earlier analysis's, moved by the edit. On the copy the rules are asked
+for findings only where those are not kept (``AnalysisContext.focus``): a rule may skip a
+function the edit does not reach (judging one is judging it for findings in itself and in
+the functions linked to it), and the whole-file queries leave those functions out.
+Suppressions and the meta rules run on the real file. The rules that may fire are those
+that ran before unless a trigger word is spelled around the edit. The whole file is
+analysed instead when a ``"file"`` rule may fire (beside its run over the whole file, the
+copy's would only add), the edit is not of that shape, the tree outside the body changed,
+a function analysed again parses differently in the copy (error recovery in a body left
+broken reads the text after it), a rule that did not run before may fire, or a rule failed
+or met input too deep.
 
 An edit that only widens or narrows the blanks between two items, fields or statements
 (``_is_layout_edit``) changes no rule's view of the file: every finding and observation is
 the earlier one, moved, and no rule runs.
 
 tests/test_function_edits.py checks the outcome equals a whole analysis over many random
-edits of the rule fixtures: in bodies, of layout, and statements typed a key at a time.
+edits of the rule fixtures: in bodies, of layout, statements typed a key at a time, and
+statements naming the file's types, functions and fields as the links tell them apart.
 """
 
 from __future__ import annotations
@@ -51,9 +64,10 @@ from .context import AnalysisContext, node_text
 from .engine import AnalysisResult, analyze, conclude, rules_to_run, run_rules
 from .keyed_collections import type_name
 from .model import Edit, Finding, Fix, Span
-from .parsing import parse, query
+from .parsing import leave_out_of_whole_file_queries, parse, query
 from .query_batch import query_matches
 from .source import SourceText
+from .workspace import constructed_names
 
 if TYPE_CHECKING:
     from .workspace import WorkspaceModel
@@ -74,14 +88,20 @@ ITEMS_QUERY = """
 (struct_item name: (type_identifier) @name) (enum_item name: (type_identifier) @name) (union_item name: (type_identifier) @name)
 (type_item name: (type_identifier) @name) (trait_item name: (type_identifier) @name) (mod_item name: (identifier) @name)
 ]
+(function_signature_item name: (identifier) @signature)
 """
 # Identifiers may be Unicode (`flüsse`): every byte of a UTF-8 sequence is taken as part of one.
 _NAME = rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*"
 _IDENTIFIER = re.compile(_NAME)
+# An identifier, and the dot before it when it follows one (a field or method: `a.b`, `a .\n b`).
+_DOTTED_OR_BARE = re.compile(rb"(\.\s*)?(" + _NAME + rb")")
 _FIELD_ACCESS = re.compile(rb"((?<![A-Za-z0-9_\x80-\xff])self\s*)?\.\s*(" + _NAME + rb")")
 _NESTED_FUNCTION = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])fn\s+(" + _NAME + rb")")
 # Statics declared in macros (``thread_local!``, ``lazy_static!``) are tokens, not items.
 _MACRO_STATIC = re.compile(rb"(?<![A-Za-z0-9_\x80-\xff])static\s+(?:ref\s+)?(?:mut\s+)?(" + _NAME + rb")")
+# Items declaring a type: its name links no bodies (``FunctionBodies.keys``).
+_TYPE_ITEMS = frozenset({"struct_item", "enum_item", "union_item", "type_item", "trait_item"})
+_SCREAMING_NAME = re.compile(rb"[A-Z][A-Z0-9_]*")
 # Every byte but a line break, as a space.
 _BLANK = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
 
@@ -92,27 +112,42 @@ class Mentions(NamedTuple):
     identifiers: frozenset[bytes]
     self_fields: frozenset[bytes]  # `self.field`
     other_fields: frozenset[bytes]  # `value.field` on anything but `self`
+    bare: frozenset[bytes]  # identifiers spelled somewhere after no dot
+
+    @classmethod
+    def of_function(cls, data: bytes, start: int, end: int, own_name: tuple[int, int] | None) -> "Mentions":
+        """What the function spanning [start, end) of ``data`` mentions, its own name where it
+        declares it left out (``own_name``, offsets from ``start``): declaring a name is not
+        naming what it names."""
+        if own_name is None:
+            return cls.of(data[start:end])
+        return cls.of(data[start:start + own_name[0]] + b" " + data[start + own_name[1]:end])
 
     @classmethod
     def of(cls, text: bytes) -> "Mentions":
         self_fields, other_fields = set(), set()
         for access in _FIELD_ACCESS.finditer(text):
             (self_fields if access.group(1) else other_fields).add(access.group(2))
-        return cls(frozenset(_IDENTIFIER.findall(text)), frozenset(self_fields), frozenset(other_fields))
+        tokens = _DOTTED_OR_BARE.findall(text)
+        return cls(frozenset(name for _, name in tokens), frozenset(self_fields), frozenset(other_fields),
+                   frozenset(name for dot, name in tokens if not dot))
 
     def __or__(self, other: "Mentions") -> "Mentions":
-        return Mentions(self.identifiers | other.identifiers, self.self_fields | other.self_fields, self.other_fields | other.other_fields)
+        return Mentions(*(mine | theirs for mine, theirs in zip(self, other)))
 
 
 class FunctionBodies:
     """A file's outermost functions: where each starts, its body's byte range (braces
-    included), what the body mentions, the type of the impl it sits in; and the names the
-    file declares outside the bodies. A finding in a function's signature is the function's,
-    as one in its body: rules judge a function at its name by what its body does."""
+    included), its name (and where the name is spelled, from its start), what the function
+    mentions besides, the type of the impl it sits in; and the names the file declares
+    outside the bodies, of them those only types take. A finding in a function's signature
+    is the function's, as one in its body: rules judge a function at its name by what its
+    body does."""
 
     def __init__(self, function_starts: list[int], starts: list[int], ends: list[int], impl_types: list[str | None],
                  mentions: list[Mentions], names: frozenset[bytes], field_owners: dict[bytes, frozenset[str]],
-                 structs: list[tuple[int, int, str]]):
+                 structs: list[tuple[int, int, str]], own_names: list[tuple[bytes, int, int] | None], type_names: frozenset[bytes],
+                 shared_names: frozenset[bytes]):
         self.function_starts = function_starts
         self.starts = starts
         self.ends = ends
@@ -120,6 +155,14 @@ class FunctionBodies:
         self.mentions = mentions
         self.names = names
         self.field_owners = field_owners
+        # Each function's name, with where it is spelled (offsets from the function's start).
+        self.own_names = own_names
+        # Names only types declared outside bodies take (a struct, enum, union, alias or trait).
+        self.type_names = type_names
+        # Names also declared by something other than a function with a body (a trait's
+        # method without one, ``fn get(&self);``, a static, const, type or module): a
+        # function of such a name is linked to all mentioning it, as a mention is.
+        self.shared_names = shared_names
         # The structs declared outside bodies, by range: (starts, ends, names).
         self.structs = structs
         self.struct_starts = [start for start, _, _ in structs]
@@ -137,7 +180,9 @@ class FunctionBodies:
         impls: list[tuple[int, int, str]] = []
         fields: list[tuple[int, bytes, str]] = []
         structs: dict[int, tuple[int, int, str]] = {}
-        declared: list[tuple[int, bytes, bool]] = []  # (offset, name, a function's)
+        declared: list[tuple[int, bytes, str]] = []  # (offset, name, the kind of item declaring it)
+        own_name_of: dict[int, tuple[bytes, int, int]] = {}  # function start -> its name, where
+        signature_names: set[bytes] = set()
         # Not through the whole-file batch: this query is the edit's, not the rules'.
         for pattern, found in query_matches(query(ITEMS_QUERY), ITEMS_QUERY, tree.root_node, query):
             if pattern == 0:
@@ -151,9 +196,14 @@ class FunctionBodies:
                 fields.append((struct.start_byte, found["field"][0].text, node_text(struct)))
                 declaration = found["field"][0].parent.parent.parent  # field_declaration, its list, the struct_item
                 structs[declaration.start_byte] = (declaration.start_byte, declaration.end_byte, node_text(struct))
-            else:
+            elif pattern == 3:
                 name = found["name"][0]
-                declared.append((name.start_byte, name.text, name.parent.type == "function_item"))
+                item = name.parent
+                declared.append((name.start_byte, name.text, item.type))
+                if item.type == "function_item":
+                    own_name_of[item.start_byte] = (name.text, name.start_byte - item.start_byte, name.end_byte - item.start_byte)
+            else:
+                signature_names.add(found["signature"][0].text)
         function_starts: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -169,16 +219,27 @@ class FunctionBodies:
             return index >= 0 and offset < ends[index]
 
         # A function nested in a body too: rules find a function's callers by its name alone.
-        names = {name for offset, name, is_function in declared if is_function or not in_body(offset)}
-        names.update(static.group(1) for static in _MACRO_STATIC.finditer(data) if not in_body(static.start()))
+        outside = [(name, kind) for offset, name, kind in declared if kind == "function_item" or not in_body(offset)]
+        names = {name for name, _ in outside}
+        macro_statics = [(static.start(), static.group(1)) for static in _MACRO_STATIC.finditer(data)]
+        names.update(name for offset, name in macro_statics if not in_body(offset))
+        types = {name for name, kind in outside if kind in _TYPE_ITEMS}
+        # A name also declared otherwise links as that; a SCREAMING_CASE one is among the
+        # names the workspace model indexes by file (``FileItems.names_mentioned``).
+        types -= {name for name, kind in outside if kind not in _TYPE_ITEMS}
+        types = {name for name in types if name in names and not _SCREAMING_NAME.fullmatch(name)}
+        types -= {name for _, name in macro_statics}
         owners: dict[bytes, set[str]] = {}
         for offset, field, struct in fields:
             if not in_body(offset):
                 owners.setdefault(field, set()).add(struct)
+        own_names = [own_name_of.get(start) for start in function_starts]
         return cls(function_starts, starts, ends, _innermost_impls(sorted(impls), starts),
-                   [Mentions.of(data[start:end]) for start, end in zip(function_starts, ends)], frozenset(names),
+                   [Mentions.of_function(data, start, end, own[1:] if own is not None else None)
+                    for start, end, own in zip(function_starts, ends, own_names)], frozenset(names),
                    {field: frozenset(owner_names) for field, owner_names in owners.items()},
-                   [struct for start, struct in sorted(structs.items()) if not in_body(start)])
+                   [struct for start, struct in sorted(structs.items()) if not in_body(start)], own_names, frozenset(types),
+                   frozenset(signature_names | {name for name, kind in outside if kind != "function_item"} | {name for _, name in macro_statics}))
 
     def index_at(self, offset: int) -> int | None:
         """The function holding ``offset`` (in its signature or body), or None."""
@@ -186,12 +247,22 @@ class FunctionBodies:
         return index if index >= 0 and offset < self.ends[index] else None
 
     def keys(self, index: int, mentions: Mentions) -> set[tuple]:
-        """The names through which body ``index``, mentioning ``mentions``, is linked."""
-        keys: set[tuple] = {("name", name) for name in mentions.identifiers & self.names}
+        """The names through which body ``index``, mentioning ``mentions``, is linked:
+        ``("name", name)`` for a name it mentions, ``("declares", name)`` for its own (a
+        function is linked to those naming it, not to others of the same name), ``("type",
+        name)`` for a type's name (linking no bodies: ``linked_to``), and fields."""
+        keys: set[tuple] = {(self._kind_of(name), name) for name in mentions.identifiers & self.names}
+        own = self.own_names[index]
+        if own is not None and own[0] in self.names:
+            keys.add(("name" if own[0] in self.shared_names else "declares", own[0]))
         impl_type = self.impl_types[index]
         if impl_type is not None and impl_type.encode() in self.names:
-            keys.add(("name", impl_type.encode()))  # a method is judged by where its type is built and kept
-        for fields, on_self in ((mentions.self_fields, True), (mentions.other_fields, False)):
+            name = impl_type.encode()
+            keys.add((self._kind_of(name), name))  # a method is judged by where its type is built and kept
+        # A field's name alone too: error recovery may read `a.b\nfield` as `a.field`, and a
+        # shorthand initialiser (`Registry { flows }`) sets the field by it.
+        bare_fields = mentions.other_fields | (mentions.bare & self.field_owners.keys())
+        for fields, on_self in ((mentions.self_fields, True), (bare_fields, False)):
             for field in fields & self.field_owners.keys():
                 owners = self.field_owners[field]
                 if len(owners) == 1:
@@ -202,15 +273,34 @@ class FunctionBodies:
                     keys.update(("field", field, owner) for owner in owners)
         return keys
 
-    def linked_to(self, index: int, extra: Mentions) -> "Reach":
+    def _kind_of(self, name: bytes) -> str:
+        return "type" if name in self.type_names else "name"
+
+    def edited_keys(self, index: int, extra: Mentions) -> set[tuple]:
+        """The links of body ``index``, edited, mentioning ``extra`` before the edit."""
+        return self.keys(index, self.mentions[index] | extra)
+
+    def linked_to(self, index: int, extra: Mentions, linking_types: frozenset[bytes] = frozenset()) -> "Reach":
         """The bodies connected to body ``index`` (which also mentioned ``extra``) through
-        shared names, transitively, and those names."""
+        shared names, transitively, and those names. A function's name links those that
+        declare it to those that name it, when one does; a type's name links the bodies
+        naming it only when in ``linking_types`` (what a rule reads of a type is its
+        declaration and the workspace model's answers; a finding on the declaration rests
+        on the bodies naming it: those must all be analysed again with it)."""
         if self._links is None:
             self._links = [self.keys(body, mentions) for body, mentions in enumerate(self.mentions)]
         by_key: dict[tuple, list[int]] = {}
+        declarers: dict[bytes, list[int]] = {}
         for other, links in enumerate(self._links):
-            for key in self.keys(index, self.mentions[index] | extra) if other == index else links:
-                by_key.setdefault(key, []).append(other)
+            for key in self.edited_keys(index, extra) if other == index else links:
+                if key[0] == "declares":
+                    declarers.setdefault(key[1], []).append(other)
+                elif key[0] != "type" or key[1] in linking_types:
+                    by_key.setdefault(key, []).append(other)
+        for name, functions in declarers.items():
+            named_by = by_key.get(("name", name))
+            if named_by is not None:
+                named_by.extend(functions)
         keys_of: dict[int, list[tuple]] = {}
         for key, members in by_key.items():
             for member in members:
@@ -228,16 +318,16 @@ class FunctionBodies:
                         frontier.append(other)
         return Reach(reached, seen_keys)
 
-    def declared_at(self, data: bytes, span: Span) -> tuple | None:
-        """The link of the declaration a finding outside functions sits on (a field of a
-        struct, a static, a type: the name its span spells), or None."""
-        text = data[span.start_byte:span.end_byte]
+    def declared_at(self, data: bytes, start: int, end: int) -> tuple | None:
+        """The link of the declaration a finding outside functions at [start, end) sits on
+        (a field of a struct, a static, a type: the name its span spells), or None."""
+        text = data[start:end]
         owners = self.field_owners.get(text)
         if owners is not None:
-            index = bisect.bisect_right(self.struct_starts, span.start_byte) - 1
-            if index >= 0 and span.start_byte < self.struct_ends[index]:
+            index = bisect.bisect_right(self.struct_starts, start) - 1
+            if index >= 0 and start < self.struct_ends[index]:
                 return ("field", text) if len(owners) == 1 else ("field", text, self.struct_names[index])
-        return ("name", text) if text in self.names else None
+        return (self._kind_of(text), text) if text in self.names else None
 
     def after_edit(self, index: int, delta: int, mentions: Mentions) -> "FunctionBodies":
         """These bodies after an edit inside body ``index`` that changed its length by
@@ -248,7 +338,8 @@ class FunctionBodies:
         all_mentions = list(self.mentions)
         all_mentions[index] = mentions
         structs = [(start + delta, end + delta, name) if start >= self.ends[index] else (start, end, name) for start, end, name in self.structs]
-        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs)
+        edited = FunctionBodies(function_starts, starts, ends, self.impl_types, all_mentions, self.names, self.field_owners, structs,
+                                self.own_names, self.type_names, self.shared_names)
         if self._links is not None:
             edited._links = list(self._links)
             edited._links[index] = edited.keys(index, mentions)
@@ -472,7 +563,7 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if _is_layout_edit(previous, edit, data, tree):
         return _after_layout_edit(previous, edit, source, tree, settings, path, workspace)
-    to_run, meta_rules = rules_to_run(settings, data)
+    to_run, meta_rules = _rules_after_edit(previous, edit, data, settings)
     if any(rule.reach != "linked-bodies" for rule in to_run):
         # Such a rule runs over the whole file: with the blanked copy's run beside it, the
         # edit would cost more than a whole analysis.
@@ -499,12 +590,18 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
         return None
     if any(name not in old_bodies.names for name in _NESTED_FUNCTION.findall(data, start, old_end + edit.delta)):
         return None  # a function the edit declared: its callers in other bodies are linked to nothing yet
-    new_mentions = Mentions.of(data[old_bodies.function_starts[index]:old_end + edit.delta])
+    old_body, new_body = previous.source.data[start:old_end], data[start:old_end + edit.delta]
+    if constructed_names(old_body) != constructed_names(new_body):
+        # Where values of a type are built is the workspace model's answer (``home``) for
+        # every type they reach through fields: no name links the bodies that asked.
+        return None
+    own_name = old_bodies.own_names[index]
+    new_mentions = Mentions.of_function(data, old_bodies.function_starts[index], old_end + edit.delta, own_name[1:] if own_name else None)
     bodies = old_bodies.after_edit(index, edit.delta, new_mentions)
-    reach = bodies.linked_to(index, old_bodies.mentions[index])
+    reach = bodies.linked_to(index, old_bodies.mentions[index], _linking_types(to_run, bodies, index, old_bodies.mentions[index], (old_body, new_body)))
     if len(data) > LARGE_FILE_BYTES and len(reach.bodies) > len(bodies.starts) * MOST_BODIES:
         # The copy would hold nearly the whole file: analysed beside the findings kept, it
-        # costs more than one whole analysis (a type every function names links them all).
+        # costs more than one whole analysis (a name every function mentions links them all).
         return bodies
     # Of the rules that ran before and run now, the findings the edit cannot change are kept.
     codes = {rule.code for rule in to_run}
@@ -525,8 +622,17 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     if tree.root_node.has_error and not _same_functions(tree, focused_tree, bodies, reach.bodies):
         return None
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
-    focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data))
-    focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
+    focused_ctx = AnalysisContext(focused.source, focused_tree, settings, path, workspace, whole_file=(tree, data),
+                                  focus=_ReachFocus(bodies, reach, data))
+    # A function the edit does not reach is blank but for its signature, judged only for
+    # findings in itself (``AnalysisContext.judges_function_at``): the rules' whole-file
+    # queries need not walk it.
+    leave_out_of_whole_file_queries(focused_tree.root_node, [(bodies.function_starts[other], bodies.ends[other])
+                                                             for other in range(len(bodies.starts)) if other not in reach.bodies])
+    try:
+        focused_raw = run_rules(to_run, focused_ctx, focused, workspace)
+    finally:
+        leave_out_of_whole_file_queries(None, [])
     focused_observations = focused_ctx.observations
     vars(focused_ctx).clear()
     if focused.rule_failures or focused.rule_skips:
@@ -545,6 +651,30 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     return result
 
 
+def _rules_after_edit(previous: AnalysisResult, edit: _Edit, data: bytes, settings: Settings) -> tuple[list, list]:
+    """``rules_to_run(settings, data)``: those that ran before when no trigger word is
+    spelled across the edit's bounds or in its text, before or after it (a word the edit
+    adds or takes away would be; the file's others stay where they were)."""
+    words = [word for rule_words in settings.rule_triggers.values() if rule_words for word in rule_words]
+    longest = max(map(len, words), default=0)
+    around_old = previous.source.data[max(0, edit.start - longest):edit.old_end + longest].lower()
+    around_new = data[max(0, edit.start - longest):edit.new_end + longest].lower()
+    if any(word in around_old or word in around_new for word in words):
+        return rules_to_run(settings, data)
+    return rules_to_run(settings, data, may_fire=previous.rules_run)
+
+
+def _linking_types(rules, bodies: FunctionBodies, index: int, old_mentions: Mentions, texts: tuple[bytes, bytes]) -> frozenset[bytes]:
+    """The types whose declarations' findings body ``index``'s edit (its text before and
+    after: ``texts``) may change, by what ``rules`` read (``Rule.type_declaration_words``):
+    those it names, when a rule reads any body naming a type or the body spells a word one
+    reads; else none."""
+    word_lists = [rule.type_declaration_words for rule in rules]
+    if all(words is not None and not any(word in text for word in words for text in texts) for words in word_lists):
+        return frozenset()
+    return frozenset(name for kind, name, *_ in bodies.edited_keys(index, old_mentions) if kind == "type")
+
+
 def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: frozenset[int], edit: _Edit, old_source: SourceText,
                    data: bytes) -> Tree:
     """The tree of the blanked copy ``data``: reparsed from the previous copy's when that
@@ -558,14 +688,34 @@ def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: fr
     return parse(data, edited)
 
 
+class _ReachFocus:
+    """Where the blanked copy's analysis is asked for findings (``AnalysisContext.focus``):
+    those ``_kept`` does not keep from before."""
+
+    def __init__(self, bodies: FunctionBodies, reach: Reach, data: bytes):
+        self.bodies, self.reach, self.data = bodies, reach, data
+
+    def wants_findings_in(self, start: int, end: int) -> bool:
+        return not _kept_at(self.bodies, self.reach, self.data, start, end)
+
+    def judges_function_at(self, offset: int) -> bool:
+        index = self.bodies.index_at(offset)
+        return index is None or index in self.reach.bodies
+
+
 def _kept(bodies: FunctionBodies, reach: Reach, data: bytes, span: Span) -> bool:
     """Whether a finding at ``span`` (of ``data``) is one the edit cannot change: in a
     function it does not reach, or on a declaration none of the functions it reaches
     mentions."""
-    index = bodies.index_at(span.start_byte)
+    return _kept_at(bodies, reach, data, span.start_byte, span.end_byte)
+
+
+def _kept_at(bodies: FunctionBodies, reach: Reach, data: bytes, start: int, end: int) -> bool:
+    """``_kept`` for a finding at [start, end)."""
+    index = bodies.index_at(start)
     if index is not None:
         return index not in reach.bodies
-    link = bodies.declared_at(data, span)
+    link = bodies.declared_at(data, start, end)
     return link is not None and link not in reach.links
 
 
@@ -719,6 +869,7 @@ def _moved_bodies(bodies: FunctionBodies | None, move: _LayoutMove) -> FunctionB
     structs = [(move.start(start), move.end(end), name) for start, end, name in bodies.structs]
     if None in function_starts or None in starts or None in ends or any(start is None or end is None for start, end, _ in structs):
         return None
-    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs)
+    moved = FunctionBodies(function_starts, starts, ends, bodies.impl_types, bodies.mentions, bodies.names, bodies.field_owners, structs,
+                           bodies.own_names, bodies.type_names, bodies.shared_names)
     moved._links = bodies._links
     return moved

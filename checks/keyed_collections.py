@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from tree_sitter import Node
 
@@ -288,17 +288,10 @@ class FileCollections:
         for _, found in matches(STRUCT_QUERY, ctx.root):
             struct, name = found["struct"][0], found["name"][0]
             self.structs.setdefault(node_text(name), []).append(struct)
-        self.fields: dict[str, list[CollectionDeclaration]] = {}
-        # (field name, struct name) → its declarations: tells apart fields of one name in
-        # several structs.
-        self._fields_by_owner: dict[tuple[str, str], list[CollectionDeclaration]] = {}
-        for struct_name, structs in self.structs.items():
-            for struct in structs:
-                for name_node, collection in _collection_fields(struct):
-                    field_name = node_text(name_node)
-                    declaration = CollectionDeclaration(field_name, name_node, "field", collection, struct)
-                    self.fields.setdefault(field_name, []).append(declaration)
-                    self._fields_by_owner.setdefault((field_name, struct_name), []).append(declaration)
+        # Each struct's collection fields, read when first asked (by struct id): a file with
+        # hundreds of structs is asked of a few (``fields_named``, ``field_declarations``).
+        self._fields_of_struct: dict[int, list[CollectionDeclaration]] = {}
+        self._fields_named: dict[str, list[CollectionDeclaration]] = {}
         self.statics: dict[str, CollectionDeclaration] = {}
         for _, found in matches(STATIC_AND_CONST_ITEMS, ctx.root):
             static = found["item"][0]
@@ -317,6 +310,40 @@ class FileCollections:
         self._parameters: dict[int, CollectionDeclaration] = {}
         self._impls: list[Node] | None = None
         self._per_pack_or_entity: dict[int, bool] = {}
+
+    def _collection_fields_of(self, struct: Node) -> list[CollectionDeclaration]:
+        found = self._fields_of_struct.get(struct.id)
+        if found is None:
+            found = self._fields_of_struct[struct.id] = [
+                CollectionDeclaration(node_text(name_node), name_node, "field", collection, struct)
+                for name_node, collection in _collection_fields(struct)]
+        return found
+
+    def fields_named(self, field_name: str, struct_name: str | None = None) -> list[CollectionDeclaration]:
+        """The collection fields named ``field_name`` of the file's structs (of those named
+        ``struct_name`` only, when given: fields of one name in several structs told apart)."""
+        if struct_name is not None:
+            return [d for struct in self.structs.get(struct_name, []) for d in self._collection_fields_of(struct) if d.name == field_name]
+        found = self._fields_named.get(field_name)
+        if found is None:
+            spelled = field_name.encode()
+            found = self._fields_named[field_name] = [
+                d for structs in self.structs.values() for struct in structs if spelled in struct.text
+                for d in self._collection_fields_of(struct) if d.name == field_name]
+        return found
+
+    def field_declarations(self, wanted: Callable[[Node], bool]) -> list[CollectionDeclaration]:
+        """The collection fields of the file's structs whose names ``wanted`` takes, read
+        only from the structs declaring one."""
+        found = []
+        for structs in self.structs.values():
+            for struct in structs:
+                body = struct.child_by_field_name("body")
+                names = [field.child_by_field_name("name") for field in body.named_children
+                         if field.type == "field_declaration"] if body is not None and body.type == "field_declaration_list" else []
+                if any(name is not None and wanted(name) for name in names):
+                    found.extend(d for d in self._collection_fields_of(struct) if wanted(d.name_node))
+        return found
 
     def impl_type_name(self, node: Node) -> str | None:
         impl = self._enclosing_impl(node)
@@ -394,11 +421,14 @@ class FileCollections:
         if node.type == "field_expression":
             field_node = node.child_by_field_name("field")
             field_name = node_text(field_node) if field_node is not None else ""
-            candidates = self.fields.get(field_name, [])
             value = node.child_by_field_name("value")
-            if len(candidates) > 1 and value is not None and value.type == "self":
-                return self._fields_by_owner.get((field_name, self.impl_type_name(node))) or candidates
-            return candidates
+            if value is not None and value.type == "self":
+                # Of several fields of that name, the one of `self`'s struct; that one alone
+                # when it is the only one.
+                owned = self.fields_named(field_name, self.impl_type_name(node) or "")
+                if owned:
+                    return owned
+            return self.fields_named(field_name)
         if node.type in ("identifier", "scoped_identifier"):
             name = node_text(node) if node.type == "identifier" else node_text(node.child_by_field_name("name"))
             if node.type == "identifier":

@@ -61,6 +61,13 @@ def prepare_whole_file_queries(query_sources) -> None:
     _whole_file_queries.prepare(query_sources)
 
 
+def leave_out_of_whole_file_queries(root: tree_sitter.Node | None, ranges: list[tuple[int, int]]) -> None:
+    """On this thread, the whole-file queries of rules on ``root``'s tree leave out the
+    matches with a node starting in one of ``ranges`` (sorted, apart); ``root`` None: no
+    more (``checks.function_edits``: the functions an edit does not reach)."""
+    _whole_file_queries.leave_out(root, ranges)
+
+
 def _is_root(node: tree_sitter.Node) -> bool:
     # By its type, which the grammar gives the root alone: `Node.parent` descends from the
     # root, a cost that grows with the depth of a subtree queried on its own.

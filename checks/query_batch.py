@@ -55,11 +55,13 @@ class _Combined:
             self.ranges[source] = (first, pattern + 1)
             self.owner_of_pattern.append((source, first))
 
-    def split(self, root: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query], decodable: bool) -> dict[str, list[Match]]:
-        """``compile_query`` compiles (once) the lenient twin an undecodable file needs."""
+    def split(self, root: tree_sitter.Node, compile_query: Callable[[str], tree_sitter.Query], decodable: bool,
+              left_out: list[tuple[int, int]] | None = None) -> dict[str, list[Match]]:
+        """``compile_query`` compiles (once) the lenient twin an undecodable file needs;
+        ``left_out``: as ``query_matches`` takes it."""
         per_source: dict[str, list[Match]] = {}
         owners = self.owner_of_pattern
-        for pattern, captured in query_matches(self.query, self.text, root, compile_query, decodable):
+        for pattern, captured in query_matches(self.query, self.text, root, compile_query, decodable, left_out):
             source, first = owners[pattern]
             per_source.setdefault(source, []).append((pattern - first, captured))
         return per_source
@@ -69,7 +71,7 @@ class _TreeState:
     """One tree's combination and, once run, its matches per source. Holding the root keeps
     its tree alive, so no later tree can take over its node ids and pass for it."""
 
-    __slots__ = ("root", "generation", "combined", "decodable", "matches")
+    __slots__ = ("root", "generation", "combined", "decodable", "matches", "matches_left_out")
 
     def __init__(self, root: tree_sitter.Node, generation: int, combined: _Combined | None):
         self.root = root
@@ -77,6 +79,7 @@ class _TreeState:
         self.combined = combined
         self.decodable = is_utf8(root.text)
         self.matches: dict[str, list[Match]] | None = None
+        self.matches_left_out: list[tuple[int, int]] | None = None  # the ranges ``matches`` leave out
 
 
 class RootQueryBatch:
@@ -96,7 +99,7 @@ class RootQueryBatch:
         self._recurring: list[str] = []  # unannounced sources that ran on several trees
         self._uncombinable: set[str] = set()  # sources that break any combination: run alone
         self._combinations: dict[tuple[str, ...], _Combined | None] = {}
-        self._local = threading.local()  # per thread: announced sources, recent trees' states
+        self._local = threading.local()  # per thread: announced sources, recent trees' states, ranges left out
 
     @property
     def _combined(self) -> _Combined | None:
@@ -124,6 +127,11 @@ class RootQueryBatch:
         """Batch ``sources`` from this thread's next tree on, without ever compiling them alone."""
         self._local.announced = tuple(dict.fromkeys(sources))
 
+    def leave_out(self, root: tree_sitter.Node | None, ranges: list[tuple[int, int]]) -> None:
+        """On this thread, the combined query's matches on ``root``'s tree leave out those
+        with a node starting in one of ``ranges`` (``query_matches``); None: none from now."""
+        self._local.left_out = (root, ranges) if root is not None else None
+
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:
         state = self._tree_state(root)
         found = self._batched_matches(source, state)
@@ -147,8 +155,11 @@ class RootQueryBatch:
         if combined is None or source not in combined.ranges:
             self._note_use(source, state.generation)
             return None
-        if state.matches is None:
-            state.matches = combined.split(state.root, self._compile, state.decodable)
+        left_out = getattr(self._local, "left_out", None)
+        ranges = left_out[1] if left_out is not None and left_out[0] == state.root else None
+        if state.matches is None or state.matches_left_out != ranges:
+            state.matches = combined.split(state.root, self._compile, state.decodable, ranges)
+            state.matches_left_out = ranges
         return state.matches.get(source, [])
 
     def _note_use(self, source: str, generation: int) -> None:
@@ -216,18 +227,56 @@ _LENIENT_MATCH, _LENIENT_NOT_MATCH = "isolint-lenient-match?", "isolint-lenient-
 
 
 def query_matches(query: tree_sitter.Query, source: str, node: tree_sitter.Node,
-                  compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None) -> list[Match]:
+                  compile_query: Callable[[str], tree_sitter.Query], decodable: bool | None = None,
+                  left_out: list[tuple[int, int]] | None = None) -> list[Match]:
     """``QueryCursor(query).matches(node)``, also on text that is not valid UTF-8 (``source``
     is the text ``query`` was compiled from; ``compile_query`` compiles its lenient twin;
-    ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows)."""
+    ``decodable``: whether ``node``'s text is valid UTF-8, when the caller knows).
+    ``left_out``: on a root, byte ranges (sorted, apart) whose text is not walked, and whose
+    matches, those with a node starting in one, are left out (``_ranges_around``)."""
     found: list[Match] = []
-    if _needs_lenient(source, node, decodable):
-        for cursor in _cursors(compile_query(_lenient(source)), source, node):
-            found += cursor.matches(node, predicate=_lenient_regex_predicate)
-    else:
+    lenient = _needs_lenient(source, node, decodable)
+    if lenient:
+        query = compile_query(_lenient(source))
+    if not (left_out and node.parent is None and _matches_within_items(query, source, node.type)):
         for cursor in _cursors(query, source, node):
-            found += cursor.matches(node)
+            found += cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node)
+        return found
+    starts = [low for low, _ in left_out]
+    seen: set[tuple] = set()
+    for low, high in _ranges_around(node, left_out):
+        cursor = tree_sitter.QueryCursor(query)
+        cursor.set_byte_range(low, high)
+        for pattern, captured in cursor.matches(node, predicate=_lenient_regex_predicate) if lenient else cursor.matches(node):
+            nodes = [found_node for captures in captured.values() for found_node in captures]
+            if any(not low <= found_node.start_byte < high and _starts_in(found_node.start_byte, starts, left_out) for found_node in nodes):
+                continue
+            # Another cursor meets the same match when a node the pattern walks through (an
+            # impl around a method) meets its range.
+            identity = (pattern, *(found_node.id for found_node in nodes))
+            if identity not in seen:
+                seen.add(identity)
+                found.append((pattern, captured))
     return found
+
+
+def _ranges_around(root: tree_sitter.Node, left_out: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text between the ranges ``left_out``, as ranges (a gap of blanks alone holds no
+    node to match). A cursor visits the nodes its range meets, those around it too: a match
+    may come from several, or have a node starting in a range left out."""
+    text = root.text
+    ranges = []
+    start = 0
+    for low, high in left_out + [(_WHOLE_FILE_END, _WHOLE_FILE_END)]:
+        if low > start and text[start:low].strip():
+            ranges.append((start, low))
+        start = max(start, high)
+    return ranges
+
+
+def _starts_in(offset: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
+    index = bisect.bisect_right(starts, offset) - 1
+    return index >= 0 and offset < ranges[index][1]
 
 
 def query_captures(query: tree_sitter.Query, source: str, node: tree_sitter.Node,

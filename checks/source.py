@@ -102,6 +102,8 @@ class SourceText:
         if encoding == "utf-8":
             return byte_col
         prefix = self.line_prefix_bytes(line, byte_col)
+        if prefix.isascii():  # one code unit a byte in every encoding
+            return byte_col
         return text_units(_decode(prefix), encoding)
 
     def line_prefix_bytes(self, line: int, byte_col: int) -> bytes:

@@ -165,7 +165,9 @@ def file_guest_entries(ctx: AnalysisContext) -> list[GuestEntry]:
     found = getattr(ctx, "_guest_entries", None)
     if found is None:
         functions = {function.id: (function, trait) for function, trait in _candidate_functions(ctx)}
-        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions.values() if not ctx.should_skip(f)])
+        # An entry is judged for findings in itself and the functions it calls, linked to it.
+        found = ctx._guest_entries = guest_entries(ctx, [(f, trait) for f, trait in functions.values()
+                                                         if not ctx.should_skip(f) and ctx.wants_findings_at(f)])
     return found
 
 
@@ -186,6 +188,8 @@ def _candidate_functions(ctx: AnalysisContext):
     seen: set[int] = set()
     for spans in spellings:
         for start, end in spans:
+            if not ctx.judges_function_at(start):
+                continue  # in a function whose findings are not asked for: the function alone would be a candidate
             node = root.descendant_for_byte_range(start, end)
             if node is not None and node.type not in ("impl_item", "function_item", "closure_expression"):
                 node = ctx.enclosing(node, ("impl_item", "function_item", "closure_expression"))

@@ -563,6 +563,12 @@ def _behind_cfg_test(item: Node) -> bool:
 _CONSTRUCTION = re.compile(rb"\b([A-Z][A-Za-z0-9_]*)(?:\s*\{|::(?:new|default|with_[a-z_]+|from_[a-z_]+|builder)\s*\()")
 
 
+def constructed_names(body: bytes) -> frozenset[bytes]:
+    """The type names a function body's text builds values of, as ``FileItems.constructions``
+    records them (before leaving out the function's own type)."""
+    return frozenset(_CONSTRUCTION.findall(body))
+
+
 def _constructed(function: Node, owner: str | None) -> set[tuple[str, bool]]:
     """The types a function body builds (``Host::new(..)``, ``Request { .. }``), except the
     function's own type (``Self``, a constructor of ``owner``)."""
@@ -570,7 +576,7 @@ def _constructed(function: Node, owner: str | None) -> set[tuple[str, bool]]:
     if body is None or body.text is None:
         return set()
     in_main = owner is None and _text(function.child_by_field_name("name")) == "main"
-    return {(name.decode(), in_main) for name in _CONSTRUCTION.findall(body.text) if name.decode() not in (owner, "Self")}
+    return {(name.decode(), in_main) for name in constructed_names(body.text) if name.decode() not in (owner, "Self")}
 
 
 def _type_name(text: str) -> str:

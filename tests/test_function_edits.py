@@ -241,3 +241,147 @@ def test_an_edit_reaching_most_functions_of_a_large_file_is_analysed_whole(monke
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
     assert not result.by_function
     assert _observed(result) == _observed(analyze(edited, settings))
+
+
+TYPE_NAME = re.compile(rb"\b(?:struct|enum|union|type|trait)\s+([A-Za-z_][A-Za-z0-9_]*)")
+FUNCTION_NAME = re.compile(rb"\bfn\s+([A-Za-z_][A-Za-z0-9_]*)")
+FIELD_NAME = re.compile(rb"^\s*(?:pub(?:\([a-z]+\))?\s+)?([a-z_][a-z0-9_]*)\s*:", re.M)
+
+
+def _random_naming_edit(rng: random.Random, data: bytes) -> bytes | None:
+    """``data`` with a statement inserted strictly inside a random function body that names
+    what the file declares the ways links between bodies are told apart: a type as a map's
+    key, built (`T { .. }`, `T::new(..)`) or only named; a function (or method) called; a
+    field by its bare name."""
+    bodies = FunctionBodies.of(parse(data), data)
+    if not bodies.starts:
+        return None
+    index = rng.randrange(len(bodies.starts))
+    line_starts = [match.end() for match in re.compile(rb"\n").finditer(data, bodies.starts[index], bodies.ends[index] - 1)]
+    types, functions, fields = TYPE_NAME.findall(data), FUNCTION_NAME.findall(data), FIELD_NAME.findall(data)
+    if not line_starts:
+        return None
+    kind = rng.randrange(6)
+    if kind == 0 and types:
+        statement = b"let keyed: HashMap<" + rng.choice(types) + b", String> = HashMap::new();"
+    elif kind == 1 and types:
+        statement = b"let built = " + rng.choice(types) + rng.choice((b" { };", b"::new();", b"::default();"))
+    elif kind == 2 and types:
+        statement = b"let named: Option<" + rng.choice(types) + b"> = None;"
+    elif kind == 3 and functions:
+        name = rng.choice(functions)
+        statement = rng.choice((b"", b"self.", b"state.")) + name + b"(tenant_id, &key);"
+    elif kind == 4 and fields:
+        statement = b"let " + rng.choice(fields) + b" = key.clone();"
+    elif kind == 5 and fields:
+        statement = b"cache.insert(" + rng.choice(fields) + b", value);"
+    else:
+        return None
+    at = rng.choice(line_starts)
+    return data[:at] + statement + b"\n" + data[at:]
+
+
+@pytest.mark.parametrize(("source", "path", "settings"), _cases(), ids=lambda value: str(value) if isinstance(value, PurePath) else "")
+def test_random_naming_edits_give_a_whole_analysis(source, path, settings):
+    """Statements naming the file's types, functions and fields inserted into bodies, one
+    after another (each first in part, as typed: its first character, then half of it),
+    each compared with a whole analysis: the links that decide which functions an edit
+    reaches."""
+    rng = random.Random("naming " + str(path))
+    data = source.read_bytes()
+    previous = analyze(data, settings, path)
+    for _ in range(EDITS_PER_FILE // 4):
+        edited = _random_naming_edit(rng, data)
+        if edited is None:
+            continue
+        at = next(offset for offset, (old, new) in enumerate(zip(data, edited)) if old != new)
+        statement = edited[at:len(edited) - (len(data) - at)]
+        for length in sorted({1, len(statement) // 2, len(statement)}):
+            typed = data[:at] + statement[:length] + data[at:]
+            result = analyze_after_edit(previous, typed, settings, path, parse(typed))
+            assert _observed(result) == _observed(analyze(typed, settings, path)), f"after editing {path} into:\n{typed.decode()}"
+            previous = result
+        data = edited
+
+
+LINKED = b"""use std::collections::HashMap;
+
+pub struct TenantId(String);
+
+pub struct Alpha {
+    entries: HashMap<String, String>,
+}
+
+pub struct Beta {
+    entries: HashMap<String, String>,
+}
+
+impl Alpha {
+    pub fn get(&self, tenant: &TenantId, name: &str) -> Option<String> {
+        self.entries.get(name).cloned()
+    }
+}
+
+impl Beta {
+    pub fn get(&self, tenant: &TenantId, name: &str) -> Option<String> {
+        self.entries.get(name).cloned()
+    }
+}
+
+pub fn lookup(tenant: &TenantId) -> usize {
+    1
+}
+"""
+
+
+def _reach_of(data: bytes, function_name: bytes, extra: bytes = b"", rules=None) -> set[bytes]:
+    """The names of the functions an edit of the body of the first function named
+    ``function_name`` reaches (``extra``: text its body gained), for ``rules`` (those that
+    may fire on ``data`` by default)."""
+    from isolint.checks.function_edits import Mentions
+
+    bodies = FunctionBodies.of(parse(data), data)
+    names = [own[0] if own is not None else None for own in bodies.own_names]
+    index = names.index(function_name)
+    rules = rules_to_run(DEFAULT_CONFIG.settings, data)[0] if rules is None else rules
+    reach = bodies.linked_to(index, Mentions.of(extra), function_edits._linking_types(rules, bodies, index, Mentions.of(extra), (extra, extra)))
+    return {names[body] for body in reach.bodies}
+
+
+def test_a_type_every_function_names_links_none_of_them():
+    assert _reach_of(LINKED, b"lookup") == {b"lookup"}
+
+
+def test_same_named_methods_are_linked_only_through_a_call_of_that_name():
+    assert _reach_of(LINKED, b"get") == {b"get"}
+    # A call of `get` links whoever calls it with every function declaring it.
+    assert _reach_of(LINKED, b"lookup", b"registry.get(tenant, name)") == {b"lookup", b"get"}
+    bodies = FunctionBodies.of(parse(LINKED), LINKED)
+    assert sum(1 for own in bodies.own_names if own is not None and own[0] == b"get") == 2
+
+
+def test_a_type_named_as_a_map_key_links_the_bodies_naming_it():
+    """ISO203 reports a struct by the maps keyed by it: an edit that may add or remove such
+    a map reaches every function naming the struct (``Rule.type_declaration_words``)."""
+    from isolint.checks.rules import all_rules
+
+    key_structs = [rule for rule in all_rules() if rule.code == "ISO203"]
+    assert _reach_of(LINKED, b"lookup", b"let keyed: HashMap<TenantId, u8> = HashMap::new();", key_structs) == {b"lookup", b"get"}
+    assert _reach_of(LINKED, b"lookup", b"let named: Option<TenantId> = None;", key_structs) == {b"lookup"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "by_function"),
+    [
+        (b"    1\n}", b"    let named: Option<TenantId> = None;\n    1\n}", True),
+        (b"    1\n}", b"    let built = Alpha { entries: HashMap::new() };\n    1\n}", False),  # what the body builds changed
+        (b"    1\n}", b"    let keyed: HashMap<TenantId, u8> = maps.take();\n    1\n}", True),
+    ],
+)
+def test_edits_naming_types_are_analysed_as_a_whole_analysis(before, after, by_function):
+    settings = DEFAULT_CONFIG.settings
+    previous = analyze(LINKED, settings)
+    edited = _edited(LINKED, before, after)
+    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
+    assert result.by_function == by_function
+    assert _observed(result) == _observed(analyze(edited, settings))

@@ -215,3 +215,26 @@ def test_a_large_input_parses_to_the_same_tree_in_chunks():
               start_point=(2000, 3), old_end_point=(2000, 7), new_end_point=(2000, 7))
     edited = data[:middle] + b"elem" + data[middle + 4:]
     assert str(parse(edited, tree).root_node) == str(new_parser().parse(edited).root_node)
+
+
+@pytest.mark.parametrize("fixture", FIXTURES[::3], ids=lambda path: path.name)
+def test_matches_around_left_out_functions_are_the_whole_run_less_those_starting_in_them(fixture: Path):
+    """With the text of some functions left out (``checks.function_edits``: those an edit
+    does not reach), a query gives the matches of one whole run, in its order, but those
+    with a node starting in a function left out."""
+    from isolint.checks.function_edits import FunctionBodies
+
+    data = fixture.read_bytes()
+    tree = parse(data)
+    root = tree.root_node
+    bodies = FunctionBodies.of(tree, data)
+    left_out = [(start, end) for index, (start, end) in enumerate(zip(bodies.function_starts, bodies.ends)) if index % 2 == 0]
+    for source in ("(function_item name: (identifier) @name) @function", "(impl_item) @impl",
+                   "[(struct_item) (let_declaration) (call_expression)] @item",
+                   "(impl_item body: (declaration_list (function_item name: (identifier) @method)))"):
+        compiled = query(source)
+        whole = query_matches(compiled, source, root, query)
+        kept = [(pattern, captured) for pattern, captured in whole
+                if not any(start <= node.start_byte < end for nodes in captured.values() for node in nodes for start, end in left_out)]
+        around = query_matches(compiled, source, root, query, left_out=left_out)
+        assert _matches_as_data(around) == _matches_as_data(kept), source

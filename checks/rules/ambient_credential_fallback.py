@@ -571,6 +571,7 @@ def _finding(ctx, call: Node, fallback: Fallback, provided: Node, owner: Owner, 
 RULE = Rule(
     code="ISO501",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="ambient-credential-fallback",
     summary=(
         "The host's ambient credentials (the process's cloud identity, an environment variable holding a key, CLI "

@@ -702,6 +702,7 @@ def check(ctx):
 RULE = Rule(
     code="ISO301",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="ambient-tenant-context",
     summary="Tenant or flow context written into ambient state: a `thread_local!`, a process-global static, a `set_current_tenant`-style setter, or one field of the host's shared state written per request.",
     rationale=(

@@ -52,11 +52,23 @@ class Rule(NamedTuple):
     # What a finding or observation of the rule depends on, for analysing again after an
     # edit inside one function body (``checks.function_edits``): "file", anything in the
     # file (the whole file is analysed again when the rule may fire); "linked-bodies", one
-    # inside a function depends on that function, the text outside function bodies and the
-    # functions linked to it by a name the file declares (a function, static, const, type
-    # or field), one on such a declaration on that text and the bodies naming it, and any
-    # other outside functions on the text outside bodies alone.
+    # inside a function depends on that function, the text outside functions and the
+    # functions linked to it by a name the file declares (a function, between those naming
+    # it and those declaring it; a static, const, module or field), one on such a
+    # declaration on that text and the bodies naming it, and any other outside functions on
+    # the text outside functions alone. A type links no bodies: what a rule reads of a type
+    # is its declaration and the workspace model's answers about it; only findings on the
+    # type's declaration rest on the bodies naming it, as ``type_declaration_words`` says.
+    # Judging a function must be judging it for findings in itself and in the functions
+    # linked to it: a re-analysis may skip the functions it keeps findings of
+    # (``AnalysisContext.wants_findings_at``).
     reach: str = "file"
+    # For a "linked-bodies" rule, which bodies naming a type (a struct, enum, union, alias
+    # or trait declared outside bodies) a finding or observation of the rule on that type's
+    # declaration rests on: None, any; a tuple of words, only those spelling one of them
+    # (compared verbatim); empty, none (the rule reports nothing on a type's declaration
+    # from what bodies do).
+    type_declaration_words: tuple[bytes, ...] | None = None
     # Lower-case byte strings of which a file must contain one (compared with the file
     # lower-cased) for the rule to report anything in it: the engine skips the rule, and the
     # queries it would compile and run, on other files. Each must be a necessary condition

@@ -411,11 +411,11 @@ def check(ctx):
         entry[1].append(use)
         if use.scoped:
             triage.close(use.declaration)
-    declarations = [d for ds in collections.fields.values() for d in ds] + list(collections.statics.values())
+    declarations = collections.field_declarations(ctx.wants_findings_at) + list(collections.statics.values())
     for declaration in declarations:
         by_declaration.setdefault(declaration.name_node.id, (declaration, []))
     for declaration, uses in sorted(by_declaration.values(), key=lambda entry: entry[0].name_node.start_byte):
-        if any(use.scoped for use in uses):
+        if any(use.scoped for use in uses) or not ctx.wants_findings_at(declaration.name_node):
             continue
         if not triage.may_report(declaration) or _per_pack_by_uses(ctx, collections, declaration, uses):
             continue
@@ -443,6 +443,7 @@ def check(ctx):
 RULE = Rule(
     code="ISO201",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="flow-id-keyed-map",
     summary="A map, cache or list shared by all packs that is keyed or de-duplicated by a flow id alone.",
     rationale=(

@@ -294,6 +294,7 @@ RULE = Rule(
     # Every global setup call is a `set_…` setter, an `…init…` method or `remove_var`.
     # A setup is judged by its function and the callers naming it.
     reach="linked-bodies",
+    type_declaration_words=(),
     triggers=(b"set_", b"init", b"remove_var"),
     queries=keyflow.QUERIES,
     message="`{call}` changes the {global setting} from per-request code ({why}): the setting affects every tenant in the process",

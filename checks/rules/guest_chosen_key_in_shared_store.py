@@ -196,6 +196,7 @@ def _chain_locations(ctx, entry: GuestEntry, root: str, store: CalleeStore):
 RULE = Rule(
     code="ISO204",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="guest-chosen-key-in-shared-store",
     summary=(
         "A key chosen by a tenant (a parameter of a host interface the guest calls, a request's "

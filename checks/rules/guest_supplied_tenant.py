@@ -189,6 +189,7 @@ def _finding(ctx, entry: GuestEntry, guest: Node, host: Node, part, anchor: Node
 RULE = Rule(
     code="ISO502",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="guest-supplied-tenant",
     summary="The tenant is taken from what a guest or client supplies (a context argument, a header), with the host's own binding only as a fallback.",
     rationale=(

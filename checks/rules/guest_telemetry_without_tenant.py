@@ -321,6 +321,7 @@ def _first_chosen_name(node: Node, entry: GuestEntry) -> str:
 RULE = Rule(
     code="ISO303",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="guest-telemetry-without-tenant",
     summary=(
         "A log line or metric whose content or name a guest chose (a parameter of a host interface or a request) is "

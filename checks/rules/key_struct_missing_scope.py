@@ -104,7 +104,7 @@ def check(ctx):
         return  # tests, benchmarks, examples and tooling serve no tenant
     if ctx.workspace.knows_workspace and not ctx.workspace.declares_scope(ctx.vocabulary)[1]:
         return  # a per-pack id is unique only within a pack: a workspace without packs has none
-    structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root)]
+    structs = [(found["struct"][0], found["name"][0]) for _, found in matches(STRUCT_QUERY, ctx.root) if ctx.wants_findings_at(found["name"][0])]
     if not structs:
         return
     key_uses = _key_type_uses(ctx, {node_text(name_node) for _, name_node in structs})
@@ -143,6 +143,8 @@ def check(ctx):
 RULE = Rule(
     code="ISO203",
     reach="linked-bodies",
+    # A struct is reported by what it holds and where it is a map's or set's key.
+    type_declaration_words=tuple(sorted(name.encode() for name in MAP_TYPES | SET_TYPES)),
     name="key-struct-missing-scope",
     summary="A struct used as a map or cache key that holds a flow id but no pack id (or, for session/state keys, no tenant).",
     rationale=(

@@ -448,6 +448,7 @@ RULE = Rule(
     check=check,
     # Every finding is a declared static (`static` items, or `static` inside the macros).
     reach="linked-bodies",
+    type_declaration_words=(),
     triggers=(b"static",),
     queries=statics.QUERIES + keyflow.QUERIES,
     message="`{NAME}: {TYPE}` is one {what} shared by all tenants in the process ({storage}): {consequence}",

@@ -177,6 +177,7 @@ RULE = Rule(
     code="ISO503",
     # What it reads beyond the arm: the helper it calls (a name the caller mentions) and the model.
     reach="linked-bodies",
+    type_declaration_words=(),
     name="tenant-selected-host-identity",
     summary=(
         "A tenant's settings (made from what a request or a manifest sends) can select the host's own identity, "

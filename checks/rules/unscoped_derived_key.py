@@ -458,6 +458,7 @@ def check(ctx):
 RULE = Rule(
     code="ISO202",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="unscoped-derived-key",
     summary="A state, session, resume or cache key built from a flow id without the pack id (or, for shared stores, the tenant).",
     rationale=(

@@ -1058,6 +1058,7 @@ def check(ctx: AnalysisContext):
 RULE = Rule(
     code="ISO101",
     reach="linked-bodies",
+    type_declaration_words=(),
     name="unscoped-secret-lookup",
     summary=(
         "A secret is read (a `get_secret`-style call, a read on a secrets store or vault, or "
