@@ -143,9 +143,10 @@ def resolved_callee(ctx: AnalysisContext, callee: Node) -> tuple[str, str] | Non
     through the calling file's ``use`` declarations and module (``fetch``, ``s::read``,
     ``super::f``). None when the path does not resolve in the workspace, or the call lies
     in an inline module (its ``super`` and imports are not the file's)."""
-    if callee.type not in ("identifier", "scoped_identifier") or _in_inline_module(callee):
+    if callee.type not in ("identifier", "scoped_identifier"):
         return None
-    return ctx.workspace.item_file(ctx.path_key, tuple(node_text(callee).replace(" ", "").split("::")))
+    resolved = ctx.workspace.item_file(ctx.path_key, tuple(node_text(callee).replace(" ", "").split("::")))
+    return None if resolved is None or _in_inline_module(ctx, callee) else resolved
 
 
 def _names_method_type(ctx: AnalysisContext, method: Node, caller_ctx: AnalysisContext, callee: Node) -> bool:
@@ -173,13 +174,18 @@ def _names_method_type(ctx: AnalysisContext, method: Node, caller_ctx: AnalysisC
     return defined_in is not None and method_in is not None and defined_in[0] == method_in[0]
 
 
-def _in_inline_module(node: Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.type == "mod_item":
-            return True
-        parent = parent.parent
-    return False
+def _in_inline_module(ctx: AnalysisContext, node: Node) -> bool:
+    spans = getattr(ctx, "_inline_module_spans", None)
+    if spans is None:
+        spans = ctx._inline_module_spans = _inline_module_spans(ctx.tree.root_node)
+    return any(start <= node.start_byte < end for start, end in spans)
+
+
+def _inline_module_spans(root: Node) -> list[tuple[int, int]]:
+    """The byte spans of a file's top-level inline modules (``mod tests { .. }``): those
+    nested in them lie within."""
+    return [(child.start_byte, child.end_byte) for child in root.named_children
+            if child.type == "mod_item" and child.child_by_field_name("body") is not None]
 
 
 def _local_names(ctx: AnalysisContext, path: str, name: str) -> list[str]:

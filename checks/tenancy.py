@@ -834,15 +834,15 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
         paths = list(model.files_defining_method(owner, name))
     elif callee.type in ("identifier", "scoped_identifier"):
         name = node_text(callee) if callee.type == "identifier" else node_text(callee.child_by_field_name("name"))
-        resolved = resolved_callee(ctx, callee)
+        definitions = model.functions.get(name, [])
+        # A name no workspace function has may be one renamed by a `use`; one several have is
+        # told apart by its path (`super::`, a renamed module, a re-export). Either way the
+        # path names one workspace file's function, whatever it is called there.
+        resolved = resolved_callee(ctx, callee) if len(definitions) != 1 else None
         if resolved is not None:
-            # The path names one workspace file's function (through a renaming `use`,
-            # `super::`, a re-export): that one, whatever it is called there.
             path, name = resolved
             definitions = [definition for definition in model.functions.get(name, []) if definition[0] == path]
-        else:
-            definitions = model.functions.get(name, [])
-        if len(definitions) > 1:
+        elif len(definitions) > 1:
             definitions = _definitions_named_by(ctx, callee, definitions)
         if len(definitions) != 1:
             return None

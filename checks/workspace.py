@@ -663,17 +663,17 @@ def module_of_file(path: str) -> tuple[str, tuple[str, ...]] | None:
     tree: ``()`` for a root module (``src/lib.rs``, ``src/main.rs``, a ``[lib] path``),
     ``("a", "b")`` for ``src/a/b.rs`` and ``src/a/b/mod.rs``. None outside it (tests,
     examples, ``src/bin``): where such a file's paths lead is not known."""
-    absolute = Path(path).absolute()
-    crate = crate_of_folder(str(absolute.parent))
+    file = os.path.abspath(path)
+    crate = crate_of_folder(os.path.dirname(file))
     if crate is None:
         return None
     if crate_root_of(path) is not None:
         return crate.root, ()
-    try:
-        relative = PurePath(os.path.normpath(absolute)).relative_to(os.path.dirname(crate.library_root)).parts
-    except ValueError:
+    source = os.path.dirname(crate.library_root) + os.sep
+    if not file.startswith(source) or not file.endswith(".rs"):
         return None
-    if not relative or relative[0] == "bin" or not relative[-1].endswith(".rs"):
+    relative = tuple(file[len(source):].split(os.sep))
+    if relative[0] == "bin":
         return None
     stem = relative[-1][:-3]
     return crate.root, tuple(relative[:-1]) + (() if stem == "mod" else (stem,))
@@ -752,7 +752,7 @@ class WorkspaceModel:
         self._knows_workspace: bool | None = None
         self._per_instance: frozenset[str] | None = None
         self._host_kept: frozenset[str] | None = None
-        self._modules: dict[tuple[str, tuple[str, ...]], list[str]] | None = None
+        self._by_absolute: dict[str, str] | None = None  # absolute path -> the path a file is known by
         self._libraries: dict[str, str] | None = None
         self.structs: dict[str, list[tuple[str, StructDef]]] = {}
         self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
@@ -1051,17 +1051,21 @@ class WorkspaceModel:
         (``read_secret as fetch``, ``secrets as s``): (the name in scope, the full path)."""
         return self._ask("renaming-uses", path)
 
-    def _module_files(self) -> dict[tuple[str, tuple[str, ...]], list[str]]:
-        """(crate folder, module path) → the files that are that module (a crate's library
-        and binary roots are both its root module)."""
-        if self._modules is None:
-            modules: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-            for path in self.summaries:
-                location = module_of_file(path)
-                if location is not None:
-                    modules.setdefault(location, []).append(path)
-            self._modules = modules
-        return self._modules
+    def _module_files(self, crate_root: str, module: tuple[str, ...]) -> list[str]:
+        """The workspace files that are module ``module`` of the crate in ``crate_root``
+        (``a/b.rs`` or ``a/b/mod.rs`` under its library's folder; for ``()`` its library and
+        binary roots, both the crate's root module)."""
+        crate = crate_of_folder(crate_root)
+        if crate is None:
+            return []
+        if self._by_absolute is None:
+            self._by_absolute = {os.path.abspath(path): path for path in self.summaries}
+        if module:
+            folder = os.path.join(os.path.dirname(crate.library_root), *module[:-1])
+            candidates = (os.path.join(folder, f"{module[-1]}.rs"), os.path.join(folder, module[-1], "mod.rs"))
+        else:
+            candidates = (crate.library_root, os.path.join(crate.root, "src", "main.rs"))
+        return [self._by_absolute[file] for file in candidates if file in self._by_absolute]
 
     def _crate_roots_by_library(self) -> dict[str, str]:
         """The name other crates spell each workspace library by → its crate folder."""
@@ -1098,7 +1102,6 @@ class WorkspaceModel:
                 if found is not None:
                     return found
             return None
-        modules = self._module_files()
         if head == "crate":
             module, rest = (crate, ()), segments[1:]
         elif head == "self":
@@ -1108,7 +1111,7 @@ class WorkspaceModel:
             if climbs > len(here):
                 return None
             module, rest = (crate, here[:len(here) - climbs]), segments[climbs:]
-        elif (crate, here + (head,)) in modules:
+        elif self._module_files(crate, here + (head,)):
             module, rest = (crate, here + (head,)), segments[1:]
         elif head in self._crate_roots_by_library():
             module, rest = (self._crate_roots_by_library()[head], ()), segments[1:]
@@ -1116,11 +1119,11 @@ class WorkspaceModel:
             return None
         for segment in rest[:-1]:
             module = (module[0], module[1] + (segment,))
-            if module not in modules:
+            if not self._module_files(*module):
                 return None
         if not rest:
             return None
-        files = modules.get(module, ())
+        files = self._module_files(*module)
         found = {definition for file in files
                  for definition in ([(file, rest[-1])] if self._defines(file, rest[-1]) else
                                     # re-exported there (`pub use inner::Helper;`)
