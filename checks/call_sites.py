@@ -116,29 +116,101 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
             continue
         modules = (*module_spellings(path, ctx.path_key), "self", "super", "crate")
         imported = not is_method and other is not ctx and imports_function(ctx, path, ctx.path_key, name)
-        for call in calls_named(other, frozenset({name})):
+        spellings = {name} if is_method else {name, *_local_names(ctx, path, name)}
+        for call in calls_named(other, frozenset(spellings)):
             callee = call.child_by_field_name("function")
             if callee is not None and callee.type == "generic_function":
                 callee = callee.child_by_field_name("function")
             if callee is None:
                 continue
-            if is_method and callee.type == "field_expression" or not is_method and (
+            if is_method:
+                if callee.type == "field_expression" or callee.type == "scoped_identifier" and _names_method_type(ctx, function, other, callee):
+                    found.append((other, call))
+                continue
+            resolved = resolved_callee(other, callee)
+            if resolved is not None:
+                if resolved == (ctx.path_key, name):
+                    found.append((other, call))
+            elif node_text(callee).rpartition("::")[2] == name and (
                     callee.type == "identifier" and (other is ctx or imported)
                     or callee.type == "scoped_identifier" and _last_module(callee) in modules):
                 found.append((other, call))
     return found
 
 
+def resolved_callee(ctx: AnalysisContext, callee: Node) -> tuple[str, str] | None:
+    """The file defining the function a callee's path names, and its own name, resolved
+    through the calling file's ``use`` declarations and module (``fetch``, ``s::read``,
+    ``super::f``). None when the path does not resolve in the workspace, or the call lies
+    in an inline module (its ``super`` and imports are not the file's)."""
+    if callee.type not in ("identifier", "scoped_identifier"):
+        return None
+    resolved = ctx.workspace.item_file(ctx.path_key, tuple(node_text(callee).replace(" ", "").split("::")))
+    return None if resolved is None or _in_inline_module(ctx, callee) else resolved
+
+
+def _names_method_type(ctx: AnalysisContext, method: Node, caller_ctx: AnalysisContext, callee: Node) -> bool:
+    """Whether ``Type::method(..)`` names the type whose ``impl`` holds ``method``: ``Self``
+    inside an impl of it, or a path resolving to that type's definition in the method's
+    crate (``other_crate::Helper`` re-exported by ``pub use inner::Helper``)."""
+    from .workspace import module_of_file, parse_type
+
+    impl = ctx.enclosing_impl(method)
+    type_node = impl.child_by_field_name("type") if impl is not None else None
+    path = callee.child_by_field_name("path")
+    if type_node is None or path is None:
+        return False
+    owner = parse_type(node_text(type_node)).name
+    if node_text(path) == "Self":
+        enclosing = caller_ctx.enclosing_impl(callee)
+        enclosing_type = enclosing.child_by_field_name("type") if enclosing is not None else None
+        return enclosing_type is not None and parse_type(node_text(enclosing_type)).name == owner \
+            and module_of_file(caller_ctx.path_key) is not None \
+            and module_of_file(caller_ctx.path_key)[0] == (module_of_file(ctx.path_key) or ("",))[0]
+    resolved = resolved_callee(caller_ctx, path)
+    if resolved is None or resolved[1] != owner:
+        return False
+    defined_in, method_in = module_of_file(resolved[0]), module_of_file(ctx.path_key)
+    return defined_in is not None and method_in is not None and defined_in[0] == method_in[0]
+
+
+def _in_inline_module(ctx: AnalysisContext, node: Node) -> bool:
+    spans = getattr(ctx, "_inline_module_spans", None)
+    if spans is None:
+        spans = ctx._inline_module_spans = _inline_module_spans(ctx.tree.root_node)
+    return any(start <= node.start_byte < end for start, end in spans)
+
+
+def _inline_module_spans(root: Node) -> list[tuple[int, int]]:
+    """The byte spans of a file's top-level inline modules (``mod tests { .. }``): those
+    nested in them lie within."""
+    return [(child.start_byte, child.end_byte) for child in root.named_children
+            if child.type == "mod_item" and child.child_by_field_name("body") is not None]
+
+
+def _local_names(ctx: AnalysisContext, path: str, name: str) -> list[str]:
+    """The names the file at ``path`` brings ``name`` in under by a renaming ``use``
+    (``use other_crate::secrets::read_secret as fetch`` → ``fetch``)."""
+    return [alias for alias, full in ctx.workspace.renaming_uses(path) if full.rsplit("::", 1)[-1] == name]
+
+
 def _files_calling_function(ctx: AnalysisContext, name: str) -> tuple[str, ...]:
     """The files that may call the free function ``name`` of ``ctx``'s file: its own, those
     spelling a path through its module (``routes::name(``, ``other_crate::name(``,
-    ``crate::name(`` for a crate root), and those calling ``name(`` they brought in by ``use``."""
+    ``crate::name(`` for a crate root, ``super::name(``, ``self::name(``), those calling
+    ``name(`` they brought in by ``use``, and those renaming it or its module by ``use``
+    (``read_secret as fetch``, ``secrets as s``)."""
+    model = ctx.workspace
     spelled = [path for module in module_spellings(ctx.path_key, ctx.path_key)
-               for path in ctx.workspace.files_calling(f"{module}::{name}")
+               for path in model.files_calling(f"{module}::{name}")
                if module != "crate" or module_spellings(path, ctx.path_key)[-1] == "crate"]
-    imported = [path for path in ctx.workspace.files_calling(name)
-                if path != ctx.path_key and imports_function(ctx, path, ctx.path_key, name)]
-    return tuple(dict.fromkeys((ctx.path_key, *spelled, *imported)))
+    relative = [path for module in ("super", "self") for path in model.files_calling(f"{module}::{name}")]
+    imported = [path for path in model.files_calling(name)
+                if path != ctx.path_key and (imports_function(ctx, path, ctx.path_key, name) or model.full_path(path, name) != name)]
+    module = module_name(ctx.path_key)
+    renamed = [path for path in model.files_mentioning(name) if path != ctx.path_key
+               and any(full.rsplit("::", 1)[-1] in (name, module) for _, full in model.renaming_uses(path))]
+    return tuple(dict.fromkeys((ctx.path_key, *spelled, *imported, *relative, *renamed)))
 
 
 def callers_with_tenant(ctx: AnalysisContext, function: Node):

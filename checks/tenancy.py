@@ -37,7 +37,8 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, tenant_in_reach
+from .call_sites import (HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, resolved_callee,
+                         tenant_in_reach)
 from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -838,7 +839,14 @@ def callee_definition(ctx: AnalysisContext, call: Node, memo: dict | None = None
     elif callee.type in ("identifier", "scoped_identifier"):
         name = node_text(callee) if callee.type == "identifier" else node_text(callee.child_by_field_name("name"))
         definitions = model.functions.get(name, [])
-        if len(definitions) > 1:
+        # A name no workspace function has may be one renamed by a `use`; one several have is
+        # told apart by its path (`super::`, a renamed module, a re-export). Either way the
+        # path names one workspace file's function, whatever it is called there.
+        resolved = resolved_callee(ctx, callee) if len(definitions) != 1 else None
+        if resolved is not None:
+            path, name = resolved
+            definitions = [definition for definition in model.functions.get(name, []) if definition[0] == path]
+        elif len(definitions) > 1:
             definitions = _definitions_named_by(ctx, callee, definitions)
         if len(definitions) != 1:
             return None

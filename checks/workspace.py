@@ -663,6 +663,28 @@ def crate_root_of(path: str) -> Crate | None:
     return crate if file in (crate.library_root, os.path.join(crate.root, "src", "main.rs")) else None
 
 
+@lru_cache(maxsize=8192)
+def module_of_file(path: str) -> tuple[str, tuple[str, ...]] | None:
+    """The crate (its folder) and module path of the file at ``path`` in that crate's source
+    tree: ``()`` for a root module (``src/lib.rs``, ``src/main.rs``, a ``[lib] path``),
+    ``("a", "b")`` for ``src/a/b.rs`` and ``src/a/b/mod.rs``. None outside it (tests,
+    examples, ``src/bin``): where such a file's paths lead is not known."""
+    file = os.path.abspath(path)
+    crate = crate_of_folder(os.path.dirname(file))
+    if crate is None:
+        return None
+    if crate_root_of(path) is not None:
+        return crate.root, ()
+    source = os.path.dirname(crate.library_root) + os.sep
+    if not file.startswith(source) or not file.endswith(".rs"):
+        return None
+    relative = tuple(file[len(source):].split(os.sep))
+    if relative[0] == "bin":
+        return None
+    stem = relative[-1][:-3]
+    return crate.root, tuple(relative[:-1]) + (() if stem == "mod" else (stem,))
+
+
 def _is_tooling_crate(name: str, root: Path) -> bool:
     words = set(words_of(name))
     folder_words = {word for part in root.parts[-2:] for word in words_of(part)}
@@ -736,6 +758,8 @@ class WorkspaceModel:
         self._knows_workspace: bool | None = None
         self._per_instance: frozenset[str] | None = None
         self._host_kept: frozenset[str] | None = None
+        self._by_absolute: dict[str, str] | None = None  # absolute path -> the path a file is known by
+        self._libraries: dict[str, str] | None = None
         self.structs: dict[str, list[tuple[str, StructDef]]] = {}
         self.aliases: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
         self.traits: set[str] = set()
@@ -889,6 +913,13 @@ class WorkspaceModel:
             path, module, name = key
             items = self.summaries.get(path)
             return items is not None and any(alias in (name, "*") and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
+        if kind == "item-file":
+            path, segments = key
+            return self._item_file(path, segments, MAX_RESOLUTION_DEPTH)
+        if kind == "renaming-uses":
+            items = self.summaries.get(key)
+            return tuple((alias, full) for alias, full in items.uses
+                         if alias not in ("*", "_", "self") and alias != full.rsplit("::", 1)[-1]) if items is not None else ()
         if kind == "home":
             if key in self._host_wide_types():
                 return "host-wide"
@@ -1012,6 +1043,99 @@ class WorkspaceModel:
         """Whether the file at ``path`` brings item ``name`` of module ``module`` into scope by
         a ``use`` of it or a glob of the module (a bare ``name`` there is that item)."""
         return self._ask("imports", (path, module, name))
+
+    def item_file(self, path: str, segments: tuple[str, ...]) -> tuple[str, str] | None:
+        """The file defining the item a path written in the file at ``path`` names, and the
+        item's own name: ``fetch`` brought in by ``use other_crate::secrets::read_secret as
+        fetch``, ``s::read_secret`` after ``use other_crate::secrets as s``, ``super::f``,
+        ``crate::store::get``, ``other_crate::Helper`` re-exported by ``pub use inner::Helper``.
+        None when the path leaves the workspace or its modules are not files of it."""
+        return self._ask("item-file", (path, segments))
+
+    def renaming_uses(self, path: str) -> tuple[tuple[str, str], ...]:
+        """The file's ``use`` declarations that bring an item in under another name
+        (``read_secret as fetch``, ``secrets as s``): (the name in scope, the full path)."""
+        return self._ask("renaming-uses", path)
+
+    def _module_files(self, crate_root: str, module: tuple[str, ...]) -> list[str]:
+        """The workspace files that are module ``module`` of the crate in ``crate_root``
+        (``a/b.rs`` or ``a/b/mod.rs`` under its library's folder; for ``()`` its library and
+        binary roots, both the crate's root module)."""
+        crate = crate_of_folder(crate_root)
+        if crate is None:
+            return []
+        if self._by_absolute is None:
+            self._by_absolute = {os.path.abspath(path): path for path in self.summaries}
+        if module:
+            folder = os.path.join(os.path.dirname(crate.library_root), *module[:-1])
+            candidates = (os.path.join(folder, f"{module[-1]}.rs"), os.path.join(folder, module[-1], "mod.rs"))
+        else:
+            candidates = (crate.library_root, os.path.join(crate.root, "src", "main.rs"))
+        return [self._by_absolute[file] for file in candidates if file in self._by_absolute]
+
+    def _crate_roots_by_library(self) -> dict[str, str]:
+        """The name other crates spell each workspace library by → its crate folder."""
+        if self._libraries is None:
+            self._libraries = {}
+            for folder in {str(Path(path).absolute().parent) for path in self.summaries}:
+                crate = crate_of_folder(folder)
+                if crate is not None:
+                    self._libraries.setdefault(crate.library, crate.root)
+        return self._libraries
+
+    def _defines(self, path: str, name: str) -> bool:
+        items = self.summaries.get(path)
+        return items is not None and (any(function.name == name for function in items.functions)
+                                      or any(struct.name == name for struct in items.structs)
+                                      or name in items.enums or name in items.traits)
+
+    def _item_file(self, path: str, segments: tuple[str, ...], depth: int) -> tuple[str, str] | None:
+        items = self.summaries.get(path)
+        location = module_of_file(path)
+        if depth <= 0 or not segments or items is None or location is None:
+            return None
+        crate, here = location
+        head = segments[0]
+        if head not in ("crate", "self", "super", "Self"):
+            used = next((full for alias, full in items.uses if alias == head), None)
+            if used is not None and used != head:
+                return self._item_file(path, tuple(used.split("::")) + segments[1:], depth - 1)
+        if len(segments) == 1:
+            if self._defines(path, head):
+                return path, head
+            for alias, full in items.uses:
+                found = self._item_file(path, tuple(full.split("::")[:-1]) + segments, depth - 1) if alias == "*" else None
+                if found is not None:
+                    return found
+            return None
+        if head == "crate":
+            module, rest = (crate, ()), segments[1:]
+        elif head == "self":
+            module, rest = (crate, here), segments[1:]
+        elif head == "super":
+            climbs = next((index for index, segment in enumerate(segments) if segment != "super"), len(segments))
+            if climbs > len(here):
+                return None
+            module, rest = (crate, here[:len(here) - climbs]), segments[climbs:]
+        elif self._module_files(crate, here + (head,)):
+            module, rest = (crate, here + (head,)), segments[1:]
+        elif head in self._crate_roots_by_library():
+            module, rest = (self._crate_roots_by_library()[head], ()), segments[1:]
+        else:
+            return None
+        for segment in rest[:-1]:
+            module = (module[0], module[1] + (segment,))
+            if not self._module_files(*module):
+                return None
+        if not rest:
+            return None
+        files = self._module_files(*module)
+        found = {definition for file in files
+                 for definition in ([(file, rest[-1])] if self._defines(file, rest[-1]) else
+                                    # re-exported there (`pub use inner::Helper;`)
+                                    [self._item_file(file, rest[-1:], depth - 1)])
+                 if definition is not None}
+        return found.pop() if len(found) == 1 else None
 
     def full_path(self, path: str, written: str) -> str:
         """A path as written in the file at ``path`` (``Client``, ``aio::ConnectionManager``)
