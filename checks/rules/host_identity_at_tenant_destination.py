@@ -11,6 +11,7 @@ from tree_sitter import Node
 
 from ..context import AnalysisContext, node_text, same_node
 from ..model import FixAvailability, RelatedLocation, Severity
+from ..call_sites import file_context
 from ..tenancy import callee_definition
 from ..vocabulary import words_of
 from ..workspace import RequestOrigin
@@ -69,6 +70,8 @@ def _host_identity(ctx: AnalysisContext, function: Node) -> HostIdentity | None:
 
 
 def _through_helpers(ctx: AnalysisContext, function: Node, depth: int) -> HostIdentity | None:
+    """The first call in ``function`` of a workspace function that takes an ambient source,
+    itself or through ``depth - 1`` more workspace functions, with each step."""
     body = function.child_by_field_name("body")
     pending = [body] if body is not None else []
     while pending:
@@ -139,6 +142,26 @@ def _returns(block: Node) -> bool:
     return False
 
 
+def _origin_location(ctx: AnalysisContext, origin: RequestOrigin) -> RelatedLocation | None:
+    """The handler that takes what the client sends, as a related location (a contract's
+    declared type has no handler)."""
+    if origin.kind == "contract":
+        return None
+    other = file_context(ctx, origin.path)
+    if other is None:
+        return None
+    lines = other.source.data.split(b"\n")
+    if origin.line >= len(lines):
+        return None
+    start = sum(len(line) + 1 for line in lines[:origin.line])
+    node = other.root.descendant_for_byte_range(start, start + len(lines[origin.line]))
+    function = other.enclosing_function(node) if node is not None and node.type != "function_item" else node
+    if function is None:
+        return None
+    name = function.child_by_field_name("name")
+    return ctx.related(name if name is not None else function, f"`fn {origin.function}` takes the `{origin.type_name}` a client sends", other)
+
+
 def check(ctx: AnalysisContext):
     if not ctx.serves_tenants:
         return
@@ -159,6 +182,9 @@ def check(ctx: AnalysisContext):
         destination = destinations[0]
         origin = destination.origin
         related = [ctx.related(destination.parameter, "where requests go: chosen by the tenant's settings"), *identity.path]
+        sent = _origin_location(ctx, origin)
+        if sent is not None:
+            related.append(sent)
         yield ctx.finding(
             identity.site,
             f"`{destination.name}` (`{destination.type_name}`) is made from what a request sends (`{origin.type_name}`, taken "
