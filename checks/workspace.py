@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, NamedTuple
 from tree_sitter import Node, Tree
 
 from .model import InputTooDeep
+from .parsing import captures
 from .statics import declaring_macro_storage, slots_from_macro
 from .vocabulary import Vocabulary, WordSet, names_identity, words_of
 
@@ -547,6 +548,9 @@ _RESULT_PASSES = frozenset({"map_err", "context", "with_context", "expect", "unw
 _ROUTE_ATTRIBUTE = re.compile(r"^(?:[a-z_]+::)*(?:get|post|put|patch|delete|head|route)\s*\(\s*\"")
 
 
+_NAMED_CALLS = "(call_expression function: [(identifier) (scoped_identifier) (generic_function)]) @call"
+
+
 def _is_raw_body(type_text: str) -> bool:
     try:
         expression = parse_type(type_text)
@@ -567,12 +571,9 @@ def _body_read(function: Node, signature: Signature) -> BodyRead | None:
         return None
     types: list[str] = []
     helpers: list[str] = []
-    pending = [block]
-    while pending:
-        node = pending.pop()
-        pending.extend(node.named_children)
-        if node.type != "call_expression":
-            continue
+    # Calls of functions by name or path: a method's return is not known here, and a query
+    # finds these without a walk in Python over every node (long method chains).
+    for node in captures(_NAMED_CALLS, block).get("call", ()):
         arguments = node.child_by_field_name("arguments")
         if arguments is None or not any(_names_body(argument, bodies) for argument in arguments.named_children):
             continue
@@ -580,7 +581,7 @@ def _body_read(function: Node, signature: Signature) -> BodyRead | None:
         turbofish = callee.child_by_field_name("type_arguments") if callee is not None and callee.type == "generic_function" else None
         path = callee.child_by_field_name("function") if turbofish is not None else callee
         if path is None or path.type not in ("identifier", "scoped_identifier"):
-            continue  # a method of some value: what it returns is not known here
+            continue  # a generic method (`value.parse::<T>()`)
         segments = _text(path).split("::")
         if not all(segment[:1].islower() for segment in segments[:-1]) or not segments[-1][:1].islower():
             continue  # a type's constructor (`String::from_utf8`, `Uri::from_str`), not a format's reader
