@@ -55,7 +55,7 @@ AREAS = (
     Area("singletons", "Shared singletons", ("ISO401",), frozenset({"scoped", "host-minted key", "holds no tenant data"})),
     Area("telemetry", "Telemetry and log attribution", ("ISO301", "ISO302", "ISO303")),
     Area("guest-input", "Guest-supplied input", ("ISO204", "ISO502")),
-    Area("credentials", "Ambient credentials", ("ISO501", "ISO503")),
+    Area("credentials", "Ambient credentials", ("ISO501", "ISO503", "ISO504")),
 )
 # How ``_area_readiness`` decides, in words: the renderers print them, docs/report.md explains.
 STATUS_RULES = (

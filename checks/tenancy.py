@@ -45,7 +45,7 @@ from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
 from .source import SourceText
 from .vocabulary import words_of
-from .workspace import Signature, named_types, parse_type
+from .workspace import Signature, named_types, parse_type, read_as
 
 # What real hosts call the unit they isolate. A contract candidate must be spelled as an
 # identity (`AppId`, `project_id`) and used like one; a credential hanging off a value so
@@ -407,8 +407,9 @@ _BODY_EXTRACTOR_TAILS = ("Json", "Form", "Query")
 
 def request_seeds(model, declared: tuple[str, ...]):
     """``(signature, path, type text, kind)`` of every value a client or tenant hands the host
-    whole: what a request handler's extractor holds (``T`` of ``Json<T>``), a manifest
-    parameter, and what the contract ``declared`` tenant-chosen (a type, or the parameters of
+    whole: what a request handler's extractor holds (``T`` of ``Json<T>``), what a handler
+    reads its raw body as (``serde_json::from_slice::<T>(&body)``), a manifest parameter, and
+    what the contract ``declared`` tenant-chosen (a type, or the parameters of
     a function or of a trait's methods). A parameter is read by its own type
     (``Database<SerdeJson<T>>`` is a table, not a request body); a declared type is a seed
     with no signature of its own."""
@@ -437,6 +438,43 @@ def request_seeds(model, declared: tuple[str, ...]):
                         yield signature, path, expression.args[0].text, "request"
                 elif expression.name.endswith(MANIFEST_TYPE_TAILS):
                     yield signature, path, expression.text, "manifest"
+        for read in items.body_reads:
+            if read.routed or _handles_requests(model, path, read.function):
+                yield from _body_read_seeds(model, path, read)
+
+
+# Extractors a handler that takes its body raw may take besides: the host's shared state, or
+# the request itself (actix-web's `HttpRequest`).
+_HANDLER_COMPANIONS = frozenset({"State", "Data", "Extension", "HttpRequest"})
+
+
+def _handles_requests(model, path: str, function: Signature) -> bool:
+    """Whether a free function that takes a raw body is a request handler, so the body is
+    what a client sent: a warp filter chain hands it the request (``.then(create_index)``), or
+    it takes an extractor or the host's shared state as a web framework's handlers do. A
+    function reading a configuration file at startup is neither."""
+    if handed_to_filter(model, path, function.name):
+        return True
+    for _, type_text in function.params:
+        expression = parse_type(type_text)
+        while expression.kind == "reference" and expression.args:
+            expression = expression.args[0]
+        if expression.kind == "path" and (is_extractor(expression) or expression.name in _HANDLER_COMPANIONS):
+            return True
+    return False
+
+
+def _body_read_seeds(model, path: str, read):
+    """The types a handler reads its raw body as: a serde call's target, or what a workspace
+    function it hands the body to returns (``load_index_config(format, &body)`` →
+    ``IndexConfig`` of its ``anyhow::Result<IndexConfig>``), when the workspace defines one
+    free function of that name (another crate's `decode` is not the workspace's)."""
+    for type_text in read.types:
+        yield read.function, path, read_as(type_text), "request"
+    for helper in read.helpers:
+        definitions = model.functions.get(helper, ())
+        if len(definitions) == 1 and definitions[0][1].returns:
+            yield read.function, path, read_as(definitions[0][1].returns), "request"
 
 
 def _methods(items, contract: frozenset[str]):

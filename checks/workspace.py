@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, NamedTuple
 from tree_sitter import Node, Tree
 
 from .model import InputTooDeep
+from .parsing import captures
 from .statics import declaring_macro_storage, slots_from_macro
 from .vocabulary import Vocabulary, WordSet, names_identity, words_of
 
@@ -286,6 +287,19 @@ class StaticDef(NamedTuple):
     line: int
 
 
+class BodyRead(NamedTuple):
+    """A function that reads a raw body parameter (``body: Bytes``) as a typed value: the
+    serde call's target (``serde_json::from_slice::<T>(&body)``, ``let t: T =
+    serde_yaml::from_str(&body)?``), the type written where another function handed the body
+    is called, or the workspace functions handed it, whose return type is what it is read as. Whether the function is a request handler, so the body a
+    client's, is the workspace's question (``checks.tenancy.request_seeds``)."""
+
+    function: Signature
+    routed: bool  # a route attribute registers it (`#[post("/indexes")]`)
+    types: tuple[str, ...]  # type texts written where the body is read (turbofish, `let` annotation)
+    helpers: tuple[str, ...]  # names of functions called with the body as an argument
+
+
 class FileItems(NamedTuple):
     """One file's items, as text: the per-file summary the workspace model merges."""
 
@@ -313,6 +327,8 @@ class FileItems(NamedTuple):
     # Conversions declared by `impl From<A> for B` and `impl TryFrom<A> for B`: (A as text, B):
     # a `B` may be made of what an `A` held.
     conversions: tuple[tuple[str, str], ...] = ()
+    # Free functions reading a raw body parameter as a typed value.
+    body_reads: tuple[BodyRead, ...] = ()
 
 
 def _text(node: Node | None) -> str:
@@ -461,6 +477,7 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
     test_modules: list[str] = []
     enum_payloads: list[tuple[str, tuple[str, ...]]] = []
     conversions: list[tuple[str, str]] = []
+    body_reads: list[BodyRead] = []
     pending = [tree.root_node]
     while pending:
         container = pending.pop()
@@ -483,6 +500,9 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
             elif kind == "function_item":
                 functions.append(_signature(item))
                 constructions.update(_constructed(item, None))
+                read = _body_read(item, functions[-1])
+                if read is not None:
+                    body_reads.append(read)
             elif kind == "static_item":
                 mutable = any(child.type == "mutable_specifier" for child in item.children)
                 statics.append(StaticDef(_text(item.child_by_field_name("name")), _text(item.child_by_field_name("type")),
@@ -513,7 +533,125 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
     mentioned = frozenset(name.decode() for name in set(_ASKED_NAME.findall(data)))
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
                      tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)), tuple(test_modules),
-                     tuple(enum_payloads), tuple(conversions))
+                     tuple(enum_payloads), tuple(conversions), tuple(body_reads))
+
+
+# Types a handler takes the request body as, unparsed.
+_RAW_BODY_TYPES = frozenset({"Bytes", "BytesMut", "String"})
+# Functions of serde format crates that read a value from text or bytes.
+_DESERIALIZERS = frozenset({"from_slice", "from_str", "from_reader", "from_bytes"})
+# Views of a body that are still the body (`&body[..]`, `body.as_ref()`).
+_BODY_VIEWS = frozenset({"as_ref", "as_bytes", "as_slice", "to_vec", "as_str", "clone", "to_string", "into"})
+# Methods through which a parsed value passes on to its binding (`.map_err(..)?`, `.context(..)?`).
+_RESULT_PASSES = frozenset({"map_err", "context", "with_context", "expect", "unwrap", "ok", "ok_or", "ok_or_else"})
+# actix-web's route macros.
+_ROUTE_ATTRIBUTE = re.compile(r"^(?:[a-z_]+::)*(?:get|post|put|patch|delete|head|route)\s*\(\s*\"")
+
+
+_NAMED_CALLS = "(call_expression function: [(identifier) (scoped_identifier) (generic_function)]) @call"
+
+
+def _is_raw_body(type_text: str) -> bool:
+    try:
+        expression = parse_type(type_text)
+    except InputTooDeep:
+        return False
+    if expression.kind != "path":
+        return False
+    if expression.name == "Vec":
+        return [argument.text for argument in expression.args] == ["u8"]
+    return expression.name in _RAW_BODY_TYPES
+
+
+def _body_read(function: Node, signature: Signature) -> BodyRead | None:
+    """What ``function`` reads its raw body parameter as (``checks.workspace.BodyRead``)."""
+    bodies = {name for name, text in signature.params if _is_raw_body(text)}
+    block = function.child_by_field_name("body")
+    if not bodies or block is None:
+        return None
+    types: list[str] = []
+    helpers: list[str] = []
+    # Calls of functions by name or path: a method's return is not known here, and a query
+    # finds these without a walk in Python over every node (long method chains).
+    for node in captures(_NAMED_CALLS, block).get("call", ()):
+        arguments = node.child_by_field_name("arguments")
+        if arguments is None or not any(_names_body(argument, bodies) for argument in arguments.named_children):
+            continue
+        callee = node.child_by_field_name("function")
+        turbofish = callee.child_by_field_name("type_arguments") if callee is not None and callee.type == "generic_function" else None
+        path = callee.child_by_field_name("function") if turbofish is not None else callee
+        if path is None or path.type not in ("identifier", "scoped_identifier"):
+            continue  # a generic method (`value.parse::<T>()`)
+        segments = _text(path).split("::")
+        if not all(segment[:1].islower() for segment in segments[:-1]) or not segments[-1][:1].islower():
+            continue  # a type's constructor (`String::from_utf8`, `Uri::from_str`), not a format's reader
+        # A generic reader's type is written at the call or on the binding.
+        target = _text(turbofish.named_children[0]) if turbofish is not None and turbofish.named_children else _annotated_binding(node)
+        if target:
+            types.append(target)
+        if segments[-1] not in _DESERIALIZERS:
+            helpers.append(segments[-1])
+    if not types and not helpers:
+        return None
+    return BodyRead(signature, _has_route_attribute(function), tuple(dict.fromkeys(types)), tuple(dict.fromkeys(helpers)))
+
+
+def _names_body(argument: Node, bodies: set[str]) -> bool:
+    """``body``, ``&body``, ``&body[..]``, ``body.as_ref()``: the body itself."""
+    node = argument
+    while True:
+        if node.type == "identifier":
+            return _text(node) in bodies
+        if node.type in ("reference_expression", "index_expression"):
+            node = node.child_by_field_name("value") if node.type == "reference_expression" else node.named_children[0]
+        elif node.type == "call_expression" and (callee := node.child_by_field_name("function")) is not None \
+                and callee.type == "field_expression" and _text(callee.child_by_field_name("field")) in _BODY_VIEWS:
+            node = callee.child_by_field_name("value")
+        else:
+            return False
+        if node is None:
+            return False
+
+
+def _annotated_binding(call: Node) -> str:
+    """The declared type of the ``let`` a call's value is bound by, through ``?``, ``.await``
+    and error mapping (``let config: T = serde_yaml::from_slice(&body).context(..)?;``)."""
+    node, parent = call, call.parent
+    while parent is not None:
+        if parent.type in ("try_expression", "await_expression", "parenthesized_expression"):
+            node, parent = parent, parent.parent
+        elif parent.type == "field_expression" and _same(parent.child_by_field_name("value"), node) \
+                and _text(parent.child_by_field_name("field")) in _RESULT_PASSES and parent.parent is not None \
+                and parent.parent.type == "call_expression":
+            node, parent = parent.parent, parent.parent.parent
+        elif parent.type == "let_declaration" and _same(parent.child_by_field_name("value"), node):
+            return _text(parent.child_by_field_name("type"))
+        else:
+            return ""
+    return ""
+
+
+def _same(node: Node | None, other: Node) -> bool:
+    return node is not None and node.id == other.id
+
+
+def _has_route_attribute(function: Node) -> bool:
+    sibling = function.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        attribute = next((c for c in sibling.named_children if c.type == "attribute"), None) if sibling.type == "attribute_item" else None
+        if attribute is not None and _ROUTE_ATTRIBUTE.match(_text(attribute)):
+            return True
+        sibling = sibling.prev_named_sibling
+    return False
+
+
+def read_as(type_text: str) -> str:
+    """What a value of ``type_text`` is when it is read: ``T`` of ``Result<T, E>``."""
+    try:
+        expression = parse_type(type_text)
+    except InputTooDeep:
+        return type_text
+    return expression.args[0].text if expression.name == "Result" and expression.args else type_text
 
 
 def _variant_payloads(item: Node) -> tuple[str, ...]:

@@ -79,3 +79,42 @@ def test_manifests_and_the_contract_are_tenants_choices():
     assert workspace.made_from_request("StorageSpec").kind == "manifest"
     assert workspace.made_from_request("Declared") is None
     assert workspace.made_from_request("Declared", ("Declared",)).kind == "contract"
+
+
+RAW_BODIES = b"""
+use bytes::Bytes;
+
+pub fn create_route(service: Service) -> impl Filter { warp::path!("items").and(warp::body::bytes()).then(create_item) }
+pub async fn create_item(format: Format, item_bytes: Bytes, service: Service) { let item = load_item(format, &item_bytes)?; }
+pub async fn put_quota(State(app): State<App>, body: Bytes) { let quota = serde_json::from_slice::<Quota>(&body)?; }
+#[post("/alerts")]
+pub async fn add_alert(body: web::Bytes) { let alert: Alert = serde_yaml::from_slice(&body[..]).map_err(Error::from)?; }
+pub async fn put_limits(Extension(db): Extension<Db>, body: String) { let limits: Result<Limits, toml::de::Error> = toml::from_str(&body); }
+
+pub fn load_item(format: Format, content: &[u8]) -> anyhow::Result<Item> { todo!() }
+pub fn parse_node_config(config_text: String) -> NodeConfig { toml::from_str::<NodeConfig>(&config_text).unwrap() }
+pub fn read_cached(cached: Bytes) -> CacheEntry { serde_json::from_slice::<CacheEntry>(&cached).unwrap() }
+pub async fn list_items(State(app): State<App>, body: String) { let uri: Uri = Uri::from_str(&body)?; }
+
+pub struct Item { pub location: Location }
+pub struct Location { pub uri: String }
+pub struct Quota { pub max: u64 }
+pub struct Alert { pub webhook: String }
+pub struct Limits { pub rate: u32 }
+pub struct NodeConfig { pub data_dir: String }
+pub struct CacheEntry { pub url: String }
+pub struct Uri { pub text: String }
+"""
+
+
+def test_what_a_handler_reads_its_raw_body_as_is_made_from_the_request():
+    files = {"src/rest.rs": RAW_BODIES}
+    workspace = WorkspaceModel({path: summarise(parse(data), data) for path, data in files.items()}, dict(files))
+    for name, function in (("Item", "create_item"), ("Location", "create_item"), ("Quota", "put_quota"), ("Alert", "add_alert"),
+                           ("Limits", "put_limits")):
+        origin = workspace.made_from_request(name)
+        assert origin is not None and origin.kind == "request" and origin.function == function, (name, origin)
+    # Text the host parses at startup or read back from its own cache, and a type's own
+    # constructor (not a format's reader), make nothing the client's.
+    for name in ("NodeConfig", "CacheEntry", "Uri"):
+        assert workspace.made_from_request(name) is None, name

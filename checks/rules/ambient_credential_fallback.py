@@ -324,13 +324,13 @@ def _root_binding(ctx: AnalysisContext, value: Node, function: Node, depth: int 
         if first_field and owner:
             field_type = ctx.workspace.field_type(owner, first_field)
             if field_type:
-                return f"self.{first_field}", _workspace_type(ctx, field_type) or owner
+                return f"self.{first_field}", workspace_type(ctx, field_type) or owner
         return "self", owner
     if node.type == "identifier":
         name = node_text(node)
         declared = _parameter_type(function, name)
         if declared is not None:
-            return name, _workspace_type(ctx, declared)
+            return name, workspace_type(ctx, declared)
         bound_from = _binding_source(ctx, node, function) if depth < _MAX_BINDING_STEPS else None
         if bound_from is not None:
             return _root_binding(ctx, bound_from, function, depth + 1)
@@ -392,7 +392,7 @@ def _parameter_type(function: Node, name: str) -> str | None:
     return None
 
 
-def _workspace_type(ctx: AnalysisContext, type_text: str) -> str:
+def workspace_type(ctx: AnalysisContext, type_text: str) -> str:
     """The first workspace struct or enum a type text names (through references, wrappers)."""
     model = ctx.workspace
     for expression in named_types(type_text) if type_text else ():
@@ -431,7 +431,7 @@ def destination_of(ctx: AnalysisContext, owner: Owner, function: Node) -> Node |
     return None
 
 
-def _fallback_for(ctx, site: Node, function: Node) -> Node | None:
+def fallback_for(ctx, site: Node, function: Node) -> Node | None:
     """The tenant-provided value ``site`` stands in for when it is missing: the scrutinee of
     a ``None``/``_`` match arm, the ``if let Some(..)`` of an ``else``, or the receiver of
     ``unwrap_or_else(|| …)`` — when that value is a credential."""
@@ -536,7 +536,7 @@ def check(ctx):
         function = ctx.enclosing_function(call)
         if function is None:
             continue
-        provided = _fallback_for(ctx, call, function)
+        provided = fallback_for(ctx, call, function)
         owner = value_owner(ctx, provided, function) if provided is not None else None
         if owner is None:
             # A key the host reads from its own environment is ISO101's to audit; the cloud

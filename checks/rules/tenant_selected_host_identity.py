@@ -29,7 +29,7 @@ class Selection(NamedTuple):
 def _selections(ctx: AnalysisContext):
     reported: set[int] = set()
     for call, label in ambient_calls(ctx):
-        selection = _selection_above(ctx, call, label)
+        selection = selection_above(ctx, call, label)
         if selection is not None and selection.choice.id not in reported:
             reported.add(selection.choice.id)
             yield selection
@@ -48,7 +48,7 @@ def _selections(ctx: AnalysisContext):
             yield Selection(arm, chosen[1], chosen[0], f"{found.label}, read by `fn {found.helper}`", call, found.read_at)
 
 
-def _selection_above(ctx: AnalysisContext, call: Node, label: str) -> Selection | None:
+def selection_above(ctx: AnalysisContext, call: Node, label: str) -> Selection | None:
     """The arm or branch between ``call`` and its function that a tenant's value chooses."""
     function = ctx.enclosing_function(call)
     child, node = call, ctx.parent(call)
