@@ -200,6 +200,7 @@ RULE = Rule(
     code="ISO504",
     # What it reads beyond the function: the workspace functions it calls, two deep, and the model.
     reach="linked-bodies",
+    type_declaration_words=(),  # it reports in functions only, never on a type's declaration
     name="host-identity-at-tenant-destination",
     summary=(
         "A destination a tenant's settings choose (a storage URI, an endpoint, a stream), made from what a request "
