@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
 from .context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled
 from .vocabulary import PROCESS_ENVIRONMENT_WORDS, names_identity
+
+if TYPE_CHECKING:
+    from .workspace import WorkspaceModel
 
 # Files read for one function's callers at most: a name called in more places is too common
 # for callers found by name to be that function's.
@@ -206,7 +210,8 @@ def _files_calling_function(ctx: AnalysisContext, name: str) -> tuple[str, ...]:
                if module != "crate" or module_spellings(path, ctx.path_key)[-1] == "crate"]
     relative = [path for module in ("super", "self") for path in model.files_calling(f"{module}::{name}")]
     imported = [path for path in model.files_calling(name)
-                if path != ctx.path_key and (imports_function(ctx, path, ctx.path_key, name) or model.full_path(path, name) != name)]
+                if path != ctx.path_key and may_bring_in(model, path, name)
+                and (imports_function(ctx, path, ctx.path_key, name) or model.full_path(path, name) != name)]
     module = module_name(ctx.path_key)
     renamed = [path for path in model.files_mentioning(name) if path != ctx.path_key
                and any(full.rsplit("::", 1)[-1] in (name, module) for _, full in model.renaming_uses(path))]
@@ -287,7 +292,17 @@ def imports_function(ctx: AnalysisContext, caller_path: str, defining_path: str,
     """Whether the file at ``caller_path`` brings the function ``name`` of ``defining_path``'s
     module into scope by a ``use`` (``use other_crate::helper;``, a glob of the module): a
     bare ``name(..)`` there calls it."""
+    if not may_bring_in(ctx.workspace, caller_path, name):
+        return False
     return any(ctx.workspace.imports(caller_path, module, name) for module in module_spellings(caller_path, defining_path))
+
+
+def may_bring_in(model: WorkspaceModel, path: str, name: str) -> bool:
+    """Whether a ``use`` of the file at ``path`` may bring ``name`` into scope: one names it,
+    or globs a module. One question per file, where whether each module's ``name`` is brought
+    in would be one per module and name (most files calling a common name import none)."""
+    aliases = model.use_aliases(path)
+    return name in aliases or "*" in aliases
 
 
 def _last_module(callee: Node) -> str:

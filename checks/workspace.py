@@ -1047,6 +1047,9 @@ class WorkspaceModel:
             path, name = key
             items = self.summaries.get(path)
             return next((full for alias, full in items.uses if alias == name), None) if items is not None else None
+        if kind == "use-aliases":
+            items = self.summaries.get(key)
+            return tuple(sorted({alias for alias, _ in items.uses})) if items is not None else ()
         if kind == "imports":
             path, module, name = key
             items = self.summaries.get(path)
@@ -1176,6 +1179,11 @@ class WorkspaceModel:
         it (by name or glob) or spells ``module::name``. Same-named items of other modules are
         not it."""
         return self._ask("refers", (path, module, name))
+
+    def use_aliases(self, path: str) -> tuple[str, ...]:
+        """The names the file at ``path`` brings into scope by ``use`` (``*`` for a glob),
+        sorted: a name none of them spells is brought in by no ``use`` of that file."""
+        return self._ask("use-aliases", path)
 
     def imports(self, path: str, module: str, name: str) -> bool:
         """Whether the file at ``path`` brings item ``name`` of module ``module`` into scope by
