@@ -231,15 +231,23 @@ def discover_config_file(start: Path) -> ConfigSource | None:
     """The nearest config at or above ``start`` (a file or a directory)."""
     directory = start if start.is_dir() else start.parent
     for folder in (directory, *directory.parents):
-        for name in CONFIG_FILE_NAMES:
-            candidate = folder / name
-            if candidate.is_file():
-                return ConfigSource(candidate, ())
-        cargo = folder / "Cargo.toml"
-        if cargo.is_file():
-            table = _cargo_isolint_table(cargo)
-            if table is not None:
-                return ConfigSource(cargo, table)
+        found = config_in_folder(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def config_in_folder(folder: Path) -> ConfigSource | None:
+    """The config file of ``folder`` itself, if it has one."""
+    for name in CONFIG_FILE_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return ConfigSource(candidate, ())
+    cargo = folder / "Cargo.toml"
+    if cargo.is_file():
+        table = _cargo_isolint_table(cargo)
+        if table is not None:
+            return ConfigSource(cargo, table)
     return None
 
 
@@ -443,7 +451,12 @@ class ConfigResolver:
         if self._explicit is not None:
             source = ConfigSource(self._explicit, _explicit_table(self._explicit))
         else:
-            source = discover_config_file(directory)
+            source = config_in_folder(directory)
+            if source is None and directory.parent != directory:
+                # The nearest config above, as the parent folder resolved it (once for all
+                # its subfolders, instead of each walking up every folder above it).
+                result = self._by_directory[directory] = self._resolve_directory(directory.parent)
+                return result
         if source is None:
             config = None
         elif source.path in self._by_file:
