@@ -219,9 +219,15 @@ def _edited(data: bytes, before: bytes, after: bytes) -> bytes:
     ],
 )
 def test_only_edits_inside_one_body_are_analysed_by_function(before, after, by_function):
+    _assert_analysed_after_edit(HOST, before, after, by_function)
+
+
+def _assert_analysed_after_edit(source: bytes, before: bytes, after: bytes, by_function: bool) -> None:
+    """The edit of ``before`` into ``after`` in ``source`` is analysed by function or not, as
+    said, and either way gives a whole analysis's findings."""
     settings = DEFAULT_CONFIG.settings
-    previous = analyze(HOST, settings)
-    edited = _edited(HOST, before, after)
+    previous = analyze(source, settings)
+    edited = _edited(source, before, after)
     result = analyze_after_edit(previous, edited, settings, None, parse(edited))
     assert result.by_function == by_function
     assert _observed(result) == _observed(analyze(edited, settings))
@@ -379,9 +385,4 @@ def test_a_type_named_as_a_map_key_links_the_bodies_naming_it():
     ],
 )
 def test_edits_naming_types_are_analysed_as_a_whole_analysis(before, after, by_function):
-    settings = DEFAULT_CONFIG.settings
-    previous = analyze(LINKED, settings)
-    edited = _edited(LINKED, before, after)
-    result = analyze_after_edit(previous, edited, settings, None, parse(edited))
-    assert result.by_function == by_function
-    assert _observed(result) == _observed(analyze(edited, settings))
+    _assert_analysed_after_edit(LINKED, before, after, by_function)
