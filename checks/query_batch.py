@@ -129,7 +129,11 @@ class RootQueryBatch:
 
     def leave_out(self, root: tree_sitter.Node | None, ranges: list[tuple[int, int]]) -> None:
         """On this thread, the combined query's matches on ``root``'s tree leave out those
-        with a node starting in one of ``ranges`` (``query_matches``); None: none from now."""
+        with a node starting in one of ``ranges`` (``query_matches``); None: none from now, and
+        the tree left out of is dropped (a copy analysed once, never asked again)."""
+        previous = getattr(self._local, "left_out", None)
+        if root is None and previous is not None:
+            getattr(self._local, "trees", {}).pop(previous[0], None)
         self._local.left_out = (root, ranges) if root is not None else None
 
     def matches(self, source: str, root: tree_sitter.Node) -> list[Match]:

@@ -93,6 +93,16 @@ def test_reading_another_tree_midway_keeps_the_first_trees_matches():
     assert runs == [analysed.end_byte, other.end_byte]
 
 
+def test_a_tree_left_out_of_is_dropped_once_done():
+    batch = RootQueryBatch(RUST, query)
+    batch.prepare([CALLS, LETS])
+    copy = new_parser().parse(SOURCE).root_node
+    batch.leave_out(copy, [(0, 1)])
+    assert _names(batch.captures(CALLS, copy), "callee") == [b"g", b"h"]
+    batch.leave_out(None, [])
+    assert copy not in batch._local.trees
+
+
 def test_a_prepared_query_that_does_not_compile_runs_alone_and_breaks_nothing():
     batch = RootQueryBatch(RUST, query)
     broken = "(call_expression function: (no_such_node) @x)"
