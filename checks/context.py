@@ -519,12 +519,13 @@ def _ending_runs_of_one(data: bytes, spelled: bytes):
     start = data.find(spelled)
     while start != -1:
         end = start + len(spelled)
-        if (end == len(data) or data[end] not in _IDENTIFIER_BYTES) and not _inside_name(data, start):
+        if (end == len(data) or data[end] not in IDENTIFIER_BYTES) and not _inside_name(data, start):
             yield start, end
         start = data.find(spelled, start + 1)
 
 
-_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+# The bytes a Rust identifier (or a number) is made of: the lexer takes a run of them whole.
+IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGIT_BYTES = frozenset(b"0123456789")
 
 
@@ -533,7 +534,7 @@ def _inside_name(data: bytes, start: int) -> bool:
     the lexer takes such a run whole into one name. (A run a digit begins may be a number
     and a name after it, ``1u8``: not known here.)"""
     run_start = start
-    while run_start > 0 and data[run_start - 1] in _IDENTIFIER_BYTES:
+    while run_start > 0 and data[run_start - 1] in IDENTIFIER_BYTES:
         run_start -= 1
     return run_start < start and data[run_start] not in _DIGIT_BYTES
 

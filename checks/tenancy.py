@@ -39,7 +39,7 @@ from tree_sitter import Node
 
 from .call_sites import (HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, resolved_callee,
                          tenant_in_reach)
-from .context import AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
+from .context import IDENTIFIER_BYTES, AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
 from .parsing import matches
@@ -209,7 +209,6 @@ def _candidate_functions(ctx: AnalysisContext):
 
 _HTTP_SERVER_CRATE_PATHS = (b"hyper::", b"http::", b"axum::", b"tower::")  # one of which `_HTTP_SERVER_CRATES` matches
 _EXTRACTOR_NAMES = tuple((name.encode(), re.compile(re.escape(name.encode()) + rb"\b")) for name in sorted(REQUEST_EXTRACTORS))
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _spells_any(data: bytes, words: tuple[bytes, ...]) -> bool:
@@ -231,7 +230,7 @@ def _extractor_spans(data: bytes) -> list[tuple[int, int]]:
     spans = []
     for name, pattern in _EXTRACTOR_NAMES:
         if name in data:
-            spans.extend(match.span() for match in pattern.finditer(data) if match.start() == 0 or data[match.start() - 1] not in _WORD_BYTES)
+            spans.extend(match.span() for match in pattern.finditer(data) if match.start() == 0 or data[match.start() - 1] not in IDENTIFIER_BYTES)
     spans.sort()
     return spans
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from ..call_sites import tenant_in_reach
-from ..context import AnalysisContext, call_arguments, calls_named, node_text, same_node, short_text
+from ..context import IDENTIFIER_BYTES, AnalysisContext, call_arguments, calls_named, node_text, same_node, short_text
 from ..model import FixAvailability, RelatedLocation, Severity
 from ..tenancy import UNIT_WORDS, callee_definition, impl_owner
 from ..vocabulary import words_of
@@ -158,7 +158,6 @@ _SOURCE_NAMES_BY_STEM = tuple(
                  if next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) == stem))
     for stem in dict.fromkeys(next((s for s in _SHARED_STEMS if s in name.encode()), name.encode()) for name in _SOURCE_NAMES)
 )
-_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DIGITS = frozenset(b"0123456789")
 
 
@@ -178,7 +177,7 @@ def _token_starts(data: bytes, names: tuple[str, ...]) -> dict[str, list[int]]:
         start = before = match.start()
         while before > 0 and data[before - 1] in _DIGITS:
             before -= 1
-        if before > 0 and data[before - 1] in _IDENTIFIER_BYTES:
+        if before > 0 and data[before - 1] in IDENTIFIER_BYTES:
             continue  # inside a run like `xvar` or `x1var`: the token starts further left
         starts.setdefault(match.group().decode(), []).append(start)
     return starts
