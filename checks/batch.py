@@ -375,7 +375,7 @@ def model_of_sources(sources: dict[str, bytes], cache: ResultCache | None = None
 
 def _read(path: Path, resolver: ConfigResolver, report: BatchReport, cache: ResultCache | None) -> _PendingFile | None:
     try:
-        settings = resolver.settings_for(path)
+        settings = resolver.settings_for_file(path)
     except ConfigError as error:
         # Said once per config file, not once per file it governs.
         if not any(problem_path == error.path for problem_path, _ in report.errors):

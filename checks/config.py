@@ -437,8 +437,16 @@ class ConfigResolver:
         config = self._resolve(path)[1]
         return default_settings() if config is None else config.settings
 
+    def settings_for_file(self, path: Path) -> Settings:
+        """``settings_for`` a path known to be a file (one discovery listed): without asking
+        the file system, once per file of a large tree, whether it is a folder."""
+        config = self._resolve_given(path.parent)[1]
+        return default_settings() if config is None else config.settings
+
     def _resolve(self, path: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
-        given = path if path.is_dir() else path.parent
+        return self._resolve_given(path if path.is_dir() else path.parent)
+
+    def _resolve_given(self, given: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
         cached = self._by_given_directory.get(given)
         if cached is None:
             cached = self._by_given_directory[given] = self._resolve_directory(given.resolve())

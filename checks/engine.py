@@ -6,6 +6,7 @@ LSP or terminals.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -231,10 +232,11 @@ def read_rust_file(path: Path, max_size: int) -> bytes:
 
     Raises ``OSError`` when unreadable, ``FileSkipped`` when too large or binary.
     """
-    size = path.stat().st_size
-    if size > max_size:
-        raise FileSkipped(f"skipped: {size} bytes is over max-file-size ({max_size} bytes)")
-    data = path.read_bytes()
+    with open(path, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > max_size:
+            raise FileSkipped(f"skipped: {size} bytes is over max-file-size ({max_size} bytes)")
+        data = file.read()
     nul = data.find(b"\0", 0, BINARY_SNIFF_BYTES)
     if nul != -1:
         line = data.count(b"\n", 0, nul) + 1
