@@ -96,7 +96,14 @@ def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, 
         if exclude_spec.match_file(marked):
             return True
         absolute = root_prefix + marked
-        return any(absolute.startswith(base) and spec.match_file(absolute[len(base):]) for base, spec in ignore_stack)
+        # As git reads them: the deepest .gitignore with a pattern for the path decides (a
+        # `!name` there takes back what a folder above ignored).
+        for base, spec in reversed(ignore_stack):
+            if absolute.startswith(base):
+                verdict = spec.check_file(absolute[len(base):]).include
+                if verdict is not None:
+                    return verdict
+        return False
 
     folders = [(os.fspath(root), "", len(ignore_stack))]
     while folders:

@@ -638,6 +638,21 @@ def test_gitignored_and_excluded_files_are_not_read(tmp_path):
     assert located(records) == [("src/lib.rs", 2, 24, "ISO101")]
 
 
+def test_a_nested_gitignore_applies_inside_its_folder_only(tmp_path):
+    """Read in walk order: a folder's .gitignore stays in force for its subfolders, and
+    no longer for the sibling folders walked after them."""
+    write(tmp_path / "a" / ".gitignore", "*.rs\n!keep.rs\n")
+    write(tmp_path / "a" / "dropped.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "a" / "keep.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "a" / "inner" / "dropped.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "a" / "inner" / ".gitignore", "!again.rs\n")
+    write(tmp_path / "a" / "inner" / "again.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "b" / "dropped.rs", UNSCOPED_LOOKUP)
+    write(tmp_path / "b" / "inner" / "keep.rs", UNSCOPED_LOOKUP)
+    _, records = check_json(tmp_path)
+    assert sorted(path for path, *_ in located(records)) == ["a/inner/again.rs", "a/keep.rs", "b/dropped.rs", "b/inner/keep.rs"]
+
+
 def test_a_module_declared_for_tests_is_test_code(tmp_path):
     """`#[cfg(test)] mod conformance;` makes conformance.rs, and the modules it declares, test
     code: nothing in those files says so."""
