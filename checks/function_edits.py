@@ -168,9 +168,9 @@ class FunctionBodies:
         self.struct_starts = [start for start, _, _ in structs]
         self.struct_ends = [end for _, end, _ in structs]
         self.struct_names = [name for _, _, name in structs]
-        # The blanked copy last analysed: the bodies it kept, its bytes and tree. Someone
-        # typing stays in one function, and the next copy is this one with the same edit.
-        self.blanked: tuple[frozenset[int], bytes, Tree] | None = None
+        # The blanked copy last analysed: the bodies it kept and its tree. The next copy is
+        # this one with the edit made and the bodies another reach keeps filled in.
+        self.blanked: tuple[frozenset[int], Tree] | None = None
         # Each body's links (``keys``), computed when first asked.
         self._links: list[set[tuple]] | None = None
 
@@ -617,8 +617,8 @@ def _after_body_edit(previous: AnalysisResult, data: bytes, settings: Settings, 
     kept_observations = [o._replace(span=edit.span(o.span)) for o in kept_observations]
 
     focused_data = _blanked(data, bodies, reach.bodies)
-    focused_tree = _parse_blanked(old_bodies.blanked, frozenset(reach.bodies), edit, previous.source, focused_data)
-    bodies.blanked = (frozenset(reach.bodies), focused_data, focused_tree)
+    focused_tree = _parse_blanked(old_bodies.blanked, frozenset(reach.bodies), edit, previous.source, focused_data, bodies, source)
+    bodies.blanked = (frozenset(reach.bodies), focused_tree)
     if tree.root_node.has_error and not _same_functions(tree, focused_tree, bodies, reach.bodies):
         return None
     focused = AnalysisResult(SourceText(focused_data, source.line_starts), focused_tree)  # blanking keeps every line break
@@ -675,16 +675,24 @@ def _linking_types(rules, bodies: FunctionBodies, index: int, old_mentions: Ment
     return frozenset(name for kind, name, *_ in bodies.edited_keys(index, old_mentions) if kind == "type")
 
 
-def _parse_blanked(previous: tuple[frozenset[int], bytes, Tree] | None, kept: frozenset[int], edit: _Edit, old_source: SourceText,
-                   data: bytes) -> Tree:
-    """The tree of the blanked copy ``data``: reparsed from the previous copy's when that
-    kept the same bodies (``data`` is then that copy with the edit made; blanking keeps
-    every line and column, so the edit's points are the real file's)."""
-    if previous is None or previous[0] != kept:
+def _parse_blanked(previous: tuple[frozenset[int], Tree] | None, kept: frozenset[int], edit: _Edit, old_source: SourceText,
+                   data: bytes, bodies: FunctionBodies, source: SourceText) -> Tree:
+    """The tree of the blanked copy ``data``, reparsed from the previous copy's: ``data`` is
+    that copy with the edit made and the bodies kept by one and not the other filled or
+    blanked, each in place (blanking keeps every line and column, so the edit's points are
+    the real file's, and ``source``'s those of the bodies, numbered as ``bodies`` after the
+    edit). A reach that moves from one body to another then costs a reparse of two bodies,
+    not of the whole file."""
+    if previous is None:
         return parse(data)
-    edited = previous[2].copy()
+    edited = previous[1].copy()
     edited.edit(start_byte=edit.start, old_end_byte=edit.old_end, new_end_byte=edit.new_end, start_point=old_source.point_of(edit.start),
                 old_end_point=edit.old_end_point, new_end_point=edit.new_end_point)
+    for index in sorted(previous[0] ^ kept):
+        inside_start, inside_end = bodies.starts[index] + 1, bodies.ends[index] - 1
+        end_point = source.point_of(inside_end)
+        edited.edit(start_byte=inside_start, old_end_byte=inside_end, new_end_byte=inside_end, start_point=source.point_of(inside_start),
+                    old_end_point=end_point, new_end_point=end_point)
     return parse(data, edited)
 
 

@@ -104,6 +104,11 @@ def test_random_body_edits_give_a_whole_analysis(source, path, settings):
         expected = analyze(edited, settings, path)
         assert _observed(result) == _observed(expected), f"after editing {path} into:\n{edited.decode()}"
         incremental += result.by_function
+        if result.by_function and result.function_bodies.blanked is not None:
+            # Reparsed from the previous copy's tree, whichever bodies that one kept.
+            kept, blanked_tree = result.function_bodies.blanked
+            blanked = function_edits._blanked(edited, result.function_bodies, kept)
+            assert str(blanked_tree.root_node) == str(parse(blanked).root_node), f"the blanked copy of {path} after an edit"
         if not result.tree.root_node.has_error:
             # Random edits of broken text break it further: the next edit starts from text
             # that parses (keystrokes through a broken body: the typing test below).
