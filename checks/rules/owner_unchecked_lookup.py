@@ -106,9 +106,11 @@ def _scope_spelled(ctx, function: Node) -> str | None:
     body = function.child_by_field_name("body")
     for _, captured in matches(_SCOPE_NAMES, body) if body is not None else ():
         name = captured["name"][0]
+        parent = ctx.parent(name)
+        if name.type == "field_identifier" and (parent is None or parent.type != "field_expression"):
+            continue  # a field a struct literal sets (`org_id: ..`), not a value read
         if names_scope_identity(ctx, node_text(name)):
-            parent = ctx.parent(name)
-            return node_text(parent) if parent is not None and parent.type == "field_expression" else node_text(name)
+            return node_text(parent) if name.type == "field_identifier" else node_text(name)
     return None
 
 
