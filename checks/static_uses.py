@@ -310,12 +310,29 @@ class StaticUses:
             return _method_of(call) != "entry" and not _is_map_write(call)
         if _accumulates(ctx, call):
             return False  # `*entry(k).or_insert(0) += n`: every writer adds to the same entry
-        if value.type == "identifier":
-            binding = self._tracer(ctx).scope_of(value).binding_before(node_text(value), value)
-            if binding is not None and binding.type == "let_declaration" and _grows_later(ctx, binding):
-                return False  # made empty, then filled (`let mut m = HashMap::new(); m.insert(..)`): more than the key
+        if value.type == "identifier" and self._filled_beyond_key(ctx, value, key):
+            return False  # made, then filled with more than the key (`let mut m = HashMap::new(); m.insert(row..)`)
         traced = self._tracer(ctx).trace(value)
         return _made_from(traced, key) and not self._reads_shared_state(ctx, traced)
+
+    def _filled_beyond_key(self, ctx: AnalysisContext, value: Node, key) -> bool:
+        """Whether the collection bound to ``value`` grows, after its ``let`` and before it is
+        stored, by what is not made from the key alone (``selection.insert(row.name, ..)``)."""
+        tracer = self._tracer(ctx)
+        binding = tracer.scope_of(value).binding_before(node_text(value), value)
+        function = ctx.enclosing_function(value)
+        if binding is None or binding.type != "let_declaration" or function is None:
+            return False
+        name = node_text(value)
+        for later in nodes_spelled(ctx, name, binding.end_byte, value.start_byte):
+            field = ctx.parent(later)
+            call = ctx.parent(field) if field is not None else None
+            if later.type != "identifier" or field is None or field.type != "field_expression" or call is None \
+                    or call.type != "call_expression" or node_text(field.child_by_field_name("field")) not in _ACCUMULATING_METHODS:
+                continue
+            if not all(_made_from(tracer.trace(argument), key) for argument in call_arguments(call)):
+                return True
+        return False
 
     @staticmethod
     def _reads_shared_state(ctx: AnalysisContext, value) -> bool:
