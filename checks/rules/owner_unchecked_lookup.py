@@ -9,15 +9,14 @@ from tree_sitter import Node
 
 from .. import keyflow
 from ..call_sites import identity_field, names_scope_identity, tenant_in_reach
-from ..context import call_arguments, node_text
+from ..context import call_arguments, calls_named, node_text
 from ..keyflow import PASSTHROUGH_METHODS, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
-from ..tenancy import ALL_CALLS, callee_definition, may_name_callee, ownership_checked, runs_in
+from ..tenancy import ALL_CALLS, callee_definition, may_name_callee, ownership_checked
 from ..workspace import named_types, parse_type
 from .base import Rule
 
-_FUNCTIONS = keyflow.QUERIES[0]
 # What a function calls to find one record by a key: an ORM's or a query builder's finder,
 # a map's or a cache's read, an iterator's search.
 _FINDS = re.compile(r"\.\s*(?:find|find_by_id|find_by|filter|get|one|fetch_one|fetch_optional|query_one|query_opt|query_row|get_item)\s*[(:<]")
@@ -297,37 +296,32 @@ def _is_value_type(type_text: str) -> bool:
 def check(ctx):
     if not ctx.serves_tenants:
         return
+    lookups = _option_answering_names(ctx)
+    if not lookups:
+        return
     memo: dict = {}
     tracers: dict[str, KeyTracer] = {}
-    for _, found in matches(_FUNCTIONS, ctx.root):
-        if "function" not in found:
+    reaches: dict[int, str] = {}
+    for call in calls_named(ctx, lookups):
+        function = ctx.enclosing_function(call)
+        if function is None or ctx.should_skip(call) or not ctx.wants_findings_at(function) \
+                or not call_arguments(call) or not may_name_callee(call):
             continue
-        function = found["function"][0]
-        if ctx.should_skip(function) or not ctx.wants_findings_at(function):
-            continue
-        reach = None
-        body = function.child_by_field_name("body")
-        for _, captured in matches(ALL_CALLS, body) if body is not None else ():
-            call = captured["call"][0]
-            if not may_name_callee(call) or not runs_in(ctx, call, function) or not _may_answer_option(ctx, call):
-                continue
-            if reach is None:
-                reach = _scope_spelled(ctx, function) or ""
-            if not reach:
-                break
+        reach = reaches.get(function.id)
+        if reach is None:
+            reach = reaches[function.id] = _scope_spelled(ctx, function) or ""
+        if reach:
             finding = _judge(ctx, function, call, reach, memo, tracers)
             if finding is not None:
                 yield finding
 
 
-def _may_answer_option(ctx, call: Node) -> bool:
-    """Cheap first: a workspace function of the callee's name answers with an ``Option``."""
-    callee = call.child_by_field_name("function")
-    if callee is None:
-        return False
-    name = node_text(callee.child_by_field_name("field") if callee.type == "field_expression"
-                     else callee.child_by_field_name("name") if callee.type == "scoped_identifier" else callee)
-    return any("Option" in signature.returns for signature in ctx.workspace.signatures_named(name))
+def _option_answering_names(ctx) -> frozenset[str]:
+    """The names this file spells that a workspace function answering with an ``Option``
+    has: the calls worth judging, found by their spelling rather than by visiting every call."""
+    workspace = ctx.workspace
+    return frozenset(name for name in (spelled.decode() for spelled in ctx.identifier_offsets() if spelled[:1].islower() or spelled[:1] == b"_")
+                     if any("Option" in signature.returns for signature in workspace.signatures_named(name)))
 
 
 def _judge(ctx, function: Node, call: Node, reach: str, memo: dict, tracers: dict):
