@@ -51,7 +51,7 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         impl = ctx.enclosing_impl(function)
         type_node = impl.child_by_field_name("type") if impl is not None else None
         if type_node is not None:
-            found = _identity_field(ctx, parse_type(node_text(type_node)).name)
+            found = identity_field(ctx, parse_type(node_text(type_node)).name)
             if found is not None:
                 return f"self.{found}"
     # A wasmtime host function sees its instance's store data through `Caller<'_, T>`, as a
@@ -60,13 +60,13 @@ def tenant_in_reach(ctx: AnalysisContext, function: Node | None) -> str | None:
         type_node = parameter.child_by_field_name("type") if parameter.type == "parameter" else None
         for caller in named_types(node_text(type_node)) if type_node is not None else ():
             data = caller.args[-1].name if caller.name == HOST_FUNCTION_CONTEXT and caller.args else None
-            found = _identity_field(ctx, data) if data else None
+            found = identity_field(ctx, data) if data else None
             if found is not None:
                 return f"{node_text(parameter.child_by_field_name('pattern'))}.data().{found}"
     return None
 
 
-def _identity_field(ctx: AnalysisContext, struct_name: str) -> str | None:
+def identity_field(ctx: AnalysisContext, struct_name: str) -> str | None:
     """The field of a workspace struct named or typed as a scope identity. Not a collection
     (``apps: DashMap<String, AppId>``, ``tenants: HashMap<TenantId, Quota>``): a registry of
     every tenant's identity, or a map per tenant, is no one tenant the code serves."""

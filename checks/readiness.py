@@ -49,7 +49,7 @@ class Area(NamedTuple):
 
 AREAS = (
     Area("secrets", "Secrets isolation", ("ISO101", "ISO102")),
-    Area("state", "Tenant-scoped state and session storage", ("ISO202",)),
+    Area("state", "Tenant-scoped state and session storage", ("ISO202", "ISO205")),
     Area("keys", "Per-pack and per-tenant keys in caches and registries", ("ISO201", "ISO203")),
     # The question here is whether a singleton holds tenant data at all.
     Area("singletons", "Shared singletons", ("ISO401",), frozenset({"scoped", "host-minted key", "holds no tenant data"})),

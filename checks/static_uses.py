@@ -17,7 +17,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .call_sites import arguments_for, callers_with_tenant, calls_of_function, file_context, function_name, module_name, nowhere_called, tenant_in_reach
-from .context import AnalysisContext, call_arguments, node_text, nodes_spelled, same_node
+from .context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled, same_node
 from .keyed_collections import RECEIVER_PASSTHROUGH
 from .keyflow import PASSTHROUGH_METHODS, KeyTracer
 from .statics import StaticSlot
@@ -164,6 +164,9 @@ def _is_accessor(function: Node) -> bool:
 # Steps (a borrow, an `.await`, a `?`, a `.clone()`, a `let`) followed from a stored value
 # back to the call that returned it.
 MAX_VALUE_STEPS = 8
+# Functions a key is followed through, from the one keying the static up to a caller with
+# the tenant in reach.
+MAX_CALLER_LEVELS = 4
 
 
 class StaticUses:
@@ -307,8 +310,29 @@ class StaticUses:
             return _method_of(call) != "entry" and not _is_map_write(call)
         if _accumulates(ctx, call):
             return False  # `*entry(k).or_insert(0) += n`: every writer adds to the same entry
+        if value.type == "identifier" and self._filled_beyond_key(ctx, value, key):
+            return False  # made, then filled with more than the key (`let mut m = HashMap::new(); m.insert(row..)`)
         traced = self._tracer(ctx).trace(value)
         return _made_from(traced, key) and not self._reads_shared_state(ctx, traced)
+
+    def _filled_beyond_key(self, ctx: AnalysisContext, value: Node, key) -> bool:
+        """Whether the collection bound to ``value`` grows, after its ``let`` and before it is
+        stored, by what is not made from the key alone (``selection.insert(row.name, ..)``)."""
+        tracer = self._tracer(ctx)
+        binding = tracer.scope_of(value).binding_before(node_text(value), value)
+        function = ctx.enclosing_function(value)
+        if binding is None or binding.type != "let_declaration" or function is None:
+            return False
+        name = node_text(value)
+        for later in nodes_spelled(ctx, name, binding.end_byte, value.start_byte):
+            field = ctx.parent(later)
+            call = ctx.parent(field) if field is not None else None
+            if later.type != "identifier" or field is None or field.type != "field_expression" or call is None \
+                    or call.type != "call_expression" or node_text(field.child_by_field_name("field")) not in _ACCUMULATING_METHODS:
+                continue
+            if not all(_made_from(tracer.trace(argument), key) for argument in call_arguments(call)):
+                return True
+        return False
 
     @staticmethod
     def _reads_shared_state(ctx: AnalysisContext, value) -> bool:
@@ -378,19 +402,221 @@ class StaticUses:
                                 f"keyed by `{', '.join(sorted(parameters))}` of public `fn {name}`, which no code of the workspace calls: its callers cannot be judged")
             return None
         for caller_ctx, call, caller, reach in callers_with_tenant(ctx, function):
-            tracer = self._tracer(caller_ctx)
-            key_arguments = arguments_for(call, function, parameters)
-            key_ids = {argument.id for argument in key_arguments}
-            keys = [tracer.trace(argument) for argument in key_arguments]
-            values = [tracer.trace(argument) for argument in call_arguments(call) if argument.id not in key_ids]
-            if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys + values):
-                continue
-            if any(_closure_parameter(caller_ctx, argument, caller) for argument in key_arguments):
-                continue  # the key is handed to a closure by whoever calls it: not this caller's choice
-            if keys and values and all(_made_from(value, *keys) for value in values):
-                continue  # the caller stores what the key alone determines
-            return Evidence(call, caller_ctx, f"`fn {function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
+            if self._leaves_tenant_out(caller_ctx, call, caller, function, parameters):
+                return Evidence(call, caller_ctx, f"`fn {function_name(caller)}` has `{reach}` in reach and calls `{name}` with a key that leaves it out")
+        return self._chase_callers(ctx, function, parameters)
+
+    def _leaves_tenant_out(self, caller_ctx: AnalysisContext, call: Node, caller: Node, function: Node, parameters: set[str],
+                           stores_arguments: bool = True) -> bool:
+        """Whether ``call`` hands ``function`` a key (for ``parameters``) without the tenant the
+        caller has in reach, and, when ``function`` stores its other arguments
+        (``stores_arguments``), stores more than what that key alone determines."""
+        tracer = self._tracer(caller_ctx)
+        key_arguments = arguments_for(call, function, parameters)
+        key_ids = {argument.id for argument in key_arguments}
+        keys = [tracer.trace(argument) for argument in key_arguments]
+        values = [tracer.trace(argument) for argument in call_arguments(call) if argument.id not in key_ids] if stores_arguments else []
+        if any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys + values):
+            return False
+        if any(_closure_parameter(caller_ctx, argument, caller) for argument in key_arguments):
+            return False  # the key is handed to a closure by whoever calls it: not this caller's choice
+        if keys and values and all(_made_from(value, *keys) for value in values):
+            return False  # the caller stores what the key alone determines
+        if not stores_arguments and any(part.kind == "call" and not _transforms(part.node) for key in keys for part in key.parts):
+            return False  # the key holds a value the host made from nothing (`ider::generate()`): unique to this call
+        return bool(keys)
+
+    def _chase_callers(self, ctx: AnalysisContext, function: Node, parameters: set[str]) -> Evidence | None:
+        """Callers with no tenant in reach that hand the key on from their own parameters (a
+        ``session`` whose ``id`` becomes the key) are followed to their callers, a few levels
+        up: a key chosen at a request's entry often passes a builder and a helper or two
+        before it keys the static. What is followed is a parameter and the field of it that
+        is the key (``session`` and ``id``), so the other fields of a struct handed along
+        (its sizes, its settings) are not taken for the key."""
+        pending = [(ctx, function, {name: "" for name in parameters}, (function_name(function),))]
+        seen = {(ctx.path_key, function.start_byte)}
+        while pending:
+            callee_ctx, callee, handed, chain = pending.pop(0)
+            for caller_ctx, call in self._resolved_calls(callee_ctx, callee):
+                if not caller_ctx.serves_tenants or caller_ctx.should_skip(call):
+                    continue
+                caller = caller_ctx.enclosing_function(call)
+                if caller is None:
+                    continue
+                reach = tenant_in_reach(caller_ctx, caller)
+                if reach is not None:
+                    if len(chain) > 1 and self._hands_unscoped_key(caller_ctx, call, caller, callee, handed):
+                        route = " → ".join(f"`{name}`" for name in chain)
+                        return Evidence(call, caller_ctx, f"`fn {function_name(caller)}` has `{reach}` in reach and hands a key that leaves it out "
+                                                          f"to {route}, which keys the static with it")
+                    continue
+                if len(chain) >= MAX_CALLER_LEVELS:
+                    continue
+                passed_on = self._parameters_passed_on(caller_ctx, call, caller, callee, handed)
+                where = (caller_ctx.path_key, caller.start_byte)
+                if passed_on and where not in seen:
+                    seen.add(where)
+                    pending.append((caller_ctx, caller, passed_on, (function_name(caller), *chain)))
         return None
+
+    def _hands_unscoped_key(self, caller_ctx: AnalysisContext, call: Node, caller: Node, callee: Node, handed: dict[str, str]) -> bool:
+        """Whether ``call`` hands ``callee`` the key (its parameters and fields in ``handed``)
+        without the tenant, and without a value the host made from nothing (``ider::generate()``,
+        unique to the call)."""
+        tracer = self._tracer(caller_ctx)
+        keys = []
+        for parameter, field in handed.items():
+            for argument in arguments_for(call, callee, {parameter}):
+                if _closure_parameter(caller_ctx, argument, caller):
+                    return False  # handed to a closure by whoever calls it: not this caller's choice
+                keys.append(tracer.trace(_field_value(tracer, argument, field)))
+        if not keys or any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys):
+            return False
+        return not any(part.kind == "call" and not _transforms(part.node) for key in keys for part in key.parts)
+
+    def _resolved_calls(self, ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
+        """Calls of ``function``: of a method, only those whose receiver is a value of its type
+        (``self`` in its impl, a parameter of that type, a builder chain from ``Type::new()``):
+        a common method name (``build``) is called on every builder of the workspace."""
+        impl = ctx.enclosing_impl(function)
+        if impl is None:
+            return calls_of_function(ctx, function)
+        type_node = impl.child_by_field_name("type")
+        owner = parse_type(node_text(type_node)).name if type_node is not None else ""
+        name = function_name(function)
+        found = []
+        for path in ctx.workspace.files_calling(name):
+            if path != ctx.path_key and not ctx.workspace.spells(path, owner):
+                continue
+            other = file_context(ctx, path)
+            if other is None:
+                continue
+            for call in calls_named(other, frozenset({name})):
+                callee = call.child_by_field_name("function")
+                if callee is not None and callee.type == "field_expression" \
+                        and _receiver_of_type(other, self._tracer(other), callee.child_by_field_name("value"), owner):
+                    found.append((other, call))
+        return found
+
+    def _parameters_passed_on(self, caller_ctx: AnalysisContext, call: Node, caller: Node, callee: Node,
+                              handed: dict[str, str]) -> dict[str, str]:
+        """The caller's parameters (and their fields) whose values ``call`` hands on as the
+        key, as they are: ``session.clone()`` for a callee's ``session`` whose ``id`` is the
+        key → ``session`` and ``id``; ``&session.id`` → ``session`` and ``id``. Literals and
+        constants may join them (a ``format!``). A key argument the caller derives
+        (``schema.hash_key()``, a token parsed out of ``headers``) is the caller's making, not
+        followed further; one holding the tenant, or a value the host makes from nothing
+        (``Uuid::new_v4()``, ``next_id()``: the key is then unique), ends the chase."""
+        own = _parameter_names(caller)
+        tracer = self._tracer(caller_ctx)
+        found: dict[str, str] = {}
+        for parameter, field in handed.items():
+            for argument in arguments_for(call, callee, {parameter}):
+                composition = tracer.trace(_field_value(tracer, argument, field))
+                if composition.scope_evidence(caller_ctx.vocabulary) is not None:
+                    return {}
+                roots: dict[str, str] = {}
+                for part in composition.parts:
+                    if part.kind == "call" and not _transforms(part.node):
+                        return {}
+                    root, _, path = part.text.partition(".")
+                    if part.kind in ("parameter", "field") and root in own:
+                        roots[root] = ".".join(step for step in (path, field) if step)
+                    elif not (part.kind == "literal" or part.kind == "identifier" and ("::" in part.text or part.text.isupper())):
+                        roots = {}
+                        break
+                found.update(roots)
+        return found
+
+
+def _field_value(tracer: KeyTracer, argument: Node, field: str) -> Node:
+    """What an argument holds in ``field`` (``id`` of ``SearchSession { id: trace_id, .. }``,
+    through borrows, clones and ``let``s); the argument itself when no field is asked or
+    the struct it is made as is not in sight."""
+    if not field:
+        return argument
+    wanted = field.split(".", 1)[0]
+    node: Node | None = argument
+    for _ in range(MAX_VALUE_STEPS):
+        if node is None:
+            break
+        if node.type in ("reference_expression", "parenthesized_expression"):
+            node = node.named_children[-1] if node.named_children else None
+        elif node.type == "call_expression" and node.child_by_field_name("function") is not None \
+                and node.child_by_field_name("function").type == "field_expression" \
+                and node_text(node.child_by_field_name("function").child_by_field_name("field")) in PASSTHROUGH_METHODS:
+            node = node.child_by_field_name("function").child_by_field_name("value")
+        elif node.type == "identifier":
+            binding = tracer.scope_of(node).binding_before(node_text(node), node)
+            node = binding.child_by_field_name("value") if binding is not None and binding.type == "let_declaration" else None
+        elif node.type == "struct_expression":
+            body = node.child_by_field_name("body")
+            for initializer in body.named_children if body is not None else ():
+                name = initializer.child_by_field_name("field") if initializer.type == "field_initializer" else initializer
+                if name is not None and node_text(name) == wanted:
+                    value = initializer.child_by_field_name("value") if initializer.type == "field_initializer" else initializer
+                    return value if value is not None else argument
+            break
+        else:
+            break
+    return argument
+
+
+def _transforms(call: Node) -> bool:
+    """A call that makes a value of what it is handed (a method of it, a function of its
+    arguments), not one made from nothing."""
+    callee = call.child_by_field_name("function")
+    return callee is not None and (callee.type == "field_expression" or bool(call_arguments(call)))
+
+
+def _parameter_names(function: Node) -> set[str]:
+    parameters = function.child_by_field_name("parameters")
+    names = set()
+    for parameter in parameters.named_children if parameters is not None else ():
+        pattern = parameter.child_by_field_name("pattern") if parameter.type == "parameter" else None
+        if pattern is not None and pattern.type == "identifier":
+            names.add(node_text(pattern))
+    return names
+
+
+# Steps followed from a method call's receiver back to the value it is (a builder chain's
+# calls, a `let`).
+MAX_RECEIVER_STEPS = 12
+
+
+def _receiver_of_type(ctx: AnalysisContext, tracer: KeyTracer, receiver: Node | None, owner: str) -> bool:
+    """Whether a receiver is a value of the workspace type ``owner``: ``self`` in an impl of
+    it, a parameter declared as it, or a builder chain (through ``let``s) started by one of
+    its associated functions (``TableBuilder::new().sort_order(..)``)."""
+    node = receiver
+    for _ in range(MAX_RECEIVER_STEPS):
+        if node is None:
+            return False
+        if node.type in ("reference_expression", "parenthesized_expression", "try_expression", "await_expression"):
+            node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
+        elif node.type == "self":
+            impl = ctx.enclosing_impl(node)
+            type_node = impl.child_by_field_name("type") if impl is not None else None
+            return type_node is not None and parse_type(node_text(type_node)).name == owner
+        elif node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee is not None and callee.type == "field_expression":
+                node = callee.child_by_field_name("value")
+            elif callee is not None and callee.type == "scoped_identifier":
+                path = callee.child_by_field_name("path")
+                return path is not None and parse_type(node_text(path)).name == owner
+            else:
+                return False
+        elif node.type == "identifier":
+            scope = tracer.scope_of(node)
+            declared = scope.parameters.get(node_text(node))
+            if declared is not None:
+                return any(expression.name == owner for expression in named_types(declared[1]))
+            binding = scope.binding_before(node_text(node), node)
+            node = binding.child_by_field_name("value") if binding is not None and binding.type == "let_declaration" else None
+        else:
+            return False
+    return False
 
 
 def _closure_parameter(ctx: AnalysisContext, argument: Node, function: Node | None) -> bool:

@@ -1043,6 +1043,12 @@ class WorkspaceModel:
         if kind == "struct-file":
             definitions = self.structs.get(key, ())
             return definitions[0][0] if len(definitions) == 1 else None
+        if kind == "spells":
+            path, word = key
+            return re.search(rb"\b" + re.escape(word.encode()) + rb"\b", self.sources.get(path, b"")) is not None
+        if kind == "struct-in":
+            path, name = key
+            return next((struct for defined_in, struct in self.structs.get(name, ()) if defined_in == path), None)
         if kind == "use-path":
             path, name = key
             items = self.summaries.get(path)
@@ -1298,6 +1304,16 @@ class WorkspaceModel:
         """The file declaring the workspace type alias of this name and the type it names, as
         written there, when only one file declares it."""
         return self._ask("alias-file", self.renames.get(name, name))
+
+    def spells(self, path: str, word: str) -> bool:
+        """Whether the text of the file at ``path`` has ``word`` as a whole word (a type's
+        name, which the name index, of snake_case and SCREAMING_CASE names, leaves out)."""
+        return self._ask("spells", (path, word))
+
+    def struct_in(self, path: str, name: str) -> StructDef | None:
+        """The struct ``name`` the file at ``path`` declares (of several same-named ones in the
+        workspace, such as every ORM entity's ``Model``, the one a resolved path names)."""
+        return self._ask("struct-in", (path, name))
 
     def declaring_file(self, struct_name: str) -> str | None:
         """The file declaring the workspace struct of this name, when only one does."""
