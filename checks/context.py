@@ -219,6 +219,11 @@ class AnalysisContext:
         return self._workspace
 
     @property
+    def whole_file_data(self) -> bytes:
+        """The real file's bytes, when ``source`` is of a copy with bodies blanked out."""
+        return self._whole_file[1]
+
+    @property
     def path_key(self) -> str:
         """This file as the workspace model names it."""
         return str(self.path) if self.path is not None else "<buffer>"

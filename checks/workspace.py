@@ -893,6 +893,7 @@ class WorkspaceModel:
         self._files_by_name: dict[str, set[str]] | None = None
         self._declared: dict = {}
         self._host_wide: frozenset[str] | None = None
+        self._option_answering_names: tuple[frozenset[str], tuple[str, ...]] | None = None
         self._knows_workspace: bool | None = None
         self._per_instance: frozenset[str] | None = None
         self._host_kept: frozenset[str] | None = None
@@ -1029,6 +1030,16 @@ class WorkspaceModel:
             return self._declares(key)
         if kind == "signatures":
             return tuple(signature for _, signature in self.functions.get(key, ())) + tuple(self.methods_by_name.get(key, ()))
+        if kind == "option-answering-in":
+            items, data = self.summaries.get(key), self.sources.get(key)
+            if items is None or data is None:
+                return ()
+            snake_case, others = self._option_answering()
+            # A name the summary does not list is spelled, if at all, glued to a digit (`9name`):
+            # never as a call.
+            found = set(snake_case & items.names_mentioned)
+            found.update(name for name in others if re.search(rb"(?<![A-Za-z0-9_])" + name.encode() + rb"(?![A-Za-z0-9_])", data))
+            return tuple(sorted(found))
         if kind == "field-types":
             return tuple(sorted(self.field_types.get(key, ())))
         if kind == "refers":
@@ -1350,6 +1361,25 @@ class WorkspaceModel:
                          if any(f"{extractor}<" in text for extractor in _SHARED_STATE_EXTRACTORS)
                          and any(e.name in _SHARED_STATE_EXTRACTORS for e in named_types(text)))
         return seeds
+
+    def names_answering_option(self, path: str, data: bytes) -> tuple[str, ...] | None:
+        """The names ``data`` spells that a workspace function or method answering with an
+        ``Option`` has, as one question for the whole file; None when ``data`` is not the
+        model's bytes of ``path`` (the caller asks name by name, ``signatures_named``)."""
+        if self.sources.get(path) != data:
+            return None
+        return self._ask("option-answering-in", path)
+
+    def _option_answering(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The names of workspace functions and methods answering with an ``Option``: those
+        a summary's ``names_mentioned`` lists when spelled, and the others (``getFoo``)."""
+        if self._option_answering_names is None:
+            signatures = [signature for definitions in self.functions.values() for _, signature in definitions]
+            signatures.extend(signature for methods in self.methods_by_name.values() for signature in methods)
+            names = {signature.name for signature in signatures if "Option" in signature.returns}
+            snake_case = frozenset(name for name in names if _ASKED_NAME.fullmatch(name.encode()))
+            self._option_answering_names = (snake_case, tuple(sorted(names - snake_case)))
+        return self._option_answering_names
 
     def _host_wide_types(self) -> frozenset[str]:
         if self._host_wide is None:

@@ -86,7 +86,7 @@ def _struct_named(ctx, expression):
     return None
 
 
-def _scope_spelled(ctx, function: Node) -> str | None:
+def _scope_spelled(ctx, function: Node, judged_words: dict[bytes, bool]) -> str | None:
     """The tenant a function can see: a parameter named or typed as one, a field naming one
     of a parameter's workspace type (``alert: &Alert`` with its ``org_id``), or a value of
     one (``check.org_id``, ``let org_id = ..``) in its body."""
@@ -103,7 +103,9 @@ def _scope_spelled(ctx, function: Node) -> str | None:
             if field is not None:
                 return f"{node_text(pattern)}.{field}"
     body = function.child_by_field_name("body")
-    for _, captured in matches(_SCOPE_NAMES, body) if body is not None else ():
+    if body is None or not _spells_scope_name(ctx, body, judged_words):
+        return None
+    for _, captured in matches(_SCOPE_NAMES, body):
         name = captured["name"][0]
         parent = ctx.parent(name)
         if name.type == "field_identifier" and (parent is None or parent.type != "field_expression"):
@@ -112,6 +114,20 @@ def _scope_spelled(ctx, function: Node) -> str | None:
             return node_text(parent) if name.type == "field_identifier" else node_text(name)
     return None
 
+
+def _spells_scope_name(ctx, body: Node, judged_words: dict[bytes, bool]) -> bool:
+    """Whether any word of ``body``'s text names a scope identity: most bodies spell none,
+    and a word is judged once per file (``judged_words``), not at each of its nodes."""
+    for word in set(_WORD.findall(ctx.source.data, body.start_byte, body.end_byte)):
+        scopes = judged_words.get(word)
+        if scopes is None:
+            scopes = judged_words[word] = names_scope_identity(ctx, word.decode())
+        if scopes:
+            return True
+    return False
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 _SCOPE_NAMES = """
 [(field_identifier) (identifier)] @name
@@ -302,6 +318,7 @@ def check(ctx):
     memo: dict = {}
     tracers: dict[str, KeyTracer] = {}
     reaches: dict[int, str] = {}
+    judged_words: dict[bytes, bool] = {}
     for call in calls_named(ctx, lookups):
         function = ctx.enclosing_function(call)
         if function is None or ctx.should_skip(call) or not ctx.wants_findings_at(function) \
@@ -309,7 +326,7 @@ def check(ctx):
             continue
         reach = reaches.get(function.id)
         if reach is None:
-            reach = reaches[function.id] = _scope_spelled(ctx, function) or ""
+            reach = reaches[function.id] = _scope_spelled(ctx, function, judged_words) or ""
         if reach:
             finding = _judge(ctx, function, call, reach, memo, tracers)
             if finding is not None:
@@ -320,6 +337,11 @@ def _option_answering_names(ctx) -> frozenset[str]:
     """The names this file spells that a workspace function answering with an ``Option``
     has: the calls worth judging, found by their spelling rather than by visiting every call."""
     workspace = ctx.workspace
+    # A copy with bodies blanked out spells a part of the file's names: the calls looked
+    # for in it are those it has.
+    names = workspace.names_answering_option(ctx.path_key, ctx.whole_file_data)
+    if names is not None:
+        return frozenset(names)
     return frozenset(name for name in (spelled.decode() for spelled in ctx.identifier_offsets() if spelled[:1].islower() or spelled[:1] == b"_")
                      if any("Option" in signature.returns for signature in workspace.signatures_named(name)))
 
