@@ -461,6 +461,10 @@ def _use_pairs(argument: Node | None) -> list[tuple[str, str]]:
 # pattern sees a word boundary where a text pattern sees none, so at worst a name is listed
 # as mentioned that a text search would not list, and a candidate file more is read.
 _ASKED_NAME = re.compile(rb"\b(?:[a-z_][a-z0-9_]*|[A-Z][A-Z0-9_]*)\b")
+# Each name's text, made once for every file spelling it: the files of a workspace share most
+# of their names (openobserve's 1,467 files spell 45,000 names 396,000 times; a text each
+# took 25 MB).
+_NAME_TEXTS: dict[bytes, str] = {}
 
 
 def summarise(tree: Tree, data: bytes) -> FileItems:
@@ -530,7 +534,8 @@ def summarise(tree: Tree, data: bytes) -> FileItems:
                     pending.append(body)
                 elif container.type == "source_file" and _behind_cfg_test(item):
                     test_modules.append(_text(item.child_by_field_name("name")))
-    mentioned = frozenset(name.decode() for name in set(_ASKED_NAME.findall(data)))
+    texts = _NAME_TEXTS
+    mentioned = frozenset([texts.get(name) or texts.setdefault(name, name.decode()) for name in set(_ASKED_NAME.findall(data))])
     return FileItems(tuple(structs), tuple(enums), tuple(aliases), tuple(traits), tuple(impls), tuple(functions),
                      tuple(statics), tuple(uses), mentioned, tuple(sorted(constructions)), tuple(test_modules),
                      tuple(enum_payloads), tuple(conversions), tuple(body_reads))
