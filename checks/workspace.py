@@ -909,6 +909,7 @@ class WorkspaceModel:
         self.enums: set[str] = set()
         self.methods: dict[tuple[str, str], Signature] = {}
         self.trait_impls: dict[str, set[str]] = {}  # type name -> traits it implements
+        self._impl_files: dict[str, list[tuple[str, ImplBlock]]] = {}  # type name -> its impl blocks, with their files
         self.functions: dict[str, list[tuple[str, Signature]]] = {}
         self.statics: dict[str, list[tuple[str, StaticDef]]] = {}
         self.renames: dict[str, str] = {}  # `use a::B as C`: C -> B
@@ -931,6 +932,7 @@ class WorkspaceModel:
         self.traits.update(items.traits)
         self.enums.update(items.enums)
         for impl in items.impls:
+            self._impl_files.setdefault(impl.self_type, []).append((path, impl))
             if impl.trait is not None:
                 self.trait_impls.setdefault(impl.self_type, set()).add(impl.trait)
             for method in impl.methods:
@@ -1083,8 +1085,7 @@ class WorkspaceModel:
             return self._declared_as_test_module(key, MAX_RESOLUTION_DEPTH)
         if kind == "method-files":
             owner, method = self.renames.get(key[0], key[0]), key[1]
-            return tuple(sorted(path for path, items in self.summaries.items()
-                                if any(block.self_type == owner and any(m.name == method for m in block.methods) for block in items.impls)))
+            return tuple(sorted({path for path, block in self._impl_files.get(owner, ()) if any(m.name == method for m in block.methods)}))
         if kind == "client-built":
             # Named beyond its own `mod name {` declaration, in code the server runs (a test's
             # or an example's client is an outside caller): someone builds or imports it.
