@@ -1155,17 +1155,21 @@ class WorkspaceModel:
         return self._ask("test-module", path)
 
     def _declared_as_test_module(self, path: str, depth: int) -> bool:
-        file = PurePath(path)
-        if file.stem in ("lib", "main") or depth <= 0:
+        # Paths as strings (the model's keys are normalised already): a `PurePath` for each
+        # step up cost more than the rest of the question.
+        directory, file_name = os.path.split(path)
+        stem = os.path.splitext(file_name)[0]
+        if stem in ("lib", "main") or depth <= 0:
             return False
         # `a/b.rs` and `a/b/mod.rs` are module `b`, declared in `a/mod.rs`, `a/lib.rs`,
         # `a/main.rs` or `a.rs`.
-        name, folder = (file.parent.name, file.parent.parent) if file.stem == "mod" else (file.stem, file.parent)
-        parents = [parent for parent in (folder / "mod.rs", folder / "lib.rs", folder / "main.rs", folder.parent / f"{folder.name}.rs")
-                   if str(parent) in self.summaries]
-        if any(name in self.summaries[str(parent)].test_modules for parent in parents):
+        name, folder = (os.path.basename(directory), os.path.dirname(directory)) if stem == "mod" else (stem, directory)
+        parents = [parent for parent in (os.path.join(folder, "mod.rs"), os.path.join(folder, "lib.rs"), os.path.join(folder, "main.rs"),
+                                         os.path.join(os.path.dirname(folder), f"{os.path.basename(folder)}.rs"))
+                   if parent in self.summaries]
+        if any(name in self.summaries[parent].test_modules for parent in parents):
             return True
-        return any(self._declared_as_test_module(str(parent), depth - 1) for parent in parents)
+        return any(self._declared_as_test_module(parent, depth - 1) for parent in parents)
 
     def files_mentioning(self, name: str) -> tuple[str, ...]:
         """The files whose text spells ``name`` (where a static may be used)."""
