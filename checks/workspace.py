@@ -910,6 +910,7 @@ class WorkspaceModel:
         self.methods: dict[tuple[str, str], Signature] = {}
         self.trait_impls: dict[str, set[str]] = {}  # type name -> traits it implements
         self._impl_files: dict[str, list[tuple[str, ImplBlock]]] = {}  # type name -> its impl blocks, with their files
+        self._uses_of: dict[str, dict[str, list[str]]] = {}  # path -> ``_uses_by_alias``
         self.functions: dict[str, list[tuple[str, Signature]]] = {}
         self.statics: dict[str, list[tuple[str, StaticDef]]] = {}
         self.renames: dict[str, str] = {}  # `use a::B as C`: C -> B
@@ -1052,15 +1053,13 @@ class WorkspaceModel:
             return definitions[0][0] if len(definitions) == 1 else None
         if kind == "use-path":
             path, name = key
-            items = self.summaries.get(path)
-            return next((full for alias, full in items.uses if alias == name), None) if items is not None else None
+            return next(iter(self._uses_by_alias(path).get(name, ())), None)
         if kind == "use-aliases":
-            items = self.summaries.get(key)
-            return tuple(sorted({alias for alias, _ in items.uses})) if items is not None else ()
+            return tuple(sorted(self._uses_by_alias(key)))
         if kind == "imports":
             path, module, name = key
-            items = self.summaries.get(path)
-            return items is not None and any(alias in (name, "*") and full.split("::")[-2:-1] == [module] for alias, full in items.uses)
+            uses = self._uses_by_alias(path)
+            return any(full.split("::")[-2:-1] == [module] for alias in (name, "*") for full in uses.get(alias, ()))
         if kind == "item-file":
             path, segments = key
             return self._item_file(path, segments, MAX_RESOLUTION_DEPTH)
@@ -1106,6 +1105,19 @@ class WorkspaceModel:
             needles = (key.encode() + b"(", key.encode() + b"::<")
             return tuple(sorted(path for path in candidates if any(_spelled_at_word_start(self.sources.get(path, b""), needle) for needle in needles)))
         raise ValueError(f"unknown workspace question {kind!r}")
+
+    def _uses_by_alias(self, path: str) -> dict[str, list[str]]:
+        """The file's ``use`` declarations as the name each brings in → the full paths
+        brought in under it, in source order (empty for a file the model has not): made once
+        per file, where a file's questions (does it import ``name`` of ``module``) are many."""
+        found = self._uses_of.get(path)
+        if found is None:
+            found = {}
+            items = self.summaries.get(path)
+            for alias, full in items.uses if items is not None else ():
+                found.setdefault(alias, []).append(full)
+            self._uses_of[path] = found
+        return found
 
     def made_from_request(self, type_name: str, declared: Iterable[str] = ()) -> "RequestOrigin | None":
         """Where values of a workspace type may come from a client or a tenant: the request body,
