@@ -28,22 +28,26 @@ def parse(data: bytes, old_tree: tree_sitter.Tree | None = None) -> tree_sitter.
 
     py-tree-sitter holds the GIL for the whole of a parse from bytes: on a large file that is
     seconds in which no other thread runs (the language server's event loop among them). So
-    a large input is read through a callback a chunk at a time, and between chunks Python
-    runs, and other threads with it. A tree parsed that way keeps the callback to read node
-    texts through; parsing the bytes again from that tree, with no edit, reuses all of it
-    and gives a tree that reads them from the bytes. As a parse can be interrupted, each
-    thread has its own parser."""
+    a whole parse of a large input reads it through a callback a chunk at a time, and between
+    chunks Python runs, and other threads with it. A tree parsed that way keeps the callback
+    to read node texts through; parsing the bytes again from that tree, with no edit, reuses
+    all of it and gives a tree that reads them from the bytes. A reparse after an edit reuses
+    the old tree where the edit did not reach, and reads the bytes at once: py-tree-sitter
+    0.26 keeps a reference to every chunk a callback returns, so a callback at each keystroke
+    would hold on to one and a half copies of the document per keystroke. As a parse can be
+    interrupted, each thread has its own parser."""
     parser = getattr(_parsers, "parser", None)
     if parser is None:
         parser = _parsers.parser = new_parser()
+    if old_tree is not None:
+        return parser.parse(data, old_tree)
     if len(data) <= PARSE_CHUNK_BYTES:
-        return parser.parse(data) if old_tree is None else parser.parse(data, old_tree)
+        return parser.parse(data)
 
     def chunk_at(offset: int, _point) -> bytes:
         return data[offset:offset + PARSE_CHUNK_BYTES]
 
-    chunked = parser.parse(chunk_at) if old_tree is None else parser.parse(chunk_at, old_tree)
-    return parser.parse(data, chunked)
+    return parser.parse(data, parser.parse(chunk_at))
 
 
 @lru_cache(maxsize=None)

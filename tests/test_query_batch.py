@@ -227,6 +227,31 @@ def test_a_large_input_parses_to_the_same_tree_in_chunks():
     assert str(parse(edited, tree).root_node) == str(new_parser().parse(edited).root_node)
 
 
+def test_reparsing_a_large_document_after_each_keystroke_holds_no_copies_of_it():
+    """py-tree-sitter 0.26 keeps every chunk a parse callback returns: a reparse read that
+    way at each keystroke would keep one and a half copies of the document per keystroke."""
+    import tracemalloc
+
+    data = b"".join(b"fn item_%d(a: u32) -> u32 { let b = a * %d; b + 1 }\n" % (i, i) for i in range(4000))
+    tree = parse(data)
+    middle = data.index(b"item_2000") + 4
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for keystroke in range(40):
+            edited = data[:middle] + b"x" + data[middle:]
+            tree = tree.copy()
+            column = middle - data.rindex(b"\n", 0, middle) - 1
+            tree.edit(start_byte=middle, old_end_byte=middle, new_end_byte=middle + 1,
+                      start_point=(2000, column), old_end_point=(2000, column), new_end_point=(2000, column + 1))
+            tree, data = parse(edited, tree), edited
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert str(tree.root_node) == str(new_parser().parse(data).root_node)
+    assert grown < 4 * len(data), f"{grown} bytes still held after 40 reparses of {len(data)} bytes"
+
+
 @pytest.mark.parametrize("fixture", FIXTURES[::3], ids=lambda path: path.name)
 def test_matches_around_left_out_functions_are_the_whole_run_less_those_starting_in_them(fixture: Path):
     """With the text of some functions left out (``checks.function_edits``: those an edit
