@@ -157,6 +157,17 @@ def method_call_of(method: Node, ancestry: Ancestry) -> Node | None:
     return call
 
 
+# Expressions that hand on the value inside them: `&x`, `(x)`, `x?`, `x.await`.
+VALUE_WRAPPERS = frozenset({"reference_expression", "parenthesized_expression", "try_expression", "await_expression"})
+
+
+def wrapped_value(node: Node) -> Node | None:
+    """The expression a ``VALUE_WRAPPERS`` node hands on (``x`` of ``&mut x``)."""
+    if node.type == "reference_expression":
+        return node.named_children[-1] if node.named_children else None
+    return node.named_children[0] if node.named_children else None
+
+
 def call_receiver(call: Node) -> Node | None:
     """The receiver of a method call (``x`` in ``x.get(k)``), else None."""
     function = call.child_by_field_name("function")

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from .call_sites import arguments_for, callers_with_tenant, calls_of_function, file_context, function_name, module_name, nowhere_called, tenant_in_reach
-from .context import AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled, same_node
+from .context import VALUE_WRAPPERS, AnalysisContext, call_arguments, calls_named, node_text, nodes_spelled, same_node, wrapped_value
 from .keyed_collections import RECEIVER_PASSTHROUGH
 from .keyflow import PASSTHROUGH_METHODS, KeyTracer
 from .statics import StaticSlot
@@ -375,8 +375,8 @@ class StaticUses:
         node: Node | None = value
         while node is not None and steps > 0:
             steps -= 1
-            if node.type in ("reference_expression", "try_expression", "await_expression", "parenthesized_expression"):
-                node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
+            if node.type in VALUE_WRAPPERS:
+                node = wrapped_value(node)
             elif node.type == "identifier":
                 binding = tracer.scope_of(node).binding_before(node_text(node), node)
                 node = binding.child_by_field_name("value") if binding is not None else None
@@ -592,8 +592,8 @@ def _receiver_of_type(ctx: AnalysisContext, tracer: KeyTracer, receiver: Node | 
     for _ in range(MAX_RECEIVER_STEPS):
         if node is None:
             return False
-        if node.type in ("reference_expression", "parenthesized_expression", "try_expression", "await_expression"):
-            node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
+        if node.type in VALUE_WRAPPERS:
+            node = wrapped_value(node)
         elif node.type == "self":
             impl = ctx.enclosing_impl(node)
             type_node = impl.child_by_field_name("type") if impl is not None else None

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from ..call_sites import tenant_in_reach
-from ..context import IDENTIFIER_BYTES, AnalysisContext, call_arguments, calls_named, node_text, same_node, short_text
+from ..context import IDENTIFIER_BYTES, VALUE_WRAPPERS, AnalysisContext, call_arguments, calls_named, node_text, same_node, short_text, wrapped_value
 from ..model import FixAvailability, RelatedLocation, Severity
 from ..tenancy import UNIT_WORDS, callee_definition, impl_owner
 from ..vocabulary import words_of
@@ -310,8 +310,8 @@ def _root_binding(ctx: AnalysisContext, value: Node, function: Node, depth: int 
                 return "", ""
             fields.append("")  # a method's result, not a field
             node = callee.child_by_field_name("value")
-        elif node.type in ("reference_expression", "try_expression", "await_expression", "parenthesized_expression"):
-            node = node.named_children[0] if node.named_children else None
+        elif node.type in VALUE_WRAPPERS:
+            node = wrapped_value(node)
         else:
             break
     if node is None:

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from .. import keyflow
 from ..call_sites import identity_field, names_scope_identity, tenant_in_reach
-from ..context import call_arguments, calls_named, node_text
+from ..context import VALUE_WRAPPERS, call_arguments, calls_named, node_text, wrapped_value
 from ..keyflow import PASSTHROUGH_METHODS, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
@@ -424,8 +424,8 @@ def _derivation(tracer: KeyTracer, key: Node) -> str | None:
     for _ in range(MAX_DERIVATION_STEPS):
         if node is None:
             return None
-        if node.type in ("reference_expression", "try_expression", "await_expression", "parenthesized_expression"):
-            node = node.named_children[-1] if node.type == "reference_expression" else node.named_children[0] if node.named_children else None
+        if node.type in VALUE_WRAPPERS:
+            node = wrapped_value(node)
         elif node.type == "identifier":
             binding = tracer.scope_of(node).binding_before(node_text(node), node)
             node = binding.child_by_field_name("value") if binding is not None and binding.type == "let_declaration" else None
