@@ -1038,6 +1038,9 @@ class WorkspaceModel:
             return self._declares(key)
         if kind == "signatures":
             return tuple(signature for _, signature in self.functions.get(key, ())) + tuple(self.methods_by_name.get(key, ()))
+        if kind == "option-answering":
+            snake_case, others = self._option_answering()
+            return tuple(sorted(snake_case)) + others
         if kind == "option-answering-in":
             items, data = self.summaries.get(key), self.sources.get(key)
             if items is None or data is None:
@@ -1388,10 +1391,16 @@ class WorkspaceModel:
     def names_answering_option(self, path: str, data: bytes) -> tuple[str, ...] | None:
         """The names ``data`` spells that a workspace function or method answering with an
         ``Option`` has, as one question for the whole file; None when ``data`` is not the
-        model's bytes of ``path`` (the caller asks name by name, ``signatures_named``)."""
+        model's bytes of ``path`` (an editor's document the model has not caught up with:
+        ``all_names_answering_option``)."""
         if self.sources.get(path) != data:
             return None
         return self._ask("option-answering-in", path)
+
+    def all_names_answering_option(self) -> frozenset[str]:
+        """Every name a workspace function or method answering with an ``Option`` has (one
+        question: its answer changes only with a signature)."""
+        return frozenset(self._ask("option-answering", ""))
 
     def _option_answering(self) -> tuple[frozenset[str], tuple[str, ...]]:
         """The names of workspace functions and methods answering with an ``Option``: those

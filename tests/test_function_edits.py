@@ -391,3 +391,20 @@ def test_a_type_named_as_a_map_key_links_the_bodies_naming_it():
 )
 def test_edits_naming_types_are_analysed_as_a_whole_analysis(before, after, by_function):
     _assert_analysed_after_edit(LINKED, before, after, by_function)
+
+
+def test_a_document_the_workspace_model_has_not_caught_up_with_gets_the_same_findings():
+    """An editor's document is analysed against the model of its last saved or paused text:
+    findings that ask the model which names the file spells (ISO205's lookups) are those of
+    a model of the document itself."""
+    from isolint.checks.workspace import WorkspaceModel
+
+    path = "src/lookups.rs"
+    data = (FIXTURE_DIR / "ISO205_owner_unchecked_lookups.rs").read_bytes()
+    settings = DEFAULT_CONFIG.settings
+    stale = data + b"\n// typed since the model was built\n"
+    behind = WorkspaceModel.of_file(path, parse(stale), stale)
+    current = WorkspaceModel.of_file(path, parse(data), data)
+    expected = analyze(data, settings, PurePath(path), workspace=current)
+    assert [f.code for f in expected.findings].count("ISO205") >= 2
+    assert _observed(analyze(data, settings, PurePath(path), workspace=behind)) == _observed(expected)

@@ -342,8 +342,8 @@ def _option_answering_names(ctx) -> frozenset[str]:
     names = workspace.names_answering_option(ctx.path_key, ctx.whole_file_data)
     if names is not None:
         return frozenset(names)
-    return frozenset(name for name in (spelled.decode() for spelled in ctx.identifier_offsets() if spelled[:1].islower() or spelled[:1] == b"_")
-                     if any("Option" in signature.returns for signature in workspace.signatures_named(name)))
+    spelled = {word.decode() for word in set(_WORD.findall(ctx.source.data)) if word[:1].islower() or word[:1] == b"_"}
+    return frozenset(spelled & workspace.all_names_answering_option())
 
 
 def _judge(ctx, function: Node, call: Node, reach: str, memo: dict, tracers: dict):
