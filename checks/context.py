@@ -480,13 +480,20 @@ def _scans_for(spellings: frozenset[str]) -> list[tuple[bytes, frozenset[bytes],
     ]
 
 
-def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
+def calls_named(ctx: AnalysisContext, spellings: frozenset[str], judged_only: bool = False) -> list[Node]:
     """Calls whose callee's last path segment (``last_path_segment``), or whole callee, is
     spelled exactly as one of ``spellings``, each once, in source order. Found from where the
     spellings occur in the bytes: far cheaper than testing each call of the file, whether in
-    Python or by a query predicate (which builds a node and its text per call)."""
+    Python or by a query predicate (which builds a node and its text per call).
+    ``judged_only``: none in a function whose findings are not asked for
+    (``AnalysisContext.judges_function_at``), for a rule that judges a call where it is."""
     data = ctx.source.data
     calls: dict[int, Node] = {}
+
+    def add(start: int, end: int) -> None:
+        if not judged_only or ctx.judges_function_at(start):
+            _add_calls_spelled_at(ctx, start, end, calls)
+
     # Blanks are no tokens: an indented file, or a copy with function bodies blanked out
     # (``checks.function_edits``), is that much less to index.
     indexed = ctx.identifier_offsets() if len(data) > INDEXED_FILE_BYTES and len(data) - data.count(b" ") > INDEXED_FILE_BYTES else None
@@ -494,17 +501,17 @@ def calls_named(ctx: AnalysisContext, spellings: frozenset[str]) -> list[Node]:
         if indexed is not None:
             for spelled in identifiers:
                 for start in indexed.get(spelled, ()):
-                    _add_calls_spelled_at(ctx, start, start + len(spelled), calls)
+                    add(start, start + len(spelled))
         elif identifiers:
             for start, end in _ending_identifier_runs(data, identifiers):
-                _add_calls_spelled_at(ctx, start, end, calls)
+                add(start, end)
         if not others:
             continue
         start = data.find(prefix)
         while start != -1:
             for spelled in others:
                 if data.startswith(spelled, start):
-                    _add_calls_spelled_at(ctx, start, start + len(spelled), calls)
+                    add(start, start + len(spelled))
             start = data.find(prefix, start + 1)
     return sorted(calls.values(), key=lambda call: (call.start_byte, -call.end_byte))
 

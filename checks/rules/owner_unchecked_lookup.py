@@ -319,7 +319,7 @@ def check(ctx):
     tracers: dict[str, KeyTracer] = {}
     reaches: dict[int, str] = {}
     judged_words: dict[bytes, bool] = {}
-    for call in calls_named(ctx, lookups):
+    for call in calls_named(ctx, lookups, judged_only=True):
         function = ctx.enclosing_function(call)
         if function is None or ctx.should_skip(call) or not ctx.wants_findings_at(function) \
                 or not call_arguments(call) or not may_name_callee(call):
