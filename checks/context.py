@@ -337,7 +337,7 @@ class AnalysisContext:
         """Where each identifier-shaped run of the file starts, built on first use."""
         if self._identifier_offsets is None:
             offsets: dict[bytes, list[int]] = {}
-            for match in _IDENTIFIER_TOKEN.finditer(self.source.data):
+            for match in IDENTIFIER_TOKEN.finditer(self.source.data):
                 offsets.setdefault(match.group(), []).append(match.start())
             self._identifier_offsets = offsets
         return self._identifier_offsets
@@ -457,7 +457,7 @@ def nodes_spelled(ctx: AnalysisContext, text: str, start: int = 0, end: int | No
 # the index: scanning the bytes once per question costs the file's size times the questions
 # (a generated file with thousands of functions asks about each).
 INDEXED_FILE_BYTES = 256 * 1024
-_IDENTIFIER_TOKEN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+IDENTIFIER_TOKEN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @lru_cache(maxsize=32)

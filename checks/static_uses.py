@@ -422,7 +422,7 @@ class StaticUses:
             return False  # the key is handed to a closure by whoever calls it: not this caller's choice
         if keys and values and all(_made_from(value, *keys) for value in values):
             return False  # the caller stores what the key alone determines
-        if not stores_arguments and any(part.kind == "call" and not _transforms(part.node) for key in keys for part in key.parts):
+        if not stores_arguments and _holds_value_made_from_nothing(keys):
             return False  # the key holds a value the host made from nothing (`ider::generate()`): unique to this call
         return bool(keys)
 
@@ -472,7 +472,7 @@ class StaticUses:
                 keys.append(tracer.trace(_field_value(tracer, argument, field)))
         if not keys or any(composition.scope_evidence(caller_ctx.vocabulary) for composition in keys):
             return False
-        return not any(part.kind == "call" and not _transforms(part.node) for key in keys for part in key.parts)
+        return not _holds_value_made_from_nothing(keys)
 
     def _resolved_calls(self, ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
         """Calls of ``function``: of a method, only those whose receiver is a value of its type
@@ -617,6 +617,12 @@ def _receiver_of_type(ctx: AnalysisContext, tracer: KeyTracer, receiver: Node | 
         else:
             return False
     return False
+
+
+def _holds_value_made_from_nothing(keys) -> bool:
+    """Whether a key holds what a call made rather than derived (``ider::generate()``,
+    ``Uuid::new_v4()``): the host's value, unique to the call that made it."""
+    return any(part.kind == "call" and not _transforms(part.node) for key in keys for part in key.parts)
 
 
 def _closure_parameter(ctx: AnalysisContext, argument: Node, function: Node | None) -> bool:

@@ -1285,15 +1285,16 @@ class WorkspaceModel:
             return None
         crate, here = location
         head = segments[0]
+        uses = self._uses_by_alias(path)
         if head not in ("crate", "self", "super", "Self"):
-            used = next((full for alias, full in items.uses if alias == head), None)
+            used = next(iter(uses.get(head, ())), None)
             if used is not None and used != head:
                 return self._item_file(path, tuple(used.split("::")) + segments[1:], depth - 1)
         if len(segments) == 1:
             if self._defines(path, head):
                 return path, head
-            for alias, full in items.uses:
-                found = self._item_file(path, tuple(full.split("::")[:-1]) + segments, depth - 1) if alias == "*" else None
+            for full in uses.get("*", ()):
+                found = self._item_file(path, tuple(full.split("::")[:-1]) + segments, depth - 1)
                 if found is not None:
                     return found
             return None

@@ -150,11 +150,11 @@ def _origin_location(ctx: AnalysisContext, origin: RequestOrigin) -> RelatedLoca
     other = file_context(ctx, origin.path)
     if other is None:
         return None
-    lines = other.source.data.split(b"\n")
-    if origin.line >= len(lines):
+    source = other.source
+    if origin.line >= source.line_count():
         return None
-    start = sum(len(line) + 1 for line in lines[:origin.line])
-    node = other.root.descendant_for_byte_range(start, start + len(lines[origin.line]))
+    start = source.line_starts[origin.line]
+    node = other.root.descendant_for_byte_range(start, start + len(source.line_bytes(origin.line)))
     function = other.enclosing_function(node) if node is not None and node.type != "function_item" else node
     if function is None:
         return None

@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from .. import keyflow
 from ..call_sites import identity_field, names_scope_identity, tenant_in_reach
-from ..context import VALUE_WRAPPERS, call_arguments, calls_named, node_text, wrapped_value
+from ..context import IDENTIFIER_TOKEN, VALUE_WRAPPERS, call_arguments, calls_named, node_text, wrapped_value
 from ..keyflow import PASSTHROUGH_METHODS, KeyTracer
 from ..model import FixAvailability, Severity
 from ..parsing import matches
@@ -118,7 +118,7 @@ def _scope_spelled(ctx, function: Node, judged_words: dict[bytes, bool]) -> str 
 def _spells_scope_name(ctx, body: Node, judged_words: dict[bytes, bool]) -> bool:
     """Whether any word of ``body``'s text names a scope identity: most bodies spell none,
     and a word is judged once per file (``judged_words``), not at each of its nodes."""
-    for word in set(_WORD.findall(ctx.source.data, body.start_byte, body.end_byte)):
+    for word in set(IDENTIFIER_TOKEN.findall(ctx.source.data, body.start_byte, body.end_byte)):
         scopes = judged_words.get(word)
         if scopes is None:
             scopes = judged_words[word] = names_scope_identity(ctx, word.decode())
@@ -126,8 +126,6 @@ def _spells_scope_name(ctx, body: Node, judged_words: dict[bytes, bool]) -> bool
             return True
     return False
 
-
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 _SCOPE_NAMES = """
 [(field_identifier) (identifier)] @name
@@ -342,7 +340,7 @@ def _option_answering_names(ctx) -> frozenset[str]:
     names = workspace.names_answering_option(ctx.path_key, ctx.whole_file_data)
     if names is not None:
         return frozenset(names)
-    spelled = {word.decode() for word in set(_WORD.findall(ctx.source.data)) if word[:1].islower() or word[:1] == b"_"}
+    spelled = {word.decode() for word in set(IDENTIFIER_TOKEN.findall(ctx.source.data)) if word[:1].islower() or word[:1] == b"_"}
     return frozenset(spelled & workspace.all_names_answering_option())
 
 
