@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from .config import ConfigError, ConfigResolver, Settings
+from .config import CONFIG_LISTING_NAMES, ConfigError, ConfigResolver, Settings
 from .discovery import discover
 from .engine import FileSkipped, analyze, read_rust_file
 from .model import Applicability, Finding
@@ -284,7 +284,8 @@ def lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOption
 def _lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOptions) -> BatchReport:
     report = BatchReport()
     settings = resolver.settings_for(paths[0] if paths else Path("."))
-    discovered = discover(paths, settings.exclude, settings.respect_gitignore)
+    discovered = discover(paths, settings.exclude, settings.respect_gitignore, noted=CONFIG_LISTING_NAMES)
+    resolver.know_listed_folders(discovered.folders)
     report.errors.extend(discovered.errors)
 
     pending = [item for item in (_read(path, resolver, report, options.cache) for path in discovered.files) if item is not None]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 CONFIG_FILE_NAMES = ("isolint.toml", ".isolint.toml")
 CARGO_TABLES = (("package", "metadata", "isolint"), ("workspace", "metadata", "isolint"))
+# The names of a folder's files that config resolution looks for.
+CONFIG_LISTING_NAMES = frozenset({*CONFIG_FILE_NAMES, "Cargo.toml"})
 
 DEFAULT_TENANT_WORDS = (
     "tenant", "tenants", "tenant_id", "tenant_ctx", "tenant_scope", "team", "team_id",
@@ -71,11 +73,60 @@ class Contract(NamedTuple):
     scoping_helpers: tuple[str, ...] = ()
 
 
+class RuleChoice:
+    """Which rules a config runs, at which levels, and what follows for the engine (each
+    rule's trigger words and queries under the config's words). Worked out on first use: it
+    imports every rule, and a warm batch run whose files all come from the cache needs none."""
+
+    def __init__(self, select: tuple[str, ...], ignore: tuple[str, ...], severity: dict[str, str], also_enabled: frozenset[str] = frozenset()):
+        self._select, self._ignore, self._severity, self._also_enabled = select, ignore, severity, also_enabled
+        self._levels: tuple[frozenset[str], dict[str, Severity]] | None = None
+        self._engine_inputs: tuple[dict[str, tuple[bytes, ...]], dict[str, tuple[str, ...]]] | None = None
+
+    def enabling(self, *codes: str) -> RuleChoice:
+        """The same choice with ``codes`` run too (rules the registry does not list, in tests)."""
+        return RuleChoice(self._select, self._ignore, self._severity, self._also_enabled | frozenset(codes))
+
+    @property
+    def enabled_codes(self) -> frozenset[str]:
+        return self._resolved()[0]
+
+    @property
+    def severities(self) -> dict[str, Severity]:
+        return self._resolved()[1]
+
+    def for_engine(self, settings: Settings) -> tuple[dict[str, tuple[bytes, ...]], dict[str, tuple[str, ...]]]:
+        """Per rule code, its trigger words and its whole-file queries under ``settings``,
+        the settings this choice belongs to."""
+        if self._engine_inputs is None:
+            from .rules import all_rules
+
+            triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
+            queries = {rule.code: rule.queries_for(settings) for rule in all_rules()}
+            self._engine_inputs = (triggers, queries)
+        return self._engine_inputs
+
+    def _resolved(self) -> tuple[frozenset[str], dict[str, Severity]]:
+        if self._levels is None:
+            from .rules import all_rules, rules_matching_selector
+
+            enabled: set[str] = set(self._also_enabled)
+            for selector in self._select:
+                enabled.update(r.code for r in rules_matching_selector(selector))
+            for selector in self._ignore:
+                enabled.difference_update(r.code for r in rules_matching_selector(selector))
+            severities = {r.code: r.default_severity for r in all_rules()}
+            for selector, level in self._severity.items():
+                for rule in rules_matching_selector(selector):
+                    severities[rule.code] = Severity(level)
+            self._levels = (frozenset(enabled), severities)
+        return self._levels
+
+
 class Settings(NamedTuple):
     """A config resolved for the engine: which rules run, at which level, with what words."""
 
-    enabled_codes: frozenset[str]
-    severities: dict[str, Severity]
+    rules: RuleChoice
     vocabulary: Vocabulary
     lint_tests: bool
     max_file_size: int
@@ -87,12 +138,26 @@ class Settings(NamedTuple):
     exclude: tuple[str, ...]
     respect_gitignore: bool
     fingerprint: str
-    # Per rule code, the words of which a file must contain one for the rule to run
-    # (``Rule.triggers`` plus what this config adds); rules not listed run on every file.
-    rule_triggers: dict[str, tuple[bytes, ...]]
-    # Per rule code, the whole-file queries it runs under this config (``Rule.queries``).
-    rule_queries: dict[str, tuple[str, ...]]
     contract: Contract = Contract()
+
+    @property
+    def enabled_codes(self) -> frozenset[str]:
+        return self.rules.enabled_codes
+
+    @property
+    def severities(self) -> dict[str, Severity]:
+        return self.rules.severities
+
+    @property
+    def rule_triggers(self) -> dict[str, tuple[bytes, ...]]:
+        """Per rule code, the words of which a file must contain one for the rule to run
+        (``Rule.triggers`` plus what this config adds); rules not listed run on every file."""
+        return self.rules.for_engine(self)[0]
+
+    @property
+    def rule_queries(self) -> dict[str, tuple[str, ...]]:
+        """Per rule code, the whole-file queries it runs under this config (``Rule.queries``)."""
+        return self.rules.for_engine(self)[1]
 
     @classmethod
     def from_config(cls, config: IsolintConfig) -> "Settings":
@@ -102,17 +167,6 @@ class Settings(NamedTuple):
     def from_options(cls, config, fingerprint: str) -> "Settings":
         """Resolve options given as attributes in the schema's shape (a validated
         ``IsolintConfig``, or the defaults without pydantic)."""
-        from .rules import all_rules, rules_matching_selector
-
-        enabled: set[str] = set()
-        for selector in config.select + config.extend_select:
-            enabled.update(r.code for r in rules_matching_selector(selector))
-        for selector in config.ignore:
-            enabled.difference_update(r.code for r in rules_matching_selector(selector))
-        severities = {r.code: r.default_severity for r in all_rules()}
-        for selector, level in config.severity.items():
-            for rule in rules_matching_selector(selector):
-                severities[rule.code] = Severity(level)
         scope, contract = config.scope, config.contract
         vocabulary = Vocabulary(
             tenant=scope.tenant_identifiers + scope.extend_tenant_identifiers + contract.scope_identities,
@@ -120,9 +174,8 @@ class Settings(NamedTuple):
             per_pack=scope.per_pack_identifiers + scope.extend_per_pack_identifiers,
             helpers=scope.helpers + scope.extend_helpers + contract.scoping_helpers,
         )
-        settings = cls(
-            enabled_codes=frozenset(enabled),
-            severities=severities,
+        return cls(
+            rules=RuleChoice(tuple(config.select) + tuple(config.extend_select), tuple(config.ignore), dict(config.severity)),
             vocabulary=vocabulary,
             lint_tests=config.lint_tests,
             max_file_size=config.max_file_size,
@@ -134,14 +187,9 @@ class Settings(NamedTuple):
             exclude=config.exclude + config.extend_exclude,
             respect_gitignore=config.respect_gitignore,
             fingerprint=fingerprint,
-            rule_triggers={},
-            rule_queries={},
             contract=Contract(tenant_chosen=frozenset(contract.tenant_chosen), sinks=frozenset(contract.sinks),
                               scope_identities=tuple(contract.scope_identities), scoping_helpers=tuple(contract.scoping_helpers)),
         )
-        triggers = {rule.code: words for rule in all_rules() if (words := rule.triggers_for(settings)) is not None}
-        queries = {rule.code: rule.queries_for(settings) for rule in all_rules()}
-        return settings._replace(rule_triggers=triggers, rule_queries=queries)
 
 
 class _Options:
@@ -237,14 +285,15 @@ def discover_config_file(start: Path) -> ConfigSource | None:
     return None
 
 
-def config_in_folder(folder: Path) -> ConfigSource | None:
-    """The config file of ``folder`` itself, if it has one."""
+def config_in_folder(folder: Path, files: frozenset[str] | None = None) -> ConfigSource | None:
+    """The config file of ``folder`` itself, if it has one; ``files``: which of
+    ``CONFIG_LISTING_NAMES`` the folder holds as files, when a listing of it said."""
     for name in CONFIG_FILE_NAMES:
         candidate = folder / name
-        if candidate.is_file():
+        if name in files if files is not None else candidate.is_file():
             return ConfigSource(candidate, ())
     cargo = folder / "Cargo.toml"
-    if cargo.is_file():
+    if "Cargo.toml" in files if files is not None else cargo.is_file():
         table = _cargo_isolint_table(cargo)
         if table is not None:
             return ConfigSource(cargo, table)
@@ -420,6 +469,15 @@ class ConfigResolver:
         # By directory as given: resolving symlinks costs system calls per path component,
         # and a batch run asks once per file.
         self._by_given_directory: dict[Path, tuple[ConfigSource | None, IsolintConfig | None]] = {}
+        # Folders a walk listed (``Discovery.folders``): their real paths and config files, known.
+        self._listed: dict[Path, tuple[Path, frozenset[str]]] = {}
+        self._listed_files: dict[Path, frozenset[str]] = {}
+
+    def know_listed_folders(self, folders: dict[Path, tuple[Path, frozenset[str]]]) -> None:
+        """What a walk learnt of each folder it listed: its real path, and which of
+        ``CONFIG_LISTING_NAMES`` it holds (``discover(..., noted=CONFIG_LISTING_NAMES)``)."""
+        self._listed.update(folders)
+        self._listed_files.update(folders.values())
 
     def source_for(self, path: Path) -> ConfigSource | None:
         return self._resolve(path)[0]
@@ -449,7 +507,9 @@ class ConfigResolver:
     def _resolve_given(self, given: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
         cached = self._by_given_directory.get(given)
         if cached is None:
-            cached = self._by_given_directory[given] = self._resolve_directory(given.resolve())
+            listed = self._listed.get(given)
+            real = listed[0] if listed is not None else given.resolve()
+            cached = self._by_given_directory[given] = self._resolve_directory(real)
         return cached
 
     def _resolve_directory(self, directory: Path) -> tuple[ConfigSource | None, IsolintConfig | None]:
@@ -459,7 +519,7 @@ class ConfigResolver:
         if self._explicit is not None:
             source = ConfigSource(self._explicit, _explicit_table(self._explicit))
         else:
-            source = config_in_folder(directory)
+            source = config_in_folder(directory, self._listed_files.get(directory))
             if source is None and directory.parent != directory:
                 # The nearest config above, as the parent folder resolved it (once for all
                 # its subfolders, instead of each walking up every folder above it).

@@ -19,6 +19,10 @@ class Discovery:
     def __init__(self) -> None:
         self.files: list[Path] = []
         self.errors: list[tuple[Path, str]] = []
+        # Each walked folder, as its files' ``path.parent``: (the folder with symlinks
+        # resolved, which of the ``noted`` names it holds as files). Config resolution asks
+        # both of every folder, and the walk's listings already answer.
+        self.folders: dict[Path, tuple[Path, frozenset[str]]] = {}
 
 
 def _gitignore_spec(directory: Path) -> pathspec.PathSpec | None:
@@ -40,9 +44,10 @@ def _exclude_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True) -> Discovery:
+def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: bool = True, noted: frozenset[str] = frozenset()) -> Discovery:
     """Expand ``paths`` into Rust files. Paths given explicitly are always read, even when
-    ignored, as ruff does; missing paths are errors."""
+    ignored, as ruff does; missing paths are errors. Of each folder walked, ``folders`` says
+    which of the ``noted`` file names it holds."""
     found = Discovery()
     exclude_spec = None
     seen: set[Path] = set()
@@ -56,7 +61,7 @@ def discover(paths: list[Path], exclude: tuple[str, ...], respect_gitignore: boo
             continue
         if exclude_spec is None:
             exclude_spec = _exclude_spec(exclude)
-        _walk(given, exclude_spec, respect_gitignore, found, seen)
+        _walk(given, exclude_spec, respect_gitignore, noted, found, seen)
     return found
 
 
@@ -77,12 +82,15 @@ def _add(found: Discovery, seen: set[Path], path: Path) -> None:
         found.files.append(path)
 
 
-def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, found: Discovery, seen: set[Path]) -> None:
+def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, noted: frozenset[str], found: Discovery, seen: set[Path]) -> None:
     """The files ``os.walk`` would list, in its order, read with one ``scandir`` a folder and
     matched as strings: on a deep tree, a ``pathlib`` object and a stat per file and per
     ignore check took most of a warm run."""
     root_absolute = root.absolute()
     root_prefix = _folder_prefix(root_absolute.as_posix())
+    # The walk never enters a symlinked folder: below the root, a folder's real path is the
+    # root's followed by the names walked.
+    root_resolved = _folder_prefix(os.path.realpath(root))
     # Each .gitignore in force, as (its folder's absolute path ending in "/", its patterns).
     ignore_stack: list[tuple[str, pathspec.PathSpec]] = []
     if respect_gitignore:
@@ -126,6 +134,8 @@ def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, 
             except OSError:
                 is_dir = False
             (subfolders if is_dir else files).append(entry)
+        noted_here = frozenset(entry.name for entry in files if entry.name in noted and _is_file(entry))
+        found.folders[Path(directory)] = (Path(root_resolved + relative), noted_here)
         for entry in sorted(files, key=_name):
             if not entry.name.endswith(".rs") or ignored(relative + entry.name, False):
                 continue
@@ -139,6 +149,13 @@ def _walk(root: Path, exclude_spec: pathspec.PathSpec, respect_gitignore: bool, 
         for entry in reversed(walked):
             if not entry.is_symlink():
                 folders.append((os.path.join(directory, entry.name), relative + entry.name + "/", len(ignore_stack)))
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _name(entry: os.DirEntry) -> str:

@@ -11,7 +11,9 @@ import pytest
 from pydantic import BaseModel
 
 from isolint.checks.config import (
+    CONFIG_LISTING_NAMES,
     DEFAULT_CONFIG,
+    DEFAULT_EXCLUDE,
     ConfigError,
     ConfigResolver,
     IsolintConfig,
@@ -20,6 +22,7 @@ from isolint.checks.config import (
     load_config,
     parse_config_text,
 )
+from isolint.checks.discovery import discover
 from isolint.checks.model import Severity
 from isolint.checks.rules import all_rules
 
@@ -261,6 +264,32 @@ def test_resolver_reuses_one_parse_per_file(tmp_path):
     resolver = ConfigResolver()
     assert resolver.config_for(a) is resolver.config_for(b)
     assert resolver.config_for(a).lint_tests
+
+
+def test_folders_a_walk_listed_resolve_as_the_file_system_says(tmp_path):
+    """A batch run hands the resolver what discovery's listings said of each folder (its real
+    path, its config files) instead of asking the file system again: the answers must agree."""
+    real = tmp_path / "real"
+    write(real / "isolint.toml", "lint-tests = true\n")
+    write(real / "crate" / "Cargo.toml", '[package]\nname = "c"\n[package.metadata.isolint]\nignore = ["ISO1"]\n')
+    write(real / "plain" / "Cargo.toml", '[package]\nname = "p"\n')
+    write(real / "odd" / "Cargo.toml" / "lib.rs", "")  # a folder named like a config file
+    write(real / "odd" / "lib.rs", "")
+    for sub in ("crate/src", "plain/src", "."):
+        write(real / sub / "lib.rs", "")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    discovered = discover([link], DEFAULT_EXCLUDE, noted=CONFIG_LISTING_NAMES)
+    listed, asked = ConfigResolver(), ConfigResolver()
+    listed.know_listed_folders(discovered.folders)
+    assert discovered.folders[link] == (real.resolve(), frozenset({"isolint.toml"}))
+    assert discovered.folders[link / "odd"] == (real.resolve() / "odd", frozenset())
+    assert len(discovered.files) == 5
+    for path in discovered.files:
+        assert listed.source_for(path) == asked.source_for(path), path
+        assert listed.settings_for_file(path).fingerprint == asked.settings_for_file(path).fingerprint, path
+    assert listed.source_for(link / "crate" / "src" / "lib.rs").path == real.resolve() / "crate" / "Cargo.toml"
+    assert listed.source_for(link / "odd" / "lib.rs").path == real.resolve() / "isolint.toml"
 
 
 def test_explicit_config_and_overrides(tmp_path):

@@ -302,7 +302,7 @@ def test_a_failing_rule_is_isolated(monkeypatch):
     broken = Rule("ISO499", "always-broken", "s", "r", "b", "g", Severity.WARNING, FixAvailability.NONE, None, explode)
     rules = (*all_rules(), broken)
     monkeypatch.setattr(engine, "all_rules", lambda: rules)
-    settings = DEFAULT_CONFIG.settings._replace(enabled_codes=DEFAULT_CONFIG.settings.enabled_codes | {"ISO499"})
+    settings = DEFAULT_CONFIG.settings._replace(rules=DEFAULT_CONFIG.settings.rules.enabling("ISO499"))
     result = analyze(UNSCOPED_LOOKUP.encode(), settings)
     assert [(f.code, f.error) for f in result.rule_failures] == [("ISO499", "RuntimeError: rule bug")]
     assert codes_and_lines(result.findings) == [("ISO101", 2)]

@@ -98,7 +98,7 @@ RAISING_RULE = Rule(
 def test_a_raising_rule_is_logged_and_the_others_still_report(monkeypatch, caplog):
     monkeypatch.setattr("isolint.checks.engine.all_rules", lambda: (*all_rules(), RAISING_RULE))
     configuration = ProjectConfiguration()
-    settings_with_rule = DEFAULT_CONFIG.settings._replace(enabled_codes=DEFAULT_CONFIG.settings.enabled_codes | {"ISO999"})
+    settings_with_rule = DEFAULT_CONFIG.settings._replace(rules=DEFAULT_CONFIG.settings.rules.enabling("ISO999"))
     monkeypatch.setattr(configuration, "settings_for", lambda path: settings_with_rule)
     analysed = []
     linter = DocumentLinter(configuration, lambda: "utf-16", lambda document, analysis: analysed.append(analysis))
