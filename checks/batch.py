@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from .config import CONFIG_LISTING_NAMES, ConfigError, ConfigResolver, Settings
 from .discovery import discover
-from .engine import FileSkipped, analyze, read_rust_file
+from .files import FileSkipped, read_rust_file
 from .model import Applicability, Finding
 from .source import SourceText
 
@@ -54,6 +54,8 @@ def analyse_file(data: bytes, settings: Settings, path: Path, fingerprinted: boo
     """``fingerprinted``: compute the findings' fingerprints (baselines, JSON and SARIF output
     and the cache need them; they cost a hashlib import a one-file text run need not pay).
     ``workspace``: the model of the crates ``path`` belongs to (None: the file alone)."""
+    from .engine import analyze  # not at the top: a warm run analyses nothing, and the parser's import costs
+
     tree = workspace.parsed(str(path), data) if workspace is not None else None
     result = analyze(data, settings, path, tree, workspace)
     prints: list[str | None] = [None, None]

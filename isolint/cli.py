@@ -389,7 +389,7 @@ def run_init(args) -> int:
     from .checks.config import ConfigError, ConfigResolver
     from .checks.contract_proposal import propose, render_toml
     from .checks.discovery import discover
-    from .checks.engine import FileSkipped, read_rust_file
+    from .checks.files import FileSkipped, read_rust_file
 
     root: Path = args.path
     if not root.is_dir():

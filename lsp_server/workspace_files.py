@@ -13,7 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 
 from ..checks.discovery import discover
-from ..checks.engine import FileSkipped, analyze, read_rust_file
+from ..checks.engine import analyze
+from ..checks.files import FileSkipped, read_rust_file
 from ..checks.workspace import WorkspaceModel
 from .configuration import ProjectConfiguration
 from .diagnostics import diagnostics_for

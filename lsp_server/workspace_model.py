@@ -18,7 +18,7 @@ from typing import Callable
 from tree_sitter import Tree
 
 from ..checks.cache import SummaryCache, engine_signature
-from ..checks.engine import FileSkipped, read_rust_file
+from ..checks.files import FileSkipped, read_rust_file
 from ..checks.parsing import parse
 from ..checks.workspace import FileItems, WorkspaceModel, summarise
 from .. import __version__

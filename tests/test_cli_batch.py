@@ -431,6 +431,22 @@ def test_cache_hits_and_invalidation(project: Path):
     assert _counts(isolint("check", "-v", "--select", "ISO2", cwd=project)) == (5, 0)
 
 
+def test_a_warm_run_imports_neither_the_parser_nor_any_rule(project: Path):
+    """Every file from the cache: the run needs the options and the cached outcomes, and
+    importing the rules and tree-sitter would be most of its start-up."""
+    program = (
+        "import sys\nfrom isolint.cli import main\n"
+        "try:\n    main(['check'])\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(name for name in sys.modules if name.startswith(('isolint.checks.rules.', 'tree_sitter')))))\n"
+    )
+    cold = subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True, text=True, check=True)
+    imported_cold = cold.stdout.splitlines()[-1].split()
+    assert "isolint.checks.rules.unscoped_secret_lookup" in imported_cold and "tree_sitter" in imported_cold
+    warm = subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True, text=True, check=True)
+    assert warm.stdout.splitlines()[-1].split() == []
+    assert _counts(isolint("check", "-v", cwd=project)) == (0, 2)
+
+
 def test_warm_runs_print_what_a_cold_run_prints_in_every_format_and_directory(project: Path):
     """Cached files keep their findings pickled and their text rendering: whatever reads the
     findings instead (other formats, statistics, a baseline) or renders them for another

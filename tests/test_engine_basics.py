@@ -10,7 +10,8 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 import isolint.checks.engine as engine
 from isolint.checks.config import DEFAULT_CONFIG, default_settings, parse_config_text
-from isolint.checks.engine import FileSkipped, analyze, read_rust_file
+from isolint.checks.engine import analyze
+from isolint.checks.files import FileSkipped, read_rust_file
 from isolint.checks.fixes import apply_fixes
 from isolint.checks.model import Applicability, Edit, Finding, Fix, FixAvailability, Severity, Span
 from isolint.checks.parsing import parse
