@@ -108,7 +108,9 @@ def file_context(ctx: AnalysisContext, path: str) -> AnalysisContext | None:
 
 def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     name = function_name(function)
-    is_method = ctx.enclosing_impl(function) is not None
+    impl = ctx.enclosing_impl(function)
+    is_method = impl is not None
+    owner = _impl_type_name(impl) if is_method else ""
     found = []
     if is_method:
         candidates = ctx.workspace.files_calling(name)
@@ -128,7 +130,8 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
             if callee is None:
                 continue
             if is_method:
-                if callee.type == "field_expression" or callee.type == "scoped_identifier" and _names_method_type(ctx, function, other, callee):
+                if callee.type == "field_expression" and _may_call_method_of(other, callee, owner, name) \
+                        or callee.type == "scoped_identifier" and _names_method_type(ctx, function, other, callee):
                     found.append((other, call))
                 continue
             resolved = resolved_callee(other, callee)
@@ -140,6 +143,101 @@ def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisCont
                     or callee.type == "scoped_identifier" and _last_module(callee) in modules):
                 found.append((other, call))
     return found
+
+
+def _may_call_method_of(ctx: AnalysisContext, callee: Node, owner: str, name: str) -> bool:
+    """Whether ``receiver.name(..)`` may run ``owner``'s method ``name``: not when the
+    receiver is declared as another type, nor, for a name every standard collection has,
+    unless the receiver is declared as ``owner``."""
+    of_owner = _receiver_is_of(ctx, callee.child_by_field_name("value"), owner)
+    return of_owner is True or of_owner is None and name not in STANDARD_COLLECTION_METHODS
+
+
+def _impl_type_name(impl: Node) -> str:
+    from .workspace import parse_type
+
+    type_node = impl.child_by_field_name("type")
+    return parse_type(node_text(type_node)).name if type_node is not None else ""
+
+
+# Receiver types whose methods are the standard library's, never a workspace type's.
+_STANDARD_VALUE_TYPES = frozenset({"String", "str", "Vec", "Path", "PathBuf", "OsString", "OsStr"})
+# Methods every standard map, set or list has: a call by such a name on a receiver of no
+# visible type is far likelier the collection's than a workspace type's of the same name.
+STANDARD_COLLECTION_METHODS = frozenset({
+    "get", "get_mut", "insert", "remove", "contains", "contains_key", "entry", "push", "pop",
+    "extend", "retain", "clear", "len", "is_empty", "iter", "keys", "values", "first", "last",
+})
+
+
+def _receiver_is_of(ctx: AnalysisContext, receiver: Node | None, owner: str) -> bool | None:
+    """Whether a method call's receiver is a value of ``owner`` (the type whose method is
+    looked for), by its declared type: True for ``owner`` or a trait it implements (``&dyn
+    SecretStore``); False for another concrete type (``self.extra_table_factories``, a
+    ``HashMap``, calls no ``OptionMap::get``); None when no type is visible or the one
+    declared could still be ``owner`` (a generic)."""
+    from .workspace import MAP_TYPES, SEQUENCE_TYPES, SET_TYPES, WRAPPERS, parse_type
+
+    type_text = _declared_type(ctx, receiver)
+    if type_text is None or not owner:
+        return None
+    model = ctx.workspace
+    expression = model.expand(parse_type(type_text))
+    for _ in range(MAX_RECEIVER_WRAPPERS):
+        if expression.kind == "reference" and expression.args or expression.kind == "path" and expression.name in WRAPPERS and expression.args:
+            expression = model.expand(expression.args[0])
+        else:
+            break
+    name = expression.name
+    if name == owner or expression.kind in ("dyn", "impl") and name in model.trait_impls.get(owner, ()):
+        return True
+    if expression.kind == "path" and (name in MAP_TYPES or name in SET_TYPES or name in SEQUENCE_TYPES
+                                      or name in _STANDARD_VALUE_TYPES or model.struct(name) is not None):
+        return False
+    return None
+
+
+# Wrappers and borrows looked through to the value a receiver is (`&Arc<RwLock<T>>`).
+MAX_RECEIVER_WRAPPERS = 8
+
+
+def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
+    """The declared type of a receiver: ``self``'s, a field of it (``self.a.b``, through the
+    workspace's structs), or a parameter's (``store: &dyn SecretStore``) outside closures,
+    whose parameters may shadow it; None otherwise."""
+    from .workspace import named_types
+
+    fields = []
+    while receiver is not None and receiver.type == "field_expression":
+        fields.append(node_text(receiver.child_by_field_name("field")))
+        receiver = receiver.child_by_field_name("value")
+    if receiver is None:
+        return None
+    if receiver.type == "identifier" and not fields:
+        if ctx.enclosing(receiver, ("closure_expression",)) is not None:
+            return None
+        return _parameter_type(ctx.enclosing_function(receiver), node_text(receiver))
+    if receiver.type != "self":
+        return None
+    impl = ctx.enclosing_impl(receiver)
+    type_node = impl.child_by_field_name("type") if impl is not None else None
+    type_text = node_text(type_node) if type_node is not None else None
+    for field in reversed(fields):
+        struct = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
+        type_text = ctx.workspace.field_type(struct, field) if struct is not None else None
+        if type_text is None:
+            return None
+    return type_text
+
+
+def _parameter_type(function: Node | None, name: str) -> str | None:
+    parameters = function.child_by_field_name("parameters") if function is not None else None
+    for parameter in parameters.named_children if parameters is not None else ():
+        pattern, type_node = parameter.child_by_field_name("pattern"), parameter.child_by_field_name("type")
+        if parameter.type == "parameter" and pattern is not None and type_node is not None \
+                and node_text(pattern).removeprefix("mut ").strip() == name:
+            return node_text(type_node)
+    return None
 
 
 def resolved_callee(ctx: AnalysisContext, callee: Node) -> tuple[str, str] | None:
