@@ -86,25 +86,27 @@ class FileSummary(NamedTuple):
     unsafe_fixes: int
     first_syntax_error: tuple[int, int] | None
     rule_failures: tuple[tuple[str, str], ...]
-    model_queries: tuple = ()
     rule_skips: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, outcome: FileOutcome) -> "FileSummary":
         fixes = [finding.fix.applicability for finding in outcome.findings if finding.fix is not None]
         return cls(len(outcome.findings), fixes.count(Applicability.SAFE), fixes.count(Applicability.UNSAFE),
-                   outcome.first_syntax_error, tuple(outcome.rule_failures), outcome.model_queries, outcome.rule_skips)
+                   outcome.first_syntax_error, tuple(outcome.rule_failures), outcome.rule_skips)
 
 
 class PackedOutcome:
     """A file's outcome pickled, with its summary and the renderings made of it (per output
-    format: the display path it was rendered for, and the text)."""
+    format: the display path it was rendered for, and the text). The model's answers the
+    findings rest on are pickled apart: a warm run whose workspace is unchanged never reads
+    them, and as objects they were most of what loading the cache built."""
 
-    __slots__ = ("summary", "payload", "renderings", "changed")
+    __slots__ = ("summary", "payload", "renderings", "changed", "_model_queries")
 
-    def __init__(self, summary: FileSummary, payload: bytes):
+    def __init__(self, summary: FileSummary, payload: bytes, model_queries: bytes = b""):
         self.summary = summary
         self.payload = payload
+        self._model_queries = model_queries
         self.renderings: dict[str, tuple[str, str]] = {}
         self.changed = True  # since loaded from the cache, which saves only when something is
 
@@ -112,13 +114,22 @@ class PackedOutcome:
     def pack(cls, outcome: FileOutcome) -> "PackedOutcome":
         import pickle  # not at the top: a run without cache or workers never packs
 
-        return cls(FileSummary.of(outcome), pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        queries = pickle.dumps(outcome.model_queries, protocol=pickle.HIGHEST_PROTOCOL) if outcome.model_queries else b""
+        payload = pickle.dumps(outcome._replace(model_queries=()), protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(FileSummary.of(outcome), payload, queries)
+
+    @property
+    def model_queries(self) -> tuple:
+        """The workspace model's answers the findings rest on (``FileOutcome.model_queries``)."""
+        import pickle
+
+        return pickle.loads(self._model_queries) if self._model_queries else ()
 
     def __getstate__(self):
-        return self.summary, self.payload, self.renderings
+        return self.summary, self.payload, self._model_queries, self.renderings
 
     def __setstate__(self, state) -> None:
-        self.summary, self.payload, self.renderings = state
+        self.summary, self.payload, self._model_queries, self.renderings = state
         self.changed = False
 
     def outcome(self) -> FileOutcome:
@@ -310,7 +321,7 @@ def _lint_paths(paths: list[Path], resolver: ConfigResolver, options: BatchOptio
     for index, item in enumerate(pending):
         cached = options.cache.get(item.path, item.cache_key) if options.cache is not None else None
         # Still valid only while the model gives the answers the findings rested on.
-        if cached is not None and (unchanged or workspace().still_answers(cached.summary.model_queries)):
+        if cached is not None and (unchanged or workspace().still_answers(cached.model_queries)):
             packed[index] = cached
         else:
             to_analyse.append(index)

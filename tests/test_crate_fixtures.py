@@ -5,6 +5,7 @@ lines, in whichever file they are (the workspace model sees every file of the cr
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -59,6 +60,32 @@ def test_a_finding_in_one_file_shows_the_use_in_another():
     elsewhere = [(related["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1], related["physicalLocation"]["region"]["startColumn"])
                  for related in result["relatedLocations"] if not related["physicalLocation"]["artifactLocation"]["uri"].endswith("caches.rs")]
     assert elsewhere == [("handlers.rs", column)]
+
+
+def test_a_cached_finding_goes_when_the_use_in_another_file_is_scoped(tmp_path):
+    """caches.rs is unchanged, so its result comes from the cache, but the answers it rested
+    on (who fills RESULT_CACHE, with which key) changed in handlers.rs: it is analysed again."""
+    crate = tmp_path / "crate"
+    shutil.copytree(CRATES / "shared_state_across_files", crate)
+
+    def run() -> tuple[list[str], str]:
+        completed = subprocess.run(
+            [sys.executable, "-m", "isolint", "check", "--lint-tests", "--format", "json", "--exit-zero", "-v",
+             "--cache-dir", str(tmp_path / "cache"), str(crate)],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert completed.returncode == 0, completed.stderr
+        return [f["message"] for f in json.loads(completed.stdout)], completed.stderr
+
+    messages, _ = run()
+    assert any("RESULT_CACHE" in message for message in messages)
+    assert run()[1].count("0 files analysed") == 1
+    handlers = crate / "src" / "handlers.rs"
+    handlers.write_text(handlers.read_text(encoding="utf-8").replace(
+        "query.to_string()", "format!(\"{}:{}\", tenant.tenant_id.0, query)"), encoding="utf-8")
+    messages, progress = run()
+    assert not any("RESULT_CACHE" in message for message in messages), messages
+    assert "0 files analysed" not in progress
 
 
 def test_a_chosen_value_followed_across_files_names_each_step():
