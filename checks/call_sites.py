@@ -3,6 +3,7 @@ read across the workspace (``checks.workspace``) that several rules ask."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
@@ -214,9 +215,10 @@ def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
     if receiver is None:
         return None
     if receiver.type == "identifier" and not fields:
-        if ctx.enclosing(receiver, ("closure_expression",)) is not None:
+        function = ctx.enclosing_function(receiver)
+        if function is None or ctx.enclosing(receiver, ("closure_expression",)) is not None or _rebinds(function, node_text(receiver)):
             return None
-        return _parameter_type(ctx.enclosing_function(receiver), node_text(receiver))
+        return _parameter_type(function, node_text(receiver))
     if receiver.type != "self":
         return None
     impl = ctx.enclosing_impl(receiver)
@@ -228,6 +230,13 @@ def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
         if type_text is None:
             return None
     return type_text
+
+
+def _rebinds(function: Node, name: str) -> bool:
+    """Whether ``function``'s body binds ``name`` again with a ``let``: its type then need
+    not be the parameter's (``let config = config.secrets();``)."""
+    body = function.child_by_field_name("body")
+    return body is not None and re.search(rf"\blet\s+(mut\s+)?{re.escape(name)}\b", node_text(body)) is not None
 
 
 def _parameter_type(function: Node | None, name: str) -> str | None:
