@@ -206,8 +206,6 @@ def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
     """The declared type of a receiver: ``self``'s, a field of it (``self.a.b``, through the
     workspace's structs), or a parameter's (``store: &dyn SecretStore``) outside closures,
     whose parameters may shadow it; None otherwise."""
-    from .workspace import named_types
-
     fields = []
     while receiver is not None and receiver.type == "field_expression":
         fields.append(node_text(receiver.child_by_field_name("field")))
@@ -223,13 +221,9 @@ def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
         return None
     impl = ctx.enclosing_impl(receiver)
     type_node = impl.child_by_field_name("type") if impl is not None else None
-    type_text = node_text(type_node) if type_node is not None else None
-    for field in reversed(fields):
-        struct = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None)
-        type_text = ctx.workspace.field_type(struct, field) if struct is not None else None
-        if type_text is None:
-            return None
-    return type_text
+    if type_node is None:
+        return None
+    return node_text(type_node) if not fields else ctx.workspace.field_chain_type(_impl_type_name(impl), fields[::-1])
 
 
 def _rebinds(function: Node, name: str) -> bool:

@@ -929,21 +929,10 @@ def _receiver_type(ctx: AnalysisContext, value: Node | None, memo: dict | None) 
     else:
         passes = memo.setdefault("contexts", _PassContexts()) if memo is not None else _PassContexts()
         owner = owner_type(ctx, value, passes.tracer(ctx))
-    for field in reversed(fields):
-        type_text = ctx.workspace.field_type(owner, field) if owner else None
-        owner = next((e.name for e in named_types(type_text or "") if ctx.workspace.struct(e.name) is not None), None) \
-            or _sole_implementor(ctx.workspace, type_text or "")
-    return owner
-
-
-def _sole_implementor(model, type_text: str) -> str | None:
-    """The one workspace type implementing a workspace trait a field holds as a trait object
-    (``Arc<dyn KvBackend>``): the implementation every call through the field runs."""
-    for expression in named_types(type_text):
-        if expression.name in model.traits:
-            implementors = [name for name, traits in model.trait_impls.items() if expression.name in traits]
-            return implementors[0] if len(implementors) == 1 else None
-    return None
+    if not fields:
+        return owner
+    type_text = ctx.workspace.field_chain_type(owner, fields[::-1])
+    return ctx.workspace.struct_held(type_text) if type_text is not None else None
 
 
 def may_name_callee(call: Node) -> bool:

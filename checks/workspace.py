@@ -1537,6 +1537,32 @@ class WorkspaceModel:
             return None
         return next((text for name, text in struct.fields if name == field), None)
 
+    def field_chain_type(self, type_name: str | None, fields: list[str]) -> str | None:
+        """The declared type of ``value.f1.f2`` for a value of the struct ``type_name``: each
+        field read in the struct the one before holds (``struct_held``); None where one is not
+        known."""
+        type_text = None
+        for field in fields:
+            type_text = self.field_type(type_name, field) if type_name else None
+            if type_text is None:
+                return None
+            type_name = self.struct_held(type_text)
+        return type_text
+
+    def struct_held(self, type_text: str) -> str | None:
+        """The workspace struct a value of ``type_text`` is: the first one it names (through
+        wrappers, ``Arc<RwLock<State>>``), else the one type implementing a workspace trait it
+        holds as a trait object (``Arc<dyn KvBackend>``): the implementation every call runs."""
+        named = list(named_types(type_text))
+        found = next((expression.name for expression in named if self.struct(expression.name) is not None), None)
+        if found is not None:
+            return found
+        for expression in named:
+            if expression.name in self.traits:
+                implementors = [name for name, traits in self.trait_impls.items() if expression.name in traits]
+                return implementors[0] if len(implementors) == 1 else None
+        return None
+
     def signatures_named(self, name: str) -> tuple[Signature, ...]:
         """Every workspace function and method of this name (a call by name may be any)."""
         return self._ask("signatures", name)
