@@ -109,9 +109,8 @@ def file_context(ctx: AnalysisContext, path: str) -> AnalysisContext | None:
 
 def _find_calls(ctx: AnalysisContext, function: Node) -> list[tuple[AnalysisContext, Node]]:
     name = function_name(function)
-    impl = ctx.enclosing_impl(function)
-    is_method = impl is not None
-    owner = _impl_type_name(impl) if is_method else ""
+    owner = impl_owner(ctx, function)
+    is_method = ctx.enclosing_impl(function) is not None
     found = []
     if is_method:
         candidates = ctx.workspace.files_calling(name)
@@ -151,21 +150,22 @@ def _may_call_method_of(ctx: AnalysisContext, callee: Node, owner: str, name: st
     receiver is declared as another type, nor, for a name every standard collection has,
     unless the receiver is declared as ``owner``."""
     of_owner = _receiver_is_of(ctx, callee.child_by_field_name("value"), owner)
-    return of_owner is True or of_owner is None and name not in STANDARD_COLLECTION_METHODS
+    return of_owner is True or of_owner is None and name not in _STANDARD_COLLECTION_METHODS
 
 
-def _impl_type_name(impl: Node) -> str:
+def impl_owner(ctx: AnalysisContext, node: Node) -> str:
+    """The type an ``impl`` holding ``node`` is for (``KvHost`` of ``impl Host for KvHost``)."""
     from .workspace import parse_type
 
-    type_node = impl.child_by_field_name("type")
-    return parse_type(node_text(type_node)).name if type_node is not None else ""
+    impl = ctx.enclosing_impl(node)
+    return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
 
 
 # Receiver types whose methods are the standard library's, never a workspace type's.
 _STANDARD_VALUE_TYPES = frozenset({"String", "str", "Vec", "Path", "PathBuf", "OsString", "OsStr"})
 # Methods every standard map, set or list has: a call by such a name on a receiver of no
 # visible type is far likelier the collection's than a workspace type's of the same name.
-STANDARD_COLLECTION_METHODS = frozenset({
+_STANDARD_COLLECTION_METHODS = frozenset({
     "get", "get_mut", "insert", "remove", "contains", "contains_key", "entry", "push", "pop",
     "extend", "retain", "clear", "len", "is_empty", "iter", "keys", "values", "first", "last",
 })
@@ -203,27 +203,27 @@ MAX_RECEIVER_WRAPPERS = 8
 
 
 def _declared_type(ctx: AnalysisContext, receiver: Node | None) -> str | None:
-    """The declared type of a receiver: ``self``'s, a field of it (``self.a.b``, through the
-    workspace's structs), or a parameter's (``store: &dyn SecretStore``) outside closures,
-    whose parameters may shadow it; None otherwise."""
+    """The declared type of a receiver: ``self``'s or a parameter's (``store: &dyn
+    SecretStore``; not inside a closure, whose parameters may shadow it), or a field of either
+    (``self.a.b``, ``state.config``, through the workspace's structs); None otherwise."""
     fields = []
     while receiver is not None and receiver.type == "field_expression":
         fields.append(node_text(receiver.child_by_field_name("field")))
         receiver = receiver.child_by_field_name("value")
     if receiver is None:
         return None
-    if receiver.type == "identifier" and not fields:
+    if receiver.type == "identifier":
         function = ctx.enclosing_function(receiver)
         if function is None or ctx.enclosing(receiver, ("closure_expression",)) is not None or _rebinds(function, node_text(receiver)):
             return None
-        return _parameter_type(function, node_text(receiver))
-    if receiver.type != "self":
+        root_type = _parameter_type(function, node_text(receiver))
+    elif receiver.type == "self" and ctx.enclosing_impl(receiver) is not None:
+        root_type = node_text(ctx.enclosing_impl(receiver).child_by_field_name("type"))
+    else:
         return None
-    impl = ctx.enclosing_impl(receiver)
-    type_node = impl.child_by_field_name("type") if impl is not None else None
-    if type_node is None:
-        return None
-    return node_text(type_node) if not fields else ctx.workspace.field_chain_type(_impl_type_name(impl), fields[::-1])
+    if root_type is None or not fields:
+        return root_type
+    return ctx.workspace.field_chain_type(ctx.workspace.struct_held(root_type), fields[::-1])
 
 
 def _rebinds(function: Node, name: str) -> bool:

@@ -37,8 +37,8 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from .call_sites import (HOST_FUNCTION_CONTEXT, file_context, imports_function, module_name, module_spellings, names_scope_identity, resolved_callee,
-                         tenant_in_reach)
+from .call_sites import (HOST_FUNCTION_CONTEXT, file_context, impl_owner, imports_function, module_name, module_spellings, names_scope_identity,
+                         resolved_callee, tenant_in_reach)
 from .context import IDENTIFIER_BYTES, AnalysisContext, call_arguments, chain_root, node_text, nodes_spelled
 from .keyed_collections import FileCollections
 from .keyflow import KeyComposition, KeyPart, KeyTracer
@@ -566,12 +566,6 @@ def _bound_names(pattern: Node) -> list[str]:
                 children = [bound] if bound is not None else [c for c in children if c.type == "shorthand_field_identifier"]
             pending.extend(children)
     return names
-
-
-def impl_owner(ctx: AnalysisContext, node: Node) -> str:
-    """The type an ``impl`` holding ``node`` is for (``KvHost`` of ``impl Host for KvHost``)."""
-    impl = ctx.enclosing_impl(node)
-    return parse_type(node_text(impl.child_by_field_name("type"))).name if impl is not None else ""
 
 
 def entries_to_check(ctx: AnalysisContext) -> list[GuestEntry]:
